@@ -1,0 +1,68 @@
+// dosql::core — row records and order-preserving keys.
+//
+// Record (a row's columns, the value stored in a table B-tree):
+//   varint column_count, then one varint serial type per column, then the column bodies in order.
+//   Serial types (SQLite's numbering): 0 NULL; 1..6 → little-endian two's-complement integer of
+//   1, 2, 3, 4, 6, 8 bytes; 7 → IEEE-754 double (8 bytes, little-endian); 8 → integer constant 0;
+//   9 → integer constant 1; 10, 11 reserved;
+//   N ≥ 12 even → BLOB of (N-12)/2 bytes; N ≥ 13 odd → TEXT of (N-13)/2 bytes.
+//   Laid out in docs/formats/record.md. Readers check every length against the buffer: malformed
+//   bytes give Corruption, never an out-of-bounds read.
+//
+// Key (index keys and WITHOUT ROWID primary keys): a concatenation of per-value encodings whose
+// memcmp order equals Value::Compare order (and is reversed, byte-complemented, for DESC columns).
+// Rowid keys are 8 bytes: the int64 with its sign bit flipped, big-endian.
+//
+// Pure functions and value types; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosql/core/status.h"
+#include "dosql/core/value.h"
+
+namespace dosql {
+
+// ----- records -----
+void EncodeRecord(std::span<const Value> values, std::string* out);
+std::string EncodeRecord(std::span<const Value> values);
+Result<std::vector<Value>> DecodeRecord(std::string_view record);
+
+// Random access to the columns of one record without decoding all of them.
+// The reader borrows `record`; it must outlive the reader.
+class RecordReader {
+ public:
+  Status Init(std::string_view record);
+  size_t column_count() const { return types_.size(); }
+  // Column i (columns past the end read as NULL, as after ALTER TABLE ADD COLUMN).
+  Result<Value> Column(size_t i) const;
+  ValueType ColumnType(size_t i) const;
+
+ private:
+  std::string_view record_;
+  std::vector<uint64_t> types_;
+  std::vector<uint32_t> offsets_;  // body offset of each column
+};
+
+// ----- keys -----
+inline constexpr size_t kRowidKeySize = 8;
+void EncodeRowidKey(int64_t rowid, uint8_t out[kRowidKeySize]);
+std::string RowidKey(int64_t rowid);
+int64_t DecodeRowidKey(const uint8_t key[kRowidKeySize]);
+// Checked form: Corruption unless key is exactly 8 bytes.
+Result<int64_t> DecodeRowidKey(std::string_view key);
+
+// Appends the order-preserving encoding of v.
+void AppendKeyValue(const Value& v, bool descending, std::string* out);
+// Consumes one encoded value from the front of *in.
+Status DecodeKeyValue(std::string_view* in, bool descending, Value* out);
+// Encodes a whole key (all ascending).
+std::string EncodeKey(std::span<const Value> values);
+// Decodes a key encoded with the given directions (missing entries mean ascending).
+Result<std::vector<Value>> DecodeKey(std::string_view key, std::span<const bool> descending = {});
+
+}  // namespace dosql

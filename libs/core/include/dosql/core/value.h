@@ -1,0 +1,66 @@
+// dosql::core — Value: one SQL value of one of SQLite's five storage classes.
+//
+// A Value owns its bytes (TEXT is UTF-8, BLOB is raw). Comparison follows SQLite's rules for
+// values of different classes: NULL < INTEGER/REAL (compared numerically, exactly, even between
+// large integers and doubles) < TEXT (bytewise, i.e. BINARY collation) < BLOB (memcmp).
+// Value is a regular value type; distinct instances may be used from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace dosql {
+
+// The storage class. The numeric order is the cross-class sort order (INTEGER and REAL share a
+// rank and compare by value).
+enum class ValueType : uint8_t { kNull = 0, kInteger = 1, kReal = 2, kText = 3, kBlob = 4 };
+
+std::string_view ValueTypeName(ValueType t);  // "null", "integer", "real", "text", "blob"
+
+class Value {
+ public:
+  Value() = default;  // NULL
+  static Value Null() { return Value(); }
+  static Value Integer(int64_t v) { Value x; x.type_ = ValueType::kInteger; x.i_ = v; return x; }
+  static Value Real(double v) { Value x; x.type_ = ValueType::kReal; x.d_ = v; return x; }
+  static Value Text(std::string s) {
+    Value x; x.type_ = ValueType::kText; x.s_ = std::move(s); return x;
+  }
+  static Value Blob(std::string b) {
+    Value x; x.type_ = ValueType::kBlob; x.s_ = std::move(b); return x;
+  }
+
+  ValueType type() const { return type_; }
+  bool is_null() const { return type_ == ValueType::kNull; }
+  bool is_numeric() const { return type_ == ValueType::kInteger || type_ == ValueType::kReal; }
+  int64_t integer() const { return i_; }
+  double real() const { return d_; }
+  // TEXT or BLOB bytes.
+  const std::string& bytes() const { return s_; }
+  std::string_view view() const { return s_; }
+
+  // Numeric value as a double (INTEGER converted; other classes give 0).
+  double AsDouble() const;
+
+  // A short rendering for debugging and test messages: NULL, 42, 4.5, 'text', x'00ff'.
+  std::string DebugString() const;
+
+  friend bool operator==(const Value& a, const Value& b) { return Compare(a, b) == 0; }
+  // Total order described above. Returns <0, 0, >0.
+  static int Compare(const Value& a, const Value& b);
+
+ private:
+  ValueType type_ = ValueType::kNull;
+  union {
+    int64_t i_ = 0;
+    double d_;
+  };
+  std::string s_;
+};
+
+// Exact comparison of an integer with a double (NaN sorts below every number).
+int CompareIntegerReal(int64_t i, double d);
+
+}  // namespace dosql

@@ -1,0 +1,321 @@
+#include "dosql/core/record.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "dosql/core/coding.h"
+
+namespace dosql {
+namespace {
+
+int IntBytesForSerial(uint64_t st) {
+  switch (st) {
+    case 1: return 1;
+    case 2: return 2;
+    case 3: return 3;
+    case 4: return 4;
+    case 5: return 6;
+    case 6: return 8;
+    default: return 0;
+  }
+}
+
+uint64_t SerialTypeFor(const Value& v) {
+  switch (v.type()) {
+    case ValueType::kNull: return 0;
+    case ValueType::kInteger: {
+      int64_t i = v.integer();
+      if (i == 0) return 8;
+      if (i == 1) return 9;
+      if (i >= -128 && i <= 127) return 1;
+      if (i >= -32768 && i <= 32767) return 2;
+      if (i >= -8388608 && i <= 8388607) return 3;
+      if (i >= -2147483648LL && i <= 2147483647LL) return 4;
+      if (i >= -140737488355328LL && i <= 140737488355327LL) return 5;
+      return 6;
+    }
+    case ValueType::kReal: return 7;
+    case ValueType::kText: return 13 + 2 * static_cast<uint64_t>(v.bytes().size());
+    case ValueType::kBlob: return 12 + 2 * static_cast<uint64_t>(v.bytes().size());
+  }
+  return 0;
+}
+
+uint64_t BodySize(uint64_t st) {
+  if (st >= 12) return (st - 12) / 2;
+  if (st == 7) return 8;
+  return IntBytesForSerial(st);
+}
+
+}  // namespace
+
+void EncodeRecord(std::span<const Value> values, std::string* out) {
+  PutVarint64(out, values.size());
+  for (const Value& v : values) PutVarint64(out, SerialTypeFor(v));
+  for (const Value& v : values) {
+    uint64_t st = SerialTypeFor(v);
+    if (st >= 1 && st <= 6) {
+      uint64_t u = static_cast<uint64_t>(v.integer());
+      uint8_t buf[8];
+      EncodeFixed64(buf, u);
+      out->append(reinterpret_cast<char*>(buf), IntBytesForSerial(st));
+    } else if (st == 7) {
+      PutFixed64(out, std::bit_cast<uint64_t>(v.real()));
+    } else if (st >= 12) {
+      out->append(v.bytes());
+    }
+  }
+}
+
+std::string EncodeRecord(std::span<const Value> values) {
+  std::string out;
+  EncodeRecord(values, &out);
+  return out;
+}
+
+Status RecordReader::Init(std::string_view record) {
+  record_ = record;
+  types_.clear();
+  offsets_.clear();
+  std::string_view in = record;
+  uint64_t n;
+  if (!GetVarint64(&in, &n)) return Status::Corruption("record: bad column count");
+  if (n > in.size()) return Status::Corruption("record: column count exceeds record size");
+  types_.resize(n);
+  for (uint64_t i = 0; i < n; i++) {
+    if (!GetVarint64(&in, &types_[i])) return Status::Corruption("record: bad serial type");
+    if (types_[i] == 10 || types_[i] == 11) {
+      return Status::Corruption("record: reserved serial type " + std::to_string(types_[i]));
+    }
+  }
+  uint64_t off = record.size() - in.size();
+  offsets_.resize(n);
+  for (uint64_t i = 0; i < n; i++) {
+    offsets_[i] = static_cast<uint32_t>(off);
+    uint64_t sz = BodySize(types_[i]);
+    if (sz > record.size() - off) return Status::Corruption("record: column body past end");
+    off += sz;
+  }
+  if (off != record.size()) return Status::Corruption("record: trailing bytes after last column");
+  return Status::OK();
+}
+
+ValueType RecordReader::ColumnType(size_t i) const {
+  if (i >= types_.size()) return ValueType::kNull;
+  uint64_t st = types_[i];
+  if (st == 0) return ValueType::kNull;
+  if (st == 7) return ValueType::kReal;
+  if (st >= 13) return (st & 1) ? ValueType::kText : ValueType::kBlob;
+  if (st == 12) return ValueType::kBlob;
+  return ValueType::kInteger;
+}
+
+Result<Value> RecordReader::Column(size_t i) const {
+  if (i >= types_.size()) return Value::Null();
+  uint64_t st = types_[i];
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(record_.data()) + offsets_[i];
+  switch (st) {
+    case 0: return Value::Null();
+    case 7: return Value::Real(std::bit_cast<double>(DecodeFixed64(p)));
+    case 8: return Value::Integer(0);
+    case 9: return Value::Integer(1);
+    default: break;
+  }
+  if (st >= 12) {
+    uint64_t sz = (st - 12) / 2;
+    std::string bytes(reinterpret_cast<const char*>(p), sz);
+    return (st & 1) ? Value::Text(std::move(bytes)) : Value::Blob(std::move(bytes));
+  }
+  int nb = IntBytesForSerial(st);
+  if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
+  uint64_t u = 0;
+  std::memcpy(&u, p, nb);
+  if (nb < 8) {
+    int shift = 64 - 8 * nb;
+    return Value::Integer(static_cast<int64_t>(u << shift) >> shift);
+  }
+  return Value::Integer(static_cast<int64_t>(u));
+}
+
+Result<std::vector<Value>> DecodeRecord(std::string_view record) {
+  RecordReader r;
+  DOSQL_RETURN_IF_ERROR(r.Init(record));
+  std::vector<Value> out;
+  out.reserve(r.column_count());
+  for (size_t i = 0; i < r.column_count(); i++) {
+    DOSQL_ASSIGN_OR_RETURN(Value v, r.Column(i));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// ----- keys -----
+
+void EncodeRowidKey(int64_t rowid, uint8_t out[kRowidKeySize]) {
+  EncodeBigEndian64(out, static_cast<uint64_t>(rowid) ^ (1ULL << 63));
+}
+
+std::string RowidKey(int64_t rowid) {
+  std::string s(kRowidKeySize, '\0');
+  EncodeRowidKey(rowid, reinterpret_cast<uint8_t*>(s.data()));
+  return s;
+}
+
+int64_t DecodeRowidKey(const uint8_t key[kRowidKeySize]) {
+  return static_cast<int64_t>(DecodeBigEndian64(key) ^ (1ULL << 63));
+}
+
+Result<int64_t> DecodeRowidKey(std::string_view key) {
+  if (key.size() != kRowidKeySize) {
+    return Status::Corruption("rowid key has " + std::to_string(key.size()) + " bytes, not 8");
+  }
+  return DecodeRowidKey(reinterpret_cast<const uint8_t*>(key.data()));
+}
+
+namespace {
+constexpr uint8_t kTagNull = 0x05;
+constexpr uint8_t kTagNumber = 0x15;
+constexpr uint8_t kTagText = 0x25;
+constexpr uint8_t kTagBlob = 0x35;
+
+uint64_t OrderedDoubleBits(double d) {
+  if (std::isnan(d)) return 0;  // below every number
+  if (d == 0) d = 0.0;          // fold -0.0 into +0.0
+  uint64_t b = std::bit_cast<uint64_t>(d);
+  return (b & (1ULL << 63)) ? ~b : (b | (1ULL << 63));
+}
+double DoubleFromOrderedBits(uint64_t b) {
+  if (b == 0) return std::nan("");
+  return std::bit_cast<double>((b & (1ULL << 63)) ? (b & ~(1ULL << 63)) : ~b);
+}
+
+void AppendEscaped(std::string_view s, std::string* out) {
+  for (char c : s) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xff');
+  }
+  out->push_back('\0');
+  out->push_back('\x01');
+}
+}  // namespace
+
+void AppendKeyValue(const Value& v, bool descending, std::string* out) {
+  size_t start = out->size();
+  switch (v.type()) {
+    case ValueType::kNull: out->push_back(static_cast<char>(kTagNull)); break;
+    case ValueType::kInteger:
+    case ValueType::kReal: {
+      out->push_back(static_cast<char>(kTagNumber));
+      double d;
+      int64_t residual = 0;
+      if (v.type() == ValueType::kInteger) {
+        int64_t i = v.integer();
+        d = static_cast<double>(i);
+        // (double)i is integral and within 2^10 of i for every int64 (it may be 2^63).
+        residual = static_cast<int64_t>(static_cast<__int128>(i) - static_cast<__int128>(d));
+      } else {
+        d = v.real();
+      }
+      uint8_t buf[10];
+      EncodeBigEndian64(buf, OrderedDoubleBits(d));
+      uint16_t r16 = static_cast<uint16_t>(static_cast<int32_t>(residual) + 0x8000);
+      buf[8] = static_cast<uint8_t>(r16 >> 8);
+      buf[9] = static_cast<uint8_t>(r16);
+      out->append(reinterpret_cast<char*>(buf), 10);
+      break;
+    }
+    case ValueType::kText:
+      out->push_back(static_cast<char>(kTagText));
+      AppendEscaped(v.bytes(), out);
+      break;
+    case ValueType::kBlob:
+      out->push_back(static_cast<char>(kTagBlob));
+      AppendEscaped(v.bytes(), out);
+      break;
+  }
+  if (descending) {
+    for (size_t i = start; i < out->size(); i++) (*out)[i] = static_cast<char>(~(*out)[i]);
+  }
+}
+
+Status DecodeKeyValue(std::string_view* in, bool descending, Value* out) {
+  auto byte_at = [&](size_t i) -> uint8_t {
+    uint8_t b = static_cast<uint8_t>((*in)[i]);
+    return descending ? static_cast<uint8_t>(~b) : b;
+  };
+  if (in->empty()) return Status::Corruption("key: truncated (no tag)");
+  uint8_t tag = byte_at(0);
+  switch (tag) {
+    case kTagNull:
+      in->remove_prefix(1);
+      *out = Value::Null();
+      return Status::OK();
+    case kTagNumber: {
+      if (in->size() < 11) return Status::Corruption("key: truncated number");
+      uint8_t buf[10];
+      for (int i = 0; i < 10; i++) buf[i] = byte_at(1 + i);
+      double d = DoubleFromOrderedBits(DecodeBigEndian64(buf));
+      int32_t residual = static_cast<int32_t>((buf[8] << 8) | buf[9]) - 0x8000;
+      in->remove_prefix(11);
+      // Integers and reals share the encoding; a value that is integral, in range and either has
+      // a residual or fits exactly is decoded as INTEGER. Index keys therefore decode numbers
+      // with integral values as INTEGER; callers that need the original class keep it in the row.
+      bool integral = d == std::trunc(d) && d >= -9223372036854775808.0 &&
+                      d <= 9223372036854775808.0;
+      if (integral && (residual != 0 || std::fabs(d) < 9007199254740992.0)) {
+        *out = Value::Integer(static_cast<int64_t>(static_cast<__int128>(d) + residual));
+      } else {
+        *out = Value::Real(d);
+      }
+      return Status::OK();
+    }
+    case kTagText:
+    case kTagBlob: {
+      std::string s;
+      size_t i = 1;
+      for (;;) {
+        if (i >= in->size()) return Status::Corruption("key: unterminated string");
+        uint8_t b = byte_at(i);
+        if (b == 0) {
+          if (i + 1 >= in->size()) return Status::Corruption("key: truncated escape");
+          uint8_t e = byte_at(i + 1);
+          if (e == 0x01) {
+            i += 2;
+            break;
+          }
+          if (e != 0xff) return Status::Corruption("key: bad escape byte");
+          s.push_back('\0');
+          i += 2;
+        } else {
+          s.push_back(static_cast<char>(b));
+          i++;
+        }
+      }
+      in->remove_prefix(i);
+      *out = tag == kTagText ? Value::Text(std::move(s)) : Value::Blob(std::move(s));
+      return Status::OK();
+    }
+    default:
+      return Status::Corruption("key: unknown tag byte " + std::to_string(tag));
+  }
+}
+
+std::string EncodeKey(std::span<const Value> values) {
+  std::string out;
+  for (const Value& v : values) AppendKeyValue(v, false, &out);
+  return out;
+}
+
+Result<std::vector<Value>> DecodeKey(std::string_view key, std::span<const bool> descending) {
+  std::vector<Value> out;
+  while (!key.empty()) {
+    bool desc = out.size() < descending.size() && descending[out.size()];
+    Value v;
+    DOSQL_RETURN_IF_ERROR(DecodeKeyValue(&key, desc, &v));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace dosql

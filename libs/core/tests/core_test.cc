@@ -1,0 +1,271 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "dosql/core/coding.h"
+#include "dosql/core/crc32c.h"
+#include "dosql/core/hash.h"
+#include "dosql/core/hlc.h"
+#include "dosql/core/record.h"
+#include "dosql/core/status.h"
+#include "dosql/core/value.h"
+
+namespace dosql {
+namespace {
+
+Result<int> Half(int x) {
+  if (x % 2) return Status::InvalidArgument("odd: " + std::to_string(x));
+  return x / 2;
+}
+Result<int> Quarter(int x) {
+  DOSQL_ASSIGN_OR_RETURN(int h, Half(x));
+  DOSQL_ASSIGN_OR_RETURN(int q, Half(h));
+  return q;
+}
+
+TEST(StatusTest, PropagatesAndFormats) {
+  EXPECT_EQ(*Quarter(8), 2);
+  Result<int> r = Quarter(6);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().ToString(), "InvalidArgument: odd: 3");
+  EXPECT_EQ(Status::Corruption("x").WithContext("page 7").ToString(), "Corruption: page 7: x");
+  EXPECT_TRUE(Status::OK().ok());
+}
+
+TEST(CodingTest, VarintRoundTripAndTruncation) {
+  std::vector<uint64_t> vals = {0, 1, 127, 128, 300, 1ULL << 32, ~0ULL, (1ULL << 63) + 5};
+  for (uint64_t v : vals) {
+    std::string s;
+    PutVarint64(&s, v);
+    EXPECT_EQ(static_cast<int>(s.size()), VarintLength(v));
+    std::string_view in = s;
+    uint64_t got;
+    ASSERT_TRUE(GetVarint64(&in, &got));
+    EXPECT_EQ(got, v);
+    EXPECT_TRUE(in.empty());
+    std::string_view cut = std::string_view(s).substr(0, s.size() - 1);
+    EXPECT_FALSE(GetVarint64(&cut, &got)) << v;
+  }
+  std::string overlong(11, '\x80');
+  std::string_view in = overlong;
+  uint64_t got;
+  EXPECT_FALSE(GetVarint64(&in, &got));
+  for (int64_t v : std::vector<int64_t>{0, -1, 1, -64, std::numeric_limits<int64_t>::min(),
+                    std::numeric_limits<int64_t>::max()}) {
+    EXPECT_EQ(ZigZagDecode(ZigZagEncode(v)), v);
+  }
+}
+
+TEST(Crc32cTest, KnownVectorsAndHardwareMatchesPortable) {
+  // RFC 3720 B.4 test vectors.
+  std::string zeros(32, '\0');
+  EXPECT_EQ(crc32c::Value(zeros), 0x8a9136aau);
+  std::string ones(32, '\xff');
+  EXPECT_EQ(crc32c::Value(ones), 0x62a8ab43u);
+  EXPECT_EQ(crc32c::Value("123456789"), 0xe3069283u);
+  std::mt19937_64 rng(1);
+  std::string buf(4099, '\0');
+  for (auto& c : buf) c = static_cast<char>(rng());
+  for (size_t off : {0, 1, 3, 7}) {
+    for (size_t n : {0, 1, 8, 15, 1000, 4090}) {
+      EXPECT_EQ(crc32c::Extend(0, buf.data() + off, n),
+                crc32c::ExtendPortable(0, buf.data() + off, n));
+    }
+  }
+  uint32_t whole = crc32c::Value(buf);
+  uint32_t part = crc32c::Extend(crc32c::Value(buf.data(), 1000), buf.data() + 1000, 3099);
+  EXPECT_EQ(whole, part);
+}
+
+TEST(HashTest, StableAndSpread) {
+  EXPECT_EQ(Hash64("", 0), Hash64("", 0));
+  EXPECT_NE(Hash64("a"), Hash64("b"));
+  EXPECT_NE(Hash64("abc", 1), Hash64("abc", 2));
+  std::string long_s(100, 'x');
+  std::string long_t = long_s;
+  long_t[77] = 'y';
+  EXPECT_NE(Hash64(long_s), Hash64(long_t));
+  // XXH64 reference values for the empty input with seed 0 and for "a".
+  EXPECT_EQ(Hash64("", 0), 0xEF46DB3751D8E999ULL);
+  EXPECT_EQ(Hash64("a", 0), 0xD24EC4F1A98C6E5BULL);
+}
+
+TEST(HlcTest, MonotonicEvenWhenWallClockGoesBack) {
+  uint64_t now = 1000;
+  HybridLogicalClock clock([&] { return now; });
+  HlcTimestamp a = clock.Now();
+  now = 500;  // clock steps back
+  HlcTimestamp b = clock.Now();
+  EXPECT_LT(a, b);
+  EXPECT_EQ(b.physical_ms(), 1000u);
+  EXPECT_EQ(b.logical(), 1);
+  HlcTimestamp remote = HlcTimestamp::Make(5000, 7);
+  HlcTimestamp c = clock.Update(remote);
+  EXPECT_GT(c, remote);
+  now = 6000;
+  HlcTimestamp d = clock.Now();
+  EXPECT_EQ(d.physical_ms(), 6000u);
+  EXPECT_EQ(d.logical(), 0);
+  MonotonicMicros m;
+  m.Observe(WallMicros() + 10'000'000);
+  int64_t x = m.Next(), y = m.Next();
+  EXPECT_LT(x, y);
+}
+
+TEST(ValueTest, CrossClassOrder) {
+  std::vector<Value> ordered = {Value::Null(),        Value::Integer(-5),  Value::Real(-4.5),
+                                Value::Integer(0),    Value::Real(0.5),    Value::Integer(1),
+                                Value::Text(""),      Value::Text("a"),    Value::Text("b"),
+                                Value::Blob(""),      Value::Blob("\x01")};
+  for (size_t i = 0; i < ordered.size(); i++) {
+    for (size_t j = 0; j < ordered.size(); j++) {
+      int c = Value::Compare(ordered[i], ordered[j]);
+      EXPECT_EQ(c < 0, i < j) << ordered[i].DebugString() << " vs " << ordered[j].DebugString();
+      EXPECT_EQ(c == 0, i == j);
+    }
+  }
+  EXPECT_EQ(Value::Compare(Value::Integer(3), Value::Real(3.0)), 0);
+  // 2^53 + 1 is not representable as a double; exact comparison still orders it.
+  int64_t big = (1LL << 53) + 1;
+  EXPECT_GT(Value::Compare(Value::Integer(big), Value::Real(static_cast<double>(1LL << 53))), 0);
+  EXPECT_LT(Value::Compare(Value::Integer(std::numeric_limits<int64_t>::max()),
+                           Value::Real(9223372036854775808.0)),
+            0);
+}
+
+TEST(RecordTest, RoundTripEveryClass) {
+  std::vector<Value> row = {Value::Null(),
+                            Value::Integer(0),
+                            Value::Integer(1),
+                            Value::Integer(-1),
+                            Value::Integer(200),
+                            Value::Integer(-70000),
+                            Value::Integer(1LL << 40),
+                            Value::Integer(std::numeric_limits<int64_t>::min()),
+                            Value::Real(3.25),
+                            Value::Text("héllo"),
+                            Value::Blob(std::string("\0\1\2", 3)),
+                            Value::Text("")};
+  std::string rec = EncodeRecord(row);
+  auto back = DecodeRecord(rec);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->size(), row.size());
+  for (size_t i = 0; i < row.size(); i++) {
+    EXPECT_EQ((*back)[i].type(), row[i].type()) << i;
+    EXPECT_EQ(Value::Compare((*back)[i], row[i]), 0) << i;
+  }
+  RecordReader r;
+  ASSERT_TRUE(r.Init(rec).ok());
+  EXPECT_EQ(r.ColumnType(9), ValueType::kText);
+  EXPECT_TRUE(r.Column(40)->is_null());  // past the end reads NULL
+}
+
+TEST(RecordTest, MalformedBytesGiveCorruption) {
+  std::vector<Value> row = {Value::Integer(123456), Value::Text("abcdef"), Value::Real(1.5)};
+  std::string rec = EncodeRecord(row);
+  for (size_t cut = 0; cut < rec.size(); cut++) {
+    auto r = DecodeRecord(std::string_view(rec).substr(0, cut));
+    if (cut == 0) {
+      EXPECT_FALSE(r.ok());
+      continue;
+    }
+    EXPECT_FALSE(r.ok()) << cut;
+    if (!r.ok()) {
+      EXPECT_TRUE(r.status().IsCorruption());
+    }
+  }
+  // Every single-byte change either decodes to something or reports Corruption; never crashes.
+  for (size_t i = 0; i < rec.size(); i++) {
+    for (int bit = 0; bit < 8; bit++) {
+      std::string bad = rec;
+      bad[i] ^= static_cast<char>(1 << bit);
+      auto r = DecodeRecord(bad);
+      if (!r.ok()) {
+        EXPECT_TRUE(r.status().IsCorruption());
+      }
+    }
+  }
+}
+
+TEST(KeyTest, RowidKeysSortAsIntegers) {
+  std::vector<int64_t> ids = {std::numeric_limits<int64_t>::min(), -100, -1, 0, 1, 255, 256,
+                              std::numeric_limits<int64_t>::max()};
+  for (size_t i = 0; i + 1 < ids.size(); i++) {
+    EXPECT_LT(RowidKey(ids[i]), RowidKey(ids[i + 1]));
+    EXPECT_EQ(*DecodeRowidKey(RowidKey(ids[i])), ids[i]);
+  }
+  EXPECT_FALSE(DecodeRowidKey(std::string_view("abc")).ok());
+}
+
+TEST(KeyTest, MemcmpOrderMatchesValueOrder) {
+  std::mt19937_64 rng(42);
+  std::vector<Value> vals = {Value::Null(),
+                             Value::Integer(std::numeric_limits<int64_t>::min()),
+                             Value::Integer(std::numeric_limits<int64_t>::max()),
+                             Value::Integer(std::numeric_limits<int64_t>::max() - 1),
+                             Value::Real(9223372036854775808.0),
+                             Value::Real(-9223372036854775808.0),
+                             Value::Integer((1LL << 53) + 1),
+                             Value::Real(static_cast<double>(1LL << 53)),
+                             Value::Real(-0.0),
+                             Value::Real(0.0),
+                             Value::Integer(0),
+                             Value::Real(std::numeric_limits<double>::infinity()),
+                             Value::Real(-std::numeric_limits<double>::infinity()),
+                             Value::Text(""),
+                             Value::Text(std::string("a\0b", 3)),
+                             Value::Text("a"),
+                             Value::Text("ab"),
+                             Value::Blob(""),
+                             Value::Blob(std::string("\0", 1)),
+                             Value::Blob("\xff")};
+  for (int i = 0; i < 200; i++) {
+    switch (rng() % 4) {
+      case 0: vals.push_back(Value::Integer(static_cast<int64_t>(rng()))); break;
+      case 1: vals.push_back(Value::Integer(static_cast<int64_t>(rng() % 1000) - 500)); break;
+      case 2: vals.push_back(Value::Real((static_cast<double>(rng() % 100000) - 50000) / 7.0)); break;
+      case 3: {
+        std::string s(rng() % 4, '\0');
+        for (auto& c : s) c = "a\0b"[rng() % 3];
+        vals.push_back(rng() % 2 ? Value::Text(s) : Value::Blob(s));
+      }
+    }
+  }
+  for (bool desc : {false, true}) {
+    for (size_t i = 0; i < vals.size(); i++) {
+      std::string ki;
+      AppendKeyValue(vals[i], desc, &ki);
+      std::string_view in = ki;
+      Value back;
+      ASSERT_TRUE(DecodeKeyValue(&in, desc, &back).ok());
+      EXPECT_TRUE(in.empty());
+      EXPECT_EQ(Value::Compare(back, vals[i]), 0) << vals[i].DebugString();
+      for (size_t j = 0; j < vals.size(); j++) {
+        std::string kj;
+        AppendKeyValue(vals[j], desc, &kj);
+        int vc = Value::Compare(vals[i], vals[j]);
+        int kc = ki.compare(kj);
+        kc = kc < 0 ? -1 : (kc > 0 ? 1 : 0);
+        if (desc) vc = -vc;
+        EXPECT_EQ(kc, vc) << vals[i].DebugString() << " vs " << vals[j].DebugString();
+      }
+    }
+  }
+}
+
+TEST(KeyTest, CompositeKeysCompareColumnByColumn) {
+  std::string a = EncodeKey(std::vector<Value>{Value::Text("a"), Value::Integer(9)});
+  std::string b = EncodeKey(std::vector<Value>{Value::Text("ab"), Value::Integer(1)});
+  EXPECT_LT(a, b);  // "a" < "ab" decides before the second column
+  auto back = DecodeKey(a);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->size(), 2u);
+  std::string bad = a.substr(0, 2);
+  EXPECT_TRUE(DecodeKey(bad).status().IsCorruption());
+}
+
+}  // namespace
+}  // namespace dosql
