@@ -1,0 +1,120 @@
+// dosql::btree — copy-on-write B+tree over the Pager.
+//
+// A tree maps byte-string keys to byte-string values in memcmp order of the keys. Rowid tables use
+// 8-byte keys from dosql::RowidKey (so they sort as integers); indexes and WITHOUT ROWID tables use
+// dosql::EncodeKey keys. A tree is named by its root PageId; every modification returns a new
+// root (path copying), so an old root stays a consistent snapshot for as long as its pages live.
+//
+// Copy-on-write rule: a page may be changed in place only when page->owner() equals the
+// WriteContext's owner tag; any other page is copied first (once per tag), and the id of the page
+// it replaces is appended to WriteContext::replaced so the caller can free it when no snapshot
+// needs it. Values larger than a page-size-dependent threshold go to overflow page chains; values
+// up to kMaxValueSize are supported. Keys are limited to MaxKeySize(page_size) bytes.
+//
+// Deletes rebalance (borrow from or merge with a sibling, collapse the root), so a tree that
+// shrinks uses fewer pages. CheckTree verifies everything a tree promises.
+//
+// Threads: read functions (Get, Cursor) may run on many threads at once over committed roots.
+// Write functions on one WriteContext are for one thread at a time. See pager.h for page lifetime.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosql/btree/pager.h"
+#include "dosql/core/status.h"
+
+namespace dosql::btree {
+
+inline constexpr uint64_t kMaxValueSize = 1ull << 30;  // 1 GiB
+size_t MaxKeySize(uint32_t page_size);
+
+// The state of one writer: which pages it may change in place, and what it allocated/replaced.
+struct WriteContext {
+  Pager* pager = nullptr;
+  uint64_t owner = 0;                // tag stamped on pages this context creates (never 0)
+  std::vector<PageId> created;       // transient pages created by this context, in order
+  std::vector<PageId> replaced;      // pages (of any kind) this context copied or dropped
+};
+
+// Creates an empty tree (one empty leaf) and returns its root.
+Result<PageId> CreateTree(WriteContext& ctx);
+
+// Point lookup. Returns std::nullopt when the key is absent.
+Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key);
+
+struct PutResult {
+  PageId root = kInvalidPageId;
+  bool existed = false;  // the key had a value, which `old_value` received if non-null
+};
+// Inserts or replaces. `old_value` (may be null) receives the previous value.
+Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std::string_view value,
+                      std::string* old_value = nullptr);
+
+struct DeleteResult {
+  PageId root = kInvalidPageId;
+  bool existed = false;
+};
+Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key,
+                            std::string* old_value = nullptr);
+
+// Marks every page of the tree replaced (the caller frees them when no snapshot needs them).
+Status DropTree(WriteContext& ctx, PageId root);
+
+// Writes every transient page reachable from `root` to permanent storage, children before
+// parents (rewriting child and overflow references), and returns the permanent root. The
+// transient pages are appended to ctx.replaced. Permanent subtrees are left as they are.
+Result<PageId> PersistTree(WriteContext& ctx, PageId root);
+
+// Calls fn for every page id reachable from root (interior, leaf and overflow pages).
+Status ForEachPage(Pager& pager, PageId root, const std::function<Status(PageId)>& fn);
+
+struct TreeStats {
+  uint64_t entries = 0;
+  uint32_t depth = 0;
+  uint64_t leaf_pages = 0;
+  uint64_t interior_pages = 0;
+  uint64_t overflow_pages = 0;
+  uint64_t bytes_used = 0;   // cell bytes across all pages
+};
+// Full structural check: checksums (via Pager::Get), page types, key order within and across
+// pages, separator bounds, uniform leaf depth, cell bounds, overflow chain lengths and value sizes.
+// Returns Corruption describing the first problem.
+Result<TreeStats> CheckTree(Pager& pager, PageId root);
+
+// A position in a tree. Holds references to the pages on its path, so the snapshot it reads stays
+// valid while the cursor lives. Not thread-safe; use one cursor per thread.
+class Cursor {
+ public:
+  Cursor(Pager* pager, PageId root);
+  ~Cursor();
+  Cursor(Cursor&&) noexcept;
+  Cursor& operator=(Cursor&&) noexcept;
+
+  Status SeekFirst();
+  Status SeekLast();
+  // First entry with key >= target.
+  Status Seek(std::string_view target);
+  // Last entry with key <= target.
+  Status SeekForPrev(std::string_view target);
+  Status Next();
+  Status Prev();
+
+  bool Valid() const;
+  std::string_view key() const;  // valid until the cursor moves
+  // The value; for an overflowed value it is assembled in *scratch and the view points there.
+  Result<std::string_view> value(std::string* scratch) const;
+  // Size of the value without reading overflow pages.
+  uint64_t value_size() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dosql::btree

@@ -1,0 +1,133 @@
+// dosql::btree — Pager: page identities, the page cache, and the data segment files.
+//
+// Page ids are 64-bit. A *permanent* page (id without kTransientBit) lives in a data segment file:
+// segment s = (id - 1) / segment_pages holds ids [s*segment_pages + 1, (s+1)*segment_pages], page
+// id at byte ((id - 1) % segment_pages) * page_size of file "<dir>/seg-<s as 6 digits>.dat".
+// Permanent pages are written once (at checkpoint) and never modified afterwards. A *transient*
+// page (id with kTransientBit) exists only in memory: it is a page a write transaction created by
+// copy-on-write and that no checkpoint has written yet.
+//
+// Every permanent page carries a CRC32C and its own id (see docs/formats/btree_page.md); Get()
+// verifies both and returns Corruption naming the page, file and offset on mismatch.
+//
+// Cache: permanent pages are cached in an LRU bounded by PagerOptions::cache_bytes; pages in use
+// (referenced by a PageRef) are never evicted. Transient pages stay in memory until FreeTransient.
+//
+// Threads: all methods are thread-safe. A Page's bytes are immutable once the page is published
+// to readers (committed); only the write transaction that owns a transient page may change it,
+// and the transaction layer guarantees no reader sees it until then.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dosql/core/status.h"
+#include "dosql/fsx/fsx.h"
+
+namespace dosql::btree {
+
+using PageId = uint64_t;
+inline constexpr PageId kInvalidPageId = 0;
+inline constexpr PageId kTransientBit = 1ULL << 63;
+inline bool IsTransient(PageId id) { return (id & kTransientBit) != 0; }
+
+class Page {
+ public:
+  Page(PageId id, uint32_t size);
+  ~Page();
+  Page(const Page&) = delete;
+  Page& operator=(const Page&) = delete;
+
+  PageId id() const { return id_; }
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  uint32_t size() const { return size_; }
+  // Tag of the write context allowed to modify this page in place (0 = nobody: immutable).
+  uint64_t owner() const { return owner_.load(std::memory_order_relaxed); }
+  void set_owner(uint64_t o) { owner_.store(o, std::memory_order_relaxed); }
+
+ private:
+  PageId id_;
+  uint32_t size_;
+  uint8_t* data_;
+  std::atomic<uint64_t> owner_{0};
+};
+using PageRef = std::shared_ptr<Page>;
+
+// Where segments that this store does not own live (a branch reads its parent's sealed segments).
+struct SegmentSource {
+  uint64_t first_segment = 0;  // inclusive
+  uint64_t end_segment = 0;    // exclusive
+  std::string dir;             // directory holding seg-*.dat for that range (read-only)
+};
+
+struct PagerOptions {
+  uint32_t page_size = 4096;             // power of two, 1 KiB .. 64 KiB
+  uint64_t cache_bytes = 64ull << 20;    // budget for cached permanent pages
+  uint64_t segment_pages = 16384;        // pages per segment file (64 MiB at 4 KiB)
+  std::vector<SegmentSource> foreign_segments;
+};
+
+struct PagerStats {
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+  uint64_t cached_pages = 0;
+  uint64_t cached_bytes = 0;
+  uint64_t transient_pages = 0;
+  uint64_t pages_written = 0;
+  uint64_t evictions = 0;
+};
+
+class Pager {
+ public:
+  // `dir` holds this store's own segment files (created if missing).
+  static Result<std::unique_ptr<Pager>> Open(std::shared_ptr<fsx::FileSystem> fs, std::string dir,
+                                             PagerOptions options);
+  ~Pager();
+
+  uint32_t page_size() const;
+  const PagerOptions& options() const;
+
+  // Returns the page, reading and verifying it when permanent and not cached. NotFound for a
+  // transient id that was freed; Corruption for a bad checksum or id.
+  Result<PageRef> Get(PageId id);
+
+  // A new zeroed transient page owned by `owner`.
+  PageRef NewTransient(uint64_t owner);
+  // Drops a transient page from memory (no version references it any more).
+  void FreeTransient(PageId id);
+
+  // The id the next WritePermanent will use. Persisted by the caller in its manifest and given
+  // back with SetNextPermanentId after a restart (pages past it are garbage and get overwritten).
+  PageId next_permanent_id() const;
+  Status SetNextPermanentId(PageId id);
+  // Starts a new segment file at the next page write (the current one becomes sealed, read-only).
+  void SealCurrentSegment();
+
+  // Writes a page image (page_size bytes) to the next permanent id: stamps the id and checksum
+  // into the image, writes it to its segment and caches it. Not durable until SyncData.
+  Result<PageRef> WritePermanent(const uint8_t* image);
+  // Makes every permanent page written so far durable (fsync of touched segment files and of
+  // the directory when a segment file was created).
+  Status SyncData();
+
+  // Segment files present in this store's own directory (sorted), and removal of one (GC).
+  Result<std::vector<uint64_t>> ListSegments();
+  Status RemoveSegment(uint64_t segment);
+  uint64_t SegmentOf(PageId id) const;
+
+  // Drops every cached clean page (for tests of cold reads).
+  void DropCache();
+  PagerStats stats() const;
+
+  struct Impl;
+
+ private:
+  explicit Pager(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dosql::btree

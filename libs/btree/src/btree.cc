@@ -1,0 +1,851 @@
+// dosql::btree — the copy-on-write B+tree: lookups, inserts, deletes with rebalancing.
+//
+// Writes descend recursively from the root. Each level returns a NodeResult to its parent: the
+// node's (possibly new) page id, and whether it split (left id, separator, right id) or fell under
+// a third full. A parent is copied (once per write context) only when a child's id changed, it
+// split, or it needs rebalancing, so a transaction that already owns a path modifies it in place.
+// Page layout: docs/formats/btree_page.md and page_format.h.
+
+#include "dosql/btree/btree.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "btree_internal.h"
+#include "dosql/core/coding.h"
+#include "page_format.h"
+
+namespace dosql::btree {
+namespace internal {
+
+// ----- shared helpers (declared in btree_internal.h) -----
+
+std::string PageName(PageId id) {
+  if (IsTransient(id)) return "transient " + std::to_string(id & ~kTransientBit);
+  return std::to_string(id);
+}
+
+Status PageCorruption(PageId id, std::string_view problem) {
+  std::string m = "btree page ";
+  m += PageName(id);
+  m += ": ";
+  m += problem;
+  return Status::Corruption(std::move(m));
+}
+
+Status CheckReference(PageId from, PageId to) {
+  if (from != kInvalidPageId && !IsTransient(from) && IsTransient(to)) {
+    return PageCorruption(from, "permanent page references transient page " + PageName(to));
+  }
+  return Status::OK();
+}
+
+Status LoadNode(Pager& pager, PageId from, PageId id, int expected_level, PageRef* page,
+                NodeHeader* h) {
+  DOSQL_RETURN_IF_ERROR(CheckReference(from, id));
+  Result<PageRef> r = pager.Get(id);
+  if (!r.ok()) return r.status();
+  *page = std::move(r).value();
+  const Page& pg = **page;
+  if (pg.size() != pager.page_size()) return PageCorruption(id, "unexpected page size");
+  const char* problem = ReadNodeHeader(pg.data(), pg.size(), h);
+  if (problem != nullptr) {
+    if (pg.data()[kPageTypeOffset] == kOverflowPage) {
+      return PageCorruption(id, "overflow page where a tree node was expected");
+    }
+    return PageCorruption(id, problem);
+  }
+  if (expected_level >= 0 && h->level != expected_level) {
+    return PageCorruption(id, "level " + std::to_string(h->level) + " where level " +
+                                  std::to_string(expected_level) + " was expected");
+  }
+  return Status::OK();
+}
+
+Status VisitOverflowChain(Pager& pager, PageId from, PageId first, uint64_t value_len,
+                          const std::function<Status(const PageRef&)>& fn) {
+  const uint32_t cap = OverflowCapacity(pager.page_size());
+  if (value_len == 0 || value_len > kMaxValueSize) {
+    return PageCorruption(first,
+                          "overflow value length " + std::to_string(value_len) + " out of range");
+  }
+  PageId id = first;
+  uint64_t remaining = value_len;
+  while (remaining > 0) {
+    if (id == kInvalidPageId) {
+      return PageCorruption(first,
+                            "overflow chain ends " + std::to_string(remaining) + " bytes early");
+    }
+    DOSQL_RETURN_IF_ERROR(CheckReference(from, id));
+    Result<PageRef> r = pager.Get(id);
+    if (!r.ok()) return r.status();
+    const PageRef& page = r.value();
+    const uint8_t* p = page->data();
+    if (page->size() != pager.page_size()) return PageCorruption(id, "unexpected page size");
+    if (p[kPageTypeOffset] != kOverflowPage) {
+      return PageCorruption(
+          id, "page type " + std::to_string(p[kPageTypeOffset]) + " in an overflow chain");
+    }
+    const uint32_t used = DecodeFixed32(p + kOverflowUsedOffset);
+    const uint64_t expect = std::min<uint64_t>(cap, remaining);
+    if (used != expect) {
+      return PageCorruption(id, "overflow page holds " + std::to_string(used) +
+                                    " bytes where the chain needs " + std::to_string(expect));
+    }
+    const PageId next = DecodeFixed64(p + kOverflowNextOffset);
+    DOSQL_RETURN_IF_ERROR(fn(page));
+    remaining -= used;
+    if (remaining == 0 && next != kInvalidPageId) {
+      return PageCorruption(id, "overflow chain is longer than its value");
+    }
+    from = id;
+    id = next;
+  }
+  return Status::OK();
+}
+
+Status ReadOverflowChain(Pager& pager, PageId from, PageId first, uint64_t value_len,
+                         std::string* out) {
+  if (value_len <= kMaxValueSize) out->reserve(out->size() + value_len);
+  return VisitOverflowChain(pager, from, first, value_len, [out](const PageRef& page) {
+    const uint8_t* p = page->data();
+    out->append(reinterpret_cast<const char*>(p + kOverflowHeaderSize),
+                DecodeFixed32(p + kOverflowUsedOffset));
+    return Status::OK();
+  });
+}
+
+Status AppendLeafValue(Pager& pager, PageId leaf, const LeafCell& cell, std::string* out) {
+  if (cell.overflow) {
+    return ReadOverflowChain(pager, leaf, cell.first_overflow, cell.value_len, out);
+  }
+  out->append(reinterpret_cast<const char*>(cell.value), cell.value_len);
+  return Status::OK();
+}
+
+namespace {
+
+// ----- writing -----
+
+// What a level of a write returns to its parent.
+struct NodeResult {
+  PageId id = kInvalidPageId;  // the node (the left half when split)
+  uint8_t level = 0;
+  bool split = false;
+  bool underfull = false;
+  PageId right = kInvalidPageId;  // the right half when split
+  std::string sep;                // first key bound of the right half when split
+};
+
+// A cell copied out of a page (or built), used when a node is rebuilt.
+struct Item {
+  const uint8_t* data;
+  uint32_t size;
+};
+
+class Writer {
+ public:
+  explicit Writer(WriteContext& ctx) : ctx_(ctx), pager_(*ctx.pager), ps_(ctx.pager->page_size()) {}
+
+  Pager& pager() { return pager_; }
+  WriteContext& ctx() { return ctx_; }
+  uint32_t page_size() const { return ps_; }
+
+  PageRef NewPage() {
+    PageRef page = pager_.NewTransient(ctx_.owner);
+    ctx_.created.push_back(page->id());
+    EncodeFixed64(page->data() + kPageIdOffset, page->id());
+    return page;
+  }
+
+  // The page itself when this context owns it, else a copy that replaces it.
+  PageRef Writable(const PageRef& page) {
+    if (page->owner() == ctx_.owner) return page;
+    PageRef copy = NewPage();
+    std::memcpy(copy->data(), page->data(), ps_);
+    EncodeFixed64(copy->data() + kPageIdOffset, copy->id());
+    ctx_.replaced.push_back(page->id());
+    return copy;
+  }
+
+  // Lists every page of an overflow chain as replaced.
+  Status ReleaseChain(PageId leaf, PageId first, uint64_t value_len) {
+    return VisitOverflowChain(pager_, leaf, first, value_len, [this](const PageRef& page) {
+      ctx_.replaced.push_back(page->id());
+      return Status::OK();
+    });
+  }
+
+  // Stores a value in a new overflow chain and returns its first page.
+  PageId WriteChain(std::string_view value) {
+    const uint32_t cap = OverflowCapacity(ps_);
+    PageRef first;
+    PageRef prev;
+    for (size_t off = 0; off < value.size(); off += cap) {
+      PageRef page = NewPage();
+      uint8_t* p = page->data();
+      const uint32_t used = static_cast<uint32_t>(std::min<size_t>(cap, value.size() - off));
+      p[kPageTypeOffset] = kOverflowPage;
+      EncodeFixed64(p + kOverflowNextOffset, kInvalidPageId);
+      EncodeFixed32(p + kOverflowUsedOffset, used);
+      std::memcpy(p + kOverflowHeaderSize, value.data() + off, used);
+      if (prev) {
+        EncodeFixed64(prev->data() + kOverflowNextOffset, page->id());
+      } else {
+        first = page;
+      }
+      prev = std::move(page);
+    }
+    return first->id();
+  }
+
+ private:
+  WriteContext& ctx_;
+  Pager& pager_;
+  const uint32_t ps_;
+};
+
+// Rewrites the content area so that the free space is one gap. Keeps the slot order.
+Status Defragment(Page& page, NodeHeader& h) {
+  thread_local std::vector<uint8_t> scratch;
+  const uint32_t ps = page.size();
+  uint8_t* p = page.data();
+  scratch.assign(p, p + ps);
+  const uint8_t* s = scratch.data();
+  const uint32_t slots_end = SlotPos(h.n);
+  uint32_t pos = ps;
+  for (uint32_t i = 0; i < h.n; ++i) {
+    const uint32_t off = SlotAt(s, i);
+    const uint32_t size = ValidCellOffset(h, ps, off) ? CellSizeAt(s, ps, h.type, off) : 0;
+    if (size == 0 || size > pos - slots_end) {
+      return PageCorruption(page.id(), "bad cell " + std::to_string(i) + " while defragmenting");
+    }
+    pos -= size;
+    std::memcpy(p + pos, s + off, size);
+    EncodeFixed16(p + SlotPos(i), static_cast<uint16_t>(pos));
+  }
+  h.content = pos;
+  h.frag = 0;
+  StoreNodeHeader(p, h);
+  return Status::OK();
+}
+
+// Reserves `len` bytes for a new cell at slot idx (defragmenting when needed) and returns where to
+// write it, or nullptr when the node lacks room.
+Result<uint8_t*> AllocateCell(Page& page, NodeHeader& h, uint32_t idx, uint32_t len) {
+  const uint32_t ps = page.size();
+  if (FreeBytes(h, ps) < len + kSlotSize) return static_cast<uint8_t*>(nullptr);
+  if (h.content - SlotPos(h.n) < len + kSlotSize) {
+    DOSQL_RETURN_IF_ERROR(Defragment(page, h));
+    if (h.content - SlotPos(h.n) < len + kSlotSize) {
+      return PageCorruption(page.id(), "fragmented byte count overstates the free space");
+    }
+  }
+  uint8_t* p = page.data();
+  h.content -= len;
+  std::memmove(p + SlotPos(idx + 1), p + SlotPos(idx), kSlotSize * (h.n - idx));
+  EncodeFixed16(p + SlotPos(idx), static_cast<uint16_t>(h.content));
+  h.n++;
+  StoreNodeHeader(p, h);
+  return p + h.content;
+}
+
+// Removes the cell at slot idx (of `size` bytes).
+void RemoveCell(Page& page, NodeHeader& h, uint32_t idx, uint32_t size) {
+  uint8_t* p = page.data();
+  const uint32_t off = SlotAt(p, idx);
+  std::memmove(p + SlotPos(idx), p + SlotPos(idx + 1), kSlotSize * (h.n - idx - 1));
+  h.n--;
+  if (h.n == 0) {
+    h.content = page.size();
+    h.frag = 0;
+  } else if (off == h.content) {
+    h.content += size;
+  } else {
+    h.frag += size;
+  }
+  StoreNodeHeader(p, h);
+}
+
+// Points child i (0..n) of an interior node at id. The slot was validated by the caller's read.
+void SetChild(Page& page, const NodeHeader& h, uint32_t i, PageId id) {
+  uint8_t* p = page.data();
+  EncodeFixed64(p + (i < h.n ? SlotAt(p, i) : kRightChildOffset), id);
+}
+
+// Writes a whole node. The items must fit and must not point into `page`.
+void WriteNode(Page& page, uint8_t type, uint8_t level, const Item* items, size_t count,
+               PageId right) {
+  uint8_t* p = page.data();
+  const uint32_t ps = page.size();
+  uint32_t pos = ps;
+  for (size_t i = 0; i < count; ++i) {
+    pos -= items[i].size;
+    std::memcpy(p + pos, items[i].data, items[i].size);
+    EncodeFixed16(p + SlotPos(static_cast<uint32_t>(i)), static_cast<uint16_t>(pos));
+  }
+  const uint32_t slots_end = SlotPos(static_cast<uint32_t>(count));
+  std::memset(p + slots_end, 0, pos - slots_end);
+  NodeHeader h;
+  h.type = type;
+  h.level = level;
+  h.n = static_cast<uint32_t>(count);
+  h.frag = 0;
+  h.content = pos;
+  StoreNodeHeader(p, h);
+  EncodeFixed64(p + kRightChildOffset, right);
+}
+
+// Copies the cells of a node image (in slot order) into *items.
+Status CollectItems(PageId id, const uint8_t* image, uint32_t ps, const NodeHeader& h,
+                    std::vector<Item>* items) {
+  for (uint32_t i = 0; i < h.n; ++i) {
+    const uint32_t off = SlotAt(image, i);
+    const uint32_t size = ValidCellOffset(h, ps, off) ? CellSizeAt(image, ps, h.type, off) : 0;
+    if (size == 0) return PageCorruption(id, "bad cell " + std::to_string(i));
+    if (size > MaxLocalCell(ps)) return PageCorruption(id, "oversized cell " + std::to_string(i));
+    items->push_back(Item{image + off, size});
+  }
+  return Status::OK();
+}
+
+uint64_t ItemBytes(const Item* items, size_t count) {
+  uint64_t total = 0;
+  for (size_t i = 0; i < count; ++i) total += items[i].size + kSlotSize;
+  return total;
+}
+
+std::string_view ItemKey(const Item& item, bool leaf) {
+  if (leaf) {
+    LeafCell c;
+    ParseLeafCell(item.data, item.size, 0, &c);
+    return c.key_view();
+  }
+  InteriorCell c;
+  ParseInteriorCell(item.data, item.size, 0, &c);
+  return c.key_view();
+}
+
+PageId ItemChild(const Item& item) { return DecodeFixed64(item.data); }
+
+// Leaf split point k in [1, count-1] (left = items[0, k)) minimising the larger half.
+size_t ChooseLeafSplit(const std::vector<Item>& items) {
+  const uint64_t total = ItemBytes(items.data(), items.size());
+  uint64_t prefix = 0, best = std::numeric_limits<uint64_t>::max();
+  size_t best_k = 1;
+  for (size_t k = 1; k < items.size(); ++k) {
+    prefix += items[k - 1].size + kSlotSize;
+    const uint64_t worst = std::max(prefix, total - prefix);
+    if (worst < best) {
+      best = worst;
+      best_k = k;
+    }
+  }
+  return best_k;
+}
+
+// Interior split point k in [1, count-2]: left = items[0, k), items[k] moves up, right = the rest.
+size_t ChooseInteriorSplit(const std::vector<Item>& items) {
+  const uint64_t total = ItemBytes(items.data(), items.size());
+  uint64_t prefix = 0, best = std::numeric_limits<uint64_t>::max();
+  size_t best_k = 1;
+  for (size_t k = 1; k + 1 < items.size(); ++k) {
+    prefix += items[k - 1].size + kSlotSize;
+    const uint64_t right = total - prefix - (items[k].size + kSlotSize);
+    const uint64_t worst = std::max(prefix, right);
+    if (worst < best) {
+      best = worst;
+      best_k = k;
+    }
+  }
+  return best_k;
+}
+
+// The shortest key s with a < s <= b (a < b), when that is worth it; b otherwise. Short keys
+// (rowid keys, small index keys) are kept whole so that separators keep their fast compare path.
+std::string_view SeparatorBetween(std::string_view a, std::string_view b) {
+  if (b.size() <= 16) return b;
+  const size_t m = std::min(a.size(), b.size());
+  size_t i = 0;
+  while (i < m && a[i] == b[i]) ++i;
+  return b.substr(0, i + 1);
+}
+
+// Splits a node whose cells after a change are `items` (copies, not in `page`) into `page` and a
+// new right sibling. `append`: the change added a cell past the last key of the right-most node of
+// its level, so the left half keeps all the old cells (sequential inserts fill pages).
+Result<NodeResult> SplitNode(Writer& w, const PageRef& page, const NodeHeader& h,
+                             const std::vector<Item>& items, PageId right_child, bool append) {
+  const uint32_t usable = UsableSpace(w.page_size());
+  const bool leaf = h.leaf();
+  const size_t count = items.size();
+  if (count < (leaf ? 2u : 3u))
+    return Status::Internal("btree: split of a node with too few cells");
+  size_t k;
+  if (leaf) {
+    k = append ? count - 1 : ChooseLeafSplit(items);
+  } else {
+    k = append ? count - 2 : ChooseInteriorSplit(items);
+  }
+  const size_t right_begin = leaf ? k : k + 1;
+  if (ItemBytes(items.data(), k) > usable ||
+      ItemBytes(items.data() + right_begin, count - right_begin) > usable) {
+    return Status::Internal("btree: no split point fits page " + PageName(page->id()));
+  }
+  NodeResult r;
+  r.level = h.level;
+  r.split = true;
+  if (leaf) {
+    r.sep = std::string(SeparatorBetween(ItemKey(items[k - 1], true), ItemKey(items[k], true)));
+  } else {
+    r.sep = std::string(ItemKey(items[k], false));
+  }
+  PageRef right = w.NewPage();
+  WriteNode(*right, h.type, h.level, items.data() + right_begin, count - right_begin, right_child);
+  WriteNode(*page, h.type, h.level, items.data(), k, leaf ? kInvalidPageId : ItemChild(items[k]));
+  r.id = page->id();
+  r.right = right->id();
+  return r;
+}
+
+// Inserts a cell at slot idx of the writable node `page`, splitting the node when it is full.
+Result<NodeResult> InsertCell(Writer& w, const PageRef& page, NodeHeader& h, uint32_t idx,
+                              const uint8_t* cell, uint32_t len, bool append) {
+  DOSQL_ASSIGN_OR_RETURN(uint8_t * dst, AllocateCell(*page, h, idx, len));
+  if (dst != nullptr) {
+    std::memcpy(dst, cell, len);
+    NodeResult r;
+    r.id = page->id();
+    r.level = h.level;
+    return r;
+  }
+  const uint32_t ps = w.page_size();
+  std::vector<uint8_t> image(page->data(), page->data() + ps);
+  std::vector<Item> items;
+  items.reserve(h.n + 1);
+  DOSQL_RETURN_IF_ERROR(CollectItems(page->id(), image.data(), ps, h, &items));
+  items.insert(items.begin() + idx, Item{cell, len});
+  const PageId right_child =
+      h.leaf() ? kInvalidPageId : DecodeFixed64(image.data() + kRightChildOffset);
+  return SplitNode(w, page, h, items, right_child, append && idx == h.n);
+}
+
+// Applies a child's split to its writable parent: child idx becomes (r.id | r.sep | r.right).
+Result<NodeResult> InsertSplit(Writer& w, const PageRef& page, NodeHeader& h, uint32_t idx,
+                               const NodeResult& r, bool append) {
+  SetChild(*page, h, idx, r.right);
+  std::string cell(InteriorCellSize(r.sep.size()), '\0');
+  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), r.id, r.sep);
+  return InsertCell(w, page, h, idx, reinterpret_cast<const uint8_t*>(cell.data()),
+                    static_cast<uint32_t>(cell.size()), append);
+}
+
+// ----- Put -----
+
+struct PutArgs {
+  std::string_view key;
+  std::string_view value;
+  std::string* old_value = nullptr;
+  bool existed = false;
+};
+
+bool PointsInto(std::string_view s, const Page& page) {
+  auto* b = reinterpret_cast<const uint8_t*>(s.data());
+  return !s.empty() && b >= page.data() && b < page.data() + page.size();
+}
+
+Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rightmost,
+                           PutArgs& a) {
+  const uint32_t ps = w.page_size();
+  const uint8_t* p = ref->data();
+  // A key or value that views this very page would move under our feet: copy it first.
+  std::string key_copy, value_copy;
+  std::string_view key = a.key, value = a.value;
+  if (PointsInto(key, *ref)) key = key_copy.assign(key);
+  if (PointsInto(value, *ref)) value = value_copy.assign(value);
+
+  uint32_t idx;
+  bool found;
+  if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
+    return PageCorruption(ref->id(), "bad cell offset or key");
+  }
+  const uint64_t vlen = value.size();
+  // (A cell with an empty value always fits: MaxKeySize leaves room for it.)
+  const bool overflow = vlen > 0 && LeafCellSize(key.size(), vlen, false) > MaxLocalCell(ps);
+  const uint32_t cell_size = LeafCellSize(key.size(), vlen, overflow);
+
+  LeafCell old;
+  if (found) {
+    a.existed = true;
+    if (!ParseLeafCell(p, ps, SlotAt(p, idx), &old)) {
+      return PageCorruption(ref->id(), "malformed cell " + std::to_string(idx));
+    }
+    if (a.old_value != nullptr) {
+      a.old_value->clear();
+      DOSQL_RETURN_IF_ERROR(AppendLeafValue(w.pager(), ref->id(), old, a.old_value));
+    }
+    if (ref->owner() == w.ctx().owner && !old.overflow && !overflow && old.size == cell_size) {
+      // Same-size inline overwrite of an owned page: just the value bytes change.
+      if (vlen != 0) std::memmove(const_cast<uint8_t*>(old.value), value.data(), vlen);
+      NodeResult r;
+      r.id = ref->id();
+      return r;
+    }
+    if (old.overflow) {
+      DOSQL_RETURN_IF_ERROR(w.ReleaseChain(ref->id(), old.first_overflow, old.value_len));
+    }
+  }
+  const PageId first_overflow = overflow ? w.WriteChain(value) : kInvalidPageId;
+  PageRef page = w.Writable(ref);
+  uint8_t* wp = page->data();
+  if (found) {
+    const uint32_t off = SlotAt(wp, idx);
+    if (cell_size <= old.size) {
+      EncodeLeafCell(wp + off, key, vlen, overflow, value.data(), first_overflow);
+      h.frag += old.size - cell_size;
+      StoreNodeHeader(wp, h);
+      NodeResult r;
+      r.id = page->id();
+      return r;
+    }
+    RemoveCell(*page, h, idx, old.size);
+  }
+  DOSQL_ASSIGN_OR_RETURN(uint8_t * dst, AllocateCell(*page, h, idx, cell_size));
+  if (dst != nullptr) {
+    EncodeLeafCell(dst, key, vlen, overflow, value.data(), first_overflow);
+    NodeResult r;
+    r.id = page->id();
+    return r;
+  }
+  std::string cell(cell_size, '\0');
+  EncodeLeafCell(reinterpret_cast<uint8_t*>(cell.data()), key, vlen, overflow, value.data(),
+                 first_overflow);
+  return InsertCell(w, page, h, idx, reinterpret_cast<const uint8_t*>(cell.data()), cell_size,
+                    rightmost && !found);
+}
+
+Result<NodeResult> PutRec(Writer& w, PageId parent, PageId id, int expected_level, bool rightmost,
+                          PutArgs& a) {
+  PageRef ref;
+  NodeHeader h;
+  DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  if (h.leaf()) return PutLeaf(w, ref, h, rightmost, a);
+  const uint32_t ps = w.page_size();
+  uint32_t idx;
+  PageId child;
+  if (!InteriorUpperBound(ref->data(), ps, h, a.key, &idx) ||
+      !ChildAt(ref->data(), ps, h, idx, &child)) {
+    return PageCorruption(id, "bad separator cell");
+  }
+  const bool child_rightmost = rightmost && idx == h.n;
+  DOSQL_ASSIGN_OR_RETURN(NodeResult r, PutRec(w, id, child, h.level - 1, child_rightmost, a));
+  if (!r.split && r.id == child) {
+    NodeResult same;
+    same.id = id;
+    same.level = h.level;
+    return same;
+  }
+  PageRef page = w.Writable(ref);
+  if (r.split) return InsertSplit(w, page, h, idx, r, child_rightmost);
+  SetChild(*page, h, idx, r.id);
+  NodeResult out;
+  out.id = page->id();
+  out.level = h.level;
+  return out;
+}
+
+// A new root above a split node.
+Result<PageId> GrowRoot(Writer& w, const NodeResult& r) {
+  if (r.level + 1 >= kMaxTreeDepth) return Status::NoSpace("btree: tree depth limit reached");
+  std::string cell(InteriorCellSize(r.sep.size()), '\0');
+  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), r.id, r.sep);
+  Item item{reinterpret_cast<const uint8_t*>(cell.data()), static_cast<uint32_t>(cell.size())};
+  PageRef root = w.NewPage();
+  WriteNode(*root, kInteriorPage, static_cast<uint8_t>(r.level + 1), &item, 1, r.right);
+  return root->id();
+}
+
+// ----- Delete -----
+
+struct DeleteArgs {
+  std::string_view key;
+  std::string* old_value = nullptr;
+  bool existed = false;
+};
+
+// Merges child idx of the writable interior node `parent` (which fell under a third full) with a
+// sibling, or moves cells between them when both do not fit in one page.
+Result<NodeResult> Rebalance(Writer& w, const PageRef& parent, NodeHeader& ph, uint32_t idx) {
+  NodeResult out;
+  out.id = parent->id();
+  out.level = ph.level;
+  if (ph.n == 0) return out;  // no sibling: the parent is underfull too and is fixed above
+  const uint32_t ps = w.page_size();
+  const uint32_t l = idx > 0 ? idx - 1 : 0;
+  const uint32_t r = l + 1;
+  const uint8_t* pp = parent->data();
+  PageId lid, rid;
+  InteriorCell sep_cell;
+  if (!ChildAt(pp, ps, ph, l, &lid) || !ChildAt(pp, ps, ph, r, &rid) ||
+      !ParseInteriorCell(pp, ps, SlotAt(pp, l), &sep_cell)) {
+    return PageCorruption(parent->id(), "bad separator cell");
+  }
+  const std::string sep(sep_cell.key_view());
+  const uint32_t sep_cell_size = sep_cell.size;
+  PageRef lref, rref;
+  NodeHeader lh, rh;
+  DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent->id(), lid, ph.level - 1, &lref, &lh));
+  DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent->id(), rid, ph.level - 1, &rref, &rh));
+  const bool leaf = lh.leaf();
+
+  std::vector<uint8_t> limg(lref->data(), lref->data() + ps);
+  std::vector<uint8_t> rimg(rref->data(), rref->data() + ps);
+  std::vector<Item> items;
+  items.reserve(lh.n + rh.n + 1);
+  DOSQL_RETURN_IF_ERROR(CollectItems(lid, limg.data(), ps, lh, &items));
+  std::string middle;  // interior: the parent's separator comes down over the left right-child
+  if (!leaf) {
+    middle.resize(InteriorCellSize(sep.size()));
+    EncodeInteriorCell(reinterpret_cast<uint8_t*>(middle.data()),
+                       DecodeFixed64(limg.data() + kRightChildOffset), sep);
+    items.push_back(Item{reinterpret_cast<const uint8_t*>(middle.data()),
+                         static_cast<uint32_t>(middle.size())});
+  }
+  DOSQL_RETURN_IF_ERROR(CollectItems(rid, rimg.data(), ps, rh, &items));
+  const PageId right_child = leaf ? kInvalidPageId : DecodeFixed64(rimg.data() + kRightChildOffset);
+
+  if (ItemBytes(items.data(), items.size()) <= UsableSpace(ps)) {
+    // Merge into the child that was just written (already owned); the sibling is dropped.
+    PageRef dest = w.Writable(idx == l ? lref : rref);
+    w.ctx().replaced.push_back(idx == l ? rid : lid);
+    WriteNode(*dest, lh.type, lh.level, items.data(), items.size(), right_child);
+    SetChild(*parent, ph, r, dest->id());
+    RemoveCell(*parent, ph, l, sep_cell_size);
+    return out;
+  }
+
+  // Redistribute.
+  const size_t count = items.size();
+  const size_t k = leaf ? ChooseLeafSplit(items) : ChooseInteriorSplit(items);
+  const size_t right_begin = leaf ? k : k + 1;
+  if (ItemBytes(items.data(), k) > UsableSpace(ps) ||
+      ItemBytes(items.data() + right_begin, count - right_begin) > UsableSpace(ps)) {
+    return Status::Internal("btree: no redistribution fits under page " + PageName(parent->id()));
+  }
+  std::string new_sep(leaf ? SeparatorBetween(ItemKey(items[k - 1], true), ItemKey(items[k], true))
+                           : ItemKey(items[k], false));
+  PageRef lw = w.Writable(lref);
+  PageRef rw = w.Writable(rref);
+  WriteNode(*lw, lh.type, lh.level, items.data(), k, leaf ? kInvalidPageId : ItemChild(items[k]));
+  WriteNode(*rw, rh.type, rh.level, items.data() + right_begin, count - right_begin, right_child);
+  SetChild(*parent, ph, r, rw->id());
+  RemoveCell(*parent, ph, l, sep_cell_size);
+  std::string cell(InteriorCellSize(new_sep.size()), '\0');
+  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), lw->id(), new_sep);
+  return InsertCell(w, parent, ph, l, reinterpret_cast<const uint8_t*>(cell.data()),
+                    static_cast<uint32_t>(cell.size()), false);
+}
+
+Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_level,
+                             DeleteArgs& a) {
+  PageRef ref;
+  NodeHeader h;
+  DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  const uint32_t ps = w.page_size();
+  const uint8_t* p = ref->data();
+  NodeResult out;
+  out.id = id;
+  out.level = h.level;
+  if (h.leaf()) {
+    uint32_t idx;
+    bool found;
+    if (!LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
+      return PageCorruption(id, "bad cell offset or key");
+    }
+    if (!found) return out;
+    a.existed = true;
+    LeafCell cell;
+    if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
+      return PageCorruption(id, "malformed cell " + std::to_string(idx));
+    }
+    if (a.old_value != nullptr) {
+      a.old_value->clear();
+      DOSQL_RETURN_IF_ERROR(AppendLeafValue(w.pager(), id, cell, a.old_value));
+    }
+    if (cell.overflow) {
+      DOSQL_RETURN_IF_ERROR(w.ReleaseChain(id, cell.first_overflow, cell.value_len));
+    }
+    PageRef page = w.Writable(ref);
+    RemoveCell(*page, h, idx, cell.size);
+    out.id = page->id();
+    out.underfull = UsedBytes(h, ps) < UnderfullThreshold(ps);
+    return out;
+  }
+  uint32_t idx;
+  PageId child;
+  if (!InteriorUpperBound(p, ps, h, a.key, &idx) || !ChildAt(p, ps, h, idx, &child)) {
+    return PageCorruption(id, "bad separator cell");
+  }
+  DOSQL_ASSIGN_OR_RETURN(NodeResult r, DeleteRec(w, id, child, h.level - 1, a));
+  if (!r.split && !r.underfull && r.id == child) return out;
+  PageRef page = w.Writable(ref);
+  if (r.split) {
+    DOSQL_ASSIGN_OR_RETURN(out, InsertSplit(w, page, h, idx, r, false));
+    if (out.split) return out;
+  } else {
+    SetChild(*page, h, idx, r.id);
+    if (r.underfull) {
+      DOSQL_ASSIGN_OR_RETURN(out, Rebalance(w, page, h, idx));
+      if (out.split) return out;
+    }
+  }
+  out.id = page->id();
+  out.level = h.level;
+  out.underfull = UsedBytes(h, ps) < UnderfullThreshold(ps);
+  return out;
+}
+
+// ----- Get -----
+
+Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::string_view key) {
+  const uint32_t ps = pager.page_size();
+  PageRef page;
+  NodeHeader h;
+  PageId id = root;
+  PageId parent = kInvalidPageId;
+  int level = -1;
+  for (;;) {
+    DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, &page, &h));
+    const uint8_t* p = page->data();
+    if (h.leaf()) {
+      uint32_t idx;
+      bool found;
+      if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
+        return PageCorruption(id, "bad cell offset or key");
+      }
+      if (!found) return std::optional<std::string>();
+      LeafCell cell;
+      if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
+        return PageCorruption(id, "malformed cell " + std::to_string(idx));
+      }
+      std::optional<std::string> value(std::in_place);
+      DOSQL_RETURN_IF_ERROR(AppendLeafValue(pager, id, cell, &*value));
+      return value;
+    }
+    uint32_t idx;
+    parent = id;
+    if (!InteriorUpperBound(p, ps, h, key, &idx) || !ChildAt(p, ps, h, idx, &id)) {
+      return PageCorruption(parent, "bad separator cell");
+    }
+    level = h.level - 1;
+  }
+}
+
+// ----- validation of arguments -----
+
+Status CheckContext(const WriteContext& ctx) {
+  if (ctx.pager == nullptr) return Status::InvalidArgument("btree: WriteContext has no pager");
+  if (ctx.owner == 0) return Status::InvalidArgument("btree: WriteContext owner tag must not be 0");
+  return Status::OK();
+}
+
+Status CheckKey(const Pager& pager, std::string_view key) {
+  const size_t max = MaxKeySize(pager.page_size());
+  if (key.size() > max) {
+    return Status::InvalidArgument("key of " + std::to_string(key.size()) +
+                                   " bytes exceeds the maximum " + std::to_string(max));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+}  // namespace internal
+
+// ----- public API -----
+
+size_t MaxKeySize(uint32_t page_size) {
+  using internal::kPageRefSize;
+  if (page_size < 256) return 0;
+  const uint32_t local = internal::MaxLocalCell(page_size);
+  const uint32_t vword_len = static_cast<uint32_t>(VarintLength((kMaxValueSize << 1) | 1));
+  size_t k = local - kPageRefSize - vword_len;
+  while (k > 0 && k + VarintLength(k) + kPageRefSize + vword_len > local) --k;
+  return k;
+}
+
+Result<PageId> CreateTree(WriteContext& ctx) {
+  DOSQL_RETURN_IF_ERROR(internal::CheckContext(ctx));
+  internal::Writer w(ctx);
+  PageRef root = w.NewPage();
+  internal::WriteNode(*root, internal::kLeafPage, 0, nullptr, 0, kInvalidPageId);
+  return root->id();
+}
+
+Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key) {
+  return internal::GetImpl(pager, root, key);
+}
+
+Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std::string_view value,
+                      std::string* old_value) {
+  DOSQL_RETURN_IF_ERROR(internal::CheckContext(ctx));
+  DOSQL_RETURN_IF_ERROR(internal::CheckKey(*ctx.pager, key));
+  if (value.size() > kMaxValueSize) {
+    return Status::InvalidArgument("value of " + std::to_string(value.size()) +
+                                   " bytes exceeds the maximum " + std::to_string(kMaxValueSize));
+  }
+  internal::Writer w(ctx);
+  internal::PutArgs a;
+  a.key = key;
+  a.value = value;
+  a.old_value = old_value;
+  DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
+                         internal::PutRec(w, kInvalidPageId, root, -1, true, a));
+  PutResult out;
+  out.existed = a.existed;
+  out.root = r.id;
+  if (r.split) {
+    DOSQL_ASSIGN_OR_RETURN(out.root, internal::GrowRoot(w, r));
+  }
+  return out;
+}
+
+Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key,
+                            std::string* old_value) {
+  DOSQL_RETURN_IF_ERROR(internal::CheckContext(ctx));
+  DeleteResult out;
+  out.root = root;
+  if (key.size() > MaxKeySize(ctx.pager->page_size())) return out;  // cannot be present
+  internal::Writer w(ctx);
+  internal::DeleteArgs a;
+  a.key = key;
+  a.old_value = old_value;
+  DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
+                         internal::DeleteRec(w, kInvalidPageId, root, -1, a));
+  out.existed = a.existed;
+  out.root = r.id;
+  if (r.split) {
+    DOSQL_ASSIGN_OR_RETURN(out.root, internal::GrowRoot(w, r));
+    return out;
+  }
+  // Collapse interior roots left with a single child (they report themselves underfull).
+  while (r.underfull && r.level > 0) {
+    PageRef page;
+    internal::NodeHeader h;
+    DOSQL_RETURN_IF_ERROR(internal::LoadNode(*ctx.pager, kInvalidPageId, out.root, -1, &page, &h));
+    if (h.leaf() || h.n > 0) break;
+    PageId child;
+    if (!internal::ChildAt(page->data(), page->size(), h, 0, &child)) {
+      return internal::PageCorruption(out.root, "null right-most child");
+    }
+    ctx.replaced.push_back(out.root);
+    out.root = child;
+    r.level = h.level - 1;
+  }
+  return out;
+}
+
+}  // namespace dosql::btree

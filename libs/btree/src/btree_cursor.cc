@@ -1,0 +1,247 @@
+// dosql::btree — Cursor: ordered iteration with a stack of (page, slot) from the root to a leaf.
+//
+// There are no sibling links (copy-on-write would have to copy neighbours on every split), so
+// moving past the end of a leaf climbs the stack to the nearest ancestor with a further child
+// and descends again. The stack is a fixed array of PageRefs: positioning and stepping allocate
+// nothing (a cache miss inside the Pager aside).
+
+#include <array>
+#include <string>
+#include <utility>
+
+#include "btree_internal.h"
+#include "dosql/btree/btree.h"
+#include "page_format.h"
+
+namespace dosql::btree {
+
+struct Cursor::Impl {
+  struct Frame {
+    PageRef page;
+    internal::NodeHeader h;
+    uint32_t idx = 0;  // interior: child index 0..n; leaf: cell index
+  };
+
+  Pager* pager;
+  PageId root;
+  int depth = 0;  // frames in use; path[depth - 1] is the leaf when valid
+  bool valid = false;
+  internal::LeafCell cell;
+  std::array<Frame, internal::kMaxTreeDepth> path;
+
+  Impl(Pager* p, PageId r) : pager(p), root(r) {}
+
+  Status Invalidate(Status st) {
+    valid = false;
+    for (int i = 0; i < depth; ++i) path[i].page.reset();
+    depth = 0;
+    return st;
+  }
+
+  // Pushes the node `id` (at `level`, or any level for the root), referenced by page `from`.
+  Status Push(PageId from, PageId id, int level) {
+    if (depth >= internal::kMaxTreeDepth) {
+      return internal::PageCorruption(id, "tree deeper than the depth limit");
+    }
+    Frame& f = path[depth];
+    DOSQL_RETURN_IF_ERROR(internal::LoadNode(*pager, from, id, level, &f.page, &f.h));
+    f.idx = 0;
+    depth++;
+    return Status::OK();
+  }
+
+  // Pushes child f.idx of the top (interior) frame.
+  Status PushChild() {
+    const Frame& f = path[depth - 1];
+    PageId child;
+    if (!internal::ChildAt(f.page->data(), f.page->size(), f.h, f.idx, &child)) {
+      return internal::PageCorruption(f.page->id(), "bad child pointer " + std::to_string(f.idx));
+    }
+    return Push(f.page->id(), child, f.h.level - 1);
+  }
+
+  // Descends from the top frame (positioned) to a leaf, always taking the first or last child.
+  Status DescendEdge(bool first) {
+    for (;;) {
+      Frame& f = path[depth - 1];
+      if (f.h.leaf()) {
+        f.idx = first || f.h.n == 0 ? 0 : f.h.n - 1;
+        return Status::OK();
+      }
+      DOSQL_RETURN_IF_ERROR(PushChild());
+      Frame& c = path[depth - 1];
+      c.idx = first ? 0 : c.h.n;
+    }
+  }
+
+  // Loads the cell at the leaf frame's index into `cell`.
+  Status LoadCell() {
+    const Frame& f = path[depth - 1];
+    const uint8_t* p = f.page->data();
+    const uint32_t ps = f.page->size();
+    const uint32_t off = internal::SlotAt(p, f.idx);
+    if (!internal::ValidCellOffset(f.h, ps, off) || !internal::ParseLeafCell(p, ps, off, &cell)) {
+      return internal::PageCorruption(f.page->id(), "malformed cell " + std::to_string(f.idx));
+    }
+    valid = true;
+    return Status::OK();
+  }
+
+  // From a leaf frame positioned at or past its end, moves to the first entry of the next
+  // non-empty leaf, or becomes invalid at the end of the tree.
+  Status SkipForward() {
+    for (;;) {
+      int d = depth - 2;
+      while (d >= 0 && path[d].idx >= path[d].h.n) d--;
+      if (d < 0) return Invalidate(Status::OK());
+      for (int i = d + 1; i < depth; ++i) path[i].page.reset();
+      depth = d + 1;
+      path[d].idx++;
+      DOSQL_RETURN_IF_ERROR(PushChild());
+      path[depth - 1].idx = 0;
+      DOSQL_RETURN_IF_ERROR(DescendEdge(true));
+      if (path[depth - 1].h.n > 0) return LoadCell();
+    }
+  }
+
+  // From a leaf frame positioned at its first entry (or empty), moves to the last entry of the
+  // previous non-empty leaf, or becomes invalid at the start of the tree.
+  Status SkipBackward() {
+    for (;;) {
+      int d = depth - 2;
+      while (d >= 0 && path[d].idx == 0) d--;
+      if (d < 0) return Invalidate(Status::OK());
+      for (int i = d + 1; i < depth; ++i) path[i].page.reset();
+      depth = d + 1;
+      path[d].idx--;
+      DOSQL_RETURN_IF_ERROR(PushChild());
+      Frame& c = path[depth - 1];
+      c.idx = c.h.leaf() ? 0 : c.h.n;
+      DOSQL_RETURN_IF_ERROR(DescendEdge(false));
+      if (path[depth - 1].h.n > 0) return LoadCell();
+    }
+  }
+
+  Status SeekEdge(bool first) {
+    valid = false;
+    depth = 0;
+    DOSQL_RETURN_IF_ERROR(Push(kInvalidPageId, root, -1));
+    Frame& f = path[0];
+    f.idx = first || f.h.leaf() ? 0 : f.h.n;
+    DOSQL_RETURN_IF_ERROR(DescendEdge(first));
+    if (path[depth - 1].h.n > 0) return LoadCell();
+    return first ? SkipForward() : SkipBackward();
+  }
+
+  // Descends towards target; leaves the leaf frame at the first key >= target. *found: equal.
+  Status Descend(std::string_view target, bool* found) {
+    valid = false;
+    depth = 0;
+    DOSQL_RETURN_IF_ERROR(Push(kInvalidPageId, root, -1));
+    for (;;) {
+      Frame& f = path[depth - 1];
+      const uint8_t* p = f.page->data();
+      const uint32_t ps = f.page->size();
+      if (f.h.leaf()) {
+        if (!internal::LeafLowerBound(p, ps, f.h, target, &f.idx, found)) {
+          return internal::PageCorruption(f.page->id(), "bad cell offset or key");
+        }
+        return Status::OK();
+      }
+      if (!internal::InteriorUpperBound(p, ps, f.h, target, &f.idx)) {
+        return internal::PageCorruption(f.page->id(), "bad separator cell");
+      }
+      DOSQL_RETURN_IF_ERROR(PushChild());
+    }
+  }
+};
+
+Cursor::Cursor(Pager* pager, PageId root) : impl_(std::make_unique<Impl>(pager, root)) {}
+Cursor::~Cursor() = default;
+Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor& Cursor::operator=(Cursor&&) noexcept = default;
+
+Status Cursor::SeekFirst() {
+  Status st = impl_->SeekEdge(true);
+  return st.ok() ? st : impl_->Invalidate(std::move(st));
+}
+
+Status Cursor::SeekLast() {
+  Status st = impl_->SeekEdge(false);
+  return st.ok() ? st : impl_->Invalidate(std::move(st));
+}
+
+Status Cursor::Seek(std::string_view target) {
+  Impl& m = *impl_;
+  bool found;
+  Status st = m.Descend(target, &found);
+  if (st.ok()) {
+    st = m.path[m.depth - 1].idx < m.path[m.depth - 1].h.n ? m.LoadCell() : m.SkipForward();
+  }
+  return st.ok() ? st : m.Invalidate(std::move(st));
+}
+
+Status Cursor::SeekForPrev(std::string_view target) {
+  Impl& m = *impl_;
+  bool found;
+  Status st = m.Descend(target, &found);
+  if (st.ok()) {
+    Impl::Frame& leaf = m.path[m.depth - 1];
+    if (found) {
+      st = m.LoadCell();
+    } else if (leaf.idx > 0) {
+      leaf.idx--;
+      st = m.LoadCell();
+    } else {
+      st = m.SkipBackward();
+    }
+  }
+  return st.ok() ? st : m.Invalidate(std::move(st));
+}
+
+Status Cursor::Next() {
+  Impl& m = *impl_;
+  if (!m.valid) return Status::InvalidArgument("Cursor::Next on a cursor that is not positioned");
+  Impl::Frame& leaf = m.path[m.depth - 1];
+  leaf.idx++;
+  Status st = leaf.idx < leaf.h.n ? m.LoadCell() : m.SkipForward();
+  return st.ok() ? st : m.Invalidate(std::move(st));
+}
+
+Status Cursor::Prev() {
+  Impl& m = *impl_;
+  if (!m.valid) return Status::InvalidArgument("Cursor::Prev on a cursor that is not positioned");
+  Impl::Frame& leaf = m.path[m.depth - 1];
+  Status st;
+  if (leaf.idx > 0) {
+    leaf.idx--;
+    st = m.LoadCell();
+  } else {
+    st = m.SkipBackward();
+  }
+  return st.ok() ? st : m.Invalidate(std::move(st));
+}
+
+bool Cursor::Valid() const { return impl_ != nullptr && impl_->valid; }
+
+std::string_view Cursor::key() const {
+  if (!Valid()) return {};
+  return impl_->cell.key_view();
+}
+
+Result<std::string_view> Cursor::value(std::string* scratch) const {
+  if (!Valid()) return Status::InvalidArgument("Cursor::value on a cursor that is not positioned");
+  const internal::LeafCell& cell = impl_->cell;
+  if (!cell.overflow) {
+    return std::string_view(reinterpret_cast<const char*>(cell.value), cell.value_len);
+  }
+  scratch->clear();
+  DOSQL_RETURN_IF_ERROR(internal::ReadOverflowChain(*impl_->pager,
+                                                    impl_->path[impl_->depth - 1].page->id(),
+                                                    cell.first_overflow, cell.value_len, scratch));
+  return std::string_view(*scratch);
+}
+
+uint64_t Cursor::value_size() const { return Valid() ? impl_->cell.value_len : 0; }
+
+}  // namespace dosql::btree

@@ -1,0 +1,679 @@
+// dosql::btree — Pager implementation: page memory, the sharded LRU page cache, transient pages
+// and the data segment files.
+//
+// ---------------------------------------------------------------------------------------------
+// Common page header (every permanent page on disk; shared with the B+tree code)
+//
+//   offset  size  field
+//   0       4     CRC32C (little-endian) of bytes [4, page_size)
+//   4       8     page id (little-endian u64): the id this image was written as
+//   12      1     page type: 1 = leaf, 2 = interior, 3 = overflow; any other value is invalid
+//   13      3     reserved for the tree (the pager copies them verbatim)
+//   16      ...   tree-defined contents
+//
+// WritePermanent stamps the id and then the CRC into a copy of the caller's image; the caller
+// fills byte 12 onwards. Get() of a permanent page that is not cached reads the image from its
+// segment file and verifies, in this order:
+//   * a short read, a missing segment file, or an all-zero image
+//       -> Corruption "page N (file F offset O): never written / truncated"
+//   * CRC mismatch            -> Corruption "page N (file F offset O): checksum mismatch ..."
+//   * stored id != requested  -> Corruption "page N (file F offset O): holds page M (misdirected
+//                                write)"
+//   * type not in {1, 2, 3}   -> Corruption "page N (file F offset O): invalid page type T"
+//
+// Segment files: page id (1-based) lives in segment s = (id - 1) / segment_pages at byte offset
+// ((id - 1) % segment_pages) * page_size of "seg-<s, at least 6 decimal digits>.dat". Segments
+// named in PagerOptions::foreign_segments are read (read-only) from their own directories; all
+// others live in this store's directory. Ids are handed out sequentially by WritePermanent, so a
+// segment file is filled front to back; sealing skips to the first id of the next segment.
+// ---------------------------------------------------------------------------------------------
+//
+// Locking (outermost first): write_mu (writer state: next id, current segment, dirty set)
+// -> seg_mu (segment file handles) -> one cache shard mutex / one transient shard mutex.
+// Get() never takes write_mu; a cache hit takes exactly one shard mutex.
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "dosql/btree/pager.h"
+#include "dosql/core/coding.h"
+#include "dosql/core/crc32c.h"
+
+namespace dosql::btree {
+
+namespace {
+
+constexpr size_t kPageAlignment = 64;
+constexpr size_t kCrcOffset = 0;
+constexpr size_t kIdOffset = 4;
+constexpr size_t kTypeOffset = 12;
+constexpr size_t kHeaderSize = 16;
+static_assert(kTypeOffset < kHeaderSize && kHeaderSize <= 1024, "header fits the smallest page");
+constexpr uint32_t kMinPageSize = 1024;
+constexpr uint32_t kMaxPageSize = 64 * 1024;
+constexpr uint64_t kMaxSegmentPages = 1ull << 32;
+constexpr size_t kMaxCacheShards = 64;
+constexpr size_t kTransientShards = 16;
+constexpr uint64_t kNoSegment = std::numeric_limits<uint64_t>::max();
+
+bool ValidPageType(uint8_t type) { return type >= 1 && type <= 3; }
+
+size_t AllocationSize(uint32_t size) {
+  size_t n = (static_cast<size_t>(size) + kPageAlignment - 1) & ~(kPageAlignment - 1);
+  return n == 0 ? kPageAlignment : n;
+}
+
+std::string SegmentFileName(uint64_t segment) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "seg-%06llu.dat", static_cast<unsigned long long>(segment));
+  return buf;
+}
+
+// Accepts exactly the names SegmentFileName produces.
+bool ParseSegmentFileName(std::string_view name, uint64_t* segment) {
+  constexpr std::string_view kPrefix = "seg-";
+  constexpr std::string_view kSuffix = ".dat";
+  if (name.size() < kPrefix.size() + 6 + kSuffix.size()) return false;
+  if (name.substr(0, kPrefix.size()) != kPrefix) return false;
+  if (name.substr(name.size() - kSuffix.size()) != kSuffix) return false;
+  std::string_view digits =
+      name.substr(kPrefix.size(), name.size() - kPrefix.size() - kSuffix.size());
+  if (digits.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  // Reject non-canonical spellings (e.g. extra leading zeros) so a name maps to one segment.
+  if (SegmentFileName(v) != name) return false;
+  *segment = v;
+  return true;
+}
+
+bool IsAllZero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+
+std::string Where(PageId id, const std::string& path, uint64_t offset) {
+  return "page " + std::to_string(id) + " (file " + path + " offset " + std::to_string(offset) +
+         ")";
+}
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%08" PRIx32, v);
+  return buf;
+}
+
+size_t FloorPowerOfTwo(size_t v) {
+  size_t p = 1;
+  while (p * 2 <= v) p *= 2;
+  return p;
+}
+
+}  // namespace
+
+// ----- Page -----
+
+Page::Page(PageId id, uint32_t size) : id_(id), size_(size) {
+  size_t n = AllocationSize(size);
+  data_ = static_cast<uint8_t*>(::operator new(n, std::align_val_t{kPageAlignment}));
+  std::memset(data_, 0, n);
+}
+
+Page::~Page() { ::operator delete(data_, std::align_val_t{kPageAlignment}); }
+
+// ----- Pager::Impl -----
+
+struct Pager::Impl {
+  struct CacheEntry {
+    PageRef page;
+    std::list<PageId>::iterator lru;
+  };
+  struct alignas(64) CacheShard {
+    std::mutex mu;
+    std::unordered_map<PageId, CacheEntry> map;
+    std::list<PageId> lru;  // front = most recently used
+    uint64_t bytes = 0;
+  };
+  struct alignas(64) TransientShard {
+    std::mutex mu;
+    std::unordered_map<PageId, PageRef> map;
+  };
+  struct SegmentHandle {
+    std::shared_ptr<fsx::File> file;
+    bool writable = false;
+  };
+
+  Impl(std::shared_ptr<fsx::FileSystem> fs_in, std::string dir_in, PagerOptions options_in)
+      : fs(std::move(fs_in)), dir(std::move(dir_in)), options(std::move(options_in)) {
+    uint64_t budget_pages = options.cache_bytes / options.page_size;
+    // At least ~8 pages per shard so that a small cache still caches something in every shard.
+    num_cache_shards = FloorPowerOfTwo(
+        static_cast<size_t>(std::clamp<uint64_t>(budget_pages / 8, 1, kMaxCacheShards)));
+    shard_budget = options.cache_bytes / num_cache_shards;
+    cache_shards = std::make_unique<CacheShard[]>(num_cache_shards);
+    PageId first = 1;
+    for (const SegmentSource& src : options.foreign_segments) {
+      first = std::max<PageId>(first, src.end_segment * options.segment_pages + 1);
+    }
+    next_id.store(first, std::memory_order_relaxed);
+  }
+
+  // --- layout ---
+
+  uint64_t SegmentOfId(PageId id) const { return (id - 1) / options.segment_pages; }
+  uint64_t OffsetOfId(PageId id) const {
+    return ((id - 1) % options.segment_pages) * static_cast<uint64_t>(options.page_size);
+  }
+  PageId FirstIdOfSegment(uint64_t segment) const { return segment * options.segment_pages + 1; }
+
+  const SegmentSource* ForeignSourceOf(uint64_t segment) const {
+    for (const SegmentSource& src : options.foreign_segments) {
+      if (segment >= src.first_segment && segment < src.end_segment) return &src;
+    }
+    return nullptr;
+  }
+
+  std::string SegmentPath(uint64_t segment) const {
+    const SegmentSource* src = ForeignSourceOf(segment);
+    return fsx::JoinPath(src != nullptr ? src->dir : dir, SegmentFileName(segment));
+  }
+
+  // --- cache ---
+
+  CacheShard& CacheShardFor(PageId id) const {
+    uint64_t h = id * 0x9E3779B97F4A7C15ull;
+    return cache_shards[(h >> 40) & (num_cache_shards - 1)];
+  }
+  TransientShard& TransientShardFor(PageId id) {
+    return transient_shards[id & (kTransientShards - 1)];
+  }
+
+  void EraseLocked(CacheShard& shard, std::unordered_map<PageId, CacheEntry>::iterator it) {
+    shard.bytes -= options.page_size;
+    cached_pages.fetch_sub(1, std::memory_order_relaxed);
+    cached_bytes.fetch_sub(options.page_size, std::memory_order_relaxed);
+    shard.lru.erase(it->second.lru);
+    shard.map.erase(it);
+  }
+
+  // Evicts unpinned least-recently-used pages until `incoming` more bytes fit in the shard's
+  // budget. Pinned pages (someone else holds a PageRef) are moved to the front and skipped; each
+  // entry is looked at most once per call.
+  void MakeRoomLocked(CacheShard& shard, uint64_t incoming) {
+    size_t to_scan = shard.lru.size();
+    while (to_scan > 0 && shard.bytes + incoming > shard_budget) {
+      --to_scan;
+      auto last = std::prev(shard.lru.end());
+      auto it = shard.map.find(*last);
+      if (it->second.page.use_count() == 1) {
+        EraseLocked(shard, it);
+        evictions.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        shard.lru.splice(shard.lru.begin(), shard.lru, last);
+      }
+    }
+  }
+
+  // Caches `page`. If the id is cached already: with replace=false the cached copy wins and is
+  // returned (concurrent misses end up sharing one page); with replace=true `page` replaces it.
+  PageRef Insert(PageRef page, bool replace) {
+    CacheShard& shard = CacheShardFor(page->id());
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.map.find(page->id());
+    if (it != shard.map.end()) {
+      if (!replace) {
+        shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
+        return it->second.page;
+      }
+      EraseLocked(shard, it);
+    }
+    MakeRoomLocked(shard, options.page_size);
+    shard.lru.push_front(page->id());
+    shard.map.emplace(page->id(), CacheEntry{page, shard.lru.begin()});
+    shard.bytes += options.page_size;
+    cached_pages.fetch_add(1, std::memory_order_relaxed);
+    cached_bytes.fetch_add(options.page_size, std::memory_order_relaxed);
+    return page;
+  }
+
+  // Removes cached pages whose id satisfies pred; with only_unpinned, pinned pages stay.
+  template <typename Pred>
+  void DropCachedIf(Pred pred, bool only_unpinned) {
+    for (size_t s = 0; s < num_cache_shards; ++s) {
+      CacheShard& shard = cache_shards[s];
+      std::lock_guard<std::mutex> lock(shard.mu);
+      for (auto it = shard.map.begin(); it != shard.map.end();) {
+        auto next = std::next(it);
+        if (pred(it->first) && (!only_unpinned || it->second.page.use_count() == 1)) {
+          EraseLocked(shard, it);
+        }
+        it = next;
+      }
+    }
+  }
+
+  // --- segment files ---
+
+  // A handle for reading `segment`, opened read-only on first use. NotFound if the file is missing.
+  Result<std::shared_ptr<fsx::File>> ReadHandle(uint64_t segment) {
+    {
+      std::lock_guard<std::mutex> lock(seg_mu);
+      auto it = handles.find(segment);
+      if (it != handles.end()) return it->second.file;
+    }
+    fsx::OpenOptions opts;
+    opts.read_only = true;
+    DOSQL_ASSIGN_OR_RETURN(std::unique_ptr<fsx::File> opened,
+                           fs->Open(SegmentPath(segment), opts));
+    std::shared_ptr<fsx::File> file(std::move(opened));
+    std::lock_guard<std::mutex> lock(seg_mu);
+    auto [it, inserted] = handles.try_emplace(segment, SegmentHandle{file, false});
+    return it->second.file;
+  }
+
+  // The writable handle of own segment `segment`, creating the file if needed. write_mu held.
+  Result<std::shared_ptr<fsx::File>> WriteHandleLocked(uint64_t segment) {
+    if (segment == cur_segment && cur_file != nullptr) return cur_file;
+    if (ForeignSourceOf(segment) != nullptr) {
+      return Status::ReadOnly("segment " + std::to_string(segment) +
+                              " belongs to a foreign segment source and is read-only");
+    }
+    std::shared_ptr<fsx::File> file;
+    {
+      std::lock_guard<std::mutex> lock(seg_mu);
+      auto it = handles.find(segment);
+      if (it != handles.end() && it->second.writable) file = it->second.file;
+    }
+    if (file == nullptr) {
+      const std::string path = SegmentPath(segment);
+      fsx::OpenOptions create;
+      create.create = true;
+      create.exclusive = true;
+      auto created = fs->Open(path, create);
+      if (created.ok()) {
+        file = std::move(created).value();
+        dir_dirty = true;
+      } else if (created.status().code() == StatusCode::kAlreadyExists) {
+        DOSQL_ASSIGN_OR_RETURN(std::unique_ptr<fsx::File> existing,
+                               fs->Open(path, fsx::OpenOptions{}));
+        file = std::move(existing);
+      } else {
+        return created.status().WithContext("creating segment file " + path);
+      }
+      std::lock_guard<std::mutex> lock(seg_mu);
+      handles[segment] = SegmentHandle{file, true};
+    }
+    cur_segment = segment;
+    cur_file = file;
+    return file;
+  }
+
+  // Reads and verifies permanent page `id` from its segment file.
+  Result<PageRef> ReadPage(PageId id) {
+    const uint64_t segment = SegmentOfId(id);
+    const uint64_t offset = OffsetOfId(id);
+    auto handle = ReadHandle(segment);
+    if (!handle.ok()) {
+      if (handle.status().IsNotFound()) {
+        return Status::Corruption(Where(id, SegmentPath(segment), offset) +
+                                  ": never written / truncated (segment file missing)");
+      }
+      return handle.status().WithContext(Where(id, SegmentPath(segment), offset));
+    }
+    fsx::File& file = **handle;
+    auto page = std::make_shared<Page>(id, options.page_size);
+    size_t got = 0;
+    Status st = file.ReadAt(offset, options.page_size, page->data(), &got);
+    if (!st.ok()) return st.WithContext(Where(id, file.path(), offset));
+    if (got < options.page_size) {
+      return Status::Corruption(Where(id, file.path(), offset) + ": never written / truncated");
+    }
+    DOSQL_RETURN_IF_ERROR(Verify(id, page->data(), file.path(), offset));
+    return page;
+  }
+
+  Status Verify(PageId id, const uint8_t* p, const std::string& path, uint64_t offset) const {
+    const uint32_t n = options.page_size;
+    const uint32_t stored_crc = DecodeFixed32(p + kCrcOffset);
+    if (stored_crc == 0 && IsAllZero(p, n)) {
+      return Status::Corruption(Where(id, path, offset) + ": never written / truncated");
+    }
+    const uint32_t crc = crc32c::Value(p + kIdOffset, n - kIdOffset);
+    if (crc != stored_crc) {
+      return Status::Corruption(Where(id, path, offset) + ": checksum mismatch (stored " +
+                                Hex32(stored_crc) + ", computed " + Hex32(crc) + ")");
+    }
+    const uint64_t stored_id = DecodeFixed64(p + kIdOffset);
+    if (stored_id != id) {
+      return Status::Corruption(Where(id, path, offset) + ": holds page " +
+                                std::to_string(stored_id) + " (misdirected write)");
+    }
+    const uint8_t type = p[kTypeOffset];
+    if (!ValidPageType(type)) {
+      return Status::Corruption(Where(id, path, offset) + ": invalid page type " +
+                                std::to_string(type));
+    }
+    return Status::OK();
+  }
+
+  const std::shared_ptr<fsx::FileSystem> fs;
+  const std::string dir;
+  const PagerOptions options;
+
+  size_t num_cache_shards = 1;
+  uint64_t shard_budget = 0;
+  std::unique_ptr<CacheShard[]> cache_shards;
+  std::array<TransientShard, kTransientShards> transient_shards;
+  std::atomic<uint64_t> transient_counter{1};
+
+  std::mutex seg_mu;
+  std::unordered_map<uint64_t, SegmentHandle> handles;
+
+  std::mutex write_mu;
+  std::atomic<PageId> next_id{1};
+  PageId high_water = 1;  // every id below this was handed out by WritePermanent (or skipped)
+  uint64_t cur_segment = kNoSegment;
+  std::shared_ptr<fsx::File> cur_file;
+  std::map<uint64_t, std::shared_ptr<fsx::File>> dirty;  // written since the last SyncData
+  bool dir_dirty = false;  // a segment file was created since the last SyncData
+
+  std::atomic<uint64_t> cache_hits{0};
+  std::atomic<uint64_t> cache_misses{0};
+  std::atomic<uint64_t> cached_pages{0};
+  std::atomic<uint64_t> cached_bytes{0};
+  std::atomic<uint64_t> transient_pages{0};
+  std::atomic<uint64_t> pages_written{0};
+  std::atomic<uint64_t> evictions{0};
+};
+
+// ----- Pager -----
+
+Pager::Pager(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Pager::~Pager() = default;
+
+Result<std::unique_ptr<Pager>> Pager::Open(std::shared_ptr<fsx::FileSystem> fs, std::string dir,
+                                           PagerOptions options) {
+  if (fs == nullptr) return Status::InvalidArgument("Pager::Open: no file system");
+  if (dir.empty()) return Status::InvalidArgument("Pager::Open: empty directory");
+  const uint32_t ps = options.page_size;
+  if (ps < kMinPageSize || ps > kMaxPageSize || (ps & (ps - 1)) != 0) {
+    return Status::InvalidArgument("Pager::Open: page_size " + std::to_string(ps) +
+                                   " is not a power of two in [1024, 65536]");
+  }
+  if (options.segment_pages == 0 || options.segment_pages > kMaxSegmentPages) {
+    return Status::InvalidArgument("Pager::Open: segment_pages " +
+                                   std::to_string(options.segment_pages) + " out of range");
+  }
+  const uint64_t max_segment = (kTransientBit - 1) / options.segment_pages;
+  for (size_t i = 0; i < options.foreign_segments.size(); ++i) {
+    const SegmentSource& a = options.foreign_segments[i];
+    if (a.dir.empty() || a.first_segment >= a.end_segment || a.end_segment > max_segment) {
+      return Status::InvalidArgument("Pager::Open: invalid foreign segment range [" +
+                                     std::to_string(a.first_segment) + ", " +
+                                     std::to_string(a.end_segment) + ") in '" + a.dir + "'");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      const SegmentSource& b = options.foreign_segments[j];
+      if (a.first_segment < b.end_segment && b.first_segment < a.end_segment) {
+        return Status::InvalidArgument("Pager::Open: foreign segment ranges overlap");
+      }
+    }
+  }
+  // Create the directory and any missing ancestors, and make each new name durable.
+  std::vector<std::string> missing;  // innermost first
+  for (std::string p = dir;;) {
+    DOSQL_ASSIGN_OR_RETURN(bool exists, fs->Exists(p));
+    if (exists) break;
+    missing.push_back(p);
+    std::string parent = fsx::ParentDir(p);
+    if (parent == p) break;
+    p = std::move(parent);
+  }
+  if (!missing.empty()) {
+    DOSQL_RETURN_IF_ERROR(fs->CreateDir(dir));
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      DOSQL_RETURN_IF_ERROR(fs->SyncDir(fsx::ParentDir(*it)));
+    }
+  }
+  auto impl = std::make_unique<Impl>(std::move(fs), std::move(dir), std::move(options));
+  return std::unique_ptr<Pager>(new Pager(std::move(impl)));
+}
+
+uint32_t Pager::page_size() const { return impl_->options.page_size; }
+const PagerOptions& Pager::options() const { return impl_->options; }
+
+Result<PageRef> Pager::Get(PageId id) {
+  Impl& d = *impl_;
+  if (id == kInvalidPageId) return Status::InvalidArgument("Pager::Get: page id 0 is invalid");
+  if (IsTransient(id)) {
+    Impl::TransientShard& shard = d.TransientShardFor(id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.map.find(id);
+    if (it == shard.map.end()) {
+      return Status::NotFound("transient page " + std::to_string(id & ~kTransientBit) +
+                              " not found (freed)");
+    }
+    return PageRef(it->second);
+  }
+  {
+    Impl::CacheShard& shard = d.CacheShardFor(id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.map.find(id);
+    if (it != shard.map.end()) {
+      if (it->second.lru != shard.lru.begin()) {
+        shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
+      }
+      d.cache_hits.fetch_add(1, std::memory_order_relaxed);
+      return PageRef(it->second.page);
+    }
+  }
+  d.cache_misses.fetch_add(1, std::memory_order_relaxed);
+  DOSQL_ASSIGN_OR_RETURN(PageRef page, d.ReadPage(id));
+  return d.Insert(std::move(page), /*replace=*/false);
+}
+
+PageRef Pager::NewTransient(uint64_t owner) {
+  Impl& d = *impl_;
+  const PageId id = kTransientBit | d.transient_counter.fetch_add(1, std::memory_order_relaxed);
+  auto page = std::make_shared<Page>(id, d.options.page_size);
+  page->set_owner(owner);
+  Impl::TransientShard& shard = d.TransientShardFor(id);
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    shard.map.emplace(id, page);
+  }
+  d.transient_pages.fetch_add(1, std::memory_order_relaxed);
+  return page;
+}
+
+void Pager::FreeTransient(PageId id) {
+  if (!IsTransient(id)) return;
+  Impl& d = *impl_;
+  Impl::TransientShard& shard = d.TransientShardFor(id);
+  PageRef dropped;  // released after the lock
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.map.find(id);
+    if (it == shard.map.end()) return;
+    dropped = std::move(it->second);
+    shard.map.erase(it);
+  }
+  d.transient_pages.fetch_sub(1, std::memory_order_relaxed);
+}
+
+PageId Pager::next_permanent_id() const {
+  return impl_->next_id.load(std::memory_order_acquire);
+}
+
+Status Pager::SetNextPermanentId(PageId id) {
+  Impl& d = *impl_;
+  if (id == kInvalidPageId || IsTransient(id)) {
+    return Status::InvalidArgument("SetNextPermanentId: invalid page id " + std::to_string(id));
+  }
+  std::lock_guard<std::mutex> lock(d.write_mu);
+  if (id < d.high_water) {
+    return Status::InvalidArgument("SetNextPermanentId(" + std::to_string(id) +
+                                   "): this pager already handed out ids below " +
+                                   std::to_string(d.high_water));
+  }
+  if (d.ForeignSourceOf(d.SegmentOfId(id)) != nullptr) {
+    return Status::InvalidArgument("SetNextPermanentId(" + std::to_string(id) +
+                                   "): segment " + std::to_string(d.SegmentOfId(id)) +
+                                   " is a read-only foreign segment");
+  }
+  d.next_id.store(id, std::memory_order_release);
+  // Ids from here on will be written again: whatever was read from their slots is garbage.
+  d.DropCachedIf([id](PageId p) { return p >= id; }, /*only_unpinned=*/false);
+  return Status::OK();
+}
+
+void Pager::SealCurrentSegment() {
+  Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.write_mu);
+  const PageId id = d.next_id.load(std::memory_order_relaxed);
+  if ((id - 1) % d.options.segment_pages != 0) {
+    d.next_id.store(d.FirstIdOfSegment(d.SegmentOfId(id) + 1), std::memory_order_release);
+  }
+  d.cur_segment = kNoSegment;
+  d.cur_file.reset();
+}
+
+Result<PageRef> Pager::WritePermanent(const uint8_t* image) {
+  Impl& d = *impl_;
+  if (image == nullptr) return Status::InvalidArgument("WritePermanent: null image");
+  if (!ValidPageType(image[kTypeOffset])) {
+    return Status::InvalidArgument("WritePermanent: invalid page type " +
+                                   std::to_string(image[kTypeOffset]));
+  }
+  const uint32_t n = d.options.page_size;
+  std::lock_guard<std::mutex> lock(d.write_mu);
+  const PageId id = d.next_id.load(std::memory_order_relaxed);
+  if (IsTransient(id)) return Status::OutOfRange("WritePermanent: page ids exhausted");
+  const uint64_t segment = d.SegmentOfId(id);
+  const uint64_t offset = d.OffsetOfId(id);
+  DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<fsx::File> file, d.WriteHandleLocked(segment));
+
+  auto page = std::make_shared<Page>(id, n);
+  uint8_t* p = page->data();
+  std::memcpy(p, image, n);
+  EncodeFixed64(p + kIdOffset, id);
+  EncodeFixed32(p + kCrcOffset, crc32c::Value(p + kIdOffset, n - kIdOffset));
+  Status st = file->WriteAt(offset, p, n);
+  if (!st.ok()) return st.WithContext("writing " + Where(id, file->path(), offset));
+  d.dirty[segment] = file;
+  d.next_id.store(id + 1, std::memory_order_release);
+  d.high_water = id + 1;
+  d.pages_written.fetch_add(1, std::memory_order_relaxed);
+  return d.Insert(std::move(page), /*replace=*/true);
+}
+
+Status Pager::SyncData() {
+  Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.write_mu);
+  for (auto it = d.dirty.begin(); it != d.dirty.end();) {
+    Status st = it->second->Sync();
+    if (!st.ok()) return st.WithContext("syncing segment file " + it->second->path());
+    it = d.dirty.erase(it);
+  }
+  if (d.dir_dirty) {
+    DOSQL_RETURN_IF_ERROR(d.fs->SyncDir(d.dir));
+    d.dir_dirty = false;
+  }
+  return Status::OK();
+}
+
+Result<std::vector<uint64_t>> Pager::ListSegments() {
+  DOSQL_ASSIGN_OR_RETURN(std::vector<std::string> names, impl_->fs->List(impl_->dir));
+  std::vector<uint64_t> segments;
+  for (const std::string& name : names) {
+    uint64_t segment = 0;
+    if (ParseSegmentFileName(name, &segment)) segments.push_back(segment);
+  }
+  std::sort(segments.begin(), segments.end());
+  return segments;
+}
+
+Status Pager::RemoveSegment(uint64_t segment) {
+  Impl& d = *impl_;
+  if (d.ForeignSourceOf(segment) != nullptr) {
+    return Status::InvalidArgument("RemoveSegment: segment " + std::to_string(segment) +
+                                   " is not owned by this store");
+  }
+  std::lock_guard<std::mutex> lock(d.write_mu);
+  const PageId next = d.next_id.load(std::memory_order_relaxed);
+  if (d.SegmentOfId(next) == segment && (next - 1) % d.options.segment_pages != 0) {
+    return Status::InvalidArgument("RemoveSegment: segment " + std::to_string(segment) +
+                                   " is being written; seal it first");
+  }
+  std::shared_ptr<fsx::File> dropped;  // readers may still hold the handle; it closes with them
+  {
+    std::lock_guard<std::mutex> seg_lock(d.seg_mu);
+    auto it = d.handles.find(segment);
+    if (it != d.handles.end()) {
+      dropped = std::move(it->second.file);
+      d.handles.erase(it);
+    }
+  }
+  d.dirty.erase(segment);
+  if (d.cur_segment == segment) {
+    d.cur_segment = kNoSegment;
+    d.cur_file.reset();
+  }
+  const PageId first = d.FirstIdOfSegment(segment);
+  const PageId end = first + d.options.segment_pages;
+  d.DropCachedIf([first, end](PageId p) { return p >= first && p < end; },
+                 /*only_unpinned=*/false);
+  DOSQL_RETURN_IF_ERROR(d.fs->Remove(d.SegmentPath(segment)));
+  {
+    // A concurrent reader may have reopened the file meanwhile; forget that handle too.
+    std::lock_guard<std::mutex> seg_lock(d.seg_mu);
+    d.handles.erase(segment);
+  }
+  return d.fs->SyncDir(d.dir);
+}
+
+uint64_t Pager::SegmentOf(PageId id) const {
+  if (id == kInvalidPageId || IsTransient(id)) return kNoSegment;
+  return impl_->SegmentOfId(id);
+}
+
+void Pager::DropCache() {
+  impl_->DropCachedIf([](PageId) { return true; }, /*only_unpinned=*/true);
+}
+
+PagerStats Pager::stats() const {
+  const Impl& d = *impl_;
+  PagerStats s;
+  s.cache_hits = d.cache_hits.load(std::memory_order_relaxed);
+  s.cache_misses = d.cache_misses.load(std::memory_order_relaxed);
+  s.cached_pages = d.cached_pages.load(std::memory_order_relaxed);
+  s.cached_bytes = d.cached_bytes.load(std::memory_order_relaxed);
+  s.transient_pages = d.transient_pages.load(std::memory_order_relaxed);
+  s.pages_written = d.pages_written.load(std::memory_order_relaxed);
+  s.evictions = d.evictions.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace dosql::btree

@@ -1,0 +1,190 @@
+// dosql::transaction — the transactional store: MVCC snapshots over the copy-on-write B+tree,
+// durability through the logical WAL, checkpoints, recovery, time travel and branching.
+//
+// A Store is a directory:
+//   MANIFEST     append-only log of checkpoints (root set, LSN, commit time, next page id) and
+//                branch links; the last valid checkpoint is where recovery starts.
+//   data/        page segment files (see dosql/btree/pager.h)
+//   wal/         logical WAL segments (see dosql/wal/wal.h)
+//   LOCK         held while a process has the store open
+// Byte layouts: docs/formats/manifest.md, btree_page.md, wal.md.
+//
+// Trees: a store holds any number of B+trees named by TreeId (rowid tables, indexes, WITHOUT
+// ROWID tables — the kind is metadata for upper layers). A directory tree (the "root map") maps
+// each TreeId to its root page; one committed root-map root plus its LSN and commit time is a
+// *version*.
+//
+// Concurrency: one WriteTransaction at a time (BeginWrite waits up to the busy timeout, then
+// returns Busy); any number of ReadTransactions on any threads, each pinned to the version that
+// was durable when it began. Readers never block and are never blocked by the writer. Commit
+// returns once the transaction's WAL records are durable (group commit: concurrent committers
+// share an fsync); a reader never sees a commit before it is durable.
+//
+// Ownership: the Store must outlive every transaction and cursor it hands out. A btree::Cursor
+// from a transaction must not outlive that transaction. Store methods are thread-safe; a
+// transaction object is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosql/btree/btree.h"
+#include "dosql/btree/pager.h"
+#include "dosql/core/status.h"
+#include "dosql/fsx/fsx.h"
+#include "dosql/wal/wal.h"
+
+namespace dosql::transaction {
+
+using TreeId = uint64_t;
+using Lsn = wal::Lsn;
+
+// What a tree holds. Stored with the tree; the storage engine treats all kinds alike.
+enum class TreeKind : uint8_t { kRowid = 1, kIndex = 2, kWithoutRowid = 3, kInternal = 4 };
+
+struct TreeInfo {
+  TreeId id = 0;
+  TreeKind kind = TreeKind::kRowid;
+  btree::PageId root = btree::kInvalidPageId;
+};
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+  bool read_only = false;
+  btree::PagerOptions pager;          // page_size and segment_pages apply when creating
+  wal::SyncMode sync_mode = wal::SyncMode::kFull;
+  uint64_t wal_segment_bytes = 64ull << 20;
+  // Checkpoint automatically after a commit once this much WAL has accumulated since the last
+  // checkpoint (0 = never automatically).
+  uint64_t checkpoint_wal_bytes = 64ull << 20;
+  // ...or once this many bytes of pages are dirty (transient) in memory.
+  uint64_t checkpoint_dirty_bytes = 256ull << 20;
+  // How far back BeginReadAt may go (WAL and checkpoints are kept this long). 0 = no history.
+  std::chrono::microseconds retention{0};
+  std::chrono::milliseconds busy_timeout{5000};
+  // Recovery: cut the WAL at the first damaged record instead of failing with Corruption.
+  bool truncate_corrupt_wal_tail = false;
+};
+
+struct StoreStats {
+  Lsn last_lsn = 0;             // newest durable commit
+  Lsn checkpoint_lsn = 0;       // newest checkpoint
+  int64_t last_commit_time_us = 0;
+  uint64_t commits = 0;
+  uint64_t checkpoints = 0;
+  uint64_t recovered_transactions = 0;  // replayed from the WAL at open
+  uint64_t live_versions = 0;
+  btree::PagerStats pager;
+};
+
+class Store;
+
+// A consistent, read-only view of the store at one committed version.
+class ReadTransaction {
+ public:
+  ~ReadTransaction();
+  Lsn lsn() const;                  // LSN of the commit this snapshot shows
+  int64_t commit_time_us() const;   // commit time of that commit (0 for an empty store)
+
+  Result<TreeInfo> GetTree(TreeId id) const;  // NotFound if the tree does not exist here
+  Result<std::vector<TreeInfo>> ListTrees() const;
+  Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
+  // A cursor over one tree of this snapshot (positioned nowhere; Seek it first).
+  Result<btree::Cursor> NewCursor(TreeId tree) const;
+
+  struct Impl;
+  explicit ReadTransaction(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The single writer. Reads see the transaction's own writes. Destroying an uncommitted
+// transaction rolls it back.
+class WriteTransaction {
+ public:
+  ~WriteTransaction();
+  uint64_t txn_id() const;
+
+  Result<TreeId> CreateTree(TreeKind kind);
+  Status DropTree(TreeId tree);
+  Result<TreeInfo> GetTree(TreeId id) const;
+  Result<std::vector<TreeInfo>> ListTrees() const;
+
+  // Inserts or replaces. `existed` (may be null) tells whether the key had a value.
+  Status Put(TreeId tree, std::string_view key, std::string_view value, bool* existed = nullptr);
+  // Removes a key; `existed` tells whether it was there.
+  Status Delete(TreeId tree, std::string_view key, bool* existed = nullptr);
+  Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
+  // A cursor over the transaction's current state of one tree. It is invalidated by the next
+  // write to that tree.
+  Result<btree::Cursor> NewCursor(TreeId tree) const;
+
+  // Nested savepoints: Savepoint returns a handle; RollbackTo undoes everything after it (the
+  // savepoint stays open, as in SQL); Release forgets it and every savepoint opened after it.
+  Result<uint32_t> Savepoint();
+  Status RollbackTo(uint32_t savepoint);
+  Status Release(uint32_t savepoint);
+
+  // Makes the transaction durable and visible; returns its commit LSN. On error the transaction
+  // is rolled back (a failed WAL write or sync also makes the store refuse further writes until
+  // it is reopened, because what reached the disk is unknown).
+  Result<Lsn> Commit();
+  void Rollback();
+  bool active() const;
+
+  struct Impl;
+  explicit WriteTransaction(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(std::shared_ptr<fsx::FileSystem> fs, std::string dir,
+                                             StoreOptions options);
+  // Closes without a final checkpoint (recovery replays the WAL); call Close for a clean one.
+  ~Store();
+  // Checkpoints (unless read-only or failed) and releases the directory lock.
+  Status Close();
+
+  Result<std::unique_ptr<ReadTransaction>> BeginRead();
+  // A snapshot as of the commit at `lsn` (the newest commit at or before it); OutOfRange when
+  // lsn is before the retention window or after the newest commit.
+  Result<std::unique_ptr<ReadTransaction>> BeginReadAtLsn(Lsn lsn);
+  // A snapshot as of wall-clock time t (microseconds since the epoch): the newest commit with
+  // commit time <= t. OutOfRange when t is before the retention window or in the future.
+  Result<std::unique_ptr<ReadTransaction>> BeginReadAtTime(int64_t time_us);
+  // Waits up to `timeout` (default: the store's busy_timeout) for the writer slot.
+  Result<std::unique_ptr<WriteTransaction>> BeginWrite(
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // Writes all dirty pages of the newest version and records a checkpoint in the MANIFEST.
+  Status Checkpoint();
+  // Creates a branch store in `branch_dir` that shares every existing page and diverges from
+  // now on. The branch is opened with Store::Open(branch_dir) and starts at this store's newest
+  // commit. This store must keep its directory while the branch exists.
+  Status Fork(const std::string& branch_dir);
+
+  // Full structural check of every tree in the newest version; Corruption on the first problem.
+  Status CheckIntegrity();
+
+  StoreStats stats() const;
+  const std::string& dir() const;
+  btree::Pager& pager();
+
+  struct Impl;
+
+ private:
+  explicit Store(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace dosql::transaction

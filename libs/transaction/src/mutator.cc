@@ -1,0 +1,201 @@
+#include "dosql/core/coding.h"
+#include "dosql/core/record.h"
+#include "store_internal.h"
+
+namespace dosql::transaction {
+
+Version::~Version() {
+  if (pager) {
+    for (btree::PageId id : garbage) {
+      if (btree::IsTransient(id)) pager->FreeTransient(id);
+    }
+    for (btree::PageId id : private_pages) {
+      if (btree::IsTransient(id)) pager->FreeTransient(id);
+    }
+  }
+  if (live_counter) live_counter->fetch_sub(1, std::memory_order_relaxed);
+  // Release the chain of newer versions iteratively: a long-lived old reader can keep thousands
+  // of versions alive, and recursive destruction would exhaust the stack.
+  std::shared_ptr<Version> n = std::move(next);
+  while (n && n.use_count() == 1) {
+    std::shared_ptr<Version> after = std::move(n->next);
+    n.reset();
+    n = std::move(after);
+  }
+}
+
+std::string EncodeTreeEntry(TreeKind kind, btree::PageId root) {
+  std::string v;
+  v.push_back(static_cast<char>(kind));
+  PutFixed64(&v, root);
+  return v;
+}
+
+Status DecodeTreeEntry(std::string_view v, TreeKind* kind, btree::PageId* root) {
+  if (v.size() != 9 || v[0] < 1 || v[0] > 4) {
+    return Status::Corruption("root map entry of " + std::to_string(v.size()) +
+                              " bytes is malformed");
+  }
+  *kind = static_cast<TreeKind>(v[0]);
+  *root = DecodeFixed64(reinterpret_cast<const uint8_t*>(v.data()) + 1);
+  if (*root == btree::kInvalidPageId) return Status::Corruption("root map entry has root 0");
+  return Status::OK();
+}
+
+Result<TreeInfo> LookupTree(btree::Pager& pager, btree::PageId root_map, TreeId id) {
+  DOSQL_ASSIGN_OR_RETURN(auto v, btree::Get(pager, root_map, RowidKey(static_cast<int64_t>(id))));
+  if (!v) return Status::NotFound("tree " + std::to_string(id) + " does not exist");
+  TreeInfo info;
+  info.id = id;
+  DOSQL_RETURN_IF_ERROR(DecodeTreeEntry(*v, &info.kind, &info.root));
+  return info;
+}
+
+Result<std::vector<TreeInfo>> ListTreesIn(btree::Pager& pager, btree::PageId root_map) {
+  std::vector<TreeInfo> out;
+  btree::Cursor c(&pager, root_map);
+  DOSQL_RETURN_IF_ERROR(c.SeekFirst());
+  std::string scratch;
+  while (c.Valid()) {
+    TreeInfo info;
+    DOSQL_ASSIGN_OR_RETURN(int64_t id, DecodeRowidKey(c.key()));
+    info.id = static_cast<TreeId>(id);
+    DOSQL_ASSIGN_OR_RETURN(std::string_view v, c.value(&scratch));
+    DOSQL_RETURN_IF_ERROR(DecodeTreeEntry(v, &info.kind, &info.root));
+    out.push_back(info);
+    DOSQL_RETURN_IF_ERROR(c.Next());
+  }
+  return out;
+}
+
+Mutator::Mutator(btree::Pager* pager, btree::PageId root_map, uint64_t owner)
+    : pager_(pager), root_map_(root_map) {
+  ctx_.pager = pager;
+  ctx_.owner = owner;
+}
+
+Result<Mutator::TreeState*> Mutator::Load(TreeId id) const {
+  auto it = trees_.find(id);
+  if (it != trees_.end()) {
+    if (it->second.dropped) return Status::NotFound("tree " + std::to_string(id) + " was dropped");
+    return &it->second;
+  }
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, LookupTree(*pager_, root_map_, id));
+  TreeState& st = trees_[id];
+  st.kind = info.kind;
+  st.root = info.root;
+  return &st;
+}
+
+Status Mutator::CreateTree(TreeId id, TreeKind kind) {
+  auto it = trees_.find(id);
+  if (it == trees_.end() || !it->second.dropped) {
+    if (it != trees_.end()) return Status::AlreadyExists("tree " + std::to_string(id) + " exists");
+    auto existing = LookupTree(*pager_, root_map_, id);
+    if (existing.ok()) return Status::AlreadyExists("tree " + std::to_string(id) + " exists");
+    if (!existing.status().IsNotFound()) return existing.status();
+  }
+  DOSQL_ASSIGN_OR_RETURN(btree::PageId root, btree::CreateTree(ctx_));
+  TreeState& st = trees_[id];
+  st = TreeState{kind, root, true, false};
+  changed_ = true;
+  return Status::OK();
+}
+
+Status Mutator::DropTree(TreeId id) {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  DOSQL_RETURN_IF_ERROR(btree::DropTree(ctx_, st->root));
+  st->dropped = true;
+  st->dirty = true;
+  changed_ = true;
+  return Status::OK();
+}
+
+Status Mutator::Put(TreeId id, std::string_view key, std::string_view value,
+                    std::string* old_value, bool* existed) {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  DOSQL_ASSIGN_OR_RETURN(btree::PutResult r, btree::Put(ctx_, st->root, key, value, old_value));
+  if (r.root != st->root) {
+    st->root = r.root;
+    st->dirty = true;
+  }
+  if (existed) *existed = r.existed;
+  changed_ = true;
+  return Status::OK();
+}
+
+Status Mutator::Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed) {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  DOSQL_ASSIGN_OR_RETURN(btree::DeleteResult r, btree::Delete(ctx_, st->root, key, old_value));
+  if (r.root != st->root) {
+    st->root = r.root;
+    st->dirty = true;
+  }
+  if (existed) *existed = r.existed;
+  if (r.existed) changed_ = true;
+  return Status::OK();
+}
+
+Result<TreeInfo> Mutator::GetTree(TreeId id) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  return TreeInfo{id, st->kind, st->root};
+}
+
+Result<std::vector<TreeInfo>> Mutator::ListTrees() const {
+  DOSQL_ASSIGN_OR_RETURN(std::vector<TreeInfo> base, ListTreesIn(*pager_, root_map_));
+  std::vector<TreeInfo> out;
+  for (TreeInfo& t : base) {
+    auto it = trees_.find(t.id);
+    if (it == trees_.end()) {
+      out.push_back(t);
+    } else if (!it->second.dropped) {
+      out.push_back(TreeInfo{t.id, it->second.kind, it->second.root});
+    }
+  }
+  for (auto& [id, st] : trees_) {
+    if (st.dropped) continue;
+    bool seen = false;
+    for (auto& t : base) seen |= t.id == id;
+    if (!seen) out.push_back(TreeInfo{id, st.kind, st.root});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<btree::PageId> Mutator::Flush() {
+  for (auto& [id, st] : trees_) {
+    if (!st.dirty) continue;
+    std::string key = RowidKey(static_cast<int64_t>(id));
+    if (st.dropped) {
+      DOSQL_ASSIGN_OR_RETURN(btree::DeleteResult r, btree::Delete(ctx_, root_map_, key));
+      root_map_ = r.root;
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(btree::PutResult r,
+                             btree::Put(ctx_, root_map_, key, EncodeTreeEntry(st.kind, st.root)));
+      root_map_ = r.root;
+    }
+    st.dirty = false;
+  }
+  // Dropped trees are gone from the root map now; forget them so they can be re-created.
+  for (auto it = trees_.begin(); it != trees_.end();) {
+    it = it->second.dropped ? trees_.erase(it) : std::next(it);
+  }
+  return root_map_;
+}
+
+Mutator::Saved Mutator::Save() const {
+  return Saved{root_map_, trees_, ctx_.created.size(), ctx_.replaced.size(), changed_};
+}
+
+std::vector<btree::PageId> Mutator::Restore(const Saved& s) {
+  std::vector<btree::PageId> freed(ctx_.created.begin() + static_cast<long>(s.created),
+                                   ctx_.created.end());
+  ctx_.created.resize(s.created);
+  ctx_.replaced.resize(s.replaced);
+  root_map_ = s.root_map;
+  trees_ = s.trees;
+  changed_ = s.changed;
+  return freed;
+}
+
+}  // namespace dosql::transaction

@@ -1,0 +1,878 @@
+#include "dosql/transaction/store.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "dosql/core/coding.h"
+#include "dosql/core/record.h"
+#include "store_internal.h"
+
+namespace dosql::transaction {
+
+namespace {
+constexpr const char* kDataDir = "data";
+constexpr const char* kWalDir = "wal";
+constexpr const char* kLockFile = "LOCK";
+constexpr uint64_t kManifestRewriteBytes = 1ull << 20;
+
+// The writer slot: a lock that may be released by a different thread than the one that took it
+// (a transaction may be committed from another thread), with a timed wait.
+class WriterSlot {
+ public:
+  bool Acquire(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> l(mu_);
+    if (!cv_.wait_for(l, timeout, [&] { return !held_; })) return false;
+    held_ = true;
+    return true;
+  }
+  bool TryAcquire() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (held_) return false;
+    held_ = true;
+    return true;
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      held_ = false;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+};
+
+}  // namespace
+
+struct Store::Impl {
+  std::shared_ptr<fsx::FileSystem> fs;
+  std::string dir;
+  StoreOptions options;
+  std::unique_ptr<fsx::FileLock> lock;
+  std::shared_ptr<btree::Pager> pager;
+  std::unique_ptr<wal::WalWriter> wal;
+  std::unique_ptr<Manifest> manifest;  // changed under the writer slot and manifest_mu
+  std::mutex manifest_mu;
+  std::string wal_dir;
+
+  WriterSlot writer;
+  // Guarded by the writer slot:
+  VersionRef latest;            // newest version, maybe not yet durable
+  uint64_t next_tree_id = 1;
+  uint64_t next_txn_id = 1;
+  std::atomic<uint64_t> wal_bytes_at_checkpoint{0};
+
+  std::atomic<std::shared_ptr<Version>> durable;  // what readers see
+  std::mutex publish_mu;
+
+  std::atomic<uint64_t> next_owner{1};
+  std::atomic<uint64_t> version_seq{1};
+  std::atomic<uint64_t> live_versions{0};
+  std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> checkpoints{0};
+  std::atomic<uint64_t> wal_bytes{0};  // appended since open (approximate, for auto checkpoint)
+  uint64_t recovered_txns = 0;
+
+  std::mutex failure_mu;
+  Status failure;  // non-OK once a WAL write/sync failed: no more writes
+  bool closed = false;
+
+  HybridLogicalClock hlc;
+  MonotonicMicros commit_clock;
+
+  bool syncing() const { return options.sync_mode != wal::SyncMode::kOff; }
+
+  Status CheckWritable() {
+    if (options.read_only) return Status::ReadOnly("store " + dir + " is open read-only");
+    std::lock_guard<std::mutex> l(failure_mu);
+    if (closed) return Status::InvalidArgument("store " + dir + " is closed");
+    if (!failure.ok()) {
+      return Status(failure.code(), "store refuses writes after an earlier failure: " +
+                                        failure.message());
+    }
+    return Status::OK();
+  }
+  void Fail(const Status& s) {
+    std::lock_guard<std::mutex> l(failure_mu);
+    if (failure.ok()) failure = s;
+  }
+
+  VersionRef MakeVersion(btree::PageId root_map, Lsn lsn, int64_t time) {
+    auto v = std::make_shared<Version>();
+    v->seq = version_seq.fetch_add(1);
+    v->root_map = root_map;
+    v->lsn = lsn;
+    v->commit_time_us = time;
+    v->pager = pager;
+    v->live_counter = &live_versions;
+    live_versions.fetch_add(1, std::memory_order_relaxed);
+    return v;
+  }
+
+  // Appends `v` after `latest`, handing `garbage` (pages v no longer uses) to the old version.
+  void Chain(VersionRef v, std::vector<btree::PageId> garbage) {
+    if (latest) {
+      latest->garbage = std::move(garbage);
+      latest->next = v;
+    }
+    latest = std::move(v);
+  }
+
+  void Publish(const VersionRef& v) {
+    std::lock_guard<std::mutex> l(publish_mu);
+    VersionRef cur = durable.load(std::memory_order_acquire);
+    if (!cur || cur->seq < v->seq) durable.store(v, std::memory_order_release);
+  }
+
+  Status CheckpointLocked(bool force);
+  Status Replay(Mutator& m, Lsn from, Lsn to, Lsn* last_applied, int64_t* last_time,
+                uint64_t* txns);
+  size_t RetentionBase() const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// ReadTransaction
+
+struct ReadTransaction::Impl {
+  VersionRef version;
+};
+
+ReadTransaction::ReadTransaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ReadTransaction::~ReadTransaction() = default;
+Lsn ReadTransaction::lsn() const { return impl_->version->lsn; }
+int64_t ReadTransaction::commit_time_us() const { return impl_->version->commit_time_us; }
+
+Result<TreeInfo> ReadTransaction::GetTree(TreeId id) const {
+  return LookupTree(*impl_->version->pager, impl_->version->root_map, id);
+}
+Result<std::vector<TreeInfo>> ReadTransaction::ListTrees() const {
+  return ListTreesIn(*impl_->version->pager, impl_->version->root_map);
+}
+Result<std::optional<std::string>> ReadTransaction::Get(TreeId tree, std::string_view key) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, GetTree(tree));
+  return btree::Get(*impl_->version->pager, info.root, key);
+}
+Result<btree::Cursor> ReadTransaction::NewCursor(TreeId tree) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, GetTree(tree));
+  return btree::Cursor(impl_->version->pager.get(), info.root);
+}
+
+// ---------------------------------------------------------------------------------------------
+// WriteTransaction
+
+struct WriteTransaction::Impl {
+  std::shared_ptr<Store::Impl> store;
+  uint64_t txn_id = 0;
+  std::unique_ptr<Mutator> mutator;
+  std::vector<wal::Record> log;
+  struct SavepointState {
+    uint32_t id;
+    Mutator::Saved saved;
+    size_t log_size;
+  };
+  std::vector<SavepointState> savepoints;
+  uint32_t next_savepoint = 1;
+  bool active = true;
+
+  void FreePages(const std::vector<btree::PageId>& pages) {
+    for (btree::PageId id : pages) store->pager->FreeTransient(id);
+  }
+  void End() {
+    if (!active) return;
+    active = false;
+    store->writer.Release();
+    store.reset();  // a finished transaction does not keep the store open
+  }
+  void RollbackNow() {
+    if (!active) return;
+    FreePages(mutator->ctx().created);
+    mutator.reset();
+    log.clear();
+    End();
+  }
+  Status Check() const {
+    if (!active) return Status::InvalidArgument("transaction is no longer active");
+    return Status::OK();
+  }
+  wal::Record& NewRecord(wal::RecordType type, TreeId tree) {
+    wal::Record& r = log.emplace_back();
+    r.type = type;
+    r.txn_id = txn_id;
+    r.tree_id = tree;
+    return r;
+  }
+};
+
+WriteTransaction::WriteTransaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WriteTransaction::~WriteTransaction() {
+  if (impl_) impl_->RollbackNow();
+}
+uint64_t WriteTransaction::txn_id() const { return impl_->txn_id; }
+bool WriteTransaction::active() const { return impl_->active; }
+
+Result<TreeId> WriteTransaction::CreateTree(TreeKind kind) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  TreeId id = impl_->store->next_tree_id;
+  DOSQL_RETURN_IF_ERROR(impl_->mutator->CreateTree(id, kind));
+  impl_->store->next_tree_id = id + 1;
+  wal::Record& r = impl_->NewRecord(wal::RecordType::kCreateTree, id);
+  r.key.assign(1, static_cast<char>(kind));
+  return id;
+}
+
+Status WriteTransaction::DropTree(TreeId tree) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  DOSQL_RETURN_IF_ERROR(impl_->mutator->DropTree(tree));
+  impl_->NewRecord(wal::RecordType::kDropTree, tree);
+  return Status::OK();
+}
+
+Result<TreeInfo> WriteTransaction::GetTree(TreeId id) const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  return impl_->mutator->GetTree(id);
+}
+
+Result<std::vector<TreeInfo>> WriteTransaction::ListTrees() const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  return impl_->mutator->ListTrees();
+}
+
+Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view value,
+                             bool* existed) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  std::string before;
+  bool had = false;
+  DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, &before, &had));
+  wal::Record& r = impl_->NewRecord(wal::RecordType::kPut, tree);
+  r.key.assign(key);
+  r.has_before = had;
+  if (had) r.before = std::move(before);
+  r.has_after = true;
+  r.after.assign(value);
+  if (existed) *existed = had;
+  return Status::OK();
+}
+
+Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  std::string before;
+  bool had = false;
+  DOSQL_RETURN_IF_ERROR(impl_->mutator->Delete(tree, key, &before, &had));
+  if (had) {
+    wal::Record& r = impl_->NewRecord(wal::RecordType::kDelete, tree);
+    r.key.assign(key);
+    r.has_before = true;
+    r.before = std::move(before);
+  }
+  if (existed) *existed = had;
+  return Status::OK();
+}
+
+Result<std::optional<std::string>> WriteTransaction::Get(TreeId tree, std::string_view key) const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, impl_->mutator->GetTree(tree));
+  return btree::Get(*impl_->store->pager, info.root, key);
+}
+
+Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, impl_->mutator->GetTree(tree));
+  return btree::Cursor(impl_->store->pager.get(), info.root);
+}
+
+Result<uint32_t> WriteTransaction::Savepoint() {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  uint32_t id = impl_->next_savepoint++;
+  impl_->savepoints.push_back({id, impl_->mutator->Save(), impl_->log.size()});
+  // Pages written so far belong to the savepoint's state: later writes must copy them.
+  impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
+  return id;
+}
+
+Status WriteTransaction::RollbackTo(uint32_t savepoint) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  auto& sps = impl_->savepoints;
+  auto it = std::find_if(sps.begin(), sps.end(), [&](auto& s) { return s.id == savepoint; });
+  if (it == sps.end()) {
+    return Status::NotFound("no savepoint " + std::to_string(savepoint) + " is open");
+  }
+  impl_->FreePages(impl_->mutator->Restore(it->saved));
+  impl_->log.resize(it->log_size);
+  sps.erase(it + 1, sps.end());
+  impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
+  return Status::OK();
+}
+
+Status WriteTransaction::Release(uint32_t savepoint) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  auto& sps = impl_->savepoints;
+  auto it = std::find_if(sps.begin(), sps.end(), [&](auto& s) { return s.id == savepoint; });
+  if (it == sps.end()) {
+    return Status::NotFound("no savepoint " + std::to_string(savepoint) + " is open");
+  }
+  sps.erase(it, sps.end());
+  return Status::OK();
+}
+
+void WriteTransaction::Rollback() { impl_->RollbackNow(); }
+
+Result<Lsn> WriteTransaction::Commit() {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  Impl& t = *impl_;
+  std::shared_ptr<Store::Impl> keep = t.store;  // End() drops t.store
+  Store::Impl& s = *keep;
+  if (t.log.empty()) {  // nothing to make durable
+    Lsn lsn = s.latest->lsn;
+    t.RollbackNow();
+    return lsn;
+  }
+  Status st = s.CheckWritable();
+  if (!st.ok()) {
+    t.RollbackNow();
+    return st;
+  }
+  Result<btree::PageId> root = t.mutator->Flush();
+  if (!root.ok()) {
+    t.RollbackNow();
+    return root.status();
+  }
+  int64_t time = s.commit_clock.Next();
+  uint64_t hlc = s.hlc.Now().raw;
+  Result<Lsn> lsn = s.wal->AppendTransaction(t.txn_id, t.log, time, hlc);
+  if (!lsn.ok()) {
+    s.Fail(lsn.status());
+    t.RollbackNow();
+    return lsn.status();
+  }
+  for (const wal::Record& r : t.log) {
+    s.wal_bytes.fetch_add(r.key.size() + r.before.size() + r.after.size() + 32,
+                          std::memory_order_relaxed);
+  }
+  VersionRef v = s.MakeVersion(*root, *lsn, time);
+  s.Chain(v, std::move(t.mutator->ctx().replaced));
+  t.mutator.reset();
+  t.log.clear();
+  t.End();  // the next writer may start while we wait for the fsync (group commit)
+
+  Status durable = s.wal->WaitDurable(*lsn);
+  if (!durable.ok()) {
+    s.Fail(durable);
+    return durable;
+  }
+  s.Publish(v);
+  s.commits.fetch_add(1, std::memory_order_relaxed);
+
+  // Automatic checkpoint, when nobody else is writing.
+  uint64_t wal_since = s.wal_bytes.load(std::memory_order_relaxed) -
+                       s.wal_bytes_at_checkpoint.load(std::memory_order_relaxed);
+  uint64_t dirty = s.pager->stats().transient_pages * s.pager->page_size();
+  bool want = (s.options.checkpoint_wal_bytes && wal_since >= s.options.checkpoint_wal_bytes) ||
+              (s.options.checkpoint_dirty_bytes && dirty >= s.options.checkpoint_dirty_bytes);
+  if (want && s.writer.TryAcquire()) {
+    Status cs = s.CheckpointLocked(false);
+    s.writer.Release();
+    if (!cs.ok()) return cs.WithContext("commit succeeded but the automatic checkpoint failed");
+  }
+  return *lsn;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store
+
+Store::Store(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() {
+  if (!impl_) return;
+  std::lock_guard<std::mutex> l(impl_->failure_mu);
+  impl_->closed = true;
+}
+
+const std::string& Store::dir() const { return impl_->dir; }
+btree::Pager& Store::pager() { return *impl_->pager; }
+
+Status Store::Close() {
+  Impl& s = *impl_;
+  {
+    std::lock_guard<std::mutex> l(s.failure_mu);
+    if (s.closed) return Status::OK();
+  }
+  Status st;
+  if (!s.options.read_only && s.CheckWritable().ok()) {
+    if (!s.writer.Acquire(s.options.busy_timeout)) {
+      return Status::Busy("cannot close " + s.dir + ": a write transaction is still active");
+    }
+    st = s.CheckpointLocked(false);
+    s.writer.Release();
+  }
+  {
+    std::lock_guard<std::mutex> l(s.failure_mu);
+    s.closed = true;
+  }
+  s.lock.reset();
+  return st;
+}
+
+StoreStats Store::stats() const {
+  StoreStats st;
+  VersionRef d = impl_->durable.load();
+  st.last_lsn = d ? d->lsn : 0;
+  st.last_commit_time_us = d ? d->commit_time_us : 0;
+  {
+    std::lock_guard<std::mutex> l(impl_->manifest_mu);
+    st.checkpoint_lsn = impl_->manifest->contents().checkpoints.back().lsn;
+  }
+  st.commits = impl_->commits.load();
+  st.checkpoints = impl_->checkpoints.load();
+  st.recovered_transactions = impl_->recovered_txns;
+  st.live_versions = impl_->live_versions.load();
+  st.pager = impl_->pager->stats();
+  return st;
+}
+
+Result<std::unique_ptr<ReadTransaction>> Store::BeginRead() {
+  auto impl = std::make_unique<ReadTransaction::Impl>();
+  impl->version = impl_->durable.load(std::memory_order_acquire);
+  return std::make_unique<ReadTransaction>(std::move(impl));
+}
+
+Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
+    std::optional<std::chrono::milliseconds> timeout) {
+  Impl& s = *impl_;
+  DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  auto wait = timeout.value_or(s.options.busy_timeout);
+  if (!s.writer.Acquire(wait)) {
+    return Status::Busy("database " + s.dir + " is locked: another write transaction is active "
+                        "(waited " + std::to_string(wait.count()) + " ms)");
+  }
+  Status st = s.CheckWritable();
+  if (!st.ok()) {
+    s.writer.Release();
+    return st;
+  }
+  auto impl = std::make_unique<WriteTransaction::Impl>();
+  impl->store = impl_;
+  impl->txn_id = s.next_txn_id++;
+  impl->mutator =
+      std::make_unique<Mutator>(s.pager.get(), s.latest->root_map, s.next_owner.fetch_add(1));
+  return std::make_unique<WriteTransaction>(std::move(impl));
+}
+
+Status Store::Checkpoint() {
+  Impl& s = *impl_;
+  DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  if (!s.writer.Acquire(s.options.busy_timeout)) {
+    return Status::Busy("checkpoint of " + s.dir + " timed out waiting for the writer");
+  }
+  Status st = s.CheckpointLocked(true);
+  s.writer.Release();
+  return st;
+}
+
+size_t Store::Impl::RetentionBase() const {
+  // The newest checkpoint at or before (now - retention): history before it is not needed.
+  const auto& cps = manifest->contents().checkpoints;
+  if (options.retention.count() <= 0) return cps.size() - 1;
+  int64_t horizon = WallMicros() - options.retention.count();
+  size_t base = 0;
+  for (size_t i = 0; i < cps.size(); i++) {
+    if (cps[i].commit_time_us <= horizon) base = i;
+  }
+  return base;
+}
+
+Status Store::Impl::CheckpointLocked(bool force) {
+  const CheckpointEntry& last = manifest->contents().checkpoints.back();
+  if (!force && latest->lsn == last.lsn && !btree::IsTransient(latest->root_map)) {
+    return Status::OK();
+  }
+  // Commits covered by the checkpoint must be durable in the WAL first, or a crash could leave
+  // a checkpoint ahead of the log.
+  if (syncing()) {
+    Status ws = wal->Sync();
+    if (!ws.ok()) {
+      Fail(ws);
+      return ws;
+    }
+  }
+  Publish(latest);
+  btree::WriteContext ctx;
+  ctx.pager = pager.get();
+  ctx.owner = next_owner.fetch_add(1);
+  btree::PageId root_map = latest->root_map;
+  if (btree::IsTransient(root_map)) {
+    DOSQL_ASSIGN_OR_RETURN(std::vector<TreeInfo> trees, ListTreesIn(*pager, root_map));
+    for (const TreeInfo& t : trees) {
+      if (!btree::IsTransient(t.root)) continue;
+      DOSQL_ASSIGN_OR_RETURN(btree::PageId root, btree::PersistTree(ctx, t.root));
+      DOSQL_ASSIGN_OR_RETURN(
+          btree::PutResult r,
+          btree::Put(ctx, root_map, RowidKey(static_cast<int64_t>(t.id)), EncodeTreeEntry(t.kind, root)));
+      root_map = r.root;
+    }
+    DOSQL_ASSIGN_OR_RETURN(root_map, btree::PersistTree(ctx, root_map));
+  }
+  if (syncing()) {
+    Status ss = pager->SyncData();
+    if (!ss.ok()) {
+      Fail(ss);
+      return ss;
+    }
+  }
+  CheckpointEntry e;
+  e.lsn = latest->lsn;
+  e.commit_time_us = latest->commit_time_us;
+  e.hlc = hlc.Last().raw;
+  e.chain = wal->chain();
+  e.root_map = root_map;
+  e.next_page_id = pager->next_permanent_id();
+  e.next_tree_id = next_tree_id;
+  e.max_txn_id = next_txn_id - 1;
+  e.written_at_us = WallMicros();
+  Status ms;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu);
+    ms = manifest->AppendCheckpoint(e, syncing());
+  }
+  if (!ms.ok()) {
+    Fail(ms);
+    return ms;
+  }
+  // Transient pages created by the checkpoint itself (root-map copies) were persisted too; all
+  // of ctx.created is therefore garbage together with the replaced pages.
+  std::vector<btree::PageId> garbage = std::move(ctx.replaced);
+  for (btree::PageId id : ctx.created) garbage.push_back(id);
+  std::sort(garbage.begin(), garbage.end());
+  garbage.erase(std::unique(garbage.begin(), garbage.end()), garbage.end());
+  VersionRef v = MakeVersion(root_map, latest->lsn, latest->commit_time_us);
+  Chain(v, std::move(garbage));
+  Publish(v);
+  checkpoints.fetch_add(1, std::memory_order_relaxed);
+  wal_bytes_at_checkpoint.store(wal_bytes.load(std::memory_order_relaxed));
+
+  // History: keep checkpoints (and the WAL after the oldest of them) for the retention window.
+  Lsn keep_from;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu);
+    size_t base = RetentionBase();
+    keep_from = manifest->contents().checkpoints[base].lsn + 1;
+    DOSQL_RETURN_IF_ERROR(manifest->Prune(base, kManifestRewriteBytes, syncing()));
+  }
+  return wal->RemoveSegmentsBefore(keep_from);
+}
+
+Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, Lsn* last_applied, int64_t* last_time,
+                           uint64_t* txns) {
+  DOSQL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(fs, wal_dir, from));
+  std::vector<wal::Record> pending;
+  uint64_t pending_txn = 0;
+  wal::Record r;
+  for (;;) {
+    DOSQL_ASSIGN_OR_RETURN(bool more, reader->Next(&r));
+    if (!more || r.lsn > to) break;
+    if (r.type == wal::RecordType::kMeta) continue;
+    if (r.type != wal::RecordType::kCommit) {
+      if (r.txn_id != pending_txn) {  // records of a transaction that never committed
+        pending.clear();
+        pending_txn = r.txn_id;
+      }
+      pending.push_back(std::move(r));
+      r = wal::Record();
+      continue;
+    }
+    if (r.txn_id != pending_txn) pending.clear();
+    for (const wal::Record& c : pending) {
+      Status st;
+      switch (c.type) {
+        case wal::RecordType::kPut:
+          st = m.Put(c.tree_id, c.key, c.after, nullptr, nullptr);
+          break;
+        case wal::RecordType::kDelete:
+          st = m.Delete(c.tree_id, c.key, nullptr, nullptr);
+          break;
+        case wal::RecordType::kCreateTree: {
+          TreeKind kind = c.key.empty() ? TreeKind::kRowid : static_cast<TreeKind>(c.key[0]);
+          st = m.CreateTree(c.tree_id, kind);
+          next_tree_id = std::max(next_tree_id, c.tree_id + 1);
+          break;
+        }
+        case wal::RecordType::kDropTree:
+          st = m.DropTree(c.tree_id);
+          break;
+        default:
+          break;
+      }
+      if (!st.ok()) {
+        return st.WithContext("replaying WAL record " + std::to_string(c.lsn) + " of " + wal_dir);
+      }
+    }
+    pending.clear();
+    *last_applied = r.lsn;
+    *last_time = r.commit_time_us;
+    next_txn_id = std::max(next_txn_id, r.txn_id + 1);
+    hlc.Observe(HlcTimestamp{r.hlc});
+    commit_clock.Observe(r.commit_time_us);
+    (*txns)++;
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, std::string dir,
+                                           StoreOptions options) {
+  auto s = std::make_shared<Impl>();
+  s->fs = fs;
+  s->dir = dir;
+  s->options = options;
+  s->wal_dir = fsx::JoinPath(dir, kWalDir);
+  const bool sync = options.sync_mode != wal::SyncMode::kOff;
+
+  DOSQL_ASSIGN_OR_RETURN(bool exists, fs->Exists(fsx::JoinPath(dir, Manifest::kFileName)));
+  if (exists && options.error_if_exists) {
+    return Status::AlreadyExists("database " + dir + " already exists");
+  }
+  if (!exists && (!options.create_if_missing || options.read_only)) {
+    return Status::NotFound("database " + dir + " does not exist");
+  }
+  if (!exists) {
+    DOSQL_RETURN_IF_ERROR(fs->CreateDir(dir));
+    DOSQL_RETURN_IF_ERROR(fs->CreateDir(fsx::JoinPath(dir, kDataDir)));
+    DOSQL_RETURN_IF_ERROR(fs->CreateDir(s->wal_dir));
+  }
+  if (!options.read_only) {
+    DOSQL_ASSIGN_OR_RETURN(s->lock, fs->Lock(fsx::JoinPath(dir, kLockFile)));
+  }
+  if (!exists) {
+    // A new store: an empty root map, written and checkpointed at LSN 0.
+    uint32_t ps = options.pager.page_size;
+    if (ps < 1024 || ps > 65536 || (ps & (ps - 1)) != 0) {
+      return Status::InvalidArgument("page size " + std::to_string(ps) +
+                                     " is not a power of two between 1024 and 65536");
+    }
+    DOSQL_ASSIGN_OR_RETURN(auto pager,
+                           btree::Pager::Open(fs, fsx::JoinPath(dir, kDataDir), options.pager));
+    btree::WriteContext ctx;
+    ctx.pager = pager.get();
+    ctx.owner = s->next_owner.fetch_add(1);
+    DOSQL_ASSIGN_OR_RETURN(btree::PageId empty, btree::CreateTree(ctx));
+    DOSQL_ASSIGN_OR_RETURN(btree::PageId root, btree::PersistTree(ctx, empty));
+    for (btree::PageId id : ctx.created) pager->FreeTransient(id);
+    if (sync) DOSQL_RETURN_IF_ERROR(pager->SyncData());
+    ManifestContents c;
+    c.page_size = ps;
+    c.segment_pages = options.pager.segment_pages;
+    CheckpointEntry e;
+    e.root_map = root;
+    e.next_page_id = pager->next_permanent_id();
+    e.written_at_us = WallMicros();
+    c.checkpoints.push_back(e);
+    DOSQL_RETURN_IF_ERROR(Manifest::Create(fs, dir, c, sync).status());
+    if (sync) {
+      DOSQL_RETURN_IF_ERROR(fs->SyncDir(dir));  // data/ and wal/
+      DOSQL_RETURN_IF_ERROR(fs->SyncDir(fsx::ParentDir(dir)));
+    }
+  }
+
+  DOSQL_ASSIGN_OR_RETURN(s->manifest, Manifest::Open(fs, dir, options.read_only));
+  const ManifestContents& mc = s->manifest->contents();
+  const CheckpointEntry cp = mc.checkpoints.back();
+  btree::PagerOptions po = options.pager;
+  po.page_size = mc.page_size;
+  po.segment_pages = mc.segment_pages;
+  po.foreign_segments = mc.parent.foreign;
+  DOSQL_ASSIGN_OR_RETURN(std::unique_ptr<btree::Pager> pager,
+                         btree::Pager::Open(fs, fsx::JoinPath(dir, kDataDir), po));
+  s->pager = std::move(pager);
+  if (!options.read_only) DOSQL_RETURN_IF_ERROR(s->pager->SetNextPermanentId(cp.next_page_id));
+  s->next_tree_id = cp.next_tree_id;
+  s->next_txn_id = cp.max_txn_id + 1;
+  s->hlc.Observe(HlcTimestamp{cp.hlc});
+  s->commit_clock.Observe(cp.commit_time_us);
+
+  // The WAL must continue right after the checkpoint (a branch starts with an empty log).
+  if (!options.read_only) {
+    wal::WalOptions wo;
+    wo.segment_bytes = options.wal_segment_bytes;
+    wo.sync_mode = options.sync_mode;
+    wo.truncate_corrupt_tail = options.truncate_corrupt_wal_tail;
+    wo.initial_lsn = cp.lsn + 1;
+    wo.initial_chain = cp.chain;
+    DOSQL_ASSIGN_OR_RETURN(s->wal, wal::WalWriter::Open(fs, s->wal_dir, wo));
+    const wal::WalState& ws = s->wal->recovered();
+    if (ws.last_lsn != wal::kInvalidLsn && ws.last_lsn < cp.lsn) {
+      return Status::Corruption("WAL of " + dir + " ends at LSN " + std::to_string(ws.last_lsn) +
+                                " but the last checkpoint is at LSN " + std::to_string(cp.lsn));
+    }
+    if (ws.first_lsn != wal::kInvalidLsn && ws.first_lsn > cp.lsn + 1) {
+      return Status::Corruption("WAL of " + dir + " starts at LSN " +
+                                std::to_string(ws.first_lsn) + " but recovery needs LSN " +
+                                std::to_string(cp.lsn + 1) + " (segments are missing)");
+    }
+    s->next_txn_id = std::max(s->next_txn_id, ws.max_txn_id + 1);
+  }
+
+  // Recovery: the checkpoint's root set plus every committed transaction after it.
+  Mutator m(s->pager.get(), cp.root_map, s->next_owner.fetch_add(1));
+  Lsn last = cp.lsn;
+  int64_t last_time = cp.commit_time_us;
+  uint64_t txns = 0;
+  DOSQL_RETURN_IF_ERROR(s->Replay(m, cp.lsn + 1, UINT64_MAX, &last, &last_time, &txns));
+  DOSQL_ASSIGN_OR_RETURN(btree::PageId root_map, m.Flush());
+  for (btree::PageId id : m.ctx().replaced) {
+    if (btree::IsTransient(id)) s->pager->FreeTransient(id);  // no version ever saw them
+  }
+  s->recovered_txns = txns;
+  VersionRef v = s->MakeVersion(root_map, last, last_time);
+  s->latest = v;
+  s->Publish(v);
+  if (txns > 0 && !options.read_only) {
+    // Replayed pages live only in memory; a checkpoint now bounds the next recovery.
+    DOSQL_RETURN_IF_ERROR(s->CheckpointLocked(false));
+  }
+  return std::unique_ptr<Store>(new Store(std::move(s)));
+}
+
+Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtLsn(Lsn lsn) {
+  Impl& s = *impl_;
+  VersionRef cur = s.durable.load(std::memory_order_acquire);
+  if (lsn > cur->lsn) {
+    return Status::OutOfRange("LSN " + std::to_string(lsn) + " is after the newest commit (LSN " +
+                              std::to_string(cur->lsn) + ")");
+  }
+  if (lsn == cur->lsn) return BeginRead();
+  CheckpointEntry base;
+  bool found = false;
+  {
+    std::lock_guard<std::mutex> l(s.manifest_mu);
+    for (const CheckpointEntry& e : s.manifest->contents().checkpoints) {
+      if (e.lsn <= lsn) {
+        base = e;
+        found = true;
+      }
+    }
+  }
+  if (!found) {
+    return Status::OutOfRange("LSN " + std::to_string(lsn) +
+                              " is before the retention window of " + s.dir);
+  }
+  Mutator m(s.pager.get(), base.root_map, s.next_owner.fetch_add(1));
+  Lsn last = base.lsn;
+  int64_t last_time = base.commit_time_us;
+  uint64_t txns = 0;
+  if (lsn > base.lsn) {
+    Result<std::unique_ptr<wal::WalReader>> probe = wal::WalReader::Open(s.fs, s.wal_dir, base.lsn + 1);
+    if (!probe.ok()) {
+      if (probe.status().code() == StatusCode::kOutOfRange) {
+        return Status::OutOfRange("LSN " + std::to_string(lsn) +
+                                  " is before the retention window of " + s.dir);
+      }
+      return probe.status();
+    }
+    Status st = s.Replay(m, base.lsn + 1, lsn, &last, &last_time, &txns);
+    if (!st.ok()) {
+      for (btree::PageId id : m.ctx().created) s.pager->FreeTransient(id);
+      return st;
+    }
+  }
+  Result<btree::PageId> root = m.Flush();
+  auto v = std::make_shared<Version>();
+  v->pager = s.pager;
+  v->private_pages = std::move(m.ctx().created);
+  if (!root.ok()) return root.status();
+  v->root_map = *root;
+  v->lsn = last;
+  v->commit_time_us = last_time;
+  auto impl = std::make_unique<ReadTransaction::Impl>();
+  impl->version = std::move(v);
+  return std::make_unique<ReadTransaction>(std::move(impl));
+}
+
+Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtTime(int64_t time_us) {
+  Impl& s = *impl_;
+  if (time_us > WallMicros()) {
+    return Status::OutOfRange("time " + std::to_string(time_us) + " is in the future");
+  }
+  VersionRef cur = s.durable.load(std::memory_order_acquire);
+  if (time_us >= cur->commit_time_us) return BeginRead();
+  if (!s.wal) return Status::NotSupported("time travel needs a writable store");
+  Result<Lsn> lsn = s.wal->FindCommitAtOrBefore(time_us);
+  if (lsn.ok()) return BeginReadAtLsn(*lsn);
+  if (lsn.status().code() != StatusCode::kOutOfRange) return lsn.status();
+  // Before every commit still in the WAL: a retained checkpoint may still describe that time.
+  std::optional<Lsn> at;
+  {
+    std::lock_guard<std::mutex> l(s.manifest_mu);
+    for (const CheckpointEntry& e : s.manifest->contents().checkpoints) {
+      // The checkpoint of a new store (LSN 0) describes it from its creation on.
+      int64_t from = e.lsn == 0 ? e.written_at_us : e.commit_time_us;
+      if (from <= time_us) at = e.lsn;
+    }
+  }
+  if (!at) {
+    return Status::OutOfRange("time " + std::to_string(time_us) +
+                              " is before the retention window of " + s.dir);
+  }
+  return BeginReadAtLsn(*at);
+}
+
+Status Store::Fork(const std::string& branch_dir) {
+  Impl& s = *impl_;
+  DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  DOSQL_ASSIGN_OR_RETURN(bool exists, s.fs->Exists(branch_dir));
+  if (exists) return Status::AlreadyExists("branch directory " + branch_dir + " already exists");
+  if (!s.writer.Acquire(s.options.busy_timeout)) {
+    return Status::Busy("fork of " + s.dir + " timed out waiting for the writer");
+  }
+  struct Unlock {
+    WriterSlot& w;
+    ~Unlock() { w.Release(); }
+  } unlock{s.writer};
+  DOSQL_RETURN_IF_ERROR(s.CheckpointLocked(true));
+  // Segments written so far become immutable and shared; both stores write new ones.
+  s.pager->SealCurrentSegment();
+  std::lock_guard<std::mutex> ml(s.manifest_mu);
+  const ManifestContents& mc = s.manifest->contents();
+  uint64_t shared_end = (s.pager->next_permanent_id() - 1) / mc.segment_pages;
+  ManifestContents child;
+  child.page_size = mc.page_size;
+  child.segment_pages = mc.segment_pages;
+  child.parent.present = true;
+  child.parent.parent_dir = s.dir;
+  child.parent.own_first_segment = shared_end;
+  child.parent.foreign = mc.parent.foreign;
+  uint64_t own_first = mc.parent.present ? mc.parent.own_first_segment : 0;
+  if (shared_end > own_first) {
+    child.parent.foreign.push_back(
+        btree::SegmentSource{own_first, shared_end, fsx::JoinPath(s.dir, kDataDir)});
+  }
+  CheckpointEntry cp = mc.checkpoints.back();
+  cp.next_page_id = shared_end * mc.segment_pages + 1;
+  cp.written_at_us = WallMicros();
+  child.checkpoints.push_back(cp);
+  const bool sync = s.syncing();
+  DOSQL_RETURN_IF_ERROR(s.fs->CreateDir(branch_dir));
+  DOSQL_RETURN_IF_ERROR(s.fs->CreateDir(fsx::JoinPath(branch_dir, kDataDir)));
+  DOSQL_RETURN_IF_ERROR(s.fs->CreateDir(fsx::JoinPath(branch_dir, kWalDir)));
+  DOSQL_RETURN_IF_ERROR(Manifest::Create(s.fs, branch_dir, child, sync).status());
+  if (sync) {
+    DOSQL_RETURN_IF_ERROR(s.fs->SyncDir(branch_dir));
+    DOSQL_RETURN_IF_ERROR(s.fs->SyncDir(fsx::ParentDir(branch_dir)));
+  }
+  return s.manifest->AppendChild(ChildLink{branch_dir, shared_end}, sync);
+}
+
+Status Store::CheckIntegrity() {
+  VersionRef v = impl_->durable.load(std::memory_order_acquire);
+  btree::Pager& p = *impl_->pager;
+  auto rm = btree::CheckTree(p, v->root_map);
+  if (!rm.ok()) return rm.status().WithContext("root map");
+  DOSQL_ASSIGN_OR_RETURN(std::vector<TreeInfo> trees, ListTreesIn(p, v->root_map));
+  for (const TreeInfo& t : trees) {
+    auto r = btree::CheckTree(p, t.root);
+    if (!r.ok()) return r.status().WithContext("tree " + std::to_string(t.id));
+  }
+  return Status::OK();
+}
+
+}  // namespace dosql::transaction

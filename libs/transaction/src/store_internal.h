@@ -1,0 +1,93 @@
+// Internal state shared by Store, ReadTransaction and WriteTransaction.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dosql/btree/btree.h"
+#include "dosql/btree/pager.h"
+#include "dosql/core/hlc.h"
+#include "dosql/transaction/store.h"
+#include "dosql/wal/wal.h"
+#include "manifest.h"
+
+namespace dosql::transaction {
+
+// One committed state of the whole store. Versions form a chain from older to newer: an older
+// version keeps every newer one alive, so when a version dies every older one is gone too, and
+// the pages the next version replaced (`garbage`) can no longer be reached by any reader.
+struct Version {
+  uint64_t seq = 0;
+  btree::PageId root_map = btree::kInvalidPageId;
+  Lsn lsn = 0;
+  int64_t commit_time_us = 0;
+  std::shared_ptr<btree::Pager> pager;
+  std::shared_ptr<Version> next;         // set once, when a newer version is created
+  std::vector<btree::PageId> garbage;    // pages the next version no longer uses
+  std::vector<btree::PageId> private_pages;  // for snapshots built by replay: all their pages
+  std::atomic<uint64_t>* live_counter = nullptr;
+
+  ~Version();
+};
+using VersionRef = std::shared_ptr<Version>;
+
+// The tree-level edits of a writer, without logging: used by WriteTransaction and by WAL replay
+// (recovery and time-travel snapshots).
+class Mutator {
+ public:
+  Mutator(btree::Pager* pager, btree::PageId root_map, uint64_t owner);
+
+  Status CreateTree(TreeId id, TreeKind kind);
+  Status DropTree(TreeId id);
+  Status Put(TreeId id, std::string_view key, std::string_view value, std::string* old_value,
+             bool* existed);
+  Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
+  Result<TreeInfo> GetTree(TreeId id) const;
+  Result<std::vector<TreeInfo>> ListTrees() const;
+  // Writes every changed tree root into the root map and returns the root map's root.
+  Result<btree::PageId> Flush();
+
+  btree::WriteContext& ctx() { return ctx_; }
+  bool changed() const { return changed_; }
+  void NewOwner(uint64_t owner) { ctx_.owner = owner; }
+
+  struct TreeState {
+    TreeKind kind = TreeKind::kRowid;
+    btree::PageId root = btree::kInvalidPageId;
+    bool dirty = false;
+    bool dropped = false;
+  };
+  struct Saved {
+    btree::PageId root_map;
+    std::unordered_map<TreeId, TreeState> trees;
+    size_t created;
+    size_t replaced;
+    bool changed;
+  };
+  Saved Save() const;
+  // Restores a saved state; returns the transient pages created since (for freeing).
+  std::vector<btree::PageId> Restore(const Saved& s);
+
+ private:
+  Result<TreeState*> Load(TreeId id) const;
+
+  btree::Pager* pager_;
+  btree::PageId root_map_;
+  btree::WriteContext ctx_;
+  mutable std::unordered_map<TreeId, TreeState> trees_;
+  bool changed_ = false;
+};
+
+std::string EncodeTreeEntry(TreeKind kind, btree::PageId root);
+Status DecodeTreeEntry(std::string_view v, TreeKind* kind, btree::PageId* root);
+
+// Looks a tree up in a committed root map.
+Result<TreeInfo> LookupTree(btree::Pager& pager, btree::PageId root_map, TreeId id);
+Result<std::vector<TreeInfo>> ListTreesIn(btree::Pager& pager, btree::PageId root_map);
+
+}  // namespace dosql::transaction

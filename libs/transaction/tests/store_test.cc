@@ -1,0 +1,438 @@
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <thread>
+
+#include "dosql/core/hlc.h"
+#include "dosql/core/record.h"
+#include "dosql/fsx/fsx.h"
+#include "dosql/transaction/store.h"
+
+namespace dosql::transaction {
+namespace {
+
+using Model = std::map<std::string, std::string>;
+
+StoreOptions SmallOptions() {
+  StoreOptions o;
+  o.pager.page_size = 1024;
+  o.pager.segment_pages = 64;
+  o.wal_segment_bytes = 16 << 10;
+  o.busy_timeout = std::chrono::milliseconds(50);
+  return o;
+}
+
+std::unique_ptr<Store> OpenOk(std::shared_ptr<fsx::FileSystem> fs, const std::string& dir,
+                              StoreOptions o = SmallOptions()) {
+  auto s = Store::Open(fs, dir, o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+Model Scan(const ReadTransaction& r, TreeId t) {
+  Model m;
+  auto c = r.NewCursor(t);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->SeekFirst().ok());
+  std::string scratch;
+  while (c->Valid()) {
+    auto v = c->value(&scratch);
+    EXPECT_TRUE(v.ok());
+    m.emplace(std::string(c->key()), std::string(*v));
+    EXPECT_TRUE(c->Next().ok());
+  }
+  return m;
+}
+
+Model ScanLatest(Store& s, TreeId t) {
+  auto r = s.BeginRead();
+  EXPECT_TRUE(r.ok());
+  return Scan(**r, t);
+}
+
+TEST(StoreTest, CreateWriteReadReopen) {
+  auto fs = fsx::NewMemoryFileSystem();
+  TreeId t;
+  Model model;
+  {
+    auto s = OpenOk(fs, "db");
+    auto w = s->BeginWrite();
+    ASSERT_TRUE(w.ok());
+    t = *(*w)->CreateTree(TreeKind::kRowid);
+    for (int i = 0; i < 2000; i++) {
+      std::string k = RowidKey(i), v = "value-" + std::to_string(i);
+      ASSERT_TRUE((*w)->Put(t, k, v).ok());
+      model[k] = v;
+    }
+    auto lsn = (*w)->Commit();
+    ASSERT_TRUE(lsn.ok()) << lsn.status().ToString();
+    EXPECT_EQ(ScanLatest(*s, t), model);
+    // No Close(): recovery must replay the WAL.
+  }
+  {
+    auto s = OpenOk(fs, "db");
+    EXPECT_EQ(s->stats().recovered_transactions, 1u);
+    EXPECT_EQ(ScanLatest(*s, t), model);
+    ASSERT_TRUE(s->CheckIntegrity().ok());
+    ASSERT_TRUE(s->Close().ok());
+  }
+  {
+    auto s = OpenOk(fs, "db");
+    EXPECT_EQ(s->stats().recovered_transactions, 0u);  // clean close checkpointed
+    EXPECT_EQ(ScanLatest(*s, t), model);
+  }
+}
+
+TEST(StoreTest, ErrorsForMissingAndLockedStores) {
+  auto fs = fsx::NewMemoryFileSystem();
+  StoreOptions o = SmallOptions();
+  o.create_if_missing = false;
+  auto missing = Store::Open(fs, "nope", o);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  auto s = OpenOk(fs, "db");
+  auto again = Store::Open(fs, "db", SmallOptions());
+  EXPECT_EQ(again.status().code(), StatusCode::kBusy) << again.status().ToString();
+  StoreOptions bad = SmallOptions();
+  bad.pager.page_size = 1000;
+  EXPECT_EQ(Store::Open(fs, "db2", bad).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StoreTest, RollbackDiscardsAndSecondWriterIsBusy) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    ASSERT_TRUE(w->Put(t, "a", "1").ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  {
+    auto w = *s->BeginWrite();
+    ASSERT_TRUE(w->Put(t, "b", "2").ok());
+    auto w2 = s->BeginWrite(std::chrono::milliseconds(20));
+    EXPECT_EQ(w2.status().code(), StatusCode::kBusy);
+    EXPECT_NE(w2.status().message().find("locked"), std::string::npos);
+    w->Rollback();
+    EXPECT_FALSE(w->Put(t, "c", "3").ok());  // no longer active
+  }
+  EXPECT_EQ(ScanLatest(*s, t), (Model{{"a", "1"}}));
+  {
+    auto w = *s->BeginWrite();  // slot was released by the rollback
+    ASSERT_TRUE(w->Put(t, "d", "4").ok());
+    // destroyed without commit: rolled back
+  }
+  EXPECT_EQ(ScanLatest(*s, t), (Model{{"a", "1"}}));
+  auto w = s->BeginWrite();
+  ASSERT_TRUE(w.ok());
+}
+
+TEST(StoreTest, NestedSavepoints) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  auto w = *s->BeginWrite();
+  TreeId t = *w->CreateTree(TreeKind::kRowid);
+  for (int i = 0; i < 300; i++) {
+    ASSERT_TRUE(w->Put(t, RowidKey(i), "base").ok());
+  }
+  uint32_t sp1 = *w->Savepoint();
+  for (int i = 0; i < 300; i += 2) {
+    ASSERT_TRUE(w->Put(t, RowidKey(i), "sp1").ok());
+  }
+  uint32_t sp2 = *w->Savepoint();
+  for (int i = 0; i < 300; i += 3) {
+    ASSERT_TRUE(w->Delete(t, RowidKey(i)).ok());
+  }
+  TreeId t2 = *w->CreateTree(TreeKind::kIndex);
+  ASSERT_TRUE(w->Put(t2, "x", "y").ok());
+  ASSERT_TRUE(w->RollbackTo(sp2).ok());
+  EXPECT_EQ(w->GetTree(t2).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(**w->Get(t, RowidKey(0)), "sp1");
+  EXPECT_EQ(**w->Get(t, RowidKey(3)), "base");
+  // The savepoint stays open after ROLLBACK TO; change again and roll back again.
+  ASSERT_TRUE(w->Put(t, RowidKey(1), "again").ok());
+  ASSERT_TRUE(w->RollbackTo(sp2).ok());
+  EXPECT_EQ(**w->Get(t, RowidKey(1)), "base");
+  ASSERT_TRUE(w->RollbackTo(sp1).ok());
+  EXPECT_EQ(**w->Get(t, RowidKey(0)), "base");
+  ASSERT_TRUE(w->Put(t, RowidKey(5), "after").ok());
+  uint32_t sp3 = *w->Savepoint();
+  ASSERT_TRUE(w->Put(t, RowidKey(6), "kept").ok());
+  ASSERT_TRUE(w->Release(sp3).ok());
+  EXPECT_EQ(w->RollbackTo(sp3).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(w->Commit().ok());
+  auto r = *s->BeginRead();
+  Model m = Scan(*r, t);
+  EXPECT_EQ(m.size(), 300u);
+  EXPECT_EQ(m[RowidKey(5)], "after");
+  EXPECT_EQ(m[RowidKey(6)], "kept");
+  EXPECT_EQ(m[RowidKey(0)], "base");
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
+TEST(StoreTest, SnapshotsAreIsolatedFromLaterCommitsAndCheckpoints) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    for (int i = 0; i < 500; i++) {
+      ASSERT_TRUE(w->Put(t, RowidKey(i), "v1").ok());
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  auto old = *s->BeginRead();
+  Model before = Scan(*old, t);
+  for (int round = 0; round < 5; round++) {
+    auto w = *s->BeginWrite();
+    for (int i = 0; i < 500; i += 1 + round) {
+      if (i % 7 == 0) {
+        ASSERT_TRUE(w->Delete(t, RowidKey(i)).ok());
+      } else {
+        ASSERT_TRUE(w->Put(t, RowidKey(i), "v" + std::to_string(round + 2)).ok());
+      }
+    }
+    ASSERT_TRUE(w->Commit().ok());
+    if (round % 2) {
+      ASSERT_TRUE(s->Checkpoint().ok());
+    }
+  }
+  EXPECT_EQ(Scan(*old, t), before);
+  EXPECT_GT(s->stats().live_versions, 1u);
+  old.reset();
+  EXPECT_LE(s->stats().live_versions, 2u);  // old versions were reclaimed
+  EXPECT_NE(ScanLatest(*s, t), before);
+}
+
+TEST(StoreTest, TreesCreateDropAndList) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId a, b;
+  {
+    auto w = *s->BeginWrite();
+    a = *w->CreateTree(TreeKind::kRowid);
+    b = *w->CreateTree(TreeKind::kIndex);
+    ASSERT_TRUE(w->Put(b, "k", "v").ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  {
+    auto w = *s->BeginWrite();
+    ASSERT_TRUE(w->DropTree(a).ok());
+    EXPECT_FALSE(w->Put(a, "x", "y").ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  auto r = *s->BeginRead();
+  auto trees = *r->ListTrees();
+  ASSERT_EQ(trees.size(), 1u);
+  EXPECT_EQ(trees[0].id, b);
+  EXPECT_EQ(trees[0].kind, TreeKind::kIndex);
+  EXPECT_EQ(r->GetTree(a).status().code(), StatusCode::kNotFound);
+  s.reset();
+  auto s2 = OpenOk(fs, "db");
+  auto r2 = *s2->BeginRead();
+  EXPECT_EQ(r2->ListTrees()->size(), 1u);
+  EXPECT_EQ(**r2->Get(b, "k"), "v");
+  // Tree ids are never reused.
+  auto w = *s2->BeginWrite();
+  EXPECT_GT(*w->CreateTree(TreeKind::kRowid), b);
+}
+
+TEST(StoreTest, LargeValuesSurviveRecoveryAndCheckpoint) {
+  auto fs = fsx::NewMemoryFileSystem();
+  std::string big(3 << 20, '\0');
+  std::mt19937 rng(7);
+  for (auto& c : big) c = static_cast<char>(rng());
+  TreeId t;
+  {
+    auto s = OpenOk(fs, "db");
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    ASSERT_TRUE(w->Put(t, RowidKey(1), big).ok());
+    ASSERT_TRUE(w->Put(t, RowidKey(2), "small").ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  {
+    auto s = OpenOk(fs, "db");  // recovery (then an automatic checkpoint)
+    auto r = *s->BeginRead();
+    EXPECT_EQ(**r->Get(t, RowidKey(1)), big);
+    ASSERT_TRUE(s->Close().ok());
+  }
+  auto s = OpenOk(fs, "db");
+  s->pager().DropCache();
+  auto r = *s->BeginRead();
+  EXPECT_EQ(**r->Get(t, RowidKey(1)), big);
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
+TEST(StoreTest, TimeTravelByLsnAndTime) {
+  auto fs = fsx::NewMemoryFileSystem();
+  StoreOptions o = SmallOptions();
+  o.retention = std::chrono::hours(1);
+  auto s = OpenOk(fs, "db", o);
+  TreeId t;
+  std::vector<Lsn> lsns;
+  std::vector<int64_t> times;
+  std::vector<Model> states;
+  Model model;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    lsns.push_back(*w->Commit());
+    times.push_back(s->stats().last_commit_time_us);
+    states.push_back(model);
+  }
+  for (int round = 0; round < 12; round++) {
+    auto w = *s->BeginWrite();
+    for (int i = 0; i < 40; i++) {
+      int k = (round * 17 + i * 5) % 100;
+      std::string key = RowidKey(k);
+      if (i % 4 == 3) {
+        ASSERT_TRUE(w->Delete(t, key).ok());
+        model.erase(key);
+      } else {
+        std::string v = "r" + std::to_string(round) + "-" + std::to_string(i);
+        ASSERT_TRUE(w->Put(t, key, v).ok());
+        model[key] = v;
+      }
+    }
+    lsns.push_back(*w->Commit());
+    times.push_back(s->stats().last_commit_time_us);
+    states.push_back(model);
+    if (round % 4 == 1) {
+      ASSERT_TRUE(s->Checkpoint().ok());
+    }
+  }
+  for (size_t i = 0; i < lsns.size(); i++) {
+    auto r = s->BeginReadAtLsn(lsns[i]);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ((*r)->lsn(), lsns[i]);
+    EXPECT_EQ(Scan(**r, t), states[i]) << "at LSN " << lsns[i];
+    auto rt = s->BeginReadAtTime(times[i]);
+    ASSERT_TRUE(rt.ok()) << rt.status().ToString();
+    EXPECT_EQ(Scan(**rt, t), states[i]) << "at time " << times[i];
+  }
+  // An LSN between commits shows the newest commit at or before it.
+  auto mid = s->BeginReadAtLsn(lsns[3] + 1);
+  ASSERT_TRUE(mid.ok());
+  EXPECT_EQ((*mid)->lsn(), lsns[3]);
+  EXPECT_EQ(s->BeginReadAtLsn(lsns.back() + 100).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(s->BeginReadAtTime(WallMicros() + 60'000'000).status().code(),
+            StatusCode::kOutOfRange);
+  EXPECT_EQ(s->BeginReadAtTime(times[0] - 1'000'000).status().code(), StatusCode::kOutOfRange);
+  // Still there after a restart.
+  s.reset();
+  s = OpenOk(fs, "db", o);
+  auto r = s->BeginReadAtLsn(lsns[5]);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Scan(**r, t), states[5]);
+}
+
+TEST(StoreTest, WithoutRetentionOldLsnsAreOutOfRange) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  Lsn first;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    ASSERT_TRUE(w->Put(t, "a", "1").ok());
+    first = *w->Commit();
+  }
+  {
+    auto w = *s->BeginWrite();
+    ASSERT_TRUE(w->Put(t, "a", "2").ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(s->Checkpoint().ok());
+  auto r = s->BeginReadAtLsn(first);
+  EXPECT_EQ(r.status().code(), StatusCode::kOutOfRange) << r.status().ToString();
+}
+
+TEST(StoreTest, ForkSharesDataAndDiverges) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto main = OpenOk(fs, "main");
+  TreeId t;
+  Model base;
+  {
+    auto w = *main->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    for (int i = 0; i < 1000; i++) {
+      ASSERT_TRUE(w->Put(t, RowidKey(i), "base" + std::to_string(i)).ok());
+      base[RowidKey(i)] = "base" + std::to_string(i);
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(main->Fork("branch").ok());
+  EXPECT_EQ(main->Fork("branch").code(), StatusCode::kAlreadyExists);
+  auto branch = OpenOk(fs, "branch");
+  EXPECT_EQ(ScanLatest(*branch, t), base);
+  Model on_main = base, on_branch = base;
+  {
+    auto w = *main->BeginWrite();
+    ASSERT_TRUE(w->Put(t, RowidKey(1), "main").ok());
+    on_main[RowidKey(1)] = "main";
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  {
+    auto w = *branch->BeginWrite();
+    ASSERT_TRUE(w->Put(t, RowidKey(1), "branch").ok());
+    ASSERT_TRUE(w->Delete(t, RowidKey(2)).ok());
+    on_branch[RowidKey(1)] = "branch";
+    on_branch.erase(RowidKey(2));
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(main->Checkpoint().ok());
+  ASSERT_TRUE(branch->Checkpoint().ok());
+  EXPECT_EQ(ScanLatest(*main, t), on_main);
+  EXPECT_EQ(ScanLatest(*branch, t), on_branch);
+  // Both survive a restart, reading shared pages from main's segments.
+  main.reset();
+  branch.reset();
+  main = OpenOk(fs, "main");
+  branch = OpenOk(fs, "branch");
+  main->pager().DropCache();
+  branch->pager().DropCache();
+  EXPECT_EQ(ScanLatest(*main, t), on_main);
+  EXPECT_EQ(ScanLatest(*branch, t), on_branch);
+  ASSERT_TRUE(branch->CheckIntegrity().ok());
+  // A branch of a branch.
+  ASSERT_TRUE(branch->Fork("twig").ok());
+  auto twig = OpenOk(fs, "twig");
+  EXPECT_EQ(ScanLatest(*twig, t), on_branch);
+  // LSNs continue from the fork point.
+  EXPECT_GE(twig->stats().last_lsn, branch->stats().last_lsn);
+}
+
+TEST(StoreTest, GroupCommitFromManyThreads) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int th = 0; th < 4; th++) {
+    threads.emplace_back([&, th] {
+      for (int i = 0; i < 100; i++) {
+        auto w = s->BeginWrite(std::chrono::seconds(10));
+        if (!w.ok()) {
+          failures++;
+          continue;
+        }
+        if (!(*w)->Put(t, RowidKey(th * 1000 + i), "x").ok() || !(*w)->Commit().ok()) failures++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ScanLatest(*s, t).size(), 400u);
+  EXPECT_EQ(s->stats().commits, 401u);
+}
+
+}  // namespace
+}  // namespace dosql::transaction
