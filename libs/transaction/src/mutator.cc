@@ -15,13 +15,23 @@ Version::~Version() {
   }
   if (live_counter) live_counter->fetch_sub(1, std::memory_order_relaxed);
   // Release the chain of newer versions iteratively: a long-lived old reader can keep thousands
-  // of versions alive, and recursive destruction would exhaust the stack.
-  std::shared_ptr<Version> n = std::move(next);
-  while (n && n.use_count() == 1) {
-    std::shared_ptr<Version> after = std::move(n->next);
-    n.reset();
-    n = std::move(after);
+  // of versions alive, and recursive destruction would exhaust the stack. A destructor running
+  // inside another one hands its successor to the outer one's work list instead of recursing.
+  if (!next) return;
+  thread_local std::vector<std::shared_ptr<Version>>* pending = nullptr;
+  if (pending != nullptr) {
+    pending->push_back(std::move(next));
+    return;
   }
+  std::vector<std::shared_ptr<Version>> work;
+  pending = &work;
+  work.push_back(std::move(next));
+  while (!work.empty()) {
+    std::shared_ptr<Version> v = std::move(work.back());
+    work.pop_back();
+    v.reset();  // may run a nested destructor, which appends to `work`
+  }
+  pending = nullptr;
 }
 
 std::string EncodeTreeEntry(TreeKind kind, btree::PageId root) {

@@ -65,12 +65,16 @@ struct Store::Impl {
   uint64_t next_txn_id = 1;
   std::atomic<uint64_t> wal_bytes_at_checkpoint{0};
 
-  std::atomic<std::shared_ptr<Version>> durable;  // what readers see
-  std::mutex publish_mu;
+  // What readers see. Guarded by a mutex held only to copy or swap the pointer (libstdc++'s
+  // std::atomic<std::shared_ptr> is not understood by ThreadSanitizer); a reader never waits
+  // for anything the writer does.
+  mutable std::mutex durable_mu;
+  VersionRef durable_version;
 
   std::atomic<uint64_t> next_owner{1};
   std::atomic<uint64_t> version_seq{1};
-  std::atomic<uint64_t> live_versions{0};
+  std::shared_ptr<std::atomic<uint64_t>> live_versions =
+      std::make_shared<std::atomic<uint64_t>>(0);
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_bytes{0};  // appended since open (approximate, for auto checkpoint)
@@ -107,8 +111,8 @@ struct Store::Impl {
     v->lsn = lsn;
     v->commit_time_us = time;
     v->pager = pager;
-    v->live_counter = &live_versions;
-    live_versions.fetch_add(1, std::memory_order_relaxed);
+    v->live_counter = live_versions;
+    live_versions->fetch_add(1, std::memory_order_relaxed);
     return v;
   }
 
@@ -121,15 +125,25 @@ struct Store::Impl {
     latest = std::move(v);
   }
 
+  VersionRef Durable() const {
+    std::lock_guard<std::mutex> l(durable_mu);
+    return durable_version;
+  }
+
   void Publish(const VersionRef& v) {
-    std::lock_guard<std::mutex> l(publish_mu);
-    VersionRef cur = durable.load(std::memory_order_acquire);
-    if (!cur || cur->seq < v->seq) durable.store(v, std::memory_order_release);
+    VersionRef old;  // released after unlocking: it may free a chain of versions
+    std::lock_guard<std::mutex> l(durable_mu);
+    if (!durable_version || durable_version->seq < v->seq) {
+      old = std::move(durable_version);
+      durable_version = v;
+    }
   }
 
   Status CheckpointLocked(bool force);
-  Status Replay(Mutator& m, Lsn from, Lsn to, Lsn* last_applied, int64_t* last_time,
-                uint64_t* txns);
+  // Applies committed WAL transactions in (from, to] to `m`. With `recovering`, also advances
+  // the store's id counters and clocks past what the log holds.
+  Status Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
+                int64_t* last_time, uint64_t* txns);
   size_t RetentionBase() const;
 };
 
@@ -417,7 +431,7 @@ Status Store::Close() {
 
 StoreStats Store::stats() const {
   StoreStats st;
-  VersionRef d = impl_->durable.load();
+  VersionRef d = impl_->Durable();
   st.last_lsn = d ? d->lsn : 0;
   st.last_commit_time_us = d ? d->commit_time_us : 0;
   {
@@ -427,14 +441,14 @@ StoreStats Store::stats() const {
   st.commits = impl_->commits.load();
   st.checkpoints = impl_->checkpoints.load();
   st.recovered_transactions = impl_->recovered_txns;
-  st.live_versions = impl_->live_versions.load();
+  st.live_versions = impl_->live_versions->load();
   st.pager = impl_->pager->stats();
   return st;
 }
 
 Result<std::unique_ptr<ReadTransaction>> Store::BeginRead() {
   auto impl = std::make_unique<ReadTransaction::Impl>();
-  impl->version = impl_->durable.load(std::memory_order_acquire);
+  impl->version = impl_->Durable();
   return std::make_unique<ReadTransaction>(std::move(impl));
 }
 
@@ -563,8 +577,8 @@ Status Store::Impl::CheckpointLocked(bool force) {
   return wal->RemoveSegmentsBefore(keep_from);
 }
 
-Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, Lsn* last_applied, int64_t* last_time,
-                           uint64_t* txns) {
+Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
+                           int64_t* last_time, uint64_t* txns) {
   DOSQL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(fs, wal_dir, from));
   std::vector<wal::Record> pending;
   uint64_t pending_txn = 0;
@@ -595,7 +609,7 @@ Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, Lsn* last_applied, int6
         case wal::RecordType::kCreateTree: {
           TreeKind kind = c.key.empty() ? TreeKind::kRowid : static_cast<TreeKind>(c.key[0]);
           st = m.CreateTree(c.tree_id, kind);
-          next_tree_id = std::max(next_tree_id, c.tree_id + 1);
+          if (recovering) next_tree_id = std::max(next_tree_id, c.tree_id + 1);
           break;
         }
         case wal::RecordType::kDropTree:
@@ -611,9 +625,11 @@ Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, Lsn* last_applied, int6
     pending.clear();
     *last_applied = r.lsn;
     *last_time = r.commit_time_us;
-    next_txn_id = std::max(next_txn_id, r.txn_id + 1);
-    hlc.Observe(HlcTimestamp{r.hlc});
-    commit_clock.Observe(r.commit_time_us);
+    if (recovering) {
+      next_txn_id = std::max(next_txn_id, r.txn_id + 1);
+      hlc.Observe(HlcTimestamp{r.hlc});
+      commit_clock.Observe(r.commit_time_us);
+    }
     (*txns)++;
   }
   return Status::OK();
@@ -717,7 +733,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
   Lsn last = cp.lsn;
   int64_t last_time = cp.commit_time_us;
   uint64_t txns = 0;
-  DOSQL_RETURN_IF_ERROR(s->Replay(m, cp.lsn + 1, UINT64_MAX, &last, &last_time, &txns));
+  DOSQL_RETURN_IF_ERROR(s->Replay(m, cp.lsn + 1, UINT64_MAX, true, &last, &last_time, &txns));
   DOSQL_ASSIGN_OR_RETURN(btree::PageId root_map, m.Flush());
   for (btree::PageId id : m.ctx().replaced) {
     if (btree::IsTransient(id)) s->pager->FreeTransient(id);  // no version ever saw them
@@ -735,7 +751,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
 
 Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtLsn(Lsn lsn) {
   Impl& s = *impl_;
-  VersionRef cur = s.durable.load(std::memory_order_acquire);
+  VersionRef cur = s.Durable();
   if (lsn > cur->lsn) {
     return Status::OutOfRange("LSN " + std::to_string(lsn) + " is after the newest commit (LSN " +
                               std::to_string(cur->lsn) + ")");
@@ -769,7 +785,7 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtLsn(Lsn lsn) {
       }
       return probe.status();
     }
-    Status st = s.Replay(m, base.lsn + 1, lsn, &last, &last_time, &txns);
+    Status st = s.Replay(m, base.lsn + 1, lsn, false, &last, &last_time, &txns);
     if (!st.ok()) {
       for (btree::PageId id : m.ctx().created) s.pager->FreeTransient(id);
       return st;
@@ -793,7 +809,7 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtTime(int64_t time_us)
   if (time_us > WallMicros()) {
     return Status::OutOfRange("time " + std::to_string(time_us) + " is in the future");
   }
-  VersionRef cur = s.durable.load(std::memory_order_acquire);
+  VersionRef cur = s.Durable();
   if (time_us >= cur->commit_time_us) return BeginRead();
   if (!s.wal) return Status::NotSupported("time travel needs a writable store");
   Result<Lsn> lsn = s.wal->FindCommitAtOrBefore(time_us);
@@ -863,7 +879,7 @@ Status Store::Fork(const std::string& branch_dir) {
 }
 
 Status Store::CheckIntegrity() {
-  VersionRef v = impl_->durable.load(std::memory_order_acquire);
+  VersionRef v = impl_->Durable();
   btree::Pager& p = *impl_->pager;
   auto rm = btree::CheckTree(p, v->root_map);
   if (!rm.ok()) return rm.status().WithContext("root map");

@@ -30,7 +30,7 @@ struct Version {
   std::shared_ptr<Version> next;         // set once, when a newer version is created
   std::vector<btree::PageId> garbage;    // pages the next version no longer uses
   std::vector<btree::PageId> private_pages;  // for snapshots built by replay: all their pages
-  std::atomic<uint64_t>* live_counter = nullptr;
+  std::shared_ptr<std::atomic<uint64_t>> live_counter;  // shared: may outlive the store
 
   ~Version();
 };

@@ -81,9 +81,9 @@ TEST(ConcurrencyTest, ReadersSeeConsistentSnapshotsWhileWriterCommits) {
     });
   }
   std::mt19937 rng(99);
-  int transfers = 1500;
+  int transfers = 5000;
 #ifdef DOSQL_TSAN_BUILD
-  transfers = 600;
+  transfers = 1500;
 #endif
   for (int i = 0; i < transfers; i++) {
     auto w = *s->BeginWrite();
