@@ -17,10 +17,12 @@ namespace {
 
 // ----- PersistTree -----
 
-// Writes the transient prefix of an overflow chain (tail first, so each page can name the
-// permanent id of its successor) and returns the chain's permanent first page.
-Result<PageId> PersistChain(WriteContext& ctx, PageId first, uint64_t value_len) {
-  if (!IsTransient(first)) return first;
+// Writes the part of an overflow chain that must change — every page up to the last one that is
+// transient or that `move` selects (tail first, so each page can name the permanent id of its
+// successor) — and returns the chain's first page id.
+Result<PageId> PersistChain(WriteContext& ctx, PageId first, uint64_t value_len,
+                            const MovePredicate* move) {
+  if (!IsTransient(first) && move == nullptr) return first;
   Pager& pager = *ctx.pager;
   const uint32_t ps = pager.page_size();
   std::vector<PageRef> pages;
@@ -30,12 +32,14 @@ Result<PageId> PersistChain(WriteContext& ctx, PageId first, uint64_t value_len)
         pages.push_back(p);
         return Status::OK();
       }));
-  // The chain may continue into permanent pages, which stay as they are.
-  size_t transient = 0;
-  while (transient < pages.size() && IsTransient(pages[transient]->id())) ++transient;
-  PageId next = transient < pages.size() ? pages[transient]->id() : kInvalidPageId;
+  size_t rewrite = 0;  // pages [0, rewrite) are written anew
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const PageId id = pages[i]->id();
+    if (IsTransient(id) || (move != nullptr && (*move)(id))) rewrite = i + 1;
+  }
+  PageId next = rewrite < pages.size() ? pages[rewrite]->id() : kInvalidPageId;
   std::vector<uint8_t> image(ps);
-  for (size_t i = transient; i-- > 0;) {
+  for (size_t i = rewrite; i-- > 0;) {
     std::copy(pages[i]->data(), pages[i]->data() + ps, image.begin());
     EncodeFixed64(image.data() + kOverflowNextOffset, next);
     DOSQL_ASSIGN_OR_RETURN(PageRef written, pager.WritePermanent(image.data()));
@@ -45,8 +49,11 @@ Result<PageId> PersistChain(WriteContext& ctx, PageId first, uint64_t value_len)
   return next;
 }
 
-Result<PageId> PersistNode(WriteContext& ctx, PageId id, int expected_level) {
-  if (!IsTransient(id)) return id;
+// Writes node `id` (and what under it must change) to permanent pages when it is transient, is
+// selected by `move`, or has a child or overflow chain that was rewritten. Returns its id after.
+Result<PageId> PersistNode(WriteContext& ctx, PageId id, int expected_level,
+                           const MovePredicate* move) {
+  if (!IsTransient(id) && move == nullptr) return id;
   Pager& pager = *ctx.pager;
   const uint32_t ps = pager.page_size();
   PageRef page;
@@ -54,6 +61,7 @@ Result<PageId> PersistNode(WriteContext& ctx, PageId id, int expected_level) {
   DOSQL_RETURN_IF_ERROR(LoadNode(pager, kInvalidPageId, id, expected_level, &page, &h));
   std::vector<uint8_t> image(page->data(), page->data() + ps);
   uint8_t* p = image.data();
+  bool changed = IsTransient(id) || (move != nullptr && (*move)(id));
   for (uint32_t i = 0; i < h.n; ++i) {
     const uint32_t off = SlotAt(p, i);
     if (!ValidCellOffset(h, ps, off)) return PageCorruption(id, "bad cell offset");
@@ -61,21 +69,32 @@ Result<PageId> PersistNode(WriteContext& ctx, PageId id, int expected_level) {
       LeafCell cell;
       if (!ParseLeafCell(p, ps, off, &cell)) return PageCorruption(id, "malformed cell");
       if (!cell.overflow) continue;
-      DOSQL_ASSIGN_OR_RETURN(PageId chain, PersistChain(ctx, cell.first_overflow, cell.value_len));
-      EncodeFixed64(p + off + cell.size - kPageRefSize, chain);
+      DOSQL_ASSIGN_OR_RETURN(PageId chain,
+                             PersistChain(ctx, cell.first_overflow, cell.value_len, move));
+      if (chain != cell.first_overflow) {
+        EncodeFixed64(p + off + cell.size - kPageRefSize, chain);
+        changed = true;
+      }
     } else {
       InteriorCell cell;
       if (!ParseInteriorCell(p, ps, off, &cell)) return PageCorruption(id, "malformed cell");
-      DOSQL_ASSIGN_OR_RETURN(PageId child, PersistNode(ctx, cell.child, h.level - 1));
-      EncodeFixed64(p + off, child);
+      DOSQL_ASSIGN_OR_RETURN(PageId child, PersistNode(ctx, cell.child, h.level - 1, move));
+      if (child != cell.child) {
+        EncodeFixed64(p + off, child);
+        changed = true;
+      }
     }
   }
   if (!h.leaf()) {
     const PageId right = DecodeFixed64(p + kRightChildOffset);
     if (right == kInvalidPageId) return PageCorruption(id, "null right-most child");
-    DOSQL_ASSIGN_OR_RETURN(PageId child, PersistNode(ctx, right, h.level - 1));
-    EncodeFixed64(p + kRightChildOffset, child);
+    DOSQL_ASSIGN_OR_RETURN(PageId child, PersistNode(ctx, right, h.level - 1, move));
+    if (child != right) {
+      EncodeFixed64(p + kRightChildOffset, child);
+      changed = true;
+    }
   }
+  if (!changed) return id;
   DOSQL_ASSIGN_OR_RETURN(PageRef written, pager.WritePermanent(p));
   ctx.replaced.push_back(id);
   return written->id();
@@ -256,7 +275,12 @@ struct Checker {
 
 Result<PageId> PersistTree(WriteContext& ctx, PageId root) {
   if (ctx.pager == nullptr) return Status::InvalidArgument("btree: WriteContext has no pager");
-  return internal::PersistNode(ctx, root, -1);
+  return internal::PersistNode(ctx, root, -1, nullptr);
+}
+
+Result<PageId> RelocateTree(WriteContext& ctx, PageId root, const MovePredicate& move) {
+  if (ctx.pager == nullptr) return Status::InvalidArgument("btree: WriteContext has no pager");
+  return internal::PersistNode(ctx, root, -1, &move);
 }
 
 Status ForEachPage(Pager& pager, PageId root, const std::function<Status(PageId)>& fn) {

@@ -13,7 +13,7 @@ Version::~Version() {
       if (btree::IsTransient(id)) pager->FreeTransient(id);
     }
   }
-  if (live_counter) live_counter->fetch_sub(1, std::memory_order_relaxed);
+  if (registry) registry->Remove(seq);
   // Release the chain of newer versions iteratively: a long-lived old reader can keep thousands
   // of versions alive, and recursive destruction would exhaust the stack. A destructor running
   // inside another one hands its successor to the outer one's work list instead of recursing.

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
+#include <map>
+#include <set>
 
 #include "dosql/core/coding.h"
 #include "dosql/core/record.h"
@@ -73,8 +76,13 @@ struct Store::Impl {
 
   std::atomic<uint64_t> next_owner{1};
   std::atomic<uint64_t> version_seq{1};
-  std::shared_ptr<std::atomic<uint64_t>> live_versions =
-      std::make_shared<std::atomic<uint64_t>>(0);
+  std::shared_ptr<VersionRegistry> registry = std::make_shared<VersionRegistry>();
+  // Compaction state (guarded by the writer slot).
+  uint64_t dead_pages_estimate = 0;        // permanent pages no longer used by the newest version
+  std::vector<std::pair<uint64_t, uint64_t>> doomed_segments;  // (segment, dead as of version seq)
+  bool compacting = false;
+  std::atomic<uint64_t> compactions{0};
+  std::atomic<uint64_t> segments_removed{0};
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_bytes{0};  // appended since open (approximate, for auto checkpoint)
@@ -111,13 +119,14 @@ struct Store::Impl {
     v->lsn = lsn;
     v->commit_time_us = time;
     v->pager = pager;
-    v->live_counter = live_versions;
-    live_versions->fetch_add(1, std::memory_order_relaxed);
+    v->registry = registry;
+    registry->Add(v->seq);
     return v;
   }
 
   // Appends `v` after `latest`, handing `garbage` (pages v no longer uses) to the old version.
   void Chain(VersionRef v, std::vector<btree::PageId> garbage) {
+    for (btree::PageId id : garbage) dead_pages_estimate += btree::IsTransient(id) ? 0 : 1;
     if (latest) {
       latest->garbage = std::move(garbage);
       latest->next = v;
@@ -140,6 +149,9 @@ struct Store::Impl {
   }
 
   Status CheckpointLocked(bool force);
+  Status CompactLocked();
+  Status ReclaimSegments();
+  Status CheckpointEntryFor(const VersionRef& v, btree::PageId root_map);
   // Applies committed WAL transactions in (from, to] to `m`. With `recovering`, also advances
   // the store's id counters and clocks past what the log holds.
   Status Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
@@ -441,7 +453,9 @@ StoreStats Store::stats() const {
   st.commits = impl_->commits.load();
   st.checkpoints = impl_->checkpoints.load();
   st.recovered_transactions = impl_->recovered_txns;
-  st.live_versions = impl_->live_versions->load();
+  st.live_versions = impl_->registry->Count();
+  st.compactions = impl_->compactions.load();
+  st.segments_removed = impl_->segments_removed.load();
   st.pager = impl_->pager->stats();
   return st;
 }
@@ -481,6 +495,17 @@ Status Store::Checkpoint() {
     return Status::Busy("checkpoint of " + s.dir + " timed out waiting for the writer");
   }
   Status st = s.CheckpointLocked(true);
+  s.writer.Release();
+  return st;
+}
+
+Status Store::Compact() {
+  Impl& s = *impl_;
+  DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  if (!s.writer.Acquire(s.options.busy_timeout)) {
+    return Status::Busy("compaction of " + s.dir + " timed out waiting for the writer");
+  }
+  Status st = s.CompactLocked();
   s.writer.Release();
   return st;
 }
@@ -535,25 +560,7 @@ Status Store::Impl::CheckpointLocked(bool force) {
       return ss;
     }
   }
-  CheckpointEntry e;
-  e.lsn = latest->lsn;
-  e.commit_time_us = latest->commit_time_us;
-  e.hlc = hlc.Last().raw;
-  e.chain = wal->chain();
-  e.root_map = root_map;
-  e.next_page_id = pager->next_permanent_id();
-  e.next_tree_id = next_tree_id;
-  e.max_txn_id = next_txn_id - 1;
-  e.written_at_us = WallMicros();
-  Status ms;
-  {
-    std::lock_guard<std::mutex> l(manifest_mu);
-    ms = manifest->AppendCheckpoint(e, syncing());
-  }
-  if (!ms.ok()) {
-    Fail(ms);
-    return ms;
-  }
+  DOSQL_RETURN_IF_ERROR(CheckpointEntryFor(latest, root_map));
   // Transient pages created by the checkpoint itself (root-map copies) were persisted too; all
   // of ctx.created is therefore garbage together with the replaced pages.
   std::vector<btree::PageId> garbage = std::move(ctx.replaced);
@@ -574,7 +581,163 @@ Status Store::Impl::CheckpointLocked(bool force) {
     keep_from = manifest->contents().checkpoints[base].lsn + 1;
     DOSQL_RETURN_IF_ERROR(manifest->Prune(base, kManifestRewriteBytes, syncing()));
   }
-  return wal->RemoveSegmentsBefore(keep_from);
+  DOSQL_RETURN_IF_ERROR(wal->RemoveSegmentsBefore(keep_from));
+  DOSQL_RETURN_IF_ERROR(ReclaimSegments());
+  // Automatic compaction once enough of the data segments is garbage.
+  const uint64_t seg_pages = pager->options().segment_pages;
+  const uint64_t own_first = manifest->contents().parent.present
+                                 ? manifest->contents().parent.own_first_segment
+                                 : 0;
+  const uint64_t written = pager->next_permanent_id() - 1 - own_first * seg_pages;
+  if (!compacting && options.compact_garbage_ratio > 0 && written >= 2 * seg_pages &&
+      dead_pages_estimate >= options.compact_garbage_ratio * static_cast<double>(written)) {
+    return CompactLocked();
+  }
+  return Status::OK();
+}
+
+Status Store::Impl::CheckpointEntryFor(const VersionRef& v, btree::PageId root_map) {
+  CheckpointEntry e;
+  e.lsn = v->lsn;
+  e.commit_time_us = v->commit_time_us;
+  e.hlc = hlc.Last().raw;
+  e.chain = wal->chain();
+  e.root_map = root_map;
+  e.next_page_id = pager->next_permanent_id();
+  e.next_tree_id = next_tree_id;
+  e.max_txn_id = next_txn_id - 1;
+  e.written_at_us = WallMicros();
+  Status ms;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu);
+    ms = manifest->AppendCheckpoint(e, syncing());
+  }
+  if (!ms.ok()) Fail(ms);
+  return ms;
+}
+
+Status Store::Impl::ReclaimSegments() {
+  const uint64_t oldest = registry->Min();
+  for (auto it = doomed_segments.begin(); it != doomed_segments.end();) {
+    if (it->second > oldest) {  // an older version may still read it
+      ++it;
+      continue;
+    }
+    Status rs = pager->RemoveSegment(it->first);
+    if (!rs.ok() && !rs.IsNotFound()) return rs;
+    segments_removed.fetch_add(1, std::memory_order_relaxed);
+    it = doomed_segments.erase(it);
+  }
+  return Status::OK();
+}
+
+// Compaction: the live pages of the newest version are counted per data segment; segments with
+// no live page are removed once no older version can read them, and segments that are mostly
+// garbage have their live pages rewritten (with the paths above them) into the current segment,
+// after which they are removed the same way. Segments shared with branches or used by retained
+// history (time-travel checkpoints) are left alone.
+Status Store::Impl::CompactLocked() {
+  compacting = true;
+  struct Reset {
+    bool& b;
+    ~Reset() { b = false; }
+  } reset{compacting};
+  DOSQL_RETURN_IF_ERROR(CheckpointLocked(false));
+  const uint64_t seg_pages = pager->options().segment_pages;
+  std::set<uint64_t> pinned;  // segments no compaction may touch
+  uint64_t own_first = 0;
+  std::vector<CheckpointEntry> history;
+  {
+    std::lock_guard<std::mutex> l(manifest_mu);
+    const ManifestContents& mc = manifest->contents();
+    if (mc.parent.present) own_first = mc.parent.own_first_segment;
+    for (const ChildLink& c : mc.children) {
+      for (uint64_t seg = own_first; seg < c.shared_end_segment; seg++) pinned.insert(seg);
+    }
+    history.assign(mc.checkpoints.begin(), mc.checkpoints.end() - 1);
+  }
+  auto walk = [&](btree::PageId root_map, const std::function<void(btree::PageId)>& fn) -> Status {
+    auto visit = [&](btree::PageId id) {
+      fn(id);
+      return Status::OK();
+    };
+    DOSQL_RETURN_IF_ERROR(btree::ForEachPage(*pager, root_map, visit));
+    DOSQL_ASSIGN_OR_RETURN(std::vector<TreeInfo> trees, ListTreesIn(*pager, root_map));
+    for (const TreeInfo& t : trees) DOSQL_RETURN_IF_ERROR(btree::ForEachPage(*pager, t.root, visit));
+    return Status::OK();
+  };
+  for (const CheckpointEntry& e : history) {
+    DOSQL_RETURN_IF_ERROR(
+        walk(e.root_map, [&](btree::PageId id) { pinned.insert(pager->SegmentOf(id)); }));
+  }
+  std::map<uint64_t, uint64_t> live;  // segment -> live pages of the newest version
+  uint64_t live_total = 0;
+  DOSQL_RETURN_IF_ERROR(walk(latest->root_map, [&](btree::PageId id) {
+    live[pager->SegmentOf(id)]++;
+    live_total++;
+  }));
+  const uint64_t active = pager->SegmentOf(pager->next_permanent_id());
+  DOSQL_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, pager->ListSegments());
+  std::vector<uint64_t> dead;
+  std::set<uint64_t> sparse;
+  std::set<uint64_t> already;
+  for (auto& d : doomed_segments) already.insert(d.first);
+  for (uint64_t seg : segments) {
+    if (seg < own_first || seg >= active || pinned.count(seg) || already.count(seg)) continue;
+    uint64_t n = live.count(seg) ? live[seg] : 0;
+    if (n == 0) {
+      dead.push_back(seg);
+    } else if (static_cast<double>(seg_pages - n) >=
+               options.compact_garbage_ratio * static_cast<double>(seg_pages)) {
+      sparse.insert(seg);
+    }
+  }
+  uint64_t dead_as_of = latest->seq;
+  if (!sparse.empty()) {
+    btree::WriteContext ctx;
+    ctx.pager = pager.get();
+    ctx.owner = next_owner.fetch_add(1);
+    btree::MovePredicate move = [&](btree::PageId id) {
+      return sparse.count(pager->SegmentOf(id)) > 0;
+    };
+    btree::PageId root_map = latest->root_map;
+    DOSQL_ASSIGN_OR_RETURN(std::vector<TreeInfo> trees, ListTreesIn(*pager, root_map));
+    for (const TreeInfo& t : trees) {
+      DOSQL_ASSIGN_OR_RETURN(btree::PageId root, btree::RelocateTree(ctx, t.root, move));
+      if (root == t.root) continue;
+      DOSQL_ASSIGN_OR_RETURN(btree::PutResult r,
+                             btree::Put(ctx, root_map, RowidKey(static_cast<int64_t>(t.id)),
+                                        EncodeTreeEntry(t.kind, root)));
+      root_map = r.root;
+    }
+    DOSQL_ASSIGN_OR_RETURN(root_map, btree::RelocateTree(ctx, root_map, move));
+    if (syncing()) {
+      Status ss = pager->SyncData();
+      if (!ss.ok()) {
+        Fail(ss);
+        return ss;
+      }
+    }
+    DOSQL_RETURN_IF_ERROR(CheckpointEntryFor(latest, root_map));
+    std::vector<btree::PageId> garbage = std::move(ctx.replaced);
+    garbage.insert(garbage.end(), ctx.created.begin(), ctx.created.end());
+    std::sort(garbage.begin(), garbage.end());
+    garbage.erase(std::unique(garbage.begin(), garbage.end()), garbage.end());
+    VersionRef v = MakeVersion(root_map, latest->lsn, latest->commit_time_us);
+    Chain(v, std::move(garbage));
+    Publish(v);
+    dead_as_of = v->seq;
+    dead.insert(dead.end(), sparse.begin(), sparse.end());
+  }
+  for (uint64_t seg : dead) doomed_segments.emplace_back(seg, dead_as_of);
+  const uint64_t written = pager->next_permanent_id() - 1 - own_first * seg_pages;
+  dead_pages_estimate = written > live_total ? written - live_total : 0;
+  for (uint64_t seg : dead) {
+    uint64_t reclaimed = seg_pages;
+    dead_pages_estimate = dead_pages_estimate > reclaimed ? dead_pages_estimate - reclaimed : 0;
+  }
+  compactions.fetch_add(1, std::memory_order_relaxed);
+  return ReclaimSegments();
 }
 
 Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
@@ -795,6 +958,8 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtLsn(Lsn lsn) {
   auto v = std::make_shared<Version>();
   v->pager = s.pager;
   v->private_pages = std::move(m.ctx().created);
+  v->registry = s.registry;  // seq 0: segments are not removed while a snapshot built by replay lives
+  s.registry->Add(0);
   if (!root.ok()) return root.status();
   v->root_map = *root;
   v->lsn = last;

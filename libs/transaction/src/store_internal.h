@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,6 +19,31 @@
 
 namespace dosql::transaction {
 
+// The sequence numbers of the versions still alive (readers, time-travel snapshots), so that
+// compaction knows when no one can reach a segment any more. Shared with the versions, which may
+// outlive the store.
+struct VersionRegistry {
+  std::mutex mu;
+  std::multiset<uint64_t> seqs;
+  void Add(uint64_t seq) {
+    std::lock_guard<std::mutex> l(mu);
+    seqs.insert(seq);
+  }
+  void Remove(uint64_t seq) {
+    std::lock_guard<std::mutex> l(mu);
+    auto it = seqs.find(seq);
+    if (it != seqs.end()) seqs.erase(it);
+  }
+  uint64_t Min() {
+    std::lock_guard<std::mutex> l(mu);
+    return seqs.empty() ? UINT64_MAX : *seqs.begin();
+  }
+  size_t Count() {
+    std::lock_guard<std::mutex> l(mu);
+    return seqs.size();
+  }
+};
+
 // One committed state of the whole store. Versions form a chain from older to newer: an older
 // version keeps every newer one alive, so when a version dies every older one is gone too, and
 // the pages the next version replaced (`garbage`) can no longer be reached by any reader.
@@ -30,7 +56,7 @@ struct Version {
   std::shared_ptr<Version> next;         // set once, when a newer version is created
   std::vector<btree::PageId> garbage;    // pages the next version no longer uses
   std::vector<btree::PageId> private_pages;  // for snapshots built by replay: all their pages
-  std::shared_ptr<std::atomic<uint64_t>> live_counter;  // shared: may outlive the store
+  std::shared_ptr<VersionRegistry> registry;  // may outlive the store
 
   ~Version();
 };

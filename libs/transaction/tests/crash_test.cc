@@ -32,6 +32,7 @@ constexpr uint64_t kTxnsPerRun = 40;
 struct RunResult {
   uint64_t acked = 0;     // commits that returned OK
   bool crashed = false;
+  uint64_t segments_removed = 0;  // by compaction, in a run that did not crash
 };
 
 // Runs the workload from transaction `start` until it finishes or storage fails.
@@ -59,7 +60,9 @@ RunResult RunWorkload(std::shared_ptr<fsx::FileSystem> fs, uint64_t seed, uint64
     if (!(*w)->Commit().ok()) return {rr.acked, true};
     rr.acked = i + 1;
     if (txn.checkpoint_after && !(*s)->Checkpoint().ok()) return {rr.acked, true};
+    if (i % 13 == 12 && !(*s)->Compact().ok()) return {rr.acked, true};
   }
+  rr.segments_removed = (*s)->stats().segments_removed;
   return rr;
 }
 
@@ -78,6 +81,7 @@ TEST(CrashTest, RecoversFromThousandsOfRandomCrashPoints) {
     TreeId tree = 0;
     RunResult rr = RunWorkload(fault, base_seed, 0, &tree);
     ASSERT_FALSE(rr.crashed);
+    EXPECT_GT(rr.segments_removed, 0u) << "the workload should exercise compaction";
     total_ops = fault->stats().mutating_ops;
     ASSERT_GT(total_ops, 100u);
   }

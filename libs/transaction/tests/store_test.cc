@@ -436,3 +436,117 @@ TEST(StoreTest, GroupCommitFromManyThreads) {
 
 }  // namespace
 }  // namespace dosql::transaction
+
+namespace dosql::transaction {
+namespace {
+
+size_t SegmentFiles(fsx::FileSystem& fs, const std::string& dir) {
+  auto names = fs.List(fsx::JoinPath(dir, "data"));
+  return names.ok() ? names->size() : 0;
+}
+
+TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
+  auto fs = fsx::NewMemoryFileSystem();
+  StoreOptions o = SmallOptions();
+  o.compact_garbage_ratio = 0;  // compaction only when asked, so the test controls it
+  auto s = OpenOk(fs, "db", o);
+  TreeId t;
+  Model model;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  for (int batch = 0; batch < 10; batch++) {
+    auto w = *s->BeginWrite();
+    for (int i = 0; i < 500; i++) {
+      int k = batch * 500 + i;
+      std::string v(100, static_cast<char>('a' + batch));
+      ASSERT_TRUE(w->Put(t, RowidKey(k), v).ok());
+      model[RowidKey(k)] = v;
+    }
+    ASSERT_TRUE(w->Commit().ok());
+    ASSERT_TRUE(s->Checkpoint().ok());
+  }
+  size_t before = SegmentFiles(*fs, "db");
+  ASSERT_GT(before, 8u);
+  auto old_reader = *s->BeginRead();  // keeps seeing all rows while compaction runs
+  {
+    auto w = *s->BeginWrite();
+    for (int k = 0; k < 5000; k++) {
+      if (k % 10 == 0) continue;
+      ASSERT_TRUE(w->Delete(t, RowidKey(k)).ok());
+      model.erase(RowidKey(k));
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(s->Compact().ok());
+  s->pager().DropCache();
+  EXPECT_EQ(ScanLatest(*s, t), model);
+  EXPECT_EQ(Scan(*old_reader, t).size(), 5000u);  // its segments were kept for it
+  old_reader.reset();
+  Status second = s->Compact();
+  ASSERT_TRUE(second.ok()) << second.ToString();
+  size_t after = SegmentFiles(*fs, "db");
+  EXPECT_LT(after, before / 2) << "before " << before << " after " << after;
+  EXPECT_GT(s->stats().segments_removed, 0u);
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+  s.reset();
+  s = OpenOk(fs, "db", o);
+  s->pager().DropCache();
+  EXPECT_EQ(ScanLatest(*s, t), model);
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
+TEST(StoreTest, AutomaticCompactionKeepsFilesBounded) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");  // default compact_garbage_ratio
+  TreeId t;
+  {
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  // Rewrite the same 300 rows over and over: without compaction the files would grow forever.
+  for (int round = 0; round < 60; round++) {
+    auto w = *s->BeginWrite();
+    for (int k = 0; k < 300; k++) {
+      ASSERT_TRUE(w->Put(t, RowidKey(k), std::string(50, static_cast<char>('a' + round % 26))).ok());
+    }
+    ASSERT_TRUE(w->Commit().ok());
+    ASSERT_TRUE(s->Checkpoint().ok());
+  }
+  EXPECT_GT(s->stats().compactions, 0u);
+  EXPECT_LT(SegmentFiles(*fs, "db"), 12u);
+  EXPECT_EQ(ScanLatest(*s, t).size(), 300u);
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
+TEST(StoreTest, CompactionLeavesBranchSegmentsAlone) {
+  auto fs = fsx::NewMemoryFileSystem();
+  StoreOptions o = SmallOptions();
+  o.compact_garbage_ratio = 0;
+  auto main = OpenOk(fs, "main", o);
+  TreeId t;
+  {
+    auto w = *main->BeginWrite();
+    t = *w->CreateTree(TreeKind::kRowid);
+    for (int k = 0; k < 3000; k++) ASSERT_TRUE(w->Put(t, RowidKey(k), std::string(80, 'x')).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(main->Fork("branch").ok());
+  {
+    auto w = *main->BeginWrite();
+    for (int k = 0; k < 3000; k++) ASSERT_TRUE(w->Delete(t, RowidKey(k)).ok());
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  ASSERT_TRUE(main->Compact().ok());
+  ASSERT_TRUE(main->Compact().ok());
+  auto branch = OpenOk(fs, "branch", o);
+  branch->pager().DropCache();
+  EXPECT_EQ(ScanLatest(*branch, t).size(), 3000u);
+  ASSERT_TRUE(branch->CheckIntegrity().ok());
+}
+
+}  // namespace
+}  // namespace dosql::transaction

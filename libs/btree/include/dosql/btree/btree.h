@@ -70,6 +70,12 @@ Status DropTree(WriteContext& ctx, PageId root);
 // transient pages are appended to ctx.replaced. Permanent subtrees are left as they are.
 Result<PageId> PersistTree(WriteContext& ctx, PageId root);
 
+// Like PersistTree, and also rewrites every permanent page for which `move` returns true (with
+// the path above it) to new permanent pages: compaction uses it to empty sparse segments. Reads
+// the whole tree. Replaced pages are appended to ctx.replaced.
+using MovePredicate = std::function<bool(PageId)>;
+Result<PageId> RelocateTree(WriteContext& ctx, PageId root, const MovePredicate& move);
+
 // Calls fn for every page id reachable from root (interior, leaf and overflow pages).
 Status ForEachPage(Pager& pager, PageId root, const std::function<Status(PageId)>& fn);
 

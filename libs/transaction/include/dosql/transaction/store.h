@@ -70,6 +70,10 @@ struct StoreOptions {
   std::chrono::milliseconds busy_timeout{5000};
   // Recovery: cut the WAL at the first damaged record instead of failing with Corruption.
   bool truncate_corrupt_wal_tail = false;
+  // Compact automatically (after a checkpoint) once this fraction of the data pages written is
+  // garbage; also the garbage fraction from which a segment's live pages are moved out. 0 = only
+  // on Compact().
+  double compact_garbage_ratio = 0.5;
 };
 
 struct StoreStats {
@@ -80,6 +84,8 @@ struct StoreStats {
   uint64_t checkpoints = 0;
   uint64_t recovered_transactions = 0;  // replayed from the WAL at open
   uint64_t live_versions = 0;
+  uint64_t compactions = 0;
+  uint64_t segments_removed = 0;    // data segment files deleted by compaction
   btree::PagerStats pager;
 };
 
@@ -168,6 +174,11 @@ class Store {
 
   // Writes all dirty pages of the newest version and records a checkpoint in the MANIFEST.
   Status Checkpoint();
+  // Reclaims disk space: data segments no version uses any more are deleted (once no reader can
+  // reach them) and mostly-empty segments have their live pages moved out first. Runs by itself
+  // after checkpoints (see StoreOptions::compact_garbage_ratio).
+  Status Compact();
+
   // Creates a branch store in `branch_dir` that shares every existing page and diverges from
   // now on. The branch is opened with Store::Open(branch_dir) and starts at this store's newest
   // commit. This store must keep its directory while the branch exists.
