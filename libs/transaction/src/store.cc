@@ -164,6 +164,17 @@ struct Store::Impl {
 
 struct ReadTransaction::Impl {
   VersionRef version;
+  // Roots looked up so far (a version never changes, so they stay right).
+  mutable std::vector<std::pair<TreeId, TreeInfo>> roots;
+
+  Result<TreeInfo> Tree(TreeId id) const {
+    for (const auto& [tid, info] : roots) {
+      if (tid == id) return info;
+    }
+    DOSQL_ASSIGN_OR_RETURN(TreeInfo info, LookupTree(*version->pager, version->root_map, id));
+    if (roots.size() < 16) roots.emplace_back(id, info);
+    return info;
+  }
 };
 
 ReadTransaction::ReadTransaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -171,9 +182,7 @@ ReadTransaction::~ReadTransaction() = default;
 Lsn ReadTransaction::lsn() const { return impl_->version->lsn; }
 int64_t ReadTransaction::commit_time_us() const { return impl_->version->commit_time_us; }
 
-Result<TreeInfo> ReadTransaction::GetTree(TreeId id) const {
-  return LookupTree(*impl_->version->pager, impl_->version->root_map, id);
-}
+Result<TreeInfo> ReadTransaction::GetTree(TreeId id) const { return impl_->Tree(id); }
 Result<std::vector<TreeInfo>> ReadTransaction::ListTrees() const {
   return ListTreesIn(*impl_->version->pager, impl_->version->root_map);
 }
@@ -581,6 +590,8 @@ Status Store::Impl::CheckpointLocked(bool force) {
     keep_from = manifest->contents().checkpoints[base].lsn + 1;
     DOSQL_RETURN_IF_ERROR(manifest->Prune(base, kManifestRewriteBytes, syncing()));
   }
+  // Start a new WAL segment so that the one holding only checkpointed records can be removed.
+  if (keep_from > latest->lsn) DOSQL_RETURN_IF_ERROR(wal->Roll());
   DOSQL_RETURN_IF_ERROR(wal->RemoveSegmentsBefore(keep_from));
   DOSQL_RETURN_IF_ERROR(ReclaimSegments());
   // Automatic compaction once enough of the data segments is garbage.
@@ -731,11 +742,9 @@ Status Store::Impl::CompactLocked() {
   }
   for (uint64_t seg : dead) doomed_segments.emplace_back(seg, dead_as_of);
   const uint64_t written = pager->next_permanent_id() - 1 - own_first * seg_pages;
-  dead_pages_estimate = written > live_total ? written - live_total : 0;
-  for (uint64_t seg : dead) {
-    uint64_t reclaimed = seg_pages;
-    dead_pages_estimate = dead_pages_estimate > reclaimed ? dead_pages_estimate - reclaimed : 0;
-  }
+  const uint64_t garbage = written > live_total ? written - live_total : 0;
+  const uint64_t reclaimed = dead.size() * seg_pages;  // garbage leaving with the dead segments
+  dead_pages_estimate = garbage > reclaimed ? garbage - reclaimed : 0;
   compactions.fetch_add(1, std::memory_order_relaxed);
   return ReclaimSegments();
 }

@@ -158,7 +158,7 @@ struct WalWriter::Impl {
 
   Status Recover();
   Result<std::unique_ptr<fsx::File>> CreateSegmentLocked();
-  Status RollIfNeededLocked();
+  Status RollIfNeededLocked(bool force = false);
   Status WriteGroupLocked(const LogPosition& new_pos);
   Status SyncAllLocked();
   Status GroupSync(Lsn lsn);
@@ -341,8 +341,10 @@ Result<std::unique_ptr<fsx::File>> WalWriter::Impl::CreateSegmentLocked() {
   return file;
 }
 
-Status WalWriter::Impl::RollIfNeededLocked() {
-  if (!active_has_records || active_size < options.segment_bytes) return Status::OK();
+Status WalWriter::Impl::RollIfNeededLocked(bool force) {
+  if (!active_has_records || (!force && active_size < options.segment_bytes)) {
+    return Status::OK();
+  }
   // Seal: the old segment must be complete on disk before a newer one can exist, or a crash
   // could leave a gap in the middle of the log.
   if (options.sync_mode != SyncMode::kOff) {
@@ -366,7 +368,8 @@ Status WalWriter::Impl::RollIfNeededLocked() {
 }
 
 Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos) {
-  Status s = active->Append(buf.data(), buf.size());
+  // The writer knows where the log ends: a positional write saves Append's size lookup.
+  Status s = active->WriteAt(active_size, buf.data(), buf.size());
   if (!s.ok()) return Fail(s);
   active_size += buf.size();
   active_has_records = true;
@@ -610,6 +613,12 @@ int64_t WalWriter::last_commit_time_us() const {
   return impl_->last_commit_time_us.load(std::memory_order_acquire);
 }
 uint32_t WalWriter::chain() const { return impl_->chain.load(std::memory_order_acquire); }
+
+Status WalWriter::Roll() {
+  std::lock_guard<std::mutex> l(impl_->mu);
+  DOSQL_RETURN_IF_ERROR(impl_->CheckUsable());
+  return impl_->RollIfNeededLocked(/*force=*/true);
+}
 
 Status WalWriter::RemoveSegmentsBefore(Lsn lsn) {
   std::vector<std::string> doomed;

@@ -114,6 +114,9 @@ class WalWriter {
   int64_t last_commit_time_us() const;
   uint32_t chain() const;  // rolling checksum after the last appended record
 
+  // Seals the active segment (when it holds records) and starts a new one, so that everything
+  // written so far can later be removed by RemoveSegmentsBefore.
+  Status Roll();
   // Deletes whole segments all of whose records are below `lsn` (never the active segment).
   Status RemoveSegmentsBefore(Lsn lsn);
   // The LSN of the last commit with commit_time_us <= t; OutOfRange if t precedes every kept
