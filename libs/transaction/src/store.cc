@@ -90,6 +90,7 @@ struct Store::Impl {
 
   std::mutex failure_mu;
   Status failure;  // non-OK once a WAL write/sync failed: no more writes
+  Status last_checkpoint_error;  // of the latest automatic checkpoint that failed
   bool closed = false;
 
   HybridLogicalClock hlc;
@@ -407,9 +408,14 @@ Result<Lsn> WriteTransaction::Commit() {
   bool want = (s.options.checkpoint_wal_bytes && wal_since >= s.options.checkpoint_wal_bytes) ||
               (s.options.checkpoint_dirty_bytes && dirty >= s.options.checkpoint_dirty_bytes);
   if (want && s.writer.TryAcquire()) {
+    // The commit is durable whatever happens here: a failed checkpoint leaves the WAL as the
+    // record (the next checkpoint retries), so it is remembered, not reported as a failed commit.
     Status cs = s.CheckpointLocked(false);
     s.writer.Release();
-    if (!cs.ok()) return cs.WithContext("commit succeeded but the automatic checkpoint failed");
+    if (!cs.ok()) {
+      std::lock_guard<std::mutex> l(s.failure_mu);
+      s.last_checkpoint_error = cs;
+    }
   }
   return *lsn;
 }
@@ -464,6 +470,10 @@ StoreStats Store::stats() const {
   st.recovered_transactions = impl_->recovered_txns;
   st.live_versions = impl_->registry->Count();
   st.compactions = impl_->compactions.load();
+  {
+    std::lock_guard<std::mutex> l(impl_->failure_mu);
+    st.last_checkpoint_error = impl_->last_checkpoint_error.ToString();
+  }
   st.segments_removed = impl_->segments_removed.load();
   st.pager = impl_->pager->stats();
   return st;

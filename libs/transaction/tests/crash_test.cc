@@ -177,7 +177,8 @@ TEST(CrashTest, NoSpaceIsReportedAndDataSurvives) {
   }
   fault->SetSpaceLimit(1);  // everything further is out of space
   auto w = *s->BeginWrite();
-  ASSERT_TRUE(w->Put(tree, "b", std::string(100000, 'x')).ok());
+  // Larger than the WAL's zero-filled reserve, so the log file has to grow.
+  ASSERT_TRUE(w->Put(tree, "b", std::string(3 << 20, 'x')).ok());
   auto c = w->Commit();
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), StatusCode::kNoSpace) << c.status().ToString();

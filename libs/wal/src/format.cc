@@ -36,7 +36,7 @@ size_t PayloadSize(const Record& r, uint64_t txn_id) {
   if (r.type == RecordType::kCommit) {
     n += VarintLength(ZigZagEncode(r.commit_time_us)) + VarintLength(r.hlc) + 4;
   }
-  return n;
+  return n + 1;  // kPayloadTrailer
 }
 
 uint8_t* PutVarint(uint8_t* p, uint64_t v) { return p + EncodeVarint64(p, v); }
@@ -173,6 +173,7 @@ void AppendEncodedRecord(const Record& r, Lsn lsn, uint64_t txn_id, bool group_e
     EncodeFixed32(p, r.chain);
     p += 4;
   }
+  *p++ = kPayloadTrailer;
 
   EncodeFixed32(base, static_cast<uint32_t>(payload_len));
   EncodeFixed64(base + 4, lsn);
@@ -182,6 +183,8 @@ void AppendEncodedRecord(const Record& r, Lsn lsn, uint64_t txn_id, bool group_e
 }
 
 bool ParsePayload(RecordType type, std::string_view in, PayloadView* v) {
+  if (in.empty() || static_cast<uint8_t>(in.back()) != kPayloadTrailer) return false;
+  in.remove_suffix(1);
   if (!TakeVarint(&in, &v->txn_id)) return false;
   if (!TakeVarint(&in, &v->tree_id)) return false;
   if (in.empty()) return false;
@@ -259,6 +262,12 @@ RecordVerdict CheckRecord(std::string_view avail, Lsn expected_lsn, RecordView* 
   }
   std::string_view payload = avail.substr(kRecordHeaderSize, payload_len);
   if (crc32c::Value(payload) != payload_crc) {
+    if (payload_len > 0 && payload.back() == 0) {
+      // A complete payload ends in kPayloadTrailer: this one is still being written (a reader
+      // following the writer) or was torn by a crash into the zero padding.
+      *why = "record was not completely written";
+      return RecordVerdict::kTorn;
+    }
     *why = "record payload checksum mismatch";
     return RecordVerdict::kCorrupt;
   }
@@ -364,6 +373,22 @@ Status ChunkReader::Read(uint64_t offset, size_t n, std::string_view* out) {
   buf_len_ = got;
   *out = std::string_view(buf_.data(), std::min(n, got));
   return Status::OK();
+}
+
+Result<uint64_t> LogicalEnd(fsx::File& file, uint64_t min_end) {
+  DOSQL_ASSIGN_OR_RETURN(uint64_t size, file.Size());
+  std::string buf;
+  uint64_t end = size;
+  while (end > min_end) {
+    const uint64_t n = std::min<uint64_t>(end - min_end, 64 << 10);
+    buf.resize(static_cast<size_t>(n));
+    DOSQL_RETURN_IF_ERROR(file.ReadExact(end - n, static_cast<size_t>(n), buf.data()));
+    for (size_t i = buf.size(); i-- > 0;) {
+      if (buf[i] != 0) return end - n + i + 1;
+    }
+    end -= n;
+  }
+  return min_end;
 }
 
 Result<RecordVerdict> ReadRecord(ChunkReader& reader, uint64_t offset, Lsn expected_lsn,

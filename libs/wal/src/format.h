@@ -24,6 +24,10 @@ inline constexpr uint8_t kGroupEndBit = 0x80;
 inline constexpr uint8_t kTypeMask = 0x7f;
 inline constexpr uint8_t kFlagHasBefore = 0x01;
 inline constexpr uint8_t kFlagHasAfter = 0x02;
+// Every payload ends with this byte. Segments are grown ahead of the log with zeros, so a record
+// whose last byte is still zero was never completely written (a torn tail), while a complete
+// record always ends in a non-zero byte: the log's end is the last non-zero byte of the file.
+inline constexpr uint8_t kPayloadTrailer = 0xC5;
 inline constexpr size_t kSegmentNameDigits = 20;
 inline constexpr std::string_view kSegmentSuffix = ".wal";
 
@@ -134,6 +138,10 @@ bool ApplyRecord(const RecordView& view, LogPosition* pos, std::string* why);
 // Reads a segment front to back through a reusable window so that records cost no syscalls of
 // their own. Tolerates a file that grows between calls (a concurrent writer): a view that ends at
 // the end of the file is re-read next time it is asked for more.
+// The end of the log in the active (last) segment: one past its last non-zero byte (the file may
+// be zero-padded past the log). Never less than `min_end`.
+Result<uint64_t> LogicalEnd(fsx::File& file, uint64_t min_end);
+
 class ChunkReader {
  public:
   static constexpr size_t kChunkBytes = 1 << 20;

@@ -6,6 +6,8 @@
 // it), and the same group is looked at again on the next call.
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include "dosql/wal/wal.h"
@@ -176,12 +178,35 @@ Result<bool> WalReader::Impl::Step(RecordView* view) {
       offset += view->bytes.size();
       return true;
     }
-    DOSQL_ASSIGN_OR_RETURN(GroupScan scan, ScanGroup());
+    Result<GroupScan> first = ScanGroup();
+    if (!first.ok()) {
+      // In the newest segment the writer may be copying a group into the zero padding right
+      // now, and a read can see part of it. Damage that is still there after the write had
+      // ample time to finish is real.
+      DOSQL_ASSIGN_OR_RETURN(Lsn newer, NextSegmentStart());
+      for (int attempt = 0; !first.ok() && newer == kInvalidLsn && attempt < 50; attempt++) {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        reader.Reset(file.get());
+        first = ScanGroup();
+      }
+      if (!first.ok()) return first.status();
+    }
+    GroupScan scan = *first;
     if (scan == GroupScan::kComplete) continue;
     // Nothing complete at `offset`. Unless a newer segment exists, that is the end of the log.
     DOSQL_ASSIGN_OR_RETURN(Lsn next_start, NextSegmentStart());
-    if (next_start == kInvalidLsn) return false;
-    // The writer moved on, so this segment is final: what is there now is all there will be.
+    if (next_start == kInvalidLsn) {
+      // The window may hold zero padding read before the writer wrote there: read afresh
+      // before calling this the end of the log.
+      reader.Reset(file.get());
+      DOSQL_ASSIGN_OR_RETURN(scan, ScanGroup());
+      if (scan == GroupScan::kComplete) continue;
+      reader.Reset(file.get());
+      return false;
+    }
+    // The writer moved on, so this segment is final: what is there now is all there will be
+    // (re-read it: its zero padding was cut off when it was sealed).
+    reader.Reset(file.get());
     DOSQL_ASSIGN_OR_RETURN(scan, ScanGroup());
     if (scan == GroupScan::kComplete) continue;
     if (scan == GroupScan::kPartial) {

@@ -26,6 +26,8 @@ namespace {
 
 // A larger encode buffer than this is released after the write instead of being kept for reuse.
 constexpr size_t kMaxRetainedBuffer = 16u << 20;
+// How far past the end of the log the active segment file is kept zero-filled.
+constexpr uint64_t kPreallocBytes = 1u << 20;
 
 struct SegmentMeta {
   Lsn start_lsn = kInvalidLsn;
@@ -178,7 +180,8 @@ struct WalWriter::Impl {
   std::mutex mu;
   std::vector<SegmentMeta> segments;  // oldest first; back() is the active segment
   std::unique_ptr<fsx::File> active;
-  uint64_t active_size = 0;
+  uint64_t active_size = 0;       // bytes of the active segment that hold the log
+  uint64_t active_allocated = 0;  // bytes of the active segment file (zero padding past the log)
   bool active_has_records = false;
   // Directories whose entries changed without a SyncDir (kOff); Sync() syncs them.
   std::vector<std::string> unsynced_dirs;
@@ -265,16 +268,26 @@ Status WalWriter::Impl::Recover() {
       return SegmentCorruption(sf.path, 0, pos.next_lsn,
                                "segment header does not continue the previous segment");
     }
-    reader.Reset(file.get());
+    DOSQL_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+    uint64_t logical_end = size;
+    if (is_last) {
+      // The active segment may be zero-padded past the log: the log ends at its last non-zero
+      // byte, so a record torn by a crash ends past that point and is cut as a torn tail.
+      DOSQL_ASSIGN_OR_RETURN(logical_end, internal::LogicalEnd(*file, kSegmentHeaderSize));
+      reader.Reset(file.get(), logical_end);
+    } else {
+      reader.Reset(file.get());
+    }
     DOSQL_ASSIGN_OR_RETURN(ScanOutcome scan, ScanRecords(reader, kSegmentHeaderSize, pos));
     uint64_t end = scan.good_end;
     if (scan.damaged) {
       const bool cut = is_last && (!scan.corrupt || options.truncate_corrupt_tail);
       if (!cut) return SegmentCorruption(sf.path, scan.damage_offset, scan.damage_lsn, scan.why);
-      DOSQL_ASSIGN_OR_RETURN(uint64_t size, file->Size());
+      recovered.truncated_bytes += size - end;  // the torn tail and any zero padding after it
+    }
+    if (is_last && size > end) {  // drop the torn tail and the zero padding
       DOSQL_RETURN_IF_ERROR(file->Truncate(end));
       if (sync) DOSQL_RETURN_IF_ERROR(file->Sync());
-      recovered.truncated_bytes += size - end;
     }
     pos = scan.good_pos;
     SegmentMeta meta;
@@ -286,6 +299,7 @@ Status WalWriter::Impl::Recover() {
     if (is_last) {
       active = std::move(file);
       active_size = end;
+      active_allocated = end;
       active_has_records = pos.next_lsn > sf.start_lsn;
     }
   }
@@ -337,6 +351,7 @@ Result<std::unique_ptr<fsx::File>> WalWriter::Impl::CreateSegmentLocked() {
   meta.path = path;
   segments.push_back(std::move(meta));
   active_size = kSegmentHeaderSize;
+  active_allocated = kSegmentHeaderSize;
   active_has_records = false;
   return file;
 }
@@ -344,6 +359,12 @@ Result<std::unique_ptr<fsx::File>> WalWriter::Impl::CreateSegmentLocked() {
 Status WalWriter::Impl::RollIfNeededLocked(bool force) {
   if (!active_has_records || (!force && active_size < options.segment_bytes)) {
     return Status::OK();
+  }
+  // A sealed segment ends exactly at its last record: drop the zero padding.
+  if (active_allocated > active_size) {
+    Status t = active->Truncate(active_size);
+    if (!t.ok()) return Fail(t);
+    active_allocated = active_size;
   }
   // Seal: the old segment must be complete on disk before a newer one can exist, or a crash
   // could leave a gap in the middle of the log.
@@ -368,9 +389,25 @@ Status WalWriter::Impl::RollIfNeededLocked(bool force) {
 }
 
 Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos) {
+  // The file is grown ahead of the log in zero-filled chunks (written, not fallocated), so that
+  // most commits overwrite blocks that already exist and their fdatasync has no file size to
+  // commit. Zeros past the log read as its end (docs/formats/wal.md, "Zero padding").
+  const uint64_t end = active_size + buf.size();
+  if (end > active_allocated && options.sync_mode != SyncMode::kOff) {
+    static const std::string kZeros(64 << 10, '\0');
+    const uint64_t target = std::max(end, active_size + kPreallocBytes);
+    for (uint64_t off = std::max(active_allocated, end); off < target;) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(kZeros.size(), target - off));
+      Status z = active->WriteAt(off, kZeros.data(), n);
+      if (!z.ok()) return Fail(z);
+      off += n;
+    }
+    active_allocated = target;
+  }
   // The writer knows where the log ends: a positional write saves Append's size lookup.
   Status s = active->WriteAt(active_size, buf.data(), buf.size());
   if (!s.ok()) return Fail(s);
+  active_allocated = std::max(active_allocated, end);
   active_size += buf.size();
   active_has_records = true;
   pos = new_pos;

@@ -86,6 +86,7 @@ struct StoreStats {
   uint64_t live_versions = 0;
   uint64_t compactions = 0;
   uint64_t segments_removed = 0;    // data segment files deleted by compaction
+  std::string last_checkpoint_error = "OK";  // of the latest failed automatic checkpoint
   btree::PagerStats pager;
 };
 
