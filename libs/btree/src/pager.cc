@@ -442,21 +442,8 @@ Result<std::unique_ptr<Pager>> Pager::Open(std::shared_ptr<fsx::FileSystem> fs, 
     }
   }
   // Create the directory and any missing ancestors, and make each new name durable.
-  std::vector<std::string> missing;  // innermost first
-  for (std::string p = dir;;) {
-    DOSQL_ASSIGN_OR_RETURN(bool exists, fs->Exists(p));
-    if (exists) break;
-    missing.push_back(p);
-    std::string parent = fsx::ParentDir(p);
-    if (parent == p) break;
-    p = std::move(parent);
-  }
-  if (!missing.empty()) {
-    DOSQL_RETURN_IF_ERROR(fs->CreateDir(dir));
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-      DOSQL_RETURN_IF_ERROR(fs->SyncDir(fsx::ParentDir(*it)));
-    }
-  }
+  DOSQL_ASSIGN_OR_RETURN(std::vector<std::string> changed, fsx::CreateDirs(*fs, dir));
+  for (const std::string& d : changed) DOSQL_RETURN_IF_ERROR(fs->SyncDir(d));
   auto impl = std::make_unique<Impl>(std::move(fs), std::move(dir), std::move(options));
   return std::unique_ptr<Pager>(new Pager(std::move(impl)));
 }

@@ -181,6 +181,22 @@ Status RemoveTree(FileSystem& fs, const std::string& dir, const std::vector<std:
 
 }  // namespace
 
+Result<std::vector<std::string>> CreateDirs(FileSystem& fs, const std::string& path) {
+  std::vector<std::string> missing;  // innermost first
+  for (std::string p = path; !p.empty() && p != "." && p != "/";) {
+    DOSQL_ASSIGN_OR_RETURN(bool exists, fs.Exists(p));
+    if (exists) break;
+    missing.push_back(p);
+    std::string parent = ParentDir(p);
+    if (parent == p) break;
+    p = std::move(parent);
+  }
+  DOSQL_RETURN_IF_ERROR(fs.CreateDir(path));
+  std::vector<std::string> changed;
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) changed.push_back(ParentDir(*it));
+  return changed;
+}
+
 Status RemoveAll(FileSystem& fs, const std::string& path) {
   DOSQL_ASSIGN_OR_RETURN(bool exists, fs.Exists(path));
   if (!exists) return Status::OK();

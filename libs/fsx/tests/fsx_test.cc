@@ -487,3 +487,21 @@ TEST(MemoryFileSystemTest, ConcurrentWritersAndReaders) {
 
 }  // namespace
 }  // namespace dosql::fsx
+
+namespace dosql::fsx {
+namespace {
+
+TEST(FsxHelpersTest, CreateDirsReportsTheDirectoriesToSync) {
+  auto fs = NewMemoryFileSystem();
+  ASSERT_TRUE(fs->CreateDir("a").ok());
+  auto changed = CreateDirs(*fs, "a/b/c");
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(*changed, (std::vector<std::string>{"a", "a/b"}));
+  EXPECT_TRUE(*fs->Exists("a/b/c"));
+  auto again = CreateDirs(*fs, "a/b/c");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+}
+
+}  // namespace
+}  // namespace dosql::fsx

@@ -153,6 +153,7 @@ struct Store::Impl {
   Status CompactLocked();
   Status ReclaimSegments();
   Status CheckpointEntryFor(const VersionRef& v, btree::PageId root_map);
+  Result<VersionRef> InstallCheckpoint(btree::WriteContext& ctx, btree::PageId root_map);
   // Applies committed WAL transactions in (from, to] to `m`. With `recovering`, also advances
   // the store's id counters and clocks past what the log holds.
   Status Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
@@ -572,23 +573,7 @@ Status Store::Impl::CheckpointLocked(bool force) {
     }
     DOSQL_ASSIGN_OR_RETURN(root_map, btree::PersistTree(ctx, root_map));
   }
-  if (syncing()) {
-    Status ss = pager->SyncData();
-    if (!ss.ok()) {
-      Fail(ss);
-      return ss;
-    }
-  }
-  DOSQL_RETURN_IF_ERROR(CheckpointEntryFor(latest, root_map));
-  // Transient pages created by the checkpoint itself (root-map copies) were persisted too; all
-  // of ctx.created is therefore garbage together with the replaced pages.
-  std::vector<btree::PageId> garbage = std::move(ctx.replaced);
-  for (btree::PageId id : ctx.created) garbage.push_back(id);
-  std::sort(garbage.begin(), garbage.end());
-  garbage.erase(std::unique(garbage.begin(), garbage.end()), garbage.end());
-  VersionRef v = MakeVersion(root_map, latest->lsn, latest->commit_time_us);
-  Chain(v, std::move(garbage));
-  Publish(v);
+  DOSQL_RETURN_IF_ERROR(InstallCheckpoint(ctx, root_map).status());
   checkpoints.fetch_add(1, std::memory_order_relaxed);
   wal_bytes_at_checkpoint.store(wal_bytes.load(std::memory_order_relaxed));
 
@@ -615,6 +600,30 @@ Status Store::Impl::CheckpointLocked(bool force) {
     return CompactLocked();
   }
   return Status::OK();
+}
+
+// Makes the pages `ctx` wrote durable, records a checkpoint of the newest commit with root map
+// `root_map`, and installs that as a new version (same LSN and data, all pages permanent).
+Result<VersionRef> Store::Impl::InstallCheckpoint(btree::WriteContext& ctx,
+                                                  btree::PageId root_map) {
+  if (syncing()) {
+    Status ss = pager->SyncData();
+    if (!ss.ok()) {
+      Fail(ss);
+      return ss;
+    }
+  }
+  DOSQL_RETURN_IF_ERROR(CheckpointEntryFor(latest, root_map));
+  // Transient pages the checkpoint created itself (root-map copies) were persisted too: all of
+  // ctx.created is garbage together with the replaced pages.
+  std::vector<btree::PageId> garbage = std::move(ctx.replaced);
+  garbage.insert(garbage.end(), ctx.created.begin(), ctx.created.end());
+  std::sort(garbage.begin(), garbage.end());
+  garbage.erase(std::unique(garbage.begin(), garbage.end()), garbage.end());
+  VersionRef v = MakeVersion(root_map, latest->lsn, latest->commit_time_us);
+  Chain(v, std::move(garbage));
+  Publish(v);
+  return v;
 }
 
 Status Store::Impl::CheckpointEntryFor(const VersionRef& v, btree::PageId root_map) {
@@ -732,21 +741,7 @@ Status Store::Impl::CompactLocked() {
       root_map = r.root;
     }
     DOSQL_ASSIGN_OR_RETURN(root_map, btree::RelocateTree(ctx, root_map, move));
-    if (syncing()) {
-      Status ss = pager->SyncData();
-      if (!ss.ok()) {
-        Fail(ss);
-        return ss;
-      }
-    }
-    DOSQL_RETURN_IF_ERROR(CheckpointEntryFor(latest, root_map));
-    std::vector<btree::PageId> garbage = std::move(ctx.replaced);
-    garbage.insert(garbage.end(), ctx.created.begin(), ctx.created.end());
-    std::sort(garbage.begin(), garbage.end());
-    garbage.erase(std::unique(garbage.begin(), garbage.end()), garbage.end());
-    VersionRef v = MakeVersion(root_map, latest->lsn, latest->commit_time_us);
-    Chain(v, std::move(garbage));
-    Publish(v);
+    DOSQL_ASSIGN_OR_RETURN(VersionRef v, InstallCheckpoint(ctx, root_map));
     dead_as_of = v->seq;
     dead.insert(dead.end(), sparse.begin(), sparse.end());
   }

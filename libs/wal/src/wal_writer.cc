@@ -206,21 +206,12 @@ Status WalWriter::Impl::Recover() {
   const bool sync = options.sync_mode != SyncMode::kOff;
   // Create the directory (and missing parents); each new name is durable once its parent is
   // synced, outermost first.
-  std::vector<std::string> missing;
-  for (std::string p = dir; !p.empty() && p != "." && p != "/";) {
-    DOSQL_ASSIGN_OR_RETURN(bool exists, fs->Exists(p));
-    if (exists) break;
-    missing.push_back(p);
-    std::string parent = fsx::ParentDir(p);
-    if (parent == p) break;
-    p = std::move(parent);
-  }
-  DOSQL_RETURN_IF_ERROR(fs->CreateDir(dir));
-  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+  DOSQL_ASSIGN_OR_RETURN(std::vector<std::string> changed, fsx::CreateDirs(*fs, dir));
+  for (const std::string& d : changed) {
     if (sync) {
-      DOSQL_RETURN_IF_ERROR(fs->SyncDir(fsx::ParentDir(*it)));
+      DOSQL_RETURN_IF_ERROR(fs->SyncDir(d));
     } else {
-      unsynced_dirs.push_back(fsx::ParentDir(*it));
+      unsynced_dirs.push_back(d);
     }
   }
   DOSQL_ASSIGN_OR_RETURN(std::vector<internal::SegmentFile> files,

@@ -95,6 +95,10 @@ Result<std::string> ReadFile(FileSystem& fs, const std::string& path);
 // Writes `data` to a temporary name, syncs it, renames it over `path` and syncs the directory:
 // after a crash the file holds either the old or the new contents, never a mix.
 Status WriteFileAtomic(FileSystem& fs, const std::string& path, std::string_view data);
+// Creates `path` and any missing parent directories. Returns the directories whose entries
+// changed (the parent of each directory created, outermost first): syncing them (SyncDir) makes
+// the new directories durable.
+Result<std::vector<std::string>> CreateDirs(FileSystem& fs, const std::string& path);
 // Removes a directory and everything under it (best effort ordering: files first).
 Status RemoveAll(FileSystem& fs, const std::string& path);
 
