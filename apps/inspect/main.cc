@@ -28,7 +28,9 @@ std::string FormatTime(int64_t us) {
   gmtime_r(&secs, &tm);
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return std::string(buf) + "." + std::to_string(us % 1000000) + "Z";
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us % 1000000));
+  return std::string(buf) + frac;
 }
 
 const char* KindName(TreeKind k) {
