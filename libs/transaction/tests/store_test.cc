@@ -500,7 +500,9 @@ TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
 
 TEST(StoreTest, AutomaticCompactionKeepsFilesBounded) {
   auto fs = fsx::NewMemoryFileSystem();
-  auto s = OpenOk(fs, "db");  // default compact_garbage_ratio
+  StoreOptions o = SmallOptions();
+  o.compact_garbage_ratio = 0.5;
+  auto s = OpenOk(fs, "db", o);
   TreeId t;
   {
     auto w = *s->BeginWrite();
