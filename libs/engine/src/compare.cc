@@ -1,0 +1,174 @@
+// SQLite's value comparison (sqlite3MemCompare) and its collating sequences.
+#include "dosql/engine/compare.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace dosql::engine {
+namespace {
+
+inline unsigned char Lower(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 32) : c;
+}
+
+int Sign(int64_t x) { return x < 0 ? -1 : (x > 0 ? 1 : 0); }
+
+int Binary(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  int r = n ? std::memcmp(a.data(), b.data(), n) : 0;
+  if (r == 0) return Sign(static_cast<int64_t>(a.size()) - static_cast<int64_t>(b.size()));
+  return r;
+}
+
+// sqlite3StrNICmp(a, b, n): stops at a NUL in `a`.
+int NoCasePrefix(const unsigned char* a, const unsigned char* b, size_t n) {
+  while (n > 0 && *a != 0 && Lower(*a) == Lower(*b)) {
+    a++;
+    b++;
+    n--;
+  }
+  return n == 0 ? 0 : static_cast<int>(Lower(*a)) - static_cast<int>(Lower(*b));
+}
+
+}  // namespace
+
+Result<Collation> CollationFromName(std::string_view name) {
+  auto eq = [&](std::string_view want) {
+    if (name.size() != want.size()) return false;
+    for (size_t i = 0; i < name.size(); i++) {
+      if (Lower(static_cast<unsigned char>(name[i])) != static_cast<unsigned char>(want[i])) {
+        return false;
+      }
+    }
+    return true;
+  };
+  if (eq("binary")) return Collation::kBinary;
+  if (eq("nocase")) return Collation::kNoCase;
+  if (eq("rtrim")) return Collation::kRTrim;
+  return Status::NotFound("no such collation sequence: " + std::string(name));
+}
+
+std::string_view CollationName(Collation c) {
+  switch (c) {
+    case Collation::kBinary: return "BINARY";
+    case Collation::kNoCase: return "NOCASE";
+    case Collation::kRTrim: return "RTRIM";
+  }
+  return "BINARY";
+}
+
+int CompareText(std::string_view a, std::string_view b, Collation coll) {
+  switch (coll) {
+    case Collation::kBinary:
+      return Binary(a, b);
+    case Collation::kNoCase: {
+      size_t n = std::min(a.size(), b.size());
+      int r = NoCasePrefix(reinterpret_cast<const unsigned char*>(a.data()),
+                           reinterpret_cast<const unsigned char*>(b.data()), n);
+      if (r == 0) return Sign(static_cast<int64_t>(a.size()) - static_cast<int64_t>(b.size()));
+      return r;
+    }
+    case Collation::kRTrim: {
+      while (!a.empty() && a.back() == ' ') a.remove_suffix(1);
+      while (!b.empty() && b.back() == ' ') b.remove_suffix(1);
+      return Binary(a, b);
+    }
+  }
+  return Binary(a, b);
+}
+
+int CompareIntReal(int64_t i, double r) {
+  long double x = static_cast<long double>(i);
+  if (x < r) return -1;
+  if (x > r) return 1;
+  return 0;
+}
+
+int CompareValues(const Value& a, const Value& b, Collation coll) {
+  ValueType ta = a.type(), tb = b.type();
+  if (ta == ValueType::kNull || tb == ValueType::kNull) {
+    if (ta == tb) return 0;
+    return ta == ValueType::kNull ? -1 : 1;
+  }
+  bool na = a.is_numeric(), nb = b.is_numeric();
+  if (na || nb) {
+    if (!na) return 1;
+    if (!nb) return -1;
+    if (ta == ValueType::kInteger) {
+      if (tb == ValueType::kInteger) {
+        return a.integer() < b.integer() ? -1 : (a.integer() > b.integer() ? 1 : 0);
+      }
+      return CompareIntReal(a.integer(), b.real());
+    }
+    if (tb == ValueType::kInteger) return -CompareIntReal(b.integer(), a.real());
+    double x = a.real(), y = b.real();
+    if (x < y) return -1;
+    if (x > y) return 1;
+    return 0;
+  }
+  if (ta == ValueType::kText || tb == ValueType::kText) {
+    if (ta != ValueType::kText) return 1;
+    if (tb != ValueType::kText) return -1;
+    return CompareText(a.view(), b.view(), coll);
+  }
+  return Binary(a.view(), b.view());
+}
+
+TriBool TriNot(TriBool a) {
+  if (a == TriBool::kNull) return a;
+  return a == TriBool::kTrue ? TriBool::kFalse : TriBool::kTrue;
+}
+
+TriBool TriAnd(TriBool a, TriBool b) {
+  if (a == TriBool::kFalse || b == TriBool::kFalse) return TriBool::kFalse;
+  if (a == TriBool::kNull || b == TriBool::kNull) return TriBool::kNull;
+  return TriBool::kTrue;
+}
+
+TriBool TriOr(TriBool a, TriBool b) {
+  if (a == TriBool::kTrue || b == TriBool::kTrue) return TriBool::kTrue;
+  if (a == TriBool::kNull || b == TriBool::kNull) return TriBool::kNull;
+  return TriBool::kFalse;
+}
+
+Value TriToValue(TriBool t) {
+  if (t == TriBool::kNull) return Value::Null();
+  return Value::Integer(t == TriBool::kTrue ? 1 : 0);
+}
+
+TriBool CompareExpr(const Value& lhs, const Value& rhs, CompareOp op, Affinity affinity,
+                    Collation coll) {
+  if (lhs.is_null() || rhs.is_null()) {
+    if (op == CompareOp::kIs) return TriFromBool(lhs.is_null() && rhs.is_null());
+    if (op == CompareOp::kIsNot) return TriFromBool(!(lhs.is_null() && rhs.is_null()));
+    return TriBool::kNull;
+  }
+  int c;
+  bool converts =
+      (IsNumericAffinity(affinity) &&
+       (lhs.type() == ValueType::kText || rhs.type() == ValueType::kText)) ||
+      (affinity == Affinity::kText && (lhs.type() == ValueType::kText ||
+                                       rhs.type() == ValueType::kText) &&
+       (lhs.is_numeric() || rhs.is_numeric()));
+  if (converts) {
+    Value l = lhs, r = rhs;
+    ApplyComparisonAffinity(&l, &r, affinity);
+    c = CompareValues(l, r, coll);
+  } else {
+    c = CompareValues(lhs, rhs, coll);
+  }
+  switch (op) {
+    case CompareOp::kEq:
+    case CompareOp::kIs: return TriFromBool(c == 0);
+    case CompareOp::kNe:
+    case CompareOp::kIsNot: return TriFromBool(c != 0);
+    case CompareOp::kLt: return TriFromBool(c < 0);
+    case CompareOp::kLe: return TriFromBool(c <= 0);
+    case CompareOp::kGt: return TriFromBool(c > 0);
+    case CompareOp::kGe: return TriFromBool(c >= 0);
+  }
+  return TriBool::kNull;
+}
+
+}  // namespace dosql::engine
