@@ -684,7 +684,11 @@ Status Store::Impl::CompactLocked() {
     for (const ChildLink& c : mc.children) {
       for (uint64_t seg = own_first; seg < c.shared_end_segment; seg++) pinned.insert(seg);
     }
-    history.assign(mc.checkpoints.begin(), mc.checkpoints.end() - 1);
+    // Checkpoints kept for time travel pin their segments. With history kept, that includes the
+    // newest checkpoint too: it becomes history once this compaction records its own.
+    // (CheckpointLocked above pruned what retention no longer needs.)
+    const bool keep_history = options.retention.count() > 0;
+    history.assign(mc.checkpoints.begin(), mc.checkpoints.end() - (keep_history ? 0 : 1));
   }
   auto walk = [&](btree::PageId root_map, const std::function<void(btree::PageId)>& fn) -> Status {
     auto visit = [&](btree::PageId id) {
@@ -743,6 +747,12 @@ Status Store::Impl::CompactLocked() {
     DOSQL_ASSIGN_OR_RETURN(root_map, btree::RelocateTree(ctx, root_map, move));
     DOSQL_ASSIGN_OR_RETURN(VersionRef v, InstallCheckpoint(ctx, root_map));
     dead_as_of = v->seq;
+    // Without history, the checkpoint just superseded still names the relocated pages: drop it
+    // from the manifest before their segments go.
+    {
+      std::lock_guard<std::mutex> l(manifest_mu);
+      DOSQL_RETURN_IF_ERROR(manifest->Prune(RetentionBase(), kManifestRewriteBytes, syncing()));
+    }
     dead.insert(dead.end(), sparse.begin(), sparse.end());
   }
   for (uint64_t seg : dead) doomed_segments.emplace_back(seg, dead_as_of);

@@ -72,9 +72,8 @@ struct StoreOptions {
   bool truncate_corrupt_wal_tail = false;
   // Compact automatically (after a checkpoint) once this fraction of the data pages written is
   // garbage; also the garbage fraction from which a segment's live pages are moved out. 0 = only
-  // on Compact(). Off by default for now: a randomized workload found a case where compaction
-  // removes a segment a later checkpoint still references (see docs/ARCHITECTURE.md).
-  double compact_garbage_ratio = 0;
+  // on Compact().
+  double compact_garbage_ratio = 0.5;
 };
 
 struct StoreStats {
