@@ -13,6 +13,7 @@
 
 #include "dosql/fsx/fault.h"
 #include "dosql/fsx/fsx.h"
+#include "dosql/test_util/status.h"
 
 namespace dosql::fsx {
 namespace {
@@ -21,24 +22,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-#define ASSERT_OK(expr)                                       \
-  do {                                                        \
-    const ::dosql::Status _st = (expr);                       \
-    ASSERT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
-  } while (0)
-
-#define EXPECT_OK(expr)                                       \
-  do {                                                        \
-    const ::dosql::Status _st = (expr);                       \
-    EXPECT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
-  } while (0)
-
-template <typename T>
-T Unwrap(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) std::abort();
-  return std::move(r).value();
-}
+using ::dosql::test_util::Unwrap;
 
 OpenOptions Create() {
   OpenOptions o;

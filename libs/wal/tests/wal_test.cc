@@ -21,6 +21,7 @@
 #include "dosql/fsx/fault.h"
 #include "dosql/fsx/fsx.h"
 #include "dosql/wal/wal.h"
+#include "dosql/test_util/status.h"
 
 namespace dosql::wal {
 namespace {
@@ -31,28 +32,7 @@ constexpr size_t kSegmentHeaderBytes = 64;
 constexpr size_t kRecordHeaderBytes = 21;
 const std::string kDir = "db/wal";
 
-// Both accept trailing `<< message`, like the gtest macros.
-#define ASSERT_OK(expr)                                 \
-  switch (0)                                            \
-  case 0:                                               \
-  default:                                              \
-    if (const ::dosql::Status _st = (expr); _st.ok()) { \
-    } else                                              \
-      FAIL() << #expr << ": " << _st.ToString()
-#define EXPECT_OK(expr)                                 \
-  switch (0)                                            \
-  case 0:                                               \
-  default:                                              \
-    if (const ::dosql::Status _st = (expr); _st.ok()) { \
-    } else                                              \
-      ADD_FAILURE() << #expr << ": " << _st.ToString()
-
-template <typename T>
-T Unwrap(Result<T> r) {
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  if (!r.ok()) std::abort();
-  return std::move(r).value();
-}
+using ::dosql::test_util::Unwrap;
 
 std::string SegmentName(Lsn start) {
   char buf[64];
