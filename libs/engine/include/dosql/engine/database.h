@@ -1,0 +1,150 @@
+// dosql::engine — the SQL front door: a Database (one store plus its catalog), Connections that
+// run SQL on it, and prepared Statements.
+//
+// What it is for: everything above the engine (the facade, the C API, the shell, the
+// sqllogictest backend, benchmarks) runs SQL through these three classes. They follow SQLite's
+// model: Prepare() compiles one statement and reports where the rest of the text begins; Bind*()
+// sets parameters (1-based, as sqlite3_bind_*); Step() produces one row at a time; Reset() rewinds.
+// Outside an explicit BEGIN each statement runs in its own transaction (autocommit).
+//
+// Storage: a file database is a directory (see dosql/transaction/store.h) named by `path`; the
+// path ":memory:" or "" opens a private in-memory database. The catalog lives in the database
+// itself, in an internal tree, and is visible as the table sqlite_schema (alias sqlite_master).
+//
+// Errors: every failure is a Status. SQL errors carry SQLite's message text; syntax errors add
+// "at line L, column C" and Statement/Connection::error_offset() gives the byte offset.
+//
+// Ownership and threads: a Database is shared (shared_ptr) by its Connections and outlives them.
+// A Connection and the Statements it prepared are used by one thread at a time; different
+// Connections may run on different threads. A Statement must not outlive its Connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosql/core/status.h"
+#include "dosql/core/value.h"
+
+namespace dosql::engine {
+
+struct DatabaseOptions {
+  bool create_if_missing = true;
+  bool read_only = false;
+  // Page cache budget in bytes.
+  uint64_t cache_bytes = 64ull << 20;
+  std::chrono::milliseconds busy_timeout{5000};
+  // fsync at every commit (SQLite's synchronous=FULL). false: commits are durable at the next
+  // checkpoint or sync (synchronous=OFF).
+  bool sync_commits = true;
+};
+
+class Connection;
+class Statement;
+struct DatabaseImpl;
+struct ConnectionImpl;
+struct StatementImpl;
+
+class Database {
+ public:
+  // Opens (or creates) the database at `path`; ":memory:" or "" is a private in-memory database.
+  static Result<std::shared_ptr<Database>> Open(const std::string& path,
+                                                const DatabaseOptions& options = {});
+  ~Database();
+  // Checkpoints and releases the files. Connections must be closed first.
+  Status Close();
+
+  // A new connection (own transaction state, changes counters, last_insert_rowid).
+  Result<std::unique_ptr<Connection>> Connect();
+
+  const std::string& path() const;
+  bool in_memory() const;
+
+  explicit Database(std::unique_ptr<DatabaseImpl> impl);
+  DatabaseImpl* impl() { return impl_.get(); }
+
+ private:
+  std::unique_ptr<DatabaseImpl> impl_;
+};
+
+class Connection {
+ public:
+  // Convenience: opens a Database at `path` and connects to it; the connection keeps it alive.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                  const DatabaseOptions& options = {});
+  ~Connection();  // rolls back an open transaction
+
+  // Compiles the first statement of `sql`. *tail_offset (if given) receives the byte offset just
+  // past it. A text with no statement (only spaces, comments, ';') gives a null Statement.
+  Result<std::unique_ptr<Statement>> Prepare(std::string_view sql, size_t* tail_offset = nullptr);
+
+  // Runs every statement of `sql` in order, discarding rows; stops at the first error.
+  Status Exec(std::string_view sql);
+  // Runs `sql` (one or more statements) and collects the rows of the last one that returns rows.
+  struct QueryResult {
+    std::vector<std::string> column_names;
+    std::vector<std::vector<Value>> rows;
+  };
+  Result<QueryResult> Query(std::string_view sql);
+
+  // Rows changed by the most recent INSERT/UPDATE/DELETE (sqlite3_changes), the total since the
+  // connection opened, and the rowid of the most recent successful INSERT into a rowid table.
+  int64_t changes() const;
+  int64_t total_changes() const;
+  int64_t last_insert_rowid() const;
+  // True outside BEGIN ... COMMIT.
+  bool autocommit() const;
+  // Byte offset of the error in the SQL of the last failed Prepare/Step, or -1.
+  int error_offset() const;
+
+  Database& database();
+
+  explicit Connection(std::unique_ptr<ConnectionImpl> impl);
+  ConnectionImpl* impl() { return impl_.get(); }
+
+ private:
+  std::unique_ptr<ConnectionImpl> impl_;
+};
+
+class Statement {
+ public:
+  ~Statement();
+
+  // The SQL text of this statement (without the tail).
+  std::string_view sql() const;
+  // True if the statement does not write (SELECT, most PRAGMAs, EXPLAIN).
+  bool readonly() const;
+
+  // Parameters: count is the largest index; names are ":a", "@a", "$a", "?3" or "" for "?".
+  int parameter_count() const;
+  std::string_view parameter_name(int index) const;  // 1-based; "" if none
+  int parameter_index(std::string_view name) const;  // 0 if there is no such parameter
+  // OutOfRange if index is not in [1, parameter_count()]. Binding resets nothing: bind between
+  // Reset() and the first Step().
+  Status Bind(int index, Value value);
+  Status ClearBindings();
+
+  // Runs until the next row (true) or the end (false). After the end, Step() returns false again
+  // until Reset(). An error leaves the statement needing Reset().
+  Result<bool> Step();
+  Status Reset();
+
+  // Result columns (known after Prepare).
+  int column_count() const;
+  const std::string& column_name(int i) const;
+  // The declared type of a result column that is a table column ("" otherwise).
+  const std::string& column_decltype(int i) const;
+  // The current row's values; valid after Step() returned true, until the next Step/Reset.
+  const Value& column(int i) const;
+
+  explicit Statement(std::unique_ptr<StatementImpl> impl);
+  StatementImpl* impl() { return impl_.get(); }
+
+ private:
+  std::unique_ptr<StatementImpl> impl_;
+};
+
+}  // namespace dosql::engine

@@ -1,0 +1,206 @@
+#include "aggregate.h"
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dosql/engine/affinity.h"
+#include "dosql/engine/arith.h"
+#include "dosql/engine/format.h"
+
+namespace dosql::engine {
+namespace {
+
+class CountState final : public AggregateState {
+ public:
+  Status Step(std::span<const Value> args) override {
+    if (args.empty() || !args[0].is_null()) n_++;
+    return Status::OK();
+  }
+  Result<Value> Final() override { return Value::Integer(n_); }
+
+ private:
+  int64_t n_ = 0;
+};
+
+// sum/total/avg share SQLite 3.40's accumulator: an exact integer sum while every input is an
+// integer, and a double sum of everything.
+class SumState final : public AggregateState {
+ public:
+  enum class Kind { kSum, kTotal, kAvg };
+  explicit SumState(Kind k) : kind_(k) {}
+  Status Step(std::span<const Value> args) override {
+    const Value& v = args[0];
+    if (v.is_null()) return Status::OK();
+    Value n = v;
+    if (v.type() == ValueType::kText) ApplyAffinity(&n, Affinity::kNumeric);
+    cnt_++;
+    if (n.type() == ValueType::kInteger) {
+      int64_t x = n.integer();
+      rsum_ += static_cast<double>(x);
+      if (!approx_ && !overflow_ && !AddInt64(isum_, x, &isum_)) {
+        approx_ = overflow_ = true;
+      }
+    } else {
+      rsum_ += ValueToReal(n);
+      approx_ = true;
+    }
+    return Status::OK();
+  }
+  Result<Value> Final() override {
+    switch (kind_) {
+      case Kind::kSum:
+        if (cnt_ == 0) return Value();
+        if (overflow_) return Status::OutOfRange("integer overflow");
+        if (approx_) return Value::Real(rsum_);
+        return Value::Integer(isum_);
+      case Kind::kTotal:
+        return Value::Real(rsum_);
+      case Kind::kAvg:
+        if (cnt_ == 0) return Value();
+        return Value::Real(rsum_ / static_cast<double>(cnt_));
+    }
+    return Value();
+  }
+
+ private:
+  Kind kind_;
+  int64_t cnt_ = 0;
+  int64_t isum_ = 0;
+  double rsum_ = 0;
+  bool approx_ = false;
+  bool overflow_ = false;
+};
+
+class MinMaxState final : public AggregateState {
+ public:
+  MinMaxState(bool is_max, Collation coll) : max_(is_max), coll_(coll) {}
+  Status Step(std::span<const Value> args) override {
+    const Value& v = args[0];
+    if (v.is_null()) return Status::OK();
+    if (!has_) {
+      best_ = v;
+      has_ = true;
+      return Status::OK();
+    }
+    int c = CompareValues(v, best_, coll_);
+    if (max_ ? c > 0 : c < 0) best_ = v;
+    return Status::OK();
+  }
+  Result<Value> Final() override { return has_ ? best_ : Value(); }
+
+ private:
+  bool max_;
+  Collation coll_;
+  bool has_ = false;
+  Value best_;
+};
+
+class GroupConcatState final : public AggregateState {
+ public:
+  Status Step(std::span<const Value> args) override {
+    const Value& v = args[0];
+    if (v.is_null()) return Status::OK();
+    if (has_) {
+      if (args.size() > 1) {
+        AppendValueText(args[1], &out_);
+      } else {
+        out_ += ',';
+      }
+    }
+    has_ = true;
+    AppendValueText(v, &out_);
+    return Status::OK();
+  }
+  Result<Value> Final() override { return has_ ? Value::Text(out_) : Value(); }
+
+ private:
+  bool has_ = false;
+  std::string out_;
+};
+
+struct ValueSetLess {
+  Collation coll;
+  bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
+    for (size_t i = 0; i < a.size() && i < b.size(); i++) {
+      int c = CompareValues(a[i], b[i], coll);
+      if (c != 0) return c < 0;
+    }
+    return a.size() < b.size();
+  }
+};
+
+class DistinctState final : public AggregateState {
+ public:
+  DistinctState(std::unique_ptr<AggregateState> inner, Collation coll)
+      : inner_(std::move(inner)), seen_(ValueSetLess{coll}) {}
+  Status Step(std::span<const Value> args) override {
+    if (args.empty()) return inner_->Step(args);
+    std::vector<Value> key(args.begin(), args.begin() + 1);
+    if (!seen_.insert(std::move(key)).second) return Status::OK();
+    return inner_->Step(args);
+  }
+  Result<Value> Final() override { return inner_->Final(); }
+
+ private:
+  std::unique_ptr<AggregateState> inner_;
+  std::set<std::vector<Value>, ValueSetLess> seen_;
+};
+
+std::unique_ptr<AggregateState> MakeCount(Collation) { return std::make_unique<CountState>(); }
+std::unique_ptr<AggregateState> MakeSum(Collation) {
+  return std::make_unique<SumState>(SumState::Kind::kSum);
+}
+std::unique_ptr<AggregateState> MakeTotal(Collation) {
+  return std::make_unique<SumState>(SumState::Kind::kTotal);
+}
+std::unique_ptr<AggregateState> MakeAvg(Collation) {
+  return std::make_unique<SumState>(SumState::Kind::kAvg);
+}
+std::unique_ptr<AggregateState> MakeMin(Collation c) {
+  return std::make_unique<MinMaxState>(false, c);
+}
+std::unique_ptr<AggregateState> MakeMax(Collation c) {
+  return std::make_unique<MinMaxState>(true, c);
+}
+std::unique_ptr<AggregateState> MakeGroupConcat(Collation) {
+  return std::make_unique<GroupConcatState>();
+}
+
+constexpr AggregateFunction kAggregates[] = {
+    {"count", 0, 1, &MakeCount},
+    {"sum", 1, 1, &MakeSum},
+    {"total", 1, 1, &MakeTotal},
+    {"avg", 1, 1, &MakeAvg},
+    {"min", 1, 1, &MakeMin},
+    {"max", 1, 1, &MakeMax},
+    {"group_concat", 1, 2, &MakeGroupConcat},
+    {"string_agg", 2, 2, &MakeGroupConcat},
+};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const AggregateFunction* FindAggregateFunction(std::string_view name) {
+  for (const auto& f : kAggregates) {
+    if (EqualsIgnoreCase(f.name, name)) return &f;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<AggregateState> MakeDistinct(std::unique_ptr<AggregateState> inner,
+                                             Collation coll) {
+  return std::make_unique<DistinctState>(std::move(inner), coll);
+}
+
+}  // namespace dosql::engine

@@ -1,0 +1,444 @@
+#include "catalog.h"
+
+#include <algorithm>
+
+#include "dosql/core/record.h"
+#include "dosql/parser/parser.h"
+
+namespace dosql::engine {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+int TableInfo::FindColumn(std::string_view n) const {
+  std::string l = Lower(n);
+  for (size_t i = 0; i < columns.size(); i++) {
+    if (Lower(columns[i].name) == l) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const TableInfo* Schema::FindTable(std::string_view name) const {
+  auto it = tables.find(Lower(name));
+  return it == tables.end() ? nullptr : it->second.get();
+}
+const ViewInfo* Schema::FindView(std::string_view name) const {
+  auto it = views.find(Lower(name));
+  return it == views.end() ? nullptr : it->second.get();
+}
+const IndexInfo* Schema::FindIndex(std::string_view name) const {
+  auto it = indexes.find(Lower(name));
+  return it == indexes.end() ? nullptr : it->second.get();
+}
+bool Schema::NameInUse(std::string_view name) const {
+  std::string l = Lower(name);
+  return tables.count(l) || views.count(l) || indexes.count(l);
+}
+
+namespace {
+
+bool IsIntegerType(const std::optional<parser::TypeName>& t) {
+  return t.has_value() && Lower(t->name) == "integer";
+}
+
+Result<Collation> CollationOf(const parser::Identifier& id) {
+  return CollationFromName(id.name);
+}
+
+// The collation named by a COLLATE at the top of an index/PK term, and the column it names.
+struct TermTarget {
+  int column = -1;
+  const parser::Expr* expr = nullptr;
+  std::optional<Collation> collation;
+};
+
+Result<TermTarget> ResolveTerm(const TableInfo& t, const parser::Expr* e, bool allow_expr) {
+  TermTarget out;
+  while (e->Is<parser::CollateExpr>()) {
+    DOSQL_ASSIGN_OR_RETURN(Collation c, CollationOf(e->As<parser::CollateExpr>().collation));
+    if (!out.collation) out.collation = c;
+    e = e->As<parser::CollateExpr>().operand.get();
+  }
+  std::string name;
+  if (e->Is<parser::ColumnRef>() && !e->As<parser::ColumnRef>().table) {
+    name = e->As<parser::ColumnRef>().column.name;
+  } else if (e->Is<parser::Literal>() &&
+             e->As<parser::Literal>().kind == parser::LiteralKind::kString) {
+    name = e->As<parser::Literal>().text;  // PRIMARY KEY('a') is accepted by SQLite
+  }
+  if (!name.empty()) {
+    out.column = t.FindColumn(name);
+    if (out.column < 0) {
+      if (Lower(name) == "rowid" || Lower(name) == "oid" || Lower(name) == "_rowid_") {
+        if (allow_expr) {
+          out.column = -2;
+          return out;
+        }
+      }
+      return Status::InvalidArgument("no such column: " + name);
+    }
+    return out;
+  }
+  if (!allow_expr) {
+    return Status::InvalidArgument("expressions prohibited in PRIMARY KEY and UNIQUE constraints");
+  }
+  out.expr = e;
+  return out;
+}
+
+std::shared_ptr<IndexInfo> AutoIndex(const TableInfo& t, int n, std::vector<IndexColumn> cols,
+                                     parser::ConflictAction conflict, bool pk) {
+  auto idx = std::make_shared<IndexInfo>();
+  idx->name = "sqlite_autoindex_" + t.name + "_" + std::to_string(n);
+  idx->table = Lower(t.name);
+  idx->unique = true;
+  idx->auto_index = true;
+  idx->primary_key = pk;
+  idx->on_conflict = conflict;
+  idx->columns = std::move(cols);
+  return idx;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement> stmt,
+                                              std::string sql) {
+  const auto& ct = stmt->As<parser::CreateTableStmt>();
+  auto t = std::make_shared<TableInfo>();
+  t->name = ct.name.name.name;
+  t->without_rowid = ct.without_rowid;
+  t->strict = ct.strict;
+  t->sql = std::move(sql);
+  int auto_n = 0;
+  bool have_pk = false;
+  std::vector<std::vector<IndexColumn>> uniques;  // pending UNIQUE constraints (in order)
+  std::vector<parser::ConflictAction> unique_conflicts;
+  std::vector<bool> unique_is_pk;
+
+  for (const auto& cd : ct.columns) {
+    ColumnInfo c;
+    c.name = cd->name.name;
+    if (t->FindColumn(c.name) >= 0) {
+      return Status::InvalidArgument("duplicate column name: " + c.name);
+    }
+    if (cd->type) c.decl_type = cd->type->name;
+    for (size_t i = 0; cd->type && i < cd->type->args.size(); i++) {
+      c.decl_type += (i == 0 ? "(" : ",") + cd->type->args[i];
+      if (i + 1 == cd->type->args.size()) c.decl_type += ")";
+    }
+    c.affinity = AffinityFromDeclaredType(cd->type ? cd->type->name : "");
+    if (ct.strict) {
+      std::string ty = cd->type ? Lower(cd->type->name) : "";
+      if (ty != "int" && ty != "integer" && ty != "real" && ty != "text" && ty != "blob" &&
+          ty != "any") {
+        if (ty.empty()) {
+          return Status::InvalidArgument("missing datatype for " + t->name + "." + c.name);
+        }
+        return Status::InvalidArgument("unknown datatype for " + t->name + "." + c.name + ": \"" +
+                                       cd->type->name + "\"");
+      }
+    }
+    t->columns.push_back(c);
+  }
+  for (size_t ci = 0; ci < ct.columns.size(); ci++) {
+    const auto& cd = ct.columns[ci];
+    ColumnInfo& c = t->columns[ci];
+    for (const auto& cc : cd->constraints) {
+      using K = parser::ColumnConstraint::Kind;
+      switch (cc.kind) {
+        case K::kPrimaryKey: {
+          if (have_pk) {
+            return Status::InvalidArgument("table \"" + t->name +
+                                           "\" has more than one primary key");
+          }
+          have_pk = true;
+          c.primary_key = true;
+          t->pk_columns = {static_cast<int>(ci)};
+          t->pk_conflict = cc.conflict;
+          if (IsIntegerType(cd->type) && cc.direction != parser::SortDirection::kDesc &&
+              !ct.without_rowid) {
+            t->rowid_alias = static_cast<int>(ci);
+            t->autoincrement = cc.autoincrement;
+          } else {
+            if (cc.autoincrement) {
+              return Status::InvalidArgument(
+                  "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
+            }
+            IndexColumn ic;
+            ic.column = static_cast<int>(ci);
+            uniques.push_back({ic});
+            unique_conflicts.push_back(cc.conflict);
+            unique_is_pk.push_back(true);
+          }
+          break;
+        }
+        case K::kNotNull:
+          c.not_null = true;
+          c.not_null_conflict = cc.conflict;
+          break;
+        case K::kNull:
+          break;
+        case K::kUnique: {
+          IndexColumn ic;
+          ic.column = static_cast<int>(ci);
+          uniques.push_back({ic});
+          unique_conflicts.push_back(cc.conflict);
+          unique_is_pk.push_back(false);
+          break;
+        }
+        case K::kCheck:
+          t->checks.push_back({cc.name ? cc.name->name : "", cc.expr.get()});
+          break;
+        case K::kDefault:
+          c.default_expr = cc.expr.get();
+          break;
+        case K::kCollate: {
+          DOSQL_ASSIGN_OR_RETURN(c.collation, CollationOf(cc.collation));
+          break;
+        }
+        case K::kReferences:
+          break;
+        case K::kGenerated:
+          c.generated = cc.expr.get();
+          break;
+      }
+    }
+  }
+  for (const auto& tc : ct.constraints) {
+    using K = parser::TableConstraint::Kind;
+    if (tc.kind == K::kCheck) {
+      t->checks.push_back({tc.name ? tc.name->name : "", tc.check.get()});
+      continue;
+    }
+    if (tc.kind == K::kForeignKey) continue;
+    std::vector<IndexColumn> cols;
+    for (const auto& term : tc.columns) {
+      DOSQL_ASSIGN_OR_RETURN(TermTarget tt, ResolveTerm(*t, term.expr.get(), false));
+      IndexColumn ic;
+      ic.column = tt.column;
+      ic.desc = term.direction == parser::SortDirection::kDesc;
+      ic.collation = tt.collation ? *tt.collation : t->columns[tt.column].collation;
+      cols.push_back(ic);
+    }
+    if (tc.kind == K::kPrimaryKey) {
+      if (have_pk) {
+        return Status::InvalidArgument("table \"" + t->name + "\" has more than one primary key");
+      }
+      have_pk = true;
+      t->pk_conflict = tc.conflict;
+      t->pk_columns.clear();
+      for (const auto& ic : cols) {
+        t->pk_columns.push_back(ic.column);
+        t->columns[ic.column].primary_key = true;
+      }
+      if (cols.size() == 1 && !ct.without_rowid &&
+          IsIntegerType(ct.columns[cols[0].column]->type) && !cols[0].desc) {
+        t->rowid_alias = cols[0].column;
+        t->autoincrement = tc.autoincrement;
+        continue;
+      }
+      if (tc.autoincrement) {
+        return Status::InvalidArgument("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY");
+      }
+      uniques.push_back(cols);
+      unique_conflicts.push_back(tc.conflict);
+      unique_is_pk.push_back(true);
+    } else {
+      uniques.push_back(cols);
+      unique_conflicts.push_back(tc.conflict);
+      unique_is_pk.push_back(false);
+    }
+  }
+  if (ct.without_rowid && t->pk_columns.empty()) {
+    return Status::InvalidArgument("PRIMARY KEY missing on table " + t->name);
+  }
+  for (size_t i = 0; i < uniques.size(); i++) {
+    for (auto& ic : uniques[i]) {
+      if (ic.column >= 0 && !uniques[i].empty() && ic.collation == Collation::kBinary) {
+        ic.collation = t->columns[ic.column].collation;
+      }
+    }
+    // SQLite skips a UNIQUE constraint identical to an earlier one.
+    bool dup = false;
+    for (const auto& ex : t->indexes) {
+      if (ex->columns.size() != uniques[i].size()) continue;
+      bool same = true;
+      for (size_t k = 0; k < uniques[i].size(); k++) {
+        if (ex->columns[k].column != uniques[i][k].column ||
+            ex->columns[k].collation != uniques[i][k].collation) {
+          same = false;
+        }
+      }
+      if (same) dup = true;
+    }
+    if (dup) continue;
+    t->indexes.push_back(
+        AutoIndex(*t, ++auto_n, uniques[i], unique_conflicts[i], unique_is_pk[i]));
+  }
+  for (auto& c : t->columns) {
+    if (c.primary_key && (ct.without_rowid || ct.strict) && !c.not_null &&
+        t->rowid_alias < 0) {
+      if (ct.without_rowid) c.not_null = true;
+    }
+  }
+  t->stmt = std::move(stmt);
+  return t;
+}
+
+Result<std::shared_ptr<IndexInfo>> BuildIndex(const TableInfo& table,
+                                              std::shared_ptr<parser::Statement> stmt,
+                                              std::string sql) {
+  const auto& ci = stmt->As<parser::CreateIndexStmt>();
+  auto idx = std::make_shared<IndexInfo>();
+  idx->name = ci.name.name.name;
+  idx->table = Lower(table.name);
+  idx->unique = ci.unique;
+  idx->where = ci.where.get();
+  idx->sql = std::move(sql);
+  for (const auto& term : ci.columns) {
+    DOSQL_ASSIGN_OR_RETURN(TermTarget tt, ResolveTerm(table, term.expr.get(), true));
+    IndexColumn ic;
+    ic.column = tt.column;
+    ic.expr = tt.expr;
+    ic.desc = term.direction == parser::SortDirection::kDesc;
+    if (tt.collation) {
+      ic.collation = *tt.collation;
+    } else if (tt.column >= 0) {
+      ic.collation = table.columns[tt.column].collation;
+    }
+    idx->columns.push_back(ic);
+  }
+  idx->stmt = std::move(stmt);
+  return idx;
+}
+
+const TableInfo& SchemaTableInfo() {
+  static const TableInfo* info = [] {
+    auto* t = new TableInfo();
+    t->name = "sqlite_schema";
+    t->is_schema_table = true;
+    for (const char* n : {"type", "name", "tbl_name", "rootpage", "sql"}) {
+      ColumnInfo c;
+      c.name = n;
+      c.decl_type = std::string(n) == "rootpage" ? "INT" : "TEXT";
+      c.affinity = std::string(n) == "rootpage" ? Affinity::kInteger : Affinity::kText;
+      t->columns.push_back(c);
+    }
+    return t;
+  }();
+  return *info;
+}
+
+template <typename Txn>
+Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn) {
+  auto schema = std::make_shared<Schema>();
+  DOSQL_ASSIGN_OR_RETURN(auto trees, txn.ListTrees());
+  for (const auto& ti : trees) {
+    if (ti.kind == transaction::TreeKind::kInternal &&
+        (schema->catalog_tree == 0 || ti.id < schema->catalog_tree)) {
+      schema->catalog_tree = ti.id;
+    }
+  }
+  if (schema->catalog_tree == 0) return schema;
+  struct Row {
+    int64_t id;
+    std::string type, name, tbl_name, sql;
+    bool sql_null;
+    int64_t root;
+  };
+  std::vector<Row> rows;
+  {
+    DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn.NewCursor(schema->catalog_tree));
+    DOSQL_RETURN_IF_ERROR(cur.Seek(""));
+    while (cur.Valid()) {
+      DOSQL_ASSIGN_OR_RETURN(int64_t id, DecodeRowidKey(cur.key()));
+      std::string scratch;
+      DOSQL_ASSIGN_OR_RETURN(std::string_view value, cur.value(&scratch));
+      DOSQL_ASSIGN_OR_RETURN(std::vector<Value> rec, DecodeRecord(value));
+      if (id <= 0) {
+        if (rec.size() >= 2) {
+          schema->user_version = rec[0].integer();
+          schema->schema_version = rec[1].integer();
+        }
+      } else {
+        if (rec.size() != 5) return Status::Corruption("malformed catalog row");
+        rows.push_back({id, rec[0].bytes(), rec[1].bytes(), rec[2].bytes(), rec[4].bytes(),
+                        rec[4].is_null(), rec[3].integer()});
+        schema->next_catalog_id = std::max(schema->next_catalog_id, id + 1);
+      }
+      DOSQL_RETURN_IF_ERROR(cur.Next());
+    }
+  }
+  auto parse = [](const std::string& sql) -> Result<std::shared_ptr<parser::Statement>> {
+    DOSQL_ASSIGN_OR_RETURN(auto p, parser::ParseOne(sql));
+    if (!p.statement) return Status::Corruption("empty catalog statement");
+    return std::shared_ptr<parser::Statement>(std::move(p.statement));
+  };
+  for (const Row& r : rows) {
+    if (r.type != "table") continue;
+    DOSQL_ASSIGN_OR_RETURN(auto stmt, parse(r.sql));
+    if (!stmt->template Is<parser::CreateTableStmt>()) return Status::Corruption("bad catalog table row");
+    DOSQL_ASSIGN_OR_RETURN(auto t, BuildTable(stmt, r.sql));
+    t->tree = static_cast<transaction::TreeId>(r.root);
+    t->catalog_id = r.id;
+    schema->tables[Lower(t->name)] = t;
+  }
+  for (const Row& r : rows) {
+    if (r.type != "index") continue;
+    auto tit = schema->tables.find(Lower(r.tbl_name));
+    if (tit == schema->tables.end()) return Status::Corruption("index on missing table");
+    TableInfo& t = *tit->second;
+    if (r.sql_null) {
+      for (auto& idx : t.indexes) {
+        if (Lower(idx->name) == Lower(r.name)) {
+          idx->tree = static_cast<transaction::TreeId>(r.root);
+          idx->catalog_id = r.id;
+          schema->indexes[Lower(idx->name)] = idx;
+        }
+      }
+      continue;
+    }
+    DOSQL_ASSIGN_OR_RETURN(auto stmt, parse(r.sql));
+    if (!stmt->template Is<parser::CreateIndexStmt>()) return Status::Corruption("bad catalog index row");
+    DOSQL_ASSIGN_OR_RETURN(auto idx, BuildIndex(t, stmt, r.sql));
+    idx->tree = static_cast<transaction::TreeId>(r.root);
+    idx->catalog_id = r.id;
+    t.indexes.push_back(idx);
+    schema->indexes[Lower(idx->name)] = idx;
+  }
+  for (const Row& r : rows) {
+    if (r.type == "view") {
+      DOSQL_ASSIGN_OR_RETURN(auto stmt, parse(r.sql));
+      auto v = std::make_shared<ViewInfo>();
+      const auto& cv = stmt->template As<parser::CreateViewStmt>();
+      v->name = cv.name.name.name;
+      for (const auto& c : cv.columns) v->columns.push_back(c.name);
+      v->select = cv.select.get();
+      v->stmt = stmt;
+      v->sql = r.sql;
+      v->catalog_id = r.id;
+      schema->views[Lower(v->name)] = v;
+    } else if (r.type == "trigger") {
+      DOSQL_ASSIGN_OR_RETURN(auto stmt, parse(r.sql));
+      auto tr = std::make_shared<TriggerInfo>();
+      tr->create = &stmt->template As<parser::CreateTriggerStmt>();
+      tr->name = tr->create->name.name.name;
+      tr->table = Lower(tr->create->table.name);
+      tr->stmt = stmt;
+      tr->sql = r.sql;
+      tr->catalog_id = r.id;
+      schema->triggers[Lower(tr->name)] = tr;
+    }
+  }
+  return schema;
+}
+
+template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::ReadTransaction&);
+template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::WriteTransaction&);
+
+}  // namespace dosql::engine

@@ -1,0 +1,139 @@
+// dosql::engine (internal) — the catalog: tables, indexes, views and triggers as the engine
+// sees them, built from the CREATE statements stored in the catalog tree.
+//
+// The catalog tree (the store's lowest TreeKind::kInternal tree) holds one row per schema object,
+// keyed by RowidKey(n), with the record (type, name, tbl_name, rootpage, sql) — the columns of
+// SQLite's sqlite_schema; rootpage is the object's TreeId (0 for views and triggers). Key 0 holds
+// the schema cookie record (user_version, schema version). Layout: docs/formats/catalog.md.
+//
+// A Schema is immutable once published; DDL copies it (the object pointers are shared) and the
+// copy becomes visible at commit. Objects keep their parsed CREATE statement.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dosql/core/status.h"
+#include "dosql/engine/affinity.h"
+#include "dosql/engine/compare.h"
+#include "dosql/parser/ast.h"
+#include "dosql/transaction/store.h"
+
+namespace dosql::engine {
+
+std::string Lower(std::string_view s);
+
+struct ColumnInfo {
+  std::string name;
+  std::string decl_type;
+  Affinity affinity = Affinity::kBlob;
+  Collation collation = Collation::kBinary;
+  bool not_null = false;
+  parser::ConflictAction not_null_conflict = parser::ConflictAction::kNone;
+  bool primary_key = false;
+  const parser::Expr* default_expr = nullptr;  // owned by the table's statement
+  const parser::Expr* generated = nullptr;     // generated column expression
+  bool hidden = false;
+};
+
+struct IndexColumn {
+  int column = -1;                        // table column, -1 for an expression, -2 for rowid
+  const parser::Expr* expr = nullptr;     // expression index
+  bool desc = false;
+  Collation collation = Collation::kBinary;
+};
+
+struct TableInfo;
+
+struct IndexInfo {
+  std::string name;
+  std::string table;  // lower case
+  transaction::TreeId tree = 0;
+  bool unique = false;
+  bool auto_index = false;  // sqlite_autoindex_* (UNIQUE / PRIMARY KEY)
+  bool primary_key = false;
+  parser::ConflictAction on_conflict = parser::ConflictAction::kNone;
+  std::vector<IndexColumn> columns;
+  const parser::Expr* where = nullptr;  // partial index
+  std::string sql;                      // empty for automatic indexes
+  std::shared_ptr<parser::Statement> stmt;
+  int64_t catalog_id = 0;
+};
+
+struct CheckInfo {
+  std::string name;
+  const parser::Expr* expr = nullptr;
+};
+
+struct TableInfo {
+  std::string name;  // as declared
+  transaction::TreeId tree = 0;
+  std::vector<ColumnInfo> columns;
+  int rowid_alias = -1;  // INTEGER PRIMARY KEY column
+  bool without_rowid = false;
+  bool strict = false;
+  bool autoincrement = false;
+  std::vector<int> pk_columns;
+  parser::ConflictAction pk_conflict = parser::ConflictAction::kNone;
+  std::vector<CheckInfo> checks;
+  std::vector<std::shared_ptr<IndexInfo>> indexes;  // incl. automatic ones
+  std::string sql;
+  std::shared_ptr<parser::Statement> stmt;
+  int64_t catalog_id = 0;
+  bool is_schema_table = false;  // sqlite_schema itself
+
+  int FindColumn(std::string_view name) const;  // -1 if none
+};
+
+struct ViewInfo {
+  std::string name;
+  std::vector<std::string> columns;  // declared column names (may be empty)
+  std::shared_ptr<parser::Statement> stmt;  // CreateViewStmt
+  const parser::SelectStmt* select = nullptr;
+  std::string sql;
+  int64_t catalog_id = 0;
+};
+
+struct TriggerInfo {
+  std::string name;
+  std::string table;  // lower case
+  std::shared_ptr<parser::Statement> stmt;  // CreateTriggerStmt
+  const parser::CreateTriggerStmt* create = nullptr;
+  std::string sql;
+  int64_t catalog_id = 0;
+};
+
+struct Schema {
+  std::map<std::string, std::shared_ptr<TableInfo>> tables;   // lower-case name
+  std::map<std::string, std::shared_ptr<IndexInfo>> indexes;
+  std::map<std::string, std::shared_ptr<ViewInfo>> views;
+  std::map<std::string, std::shared_ptr<TriggerInfo>> triggers;
+  int64_t next_catalog_id = 1;
+  int64_t user_version = 0;
+  int64_t schema_version = 0;
+  transaction::TreeId catalog_tree = 0;
+
+  const TableInfo* FindTable(std::string_view name) const;
+  const ViewInfo* FindView(std::string_view name) const;
+  const IndexInfo* FindIndex(std::string_view name) const;
+  bool NameInUse(std::string_view name) const;
+};
+
+// Builds a TableInfo from a CREATE TABLE statement (columns, affinities, constraints). The
+// automatic indexes are described but get their trees from the caller.
+Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement> stmt,
+                                              std::string sql);
+Result<std::shared_ptr<IndexInfo>> BuildIndex(const TableInfo& table,
+                                              std::shared_ptr<parser::Statement> stmt,
+                                              std::string sql);
+
+// Reads every catalog row of a snapshot into a Schema (catalog_tree 0 = empty database).
+template <typename Txn>
+Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn);
+
+// The column list the catalog uses for sqlite_schema.
+const TableInfo& SchemaTableInfo();
+
+}  // namespace dosql::engine

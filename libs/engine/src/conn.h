@@ -1,0 +1,129 @@
+// dosql::engine (internal) — the state behind Database, Connection and Statement, and the
+// statement executors (DDL in ddl.cc, DML in dml.cc).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "catalog.h"
+#include "dosql/engine/database.h"
+#include "dosql/fsx/fsx.h"
+#include "dosql/transaction/store.h"
+#include "exec.h"
+#include "planner.h"
+
+namespace dosql::engine {
+
+struct DatabaseImpl {
+  std::string path;
+  bool in_memory = false;
+  DatabaseOptions options;
+  std::shared_ptr<fsx::FileSystem> fs;
+  std::unique_ptr<transaction::Store> store;
+  std::mutex mu;
+  std::shared_ptr<const Schema> schema;  // committed
+  int connections = 0;
+};
+
+struct ConnectionImpl {
+  std::shared_ptr<Database> db_ref;  // keeps the database alive
+  Database* db = nullptr;
+  DatabaseImpl* dbi = nullptr;
+  std::unique_ptr<transaction::WriteTransaction> txn;
+  std::unique_ptr<transaction::ReadTransaction> snapshot;  // BEGIN DEFERRED before any write
+  bool explicit_txn = false;
+  std::shared_ptr<Schema> txn_schema;  // schema changed inside the open transaction
+  struct SavepointEntry {
+    std::string name;
+    uint32_t handle = 0;
+    bool started_txn = false;  // SAVEPOINT outside BEGIN opened the transaction
+  };
+  std::vector<SavepointEntry> savepoints;
+  int64_t changes = 0;
+  int64_t total_changes = 0;
+  int64_t last_insert_rowid = 0;
+  int error_offset = -1;
+  int trigger_depth = 0;
+  bool foreign_keys = false;
+
+  // The schema statements see: the transaction's if it changed, else the committed one.
+  std::shared_ptr<const Schema> CurrentSchema();
+  // Opens the write transaction if none is open (autocommit statements and BEGIN IMMEDIATE).
+  Status EnsureWrite();
+  Status CommitTxn();
+  void RollbackTxn();
+  // After a partial rollback, the schema is re-read from the transaction.
+  Status ReloadTxnSchema();
+};
+
+// Data access through the connection's open transaction, or a snapshot.
+class TxnDataAccess final : public DataAccess {
+ public:
+  TxnDataAccess(transaction::WriteTransaction* w, transaction::ReadTransaction* r)
+      : w_(w), r_(r) {}
+  Result<btree::Cursor> NewCursor(transaction::TreeId tree) override {
+    return w_ ? w_->NewCursor(tree) : r_->NewCursor(tree);
+  }
+  Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key) override {
+    return w_ ? w_->Get(tree, key) : r_->Get(tree, key);
+  }
+
+ private:
+  transaction::WriteTransaction* w_;
+  transaction::ReadTransaction* r_;
+};
+
+// A statement's compiled, executable form.
+struct Program {
+  std::unique_ptr<PlanContext> ctx;
+  RowSrcPtr rows;  // SELECT / RETURNING / PRAGMA results
+  std::vector<ResultColumnInfo> columns;
+  bool writes = false;
+  // Run once at the first Step (DDL, DML, transaction control); may fill `rows`.
+  std::function<Status(Exec&)> run;
+};
+
+// Compiles `stmt` for `conn` (sql is the statement's own text, for column names and CREATE
+// texts).
+Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Statement& stmt,
+                                         std::string_view sql);
+
+// DDL and DML executors (called from Program::run).
+Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTableStmt& s,
+                       std::string_view sql);
+Status ExecCreateIndex(ConnectionImpl* conn, Exec& ex, const parser::CreateIndexStmt& s,
+                       std::string_view sql);
+Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std::string_view sql);
+Status ExecCreateTrigger(ConnectionImpl* conn, const parser::CreateTriggerStmt& s,
+                         std::string_view sql);
+Status ExecDrop(ConnectionImpl* conn, const parser::DropStmt& s);
+Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s,
+                 std::string_view sql);
+Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s);
+
+// DML: returns RETURNING rows (if any) in *returning.
+struct DmlResult {
+  std::vector<Row> returning;
+  std::vector<ResultColumnInfo> columns;
+};
+// Compiles and runs an INSERT/UPDATE/DELETE. `outer` is the trigger scope (NEW/OLD) or null.
+Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
+               Scope* outer, DmlResult* result);
+// The RETURNING columns of a DML statement (for column metadata at prepare time).
+Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,
+                                                          const parser::Statement& s,
+                                                          std::string_view sql);
+
+// Fills index `index_no` of `t` from the table's rows (CREATE INDEX, REINDEX); Constraint if a
+// unique index finds duplicates.
+Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no);
+Status WriteCatalogRow(ConnectionImpl* conn, Schema& schema, int64_t id, std::string_view type,
+                       std::string_view name, std::string_view tbl_name, int64_t root,
+                       const std::string* sql);
+Status BumpSchemaCookie(ConnectionImpl* conn, Schema& schema);
+Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn);
+
+}  // namespace dosql::engine

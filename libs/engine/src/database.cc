@@ -1,0 +1,483 @@
+#include "dosql/engine/database.h"
+
+#include <algorithm>
+
+#include "conn.h"
+#include "dosql/core/record.h"
+#include "dosql/engine/format.h"
+#include "dosql/parser/parser.h"
+
+namespace dosql::engine {
+
+// ---------------------------------------------------------------------------------------------
+// ConnectionImpl
+// ---------------------------------------------------------------------------------------------
+
+std::shared_ptr<const Schema> ConnectionImpl::CurrentSchema() {
+  if (txn_schema) return txn_schema;
+  std::lock_guard<std::mutex> lock(dbi->mu);
+  return dbi->schema;
+}
+
+Status ConnectionImpl::EnsureWrite() {
+  if (txn) return Status::OK();
+  if (dbi->options.read_only) return Status::ReadOnly("attempt to write a readonly database");
+  if (snapshot) {
+    // A deferred transaction that has read: it may only write if nothing committed since.
+    auto stats = dbi->store->stats();
+    if (stats.last_lsn != snapshot->lsn()) {
+      return Status::Busy("database is locked");
+    }
+  }
+  DOSQL_ASSIGN_OR_RETURN(txn, dbi->store->BeginWrite(dbi->options.busy_timeout));
+  if (snapshot && txn) {
+    // Re-check under the writer lock.
+    auto stats = dbi->store->stats();
+    if (stats.last_lsn != snapshot->lsn()) {
+      txn->Rollback();
+      txn.reset();
+      return Status::Busy("database is locked");
+    }
+    snapshot.reset();
+  }
+  return Status::OK();
+}
+
+Status ConnectionImpl::CommitTxn() {
+  snapshot.reset();
+  savepoints.clear();
+  explicit_txn = false;
+  if (!txn) {
+    txn_schema.reset();
+    return Status::OK();
+  }
+  auto t = std::move(txn);
+  auto r = t->Commit();
+  if (!r.ok()) {
+    txn_schema.reset();
+    return r.status();
+  }
+  if (txn_schema) {
+    std::lock_guard<std::mutex> lock(dbi->mu);
+    dbi->schema = std::move(txn_schema);
+  }
+  txn_schema.reset();
+  return Status::OK();
+}
+
+void ConnectionImpl::RollbackTxn() {
+  snapshot.reset();
+  savepoints.clear();
+  explicit_txn = false;
+  if (txn) {
+    txn->Rollback();
+    txn.reset();
+  }
+  txn_schema.reset();
+}
+
+Status ConnectionImpl::ReloadTxnSchema() {
+  if (!txn || !txn_schema) return Status::OK();
+  DOSQL_ASSIGN_OR_RETURN(auto s, LoadSchema(*txn));
+  txn_schema = std::move(s);
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database
+// ---------------------------------------------------------------------------------------------
+
+Database::Database(std::unique_ptr<DatabaseImpl> impl) : impl_(std::move(impl)) {}
+Database::~Database() {
+  if (impl_ && impl_->store) (void)impl_->store->Close();
+}
+
+Result<std::shared_ptr<Database>> Database::Open(const std::string& path,
+                                                 const DatabaseOptions& options) {
+  auto impl = std::make_unique<DatabaseImpl>();
+  impl->path = path;
+  impl->options = options;
+  impl->in_memory = path.empty() || path == ":memory:";
+  std::string dir = path;
+  if (impl->in_memory) {
+    impl->fs = fsx::NewMemoryFileSystem();
+    dir = "/memdb";
+  } else {
+    impl->fs = fsx::NewLocalFileSystem();
+  }
+  transaction::StoreOptions so;
+  so.create_if_missing = options.create_if_missing && !options.read_only;
+  so.read_only = options.read_only;
+  so.busy_timeout = options.busy_timeout;
+  so.pager.cache_bytes = options.cache_bytes;
+  so.sync_mode = options.sync_commits && !impl->in_memory ? wal::SyncMode::kFull
+                                                          : wal::SyncMode::kOff;
+  auto store = transaction::Store::Open(impl->fs, dir, so);
+  if (!store.ok()) {
+    Status s = store.status();
+    if (s.code() == StatusCode::kNotFound || s.code() == StatusCode::kIOError) {
+      return Status(s.code(), "unable to open database file: " + path + " (" + s.message() + ")");
+    }
+    return s;
+  }
+  impl->store = std::move(store).value();
+  {
+    DOSQL_ASSIGN_OR_RETURN(auto rt, impl->store->BeginRead());
+    DOSQL_ASSIGN_OR_RETURN(auto schema, LoadSchema(*rt));
+    impl->schema = std::move(schema);
+  }
+  return std::make_shared<Database>(std::move(impl));
+}
+
+Status Database::Close() {
+  if (!impl_->store) return Status::OK();
+  if (impl_->connections > 0) return Status::Busy("unable to close due to unfinalized connections");
+  Status s = impl_->store->Close();
+  impl_->store.reset();
+  return s;
+}
+
+const std::string& Database::path() const { return impl_->path; }
+bool Database::in_memory() const { return impl_->in_memory; }
+
+Result<std::unique_ptr<Connection>> Database::Connect() {
+  if (!impl_->store) return Status::InvalidArgument("database is closed");
+  auto c = std::make_unique<ConnectionImpl>();
+  c->db = this;
+  c->dbi = impl_.get();
+  impl_->connections++;
+  return std::make_unique<Connection>(std::move(c));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+// ---------------------------------------------------------------------------------------------
+
+Connection::Connection(std::unique_ptr<ConnectionImpl> impl) : impl_(std::move(impl)) {}
+
+Connection::~Connection() {
+  if (!impl_) return;
+  impl_->RollbackTxn();
+  impl_->dbi->connections--;
+  std::shared_ptr<Database> keep = std::move(impl_->db_ref);
+  impl_.reset();
+  if (keep && keep.use_count() == 1) (void)keep->Close();
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                     const DatabaseOptions& options) {
+  DOSQL_ASSIGN_OR_RETURN(auto db, Database::Open(path, options));
+  DOSQL_ASSIGN_OR_RETURN(auto conn, db->Connect());
+  conn->impl_->db_ref = db;
+  return conn;
+}
+
+Database& Connection::database() { return *impl_->db; }
+int64_t Connection::changes() const { return impl_->changes; }
+int64_t Connection::total_changes() const { return impl_->total_changes; }
+int64_t Connection::last_insert_rowid() const { return impl_->last_insert_rowid; }
+bool Connection::autocommit() const { return !impl_->explicit_txn; }
+int Connection::error_offset() const { return impl_->error_offset; }
+
+// ---------------------------------------------------------------------------------------------
+// Statement
+// ---------------------------------------------------------------------------------------------
+
+struct StatementImpl {
+  ConnectionImpl* conn = nullptr;
+  std::string sql;
+  std::unique_ptr<parser::Statement> ast;
+  int param_count = 0;
+  std::vector<std::string> param_names;
+  std::vector<Value> params;
+  std::shared_ptr<const Schema> compiled_schema;
+  std::unique_ptr<Program> program;
+  std::vector<std::string> names;
+  std::vector<std::string> decltypes;
+  enum class State { kReady, kRunning, kDone, kFailed };
+  State state = State::kReady;
+  bool owns_txn = false;       // autocommit write transaction opened by this statement
+  bool owns_snapshot = false;  // autocommit read snapshot
+  std::unique_ptr<transaction::ReadTransaction> read;
+  std::unique_ptr<TxnDataAccess> data;
+  Exec ex;
+  Row row;
+  static inline uint64_t generation = 0;
+
+  Status EnsureCompiled();
+  Status Begin();
+  void Finish(bool ok);
+};
+
+Status StatementImpl::EnsureCompiled() {
+  auto schema = conn->CurrentSchema();
+  if (program && schema == compiled_schema) return Status::OK();
+  compiled_schema = schema;
+  DOSQL_ASSIGN_OR_RETURN(program, Compile(conn, *ast, sql));
+  names.clear();
+  decltypes.clear();
+  for (const auto& c : program->columns) {
+    names.push_back(c.name);
+    decltypes.push_back(c.decl_type);
+  }
+  return Status::OK();
+}
+
+Status StatementImpl::Begin() {
+  DOSQL_RETURN_IF_ERROR(EnsureCompiled());
+  ex = Exec();
+  ex.conn = conn;
+  ex.params = &params;
+  ex.generation = ++generation;
+  ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 1), nullptr);
+  owns_txn = false;
+  owns_snapshot = false;
+  if (program->writes) {
+    if (!conn->txn) {
+      DOSQL_RETURN_IF_ERROR(conn->EnsureWrite());
+      owns_txn = !conn->explicit_txn;
+    }
+  }
+  if (conn->txn) {
+    data = std::make_unique<TxnDataAccess>(conn->txn.get(), nullptr);
+  } else if (conn->snapshot) {
+    data = std::make_unique<TxnDataAccess>(nullptr, conn->snapshot.get());
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(read, conn->dbi->store->BeginRead());
+    if (conn->explicit_txn) {
+      // BEGIN DEFERRED: the first read pins the snapshot for the whole transaction.
+      conn->snapshot = std::move(read);
+      data = std::make_unique<TxnDataAccess>(nullptr, conn->snapshot.get());
+    } else {
+      owns_snapshot = true;
+      data = std::make_unique<TxnDataAccess>(nullptr, read.get());
+    }
+  }
+  ex.data = data.get();
+  // Re-check the schema against what this snapshot shows (another connection may have changed
+  // it): the committed schema is what new statements compile against.
+  return Status::OK();
+}
+
+void StatementImpl::Finish(bool ok) {
+  if (owns_snapshot) read.reset();
+  owns_snapshot = false;
+  if (owns_txn) {
+    if (ok) {
+      Status s = conn->CommitTxn();
+      (void)s;
+    } else {
+      conn->RollbackTxn();
+    }
+  }
+  owns_txn = false;
+  data.reset();
+}
+
+Statement::Statement(std::unique_ptr<StatementImpl> impl) : impl_(std::move(impl)) {}
+Statement::~Statement() {
+  if (impl_ && impl_->state == StatementImpl::State::kRunning) impl_->Finish(true);
+}
+
+std::string_view Statement::sql() const { return impl_->sql; }
+bool Statement::readonly() const {
+  using T = parser::NodeType;
+  switch (impl_->ast->type()) {
+    case T::kSelectStmt:
+    case T::kExplainStmt:
+      return true;
+    case T::kPragmaStmt:
+      return impl_->ast->As<parser::PragmaStmt>().value_kind == parser::PragmaStmt::ValueKind::kNone;
+    default:
+      return false;
+  }
+}
+int Statement::parameter_count() const { return impl_->param_count; }
+std::string_view Statement::parameter_name(int index) const {
+  if (index < 1 || index > impl_->param_count) return "";
+  return impl_->param_names[index - 1];
+}
+int Statement::parameter_index(std::string_view name) const {
+  for (int i = 0; i < impl_->param_count; i++) {
+    if (!name.empty() && impl_->param_names[i] == name) return i + 1;
+  }
+  return 0;
+}
+Status Statement::Bind(int index, Value value) {
+  if (index < 1 || index > impl_->param_count) {
+    return Status::OutOfRange("column index out of range");
+  }
+  if (impl_->state == StatementImpl::State::kRunning) {
+    return Status::InvalidArgument("bad parameter or other API misuse: statement is running");
+  }
+  impl_->params[index - 1] = std::move(value);
+  return Status::OK();
+}
+Status Statement::ClearBindings() {
+  for (auto& p : impl_->params) p = Value();
+  return Status::OK();
+}
+
+Result<bool> Statement::Step() {
+  StatementImpl& s = *impl_;
+  if (s.state == StatementImpl::State::kDone) return false;
+  if (s.state == StatementImpl::State::kFailed) {
+    return Status::InvalidArgument("statement must be reset after an error");
+  }
+  if (s.state == StatementImpl::State::kReady) {
+    Status st = s.Begin();
+    if (!st.ok()) {
+      s.Finish(false);
+      s.state = StatementImpl::State::kFailed;
+      return st;
+    }
+    s.state = StatementImpl::State::kRunning;
+    if (s.program->run) {
+      uint32_t sp = 0;
+      bool use_sp = s.program->writes && s.conn->txn && !s.owns_txn;
+      if (use_sp) {
+        auto r = s.conn->txn->Savepoint();
+        if (!r.ok()) {
+          s.Finish(false);
+          s.state = StatementImpl::State::kFailed;
+          return r.status();
+        }
+        sp = *r;
+      }
+      st = s.program->run(s.ex);
+      if (!st.ok()) {
+        if (use_sp && s.conn->txn) {
+          (void)s.conn->txn->RollbackTo(sp);
+          (void)s.conn->txn->Release(sp);
+          (void)s.conn->ReloadTxnSchema();
+        }
+        s.Finish(false);
+        s.state = StatementImpl::State::kFailed;
+        return st;
+      }
+      if (use_sp && s.conn->txn) (void)s.conn->txn->Release(sp);
+    }
+    if (s.program->rows) {
+      st = s.program->rows->Open(s.ex);
+      if (!st.ok()) {
+        s.Finish(false);
+        s.state = StatementImpl::State::kFailed;
+        return st;
+      }
+    }
+  }
+  if (!s.program->rows) {
+    s.Finish(true);
+    s.state = StatementImpl::State::kDone;
+    return false;
+  }
+  auto r = s.program->rows->Next(s.ex, &s.row);
+  if (!r.ok()) {
+    s.Finish(false);
+    s.state = StatementImpl::State::kFailed;
+    return r.status();
+  }
+  if (!*r) {
+    s.Finish(true);
+    s.state = StatementImpl::State::kDone;
+    return false;
+  }
+  return true;
+}
+
+Status Statement::Reset() {
+  StatementImpl& s = *impl_;
+  if (s.state == StatementImpl::State::kRunning) s.Finish(true);
+  s.state = StatementImpl::State::kReady;
+  s.row.clear();
+  return Status::OK();
+}
+
+int Statement::column_count() const { return static_cast<int>(impl_->names.size()); }
+const std::string& Statement::column_name(int i) const { return impl_->names[i]; }
+const std::string& Statement::column_decltype(int i) const { return impl_->decltypes[i]; }
+const Value& Statement::column(int i) const {
+  static const Value kNull;
+  if (i < 0 || static_cast<size_t>(i) >= impl_->row.size()) return kNull;
+  return impl_->row[i];
+}
+
+namespace {
+std::string WithPosition(const parser::SyntaxErrorInfo& info) { return info.message; }
+}  // namespace
+
+Result<std::unique_ptr<Statement>> Connection::Prepare(std::string_view sql, size_t* tail_offset) {
+  impl_->error_offset = -1;
+  parser::SyntaxErrorInfo info;
+  auto parsed = parser::ParseOne(sql, &info);
+  if (!parsed.ok()) {
+    impl_->error_offset = static_cast<int>(info.offset);
+    return Status::SyntaxError(WithPosition(info));
+  }
+  if (tail_offset) *tail_offset = parsed->tail_offset;
+  if (!parsed->statement) return std::unique_ptr<Statement>();
+  auto si = std::make_unique<StatementImpl>();
+  si->conn = impl_.get();
+  uint32_t begin = parsed->statement->span.offset;
+  uint32_t end = parsed->statement->span.end;
+  si->sql = std::string(sql.substr(0, std::max(end, begin)));
+  si->ast = std::move(parsed->statement);
+  si->param_count = parsed->parameter_count;
+  si->param_names = parsed->parameter_names;
+  si->params.assign(static_cast<size_t>(si->param_count), Value());
+  Status st = si->EnsureCompiled();
+  if (!st.ok()) return st;
+  return std::make_unique<Statement>(std::move(si));
+}
+
+Status Connection::Exec(std::string_view sql) {
+  size_t pos = 0;
+  while (pos < sql.size()) {
+    size_t tail = 0;
+    auto r = Prepare(sql.substr(pos), &tail);
+    if (!r.ok()) {
+      if (impl_->error_offset >= 0) impl_->error_offset += static_cast<int>(pos);
+      return r.status();
+    }
+    std::unique_ptr<Statement> st = std::move(r).value();
+    if (st) {
+      while (true) {
+        DOSQL_ASSIGN_OR_RETURN(bool row, st->Step());
+        if (!row) break;
+      }
+    }
+    if (tail == 0) break;
+    pos += tail;
+  }
+  return Status::OK();
+}
+
+Result<Connection::QueryResult> Connection::Query(std::string_view sql) {
+  QueryResult out;
+  size_t pos = 0;
+  while (pos < sql.size()) {
+    size_t tail = 0;
+    DOSQL_ASSIGN_OR_RETURN(auto st, Prepare(sql.substr(pos), &tail));
+    if (st) {
+      bool has_cols = st->column_count() > 0;
+      std::vector<std::vector<Value>> rows;
+      while (true) {
+        DOSQL_ASSIGN_OR_RETURN(bool row, st->Step());
+        if (!row) break;
+        std::vector<Value> r;
+        for (int i = 0; i < st->column_count(); i++) r.push_back(st->column(i));
+        rows.push_back(std::move(r));
+      }
+      if (has_cols) {
+        out.column_names.clear();
+        for (int i = 0; i < st->column_count(); i++) out.column_names.push_back(st->column_name(i));
+        out.rows = std::move(rows);
+      }
+    }
+    if (tail == 0) break;
+    pos += tail;
+  }
+  return out;
+}
+
+}  // namespace dosql::engine

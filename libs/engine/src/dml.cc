@@ -1,0 +1,1257 @@
+// INSERT, UPDATE, DELETE: constraints, conflict resolution, index maintenance, triggers,
+// UPSERT and RETURNING.
+#include <algorithm>
+#include <set>
+
+#include "conn.h"
+#include "dosql/core/record.h"
+#include "dosql/engine/arith.h"
+#include "dosql/engine/format.h"
+
+namespace dosql::engine {
+
+Value IndexKeyValue(const Value& v, Collation coll);
+std::string Upper(std::string s);
+
+namespace {
+
+using parser::ConflictAction;
+
+Status Err(std::string m) { return Status::InvalidArgument(std::move(m)); }
+
+bool IEq(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
+bool IsRowidName(std::string_view n) {
+  return IEq(n, "rowid") || IEq(n, "oid") || IEq(n, "_rowid_");
+}
+
+// Per-statement state for writing one table: its row frame (columns then rowid) and the
+// compiled CHECK constraints, defaults and index expressions, all evaluated against that frame.
+struct TableCtx {
+  const TableInfo* t = nullptr;
+  int level = 0;
+  Scope scope;
+  Frame frame;
+  std::vector<CExprPtr> checks;
+  std::vector<std::string> check_names;
+  std::vector<std::vector<CExprPtr>> index_exprs;  // per index, per column (null: plain)
+  std::vector<CExprPtr> index_where;                // partial index predicates
+  std::vector<CExprPtr> defaults;                   // per column (null: NULL)
+  int ncols = 0;
+};
+
+Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
+                  std::string_view alias, Scope* outer) {
+  tc->t = t;
+  tc->level = level;
+  tc->ncols = static_cast<int>(t->columns.size());
+  tc->scope.parent = outer;
+  tc->scope.level = level;
+  tc->scope.sql = t->sql;
+  AddTableSource(tc->scope, *t, std::string(alias.empty() ? t->name : alias));
+  tc->frame.slots.assign(static_cast<size_t>(tc->scope.nslots), Value());
+  ctx.max_level = std::max(ctx.max_level, level + 1);
+  Scope own;  // CHECK and index expressions see only the table
+  own.level = level;
+  own.sql = t->sql;
+  AddTableSource(own, *t, t->name);
+  for (const auto& c : t->checks) {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, own, *c.expr));
+    tc->checks.push_back(std::move(e));
+    tc->check_names.push_back(c.name.empty() ? ExprText(t->sql, *c.expr) : c.name);
+  }
+  for (const auto& idx : t->indexes) {
+    std::vector<CExprPtr> exprs;
+    for (const auto& ic : idx->columns) {
+      if (ic.expr) {
+        Scope is;
+        is.level = level;
+        is.sql = idx->sql;
+        AddTableSource(is, *t, t->name);
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, is, *ic.expr));
+        exprs.push_back(std::move(e));
+      } else {
+        exprs.push_back(nullptr);
+      }
+    }
+    tc->index_exprs.push_back(std::move(exprs));
+    if (idx->where) {
+      Scope is;
+      is.level = level;
+      is.sql = idx->sql;
+      AddTableSource(is, *t, t->name);
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, is, *idx->where));
+      tc->index_where.push_back(std::move(e));
+    } else {
+      tc->index_where.push_back(nullptr);
+    }
+  }
+  Scope empty;
+  empty.level = level;
+  empty.sql = t->sql;
+  for (const auto& c : t->columns) {
+    if (c.default_expr) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, empty, *c.default_expr));
+      tc->defaults.push_back(std::move(e));
+    } else {
+      tc->defaults.push_back(nullptr);
+    }
+  }
+  return Status::OK();
+}
+
+void LoadFrame(TableCtx& tc, Exec& ex, const std::vector<Value>& vals, int64_t rowid) {
+  for (int i = 0; i < tc.ncols; i++) tc.frame.slots[i] = vals[i];
+  if (tc.scope.sources[0].rowid_slot >= 0) {
+    tc.frame.slots[tc.scope.sources[0].rowid_slot] = Value::Integer(rowid);
+  }
+  ex.frames[tc.level] = &tc.frame;
+}
+
+// Index key for a row (the frame must hold the row for expression columns).
+Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
+                                 const std::vector<Value>& vals, int64_t rowid, bool with_rowid,
+                                 bool* has_null) {
+  const IndexInfo& idx = *tc.t->indexes[index_no];
+  std::string key;
+  *has_null = false;
+  for (size_t i = 0; i < idx.columns.size(); i++) {
+    const IndexColumn& ic = idx.columns[i];
+    Value v;
+    if (ic.column >= 0) {
+      v = vals[ic.column];
+    } else if (ic.column == -2) {
+      v = Value::Integer(rowid);
+    } else {
+      DOSQL_RETURN_IF_ERROR(tc.index_exprs[index_no][i]->Eval(ex, &v));
+    }
+    if (v.is_null()) *has_null = true;
+    AppendKeyValue(IndexKeyValue(v, ic.collation), ic.desc, &key);
+  }
+  if (with_rowid) key += RowidKey(rowid);
+  return key;
+}
+
+Result<bool> InPartialIndex(TableCtx& tc, Exec& ex, size_t index_no) {
+  if (!tc.index_where[index_no]) return true;
+  DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*tc.index_where[index_no], ex));
+  return t == TriBool::kTrue;
+}
+
+std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
+  std::string cols;
+  for (const auto& ic : idx.columns) {
+    if (!cols.empty()) cols += ", ";
+    cols += t.name + "." + (ic.column >= 0 ? t.columns[ic.column].name : std::string("<expr>"));
+  }
+  if (idx.auto_index || idx.columns.empty() || true) {
+    return (idx.primary_key ? "UNIQUE constraint failed: " : "UNIQUE constraint failed: ") + cols;
+  }
+  return cols;
+}
+
+Status WriteIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+                    const std::vector<Value>& vals, int64_t rowid, bool insert) {
+  LoadFrame(tc, ex, vals, rowid);
+  for (size_t i = 0; i < tc.t->indexes.size(); i++) {
+    DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
+    if (!in) continue;
+    bool has_null;
+    DOSQL_ASSIGN_OR_RETURN(std::string key, MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null));
+    if (insert) {
+      DOSQL_RETURN_IF_ERROR(txn->Put(tc.t->indexes[i]->tree, key, ""));
+    } else {
+      DOSQL_RETURN_IF_ERROR(txn->Delete(tc.t->indexes[i]->tree, key));
+    }
+  }
+  return Status::OK();
+}
+
+// The rowid of a row that conflicts with `vals` in unique index `i` (other than `self`), or
+// nullopt.
+Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
+                                                  transaction::WriteTransaction* txn, size_t i,
+                                                  const std::vector<Value>& vals, int64_t self) {
+  const IndexInfo& idx = *tc.t->indexes[i];
+  if (!idx.unique) return std::optional<int64_t>();
+  DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
+  if (!in) return std::optional<int64_t>();
+  bool has_null;
+  DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, self, false, &has_null));
+  if (has_null) return std::optional<int64_t>();
+  DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(idx.tree));
+  DOSQL_RETURN_IF_ERROR(cur.Seek(prefix));
+  while (cur.Valid()) {
+    std::string_view key = cur.key();
+    if (key.size() != prefix.size() + kRowidKeySize || key.substr(0, prefix.size()) != prefix) break;
+    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(prefix.size())));
+    if (rowid != self) return std::optional<int64_t>(rowid);
+    DOSQL_RETURN_IF_ERROR(cur.Next());
+  }
+  return std::optional<int64_t>();
+}
+
+Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
+                                                  transaction::WriteTransaction* txn,
+                                                  int64_t rowid) {
+  DOSQL_ASSIGN_OR_RETURN(auto rec, txn->Get(t.tree, RowidKey(rowid)));
+  if (!rec) return std::optional<std::vector<Value>>();
+  std::vector<Value> vals(t.columns.size());
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, *rec, rowid, vals.data()));
+  return std::optional<std::vector<Value>>(std::move(vals));
+}
+
+Status PutRow(const TableInfo& t, transaction::WriteTransaction* txn,
+              const std::vector<Value>& vals, int64_t rowid) {
+  std::vector<Value> stored = vals;
+  if (t.rowid_alias >= 0) stored[t.rowid_alias] = Value();
+  return txn->Put(t.tree, RowidKey(rowid), EncodeRecord(stored));
+}
+
+// ----- triggers -----
+
+enum class Timing { kBefore, kAfter, kInstead };
+
+Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const std::string& table,
+                    const TableInfo* t, const std::vector<std::string>* view_cols, Timing timing,
+                    parser::CreateTriggerStmt::Event event, const std::vector<Value>* old_vals,
+                    int64_t old_rowid, const std::vector<Value>* new_vals, int64_t new_rowid,
+                    const std::set<int>* updated, bool* ignore);
+
+bool HasTriggers(const Schema& schema, const std::string& table) {
+  for (const auto& [n, tr] : schema.triggers) {
+    if (tr->table == table) return true;
+  }
+  return false;
+}
+
+TableInfo PseudoTable(const TableInfo* t, const std::vector<std::string>* view_cols) {
+  if (t) return *t;
+  TableInfo p;
+  p.name = "view";
+  for (const auto& c : *view_cols) {
+    ColumnInfo ci;
+    ci.name = c;
+    p.columns.push_back(ci);
+  }
+  p.without_rowid = false;
+  return p;
+}
+
+Status RunTriggerBody(ConnectionImpl* conn, Exec& outer_ex, const TriggerInfo& tr,
+                      const TableInfo& pseudo, const std::vector<Value>* old_vals, int64_t old_rowid,
+                      const std::vector<Value>* new_vals, int64_t new_rowid, bool* ignore) {
+  auto schema = conn->CurrentSchema();
+  PlanContext ctx;
+  ctx.schema = schema.get();
+  ctx.conn = conn;
+  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
+  st->tree = schema->catalog_tree;
+  ctx.schema_table = st;
+  Scope scope;
+  scope.level = 0;
+  scope.sql = tr.sql;
+  scope.in_trigger = true;
+  int new_src = AddTableSource(scope, pseudo, "new");
+  int old_src = AddTableSource(scope, pseudo, "old");
+  Frame frame;
+  frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
+  auto fill = [&](int src, const std::vector<Value>* vals, int64_t rowid) {
+    const SourceBinding& sb = scope.sources[src];
+    for (size_t i = 0; i < sb.cols.size(); i++) {
+      frame.slots[sb.cols[i].slot] = vals ? (*vals)[i] : Value();
+    }
+    if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = vals ? Value::Integer(rowid) : Value();
+  };
+  fill(new_src, new_vals, new_rowid);
+  fill(old_src, old_vals, old_rowid);
+  Exec ex;
+  ex.data = outer_ex.data;
+  ex.conn = conn;
+  ex.params = nullptr;
+  ex.generation = outer_ex.generation * 1000003u + static_cast<uint64_t>(conn->trigger_depth) + 7;
+  ex.frames.assign(2, nullptr);
+  ex.frames[0] = &frame;
+  if (tr.create->when) {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr w, CompileExpr(ctx, scope, *tr.create->when));
+    ex.frames.resize(static_cast<size_t>(std::max(ctx.max_level, 1) + 1), nullptr);
+    ex.frames[0] = &frame;
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*w, ex));
+    if (t != TriBool::kTrue) return Status::OK();
+  }
+  for (const auto& body : tr.create->body) {
+    Status s;
+    if (body->Is<parser::SelectStmt>()) {
+      PlanContext bctx;
+      bctx.schema = schema.get();
+      bctx.conn = conn;
+      bctx.schema_table = st;
+      auto q = PlanSelect(bctx, body->As<parser::SelectStmt>(), &scope, tr.sql);
+      if (!q.ok()) return q.status();
+      ex.frames.resize(static_cast<size_t>(std::max(bctx.max_level, 1) + 2), nullptr);
+      ex.frames[0] = &frame;
+      s = q->src->Open(ex);
+      while (s.ok()) {
+        Row r;
+        auto n = q->src->Next(ex, &r);
+        if (!n.ok()) {
+          s = n.status();
+          break;
+        }
+        if (!*n) break;
+      }
+    } else {
+      DmlResult dr;
+      ex.frames[0] = &frame;
+      s = ExecDml(conn, ex, *body, tr.sql, &scope, &dr);
+    }
+    if (!s.ok()) {
+      if (s.code() == StatusCode::kAborted && s.message() == "RAISE(IGNORE)") {
+        *ignore = true;
+        return Status::OK();
+      }
+      return s;
+    }
+  }
+  return Status::OK();
+}
+
+Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const std::string& table,
+                    const TableInfo* t, const std::vector<std::string>* view_cols, Timing timing,
+                    parser::CreateTriggerStmt::Event event, const std::vector<Value>* old_vals,
+                    int64_t old_rowid, const std::vector<Value>* new_vals, int64_t new_rowid,
+                    const std::set<int>* updated, bool* ignore) {
+  *ignore = false;
+  std::vector<std::shared_ptr<TriggerInfo>> todo;
+  for (const auto& [n, tr] : schema.triggers) {
+    if (tr->table != table) continue;
+    const auto* c = tr->create;
+    if (c->event != event) continue;
+    Timing tt = c->timing == parser::CreateTriggerStmt::Timing::kAfter ? Timing::kAfter
+                : c->timing == parser::CreateTriggerStmt::Timing::kInsteadOf ? Timing::kInstead
+                                                                             : Timing::kBefore;
+    if (tt != timing) continue;
+    if (event == parser::CreateTriggerStmt::Event::kUpdate && !c->update_columns.empty() &&
+        updated && t) {
+      bool hit = false;
+      for (const auto& id : c->update_columns) {
+        int ci = t->FindColumn(id.name);
+        if (ci >= 0 && updated->count(ci)) hit = true;
+      }
+      if (!hit) continue;
+    }
+    todo.push_back(tr);
+  }
+  if (todo.empty()) return Status::OK();
+  TableInfo pseudo = PseudoTable(t, view_cols);
+  for (const auto& tr : todo) {
+    if (conn->trigger_depth >= 1000) return Err("too many levels of trigger recursion");
+    conn->trigger_depth++;
+    bool ig = false;
+    Status s = RunTriggerBody(conn, ex, *tr, pseudo, old_vals, old_rowid, new_vals, new_rowid, &ig);
+    conn->trigger_depth--;
+    DOSQL_RETURN_IF_ERROR(s);
+    if (ig) {
+      *ignore = true;
+      return Status::OK();
+    }
+  }
+  return Status::OK();
+}
+
+// ----- shared row checks -----
+
+ConflictAction Resolve(ConflictAction stmt, ConflictAction constraint) {
+  if (stmt != ConflictAction::kNone) return stmt;
+  if (constraint != ConflictAction::kNone) return constraint;
+  return ConflictAction::kAbort;
+}
+
+// Applies column affinities (and STRICT typing); checks the INTEGER PRIMARY KEY value.
+Status ApplyColumnTypes(const TableInfo& t, std::vector<Value>* vals) {
+  for (size_t i = 0; i < t.columns.size(); i++) {
+    Value& v = (*vals)[i];
+    const ColumnInfo& c = t.columns[i];
+    if (static_cast<int>(i) == t.rowid_alias) continue;
+    ApplyAffinity(&v, c.affinity);
+    if (t.strict && !v.is_null()) {
+      std::string ty = Lower(c.decl_type);
+      bool ok = true;
+      if (ty == "int" || ty == "integer") {
+        ok = v.type() == ValueType::kInteger;
+      } else if (ty == "real") {
+        if (v.type() == ValueType::kInteger) v = Value::Real(static_cast<double>(v.integer()));
+        ok = v.type() == ValueType::kReal;
+      } else if (ty == "text") {
+        ok = v.type() == ValueType::kText;
+      } else if (ty == "blob") {
+        ok = v.type() == ValueType::kBlob;
+      }
+      if (!ok) {
+        return Status::Constraint("cannot store " + std::string(ValueTypeName(v.type())) +
+                                  " value in " + Upper(c.decl_type) + " column " + t.name + "." +
+                                  c.name);
+      }
+    }
+  }
+  return Status::OK();
+}
+
+
+// Checks NOT NULL and CHECK; returns false (skip) under IGNORE.
+Result<bool> CheckRow(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t rowid,
+                      ConflictAction stmt_action) {
+  const TableInfo& t = *tc.t;
+  for (size_t i = 0; i < t.columns.size(); i++) {
+    const ColumnInfo& c = t.columns[i];
+    if (!c.not_null || static_cast<int>(i) == t.rowid_alias) continue;
+    if (!(*vals)[i].is_null()) continue;
+    ConflictAction a = Resolve(stmt_action, c.not_null_conflict);
+    if (a == ConflictAction::kIgnore) return false;
+    if (a == ConflictAction::kReplace && tc.defaults[i]) {
+      DOSQL_RETURN_IF_ERROR(tc.defaults[i]->Eval(ex, &(*vals)[i]));
+      ApplyAffinity(&(*vals)[i], c.affinity);
+      if (!(*vals)[i].is_null()) continue;
+    }
+    return Status::Constraint("NOT NULL constraint failed: " + t.name + "." + c.name);
+  }
+  if (!tc.checks.empty()) {
+    LoadFrame(tc, ex, *vals, rowid);
+    for (size_t i = 0; i < tc.checks.size(); i++) {
+      DOSQL_ASSIGN_OR_RETURN(TriBool r, EvalTruth(*tc.checks[i], ex));
+      if (r == TriBool::kFalse) {
+        if (stmt_action == ConflictAction::kIgnore) return false;
+        return Status::Constraint("CHECK constraint failed: " + tc.check_names[i]);
+      }
+    }
+  }
+  return true;
+}
+
+Status DeleteRowAndIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+                           const std::vector<Value>& vals, int64_t rowid) {
+  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, false));
+  return txn->Delete(tc.t->tree, RowidKey(rowid));
+}
+
+// Resolves uniqueness (rowid and unique indexes) for a row about to be written at `rowid`
+// (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
+// false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
+// `upsert_hit` receives the conflicting rowid when an upsert clause should handle it.
+Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+                           std::vector<Value>& vals, int64_t rowid, std::optional<int64_t> self,
+                           ConflictAction stmt_action, bool has_upsert,
+                           const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
+                           std::optional<int64_t>* upsert_hit) {
+  const TableInfo& t = *tc.t;
+  // rowid
+  if (!t.without_rowid && (!self || *self != rowid)) {
+    DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t.tree, RowidKey(rowid)));
+    if (existing) {
+      if (has_upsert && upsert_rowid_target) {
+        *upsert_hit = rowid;
+        return true;
+      }
+      ConflictAction a = Resolve(stmt_action, t.pk_conflict);
+      if (a == ConflictAction::kIgnore) return false;
+      if (a == ConflictAction::kReplace) {
+        DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, rowid));
+        if (old) DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
+      } else {
+        std::string col = t.rowid_alias >= 0 ? t.columns[t.rowid_alias].name : "rowid";
+        return Status::Constraint("UNIQUE constraint failed: " + t.name + "." + col);
+      }
+    }
+  }
+  LoadFrame(tc, ex, vals, rowid);
+  for (size_t i = 0; i < t.indexes.size(); i++) {
+    if (!t.indexes[i]->unique) continue;
+    while (true) {
+      LoadFrame(tc, ex, vals, rowid);
+      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, i, vals,
+                                                          self ? *self : rowid));
+      if (!hit) break;
+      if (!self && *hit == rowid) break;
+      if (has_upsert && (!upsert_targets || upsert_targets->count(i))) {
+        *upsert_hit = *hit;
+        return true;
+      }
+      ConflictAction a = Resolve(stmt_action, t.indexes[i]->on_conflict);
+      if (a == ConflictAction::kIgnore) return false;
+      if (a == ConflictAction::kReplace) {
+        DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, *hit));
+        if (!old) break;
+        DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, *hit));
+        continue;
+      }
+      return Status::Constraint(UniqueMessage(t, *t.indexes[i]));
+    }
+  }
+  return true;
+}
+
+std::unique_ptr<PlanContext> NewCtx(ConnectionImpl* conn, const std::shared_ptr<const Schema>& s) {
+  auto ctx = std::make_unique<PlanContext>();
+  ctx->schema = s.get();
+  ctx->conn = conn;
+  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
+  st->tree = s->catalog_tree;
+  ctx->schema_table = st;
+  return ctx;
+}
+
+Result<const TableInfo*> TargetTable(PlanContext& ctx, const parser::QualifiedName& name,
+                                     const ViewInfo** view) {
+  *view = nullptr;
+  if (name.schema && !IEq(name.schema->name, "main") && !IEq(name.schema->name, "temp")) {
+    return Err("unknown database " + name.schema->name);
+  }
+  const TableInfo* t = LookupTable(ctx, name.name.name);
+  if (t && t->is_schema_table) return Err("table " + t->name + " may not be modified");
+  if (t) return t;
+  if (const ViewInfo* v = ctx.schema->FindView(name.name.name)) {
+    *view = v;
+    return nullptr;
+  }
+  return Err("no such table: " + name.name.name);
+}
+
+Status CompileReturning(PlanContext& ctx, Scope& scope, const std::vector<parser::ResultColumn>& rc,
+                        std::string_view sql, std::vector<CExprPtr>* exprs,
+                        std::vector<ResultColumnInfo>* cols) {
+  for (const auto& r : rc) {
+    if (r.kind == parser::ResultColumn::Kind::kExpr) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, scope, *r.expr));
+      ResultColumnInfo info;
+      info.name = r.alias ? r.alias->name
+                  : r.expr->Is<parser::ColumnRef>() ? r.expr->As<parser::ColumnRef>().column.name
+                                                    : ExprText(sql, *r.expr);
+      info.affinity = e->affinity;
+      cols->push_back(info);
+      exprs->push_back(std::move(e));
+    } else {
+      const SourceBinding& sb = scope.sources[0];
+      for (const auto& cb : sb.cols) {
+        exprs->push_back(MakeSlot(scope.level, cb.slot, cb.affinity, cb.collation, cb.has_collation));
+        ResultColumnInfo info;
+        info.name = cb.name;
+        info.decl_type = cb.decl_type;
+        cols->push_back(info);
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status EvalReturning(Exec& ex, const std::vector<CExprPtr>& exprs, DmlResult* result) {
+  if (exprs.empty()) return Status::OK();
+  Row r(exprs.size());
+  for (size_t i = 0; i < exprs.size(); i++) DOSQL_RETURN_IF_ERROR(exprs[i]->Eval(ex, &r[i]));
+  result->returning.push_back(std::move(r));
+  return Status::OK();
+}
+
+Result<int64_t> NewRowid(const TableInfo& t, transaction::WriteTransaction* txn) {
+  DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));
+  DOSQL_RETURN_IF_ERROR(cur.SeekLast());
+  if (!cur.Valid()) return int64_t{1};
+  DOSQL_ASSIGN_OR_RETURN(int64_t last, DecodeRowidKey(cur.key()));
+  if (last == INT64_MAX) {
+    // SQLite then tries random rowids; we search for a gap from the bottom.
+    for (int64_t r = 1; r < INT64_MAX; r++) {
+      DOSQL_ASSIGN_OR_RETURN(auto e, txn->Get(t.tree, RowidKey(r)));
+      if (!e) return r;
+      if (r > 1000000) break;
+    }
+    return Status::NoSpace("database or disk is full");
+  }
+  return std::max<int64_t>(last + 1, 1);
+}
+
+// ----- UPDATE core, shared with UPSERT -----
+
+struct SetTarget {
+  int column = -1;  // -2: rowid
+  const CExpr* value = nullptr;
+};
+
+// Updates one row: `old` at `rowid` gets new values computed by `sets` (evaluated with the
+// frames as the caller set them). Returns whether the row was written.
+Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, TableCtx& tc,
+                          transaction::WriteTransaction* txn, const std::vector<Value>& old,
+                          int64_t rowid, const std::vector<SetTarget>& sets,
+                          ConflictAction action, int64_t* new_rowid_out) {
+  const TableInfo& t = *tc.t;
+  std::vector<Value> nv = old;
+  int64_t new_rowid = rowid;
+  std::set<int> updated;
+  std::vector<Value> computed(sets.size());
+  for (size_t i = 0; i < sets.size(); i++) DOSQL_RETURN_IF_ERROR(sets[i].value->Eval(ex, &computed[i]));
+  for (size_t i = 0; i < sets.size(); i++) {
+    int c = sets[i].column;
+    Value v = computed[i];
+    if (c == -2 || c == t.rowid_alias) {
+      ApplyAffinity(&v, Affinity::kInteger);
+      if (v.is_null() && c == t.rowid_alias) {
+        return Status::Constraint("NOT NULL constraint failed: " + t.name + "." + t.columns[c].name);
+      }
+      if (v.type() != ValueType::kInteger) return Status::Constraint("datatype mismatch");
+      new_rowid = v.integer();
+      if (c >= 0) nv[c] = v;
+      updated.insert(c);
+      continue;
+    }
+    nv[c] = std::move(v);
+    updated.insert(c);
+  }
+  DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
+  std::string lname = Lower(t.name);
+  bool has_trig = HasTriggers(schema, lname);
+  if (has_trig) {
+    bool ignore = false;
+    DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, schema, lname, &t, nullptr, Timing::kBefore,
+                                       parser::CreateTriggerStmt::Event::kUpdate, &old, rowid, &nv,
+                                       new_rowid, &updated, &ignore));
+    if (ignore) return false;
+  }
+  DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, new_rowid, action));
+  if (!ok) return false;
+  std::optional<int64_t> upsert_hit;
+  DOSQL_ASSIGN_OR_RETURN(ok, ResolveUnique(tc, ex, txn, nv, new_rowid, rowid, action, false,
+                                           nullptr, false, &upsert_hit));
+  if (!ok) return false;
+  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, old, rowid, false));
+  if (new_rowid != rowid) DOSQL_RETURN_IF_ERROR(txn->Delete(t.tree, RowidKey(rowid)));
+  DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, new_rowid));
+  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, nv, new_rowid, true));
+  if (has_trig) {
+    bool ignore = false;
+    DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, schema, lname, &t, nullptr, Timing::kAfter,
+                                       parser::CreateTriggerStmt::Event::kUpdate, &old, rowid, &nv,
+                                       new_rowid, &updated, &ignore));
+  }
+  LoadFrame(tc, ex, nv, new_rowid);
+  *new_rowid_out = new_rowid;
+  return true;
+}
+
+Result<std::vector<SetTarget>> ResolveSets(PlanContext& ctx, Scope& scope, const TableInfo& t,
+                                           const std::vector<parser::SetClause>& set,
+                                           std::vector<CExprPtr>* owned) {
+  std::vector<SetTarget> out;
+  for (const auto& sc : set) {
+    if (sc.columns.size() != 1) {
+      if (!sc.value->Is<parser::RowValueExpr>() ||
+          sc.value->As<parser::RowValueExpr>().elements.size() != sc.columns.size()) {
+        return Err(std::to_string(sc.columns.size()) + " columns assigned " +
+                   std::to_string(sc.value->Is<parser::RowValueExpr>()
+                                      ? sc.value->As<parser::RowValueExpr>().elements.size()
+                                      : 1) +
+                   " values");
+      }
+    }
+    for (size_t k = 0; k < sc.columns.size(); k++) {
+      const std::string& name = sc.columns[k].name;
+      int c = t.FindColumn(name);
+      if (c < 0) {
+        if (IsRowidName(name) && !t.without_rowid) {
+          c = -2;
+        } else {
+          return Err("no such column: " + name);
+        }
+      }
+      const parser::Expr* e = sc.columns.size() == 1
+                                  ? sc.value.get()
+                                  : sc.value->As<parser::RowValueExpr>().elements[k].get();
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr ce, CompileExpr(ctx, scope, *e));
+      // A later assignment to the same column wins (SQLite).
+      for (auto& st : out) {
+        if (st.column == c) st.column = -3;
+      }
+      out.push_back({c, ce.get()});
+      owned->push_back(std::move(ce));
+    }
+  }
+  out.erase(std::remove_if(out.begin(), out.end(), [](const SetTarget& s) { return s.column == -3; }),
+            out.end());
+  return out;
+}
+
+// ----- INSERT -----
+
+Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
+                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
+  auto schema = conn->CurrentSchema();
+  auto ctxp = NewCtx(conn, schema);
+  PlanContext& ctx = *ctxp;
+  const int base_level = outer ? outer->level + 1 : 0;
+  const ViewInfo* view = nullptr;
+  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, ins.table, &view));
+  if (ins.with) return Status::NotSupported("WITH before INSERT is not supported yet");
+  std::vector<std::string> view_cols;
+  TableInfo view_table;
+  if (view) {
+    // Columns of the view, for INSTEAD OF triggers.
+    PlanContext vctx;
+    vctx.schema = schema.get();
+    vctx.conn = conn;
+    vctx.schema_table = ctx.schema_table;
+    DOSQL_ASSIGN_OR_RETURN(CompiledQuery vq, PlanSelect(vctx, *view->select, nullptr, view->sql));
+    for (size_t i = 0; i < vq.columns.size(); i++) {
+      view_cols.push_back(i < view->columns.size() ? view->columns[i] : vq.columns[i].name);
+    }
+    bool has = false;
+    for (const auto& [n, tr] : schema->triggers) {
+      if (tr->table == Lower(view->name) &&
+          tr->create->timing == parser::CreateTriggerStmt::Timing::kInsteadOf &&
+          tr->create->event == parser::CreateTriggerStmt::Event::kInsert) {
+        has = true;
+      }
+    }
+    if (!has) return Err("cannot modify " + view->name + " because it is a view");
+    view_table = PseudoTable(nullptr, &view_cols);
+    view_table.name = view->name;
+    t = &view_table;
+  }
+  // Target columns.
+  std::vector<int> targets;
+  if (ins.columns.empty()) {
+    for (size_t i = 0; i < t->columns.size(); i++) targets.push_back(static_cast<int>(i));
+  } else {
+    for (const auto& id : ins.columns) {
+      int c = t->FindColumn(id.name);
+      if (c < 0) {
+        if (IsRowidName(id.name) && !t->without_rowid && !view) {
+          c = -2;
+        } else {
+          return Err("table " + t->name + " has no column named " + id.name);
+        }
+      }
+      targets.push_back(c);
+    }
+  }
+  // Source rows.
+  RowSrcPtr src;
+  if (!ins.default_values) {
+    DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(ctx, *ins.select, outer, sql));
+    if (q.columns.size() != targets.size()) {
+      if (ins.columns.empty()) {
+        return Err("table " + t->name + " has " + std::to_string(t->columns.size()) +
+                   " columns but " + std::to_string(q.columns.size()) + " values were supplied");
+      }
+      return Err(std::to_string(q.columns.size()) + " values for " +
+                 std::to_string(targets.size()) + " columns");
+    }
+    src = std::move(q.src);
+  } else {
+    targets.clear();
+  }
+  // The writer's row frame sits above every level the source select uses.
+  int level = std::max(ctx.max_level, base_level);
+  TableCtx tc;
+  DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &tc, t, level, ins.alias ? ins.alias->name : "", outer));
+  // UPSERT: the target row (table alias) and `excluded`.
+  Scope upsert_scope;
+  Frame upsert_frame;
+  std::vector<std::vector<SetTarget>> upsert_sets(ins.upserts.size());
+  std::vector<CExprPtr> upsert_owned;
+  std::vector<CExprPtr> upsert_where(ins.upserts.size());
+  std::vector<std::set<size_t>> upsert_targets(ins.upserts.size());
+  std::vector<bool> upsert_rowid_target(ins.upserts.size(), false);
+  std::vector<bool> upsert_any(ins.upserts.size(), false);
+  if (!ins.upserts.empty()) {
+    upsert_scope.parent = outer;
+    upsert_scope.level = level + 1;
+    upsert_scope.sql = sql;
+    AddTableSource(upsert_scope, *t, ins.alias ? ins.alias->name : t->name);
+    AddTableSource(upsert_scope, *t, "excluded");
+    upsert_frame.slots.assign(static_cast<size_t>(upsert_scope.nslots), Value());
+    for (size_t u = 0; u < ins.upserts.size(); u++) {
+      const auto& up = ins.upserts[u];
+      if (up.target.empty()) {
+        upsert_any[u] = true;
+        if (u + 1 != ins.upserts.size()) {
+          return Err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+        }
+      } else {
+        std::vector<int> cols;
+        for (const auto& term : up.target) {
+          const parser::Expr* e = term.expr.get();
+          while (e->Is<parser::CollateExpr>()) e = e->As<parser::CollateExpr>().operand.get();
+          if (!e->Is<parser::ColumnRef>()) {
+            return Err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+          }
+          int c = t->FindColumn(e->As<parser::ColumnRef>().column.name);
+          if (c < 0) return Err("no such column: " + e->As<parser::ColumnRef>().column.name);
+          cols.push_back(c);
+        }
+        bool matched = false;
+        if (cols.size() == 1 && cols[0] == t->rowid_alias) {
+          upsert_rowid_target[u] = true;
+          matched = true;
+        }
+        for (size_t i = 0; i < t->indexes.size(); i++) {
+          const auto& idx = t->indexes[i];
+          if (!idx->unique || idx->columns.size() != cols.size()) continue;
+          std::set<int> a(cols.begin(), cols.end()), b;
+          for (const auto& ic : idx->columns) b.insert(ic.column);
+          if (a == b) {
+            upsert_targets[u].insert(i);
+            matched = true;
+          }
+        }
+        if (!matched) {
+          return Err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
+        }
+      }
+      if (!up.do_nothing) {
+        DOSQL_ASSIGN_OR_RETURN(upsert_sets[u],
+                               ResolveSets(ctx, upsert_scope, *t, up.set, &upsert_owned));
+        if (up.where) {
+          DOSQL_ASSIGN_OR_RETURN(upsert_where[u], CompileExpr(ctx, upsert_scope, *up.where));
+        }
+      }
+    }
+  }
+  std::vector<CExprPtr> returning;
+  {
+    std::vector<ResultColumnInfo> cols;
+    DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, ins.returning, sql, &returning, &cols));
+    result->columns = std::move(cols);
+  }
+  if (dry_run) return Status::OK();
+  if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
+    ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
+  }
+  Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
+  // Materialize the source rows first (INSERT INTO t SELECT ... FROM t).
+  std::vector<Row> rows;
+  if (src) {
+    DOSQL_RETURN_IF_ERROR(src->Open(ex));
+    while (true) {
+      Row r;
+      DOSQL_ASSIGN_OR_RETURN(bool ok, src->Next(ex, &r));
+      if (!ok) break;
+      rows.push_back(std::move(r));
+    }
+  } else {
+    rows.push_back({});
+  }
+  if (outer) ex.frames[outer->level] = saved_outer;
+  transaction::WriteTransaction* txn = conn->txn.get();
+  ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
+  std::string lname = Lower(t->name);
+  bool has_trig = HasTriggers(*schema, lname);
+  int64_t count = 0;
+  for (Row& r : rows) {
+    std::vector<Value> vals(t->columns.size());
+    std::vector<bool> given(t->columns.size(), false);
+    std::optional<Value> rowid_given;
+    for (size_t i = 0; i < targets.size(); i++) {
+      if (targets[i] == -2) {
+        rowid_given = r[i];
+      } else {
+        vals[targets[i]] = r[i];
+        given[targets[i]] = true;
+      }
+    }
+    ex.frames[level] = &tc.frame;
+    for (size_t i = 0; i < t->columns.size(); i++) {
+      if (given[i] || view) continue;
+      if (tc.defaults[i]) DOSQL_RETURN_IF_ERROR(tc.defaults[i]->Eval(ex, &vals[i]));
+    }
+    if (view) {
+      bool ignore = false;
+      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, nullptr, &view_cols,
+                                         Timing::kInstead, parser::CreateTriggerStmt::Event::kInsert,
+                                         nullptr, 0, &vals, 0, nullptr, &ignore));
+      continue;
+    }
+    // rowid
+    int64_t rowid = 0;
+    bool have_rowid = false;
+    Value rv;
+    if (t->rowid_alias >= 0 && (given[t->rowid_alias] || tc.defaults[t->rowid_alias])) {
+      rv = vals[t->rowid_alias];
+    }
+    if (rowid_given) rv = *rowid_given;
+    if (!rv.is_null()) {
+      ApplyAffinity(&rv, Affinity::kInteger);
+      if (rv.type() != ValueType::kInteger) {
+        if (rv.type() == ValueType::kReal && RealSameAsInt(rv.real(), RealToInt64(rv.real()))) {
+          rv = Value::Integer(RealToInt64(rv.real()));
+        } else {
+          return Status::Constraint("datatype mismatch");
+        }
+      }
+      rowid = rv.integer();
+      have_rowid = true;
+    }
+    DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(*t, &vals));
+    if (has_trig) {
+      bool ignore = false;
+      if (t->rowid_alias >= 0) vals[t->rowid_alias] = have_rowid ? Value::Integer(rowid) : Value();
+      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
+                                         parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
+                                         &vals, have_rowid ? rowid : -1, nullptr, &ignore));
+      if (ignore) continue;
+    }
+    if (!have_rowid) {
+      DOSQL_ASSIGN_OR_RETURN(rowid, NewRowid(*t, txn));
+    }
+    if (t->rowid_alias >= 0) vals[t->rowid_alias] = Value::Integer(rowid);
+    ex.frames[level] = &tc.frame;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action));
+    if (!ok) continue;
+    std::optional<int64_t> upsert_hit;
+    // Which upsert clause handles a conflict: the first whose target matches.
+    bool has_upsert = !ins.upserts.empty() && action == ConflictAction::kNone;
+    const std::set<size_t>* targets_ptr = nullptr;
+    bool rowid_target = false;
+    std::set<size_t> all_targets;
+    if (has_upsert) {
+      bool any = false;
+      for (size_t u = 0; u < ins.upserts.size(); u++) {
+        if (upsert_any[u]) any = true;
+        all_targets.insert(upsert_targets[u].begin(), upsert_targets[u].end());
+        rowid_target |= upsert_rowid_target[u];
+      }
+      if (any) {
+        targets_ptr = nullptr;
+        rowid_target = true;
+      } else {
+        targets_ptr = &all_targets;
+      }
+    }
+    DOSQL_ASSIGN_OR_RETURN(ok, ResolveUnique(tc, ex, txn, vals, rowid, std::nullopt, action,
+                                             has_upsert, targets_ptr, rowid_target, &upsert_hit));
+    if (!ok) continue;
+    if (upsert_hit) {
+      // Find the clause: first one whose target covers the conflict (or the catch-all).
+      size_t u = 0;
+      for (; u < ins.upserts.size(); u++) {
+        if (upsert_any[u] || upsert_rowid_target[u] || !upsert_targets[u].empty()) break;
+      }
+      if (u >= ins.upserts.size()) u = ins.upserts.size() - 1;
+      if (ins.upserts[u].do_nothing) continue;
+      DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, *upsert_hit));
+      if (!old) continue;
+      // Frame: target row, then excluded.
+      const SourceBinding& ts = upsert_scope.sources[0];
+      const SourceBinding& xs = upsert_scope.sources[1];
+      for (size_t i = 0; i < t->columns.size(); i++) {
+        upsert_frame.slots[ts.cols[i].slot] = (*old)[i];
+        upsert_frame.slots[xs.cols[i].slot] = vals[i];
+      }
+      if (ts.rowid_slot >= 0) upsert_frame.slots[ts.rowid_slot] = Value::Integer(*upsert_hit);
+      if (xs.rowid_slot >= 0) upsert_frame.slots[xs.rowid_slot] = Value::Integer(rowid);
+      ex.frames[level + 1] = &upsert_frame;
+      if (upsert_where[u]) {
+        DOSQL_ASSIGN_OR_RETURN(TriBool w, EvalTruth(*upsert_where[u], ex));
+        if (w != TriBool::kTrue) continue;
+      }
+      int64_t nr = 0;
+      DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, *upsert_hit,
+                                                     upsert_sets[u], ConflictAction::kNone, &nr));
+      if (done) {
+        count++;
+        DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+      }
+      continue;
+    }
+    DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
+    DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
+    count++;
+    if (conn->trigger_depth == 0) conn->last_insert_rowid = rowid;
+    if (has_trig) {
+      bool ignore = false;
+      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kAfter,
+                                         parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
+                                         &vals, rowid, nullptr, &ignore));
+    }
+    LoadFrame(tc, ex, vals, rowid);
+    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+  }
+  if (conn->trigger_depth == 0) {
+    conn->changes = count;
+  }
+  conn->total_changes += count;
+  return Status::OK();
+}
+
+// ----- UPDATE / DELETE -----
+
+// Collects the rows a WHERE (and FROM) selects: the full frame of each match.
+Result<std::vector<std::vector<Value>>> CollectMatches(PlanContext& ctx, Exec& ex, Scope& scope,
+                                                       const parser::JoinClause* from,
+                                                       const parser::Expr* where,
+                                                       const std::vector<parser::OrderingTerm>& order,
+                                                       const parser::Expr* limit,
+                                                       const parser::Expr* offset) {
+  (void)from;
+  DOSQL_ASSIGN_OR_RETURN(OpPtr op, PlanSingleTableScan(ctx, scope, 0, where));
+  CExprPtr lim, off;
+  if (limit) {
+    DOSQL_ASSIGN_OR_RETURN(lim, CompileExpr(ctx, scope, *limit));
+  }
+  if (offset) {
+    DOSQL_ASSIGN_OR_RETURN(off, CompileExpr(ctx, scope, *offset));
+  }
+  std::vector<CExprPtr> order_exprs;
+  for (const auto& o : order) {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, scope, *o.expr));
+    order_exprs.push_back(std::move(e));
+  }
+  if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
+    ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
+  }
+  Frame frame;
+  frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
+  ex.frames[scope.level] = &frame;
+  std::vector<std::vector<Value>> out;
+  DOSQL_RETURN_IF_ERROR(op->Open(ex));
+  while (true) {
+    ex.frames[scope.level] = &frame;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, op->Next(ex));
+    if (!ok) break;
+    std::vector<Value> row = frame.slots;
+    for (const auto& e : order_exprs) {
+      Value v;
+      DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
+      row.push_back(std::move(v));
+    }
+    out.push_back(std::move(row));
+  }
+  if (!order.empty()) {
+    std::vector<SortKey> keys;
+    for (size_t i = 0; i < order.size(); i++) {
+      SortKey k;
+      k.column = scope.nslots + static_cast<int>(i);
+      k.desc = order[i].direction == parser::SortDirection::kDesc;
+      k.nulls_first = order[i].nulls == parser::NullsOrder::kDefault ? !k.desc
+                                                                     : order[i].nulls == parser::NullsOrder::kFirst;
+      keys.push_back(k);
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) < 0; });
+  }
+  for (auto& r : out) r.resize(static_cast<size_t>(scope.nslots));
+  if (lim) {
+    Value lv, ov;
+    DOSQL_RETURN_IF_ERROR(lim->Eval(ex, &lv));
+    if (off) DOSQL_RETURN_IF_ERROR(off->Eval(ex, &ov));
+    int64_t l = ValueToInt64(lv), o = off ? ValueToInt64(ov) : 0;
+    if (o < 0) o = 0;
+    if (o > 0) out.erase(out.begin(), out.begin() + std::min<int64_t>(o, static_cast<int64_t>(out.size())));
+    if (l >= 0 && static_cast<int64_t>(out.size()) > l) out.resize(static_cast<size_t>(l));
+  }
+  return out;
+}
+
+Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
+                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
+  auto schema = conn->CurrentSchema();
+  auto ctxp = NewCtx(conn, schema);
+  PlanContext& ctx = *ctxp;
+  const int level = outer ? outer->level + 1 : 0;
+  const ViewInfo* view = nullptr;
+  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view));
+  if (view) return Err("cannot modify " + view->name + " because it is a view");
+  if (up.from) return Status::NotSupported("UPDATE ... FROM is not supported yet");
+  if (up.with) return Status::NotSupported("WITH before UPDATE is not supported yet");
+  Scope scope;
+  scope.parent = outer;
+  scope.level = level;
+  scope.sql = sql;
+  std::string alias = up.table.alias ? up.table.alias->name : t->name;
+  AddTableSource(scope, *t, alias);
+  std::vector<CExprPtr> owned;
+  DOSQL_ASSIGN_OR_RETURN(std::vector<SetTarget> sets, ResolveSets(ctx, scope, *t, up.set, &owned));
+  TableCtx tc;
+  DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &tc, t, level, alias, outer));
+  std::vector<CExprPtr> returning;
+  {
+    std::vector<ResultColumnInfo> cols;
+    DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, up.returning, sql, &returning, &cols));
+    result->columns = std::move(cols);
+  }
+  DOSQL_ASSIGN_OR_RETURN(OpPtr probe, PlanSingleTableScan(ctx, scope, 0, up.where.get()));
+  (void)probe;
+  if (dry_run) return Status::OK();
+  Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
+  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, nullptr, up.where.get(),
+                                                      up.order_by, up.limit.get(),
+                                                      up.offset.get()));
+  if (outer) ex.frames[outer->level] = saved_outer;
+  transaction::WriteTransaction* txn = conn->txn.get();
+  const SourceBinding& sb = scope.sources[0];
+  int64_t count = 0;
+  Frame frame;
+  for (auto& m : matches) {
+    int64_t rowid = m[sb.rowid_slot].integer();
+    // Re-read the row: an earlier update in this statement (or a trigger) may have changed it.
+    DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));
+    if (!old) continue;
+    frame.slots = m;
+    for (size_t i = 0; i < t->columns.size(); i++) frame.slots[sb.cols[i].slot] = (*old)[i];
+    ex.frames[level] = &frame;
+    if (outer) ex.frames[outer->level] = saved_outer;
+    int64_t new_rowid = rowid;
+    DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, rowid, sets,
+                                                   up.conflict, &new_rowid));
+    if (!done) continue;
+    count++;
+    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+  }
+  if (conn->trigger_depth == 0) conn->changes = count;
+  conn->total_changes += count;
+  return Status::OK();
+}
+
+Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
+                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
+  auto schema = conn->CurrentSchema();
+  auto ctxp = NewCtx(conn, schema);
+  PlanContext& ctx = *ctxp;
+  const int level = outer ? outer->level + 1 : 0;
+  const ViewInfo* view = nullptr;
+  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view));
+  if (view) return Err("cannot modify " + view->name + " because it is a view");
+  if (del.with) return Status::NotSupported("WITH before DELETE is not supported yet");
+  Scope scope;
+  scope.parent = outer;
+  scope.level = level;
+  scope.sql = sql;
+  std::string alias = del.table.alias ? del.table.alias->name : t->name;
+  AddTableSource(scope, *t, alias);
+  TableCtx tc;
+  DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &tc, t, level, alias, outer));
+  std::vector<CExprPtr> returning;
+  {
+    std::vector<ResultColumnInfo> cols;
+    DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, del.returning, sql, &returning, &cols));
+    result->columns = std::move(cols);
+  }
+  DOSQL_ASSIGN_OR_RETURN(OpPtr probe, PlanSingleTableScan(ctx, scope, 0, del.where.get()));
+  (void)probe;
+  if (dry_run) return Status::OK();
+  Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
+  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, nullptr, del.where.get(),
+                                                      del.order_by, del.limit.get(),
+                                                      del.offset.get()));
+  if (outer) ex.frames[outer->level] = saved_outer;
+  transaction::WriteTransaction* txn = conn->txn.get();
+  const SourceBinding& sb = scope.sources[0];
+  std::string lname = Lower(t->name);
+  bool has_trig = HasTriggers(*schema, lname);
+  int64_t count = 0;
+  for (auto& m : matches) {
+    int64_t rowid = m[sb.rowid_slot].integer();
+    DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));
+    if (!old) continue;
+    if (has_trig) {
+      bool ignore = false;
+      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
+                                         parser::CreateTriggerStmt::Event::kDelete, &*old, rowid,
+                                         nullptr, 0, nullptr, &ignore));
+      if (ignore) continue;
+      DOSQL_ASSIGN_OR_RETURN(old, ReadRow(*t, txn, rowid));
+      if (!old) continue;
+    }
+    LoadFrame(tc, ex, *old, rowid);
+    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+    DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
+    count++;
+    if (has_trig) {
+      bool ignore = false;
+      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kAfter,
+                                         parser::CreateTriggerStmt::Event::kDelete, &*old, rowid,
+                                         nullptr, 0, nullptr, &ignore));
+    }
+  }
+  if (conn->trigger_depth == 0) conn->changes = count;
+  conn->total_changes += count;
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string Upper(std::string s) {
+  for (char& c : s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return s;
+}
+
+Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
+               Scope* outer, DmlResult* result) {
+  if (!conn->txn) return Status::Internal("DML outside a write transaction");
+  if (s.Is<parser::InsertStmt>()) {
+    return ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, outer, result, false);
+  }
+  if (s.Is<parser::UpdateStmt>()) {
+    return ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, outer, result, false);
+  }
+  if (s.Is<parser::DeleteStmt>()) {
+    return ExecDelete(conn, ex, s.As<parser::DeleteStmt>(), sql, outer, result, false);
+  }
+  return Status::Internal("not a DML statement");
+}
+
+Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) {
+  auto schema = conn->CurrentSchema();
+  auto ctxp = NewCtx(conn, schema);
+  TableCtx tc;
+  DOSQL_RETURN_IF_ERROR(SetupTable(*ctxp, &tc, &t, 0, "", nullptr));
+  TxnDataAccess data(conn->txn.get(), nullptr);
+  Exec ex;
+  ex.conn = conn;
+  ex.data = &data;
+  ex.frames.assign(static_cast<size_t>(ctxp->max_level + 2), nullptr);
+  transaction::WriteTransaction* txn = conn->txn.get();
+  std::vector<std::pair<std::vector<Value>, int64_t>> rows;
+  {
+    DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));
+    DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
+    std::string scratch;
+    while (cur.Valid()) {
+      DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cur.key()));
+      DOSQL_ASSIGN_OR_RETURN(std::string_view v, cur.value(&scratch));
+      std::vector<Value> vals(t.columns.size());
+      DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, v, rowid, vals.data()));
+      rows.emplace_back(std::move(vals), rowid);
+      DOSQL_RETURN_IF_ERROR(cur.Next());
+    }
+  }
+  for (const auto& [vals, rowid] : rows) {
+    LoadFrame(tc, ex, vals, rowid);
+    DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
+    if (!in) continue;
+    if (t.indexes[index_no]->unique) {
+      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, index_no, vals, rowid));
+      if (hit) return Status::Constraint(UniqueMessage(t, *t.indexes[index_no]));
+    }
+    bool has_null;
+    DOSQL_ASSIGN_OR_RETURN(std::string key,
+                           MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null));
+    DOSQL_RETURN_IF_ERROR(txn->Put(t.indexes[index_no]->tree, key, ""));
+  }
+  return Status::OK();
+}
+
+Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,
+                                                          const parser::Statement& s,
+                                                          std::string_view sql) {
+  DmlResult r;
+  Exec ex;
+  ex.conn = conn;
+  if (s.Is<parser::InsertStmt>()) {
+    DOSQL_RETURN_IF_ERROR(ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, nullptr, &r, true));
+  } else if (s.Is<parser::UpdateStmt>()) {
+    DOSQL_RETURN_IF_ERROR(ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, nullptr, &r, true));
+  } else if (s.Is<parser::DeleteStmt>()) {
+    DOSQL_RETURN_IF_ERROR(ExecDelete(conn, ex, s.As<parser::DeleteStmt>(), sql, nullptr, &r, true));
+  }
+  return r.columns;
+}
+
+}  // namespace dosql::engine

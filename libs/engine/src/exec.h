@@ -1,0 +1,129 @@
+// dosql::engine (internal) — compiled expressions and the executor's operators.
+//
+// A compiled query is a tree of operators. Each query level (a SELECT core) owns a Frame: a flat
+// array of value slots into which scans write their columns, joins combine by position, and
+// aggregation writes its results. Expressions read slots of their own frame or, when correlated,
+// of an enclosing frame (Exec::frames is the stack of frames of the running query levels).
+// Frame operators (Op) fill slots and return whether a row is available; row sources (RowSrc)
+// produce whole result rows (projection, sort, distinct, compound, limit).
+//
+// Everything here is created by the planner for one Statement and used by one thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "catalog.h"
+#include "dosql/btree/btree.h"
+#include "dosql/core/status.h"
+#include "dosql/core/value.h"
+#include "dosql/engine/affinity.h"
+#include "dosql/engine/compare.h"
+#include "dosql/engine/functions.h"
+
+namespace dosql::engine {
+
+using Row = std::vector<Value>;
+
+struct Frame {
+  std::vector<Value> slots;
+};
+
+// Read access to the data of the running statement (the write transaction if one is open, else
+// a read snapshot).
+class DataAccess {
+ public:
+  virtual ~DataAccess() = default;
+  virtual Result<btree::Cursor> NewCursor(transaction::TreeId tree) = 0;
+  virtual Result<std::optional<std::string>> Get(transaction::TreeId tree,
+                                                 std::string_view key) = 0;
+};
+
+struct ConnectionImpl;
+
+struct Exec {
+  DataAccess* data = nullptr;
+  ConnectionImpl* conn = nullptr;
+  const std::vector<Value>* params = nullptr;
+  std::vector<Frame*> frames;  // frames[level]
+  FunctionContext fctx;
+  uint64_t generation = 0;  // bumps on every statement execution (subquery caches)
+};
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+// ---------------------------------------------------------------------------------------------
+
+class CExpr {
+ public:
+  virtual ~CExpr() = default;
+  virtual Status Eval(Exec& ex, Value* out) const = 0;
+  // True for constants (folded at plan time).
+  virtual bool IsConst() const { return false; }
+
+  Affinity affinity = Affinity::kNone;
+  Collation collation = Collation::kBinary;
+  bool has_collation = false;       // from a column or COLLATE
+  bool explicit_collation = false;  // from COLLATE
+  int column_slot = -1;             // a plain column reference of the current level
+  int column_level = -1;
+};
+using CExprPtr = std::unique_ptr<CExpr>;
+
+Result<TriBool> EvalTruth(const CExpr& e, Exec& ex);
+
+CExprPtr MakeConst(Value v);
+CExprPtr MakeSlot(int level, int slot, Affinity aff, Collation coll, bool has_coll);
+
+// ---------------------------------------------------------------------------------------------
+// Operators
+// ---------------------------------------------------------------------------------------------
+
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual Status Open(Exec& ex) = 0;
+  // Fills the frame's slots with the next row; false at the end.
+  virtual Result<bool> Next(Exec& ex) = 0;
+  // Sets every slot this operator writes to NULL (outer joins).
+  virtual void NullRow(Exec& ex) = 0;
+  virtual std::string Describe(int indent) const = 0;
+};
+using OpPtr = std::unique_ptr<Op>;
+
+class RowSrc {
+ public:
+  virtual ~RowSrc() = default;
+  virtual Status Open(Exec& ex) = 0;
+  virtual Result<bool> Next(Exec& ex, Row* row) = 0;
+  virtual std::string Describe(int indent) const = 0;
+};
+using RowSrcPtr = std::unique_ptr<RowSrc>;
+
+// A frame for one query level, pushed while a RowSrc of that level runs.
+struct LevelFrame {
+  int level = 0;
+  int slot_count = 0;
+};
+
+// Keys for hashing and grouping under SQLite's equality (1 == 1.0; collations).
+struct HashKey {
+  std::vector<Value> values;
+  std::vector<Collation> colls;
+};
+size_t HashValue(const Value& v, Collation coll);
+
+struct GroupKeyHash {
+  const std::vector<Collation>* colls;
+  size_t operator()(const std::vector<Value>& k) const;
+};
+struct GroupKeyEq {
+  const std::vector<Collation>* colls;
+  bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const;
+};
+
+}  // namespace dosql::engine

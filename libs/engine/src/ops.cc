@@ -1,0 +1,1077 @@
+#include "ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "dosql/core/hash.h"
+#include "dosql/core/record.h"
+#include "dosql/engine/arith.h"
+#include "dosql/engine/format.h"
+
+namespace dosql::engine {
+
+namespace {
+std::string Pad(int indent) { return std::string(static_cast<size_t>(indent) * 2, ' '); }
+
+Value& SlotRef(Exec& ex, int level, int slot) { return ex.frames[level]->slots[slot]; }
+}  // namespace
+
+Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) {
+  Value v;
+  DOSQL_RETURN_IF_ERROR(e.Eval(ex, &v));
+  return Truth(v);
+}
+
+// ----- hashing -----
+
+size_t HashValue(const Value& v, Collation coll) {
+  switch (v.type()) {
+    case ValueType::kNull:
+      return 0x9e3779b97f4a7c15ull;
+    case ValueType::kInteger:
+    case ValueType::kReal: {
+      double d = v.type() == ValueType::kInteger ? static_cast<double>(v.integer()) : v.real();
+      if (d == 0) d = 0;  // -0.0
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      return static_cast<size_t>(Hash64(&bits, 8, 1));
+    }
+    case ValueType::kText: {
+      if (coll == Collation::kBinary) return static_cast<size_t>(Hash64(v.view(), 2));
+      std::string s(v.view());
+      if (coll == Collation::kNoCase) {
+        for (char& c : s) {
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        }
+      } else {
+        while (!s.empty() && s.back() == ' ') s.pop_back();
+      }
+      return static_cast<size_t>(Hash64(s, 2));
+    }
+    case ValueType::kBlob:
+      return static_cast<size_t>(Hash64(v.view(), 3));
+  }
+  return 0;
+}
+
+size_t GroupKeyHash::operator()(const std::vector<Value>& k) const {
+  size_t h = 0;
+  for (size_t i = 0; i < k.size(); i++) {
+    Collation c = colls && i < colls->size() ? (*colls)[i] : Collation::kBinary;
+    h = h * 1000003u ^ HashValue(k[i], c);
+  }
+  return h;
+}
+
+bool GroupKeyEq::operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    Collation c = colls && i < colls->size() ? (*colls)[i] : Collation::kBinary;
+    if (CompareValues(a[i], b[i], c) != 0) return false;
+  }
+  return true;
+}
+
+// ----- rows -----
+
+Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
+                     Value* out) {
+  RecordReader rr;
+  DOSQL_RETURN_IF_ERROR(rr.Init(record));
+  size_t n = table.columns.size();
+  for (size_t i = 0; i < n; i++) {
+    if (static_cast<int>(i) == table.rowid_alias) {
+      out[i] = Value::Integer(rowid);
+    } else if (i < rr.column_count()) {
+      DOSQL_ASSIGN_OR_RETURN(out[i], rr.Column(i));
+    } else {
+      out[i] = Value();
+    }
+  }
+  return Status::OK();
+}
+
+// ----- TableScanOp -----
+
+TableScanOp::TableScanOp(const TableInfo* table, int level, int base, int rowid_slot)
+    : table_(table), level_(level), base_(base), rowid_slot_(rowid_slot) {}
+
+Status TableScanOp::Open(Exec& ex) {
+  done_ = false;
+  single_ = false;
+  first_ = true;
+  has_hi_ = false;
+  DOSQL_ASSIGN_OR_RETURN(auto cur, ex.data->NewCursor(table_->tree));
+  cursor_.emplace(std::move(cur));
+  int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
+  bool lo_set = false;
+  auto to_rowid = [&](const CExpr* e, bool is_lo, bool inclusive, int64_t* out,
+                      bool* empty) -> Status {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
+    ApplyAffinity(&v, Affinity::kNumeric);
+    if (v.is_null()) {
+      *empty = true;
+      return Status::OK();
+    }
+    if (v.type() == ValueType::kText || v.type() == ValueType::kBlob) {
+      // Text sorts after every number: rowid > 'x' is empty, rowid < 'x' is everything.
+      if (is_lo) *empty = true;
+      else *out = INT64_MAX;
+      return Status::OK();
+    }
+    if (v.type() == ValueType::kReal) {
+      double d = v.real();
+      if (std::isnan(d)) {
+        *empty = true;
+        return Status::OK();
+      }
+      if (d >= 9223372036854775808.0) {
+        if (is_lo) *empty = true;
+        else *out = INT64_MAX;
+        return Status::OK();
+      }
+      if (d < -9223372036854775808.0) {
+        if (is_lo) *out = INT64_MIN;
+        else *empty = true;
+        return Status::OK();
+      }
+      double f = is_lo ? std::ceil(d) : std::floor(d);
+      int64_t r = static_cast<int64_t>(f);
+      if (f == d && !inclusive) {
+        if (is_lo) {
+          if (r == INT64_MAX) *empty = true;
+          else r++;
+        } else {
+          if (r == INT64_MIN) *empty = true;
+          else r--;
+        }
+      }
+      *out = r;
+      return Status::OK();
+    }
+    int64_t r = v.integer();
+    if (!inclusive) {
+      if (is_lo) {
+        if (r == INT64_MAX) *empty = true;
+        else r++;
+      } else {
+        if (r == INT64_MIN) *empty = true;
+        else r--;
+      }
+    }
+    *out = r;
+    return Status::OK();
+  };
+  if (rowid_eq) {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(rowid_eq->Eval(ex, &v));
+    ApplyAffinity(&v, Affinity::kNumeric);
+    int64_t r;
+    if (v.type() == ValueType::kInteger) {
+      r = v.integer();
+    } else if (v.type() == ValueType::kReal && RealSameAsInt(v.real(), RealToInt64(v.real()))) {
+      r = RealToInt64(v.real());
+    } else {
+      done_ = true;
+      return Status::OK();
+    }
+    single_ = true;
+    DOSQL_RETURN_IF_ERROR(cursor_->Seek(RowidKey(r)));
+    if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
+    return Status::OK();
+  }
+  if (rowid_lo) {
+    bool empty = false;
+    int64_t v = INT64_MIN;
+    DOSQL_RETURN_IF_ERROR(to_rowid(rowid_lo, true, lo_inclusive, &v, &empty));
+    if (empty) {
+      done_ = true;
+      return Status::OK();
+    }
+    lo = std::max(lo, v);
+    lo_set = true;
+  }
+  if (rowid_hi) {
+    bool empty = false;
+    int64_t v = INT64_MAX;
+    DOSQL_RETURN_IF_ERROR(to_rowid(rowid_hi, false, hi_inclusive, &v, &empty));
+    if (empty) {
+      done_ = true;
+      return Status::OK();
+    }
+    hi_ = v;
+    has_hi_ = true;
+  }
+  (void)lo_set;
+  if (lo == INT64_MIN) {
+    DOSQL_RETURN_IF_ERROR(cursor_->SeekFirst());
+  } else {
+    DOSQL_RETURN_IF_ERROR(cursor_->Seek(RowidKey(lo)));
+  }
+  return Status::OK();
+}
+
+Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view value) {
+  DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
+  Frame* f = ex.frames[level_];
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_]));
+  if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value::Integer(rowid);
+  return Status::OK();
+}
+
+Result<bool> TableScanOp::Next(Exec& ex) {
+  if (done_) return false;
+  if (!first_) DOSQL_RETURN_IF_ERROR(cursor_->Next());
+  first_ = false;
+  if (!cursor_->Valid()) {
+    done_ = true;
+    return false;
+  }
+  if (has_hi_) {
+    DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
+    if (r > hi_) {
+      done_ = true;
+      return false;
+    }
+  }
+  DOSQL_ASSIGN_OR_RETURN(std::string_view value, cursor_->value(&scratch_));
+  DOSQL_RETURN_IF_ERROR(LoadRow(ex, cursor_->key(), value));
+  if (single_) done_ = true;
+  return true;
+}
+
+void TableScanOp::NullRow(Exec& ex) {
+  Frame* f = ex.frames[level_];
+  for (size_t i = 0; i < table_->columns.size(); i++) f->slots[base_ + i] = Value();
+  if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value();
+}
+
+std::string TableScanOp::Describe(int indent) const {
+  std::string s = Pad(indent);
+  std::string name = table_->name + (alias.empty() || alias == Lower(table_->name) ? "" : " AS " + alias);
+  if (rowid_eq) return s + "SEARCH " + name + " USING INTEGER PRIMARY KEY (rowid=?)\n";
+  if (rowid_lo || rowid_hi) {
+    std::string c = rowid_lo && rowid_hi ? "rowid>? AND rowid<?" : rowid_lo ? "rowid>?" : "rowid<?";
+    return s + "SEARCH " + name + " USING INTEGER PRIMARY KEY (" + c + ")\n";
+  }
+  return s + "SCAN " + name + "\n";
+}
+
+// ----- IndexScanOp -----
+
+IndexScanOp::IndexScanOp(const TableInfo* table, const IndexInfo* index, int level, int base,
+                         int rowid_slot)
+    : table_(table), index_(index), level_(level), base_(base), rowid_slot_(rowid_slot) {}
+
+namespace {
+// Applies an index column's collation to a value before it is encoded into a key.
+Value KeyValueFor(const Value& v, Collation coll) {
+  if (v.type() != ValueType::kText || coll == Collation::kBinary) return v;
+  std::string s(v.view());
+  if (coll == Collation::kNoCase) {
+    for (char& c : s) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+  } else {
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+  }
+  return Value::Text(std::move(s));
+}
+
+// The smallest key greater than every key that starts with `prefix`.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char c = static_cast<unsigned char>(prefix.back());
+    if (c != 0xff) {
+      prefix.back() = static_cast<char>(c + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;  // empty: no bound
+}
+}  // namespace
+
+Value IndexKeyValue(const Value& v, Collation coll) { return KeyValueFor(v, coll); }
+
+Status IndexScanOp::Open(Exec& ex) {
+  done_ = false;
+  prefix_.clear();
+  has_upper_ = false;
+  for (size_t i = 0; i < eq.size(); i++) {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(eq[i]->Eval(ex, &v));
+    if (i < eq_affinity.size()) ApplyAffinity(&v, eq_affinity[i]);
+    if (v.is_null()) {
+      done_ = true;
+      return Status::OK();
+    }
+    const IndexColumn& ic = index_->columns[i];
+    AppendKeyValue(KeyValueFor(v, ic.collation), ic.desc, &prefix_);
+  }
+  std::string start = prefix_;
+  upper_ = PrefixEnd(prefix_);
+  has_upper_ = !prefix_.empty();
+  if (eq.size() < index_->columns.size() && (lo || hi)) {
+    const IndexColumn& ic = index_->columns[eq.size()];
+    auto bound = [&](const CExpr* e, std::string* key, bool* null) -> Status {
+      Value v;
+      DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
+      ApplyAffinity(&v, range_affinity);
+      if (v.is_null()) {
+        *null = true;
+        return Status::OK();
+      }
+      *key = prefix_;
+      AppendKeyValue(KeyValueFor(v, ic.collation), ic.desc, key);
+      return Status::OK();
+    };
+    const CExpr* low = ic.desc ? hi : lo;
+    const CExpr* high = ic.desc ? lo : hi;
+    bool low_incl = ic.desc ? hi_inclusive : lo_inclusive;
+    bool high_incl = ic.desc ? lo_inclusive : hi_inclusive;
+    if (low) {
+      std::string k;
+      bool null = false;
+      DOSQL_RETURN_IF_ERROR(bound(low, &k, &null));
+      if (null) {
+        done_ = true;
+        return Status::OK();
+      }
+      start = low_incl ? k : PrefixEnd(k);
+    } else if (!ic.desc) {
+      // Skip NULLs: a range comparison is never true for NULL.
+      std::string k = prefix_;
+      AppendKeyValue(Value(), false, &k);
+      start = PrefixEnd(k);
+    }
+    if (high) {
+      std::string k;
+      bool null = false;
+      DOSQL_RETURN_IF_ERROR(bound(high, &k, &null));
+      if (null) {
+        done_ = true;
+        return Status::OK();
+      }
+      upper_ = high_incl ? PrefixEnd(k) : k;
+      has_upper_ = true;
+    } else if (ic.desc) {
+      std::string k = prefix_;
+      AppendKeyValue(Value(), true, &k);
+      upper_ = k;
+      has_upper_ = true;
+    }
+  }
+  DOSQL_ASSIGN_OR_RETURN(auto cur, ex.data->NewCursor(index_->tree));
+  cursor_.emplace(std::move(cur));
+  DOSQL_RETURN_IF_ERROR(cursor_->Seek(start));
+  first_row_ = true;
+  return Status::OK();
+}
+
+Result<bool> IndexScanOp::Next(Exec& ex) {
+  if (done_) return false;
+  if (!first_row_) DOSQL_RETURN_IF_ERROR(cursor_->Next());
+  first_row_ = false;
+  if (!cursor_->Valid()) {
+    done_ = true;
+    return false;
+  }
+  std::string_view key = cursor_->key();
+  if (has_upper_ && !upper_.empty() && key.compare(upper_) >= 0) {
+    done_ = true;
+    return false;
+  }
+  if (key.size() < kRowidKeySize) return Status::Corruption("index key too short");
+  DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(key.size() - kRowidKeySize)));
+  DOSQL_ASSIGN_OR_RETURN(auto rec, ex.data->Get(table_->tree, RowidKey(rowid)));
+  if (!rec) return Status::Corruption("index " + index_->name + " names a missing row");
+  Frame* f = ex.frames[level_];
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, *rec, rowid, &f->slots[base_]));
+  if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value::Integer(rowid);
+  return true;
+}
+
+void IndexScanOp::NullRow(Exec& ex) {
+  Frame* f = ex.frames[level_];
+  for (size_t i = 0; i < table_->columns.size(); i++) f->slots[base_ + i] = Value();
+  if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value();
+}
+
+std::string IndexScanOp::Describe(int indent) const {
+  std::string cond;
+  for (size_t i = 0; i < eq.size(); i++) {
+    const IndexColumn& ic = index_->columns[i];
+    cond += (cond.empty() ? "" : " AND ") +
+            (ic.column >= 0 ? table_->columns[ic.column].name : std::string("<expr>")) + "=?";
+  }
+  if ((lo || hi) && eq.size() < index_->columns.size()) {
+    const IndexColumn& ic = index_->columns[eq.size()];
+    std::string c = ic.column >= 0 ? table_->columns[ic.column].name : std::string("<expr>");
+    if (lo) cond += (cond.empty() ? "" : " AND ") + c + ">?";
+    if (hi) cond += (cond.empty() ? "" : " AND ") + c + "<?";
+  }
+  std::string name = table_->name + (alias.empty() || alias == Lower(table_->name) ? "" : " AS " + alias);
+  return Pad(indent) + "SEARCH " + name + " USING INDEX " + index_->name + " (" + cond + ")\n";
+}
+
+// ----- FilterOp -----
+
+Result<bool> FilterOp::Next(Exec& ex) {
+  while (true) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
+    if (!ok) return false;
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*pred_, ex));
+    if (t == TriBool::kTrue) return true;
+  }
+}
+
+std::string FilterOp::Describe(int indent) const { return child_->Describe(indent); }
+
+std::string SingleRowOp::Describe(int) const { return ""; }
+
+// ----- NestedLoopJoinOp -----
+
+Status NestedLoopJoinOp::Open(Exec& ex) {
+  left_valid_ = false;
+  buffered_ = false;
+  left_done_ = false;
+  unmatched_pos_ = 0;
+  right_rows_.clear();
+  right_matched_.clear();
+  return left_->Open(ex);
+}
+
+Result<bool> NestedLoopJoinOp::Next(Exec& ex) {
+  if (type_ == JoinType::kFull) {
+    Frame* f = ex.frames[right_level];
+    if (!buffered_) {
+      DOSQL_RETURN_IF_ERROR(right_->Open(ex));
+      while (true) {
+        DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex));
+        if (!ok) break;
+        Row r;
+        r.reserve(right_slots.size());
+        for (int s : right_slots) r.push_back(f->slots[s]);
+        right_rows_.push_back(std::move(r));
+      }
+      right_matched_.assign(right_rows_.size(), false);
+      buffered_ = true;
+    }
+    while (!left_done_) {
+      if (!left_valid_) {
+        DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex));
+        if (!ok) {
+          left_done_ = true;
+          break;
+        }
+        left_valid_ = true;
+        matched_ = false;
+        right_pos_ = 0;
+      }
+      while (right_pos_ < right_rows_.size()) {
+        size_t i = right_pos_++;
+        for (size_t k = 0; k < right_slots.size(); k++) f->slots[right_slots[k]] = right_rows_[i][k];
+        bool ok = true;
+        if (on_) {
+          DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*on_, ex));
+          ok = t == TriBool::kTrue;
+        }
+        if (ok) {
+          matched_ = true;
+          right_matched_[i] = true;
+          return true;
+        }
+      }
+      left_valid_ = false;
+      if (!matched_) {
+        right_->NullRow(ex);
+        return true;
+      }
+    }
+    while (unmatched_pos_ < right_rows_.size()) {
+      size_t i = unmatched_pos_++;
+      if (right_matched_[i]) continue;
+      left_->NullRow(ex);
+      for (size_t k = 0; k < right_slots.size(); k++) f->slots[right_slots[k]] = right_rows_[i][k];
+      return true;
+    }
+    return false;
+  }
+  while (true) {
+    if (!left_valid_) {
+      DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex));
+      if (!ok) return false;
+      left_valid_ = true;
+      matched_ = false;
+      DOSQL_RETURN_IF_ERROR(right_->Open(ex));
+    }
+    while (true) {
+      DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex));
+      if (!ok) break;
+      if (on_) {
+        DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*on_, ex));
+        if (t != TriBool::kTrue) continue;
+      }
+      matched_ = true;
+      return true;
+    }
+    left_valid_ = false;
+    if (type_ == JoinType::kLeft && !matched_) {
+      right_->NullRow(ex);
+      return true;
+    }
+  }
+}
+
+std::string NestedLoopJoinOp::Describe(int indent) const {
+  return left_->Describe(indent) + right_->Describe(indent);
+}
+
+// ----- HashJoinOp -----
+
+namespace {
+size_t KeyHash(const std::vector<Value>& k, const std::vector<Collation>& colls) {
+  size_t h = 0;
+  for (size_t i = 0; i < k.size(); i++) h = h * 1000003u ^ HashValue(k[i], colls[i]);
+  return h;
+}
+}  // namespace
+
+Status HashJoinOp::Build(Exec& ex) {
+  rows_.clear();
+  table_.clear();
+  Frame* f = ex.frames[right_level];
+  DOSQL_RETURN_IF_ERROR(right_->Open(ex));
+  std::vector<Value> key(right_keys_.size());
+  while (true) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex));
+    if (!ok) break;
+    bool has_null = false;
+    for (size_t i = 0; i < right_keys_.size(); i++) {
+      DOSQL_RETURN_IF_ERROR(right_keys_[i]->Eval(ex, &key[i]));
+      ApplyAffinity(&key[i], key_affinity_[i]);
+      if (key[i].is_null()) has_null = true;
+    }
+    if (has_null) continue;  // = is never true for NULL
+    Row r;
+    r.reserve(right_slots.size());
+    for (int s : right_slots) r.push_back(f->slots[s]);
+    table_.emplace(KeyHash(key, colls_), rows_.size());
+    rows_.push_back(std::move(r));
+  }
+  built_ = true;
+  built_generation_ = ex.generation;
+  return Status::OK();
+}
+
+Status HashJoinOp::Open(Exec& ex) {
+  left_valid_ = false;
+  if (!right_is_constant || !built_ || built_generation_ != ex.generation) {
+    DOSQL_RETURN_IF_ERROR(Build(ex));
+  }
+  return left_->Open(ex);
+}
+
+Result<bool> HashJoinOp::Next(Exec& ex) {
+  Frame* f = ex.frames[right_level];
+  std::vector<Value> key(left_keys_.size());
+  while (true) {
+    if (!left_valid_) {
+      DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex));
+      if (!ok) return false;
+      left_valid_ = true;
+      matched_ = false;
+      candidates_.clear();
+      cand_pos_ = 0;
+      bool has_null = false;
+      for (size_t i = 0; i < left_keys_.size(); i++) {
+        DOSQL_RETURN_IF_ERROR(left_keys_[i]->Eval(ex, &key[i]));
+        ApplyAffinity(&key[i], key_affinity_[i]);
+        if (key[i].is_null()) has_null = true;
+      }
+      if (!has_null) {
+        auto range = table_.equal_range(KeyHash(key, colls_));
+        for (auto it = range.first; it != range.second; ++it) candidates_.push_back(it->second);
+        std::sort(candidates_.begin(), candidates_.end());
+      }
+    }
+    while (cand_pos_ < candidates_.size()) {
+      const Row& r = rows_[candidates_[cand_pos_++]];
+      for (size_t k = 0; k < right_slots.size(); k++) f->slots[right_slots[k]] = r[k];
+      if (on_) {
+        DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*on_, ex));
+        if (t != TriBool::kTrue) continue;
+      }
+      matched_ = true;
+      return true;
+    }
+    left_valid_ = false;
+    if (type_ == JoinType::kLeft && !matched_) {
+      right_->NullRow(ex);
+      return true;
+    }
+  }
+}
+
+std::string HashJoinOp::Describe(int indent) const {
+  std::string r = right_->Describe(indent);
+  // SQLite calls an ephemeral hash index an automatic index.
+  if (r.rfind(Pad(indent) + "SCAN ", 0) == 0) {
+    r = Pad(indent) + "SEARCH " + r.substr(Pad(indent).size() + 5);
+    if (!r.empty() && r.back() == '\n') r.pop_back();
+    r += " USING AUTOMATIC HASH INDEX\n";
+  }
+  return left_->Describe(indent) + r;
+}
+
+// ----- RowSrcScanOp / BufferScanOp -----
+
+Status RowSrcScanOp::Open(Exec& ex) {
+  pos_ = 0;
+  if (materialize) {
+    if (!loaded_ || loaded_generation_ != ex.generation) {
+      rows_.clear();
+      DOSQL_RETURN_IF_ERROR(src_->Open(ex));
+      while (true) {
+        Row r;
+        DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &r));
+        if (!ok) break;
+        rows_.push_back(std::move(r));
+      }
+      loaded_ = true;
+      loaded_generation_ = ex.generation;
+    }
+    return Status::OK();
+  }
+  return src_->Open(ex);
+}
+
+Result<bool> RowSrcScanOp::Next(Exec& ex) {
+  const Row* r;
+  if (materialize) {
+    if (pos_ >= rows_.size()) return false;
+    r = &rows_[pos_++];
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &row_));
+    if (!ok) return false;
+    r = &row_;
+  }
+  Frame* f = ex.frames[level_];
+  for (int i = 0; i < n_; i++) f->slots[base_ + i] = i < static_cast<int>(r->size()) ? (*r)[i] : Value();
+  return true;
+}
+
+void RowSrcScanOp::NullRow(Exec& ex) {
+  Frame* f = ex.frames[level_];
+  for (int i = 0; i < n_; i++) f->slots[base_ + i] = Value();
+}
+
+std::string RowSrcScanOp::Describe(int indent) const {
+  return Pad(indent) + (materialize ? "SCAN " + name_ + "\n" : "CO-ROUTINE " + name_ + "\n") +
+         src_->Describe(indent + 1);
+}
+
+Result<bool> BufferScanOp::Next(Exec& ex) {
+  if (pos_ >= rows_->size()) return false;
+  const Row& r = (*rows_)[pos_++];
+  Frame* f = ex.frames[level_];
+  for (int i = 0; i < n_; i++) f->slots[base_ + i] = i < static_cast<int>(r.size()) ? r[i] : Value();
+  return true;
+}
+
+void BufferScanOp::NullRow(Exec& ex) {
+  Frame* f = ex.frames[level_];
+  for (int i = 0; i < n_; i++) f->slots[base_ + i] = Value();
+}
+
+std::string BufferScanOp::Describe(int indent) const {
+  return Pad(indent) + "SCAN " + name_ + "\n";
+}
+
+// ----- AggregateOp -----
+
+Status AggregateOp::Consume(Exec& ex) {
+  groups_.clear();
+  Frame* f = ex.frames[level_];
+  std::unordered_map<std::vector<Value>, size_t, GroupKeyHash, GroupKeyEq> index(
+      16, GroupKeyHash{&colls_}, GroupKeyEq{&colls_});
+  DOSQL_RETURN_IF_ERROR(child_->Open(ex));
+  std::vector<Value> key(keys_.size());
+  std::vector<Value> args;
+  auto new_group = [&](std::vector<Value> k) {
+    auto g = std::make_unique<Group>();
+    g->key = std::move(k);
+    for (const AggSpec& a : aggs_) {
+      auto st = a.fn->make(a.collation);
+      if (a.distinct) st = MakeDistinct(std::move(st), a.collation);
+      g->states.push_back(std::move(st));
+    }
+    groups_.push_back(std::move(g));
+    return groups_.size() - 1;
+  };
+  while (true) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
+    if (!ok) break;
+    for (size_t i = 0; i < keys_.size(); i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
+    size_t gi;
+    auto it = index.find(key);
+    if (it == index.end()) {
+      gi = new_group(key);
+      index.emplace(key, gi);
+    } else {
+      gi = it->second;
+    }
+    Group& g = *groups_[gi];
+    bool save_row = g.saved.empty();
+    for (size_t a = 0; a < aggs_.size(); a++) {
+      const AggSpec& spec = aggs_[a];
+      if (spec.filter) {
+        DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*spec.filter, ex));
+        if (t != TriBool::kTrue) continue;
+      }
+      args.resize(spec.args.size());
+      for (size_t i = 0; i < spec.args.size(); i++) {
+        DOSQL_RETURN_IF_ERROR(spec.args[i]->Eval(ex, &args[i]));
+      }
+      if (static_cast<int>(a) == minmax_agg && !args.empty() && !args[0].is_null()) {
+        DOSQL_ASSIGN_OR_RETURN(Value before, g.states[a]->Final());
+        DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
+        DOSQL_ASSIGN_OR_RETURN(Value after, g.states[a]->Final());
+        if (before.is_null() || CompareValues(before, after, spec.collation) != 0) save_row = true;
+        continue;
+      }
+      DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
+    }
+    if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
+    if (save_row) {
+      g.saved.resize(saved_slots_.size());
+      for (size_t i = 0; i < saved_slots_.size(); i++) g.saved[i] = f->slots[saved_slots_[i]];
+    }
+  }
+  if (groups_.empty() && keys_.empty()) new_group({});
+  // Output in group-key order, as SQLite's sorter does.
+  if (!keys_.empty()) {
+    std::stable_sort(groups_.begin(), groups_.end(), [&](const auto& a, const auto& b) {
+      for (size_t i = 0; i < keys_.size(); i++) {
+        int c = CompareValues(a->key[i], b->key[i], colls_[i]);
+        if (c != 0) return c < 0;
+      }
+      return false;
+    });
+  }
+  return Status::OK();
+}
+
+Status AggregateOp::Open(Exec& ex) {
+  pos_ = 0;
+  return Consume(ex);
+}
+
+Result<bool> AggregateOp::Next(Exec& ex) {
+  if (pos_ >= groups_.size()) return false;
+  Group& g = *groups_[pos_++];
+  Frame* f = ex.frames[level_];
+  for (size_t i = 0; i < saved_slots_.size(); i++) {
+    f->slots[saved_slots_[i]] = g.saved.empty() ? Value() : g.saved[i];
+  }
+  for (size_t a = 0; a < aggs_.size(); a++) {
+    DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], g.states[a]->Final());
+  }
+  return true;
+}
+
+void AggregateOp::NullRow(Exec& ex) {
+  Frame* f = ex.frames[level_];
+  for (int s : saved_slots_) f->slots[s] = Value();
+  for (const auto& a : aggs_) f->slots[a.result_slot] = Value();
+}
+
+std::string AggregateOp::Describe(int indent) const {
+  std::string s = child_->Describe(indent);
+  if (!keys_.empty()) s += Pad(indent) + "USE TEMP B-TREE FOR GROUP BY\n";
+  return s;
+}
+
+// ----- ProjectSrc -----
+
+Status ProjectSrc::Open(Exec& ex) {
+  frame_.slots.assign(static_cast<size_t>(slots_), Value());
+  ex.frames[level_] = &frame_;
+  return child_->Open(ex);
+}
+
+Result<bool> ProjectSrc::Next(Exec& ex, Row* row) {
+  ex.frames[level_] = &frame_;
+  DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
+  if (!ok) return false;
+  row->resize(exprs_.size());
+  for (size_t i = 0; i < exprs_.size(); i++) DOSQL_RETURN_IF_ERROR(exprs_[i]->Eval(ex, &(*row)[i]));
+  return true;
+}
+
+std::string ProjectSrc::Describe(int indent) const { return child_->Describe(indent); }
+
+// ----- ValuesSrc -----
+
+Status ValuesSrc::Open(Exec& ex) {
+  pos_ = 0;
+  ex.frames[level_] = &frame_;
+  return Status::OK();
+}
+
+Result<bool> ValuesSrc::Next(Exec& ex, Row* row) {
+  if (pos_ >= rows_.size()) return false;
+  ex.frames[level_] = &frame_;
+  const auto& exprs = rows_[pos_++];
+  row->resize(exprs.size());
+  for (size_t i = 0; i < exprs.size(); i++) DOSQL_RETURN_IF_ERROR(exprs[i]->Eval(ex, &(*row)[i]));
+  return true;
+}
+
+std::string ValuesSrc::Describe(int indent) const {
+  return Pad(indent) + "SCAN " + std::to_string(rows_.size()) + " CONSTANT ROWS\n";
+}
+
+// ----- SortSrc -----
+
+int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys) {
+  for (const SortKey& k : keys) {
+    const Value& x = a[k.column];
+    const Value& y = b[k.column];
+    if (x.is_null() || y.is_null()) {
+      if (x.is_null() && y.is_null()) continue;
+      bool x_first = x.is_null() == k.nulls_first;
+      return x_first ? -1 : 1;
+    }
+    int c = CompareValues(x, y, k.collation);
+    if (c != 0) return k.desc ? -c : c;
+  }
+  return 0;
+}
+
+Status SortSrc::Open(Exec& ex) {
+  rows_.clear();
+  pos_ = 0;
+  DOSQL_RETURN_IF_ERROR(child_->Open(ex));
+  while (true) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, &r));
+    if (!ok) break;
+    rows_.push_back(std::move(r));
+  }
+  std::stable_sort(rows_.begin(), rows_.end(),
+                   [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; });
+  return Status::OK();
+}
+
+Result<bool> SortSrc::Next(Exec&, Row* row) {
+  if (pos_ >= rows_.size()) return false;
+  *row = std::move(rows_[pos_++]);
+  row->resize(static_cast<size_t>(visible_));
+  return true;
+}
+
+std::string SortSrc::Describe(int indent) const {
+  return child_->Describe(indent) + Pad(indent) + "USE TEMP B-TREE FOR ORDER BY\n";
+}
+
+// ----- DistinctSrc -----
+
+Status DistinctSrc::Open(Exec& ex) {
+  seen_.clear();
+  return child_->Open(ex);
+}
+
+Result<bool> DistinctSrc::Next(Exec& ex, Row* row) {
+  while (true) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
+    if (!ok) return false;
+    std::vector<Value> key(row->begin(), row->begin() + static_cast<long>(colls_.size()));
+    if (seen_.emplace(std::move(key), true).second) return true;
+  }
+}
+
+std::string DistinctSrc::Describe(int indent) const {
+  return child_->Describe(indent) + Pad(indent) + "USE TEMP B-TREE FOR DISTINCT\n";
+}
+
+// ----- LimitSrc -----
+
+namespace {
+Result<int64_t> EvalLimit(const CExpr& e, Exec& ex) {
+  Value v;
+  DOSQL_RETURN_IF_ERROR(e.Eval(ex, &v));
+  ApplyAffinity(&v, Affinity::kNumeric);
+  if (v.type() == ValueType::kInteger) return v.integer();
+  if (v.type() == ValueType::kReal && RealSameAsInt(v.real(), RealToInt64(v.real()))) {
+    return RealToInt64(v.real());
+  }
+  return Status::InvalidArgument("datatype mismatch");
+}
+}  // namespace
+
+Status LimitSrc::Open(Exec& ex) {
+  remaining_ = -1;
+  skip_ = 0;
+  if (limit_) {
+    DOSQL_ASSIGN_OR_RETURN(remaining_, EvalLimit(*limit_, ex));
+    if (remaining_ < 0) remaining_ = -1;
+  }
+  if (offset_) {
+    DOSQL_ASSIGN_OR_RETURN(skip_, EvalLimit(*offset_, ex));
+    if (skip_ < 0) skip_ = 0;
+  }
+  if (remaining_ == 0) return Status::OK();
+  return child_->Open(ex);
+}
+
+Result<bool> LimitSrc::Next(Exec& ex, Row* row) {
+  if (remaining_ == 0) return false;
+  while (skip_ > 0) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
+    if (!ok) return false;
+    skip_--;
+  }
+  DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
+  if (!ok) return false;
+  if (remaining_ > 0) remaining_--;
+  return true;
+}
+
+std::string LimitSrc::Describe(int indent) const { return child_->Describe(indent); }
+
+// ----- CompoundSrc -----
+
+Status CompoundSrc::Open(Exec& ex) {
+  rows_.clear();
+  pos_ = 0;
+  left_done_ = false;
+  DOSQL_RETURN_IF_ERROR(left_->Open(ex));
+  if (kind_ == Kind::kUnionAll) return Status::OK();
+  std::vector<SortKey> keys;
+  for (size_t i = 0; i < colls_.size(); i++) {
+    SortKey k;
+    k.column = static_cast<int>(i);
+    k.collation = colls_[i];
+    keys.push_back(k);
+  }
+  auto less = [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) < 0; };
+  auto eq = [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) == 0; };
+  std::vector<Row> left;
+  while (true) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex, &r));
+    if (!ok) break;
+    left.push_back(std::move(r));
+  }
+  std::vector<Row> right;
+  DOSQL_RETURN_IF_ERROR(right_->Open(ex));
+  while (true) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex, &r));
+    if (!ok) break;
+    right.push_back(std::move(r));
+  }
+  std::stable_sort(left.begin(), left.end(), less);
+  left.erase(std::unique(left.begin(), left.end(), eq), left.end());
+  std::stable_sort(right.begin(), right.end(), less);
+  right.erase(std::unique(right.begin(), right.end(), eq), right.end());
+  switch (kind_) {
+    case Kind::kUnion:
+      std::set_union(left.begin(), left.end(), right.begin(), right.end(),
+                     std::back_inserter(rows_), less);
+      break;
+    case Kind::kIntersect:
+      std::set_intersection(left.begin(), left.end(), right.begin(), right.end(),
+                            std::back_inserter(rows_), less);
+      break;
+    case Kind::kExcept:
+      std::set_difference(left.begin(), left.end(), right.begin(), right.end(),
+                          std::back_inserter(rows_), less);
+      break;
+    case Kind::kUnionAll:
+      break;
+  }
+  return Status::OK();
+}
+
+Result<bool> CompoundSrc::Next(Exec& ex, Row* row) {
+  if (kind_ == Kind::kUnionAll) {
+    if (!left_done_) {
+      DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex, row));
+      if (ok) return true;
+      left_done_ = true;
+      DOSQL_RETURN_IF_ERROR(right_->Open(ex));
+    }
+    return right_->Next(ex, row);
+  }
+  if (pos_ >= rows_.size()) return false;
+  *row = std::move(rows_[pos_++]);
+  return true;
+}
+
+std::string CompoundSrc::Describe(int indent) const {
+  const char* names[] = {"UNION USING TEMP B-TREE", "UNION ALL", "INTERSECT USING TEMP B-TREE",
+                         "EXCEPT USING TEMP B-TREE"};
+  return Pad(indent) + "COMPOUND QUERY\n" + Pad(indent + 1) + "LEFT-MOST SUBQUERY\n" +
+         left_->Describe(indent + 2) + Pad(indent + 1) + names[static_cast<int>(kind_)] + "\n" +
+         right_->Describe(indent + 2);
+}
+
+// ----- RecursiveSrc -----
+
+bool RecursiveSrc::RowLess(const Row& a, const Row& b) {
+  for (size_t i = 0; i < a.size() && i < b.size(); i++) {
+    int c = CompareValues(a[i], b[i], Collation::kBinary);
+    if (c != 0) return c < 0;
+  }
+  return a.size() < b.size();
+}
+
+Status RecursiveSrc::Open(Exec& ex) {
+  queue_.clear();
+  seen_.clear();
+  working_->clear();
+  in_initial_ = true;
+  running_ = false;
+  return initial_->Open(ex);
+}
+
+// SQLite's algorithm: a FIFO queue; each step takes one row out of the queue as the working
+// table, runs the recursive select over it and queues what it yields.
+Result<bool> RecursiveSrc::Next(Exec& ex, Row* row) {
+  while (true) {
+    bool ok = false;
+    if (in_initial_) {
+      DOSQL_ASSIGN_OR_RETURN(ok, initial_->Next(ex, row));
+      if (!ok) in_initial_ = false;
+    } else if (running_) {
+      DOSQL_ASSIGN_OR_RETURN(ok, recursive_->Next(ex, row));
+      if (!ok) running_ = false;
+    } else {
+      if (queue_.empty()) return false;
+      working_->clear();
+      working_->push_back(std::move(queue_.front()));
+      queue_.pop_front();
+      DOSQL_RETURN_IF_ERROR(recursive_->Open(ex));
+      running_ = true;
+      continue;
+    }
+    if (!ok) continue;
+    if (distinct_ && !seen_.insert(*row).second) continue;
+    queue_.push_back(*row);
+    return true;
+  }
+}
+
+std::string RecursiveSrc::Describe(int indent) const {
+  return Pad(indent) + "SETUP\n" + initial_->Describe(indent + 1) + Pad(indent) +
+         "RECURSIVE STEP\n" + recursive_->Describe(indent + 1);
+}
+
+std::string BufferSrc::Describe(int) const { return ""; }
+
+}  // namespace dosql::engine

@@ -1,0 +1,438 @@
+// dosql::engine (internal) — the physical operators (see exec.h for the model).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <set>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "aggregate.h"
+#include "exec.h"
+
+namespace dosql::engine {
+
+// Bounds on a scan's key: rowid for tables, the encoded prefix for indexes.
+struct KeyBound {
+  std::vector<const CExpr*> values;  // encoded in order (index columns); empty: unbounded
+  bool inclusive = true;
+};
+
+// Full or rowid-range scan of a rowid table; writes columns to slots [base, base+ncols) and the
+// rowid to rowid_slot.
+class TableScanOp final : public Op {
+ public:
+  TableScanOp(const TableInfo* table, int level, int base, int rowid_slot);
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override;
+  std::string Describe(int indent) const override;
+
+  // Optional rowid constraints (evaluated at Open).
+  const CExpr* rowid_eq = nullptr;
+  const CExpr* rowid_lo = nullptr;
+  bool lo_inclusive = true;
+  const CExpr* rowid_hi = nullptr;
+  bool hi_inclusive = true;
+  std::string alias;
+  std::vector<CExprPtr> owned;  // the expressions above point into these
+
+ private:
+  Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
+  const TableInfo* table_;
+  int level_, base_, rowid_slot_;
+  std::optional<btree::Cursor> cursor_;
+  bool done_ = false;
+  bool single_ = false;
+  bool first_ = true;
+  int64_t hi_ = 0;
+  bool has_hi_ = false;
+  std::string scratch_;
+};
+
+// Index range scan: equality on a prefix of the index columns, then an optional range on the
+// next column; fetches each table row by rowid.
+class IndexScanOp final : public Op {
+ public:
+  IndexScanOp(const TableInfo* table, const IndexInfo* index, int level, int base, int rowid_slot);
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override;
+  std::string Describe(int indent) const override;
+
+  std::vector<const CExpr*> eq;      // values for the first eq.size() index columns
+  std::vector<Affinity> eq_affinity;  // affinity applied to each value before encoding
+  const CExpr* lo = nullptr;
+  bool lo_inclusive = true;
+  const CExpr* hi = nullptr;
+  bool hi_inclusive = true;
+  Affinity range_affinity = Affinity::kNone;
+  std::string alias;
+  std::vector<CExprPtr> owned;  // the expressions above point into these
+
+ private:
+  const TableInfo* table_;
+  const IndexInfo* index_;
+  int level_, base_, rowid_slot_;
+  std::optional<btree::Cursor> cursor_;
+  std::string prefix_;   // encoded eq prefix
+  std::string upper_;    // exclusive upper key bound (empty: prefix end)
+  bool has_upper_ = false;
+  bool done_ = false;
+  bool first_row_ = true;
+};
+
+// Evaluates a filter on each row of its child.
+class FilterOp final : public Op {
+ public:
+  FilterOp(OpPtr child, CExprPtr pred) : child_(std::move(child)), pred_(std::move(pred)) {}
+  Status Open(Exec& ex) override { return child_->Open(ex); }
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override { child_->NullRow(ex); }
+  std::string Describe(int indent) const override;
+
+ private:
+  OpPtr child_;
+  CExprPtr pred_;
+};
+
+// One row, no columns (SELECT without FROM).
+class SingleRowOp final : public Op {
+ public:
+  Status Open(Exec&) override { done_ = false; return Status::OK(); }
+  Result<bool> Next(Exec&) override {
+    if (done_) return false;
+    done_ = true;
+    return true;
+  }
+  void NullRow(Exec&) override {}
+  std::string Describe(int indent) const override;
+
+ private:
+  bool done_ = false;
+};
+
+enum class JoinType { kInner, kLeft, kFull };
+
+// Nested-loop join: the right side is re-opened for every left row.
+class NestedLoopJoinOp final : public Op {
+ public:
+  NestedLoopJoinOp(OpPtr left, OpPtr right, CExprPtr on, JoinType type)
+      : left_(std::move(left)), right_(std::move(right)), on_(std::move(on)), type_(type) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override {
+    left_->NullRow(ex);
+    right_->NullRow(ex);
+  }
+  std::string Describe(int indent) const override;
+
+  // Slots written by the right side (for FULL joins, which buffer it).
+  int right_level = 0;
+  std::vector<int> right_slots;
+
+ private:
+  OpPtr left_, right_;
+  CExprPtr on_;
+  JoinType type_;
+  bool left_valid_ = false;
+  bool matched_ = false;
+  // FULL join state.
+  bool buffered_ = false;
+  std::vector<Row> right_rows_;
+  std::vector<bool> right_matched_;
+  size_t right_pos_ = 0;
+  bool left_done_ = false;
+  size_t unmatched_pos_ = 0;
+};
+
+// Hash join on equality keys: builds a table of the right side's rows (its slot values) once per
+// Open, keyed by right_keys, and probes with left_keys. `on` is the full join condition (checked
+// on every candidate, so the hash is only a prefilter).
+class HashJoinOp final : public Op {
+ public:
+  HashJoinOp(OpPtr left, OpPtr right, std::vector<CExprPtr> left_keys,
+             std::vector<CExprPtr> right_keys, std::vector<Affinity> key_affinity,
+             std::vector<Collation> key_colls, CExprPtr on, JoinType type)
+      : left_(std::move(left)), right_(std::move(right)), left_keys_(std::move(left_keys)),
+        right_keys_(std::move(right_keys)), key_affinity_(std::move(key_affinity)),
+        colls_(std::move(key_colls)), on_(std::move(on)), type_(type) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override {
+    left_->NullRow(ex);
+    right_->NullRow(ex);
+  }
+  std::string Describe(int indent) const override;
+
+  int right_level = 0;
+  std::vector<int> right_slots;
+  // Build once per statement execution when the right side does not depend on outer rows.
+  bool right_is_constant = false;
+
+ private:
+  Status Build(Exec& ex);
+  OpPtr left_, right_;
+  std::vector<CExprPtr> left_keys_, right_keys_;
+  std::vector<Affinity> key_affinity_;
+  std::vector<Collation> colls_;
+  CExprPtr on_;
+  JoinType type_;
+  bool built_ = false;
+  uint64_t built_generation_ = 0;
+  std::vector<Row> rows_;
+  std::unordered_multimap<size_t, size_t> table_;
+  std::vector<size_t> candidates_;
+  size_t cand_pos_ = 0;
+  bool left_valid_ = false;
+  bool matched_ = false;
+};
+
+// Reads rows from a row source into slots [base, base + n).
+class RowSrcScanOp final : public Op {
+ public:
+  RowSrcScanOp(RowSrcPtr src, int level, int base, int n, std::string name)
+      : src_(std::move(src)), level_(level), base_(base), n_(n), name_(std::move(name)) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override;
+  std::string Describe(int indent) const override;
+  // Materialize the source once per statement execution (uncorrelated subqueries, CTEs).
+  bool materialize = false;
+
+ private:
+  RowSrcPtr src_;
+  int level_, base_, n_;
+  std::string name_;
+  bool loaded_ = false;
+  uint64_t loaded_generation_ = 0;
+  std::vector<Row> rows_;
+  size_t pos_ = 0;
+  Row row_;
+};
+
+// Reads rows from a shared buffer (a CTE's working table during recursion).
+class BufferScanOp final : public Op {
+ public:
+  BufferScanOp(const std::vector<Row>* rows, int level, int base, int n, std::string name)
+      : rows_(rows), level_(level), base_(base), n_(n), name_(std::move(name)) {}
+  Status Open(Exec&) override { pos_ = 0; return Status::OK(); }
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  const std::vector<Row>* rows_;
+  int level_, base_, n_;
+  std::string name_;
+  size_t pos_ = 0;
+};
+
+// GROUP BY / aggregate: consumes its child, then yields one row per group, restoring the
+// group's representative input row into the frame and writing the aggregate results into their
+// slots. Groups come out in key order (as SQLite's sorter gives them).
+class AggregateOp final : public Op {
+ public:
+  struct AggSpec {
+    const AggregateFunction* fn = nullptr;
+    std::vector<CExprPtr> args;
+    bool distinct = false;
+    CExprPtr filter;
+    int result_slot = 0;
+    Collation collation = Collation::kBinary;
+    std::vector<CExprPtr> order_by;  // aggregate ORDER BY (group_concat(x ORDER BY y))
+    std::vector<bool> order_desc;
+  };
+  AggregateOp(OpPtr child, int level, std::vector<CExprPtr> keys, std::vector<Collation> colls,
+              std::vector<AggSpec> aggs, std::vector<int> saved_slots)
+      : child_(std::move(child)), level_(level), keys_(std::move(keys)), colls_(std::move(colls)),
+        aggs_(std::move(aggs)), saved_slots_(std::move(saved_slots)) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override;
+  std::string Describe(int indent) const override;
+  // The aggregate whose min/max row supplies the bare columns (SQLite's rule), or -1.
+  int minmax_agg = -1;
+
+ private:
+  struct Group {
+    std::vector<Value> key;
+    std::vector<Value> saved;
+    std::vector<std::unique_ptr<AggregateState>> states;
+    std::vector<std::vector<std::vector<Value>>> distinct_seen;  // unused placeholder
+  };
+  Status Consume(Exec& ex);
+  OpPtr child_;
+  int level_;
+  std::vector<CExprPtr> keys_;
+  std::vector<Collation> colls_;
+  std::vector<AggSpec> aggs_;
+  std::vector<int> saved_slots_;
+  std::vector<std::unique_ptr<Group>> groups_;
+  size_t pos_ = 0;
+};
+
+// ----- row sources -----
+
+// Evaluates the result expressions of a SELECT core over its frame operator.
+class ProjectSrc final : public RowSrc {
+ public:
+  ProjectSrc(OpPtr child, std::vector<CExprPtr> exprs, int level, int slot_count)
+      : child_(std::move(child)), exprs_(std::move(exprs)), level_(level), slots_(slot_count) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  OpPtr child_;
+  std::vector<CExprPtr> exprs_;
+  int level_;
+  int slots_;
+  Frame frame_;
+  Frame* saved_ = nullptr;
+};
+
+// VALUES (...), (...)
+class ValuesSrc final : public RowSrc {
+ public:
+  ValuesSrc(std::vector<std::vector<CExprPtr>> rows, int level)
+      : rows_(std::move(rows)), level_(level) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  std::vector<std::vector<CExprPtr>> rows_;
+  int level_;
+  size_t pos_ = 0;
+  Frame frame_;
+};
+
+struct SortKey {
+  int column = 0;
+  bool desc = false;
+  bool nulls_first = true;  // SQLite: NULLs first in ASC, last in DESC
+  Collation collation = Collation::kBinary;
+};
+int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys);
+
+// ORDER BY: buffers all rows, sorts them (stable), and drops `drop` trailing sort-only columns.
+// With limit >= 0 keeps only the first offset+limit rows (top-N).
+class SortSrc final : public RowSrc {
+ public:
+  SortSrc(RowSrcPtr child, std::vector<SortKey> keys, int visible)
+      : child_(std::move(child)), keys_(std::move(keys)), visible_(visible) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  RowSrcPtr child_;
+  std::vector<SortKey> keys_;
+  int visible_;
+  std::vector<Row> rows_;
+  size_t pos_ = 0;
+};
+
+// DISTINCT on the first `width` columns (first occurrence wins, order kept).
+class DistinctSrc final : public RowSrc {
+ public:
+  DistinctSrc(RowSrcPtr child, std::vector<Collation> colls)
+      : child_(std::move(child)), colls_(std::move(colls)),
+        seen_(16, GroupKeyHash{&colls_}, GroupKeyEq{&colls_}) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  RowSrcPtr child_;
+  std::vector<Collation> colls_;
+  std::unordered_map<std::vector<Value>, bool, GroupKeyHash, GroupKeyEq> seen_;
+};
+
+// LIMIT / OFFSET (expressions evaluated at Open).
+class LimitSrc final : public RowSrc {
+ public:
+  LimitSrc(RowSrcPtr child, CExprPtr limit, CExprPtr offset, int level)
+      : child_(std::move(child)), limit_(std::move(limit)), offset_(std::move(offset)),
+        level_(level) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  RowSrcPtr child_;
+  CExprPtr limit_, offset_;
+  int level_;
+  int64_t remaining_ = -1;
+  int64_t skip_ = 0;
+};
+
+// UNION / UNION ALL / INTERSECT / EXCEPT. The set forms produce their rows in sorted order, as
+// SQLite does.
+class CompoundSrc final : public RowSrc {
+ public:
+  enum class Kind { kUnion, kUnionAll, kIntersect, kExcept };
+  CompoundSrc(RowSrcPtr left, RowSrcPtr right, Kind kind, std::vector<Collation> colls)
+      : left_(std::move(left)), right_(std::move(right)), kind_(kind), colls_(std::move(colls)) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  RowSrcPtr left_, right_;
+  Kind kind_;
+  std::vector<Collation> colls_;
+  bool left_done_ = false;
+  std::vector<Row> rows_;
+  size_t pos_ = 0;
+};
+
+// A recursive CTE: runs the initial select, then the recursive select against the rows of the
+// previous step (exposed through `working`) until it yields nothing. UNION drops duplicates.
+class RecursiveSrc final : public RowSrc {
+ public:
+  RecursiveSrc(RowSrcPtr initial, RowSrcPtr recursive, std::vector<Row>* working, bool distinct,
+               int width)
+      : initial_(std::move(initial)), recursive_(std::move(recursive)), working_(working),
+        distinct_(distinct), width_(width) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override;
+
+ private:
+  RowSrcPtr initial_, recursive_;
+  std::vector<Row>* working_;
+  bool distinct_;
+  int width_;
+  std::deque<Row> queue_;
+  bool in_initial_ = true;
+  bool running_ = false;
+  std::set<Row, bool (*)(const Row&, const Row&)> seen_{&RowLess};
+  static bool RowLess(const Row& a, const Row& b);
+};
+
+// Rows held in memory (INSERT ... VALUES after evaluation, RETURNING, PRAGMA results).
+class BufferSrc final : public RowSrc {
+ public:
+  explicit BufferSrc(std::vector<Row> rows) : rows_(std::move(rows)) {}
+  Status Open(Exec&) override { pos_ = 0; return Status::OK(); }
+  Result<bool> Next(Exec&, Row* row) override {
+    if (pos_ >= rows_.size()) return false;
+    *row = rows_[pos_++];
+    return true;
+  }
+  std::string Describe(int indent) const override;
+
+ private:
+  std::vector<Row> rows_;
+  size_t pos_ = 0;
+};
+
+// Decodes a table row record into slots; columns past the record's end read as NULL; the
+// INTEGER PRIMARY KEY column reads the rowid.
+Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
+                     Value* out);
+
+}  // namespace dosql::engine

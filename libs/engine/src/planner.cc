@@ -1,0 +1,2744 @@
+#include "planner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <ctime>
+
+#include "conn.h"
+#include "dosql/core/record.h"
+#include "dosql/engine/arith.h"
+#include "dosql/engine/format.h"
+#include "dosql/engine/like.h"
+
+namespace dosql::engine {
+
+namespace {
+
+Value& Slot(Exec& ex, int level, int slot) { return ex.frames[level]->slots[slot]; }
+
+// ---------------------------------------------------------------------------------------------
+// Expression nodes
+// ---------------------------------------------------------------------------------------------
+
+class ConstExpr final : public CExpr {
+ public:
+  explicit ConstExpr(Value v) : v_(std::move(v)) {}
+  Status Eval(Exec&, Value* out) const override {
+    *out = v_;
+    return Status::OK();
+  }
+  bool IsConst() const override { return true; }
+  const Value& value() const { return v_; }
+
+ private:
+  Value v_;
+};
+
+class SlotExpr final : public CExpr {
+ public:
+  SlotExpr(int level, int slot) : level_(level), slot_(slot) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    *out = Slot(ex, level_, slot_);
+    return Status::OK();
+  }
+
+ private:
+  int level_, slot_;
+};
+
+class ParamExpr final : public CExpr {
+ public:
+  explicit ParamExpr(int index) : index_(index) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    if (ex.params && index_ >= 1 && static_cast<size_t>(index_) <= ex.params->size()) {
+      *out = (*ex.params)[index_ - 1];
+    } else {
+      *out = Value();
+    }
+    return Status::OK();
+  }
+
+ private:
+  int index_;
+};
+
+class UnaryCExpr final : public CExpr {
+ public:
+  UnaryCExpr(parser::UnaryOp op, CExprPtr a) : op_(op), a_(std::move(a)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &v));
+    switch (op_) {
+      case parser::UnaryOp::kNegate: *out = Negate(v); break;
+      case parser::UnaryOp::kPlus: *out = std::move(v); break;
+      case parser::UnaryOp::kBitNot: *out = BitNot(v); break;
+      case parser::UnaryOp::kNot: *out = LogicalNot(v); break;
+    }
+    return Status::OK();
+  }
+
+ private:
+  parser::UnaryOp op_;
+  CExprPtr a_;
+};
+
+class ArithExpr final : public CExpr {
+ public:
+  ArithExpr(parser::BinaryOp op, CExprPtr a, CExprPtr b) : op_(op), a_(std::move(a)), b_(std::move(b)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value x, y;
+    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &x));
+    DOSQL_RETURN_IF_ERROR(b_->Eval(ex, &y));
+    using B = parser::BinaryOp;
+    switch (op_) {
+      case B::kAdd: *out = Arith(ArithOp::kAdd, x, y); break;
+      case B::kSubtract: *out = Arith(ArithOp::kSubtract, x, y); break;
+      case B::kMultiply: *out = Arith(ArithOp::kMultiply, x, y); break;
+      case B::kDivide: *out = Arith(ArithOp::kDivide, x, y); break;
+      case B::kModulo: *out = Arith(ArithOp::kRemainder, x, y); break;
+      case B::kBitAnd: *out = Bitwise(BitOp::kAnd, x, y); break;
+      case B::kBitOr: *out = Bitwise(BitOp::kOr, x, y); break;
+      case B::kShiftLeft: *out = Bitwise(BitOp::kShiftLeft, x, y); break;
+      case B::kShiftRight: *out = Bitwise(BitOp::kShiftRight, x, y); break;
+      case B::kConcat: *out = Concat(x, y); break;
+      default: return Status::Internal("bad arithmetic operator");
+    }
+    return Status::OK();
+  }
+
+ private:
+  parser::BinaryOp op_;
+  CExprPtr a_, b_;
+};
+
+class CompareCExpr final : public CExpr {
+ public:
+  CompareCExpr(CompareOp op, CExprPtr a, CExprPtr b, Affinity aff, Collation coll)
+      : op_(op), a_(std::move(a)), b_(std::move(b)), aff_(aff), coll_(coll) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value x, y;
+    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &x));
+    DOSQL_RETURN_IF_ERROR(b_->Eval(ex, &y));
+    *out = TriToValue(CompareExpr(x, y, op_, aff_, coll_));
+    return Status::OK();
+  }
+
+ private:
+  CompareOp op_;
+  CExprPtr a_, b_;
+  Affinity aff_;
+  Collation coll_;
+};
+
+// Row value comparison (a, b) op (c, d): SQLite compares element by element.
+class RowCompareExpr final : public CExpr {
+ public:
+  RowCompareExpr(CompareOp op, std::vector<CExprPtr> a, std::vector<CExprPtr> b,
+                 std::vector<Affinity> affs, std::vector<Collation> colls)
+      : op_(op), a_(std::move(a)), b_(std::move(b)), affs_(std::move(affs)), colls_(std::move(colls)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    bool saw_null = false;
+    for (size_t i = 0; i < a_.size(); i++) {
+      Value x, y;
+      DOSQL_RETURN_IF_ERROR(a_[i]->Eval(ex, &x));
+      DOSQL_RETURN_IF_ERROR(b_[i]->Eval(ex, &y));
+      if (op_ == CompareOp::kIs || op_ == CompareOp::kIsNot) {
+        if (CompareExpr(x, y, CompareOp::kIs, affs_[i], colls_[i]) != TriBool::kTrue) {
+          *out = Value::Integer(op_ == CompareOp::kIsNot);
+          return Status::OK();
+        }
+        continue;
+      }
+      if (x.is_null() || y.is_null()) {
+        saw_null = true;
+        if (op_ == CompareOp::kEq || op_ == CompareOp::kNe) continue;
+        *out = Value();
+        return Status::OK();
+      }
+      TriBool eq = CompareExpr(x, y, CompareOp::kEq, affs_[i], colls_[i]);
+      if (eq == TriBool::kTrue) continue;
+      if (op_ == CompareOp::kEq) {
+        *out = Value::Integer(0);
+        return Status::OK();
+      }
+      if (op_ == CompareOp::kNe) {
+        *out = Value::Integer(1);
+        return Status::OK();
+      }
+      *out = TriToValue(CompareExpr(x, y, op_, affs_[i], colls_[i]));
+      return Status::OK();
+    }
+    if (op_ == CompareOp::kIs) {
+      *out = Value::Integer(1);
+    } else if (op_ == CompareOp::kIsNot) {
+      *out = Value::Integer(0);
+    } else if (saw_null) {
+      *out = Value();
+    } else {
+      bool r = op_ == CompareOp::kEq || op_ == CompareOp::kLe || op_ == CompareOp::kGe;
+      *out = Value::Integer(r);
+    }
+    return Status::OK();
+  }
+
+ private:
+  CompareOp op_;
+  std::vector<CExprPtr> a_, b_;
+  std::vector<Affinity> affs_;
+  std::vector<Collation> colls_;
+};
+
+class AndOrExpr final : public CExpr {
+ public:
+  AndOrExpr(bool is_and, CExprPtr a, CExprPtr b) : and_(is_and), a_(std::move(a)), b_(std::move(b)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool x, EvalTruth(*a_, ex));
+    if (and_ && x == TriBool::kFalse) {
+      *out = Value::Integer(0);
+      return Status::OK();
+    }
+    if (!and_ && x == TriBool::kTrue) {
+      *out = Value::Integer(1);
+      return Status::OK();
+    }
+    DOSQL_ASSIGN_OR_RETURN(TriBool y, EvalTruth(*b_, ex));
+    *out = TriToValue(and_ ? TriAnd(x, y) : TriOr(x, y));
+    return Status::OK();
+  }
+
+ private:
+  bool and_;
+  CExprPtr a_, b_;
+};
+
+class NullTestCExpr final : public CExpr {
+ public:
+  NullTestCExpr(CExprPtr a, bool negated) : a_(std::move(a)), negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &v));
+    *out = Value::Integer(v.is_null() != negated_);
+    return Status::OK();
+  }
+
+ private:
+  CExprPtr a_;
+  bool negated_;
+};
+
+class BetweenCExpr final : public CExpr {
+ public:
+  BetweenCExpr(CExprPtr x, CExprPtr lo, CExprPtr hi, Affinity aff_lo, Affinity aff_hi,
+               Collation coll_lo, Collation coll_hi, bool negated)
+      : x_(std::move(x)), lo_(std::move(lo)), hi_(std::move(hi)), aff_lo_(aff_lo),
+        aff_hi_(aff_hi), coll_lo_(coll_lo), coll_hi_(coll_hi), negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value x, lo, hi;
+    DOSQL_RETURN_IF_ERROR(x_->Eval(ex, &x));
+    DOSQL_RETURN_IF_ERROR(lo_->Eval(ex, &lo));
+    DOSQL_RETURN_IF_ERROR(hi_->Eval(ex, &hi));
+    TriBool a = CompareExpr(x, lo, CompareOp::kGe, aff_lo_, coll_lo_);
+    TriBool b = CompareExpr(x, hi, CompareOp::kLe, aff_hi_, coll_hi_);
+    TriBool r = TriAnd(a, b);
+    if (negated_) r = TriNot(r);
+    *out = TriToValue(r);
+    return Status::OK();
+  }
+
+ private:
+  CExprPtr x_, lo_, hi_;
+  Affinity aff_lo_, aff_hi_;
+  Collation coll_lo_, coll_hi_;
+  bool negated_;
+};
+
+class InListExpr final : public CExpr {
+ public:
+  InListExpr(CExprPtr x, std::vector<CExprPtr> list, Affinity aff, Collation coll, bool negated)
+      : x_(std::move(x)), list_(std::move(list)), aff_(aff), coll_(coll), negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    if (list_.empty()) {
+      *out = Value::Integer(negated_ ? 1 : 0);
+      return Status::OK();
+    }
+    Value x;
+    DOSQL_RETURN_IF_ERROR(x_->Eval(ex, &x));
+    if (x.is_null()) {
+      *out = Value();
+      return Status::OK();
+    }
+    bool saw_null = false;
+    for (const auto& e : list_) {
+      Value y;
+      DOSQL_RETURN_IF_ERROR(e->Eval(ex, &y));
+      TriBool t = CompareExpr(x, y, CompareOp::kEq, aff_, coll_);
+      if (t == TriBool::kTrue) {
+        *out = Value::Integer(negated_ ? 0 : 1);
+        return Status::OK();
+      }
+      if (t == TriBool::kNull) saw_null = true;
+    }
+    *out = saw_null ? Value() : Value::Integer(negated_ ? 1 : 0);
+    return Status::OK();
+  }
+
+ private:
+  CExprPtr x_;
+  std::vector<CExprPtr> list_;
+  Affinity aff_;
+  Collation coll_;
+  bool negated_;
+};
+
+// A subquery as a value source: runs its plan (once, if uncorrelated) and keeps the rows.
+class SubqueryRunner {
+ public:
+  SubqueryRunner(RowSrcPtr src, bool correlated, int width)
+      : src_(std::move(src)), correlated_(correlated), width_(width) {}
+  // Materializes up to `limit` rows (-1: all).
+  Result<const std::vector<Row>*> Rows(Exec& ex, int64_t limit) const {
+    if (!correlated_ && valid_ && generation_ == ex.generation && limit_ == limit) return &rows_;
+    rows_.clear();
+    DOSQL_RETURN_IF_ERROR(src_->Open(ex));
+    while (limit < 0 || static_cast<int64_t>(rows_.size()) < limit) {
+      Row r;
+      DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &r));
+      if (!ok) break;
+      rows_.push_back(std::move(r));
+    }
+    valid_ = true;
+    generation_ = ex.generation;
+    limit_ = limit;
+    return &rows_;
+  }
+  int width() const { return width_; }
+
+ private:
+  RowSrcPtr src_;
+  bool correlated_;
+  int width_;
+  mutable std::vector<Row> rows_;
+  mutable bool valid_ = false;
+  mutable uint64_t generation_ = 0;
+  mutable int64_t limit_ = 0;
+};
+
+class ScalarSubqueryExpr final : public CExpr {
+ public:
+  explicit ScalarSubqueryExpr(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, 1));
+    if (rows->empty()) {
+      *out = Value();
+    } else {
+      *out = (*rows)[0][0];
+    }
+    return Status::OK();
+  }
+
+ private:
+  std::unique_ptr<SubqueryRunner> r_;
+};
+
+class ExistsCExpr final : public CExpr {
+ public:
+  explicit ExistsCExpr(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, 1));
+    *out = Value::Integer(rows->empty() ? 0 : 1);
+    return Status::OK();
+  }
+
+ private:
+  std::unique_ptr<SubqueryRunner> r_;
+};
+
+class InSubqueryExpr final : public CExpr {
+ public:
+  InSubqueryExpr(std::vector<CExprPtr> x, std::unique_ptr<SubqueryRunner> r,
+                 std::vector<Affinity> affs, std::vector<Collation> colls, bool negated)
+      : x_(std::move(x)), r_(std::move(r)), affs_(std::move(affs)), colls_(std::move(colls)),
+        negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    std::vector<Value> xs(x_.size());
+    for (size_t i = 0; i < x_.size(); i++) DOSQL_RETURN_IF_ERROR(x_[i]->Eval(ex, &xs[i]));
+    DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, -1));
+    if (rows->empty()) {
+      *out = Value::Integer(negated_ ? 1 : 0);
+      return Status::OK();
+    }
+    bool lhs_null = false;
+    for (const Value& v : xs) lhs_null |= v.is_null();
+    if (lhs_null && xs.size() == 1) {
+      *out = Value();
+      return Status::OK();
+    }
+    bool saw_null = false;
+    for (const Row& r : *rows) {
+      TriBool all = TriBool::kTrue;
+      for (size_t i = 0; i < xs.size(); i++) {
+        all = TriAnd(all, CompareExpr(xs[i], r[i], CompareOp::kEq, affs_[i], colls_[i]));
+        if (all == TriBool::kFalse) break;
+      }
+      if (all == TriBool::kTrue) {
+        *out = Value::Integer(negated_ ? 0 : 1);
+        return Status::OK();
+      }
+      if (all == TriBool::kNull) saw_null = true;
+    }
+    *out = saw_null ? Value() : Value::Integer(negated_ ? 1 : 0);
+    return Status::OK();
+  }
+
+ private:
+  std::vector<CExprPtr> x_;
+  std::unique_ptr<SubqueryRunner> r_;
+  std::vector<Affinity> affs_;
+  std::vector<Collation> colls_;
+  bool negated_;
+};
+
+class LikeCExpr final : public CExpr {
+ public:
+  LikeCExpr(bool glob, CExprPtr x, CExprPtr pattern, CExprPtr escape, bool negated)
+      : glob_(glob), x_(std::move(x)), p_(std::move(pattern)), e_(std::move(escape)),
+        negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value x, p, e;
+    DOSQL_RETURN_IF_ERROR(x_->Eval(ex, &x));
+    DOSQL_RETURN_IF_ERROR(p_->Eval(ex, &p));
+    if (e_) DOSQL_RETURN_IF_ERROR(e_->Eval(ex, &e));
+    Value r;
+    if (glob_) {
+      DOSQL_ASSIGN_OR_RETURN(r, SqlGlob(x, p));
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(r, SqlLike(x, p, e_ ? &e : nullptr));
+    }
+    *out = negated_ ? LogicalNot(r) : r;
+    return Status::OK();
+  }
+
+ private:
+  bool glob_;
+  CExprPtr x_, p_, e_;
+  bool negated_;
+};
+
+class CaseCExpr final : public CExpr {
+ public:
+  CaseCExpr(CExprPtr operand, std::vector<std::pair<CExprPtr, CExprPtr>> whens, CExprPtr els,
+            std::vector<Affinity> affs, std::vector<Collation> colls)
+      : operand_(std::move(operand)), whens_(std::move(whens)), else_(std::move(els)),
+        affs_(std::move(affs)), colls_(std::move(colls)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value base;
+    if (operand_) DOSQL_RETURN_IF_ERROR(operand_->Eval(ex, &base));
+    for (size_t i = 0; i < whens_.size(); i++) {
+      bool hit;
+      if (operand_) {
+        Value w;
+        DOSQL_RETURN_IF_ERROR(whens_[i].first->Eval(ex, &w));
+        hit = CompareExpr(base, w, CompareOp::kEq, affs_[i], colls_[i]) == TriBool::kTrue;
+      } else {
+        DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*whens_[i].first, ex));
+        hit = t == TriBool::kTrue;
+      }
+      if (hit) return whens_[i].second->Eval(ex, out);
+    }
+    if (else_) return else_->Eval(ex, out);
+    *out = Value();
+    return Status::OK();
+  }
+
+ private:
+  CExprPtr operand_;
+  std::vector<std::pair<CExprPtr, CExprPtr>> whens_;
+  CExprPtr else_;
+  std::vector<Affinity> affs_;
+  std::vector<Collation> colls_;
+};
+
+class CastCExpr final : public CExpr {
+ public:
+  CastCExpr(CExprPtr a, Affinity target) : a_(std::move(a)), target_(target) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &v));
+    *out = CastValue(v, target_);
+    return Status::OK();
+  }
+
+ private:
+  CExprPtr a_;
+  Affinity target_;
+};
+
+// Passes its operand through (COLLATE, unary +): only the static attributes differ.
+class PassExpr final : public CExpr {
+ public:
+  explicit PassExpr(CExprPtr a) : a_(std::move(a)) {}
+  Status Eval(Exec& ex, Value* out) const override { return a_->Eval(ex, out); }
+
+ private:
+  CExprPtr a_;
+};
+
+class FunctionCExpr final : public CExpr {
+ public:
+  FunctionCExpr(const ScalarFunctionInfo* fn, std::vector<CExprPtr> args, FunctionContext ctx)
+      : fn_(fn), args_(std::move(args)), ctx_(ctx) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    Value buf[4];
+    std::vector<Value> heap;
+    Value* vals = buf;
+    if (args_.size() > 4) {
+      heap.resize(args_.size());
+      vals = heap.data();
+    }
+    for (size_t i = 0; i < args_.size(); i++) DOSQL_RETURN_IF_ERROR(args_[i]->Eval(ex, &vals[i]));
+    DOSQL_ASSIGN_OR_RETURN(*out, fn_->fn(std::span<const Value>(vals, args_.size()), ctx_));
+    return Status::OK();
+  }
+
+ private:
+  const ScalarFunctionInfo* fn_;
+  std::vector<CExprPtr> args_;
+  FunctionContext ctx_;
+};
+
+class CoalesceExpr final : public CExpr {
+ public:
+  explicit CoalesceExpr(std::vector<CExprPtr> args) : args_(std::move(args)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    for (const auto& a : args_) {
+      DOSQL_RETURN_IF_ERROR(a->Eval(ex, out));
+      if (!out->is_null()) return Status::OK();
+    }
+    *out = Value();
+    return Status::OK();
+  }
+
+ private:
+  std::vector<CExprPtr> args_;
+};
+
+class ConnInfoExpr final : public CExpr {
+ public:
+  enum class Kind { kLastInsertRowid, kChanges, kTotalChanges };
+  explicit ConnInfoExpr(Kind k) : k_(k) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    switch (k_) {
+      case Kind::kLastInsertRowid: *out = Value::Integer(ex.conn->last_insert_rowid); break;
+      case Kind::kChanges: *out = Value::Integer(ex.conn->changes); break;
+      case Kind::kTotalChanges: *out = Value::Integer(ex.conn->total_changes); break;
+    }
+    return Status::OK();
+  }
+
+ private:
+  Kind k_;
+};
+
+class CurrentTimeExpr final : public CExpr {
+ public:
+  explicit CurrentTimeExpr(parser::LiteralKind k) : k_(k) {}
+  Status Eval(Exec&, Value* out) const override {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    const char* fmt = k_ == parser::LiteralKind::kCurrentDate   ? "%Y-%m-%d"
+                      : k_ == parser::LiteralKind::kCurrentTime ? "%H:%M:%S"
+                                                                : "%Y-%m-%d %H:%M:%S";
+    std::strftime(buf, sizeof(buf), fmt, &tm);
+    *out = Value::Text(buf);
+    return Status::OK();
+  }
+
+ private:
+  parser::LiteralKind k_;
+};
+
+class RaiseCExpr final : public CExpr {
+ public:
+  RaiseCExpr(parser::RaiseKind kind, std::string msg) : kind_(kind), msg_(std::move(msg)) {}
+  Status Eval(Exec&, Value*) const override {
+    if (kind_ == parser::RaiseKind::kIgnore) return Status::Aborted("RAISE(IGNORE)");
+    return Status::Constraint(msg_);
+  }
+  parser::RaiseKind kind() const { return kind_; }
+
+ private:
+  parser::RaiseKind kind_;
+  std::string msg_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Binder
+// ---------------------------------------------------------------------------------------------
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool IsRowidName(std::string_view n) {
+  return IEquals(n, "rowid") || IEquals(n, "oid") || IEquals(n, "_rowid_");
+}
+
+Status Err(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
+
+}  // namespace
+
+struct AggCollector {
+  int level = 0;
+  Scope* scope = nullptr;
+  std::vector<AggregateOp::AggSpec> specs;
+};
+
+CExprPtr MakeConst(Value v) { return std::make_unique<ConstExpr>(std::move(v)); }
+
+CExprPtr MakeSlot(int level, int slot, Affinity aff, Collation coll, bool has_coll) {
+  auto e = std::make_unique<SlotExpr>(level, slot);
+  e->affinity = aff;
+  e->collation = coll;
+  e->has_collation = has_coll;
+  e->column_slot = slot;
+  e->column_level = level;
+  return e;
+}
+
+std::string ExprText(std::string_view sql, const parser::Expr& e) {
+  if (e.span.end > e.span.offset && e.span.end <= sql.size()) {
+    return std::string(sql.substr(e.span.offset, e.span.end - e.span.offset));
+  }
+  return parser::ToSql(e);
+}
+
+int AddTableSource(Scope& scope, const TableInfo& table, std::string alias) {
+  SourceBinding sb;
+  sb.alias = Lower(alias);
+  sb.table_name = Lower(table.name);
+  sb.table = &table;
+  sb.base = scope.nslots;
+  for (size_t i = 0; i < table.columns.size(); i++) {
+    const ColumnInfo& c = table.columns[i];
+    ColBinding cb;
+    cb.name = c.name;
+    cb.affinity = c.affinity;
+    cb.collation = c.collation;
+    cb.has_collation = true;
+    cb.decl_type = c.decl_type;
+    cb.slot = scope.nslots++;
+    sb.cols.push_back(cb);
+  }
+  if (!table.without_rowid) sb.rowid_slot = scope.nslots++;
+  scope.sources.push_back(std::move(sb));
+  return static_cast<int>(scope.sources.size()) - 1;
+}
+
+const TableInfo* LookupTable(PlanContext& ctx, std::string_view name) {
+  if (IEquals(name, "sqlite_schema") || IEquals(name, "sqlite_master") ||
+      IEquals(name, "sqlite_temp_schema") || IEquals(name, "sqlite_temp_master")) {
+    return ctx.schema_table.get();
+  }
+  return ctx.schema->FindTable(name);
+}
+
+namespace {
+
+Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt& stmt,
+                                     Scope* outer, int level, std::string_view sql);
+Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scope* outer,
+                                       int level);
+bool FromNames(const parser::TableRef* ref, const std::string& name);
+
+class Binder {
+ public:
+  Binder(PlanContext& ctx, Scope& scope) : ctx_(ctx), scope_(scope) {}
+
+  Result<CExprPtr> Compile(const parser::Expr& e) {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(e));
+    return Fold(std::move(c));
+  }
+
+ private:
+  // Evaluates constant nodes once.
+  Result<CExprPtr> Fold(CExprPtr c) { return c; }
+
+  Result<CExprPtr> CompileNode(const parser::Expr& e);
+  Result<CExprPtr> CompileColumn(const parser::ColumnRef& c);
+  Result<CExprPtr> CompileBinary(const parser::BinaryExpr& b);
+  Result<CExprPtr> CompileFunction(const parser::FunctionCall& f);
+  Result<CExprPtr> CompileIn(const parser::InExpr& in);
+  Result<std::unique_ptr<SubqueryRunner>> CompileSubquery(const parser::SelectStmt& s,
+                                                          std::vector<ResultColumnInfo>* cols);
+
+  bool AllConst(const std::vector<const CExpr*>& xs) {
+    for (const CExpr* x : xs) {
+      if (!x->IsConst()) return false;
+    }
+    return true;
+  }
+  // Replaces `c` by its value when all of `inputs` are constants.
+  Result<CExprPtr> MaybeFold(CExprPtr c, std::initializer_list<const CExpr*> inputs) {
+    for (const CExpr* x : inputs) {
+      if (!x || !x->IsConst()) return c;
+    }
+    Exec ex;
+    ex.frames.assign(1, nullptr);
+    Value v;
+    Status s = c->Eval(ex, &v);
+    if (!s.ok()) return c;  // report at run time
+    auto k = MakeConst(std::move(v));
+    k->affinity = c->affinity;
+    k->collation = c->collation;
+    k->has_collation = c->has_collation;
+    k->explicit_collation = c->explicit_collation;
+    return k;
+  }
+
+  PlanContext& ctx_;
+  Scope& scope_;
+  std::vector<std::unique_ptr<parser::SelectStmt>> owned_selects_;
+};
+
+// Collation of a binary comparison (SQLite's sqlite3BinaryCompareCollSeq).
+Collation PickCollation(const CExpr& a, const CExpr& b) {
+  if (a.explicit_collation) return a.collation;
+  if (b.explicit_collation) return b.collation;
+  if (a.has_collation) return a.collation;
+  if (b.has_collation) return b.collation;
+  return Collation::kBinary;
+}
+
+Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
+  std::string col = c.column.name;
+  std::string tbl = c.table ? Lower(c.table->name) : "";
+  int depth = 0;
+  for (Scope* s = &scope_; s; s = s->parent, depth++) {
+    const ColBinding* found = nullptr;
+    const SourceBinding* found_src = nullptr;
+    int found_index = -1;
+    int matches = 0;
+    bool rowid_match = false;
+    for (size_t si = 0; si < s->sources.size(); si++) {
+      const SourceBinding& sb = s->sources[si];
+      if (!tbl.empty() && sb.alias != tbl) continue;
+      bool hit = false;
+      for (const ColBinding& cb : sb.cols) {
+        if (IEquals(cb.name, col)) {
+          if (tbl.empty() && sb.hidden.count(Lower(col))) break;
+          if (!found || !tbl.empty() || true) {
+            if (!found) {
+              found = &cb;
+              found_src = &sb;
+              found_index = static_cast<int>(si);
+            }
+          }
+          hit = true;
+          break;
+        }
+      }
+      if (hit) matches++;
+    }
+    if (matches > 1) {
+      return Err("ambiguous column name: " + (c.table ? c.table->name + "." : "") + col);
+    }
+    if (!found && IsRowidName(col)) {
+      for (size_t si = 0; si < s->sources.size(); si++) {
+        const SourceBinding& sb = s->sources[si];
+        if (!tbl.empty() && sb.alias != tbl) continue;
+        if (sb.rowid_slot < 0) continue;
+        if (rowid_match) return Err("ambiguous column name: " + col);
+        rowid_match = true;
+        found_src = &sb;
+        found_index = static_cast<int>(si);
+      }
+    }
+    if (found || rowid_match) {
+      if (s != &scope_) {
+        for (Scope* t = &scope_; t != s; t = t->parent) {
+          t->min_ref_level = std::min(t->min_ref_level, s->level);
+        }
+      } else if (scope_.ref_mask && found_index < 64) {
+        *scope_.ref_mask |= uint64_t{1} << found_index;
+      } else if (scope_.ref_mask) {
+        *scope_.ref_mask = ~uint64_t{0};
+      }
+      if (s != &scope_ && s->ref_mask) {
+        if (found_index < 64) *s->ref_mask |= uint64_t{1} << found_index;
+        else *s->ref_mask = ~uint64_t{0};
+      }
+      if (rowid_match) {
+        return MakeSlot(s->level, found_src->rowid_slot, Affinity::kInteger, Collation::kBinary,
+                        false);
+      }
+      return MakeSlot(s->level, found->slot, found->affinity, found->collation,
+                      found->has_collation);
+    }
+    // A result column alias (WHERE, GROUP BY, HAVING, ORDER BY may use them).
+    if (tbl.empty() && s == &scope_ && s->aliases) {
+      for (const auto& rc : *s->aliases) {
+        if (rc.kind == parser::ResultColumn::Kind::kExpr && rc.alias &&
+            IEquals(rc.alias->name, col)) {
+          const parser::Expr* target = rc.expr.get();
+          // Avoid self-reference (SELECT a AS a ...) looping.
+          if (target->Is<parser::ColumnRef>() &&
+              IEquals(target->As<parser::ColumnRef>().column.name, col) &&
+              !target->As<parser::ColumnRef>().table) {
+            break;
+          }
+          auto saved = s->aliases;
+          s->aliases = nullptr;
+          auto r = CompileNode(*target);
+          s->aliases = saved;
+          return r;
+        }
+      }
+    }
+  }
+  if (!c.table && c.column.quote == '"') {
+    // SQLite's fallback: a double-quoted identifier that names no column is a string.
+    return MakeConst(Value::Text(c.column.name));
+  }
+  if (c.table) return Err("no such column: " + c.table->name + "." + col);
+  return Err("no such column: " + col);
+}
+
+CompareOp ToCompareOp(parser::BinaryOp op) {
+  using B = parser::BinaryOp;
+  switch (op) {
+    case B::kEq: return CompareOp::kEq;
+    case B::kNe: return CompareOp::kNe;
+    case B::kLt: return CompareOp::kLt;
+    case B::kLe: return CompareOp::kLe;
+    case B::kGt: return CompareOp::kGt;
+    case B::kGe: return CompareOp::kGe;
+    case B::kIs: return CompareOp::kIs;
+    default: return CompareOp::kIsNot;
+  }
+}
+
+Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
+  using B = parser::BinaryOp;
+  switch (b.op) {
+    case B::kAnd:
+    case B::kOr: {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
+      const CExpr* lp = l.get();
+      const CExpr* rp = r.get();
+      auto e = std::make_unique<AndOrExpr>(b.op == B::kAnd, std::move(l), std::move(r));
+      return MaybeFold(std::move(e), {lp, rp});
+    }
+    case B::kEq:
+    case B::kNe:
+    case B::kLt:
+    case B::kLe:
+    case B::kGt:
+    case B::kGe:
+    case B::kIs:
+    case B::kIsNot: {
+      bool lrow = b.left->Is<parser::RowValueExpr>();
+      bool rrow = b.right->Is<parser::RowValueExpr>();
+      if (lrow || rrow) {
+        if (!lrow || !rrow) {
+          if ((lrow && b.right->Is<parser::SubqueryExpr>()) ||
+              (rrow && b.left->Is<parser::SubqueryExpr>())) {
+            return Status::NotSupported("row value compared with a subquery is not supported");
+          }
+          return Err("row value misused");
+        }
+        const auto& le = b.left->As<parser::RowValueExpr>().elements;
+        const auto& re = b.right->As<parser::RowValueExpr>().elements;
+        if (le.size() != re.size()) return Err("row value misused");
+        std::vector<CExprPtr> ls, rs;
+        std::vector<Affinity> affs;
+        std::vector<Collation> colls;
+        for (size_t i = 0; i < le.size(); i++) {
+          DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*le[i]));
+          DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*re[i]));
+          affs.push_back(ComparisonAffinity(l->affinity, r->affinity));
+          colls.push_back(PickCollation(*l, *r));
+          ls.push_back(std::move(l));
+          rs.push_back(std::move(r));
+        }
+        return CExprPtr(std::make_unique<RowCompareExpr>(ToCompareOp(b.op), std::move(ls),
+                                                         std::move(rs), std::move(affs),
+                                                         std::move(colls)));
+      }
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
+      Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
+      Collation coll = PickCollation(*l, *r);
+      const CExpr* lp = l.get();
+      const CExpr* rp = r.get();
+      auto e = std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff,
+                                              coll);
+      return MaybeFold(std::move(e), {lp, rp});
+    }
+    case B::kJsonExtract:
+    case B::kJsonExtractText:
+      return Err("no such function: ->");
+    default: {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
+      const CExpr* lp = l.get();
+      const CExpr* rp = r.get();
+      bool concat = b.op == B::kConcat;
+      Collation coll = PickCollation(*l, *r);
+      bool has = l->has_collation || r->has_collation;
+      bool expl = l->explicit_collation || r->explicit_collation;
+      auto e = std::make_unique<ArithExpr>(b.op, std::move(l), std::move(r));
+      if (concat || true) {
+        // SQLite propagates a COLLATE through binary operators to the comparison above.
+        e->collation = coll;
+        e->has_collation = expl;
+        e->explicit_collation = expl;
+        (void)has;
+      }
+      return MaybeFold(std::move(e), {lp, rp});
+    }
+  }
+}
+
+Result<std::unique_ptr<SubqueryRunner>> Binder::CompileSubquery(
+    const parser::SelectStmt& s, std::vector<ResultColumnInfo>* cols) {
+  DOSQL_ASSIGN_OR_RETURN(CompiledQuery q,
+                         PlanSelectImpl(ctx_, s, &scope_, scope_.level + 1, scope_.sql));
+  bool correlated = q.min_ref_level <= scope_.level;
+  if (q.min_ref_level < INT_MAX) {
+    for (Scope* t = &scope_; t; t = t->parent) {
+      if (t->level <= q.min_ref_level) break;
+      t->min_ref_level = std::min(t->min_ref_level, q.min_ref_level);
+    }
+  }
+  if (cols) *cols = q.columns;
+  int width = static_cast<int>(q.columns.size());
+  return std::make_unique<SubqueryRunner>(std::move(q.src), correlated, width);
+}
+
+Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
+  std::vector<CExprPtr> lhs;
+  if (in.operand->Is<parser::RowValueExpr>()) {
+    for (const auto& el : in.operand->As<parser::RowValueExpr>().elements) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*el));
+      lhs.push_back(std::move(x));
+    }
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*in.operand));
+    lhs.push_back(std::move(x));
+  }
+  if (in.kind == parser::InExpr::Kind::kList) {
+    if (lhs.size() != 1) {
+      if (in.list.empty()) return Err("row value misused");
+      // (a, b) IN ((1, 2), (3, 4)): expand to an OR of row comparisons.
+      return Status::NotSupported("row value IN list is not supported");
+    }
+    std::vector<CExprPtr> list;
+    std::vector<const CExpr*> inputs{lhs[0].get()};
+    for (const auto& e : in.list) {
+      if (e->Is<parser::RowValueExpr>()) return Err("row value misused");
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*e));
+      inputs.push_back(x.get());
+      list.push_back(std::move(x));
+    }
+    // The right-hand values have no affinity; the left operand's applies (if any).
+    Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
+    Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
+    bool all_const = AllConst(inputs);
+    auto e = std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list), aff, coll,
+                                          in.negated);
+    if (all_const) return MaybeFold(std::move(e), {});
+    return CExprPtr(std::move(e));
+  }
+  std::unique_ptr<SubqueryRunner> runner;
+  std::vector<ResultColumnInfo> cols;
+  if (in.kind == parser::InExpr::Kind::kSelect) {
+    DOSQL_ASSIGN_OR_RETURN(runner, CompileSubquery(*in.select, &cols));
+  } else {
+    // x IN table: the table's (single) column.
+    auto sel = std::make_unique<parser::SelectStmt>();
+    auto core = std::make_unique<parser::SelectCore>();
+    parser::ResultColumn rc;
+    rc.kind = parser::ResultColumn::Kind::kStar;
+    core->columns.push_back(std::move(rc));
+    core->from = std::make_unique<parser::JoinClause>();
+    auto tn = std::make_unique<parser::TableName>();
+    tn->name = in.table;
+    core->from->first = std::move(tn);
+    sel->cores.push_back(std::move(core));
+    DOSQL_ASSIGN_OR_RETURN(runner, CompileSubquery(*sel, &cols));
+    owned_selects_.push_back(std::move(sel));
+  }
+  if (cols.size() != lhs.size()) {
+    return Err("sub-select returns " + std::to_string(cols.size()) + " columns - expected " +
+               std::to_string(lhs.size()));
+  }
+  std::vector<Affinity> affs;
+  std::vector<Collation> colls;
+  for (size_t i = 0; i < lhs.size(); i++) {
+    affs.push_back(ComparisonAffinity(lhs[i]->affinity, cols[i].affinity));
+    if (lhs[i]->has_collation) {
+      colls.push_back(lhs[i]->collation);
+    } else if (cols[i].has_collation) {
+      colls.push_back(cols[i].collation);
+    } else {
+      colls.push_back(Collation::kBinary);
+    }
+  }
+  return CExprPtr(std::make_unique<InSubqueryExpr>(std::move(lhs), std::move(runner),
+                                                   std::move(affs), std::move(colls),
+                                                   in.negated));
+}
+
+Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
+  const std::string name = Lower(f.name.name);
+  if (f.is_window()) return Status::NotSupported("window functions are not supported yet");
+  const AggregateFunction* agg = FindAggregateFunction(name);
+  size_t nargs = f.star ? 0 : f.args.size();
+  if (agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
+  if (agg) {
+    if (f.star && name != "count") {
+      return Err("wrong number of arguments to function " + f.name.name + "()");
+    }
+    if (static_cast<int>(nargs) < agg->min_args || static_cast<int>(nargs) > agg->max_args) {
+      return Err("wrong number of arguments to function " + f.name.name + "()");
+    }
+    if (!scope_.agg) {
+      if (scope_.agg_forbidden) return Err("misuse of aggregate: " + f.name.name + "()");
+      return Err("misuse of aggregate function " + f.name.name + "()");
+    }
+    if (f.distinct && nargs != 1) {
+      return Err("DISTINCT aggregates must have exactly one argument");
+    }
+    AggCollector* collector = scope_.agg;
+    scope_.agg = nullptr;
+    AggregateOp::AggSpec spec;
+    spec.fn = agg;
+    spec.distinct = f.distinct;
+    Status st;
+    for (const auto& a : f.args) {
+      if (f.star) break;
+      auto r = CompileNode(*a);
+      if (!r.ok()) {
+        st = r.status();
+        break;
+      }
+      spec.args.push_back(std::move(r).value());
+    }
+    if (st.ok() && f.filter) {
+      auto r = CompileNode(*f.filter);
+      if (r.ok()) spec.filter = std::move(r).value();
+      else st = r.status();
+    }
+    scope_.agg = collector;
+    DOSQL_RETURN_IF_ERROR(st);
+    if (!spec.args.empty() && spec.args[0]->has_collation) spec.collation = spec.args[0]->collation;
+    spec.result_slot = scope_.nslots++;
+    int slot = spec.result_slot;
+    collector->specs.push_back(std::move(spec));
+    Affinity aff = Affinity::kNone;
+    auto e = MakeSlot(scope_.level, slot, aff, Collation::kBinary, false);
+    e->column_slot = -1;
+    // min/max keep their argument's collation (a comparison on the result uses it).
+    const auto& back = collector->specs.back();
+    if ((name == "min" || name == "max") && !back.args.empty()) {
+      e->collation = back.args[0]->collation;
+      e->has_collation = back.args[0]->has_collation;
+    }
+    return CExprPtr(std::move(e));
+  }
+  if (f.star) return Err("wrong number of arguments to function " + f.name.name + "()");
+  if (f.distinct || f.filter || !f.order_by.empty()) {
+    const ScalarFunctionInfo* sf = FindScalarFunction(name);
+    if (sf) {
+      return Err(std::string(f.distinct ? "DISTINCT" : "FILTER clause") +
+                 " may not be used with non-aggregate " + f.name.name + "()");
+    }
+  }
+  std::vector<CExprPtr> args;
+  std::vector<const CExpr*> raw;
+  for (const auto& a : f.args) {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*a));
+    raw.push_back(x.get());
+    args.push_back(std::move(x));
+  }
+  if (name == "coalesce" || name == "ifnull") {
+    if ((name == "ifnull" && args.size() != 2) || (name == "coalesce" && args.size() < 2)) {
+      return Err("wrong number of arguments to function " + f.name.name + "()");
+    }
+    bool all = AllConst(raw);
+    auto e = std::make_unique<CoalesceExpr>(std::move(args));
+    if (all) return MaybeFold(std::move(e), {});
+    return CExprPtr(std::move(e));
+  }
+  if (name == "iif") {
+    if (args.size() != 3) return Err("wrong number of arguments to function " + f.name.name + "()");
+    std::vector<std::pair<CExprPtr, CExprPtr>> whens;
+    whens.emplace_back(std::move(args[0]), std::move(args[1]));
+    return CExprPtr(std::make_unique<CaseCExpr>(nullptr, std::move(whens), std::move(args[2]),
+                                                std::vector<Affinity>{},
+                                                std::vector<Collation>{}));
+  }
+  if (name == "last_insert_rowid" || name == "changes" || name == "total_changes") {
+    if (!args.empty()) return Err("wrong number of arguments to function " + f.name.name + "()");
+    auto k = name == "last_insert_rowid" ? ConnInfoExpr::Kind::kLastInsertRowid
+             : name == "changes"         ? ConnInfoExpr::Kind::kChanges
+                                         : ConnInfoExpr::Kind::kTotalChanges;
+    return CExprPtr(std::make_unique<ConnInfoExpr>(k));
+  }
+  if (name == "likely" || name == "unlikely" || name == "likelihood") {
+    size_t want = name == "likelihood" ? 2 : 1;
+    if (args.size() != want) {
+      return Err("wrong number of arguments to function " + f.name.name + "()");
+    }
+    if (name == "likelihood") {
+      if (!args[1]->IsConst()) {
+        return Err("second argument to likelihood() must be a constant between 0.0 and 1.0");
+      }
+    }
+    auto e = std::make_unique<PassExpr>(std::move(args[0]));
+    e->affinity = raw[0]->affinity;
+    e->collation = raw[0]->collation;
+    e->has_collation = raw[0]->has_collation;
+    e->explicit_collation = raw[0]->explicit_collation;
+    return MaybeFold(std::move(e), {raw[0]});
+  }
+  const ScalarFunctionInfo* sf = FindScalarFunction(name);
+  if (!sf) {
+    if (agg) return Err("wrong number of arguments to function " + f.name.name + "()");
+    return Err("no such function: " + f.name.name);
+  }
+  if (static_cast<int>(args.size()) < sf->min_args ||
+      (sf->max_args >= 0 && static_cast<int>(args.size()) > sf->max_args)) {
+    return Err("wrong number of arguments to function " + f.name.name + "()");
+  }
+  FunctionContext fctx;
+  for (const CExpr* a : raw) {
+    if (a->has_collation) {
+      fctx.collation = a->collation;
+      break;
+    }
+  }
+  bool all = sf->deterministic && AllConst(raw);
+  auto e = std::make_unique<FunctionCExpr>(sf, std::move(args), fctx);
+  if (all) return MaybeFold(std::move(e), {});
+  return CExprPtr(std::move(e));
+}
+
+Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
+  using T = parser::NodeType;
+  switch (e.type()) {
+    case T::kLiteral: {
+      const auto& l = e.As<parser::Literal>();
+      switch (l.kind) {
+        case parser::LiteralKind::kNull: return MakeConst(Value());
+        case parser::LiteralKind::kInteger:
+          return MakeConst(l.overflow ? Value::Real(l.real_value) : Value::Integer(l.int_value));
+        case parser::LiteralKind::kReal: return MakeConst(Value::Real(l.real_value));
+        case parser::LiteralKind::kString: return MakeConst(Value::Text(l.text));
+        case parser::LiteralKind::kBlob: return MakeConst(Value::Blob(l.text));
+        case parser::LiteralKind::kTrue: return MakeConst(Value::Integer(1));
+        case parser::LiteralKind::kFalse: return MakeConst(Value::Integer(0));
+        default: return CExprPtr(std::make_unique<CurrentTimeExpr>(l.kind));
+      }
+    }
+    case T::kColumnRef: {
+      const auto& c = e.As<parser::ColumnRef>();
+      // TRUE / FALSE written as identifiers resolve to columns first, then to booleans.
+      auto r = CompileColumn(c);
+      if (!r.ok() && !c.table && c.column.quote == 0 &&
+          (IEquals(c.column.name, "true") || IEquals(c.column.name, "false"))) {
+        return MakeConst(Value::Integer(IEquals(c.column.name, "true") ? 1 : 0));
+      }
+      return r;
+    }
+    case T::kParameter: {
+      const auto& p = e.As<parser::Parameter>();
+      return CExprPtr(std::make_unique<ParamExpr>(p.index));
+    }
+    case T::kUnary: {
+      const auto& u = e.As<parser::UnaryExpr>();
+      // -9223372036854775808 is an integer.
+      if (u.op == parser::UnaryOp::kNegate && u.operand->Is<parser::Literal>()) {
+        const auto& l = u.operand->As<parser::Literal>();
+        if (l.kind == parser::LiteralKind::kInteger && l.overflow &&
+            l.text == "9223372036854775808") {
+          return MakeConst(Value::Integer(INT64_MIN));
+        }
+      }
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*u.operand));
+      const CExpr* ap = a.get();
+      Collation coll = a->collation;
+      bool has = a->has_collation, expl = a->explicit_collation;
+      auto x = std::make_unique<UnaryCExpr>(u.op, std::move(a));
+      if (u.op == parser::UnaryOp::kPlus || u.op == parser::UnaryOp::kNegate) {
+        x->collation = coll;
+        x->has_collation = expl;
+        x->explicit_collation = expl;
+        (void)has;
+      }
+      return MaybeFold(std::move(x), {ap});
+    }
+    case T::kBinary: return CompileBinary(e.As<parser::BinaryExpr>());
+    case T::kNullTest: {
+      const auto& n = e.As<parser::NullTestExpr>();
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*n.operand));
+      const CExpr* ap = a.get();
+      return MaybeFold(std::make_unique<NullTestCExpr>(std::move(a), n.negated), {ap});
+    }
+    case T::kBetween: {
+      const auto& b = e.As<parser::BetweenExpr>();
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*b.operand));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr lo, CompileNode(*b.low));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr hi, CompileNode(*b.high));
+      Affinity alo = ComparisonAffinity(x->affinity, lo->affinity);
+      Affinity ahi = ComparisonAffinity(x->affinity, hi->affinity);
+      Collation clo = PickCollation(*x, *lo);
+      Collation chi = PickCollation(*x, *hi);
+      const CExpr *p1 = x.get(), *p2 = lo.get(), *p3 = hi.get();
+      return MaybeFold(std::make_unique<BetweenCExpr>(std::move(x), std::move(lo), std::move(hi),
+                                                      alo, ahi, clo, chi, b.negated),
+                       {p1, p2, p3});
+    }
+    case T::kIn: return CompileIn(e.As<parser::InExpr>());
+    case T::kLike: {
+      const auto& l = e.As<parser::LikeExpr>();
+      if (l.op == parser::LikeOp::kRegexp) return Err("no such function: REGEXP");
+      if (l.op == parser::LikeOp::kMatch) return Err("unable to use function MATCH in the requested context");
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*l.operand));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr p, CompileNode(*l.pattern));
+      CExprPtr esc;
+      if (l.escape) {
+        DOSQL_ASSIGN_OR_RETURN(esc, CompileNode(*l.escape));
+      }
+      const CExpr *p1 = x.get(), *p2 = p.get(), *p3 = esc ? esc.get() : x.get();
+      return MaybeFold(std::make_unique<LikeCExpr>(l.op == parser::LikeOp::kGlob, std::move(x),
+                                                   std::move(p), std::move(esc), l.negated),
+                       {p1, p2, p3});
+    }
+    case T::kCollate: {
+      const auto& c = e.As<parser::CollateExpr>();
+      DOSQL_ASSIGN_OR_RETURN(Collation coll, CollationFromName(c.collation.name));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*c.operand));
+      Affinity aff = a->affinity;
+      int cs = a->column_slot, cl = a->column_level;
+      const CExpr* ap = a.get();
+      auto x = std::make_unique<PassExpr>(std::move(a));
+      x->affinity = aff;
+      x->collation = coll;
+      x->has_collation = true;
+      x->explicit_collation = true;
+      x->column_slot = cs;
+      x->column_level = cl;
+      return MaybeFold(std::move(x), {ap});
+    }
+    case T::kCase: {
+      const auto& c = e.As<parser::CaseExpr>();
+      CExprPtr operand;
+      if (c.operand) {
+        DOSQL_ASSIGN_OR_RETURN(operand, CompileNode(*c.operand));
+      }
+      std::vector<std::pair<CExprPtr, CExprPtr>> whens;
+      std::vector<Affinity> affs;
+      std::vector<Collation> colls;
+      for (const auto& w : c.whens) {
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr cond, CompileNode(*w.condition));
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr res, CompileNode(*w.result));
+        if (operand) {
+          affs.push_back(ComparisonAffinity(operand->affinity, cond->affinity));
+          colls.push_back(PickCollation(*operand, *cond));
+        }
+        whens.emplace_back(std::move(cond), std::move(res));
+      }
+      CExprPtr els;
+      if (c.else_result) {
+        DOSQL_ASSIGN_OR_RETURN(els, CompileNode(*c.else_result));
+      }
+      return CExprPtr(std::make_unique<CaseCExpr>(std::move(operand), std::move(whens),
+                                                  std::move(els), std::move(affs),
+                                                  std::move(colls)));
+    }
+    case T::kCast: {
+      const auto& c = e.As<parser::CastExpr>();
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*c.operand));
+      Affinity target = CastAffinity(c.type_name.name);
+      const CExpr* ap = a.get();
+      Collation coll = a->collation;
+      bool expl = a->explicit_collation;
+      auto x = std::make_unique<CastCExpr>(std::move(a), target);
+      x->affinity = target;
+      x->collation = coll;
+      x->has_collation = expl;
+      x->explicit_collation = expl;
+      return MaybeFold(std::move(x), {ap});
+    }
+    case T::kExists: {
+      const auto& x = e.As<parser::ExistsExpr>();
+      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(*x.select, nullptr));
+      return CExprPtr(std::make_unique<ExistsCExpr>(std::move(runner)));
+    }
+    case T::kSubquery: {
+      const auto& x = e.As<parser::SubqueryExpr>();
+      std::vector<ResultColumnInfo> cols;
+      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(*x.select, &cols));
+      if (cols.size() != 1) {
+        return Err("sub-select returns " + std::to_string(cols.size()) +
+                   " columns - expected 1");
+      }
+      auto s = std::make_unique<ScalarSubqueryExpr>(std::move(runner));
+      s->affinity = cols[0].affinity;
+      s->collation = cols[0].collation;
+      s->has_collation = cols[0].has_collation;
+      return CExprPtr(std::move(s));
+    }
+    case T::kFunctionCall: return CompileFunction(e.As<parser::FunctionCall>());
+    case T::kRaise: {
+      const auto& r = e.As<parser::RaiseExpr>();
+      if (!scope_.in_trigger) return Err("RAISE() may only be used within a trigger-program");
+      return CExprPtr(std::make_unique<RaiseCExpr>(r.kind, r.message));
+    }
+    case T::kRowValue:
+      return Err("row value misused");
+    default:
+      return Status::Internal("unexpected expression node");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregate detection
+// ---------------------------------------------------------------------------------------------
+
+bool IsAggregateCall(const parser::FunctionCall& f) {
+  if (f.is_window()) return false;
+  const AggregateFunction* agg = FindAggregateFunction(f.name.name);
+  if (!agg) return false;
+  std::string n = Lower(f.name.name);
+  if ((n == "min" || n == "max") && (f.star || f.args.size() != 1)) return false;
+  return true;
+}
+
+// True if `e` contains an aggregate call of this query level (not inside subqueries).
+bool HasAggregate(const parser::Expr* e) {
+  if (!e) return false;
+  using T = parser::NodeType;
+  switch (e->type()) {
+    case T::kFunctionCall: {
+      const auto& f = e->As<parser::FunctionCall>();
+      if (IsAggregateCall(f)) return true;
+      for (const auto& a : f.args) {
+        if (HasAggregate(a.get())) return true;
+      }
+      return false;
+    }
+    case T::kUnary: return HasAggregate(e->As<parser::UnaryExpr>().operand.get());
+    case T::kBinary:
+      return HasAggregate(e->As<parser::BinaryExpr>().left.get()) ||
+             HasAggregate(e->As<parser::BinaryExpr>().right.get());
+    case T::kNullTest: return HasAggregate(e->As<parser::NullTestExpr>().operand.get());
+    case T::kBetween: {
+      const auto& b = e->As<parser::BetweenExpr>();
+      return HasAggregate(b.operand.get()) || HasAggregate(b.low.get()) ||
+             HasAggregate(b.high.get());
+    }
+    case T::kIn: {
+      const auto& in = e->As<parser::InExpr>();
+      if (HasAggregate(in.operand.get())) return true;
+      for (const auto& x : in.list) {
+        if (HasAggregate(x.get())) return true;
+      }
+      return false;
+    }
+    case T::kLike: {
+      const auto& l = e->As<parser::LikeExpr>();
+      return HasAggregate(l.operand.get()) || HasAggregate(l.pattern.get()) ||
+             HasAggregate(l.escape.get());
+    }
+    case T::kCollate: return HasAggregate(e->As<parser::CollateExpr>().operand.get());
+    case T::kCase: {
+      const auto& c = e->As<parser::CaseExpr>();
+      if (HasAggregate(c.operand.get()) || HasAggregate(c.else_result.get())) return true;
+      for (const auto& w : c.whens) {
+        if (HasAggregate(w.condition.get()) || HasAggregate(w.result.get())) return true;
+      }
+      return false;
+    }
+    case T::kCast: return HasAggregate(e->As<parser::CastExpr>().operand.get());
+    case T::kRowValue:
+      for (const auto& x : e->As<parser::RowValueExpr>().elements) {
+        if (HasAggregate(x.get())) return true;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+void SplitConjuncts(const parser::Expr* e, std::vector<const parser::Expr*>* out) {
+  if (!e) return;
+  if (e->Is<parser::BinaryExpr>() && e->As<parser::BinaryExpr>().op == parser::BinaryOp::kAnd) {
+    SplitConjuncts(e->As<parser::BinaryExpr>().left.get(), out);
+    SplitConjuncts(e->As<parser::BinaryExpr>().right.get(), out);
+    return;
+  }
+  out->push_back(e);
+}
+
+CExprPtr AndAll(std::vector<CExprPtr> preds) {
+  CExprPtr out;
+  for (auto& p : preds) {
+    if (!out) {
+      out = std::move(p);
+    } else {
+      out = std::make_unique<AndOrExpr>(true, std::move(out), std::move(p));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FROM planning
+// ---------------------------------------------------------------------------------------------
+
+struct Conjunct {
+  const parser::Expr* ast = nullptr;
+  CExprPtr expr;          // the whole predicate
+  uint64_t mask = 0;      // sources of this level it references
+  bool used = false;
+  bool from_on = false;   // ON of an inner join (same as WHERE)
+  // For col = expr / ranges: a usable "source column op other" view.
+  int src = -1;           // the source whose column is constrained
+  int col = -1;           // column index in the source (-2 = rowid)
+  parser::BinaryOp op = parser::BinaryOp::kEq;
+  CExprPtr other;         // the other side
+  uint64_t other_mask = 0;
+  Affinity cmp_affinity = Affinity::kNone;
+  Collation cmp_collation = Collation::kBinary;
+};
+
+struct FromItem {
+  enum class Kind { kTable, kSubquery, kBuffer, kNested };
+  Kind kind = Kind::kTable;
+  int source = -1;  // index in scope.sources (kNested: first of a range)
+  int source_end = -1;
+  const TableInfo* table = nullptr;
+  std::string alias;
+  parser::JoinKind join = parser::JoinKind::kComma;
+  const parser::Expr* on = nullptr;
+  CExprPtr using_pred;  // USING / NATURAL equalities
+  RowSrcPtr subquery;
+  bool subquery_materialize = false;
+  std::vector<Row>* buffer = nullptr;
+  int width = 0;
+  OpPtr nested;  // kNested
+  const parser::TableName* table_ref = nullptr;
+};
+
+class FromPlanner {
+ public:
+  FromPlanner(PlanContext& ctx, Scope& scope) : ctx_(ctx), scope_(scope) {}
+
+  // Binds all FROM items into the scope (so that every clause can see them).
+  Status Bind(const parser::JoinClause& from);
+  // Builds the operator tree, consuming `where` conjuncts it can apply.
+  Result<OpPtr> Build(const parser::Expr* where);
+  // UPDATE/DELETE: one table source already in the scope.
+  Result<OpPtr> BuildForSource(int source, const parser::Expr* where) {
+    FromItem item;
+    item.kind = FromItem::Kind::kTable;
+    item.source = source;
+    item.source_end = source + 1;
+    item.table = scope_.sources[source].table;
+    item.alias = scope_.sources[source].alias;
+    items_.push_back(std::move(item));
+    return Build(where);
+  }
+
+ private:
+  Status BindItem(const parser::TableRef& ref, parser::JoinKind join, const parser::JoinItem* ji);
+  Status BindUsing(FromItem& item, const parser::JoinItem& ji);
+  Result<OpPtr> Leaf(FromItem& item, std::vector<Conjunct*>& local, std::vector<Conjunct*>& eqs,
+                     uint64_t available, bool* correlated_to_left);
+  Result<Conjunct> MakeConjunct(const parser::Expr* e);
+
+  PlanContext& ctx_;
+  Scope& scope_;
+  std::vector<FromItem> items_;
+};
+
+Status FromPlanner::Bind(const parser::JoinClause& from) {
+  DOSQL_RETURN_IF_ERROR(BindItem(*from.first, parser::JoinKind::kComma, nullptr));
+  for (const auto& j : from.joins) {
+    DOSQL_RETURN_IF_ERROR(BindItem(*j.table, j.kind, &j));
+  }
+  return Status::OK();
+}
+
+Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
+                             const parser::JoinItem* ji) {
+  FromItem item;
+  item.join = join;
+  item.on = ji ? ji->on.get() : nullptr;
+  std::string alias = ref.alias ? ref.alias->name : "";
+  if (ref.Is<parser::TableName>()) {
+    const auto& tn = ref.As<parser::TableName>();
+    if (tn.temporal) return Status::NotSupported("FOR SYSTEM_TIME is not supported yet");
+    std::string name = tn.name.name.name;
+    std::string lname = Lower(name);
+    if (tn.name.schema && !IEquals(tn.name.schema->name, "main") &&
+        !IEquals(tn.name.schema->name, "temp")) {
+      return Err("unknown database " + tn.name.schema->name);
+    }
+    // CTEs first (innermost wins).
+    const CteDef* cte = nullptr;
+    if (!tn.name.schema) {
+      for (auto it = ctx_.ctes.rbegin(); it != ctx_.ctes.rend(); ++it) {
+        if (it->name == lname) {
+          cte = &*it;
+          break;
+        }
+      }
+    }
+    if (cte) {
+      SourceBinding sb;
+      sb.alias = Lower(alias.empty() ? name : alias);
+      sb.table_name = lname;
+      sb.base = scope_.nslots;
+      std::vector<ResultColumnInfo> cols;
+      if (cte->working) {
+        cols = cte->working_cols;
+        item.kind = FromItem::Kind::kBuffer;
+        item.buffer = cte->working;
+      } else if (cte->recursive) {
+        CteDef copy = *cte;
+        DOSQL_ASSIGN_OR_RETURN(CompiledQuery q,
+                               PlanRecursiveCte(ctx_, copy, scope_.parent, scope_.level + 1));
+        cols = q.columns;
+        item.kind = FromItem::Kind::kSubquery;
+        item.subquery = std::move(q.src);
+        item.subquery_materialize = q.min_ref_level > scope_.level;
+        if (q.min_ref_level < INT_MAX) {
+          scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
+        }
+      } else {
+        // Plan the CTE body here (each reference plans it; materialized once per run).
+        CteDef copy = *cte;
+        // The CTE's own name is not visible inside its (non-recursive) body.
+        std::vector<CteDef> saved = ctx_.ctes;
+        size_t pos = static_cast<size_t>(cte - ctx_.ctes.data());
+        ctx_.ctes.resize(pos);
+        Scope cte_scope_parent;  // CTE bodies cannot see the referencing query's columns
+        auto r = PlanSelectImpl(ctx_, *copy.cte->select, scope_.parent, scope_.level + 1,
+                                copy.sql);
+        ctx_.ctes = std::move(saved);
+        DOSQL_RETURN_IF_ERROR(r.status());
+        CompiledQuery q = std::move(r).value();
+        cols = q.columns;
+        if (!copy.cte->columns.empty()) {
+          if (copy.cte->columns.size() != cols.size()) {
+            return Err("table " + copy.cte->name.name + " has " + std::to_string(cols.size()) +
+                       " values for " + std::to_string(copy.cte->columns.size()) + " columns");
+          }
+        }
+        item.kind = FromItem::Kind::kSubquery;
+        item.subquery = std::move(q.src);
+        item.subquery_materialize = q.min_ref_level > scope_.level;
+        if (q.min_ref_level < INT_MAX) {
+          scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
+        }
+      }
+      for (size_t i = 0; i < cols.size(); i++) {
+        ColBinding cb;
+        cb.name = i < cte->cte->columns.size() ? cte->cte->columns[i].name : cols[i].name;
+        cb.affinity = cols[i].affinity;
+        cb.collation = cols[i].collation;
+        cb.has_collation = cols[i].has_collation;
+        cb.decl_type = cols[i].decl_type;
+        cb.slot = scope_.nslots++;
+        sb.cols.push_back(cb);
+      }
+      item.width = static_cast<int>(cols.size());
+      item.alias = sb.alias;
+      scope_.sources.push_back(std::move(sb));
+      item.source = static_cast<int>(scope_.sources.size()) - 1;
+    } else if (const TableInfo* t = LookupTable(ctx_, name)) {
+      item.kind = FromItem::Kind::kTable;
+      item.table = t;
+      item.table_ref = &tn;
+      item.alias = Lower(alias.empty() ? t->name : alias);
+      if (t->is_schema_table && alias.empty()) item.alias = lname;
+      item.source = AddTableSource(scope_, *t, item.alias);
+    } else if (const ViewInfo* v = ctx_.schema->FindView(name)) {
+      if (ctx_.view_depth > 64) return Err("view " + v->name + " is circularly defined");
+      ctx_.view_depth++;
+      std::vector<CteDef> saved = std::move(ctx_.ctes);
+      ctx_.ctes.clear();
+      auto r = PlanSelectImpl(ctx_, *v->select, nullptr, scope_.level + 1, v->sql);
+      ctx_.ctes = std::move(saved);
+      ctx_.view_depth--;
+      DOSQL_RETURN_IF_ERROR(r.status());
+      CompiledQuery q = std::move(r).value();
+      if (!v->columns.empty() && v->columns.size() != q.columns.size()) {
+        return Err("expected " + std::to_string(v->columns.size()) + " columns for '" + v->name +
+                   "' but got " + std::to_string(q.columns.size()));
+      }
+      SourceBinding sb;
+      sb.alias = Lower(alias.empty() ? v->name : alias);
+      sb.table_name = lname;
+      sb.base = scope_.nslots;
+      for (size_t i = 0; i < q.columns.size(); i++) {
+        ColBinding cb;
+        cb.name = i < v->columns.size() ? v->columns[i] : q.columns[i].name;
+        cb.affinity = q.columns[i].affinity;
+        cb.collation = q.columns[i].collation;
+        cb.has_collation = q.columns[i].has_collation;
+        cb.decl_type = q.columns[i].decl_type;
+        cb.slot = scope_.nslots++;
+        sb.cols.push_back(cb);
+      }
+      item.kind = FromItem::Kind::kSubquery;
+      item.subquery = std::move(q.src);
+      item.subquery_materialize = true;
+      item.width = static_cast<int>(q.columns.size());
+      item.alias = sb.alias;
+      scope_.sources.push_back(std::move(sb));
+      item.source = static_cast<int>(scope_.sources.size()) - 1;
+    } else {
+      return Err("no such table: " + (tn.name.schema ? tn.name.schema->name + "." : "") + name);
+    }
+  } else if (ref.Is<parser::SubqueryRef>()) {
+    const auto& sr = ref.As<parser::SubqueryRef>();
+    DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelectImpl(ctx_, *sr.select, scope_.parent,
+                                                           scope_.level + 1, scope_.sql));
+    SourceBinding sb;
+    sb.alias = Lower(alias);
+    sb.base = scope_.nslots;
+    for (const auto& c : q.columns) {
+      ColBinding cb;
+      cb.name = c.name;
+      cb.affinity = c.affinity;
+      cb.collation = c.collation;
+      cb.has_collation = c.has_collation;
+      cb.decl_type = c.decl_type;
+      cb.slot = scope_.nslots++;
+      sb.cols.push_back(cb);
+    }
+    item.kind = FromItem::Kind::kSubquery;
+    item.subquery = std::move(q.src);
+    item.subquery_materialize = q.min_ref_level >= scope_.level;
+    if (q.min_ref_level < INT_MAX) {
+      scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
+    }
+    item.width = static_cast<int>(q.columns.size());
+    item.alias = sb.alias.empty() ? "(subquery)" : sb.alias;
+    scope_.sources.push_back(std::move(sb));
+    item.source = static_cast<int>(scope_.sources.size()) - 1;
+  } else if (ref.Is<parser::JoinClause>()) {
+    const auto& jc = ref.As<parser::JoinClause>();
+    if (ref.alias) return Status::NotSupported("an aliased parenthesized join is not supported");
+    FromPlanner inner(ctx_, scope_);
+    int first = static_cast<int>(scope_.sources.size());
+    DOSQL_RETURN_IF_ERROR(inner.Bind(jc));
+    DOSQL_ASSIGN_OR_RETURN(item.nested, inner.Build(nullptr));
+    item.kind = FromItem::Kind::kNested;
+    item.source = first;
+    item.source_end = static_cast<int>(scope_.sources.size());
+  } else if (ref.Is<parser::TableFunctionRef>()) {
+    return Err("no such table-valued function: " +
+               ref.As<parser::TableFunctionRef>().name.name.name);
+  } else {
+    return Status::NotSupported("URL tables are not supported yet");
+  }
+  if (item.source_end < 0) item.source_end = item.source + 1;
+  if (ji) DOSQL_RETURN_IF_ERROR(BindUsing(item, *ji));
+  items_.push_back(std::move(item));
+  return Status::OK();
+}
+
+Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
+  std::vector<std::string> names;
+  if (ji.natural) {
+    if (ji.on || ji.using_columns) {
+      return Err("a NATURAL join may not have an ON or USING clause");
+    }
+    for (int s = item.source; s < item.source_end; s++) {
+      for (const auto& c : scope_.sources[s].cols) {
+        bool in_left = false;
+        for (int l = 0; l < item.source && !in_left; l++) {
+          for (const auto& lc : scope_.sources[l].cols) {
+            if (IEquals(lc.name, c.name) && !scope_.sources[l].hidden.count(Lower(c.name))) {
+              in_left = true;
+              break;
+            }
+          }
+        }
+        if (in_left) names.push_back(c.name);
+      }
+    }
+  } else if (ji.using_columns) {
+    if (ji.on) return Err("cannot have both ON and USING clauses in the same join");
+    for (const auto& id : *ji.using_columns) names.push_back(id.name);
+  }
+  if (names.empty()) return Status::OK();
+  std::vector<CExprPtr> preds;
+  for (const std::string& n : names) {
+    const ColBinding* left = nullptr;
+    for (int l = 0; l < item.source && !left; l++) {
+      if (scope_.sources[l].hidden.count(Lower(n))) continue;
+      for (const auto& lc : scope_.sources[l].cols) {
+        if (IEquals(lc.name, n)) {
+          left = &lc;
+          break;
+        }
+      }
+    }
+    const ColBinding* right = nullptr;
+    int right_src = -1;
+    for (int s = item.source; s < item.source_end && !right; s++) {
+      for (const auto& c : scope_.sources[s].cols) {
+        if (IEquals(c.name, n)) {
+          right = &c;
+          right_src = s;
+          break;
+        }
+      }
+    }
+    if (!left || !right) {
+      return Err("cannot join using column " + n + " - column not present in both tables");
+    }
+    auto l = MakeSlot(scope_.level, left->slot, left->affinity, left->collation, left->has_collation);
+    auto r = MakeSlot(scope_.level, right->slot, right->affinity, right->collation,
+                      right->has_collation);
+    Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
+    Collation coll = PickCollation(*l, *r);
+    preds.push_back(std::make_unique<CompareCExpr>(CompareOp::kEq, std::move(l), std::move(r),
+                                                   aff, coll));
+    if (ji.kind != parser::JoinKind::kRight && ji.kind != parser::JoinKind::kFull) {
+      scope_.sources[right_src].hidden.insert(Lower(n));
+    }
+  }
+  item.using_pred = AndAll(std::move(preds));
+  return Status::OK();
+}
+
+Result<Conjunct> FromPlanner::MakeConjunct(const parser::Expr* e) {
+  Conjunct c;
+  c.ast = e;
+  uint64_t mask = 0;
+  uint64_t* saved = scope_.ref_mask;
+  scope_.ref_mask = &mask;
+  Binder b(ctx_, scope_);
+  auto r = b.Compile(*e);
+  scope_.ref_mask = saved;
+  DOSQL_RETURN_IF_ERROR(r.status());
+  c.expr = std::move(r).value();
+  c.mask = mask;
+  // Recognize `column op expr` (either way round) for access paths.
+  if (e->Is<parser::BinaryExpr>()) {
+    const auto& be = e->As<parser::BinaryExpr>();
+    using B = parser::BinaryOp;
+    if (be.op == B::kEq || be.op == B::kLt || be.op == B::kLe || be.op == B::kGt ||
+        be.op == B::kGe) {
+      for (int side = 0; side < 2 && c.src < 0; side++) {
+        const parser::Expr* colside = side == 0 ? be.left.get() : be.right.get();
+        const parser::Expr* other = side == 0 ? be.right.get() : be.left.get();
+        if (!colside->Is<parser::ColumnRef>()) continue;
+        uint64_t cm = 0, om = 0;
+        scope_.ref_mask = &cm;
+        auto cr = Binder(ctx_, scope_).Compile(*colside);
+        scope_.ref_mask = &om;
+        auto orr = Binder(ctx_, scope_).Compile(*other);
+        scope_.ref_mask = saved;
+        if (!cr.ok() || !orr.ok()) continue;
+        CExprPtr ce = std::move(cr).value();
+        if (ce->column_level != scope_.level || ce->column_slot < 0) continue;
+        if (__builtin_popcountll(cm) != 1 || (om & cm)) continue;
+        int src = __builtin_ctzll(cm);
+        const SourceBinding& sb = scope_.sources[src];
+        int col = -1;
+        if (ce->column_slot == sb.rowid_slot) {
+          col = -2;
+        } else {
+          col = ce->column_slot - sb.base;
+        }
+        c.src = src;
+        c.col = col;
+        B op = be.op;
+        if (side == 1) {
+          if (op == B::kLt) op = B::kGt;
+          else if (op == B::kLe) op = B::kGe;
+          else if (op == B::kGt) op = B::kLt;
+          else if (op == B::kGe) op = B::kLe;
+        }
+        c.op = op;
+        CExprPtr oe = std::move(orr).value();
+        c.cmp_affinity = ComparisonAffinity(ce->affinity, oe->affinity);
+        c.cmp_collation = PickCollation(side == 0 ? *ce : *oe, side == 0 ? *oe : *ce);
+        c.other = std::move(oe);
+        c.other_mask = om;
+      }
+    }
+  }
+  return c;
+}
+
+// Can an index on a column with `col_aff`/`col_coll` serve `col op value` compared under
+// `cmp_aff`/`cmp_coll`? Stored values must compare the same way in the key order.
+bool IndexUsable(Affinity col_aff, Collation col_coll, Affinity cmp_aff, Collation cmp_coll) {
+  if (col_coll != cmp_coll) return false;
+  bool cmp_none = cmp_aff == Affinity::kNone || cmp_aff == Affinity::kBlob;
+  if (cmp_none) return true;
+  if (IsNumericAffinity(cmp_aff) && IsNumericAffinity(col_aff)) return true;
+  if (cmp_aff == Affinity::kText && col_aff == Affinity::kText) return true;
+  return false;
+}
+
+Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
+                                std::vector<Conjunct*>& eqs, uint64_t available,
+                                bool* correlated_to_left) {
+  *correlated_to_left = false;
+  const int level = scope_.level;
+  if (item.kind == FromItem::Kind::kNested) return std::move(item.nested);
+  if (item.kind == FromItem::Kind::kSubquery) {
+    const SourceBinding& sb = scope_.sources[item.source];
+    auto op = std::make_unique<RowSrcScanOp>(std::move(item.subquery), level, sb.base, item.width,
+                                             item.alias);
+    op->materialize = item.subquery_materialize;
+    return OpPtr(std::move(op));
+  }
+  if (item.kind == FromItem::Kind::kBuffer) {
+    const SourceBinding& sb = scope_.sources[item.source];
+    return OpPtr(std::make_unique<BufferScanOp>(item.buffer, level, sb.base, item.width,
+                                                item.alias));
+  }
+  const TableInfo* t = item.table;
+  const SourceBinding& sb = scope_.sources[item.source];
+  bool not_indexed = item.table_ref &&
+                     item.table_ref->indexed == parser::TableName::Indexed::kNotIndexed;
+  // Candidates: constraints on this source whose other side is available (outer levels,
+  // earlier sources) — from local conjuncts (other side constant) and join equalities.
+  std::vector<Conjunct*> cands;
+  for (Conjunct* c : local) {
+    if (c->src == item.source && (c->other_mask & ~available) == 0) cands.push_back(c);
+  }
+  for (Conjunct* c : eqs) {
+    if (c->src == item.source && (c->other_mask & ~available) == 0) cands.push_back(c);
+  }
+  auto uses_left = [&](Conjunct* c) { return c->other_mask != 0; };
+  std::vector<CExprPtr> owned;
+  auto take = [&](Conjunct* c) {
+    const CExpr* p = c->other.get();
+    owned.push_back(std::move(c->other));
+    return p;
+  };
+  // 1. rowid equality.
+  if (!t->without_rowid) {
+    for (Conjunct* c : cands) {
+      if ((c->col == -2 || (c->col >= 0 && c->col == t->rowid_alias)) &&
+          c->op == parser::BinaryOp::kEq) {
+        auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
+        op->rowid_eq = take(c);
+        op->owned = std::move(owned);
+        op->alias = item.alias;
+        *correlated_to_left = uses_left(c);
+        return OpPtr(std::move(op));
+      }
+    }
+  }
+  // 2. index with equality on a prefix (longest prefix wins).
+  if (!not_indexed) {
+    const IndexInfo* best = nullptr;
+    std::vector<Conjunct*> best_eq;
+    Conjunct* best_lo = nullptr;
+    Conjunct* best_hi = nullptr;
+    int best_score = 0;
+    for (const auto& idx : t->indexes) {
+      if (idx->where) continue;  // partial indexes: not used for lookups yet
+      if (item.table_ref && item.table_ref->indexed == parser::TableName::Indexed::kIndexedBy &&
+          !IEquals(item.table_ref->index_name.name, idx->name)) {
+        continue;
+      }
+      std::vector<Conjunct*> eq;
+      Conjunct* lo = nullptr;
+      Conjunct* hi = nullptr;
+      for (const IndexColumn& ic : idx->columns) {
+        if (ic.column < 0) break;
+        const ColumnInfo& ci = t->columns[ic.column];
+        Conjunct* hit = nullptr;
+        for (Conjunct* c : cands) {
+          if (c->col == ic.column && c->op == parser::BinaryOp::kEq &&
+              IndexUsable(ci.affinity, ic.collation, c->cmp_affinity, c->cmp_collation)) {
+            hit = c;
+            break;
+          }
+        }
+        if (hit) {
+          eq.push_back(hit);
+          continue;
+        }
+        for (Conjunct* c : cands) {
+          if (c->col != ic.column || c->op == parser::BinaryOp::kEq) continue;
+          if (!IndexUsable(ci.affinity, ic.collation, c->cmp_affinity, c->cmp_collation)) continue;
+          if ((c->op == parser::BinaryOp::kGt || c->op == parser::BinaryOp::kGe) && !lo) lo = c;
+          if ((c->op == parser::BinaryOp::kLt || c->op == parser::BinaryOp::kLe) && !hi) hi = c;
+        }
+        break;
+      }
+      int score = static_cast<int>(eq.size()) * 4 + (lo ? 1 : 0) + (hi ? 1 : 0);
+      if (idx->unique && eq.size() == idx->columns.size()) score += 2;
+      if (score > best_score) {
+        best_score = score;
+        best = idx.get();
+        best_eq = eq;
+        best_lo = lo;
+        best_hi = hi;
+      }
+    }
+    if (best) {
+      auto op = std::make_unique<IndexScanOp>(t, best, level, sb.base, sb.rowid_slot);
+      bool left = false;
+      for (Conjunct* c : best_eq) {
+        op->eq.push_back(take(c));
+        op->eq_affinity.push_back(c->cmp_affinity);
+        left |= uses_left(c);
+      }
+      if (best_lo) {
+        op->lo = take(best_lo);
+        op->lo_inclusive = best_lo->op == parser::BinaryOp::kGe;
+        op->range_affinity = best_lo->cmp_affinity;
+        left |= uses_left(best_lo);
+      }
+      if (best_hi) {
+        op->hi = take(best_hi);
+        op->hi_inclusive = best_hi->op == parser::BinaryOp::kLe;
+        op->range_affinity = best_hi->cmp_affinity;
+        left |= uses_left(best_hi);
+      }
+      op->alias = item.alias;
+      op->owned = std::move(owned);
+      *correlated_to_left = left;
+      return OpPtr(std::move(op));
+    }
+  }
+  // 3. rowid range.
+  auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
+  op->alias = item.alias;
+  if (!t->without_rowid) {
+    for (Conjunct* c : cands) {
+      if (!(c->col == -2 || (c->col >= 0 && c->col == t->rowid_alias))) continue;
+      if (uses_left(c)) continue;
+      if ((c->op == parser::BinaryOp::kGt || c->op == parser::BinaryOp::kGe) && !op->rowid_lo) {
+        op->rowid_lo = take(c);
+        op->lo_inclusive = c->op == parser::BinaryOp::kGe;
+      } else if ((c->op == parser::BinaryOp::kLt || c->op == parser::BinaryOp::kLe) &&
+                 !op->rowid_hi) {
+        op->rowid_hi = take(c);
+        op->hi_inclusive = c->op == parser::BinaryOp::kLe;
+      }
+    }
+  }
+  op->owned = std::move(owned);
+  return OpPtr(std::move(op));
+}
+
+Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
+  const int level = scope_.level;
+  // Conjuncts: WHERE, and ON of inner joins (equivalent to WHERE).
+  std::vector<std::unique_ptr<Conjunct>> conj;
+  bool has_outer = false;
+  for (const auto& it : items_) {
+    if (it.join == parser::JoinKind::kLeft || it.join == parser::JoinKind::kRight ||
+        it.join == parser::JoinKind::kFull) {
+      has_outer = true;
+    }
+  }
+  std::vector<const parser::Expr*> parts;
+  SplitConjuncts(where, &parts);
+  for (const parser::Expr* p : parts) {
+    DOSQL_ASSIGN_OR_RETURN(Conjunct c, MakeConjunct(p));
+    conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+  }
+  std::vector<std::vector<std::unique_ptr<Conjunct>>> on_conj(items_.size());
+  for (size_t i = 0; i < items_.size(); i++) {
+    if (!items_[i].on) continue;
+    std::vector<const parser::Expr*> on_parts;
+    SplitConjuncts(items_[i].on, &on_parts);
+    bool inner = items_[i].join == parser::JoinKind::kInner ||
+                 items_[i].join == parser::JoinKind::kComma ||
+                 items_[i].join == parser::JoinKind::kCross;
+    for (const parser::Expr* p : on_parts) {
+      DOSQL_ASSIGN_OR_RETURN(Conjunct c, MakeConjunct(p));
+      if (inner && !has_outer) {
+        c.from_on = true;
+        conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+      } else {
+        on_conj[i].push_back(std::make_unique<Conjunct>(std::move(c)));
+      }
+    }
+  }
+  auto src_mask = [&](const FromItem& it) {
+    uint64_t m = 0;
+    for (int s = it.source; s < it.source_end && s < 64; s++) m |= uint64_t{1} << s;
+    if (it.source_end > 64) m = ~uint64_t{0};
+    return m;
+  };
+  OpPtr tree;
+  uint64_t available = 0;
+  for (size_t i = 0; i < items_.size(); i++) {
+    FromItem& item = items_[i];
+    uint64_t mine = src_mask(item);
+    parser::JoinKind jk = item.join;
+    bool outer_join = jk == parser::JoinKind::kLeft || jk == parser::JoinKind::kRight ||
+                      jk == parser::JoinKind::kFull;
+    // Predicates usable at this leaf: WHERE conjuncts referencing only this item (inner joins),
+    // or this join's ON conjuncts referencing only this item.
+    std::vector<Conjunct*> local, eqs, joinpreds;
+    if (!outer_join) {
+      for (auto& c : conj) {
+        if (c->used) continue;
+        if ((c->mask & ~(available | mine)) != 0) continue;
+        if ((c->mask & mine) == 0 && c->mask != 0) continue;  // applies to earlier items
+        if (c->mask == 0 && i != 0) continue;  // constants/outer refs: first item
+        if ((c->mask & ~mine) == 0) {
+          local.push_back(c.get());
+        } else {
+          joinpreds.push_back(c.get());
+          if (c->op == parser::BinaryOp::kEq && c->src >= 0 &&
+              ((uint64_t{1} << c->src) & mine) && (c->other_mask & ~available) == 0) {
+            eqs.push_back(c.get());
+          }
+        }
+      }
+    } else {
+      for (auto& c : on_conj[i]) {
+        if ((c->mask & ~mine) == 0 && c->mask != 0) {
+          local.push_back(c.get());
+        } else {
+          joinpreds.push_back(c.get());
+          if (c->op == parser::BinaryOp::kEq && c->src >= 0 &&
+              ((uint64_t{1} << c->src) & mine) && (c->other_mask & ~available) == 0) {
+            eqs.push_back(c.get());
+          }
+        }
+      }
+    }
+    bool correlated = false;
+    DOSQL_ASSIGN_OR_RETURN(OpPtr leaf, Leaf(item, local, eqs, available, &correlated));
+    // Local filters (the access path's conjuncts stay as filters: they are cheap and exact).
+    std::vector<CExprPtr> lf;
+    for (Conjunct* c : local) {
+      lf.push_back(std::move(c->expr));
+      c->used = true;
+    }
+    if (!lf.empty()) leaf = std::make_unique<FilterOp>(std::move(leaf), AndAll(std::move(lf)));
+    if (!tree) {
+      tree = std::move(leaf);
+      // Remaining join predicates at the first position are constants: filter.
+      std::vector<CExprPtr> jf;
+      for (Conjunct* c : joinpreds) {
+        jf.push_back(std::move(c->expr));
+        c->used = true;
+      }
+      if (item.using_pred) jf.push_back(std::move(item.using_pred));
+      if (!jf.empty()) tree = std::make_unique<FilterOp>(std::move(tree), AndAll(std::move(jf)));
+      available |= mine;
+      continue;
+    }
+    // Join condition: join predicates + USING.
+    std::vector<CExprPtr> on_parts;
+    std::vector<Conjunct*> hash_eqs;
+    for (Conjunct* c : joinpreds) {
+      if (!correlated && item.kind != FromItem::Kind::kNested && c->op == parser::BinaryOp::kEq &&
+          c->src >= 0 && ((uint64_t{1} << c->src) & mine) && (c->other_mask & ~available) == 0 &&
+          c->other_mask != 0 && c->other) {
+        hash_eqs.push_back(c);
+      }
+    }
+    std::vector<CExprPtr> lkeys, rkeys;
+    std::vector<Affinity> kaff;
+    std::vector<Collation> kcoll;
+    for (Conjunct* c : hash_eqs) {
+      // Right key: the constrained column of this item; left key: the other side.
+      const SourceBinding& sb = scope_.sources[c->src];
+      int slot = c->col == -2 ? sb.rowid_slot : sb.cols[c->col].slot;
+      Affinity caff = c->col == -2 ? Affinity::kInteger : sb.cols[c->col].affinity;
+      rkeys.push_back(MakeSlot(level, slot, caff, Collation::kBinary, false));
+      // Re-compile the other side (its compiled copy lives in the conjunct).
+      lkeys.push_back(std::move(c->other));
+      kaff.push_back(c->cmp_affinity);
+      kcoll.push_back(c->cmp_collation);
+    }
+    for (Conjunct* c : joinpreds) {
+      on_parts.push_back(std::move(c->expr));
+      c->used = true;
+    }
+    if (item.using_pred) on_parts.push_back(std::move(item.using_pred));
+    CExprPtr on = AndAll(std::move(on_parts));
+    JoinType jt = jk == parser::JoinKind::kLeft   ? JoinType::kLeft
+                  : jk == parser::JoinKind::kFull ? JoinType::kFull
+                                                  : JoinType::kInner;
+    std::vector<int> right_slots;
+    for (int s = item.source; s < item.source_end; s++) {
+      const SourceBinding& sb = scope_.sources[s];
+      for (const auto& cb : sb.cols) right_slots.push_back(cb.slot);
+      if (sb.rowid_slot >= 0) right_slots.push_back(sb.rowid_slot);
+    }
+    if (jk == parser::JoinKind::kRight) {
+      // a RIGHT JOIN b == b LEFT JOIN a (slots are addressed by binding, not position).
+      auto j = std::make_unique<NestedLoopJoinOp>(std::move(leaf), std::move(tree), std::move(on),
+                                                  JoinType::kLeft);
+      tree = std::move(j);
+    } else if (!lkeys.empty() && jt != JoinType::kFull) {
+      auto j = std::make_unique<HashJoinOp>(std::move(tree), std::move(leaf), std::move(lkeys),
+                                            std::move(rkeys), std::move(kaff), std::move(kcoll),
+                                            std::move(on), jt);
+      j->right_level = level;
+      j->right_slots = std::move(right_slots);
+      tree = std::move(j);
+    } else {
+      auto j = std::make_unique<NestedLoopJoinOp>(std::move(tree), std::move(leaf), std::move(on),
+                                                  jt);
+      j->right_level = level;
+      j->right_slots = std::move(right_slots);
+      tree = std::move(j);
+    }
+    available |= mine;
+    // WHERE conjuncts that became fully available after an outer join: filter on top.
+    if (outer_join) {
+      std::vector<CExprPtr> wf;
+      for (auto& c : conj) {
+        if (c->used || (c->mask & ~available) != 0) continue;
+        wf.push_back(std::move(c->expr));
+        c->used = true;
+      }
+      if (!wf.empty()) tree = std::make_unique<FilterOp>(std::move(tree), AndAll(std::move(wf)));
+    }
+  }
+  if (!tree) tree = std::make_unique<SingleRowOp>();
+  std::vector<CExprPtr> rest;
+  for (auto& c : conj) {
+    if (!c->used) rest.push_back(std::move(c->expr));
+  }
+  if (!rest.empty()) tree = std::make_unique<FilterOp>(std::move(tree), AndAll(std::move(rest)));
+  return tree;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SELECT
+// ---------------------------------------------------------------------------------------------
+
+struct CoreResult {
+  RowSrcPtr src;
+  std::vector<ResultColumnInfo> columns;
+  int visible = 0;
+};
+
+ResultColumnInfo InfoOf(const CExpr& e, std::string name, std::string decl) {
+  ResultColumnInfo info;
+  info.name = std::move(name);
+  info.decl_type = std::move(decl);
+  info.affinity = e.affinity;
+  info.collation = e.collation;
+  info.has_collation = e.has_collation;
+  return info;
+}
+
+struct OrderSpec {
+  const std::vector<parser::OrderingTerm>* terms = nullptr;
+  const parser::Expr* limit = nullptr;
+  const parser::Expr* offset = nullptr;
+};
+
+// Resolves an ORDER BY term to a result column index: a number, an alias, or an expression
+// identical to a result expression. -1 if none.
+Result<int> MatchResultColumn(const parser::Expr* e, const std::vector<std::string>& names,
+                              const std::vector<const parser::Expr*>& exprs, bool compound) {
+  const parser::Expr* inner = e;
+  while (inner->Is<parser::CollateExpr>()) inner = inner->As<parser::CollateExpr>().operand.get();
+  if (inner->Is<parser::Literal>() && inner->As<parser::Literal>().kind == parser::LiteralKind::kInteger) {
+    int64_t k = inner->As<parser::Literal>().int_value;
+    if (k < 1 || k > static_cast<int64_t>(names.size())) {
+      return Status::InvalidArgument("ORDER BY term out of range - should be between 1 and " +
+                                     std::to_string(names.size()));
+    }
+    return static_cast<int>(k - 1);
+  }
+  if (inner->Is<parser::ColumnRef>() && !inner->As<parser::ColumnRef>().table) {
+    const std::string& n = inner->As<parser::ColumnRef>().column.name;
+    for (size_t i = 0; i < names.size(); i++) {
+      if (!names[i].empty() && IEquals(names[i], n)) return static_cast<int>(i);
+    }
+  }
+  if (compound) {
+    std::string want = parser::ToSql(*inner);
+    for (size_t i = 0; i < exprs.size(); i++) {
+      if (exprs[i] && parser::ToSql(*exprs[i]) == want) return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Scope* outer,
+                            int level, std::string_view sql, const OrderSpec* order,
+                            int* min_ref_level) {
+  ctx.max_level = std::max(ctx.max_level, level + 1);
+  Scope scope;
+  scope.parent = outer;
+  scope.level = level;
+  scope.sql = sql;
+  CoreResult out;
+  if (core.kind == parser::SelectCore::Kind::kValues) {
+    std::vector<std::vector<CExprPtr>> rows;
+    size_t width = core.rows.empty() ? 0 : core.rows[0].size();
+    for (const auto& r : core.rows) {
+      if (r.size() != width) return Err("all VALUES must have the same number of terms");
+      std::vector<CExprPtr> exprs;
+      for (const auto& e : r) {
+        Binder b(ctx, scope);
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr c, b.Compile(*e));
+        exprs.push_back(std::move(c));
+      }
+      rows.push_back(std::move(exprs));
+    }
+    for (size_t i = 0; i < width; i++) {
+      ResultColumnInfo info;
+      info.name = "column" + std::to_string(i + 1);
+      if (!rows.empty()) {
+        info.affinity = rows[0][i]->affinity;
+        info.collation = rows[0][i]->collation;
+        info.has_collation = rows[0][i]->has_collation;
+      }
+      out.columns.push_back(info);
+    }
+    out.src = std::make_unique<ValuesSrc>(std::move(rows), level);
+    out.visible = static_cast<int>(width);
+    *min_ref_level = std::min(*min_ref_level, scope.min_ref_level);
+    // ORDER BY / LIMIT on a lone VALUES.
+    if (order && order->terms && !order->terms->empty()) {
+      std::vector<std::string> names;
+      for (const auto& c : out.columns) names.push_back(c.name);
+      std::vector<SortKey> keys;
+      for (const auto& t : *order->terms) {
+        DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, {}, true));
+        if (k < 0) return Err("1st ORDER BY term does not match any column in the result set");
+        SortKey sk;
+        sk.column = k;
+        sk.desc = t.direction == parser::SortDirection::kDesc;
+        sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
+                                                                 : t.nulls == parser::NullsOrder::kFirst;
+        keys.push_back(sk);
+      }
+      out.src = std::make_unique<SortSrc>(std::move(out.src), std::move(keys), out.visible);
+    }
+    return out;
+  }
+  // FROM
+  FromPlanner fp(ctx, scope);
+  if (core.from) DOSQL_RETURN_IF_ERROR(fp.Bind(*core.from));
+  int source_slots = scope.nslots;
+  // WHERE
+  if (core.where && HasAggregate(core.where.get())) {
+    const parser::Expr* w = core.where.get();
+    (void)w;
+  }
+  scope.agg_forbidden = "WHERE";
+  scope.aliases = &core.columns;
+  OpPtr op;
+  {
+    auto r = fp.Build(core.where.get());
+    DOSQL_RETURN_IF_ERROR(r.status());
+    op = std::move(r).value();
+  }
+  scope.agg_forbidden = nullptr;
+  // Aggregation?
+  bool is_agg = !core.group_by.empty();
+  for (const auto& rc : core.columns) {
+    if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get())) is_agg = true;
+  }
+  if (core.having) {
+    if (!is_agg && !HasAggregate(core.having.get())) {
+      return Err("a GROUP BY clause is required before HAVING");
+    }
+    is_agg = true;
+  }
+  bool compound_order = false;
+  if (order && order->terms) {
+    for (const auto& t : *order->terms) {
+      if (HasAggregate(t.expr.get())) is_agg = true;
+    }
+  }
+  (void)compound_order;
+  AggCollector collector;
+  collector.level = level;
+  collector.scope = &scope;
+  std::vector<CExprPtr> group_keys;
+  std::vector<Collation> group_colls;
+  if (is_agg) {
+    scope.agg_forbidden = "GROUP BY";
+    for (const auto& g : core.group_by) {
+      if (HasAggregate(g.get())) return Err("aggregate functions are not allowed in the GROUP BY clause");
+      // GROUP BY k (an integer) names a result column.
+      const parser::Expr* ge = g.get();
+      if (ge->Is<parser::Literal>() && ge->As<parser::Literal>().kind == parser::LiteralKind::kInteger) {
+        int64_t k = ge->As<parser::Literal>().int_value;
+        if (k < 1 || k > static_cast<int64_t>(core.columns.size())) {
+          return Err("GROUP BY term out of range - should be between 1 and " +
+                     std::to_string(core.columns.size()));
+        }
+        const auto& rc = core.columns[k - 1];
+        if (rc.kind != parser::ResultColumn::Kind::kExpr) return Err("GROUP BY term out of range");
+        ge = rc.expr.get();
+        if (HasAggregate(ge)) return Err("aggregate functions are not allowed in the GROUP BY clause");
+      }
+      Binder b(ctx, scope);
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr k, b.Compile(*ge));
+      group_colls.push_back(k->has_collation ? k->collation : Collation::kBinary);
+      group_keys.push_back(std::move(k));
+    }
+    scope.agg_forbidden = nullptr;
+    scope.agg = &collector;
+  }
+  // Result columns.
+  std::vector<CExprPtr> exprs;
+  std::vector<std::string> names;
+  std::vector<const parser::Expr*> result_asts;
+  for (const auto& rc : core.columns) {
+    if (rc.kind == parser::ResultColumn::Kind::kExpr) {
+      Binder b(ctx, scope);
+      auto saved_aliases = scope.aliases;
+      scope.aliases = nullptr;
+      auto r = b.Compile(*rc.expr);
+      scope.aliases = saved_aliases;
+      DOSQL_RETURN_IF_ERROR(r.status());
+      CExprPtr c = std::move(r).value();
+      std::string name;
+      std::string decl;
+      if (rc.alias) {
+        name = rc.alias->name;
+      } else if (rc.expr->Is<parser::ColumnRef>()) {
+        name = rc.expr->As<parser::ColumnRef>().column.name;
+        // Use the declared name of the column it resolved to.
+        for (const auto& sb : scope.sources) {
+          for (const auto& cb : sb.cols) {
+            if (cb.slot == c->column_slot && c->column_level == level) {
+              name = cb.name;
+              decl = cb.decl_type;
+            }
+          }
+          if (c->column_level == level && c->column_slot == sb.rowid_slot && sb.rowid_slot >= 0 &&
+              !IsRowidName(name)) {
+          }
+        }
+      } else {
+        name = ExprText(sql, *rc.expr);
+      }
+      out.columns.push_back(InfoOf(*c, name, decl));
+      names.push_back(rc.alias ? rc.alias->name : "");
+      result_asts.push_back(rc.expr.get());
+      exprs.push_back(std::move(c));
+      continue;
+    }
+    // * or table.*
+    bool any = false;
+    std::string want = rc.kind == parser::ResultColumn::Kind::kTableStar ? Lower(rc.table.name) : "";
+    if (scope.sources.empty()) return Err("no tables specified");
+    for (const auto& sb : scope.sources) {
+      if (!want.empty() && sb.alias != want) continue;
+      for (const auto& cb : sb.cols) {
+        if (want.empty() && sb.hidden.count(Lower(cb.name))) continue;
+        auto c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
+        out.columns.push_back(InfoOf(*c, cb.name, cb.decl_type));
+        names.push_back(cb.name);
+        result_asts.push_back(nullptr);
+        exprs.push_back(std::move(c));
+        any = true;
+      }
+      if (!want.empty()) any = true;
+    }
+    if (!any && !want.empty()) return Err("no such table: " + rc.table.name);
+  }
+  out.visible = static_cast<int>(exprs.size());
+  // HAVING
+  if (core.having) {
+    Binder b(ctx, scope);
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr h, b.Compile(*core.having));
+    // Built below, after the aggregate op.
+    std::vector<int> saved;
+    for (int s = 0; s < source_slots; s++) saved.push_back(s);
+    int minmax = -1;
+    if (collector.specs.size() == 1) {
+      std::string n = std::string(collector.specs[0].fn->name);
+      if (n == "min" || n == "max") minmax = 0;
+    }
+    // ORDER BY may add more aggregates; plan them first.
+    std::vector<SortKey> keys;
+    std::vector<CExprPtr> extra;
+    if (order && order->terms) {
+      for (const auto& t : *order->terms) {
+        DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, result_asts, false));
+        SortKey sk;
+        sk.desc = t.direction == parser::SortDirection::kDesc;
+        sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
+                                                                 : t.nulls == parser::NullsOrder::kFirst;
+        if (k >= 0) {
+          sk.column = k;
+          sk.collation = out.columns[k].has_collation ? out.columns[k].collation : Collation::kBinary;
+          if (t.expr->Is<parser::CollateExpr>()) {
+            DOSQL_ASSIGN_OR_RETURN(sk.collation, CollationFromName(t.expr->As<parser::CollateExpr>().collation.name));
+          }
+        } else {
+          Binder ob(ctx, scope);
+          DOSQL_ASSIGN_OR_RETURN(CExprPtr c, ob.Compile(*t.expr));
+          sk.column = static_cast<int>(exprs.size() + extra.size());
+          sk.collation = c->has_collation ? c->collation : Collation::kBinary;
+          extra.push_back(std::move(c));
+        }
+        keys.push_back(sk);
+      }
+    }
+    if (collector.specs.size() == 1 && minmax < 0) {
+      std::string n = std::string(collector.specs[0].fn->name);
+      if (n == "min" || n == "max") minmax = 0;
+    }
+    auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
+                                             std::move(group_colls), std::move(collector.specs),
+                                             std::move(saved));
+    agg->minmax_agg = minmax;
+    op = std::make_unique<FilterOp>(std::move(agg), std::move(h));
+    for (auto& e : extra) exprs.push_back(std::move(e));
+    RowSrcPtr src = std::make_unique<ProjectSrc>(std::move(op), std::move(exprs), level, scope.nslots);
+    if (core.quantifier == parser::SelectCore::Quantifier::kDistinct) {
+      std::vector<Collation> colls;
+      for (int i = 0; i < out.visible; i++) {
+        colls.push_back(out.columns[i].has_collation ? out.columns[i].collation : Collation::kBinary);
+      }
+      src = std::make_unique<DistinctSrc>(std::move(src), std::move(colls));
+    }
+    if (!keys.empty()) src = std::make_unique<SortSrc>(std::move(src), std::move(keys), out.visible);
+    out.src = std::move(src);
+    *min_ref_level = std::min(*min_ref_level, scope.min_ref_level);
+    return out;
+  }
+  // ORDER BY (single core): result columns or extra expressions.
+  std::vector<SortKey> keys;
+  std::vector<CExprPtr> extra;
+  if (order && order->terms) {
+    for (const auto& t : *order->terms) {
+      DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, result_asts, false));
+      SortKey sk;
+      sk.desc = t.direction == parser::SortDirection::kDesc;
+      sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
+                                                               : t.nulls == parser::NullsOrder::kFirst;
+      if (k >= 0) {
+        sk.column = k;
+        sk.collation = out.columns[k].has_collation ? out.columns[k].collation : Collation::kBinary;
+        if (t.expr->Is<parser::CollateExpr>()) {
+          DOSQL_ASSIGN_OR_RETURN(sk.collation,
+                                 CollationFromName(t.expr->As<parser::CollateExpr>().collation.name));
+        }
+      } else {
+        Binder ob(ctx, scope);
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr c, ob.Compile(*t.expr));
+        sk.column = static_cast<int>(exprs.size() + extra.size());
+        sk.collation = c->has_collation ? c->collation : Collation::kBinary;
+        extra.push_back(std::move(c));
+      }
+      keys.push_back(sk);
+    }
+  }
+  if (is_agg) {
+    std::vector<int> saved;
+    for (int s = 0; s < source_slots; s++) saved.push_back(s);
+    int minmax = -1;
+    if (collector.specs.size() == 1) {
+      std::string n = std::string(collector.specs[0].fn->name);
+      if (n == "min" || n == "max") minmax = 0;
+    }
+    auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
+                                             std::move(group_colls), std::move(collector.specs),
+                                             std::move(saved));
+    agg->minmax_agg = minmax;
+    op = std::move(agg);
+  }
+  for (auto& e : extra) exprs.push_back(std::move(e));
+  RowSrcPtr src = std::make_unique<ProjectSrc>(std::move(op), std::move(exprs), level, scope.nslots);
+  if (core.quantifier == parser::SelectCore::Quantifier::kDistinct) {
+    std::vector<Collation> colls;
+    for (int i = 0; i < out.visible; i++) {
+      colls.push_back(out.columns[i].has_collation ? out.columns[i].collation : Collation::kBinary);
+    }
+    src = std::make_unique<DistinctSrc>(std::move(src), std::move(colls));
+  }
+  if (!keys.empty()) src = std::make_unique<SortSrc>(std::move(src), std::move(keys), out.visible);
+  out.src = std::move(src);
+  *min_ref_level = std::min(*min_ref_level, scope.min_ref_level);
+  return out;
+}
+
+Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt& stmt,
+                                     Scope* outer, int level, std::string_view sql) {
+  ctx.max_level = std::max(ctx.max_level, level + 1);
+  size_t cte_mark = ctx.ctes.size();
+  struct CteRestore {
+    PlanContext& ctx;
+    size_t mark;
+    ~CteRestore() { ctx.ctes.resize(mark); }
+  } restore{ctx, cte_mark};
+  CompiledQuery result;
+  result.min_ref_level = INT_MAX;
+  if (stmt.with) {
+    for (const auto& cte : stmt.with->ctes) {
+      CteDef def;
+      def.name = Lower(cte.name.name);
+      def.cte = &cte;
+      def.sql = sql;
+      // A recursive CTE: compound whose later cores reference the CTE itself.
+      if (stmt.with->recursive && cte.select->cores.size() >= 2 &&
+          FromNames(cte.select->cores.back()->from.get(), def.name)) {
+        def.recursive = true;
+      }
+      ctx.ctes.push_back(def);
+    }
+  }
+  const bool compound = stmt.cores.size() > 1;
+  OrderSpec order;
+  order.terms = &stmt.order_by;
+  RowSrcPtr src;
+  std::vector<ResultColumnInfo> columns;
+  int visible = 0;
+  if (!compound) {
+    DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[0], outer, level, sql,
+                                                   &order, &result.min_ref_level));
+    src = std::move(cr.src);
+    columns = std::move(cr.columns);
+    visible = cr.visible;
+  } else {
+    std::vector<std::string> names;
+    std::vector<const parser::Expr*> first_exprs;
+    for (size_t i = 0; i < stmt.cores.size(); i++) {
+      DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[i], outer, level, sql,
+                                                     nullptr, &result.min_ref_level));
+      if (i == 0) {
+        columns = cr.columns;
+        src = std::move(cr.src);
+        for (const auto& rc : stmt.cores[0]->columns) {
+          if (rc.kind == parser::ResultColumn::Kind::kExpr) first_exprs.push_back(rc.expr.get());
+        }
+        continue;
+      }
+      if (cr.columns.size() != columns.size()) {
+        return Err("SELECTs to the left and right of " +
+                   std::string(stmt.ops[i - 1] == parser::CompoundOp::kUnion      ? "UNION"
+                               : stmt.ops[i - 1] == parser::CompoundOp::kUnionAll ? "UNION ALL"
+                               : stmt.ops[i - 1] == parser::CompoundOp::kIntersect ? "INTERSECT"
+                                                                                  : "EXCEPT") +
+                   " do not have the same number of result columns");
+      }
+      std::vector<Collation> colls;
+      for (size_t c = 0; c < columns.size(); c++) {
+        if (!columns[c].has_collation && cr.columns[c].has_collation) {
+          columns[c].collation = cr.columns[c].collation;
+          columns[c].has_collation = true;
+        }
+        colls.push_back(columns[c].has_collation ? columns[c].collation : Collation::kBinary);
+      }
+      CompoundSrc::Kind k = stmt.ops[i - 1] == parser::CompoundOp::kUnion      ? CompoundSrc::Kind::kUnion
+                            : stmt.ops[i - 1] == parser::CompoundOp::kUnionAll ? CompoundSrc::Kind::kUnionAll
+                            : stmt.ops[i - 1] == parser::CompoundOp::kIntersect
+                                ? CompoundSrc::Kind::kIntersect
+                                : CompoundSrc::Kind::kExcept;
+      src = std::make_unique<CompoundSrc>(std::move(src), std::move(cr.src), k, std::move(colls));
+    }
+    visible = static_cast<int>(columns.size());
+    for (const auto& c : columns) names.push_back(c.name);
+    // Aliases of the first core name the columns for ORDER BY.
+    std::vector<std::string> alias_names;
+    for (const auto& rc : stmt.cores[0]->columns) {
+      alias_names.push_back(rc.alias ? rc.alias->name : "");
+    }
+    if (!stmt.order_by.empty()) {
+      std::vector<SortKey> keys;
+      int n = 0;
+      for (const auto& t : stmt.order_by) {
+        n++;
+        DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, first_exprs, true));
+        if (k < 0) {
+          static const char* ord[] = {"1st", "2nd", "3rd"};
+          std::string nth = n <= 3 ? ord[n - 1] : std::to_string(n) + "th";
+          return Err(nth + " ORDER BY term does not match any column in the result set");
+        }
+        SortKey sk;
+        sk.column = k;
+        sk.desc = t.direction == parser::SortDirection::kDesc;
+        sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
+                                                                 : t.nulls == parser::NullsOrder::kFirst;
+        sk.collation = columns[k].has_collation ? columns[k].collation : Collation::kBinary;
+        if (t.expr->Is<parser::CollateExpr>()) {
+          DOSQL_ASSIGN_OR_RETURN(sk.collation,
+                                 CollationFromName(t.expr->As<parser::CollateExpr>().collation.name));
+        }
+        keys.push_back(sk);
+      }
+      src = std::make_unique<SortSrc>(std::move(src), std::move(keys), visible);
+    }
+  }
+  if (stmt.limit) {
+    Scope ls;
+    ls.parent = outer;
+    ls.level = level;
+    ls.sql = sql;
+    CExprPtr lim, off;
+    {
+      Binder b(ctx, ls);
+      DOSQL_ASSIGN_OR_RETURN(lim, b.Compile(*stmt.limit));
+    }
+    if (stmt.offset) {
+      Binder b(ctx, ls);
+      DOSQL_ASSIGN_OR_RETURN(off, b.Compile(*stmt.offset));
+    }
+    result.min_ref_level = std::min(result.min_ref_level, ls.min_ref_level);
+    src = std::make_unique<LimitSrc>(std::move(src), std::move(lim), std::move(off), level);
+  }
+  result.src = std::move(src);
+  result.columns = std::move(columns);
+  (void)visible;
+  return result;
+}
+
+// True if the FROM clause of `core` names `name` (directly or in a nested join).
+bool FromNames(const parser::TableRef* ref, const std::string& name) {
+  if (!ref) return false;
+  if (ref->Is<parser::TableName>()) {
+    const auto& tn = ref->As<parser::TableName>();
+    return !tn.name.schema && Lower(tn.name.name.name) == name;
+  }
+  if (ref->Is<parser::JoinClause>()) {
+    const auto& jc = ref->As<parser::JoinClause>();
+    if (FromNames(jc.first.get(), name)) return true;
+    for (const auto& j : jc.joins) {
+      if (FromNames(j.table.get(), name)) return true;
+    }
+  }
+  return false;
+}
+
+Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scope* outer,
+                                       int level) {
+  const parser::SelectStmt& stmt = *def.cte->select;
+  size_t n = stmt.cores.size();
+  const parser::CompoundOp op = stmt.ops[n - 2];
+  if (op != parser::CompoundOp::kUnion && op != parser::CompoundOp::kUnionAll) {
+    return Err("recursive query \"" + def.cte->name.name +
+               "\" must be a compound of the form: initial UNION [ALL] recursive");
+  }
+  ctx.max_level = std::max(ctx.max_level, level + 1);
+  // Hide the CTE from its own initial select.
+  std::vector<CteDef> saved = ctx.ctes;
+  for (auto it = ctx.ctes.begin(); it != ctx.ctes.end(); ++it) {
+    if (it->name == def.name) {
+      ctx.ctes.erase(it, ctx.ctes.end());
+      break;
+    }
+  }
+  CompiledQuery result;
+  result.min_ref_level = INT_MAX;
+  RowSrcPtr initial;
+  std::vector<ResultColumnInfo> columns;
+  for (size_t i = 0; i + 1 < n; i++) {
+    DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[i], outer, level, def.sql,
+                                                   nullptr, &result.min_ref_level));
+    if (i == 0) {
+      columns = cr.columns;
+      initial = std::move(cr.src);
+      continue;
+    }
+    if (cr.columns.size() != columns.size()) {
+      return Err("SELECTs to the left and right of UNION do not have the same number of result columns");
+    }
+    std::vector<Collation> colls(columns.size(), Collation::kBinary);
+    CompoundSrc::Kind k = stmt.ops[i - 1] == parser::CompoundOp::kUnion ? CompoundSrc::Kind::kUnion
+                          : stmt.ops[i - 1] == parser::CompoundOp::kUnionAll ? CompoundSrc::Kind::kUnionAll
+                          : stmt.ops[i - 1] == parser::CompoundOp::kIntersect ? CompoundSrc::Kind::kIntersect
+                                                                               : CompoundSrc::Kind::kExcept;
+    initial = std::make_unique<CompoundSrc>(std::move(initial), std::move(cr.src), k, std::move(colls));
+  }
+  if (!def.cte->columns.empty()) {
+    if (def.cte->columns.size() != columns.size()) {
+      ctx.ctes = std::move(saved);
+      return Err("table " + def.cte->name.name + " has " + std::to_string(columns.size()) +
+                 " values for " + std::to_string(def.cte->columns.size()) + " columns");
+    }
+    for (size_t i = 0; i < columns.size(); i++) columns[i].name = def.cte->columns[i].name;
+  }
+  ctx.ctes = saved;
+  // The recursive part sees the CTE as its working table.
+  ctx.buffers.push_back(std::make_unique<std::vector<Row>>());
+  std::vector<Row>* working = ctx.buffers.back().get();
+  CteDef wdef = def;
+  wdef.working = working;
+  wdef.working_cols = columns;
+  for (auto& c : ctx.ctes) {
+    if (c.name == def.name) c = wdef;
+  }
+  auto rec = PlanCore(ctx, *stmt.cores[n - 1], outer, level, def.sql, nullptr,
+                      &result.min_ref_level);
+  ctx.ctes = std::move(saved);
+  DOSQL_RETURN_IF_ERROR(rec.status());
+  CoreResult rcr = std::move(rec).value();
+  if (rcr.columns.size() != columns.size()) {
+    return Err("SELECTs to the left and right of UNION do not have the same number of result columns");
+  }
+  RowSrcPtr src = std::make_unique<RecursiveSrc>(std::move(initial), std::move(rcr.src), working,
+                                                 op == parser::CompoundOp::kUnion,
+                                                 static_cast<int>(columns.size()));
+  if (stmt.limit) {
+    Scope ls;
+    ls.parent = outer;
+    ls.level = level;
+    ls.sql = def.sql;
+    CExprPtr lim, off;
+    {
+      Binder b(ctx, ls);
+      DOSQL_ASSIGN_OR_RETURN(lim, b.Compile(*stmt.limit));
+    }
+    if (stmt.offset) {
+      Binder b(ctx, ls);
+      DOSQL_ASSIGN_OR_RETURN(off, b.Compile(*stmt.offset));
+    }
+    src = std::make_unique<LimitSrc>(std::move(src), std::move(lim), std::move(off), level);
+  }
+  result.src = std::move(src);
+  result.columns = std::move(columns);
+  return result;
+}
+
+}  // namespace
+
+Result<CompiledQuery> PlanSelect(PlanContext& ctx, const parser::SelectStmt& stmt, Scope* outer,
+                                 std::string_view sql) {
+  int level = outer ? outer->level + 1 : 0;
+  return PlanSelectImpl(ctx, stmt, outer, level, sql);
+}
+
+Result<CExprPtr> CompileExpr(PlanContext& ctx, Scope& scope, const parser::Expr& e) {
+  ctx.max_level = std::max(ctx.max_level, scope.level + 1);
+  Binder b(ctx, scope);
+  return b.Compile(e);
+}
+
+Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
+                                  const parser::Expr* where) {
+  ctx.max_level = std::max(ctx.max_level, scope.level + 1);
+  FromPlanner fp(ctx, scope);
+  return fp.BuildForSource(source, where);
+}
+
+}  // namespace dosql::engine

@@ -1,0 +1,117 @@
+// dosql::engine (internal) — the binder and planner: parser AST + catalog -> operator trees.
+//
+// Names are resolved against a chain of Scopes (one per query level); expressions compile to
+// CExpr trees with SQLite's affinity and collation rules; SELECTs become a RowSrc whose frame
+// operators scan, join (nested loop, index lookup, hash join), filter, aggregate, and whose row
+// sources project, sort, deduplicate, combine and limit. Constant subexpressions are folded.
+#pragma once
+
+#include <climits>
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog.h"
+#include "exec.h"
+#include "ops.h"
+
+namespace dosql::engine {
+
+struct ColBinding {
+  std::string name;
+  Affinity affinity = Affinity::kBlob;
+  Collation collation = Collation::kBinary;
+  bool has_collation = false;
+  std::string decl_type;
+  int slot = 0;
+};
+
+struct SourceBinding {
+  std::string alias;  // lower case: the name used to qualify columns
+  std::string table_name;  // lower case name of the table/view (for "main.t.c" forms)
+  std::vector<ColBinding> cols;
+  int rowid_slot = -1;
+  const TableInfo* table = nullptr;
+  std::set<std::string> hidden;  // columns merged by USING/NATURAL (not in *, not ambiguous)
+  int base = 0;
+};
+
+struct ResultColumnInfo {
+  std::string name;
+  std::string decl_type;
+  Affinity affinity = Affinity::kNone;
+  Collation collation = Collation::kBinary;
+  bool has_collation = false;
+};
+
+struct CteDef {
+  std::string name;  // lower case
+  const parser::CommonTableExpr* cte = nullptr;
+  std::string_view sql;
+  // While planning the recursive part: the working table.
+  std::vector<Row>* working = nullptr;
+  std::vector<ResultColumnInfo> working_cols;
+  bool recursive = false;
+};
+
+struct AggCollector;
+
+struct Scope {
+  Scope* parent = nullptr;
+  int level = 0;
+  std::vector<SourceBinding> sources;
+  int nslots = 0;
+  std::string_view sql;  // the text the AST spans point into (for column names)
+  AggCollector* agg = nullptr;   // non-null while binding an aggregate query's outputs
+  const char* agg_forbidden = nullptr;  // "WHERE", "GROUP BY", ... when aggregates are misuse
+  const std::vector<parser::ResultColumn>* aliases = nullptr;  // result aliases visible
+  // The smallest query level that something in this scope (or below) referenced: < level means
+  // correlated with an enclosing query.
+  int min_ref_level = INT_MAX;
+  // Set while compiling a conjunct: which sources of this scope it references.
+  uint64_t* ref_mask = nullptr;
+  // Trigger bodies: NEW / OLD pseudo-tables live in these slots.
+  bool in_trigger = false;
+};
+
+struct PlanContext {
+  const Schema* schema = nullptr;
+  std::shared_ptr<TableInfo> schema_table;  // sqlite_schema over this schema's catalog tree
+  ConnectionImpl* conn = nullptr;
+  int max_level = 0;
+  std::vector<CteDef> ctes;  // stack of visible CTEs
+  std::vector<std::unique_ptr<std::vector<Row>>> buffers;
+  int view_depth = 0;
+  bool readonly = true;
+};
+
+struct CompiledQuery {
+  RowSrcPtr src;
+  std::vector<ResultColumnInfo> columns;
+  int min_ref_level = INT_MAX;  // see Scope::min_ref_level
+  std::string plan;             // EXPLAIN QUERY PLAN text
+};
+
+Result<CompiledQuery> PlanSelect(PlanContext& ctx, const parser::SelectStmt& stmt, Scope* outer,
+                                 std::string_view sql);
+
+// Compiles an expression in `scope` (no aggregates).
+Result<CExprPtr> CompileExpr(PlanContext& ctx, Scope& scope, const parser::Expr& e);
+
+// Adds a table to a scope as a source (allocating its slots); returns its index.
+int AddTableSource(Scope& scope, const TableInfo& table, std::string alias);
+
+// Plans a scan of `source` of `scope` filtered by `where` (may be null), choosing rowid or
+// index access from the conjuncts; used by UPDATE and DELETE.
+Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
+                                  const parser::Expr* where);
+
+// The name SQLite gives a result column written as `e` (its text) in `sql`.
+std::string ExprText(std::string_view sql, const parser::Expr& e);
+
+const TableInfo* LookupTable(PlanContext& ctx, std::string_view name);
+
+}  // namespace dosql::engine
