@@ -639,7 +639,8 @@ int AddTableSource(Scope& scope, const TableInfo& table, std::string alias) {
     cb.slot = scope.nslots++;
     sb.cols.push_back(cb);
   }
-  if (!table.without_rowid) sb.rowid_slot = scope.nslots++;
+  sb.rowid_slot = scope.nslots++;
+  sb.rowid_hidden = table.without_rowid;
   scope.sources.push_back(std::move(sb));
   return static_cast<int>(scope.sources.size()) - 1;
 }
@@ -756,7 +757,7 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
       for (size_t si = 0; si < s->sources.size(); si++) {
         const SourceBinding& sb = s->sources[si];
         if (!tbl.empty() && sb.alias != tbl) continue;
-        if (sb.rowid_slot < 0) continue;
+        if (sb.rowid_slot < 0 || sb.rowid_hidden) continue;
         if (rowid_match) return Err("ambiguous column name: " + col);
         rowid_match = true;
         found_src = &sb;
@@ -1928,6 +1929,15 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       return OpPtr(std::move(op));
     }
   }
+  // WITHOUT ROWID tables are read in primary key order (their primary key index).
+  if (t->without_rowid && !not_indexed) {
+    for (const auto& idx : t->indexes) {
+      if (!idx->primary_key) continue;
+      auto op = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
+      op->alias = item.alias;
+      return OpPtr(std::move(op));
+    }
+  }
   // 3. rowid range.
   auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
   op->alias = item.alias;
@@ -1990,6 +2000,73 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
     if (it.source_end > 64) m = ~uint64_t{0};
     return m;
   };
+  // Join order: for inner joins only (no outer joins, USING or nested joins), a greedy order:
+  // start with the most constrained item, then always join an item connected to what is
+  // already joined by an equality (hash join or index lookup) before any cross product.
+  bool reorderable = !has_outer && items_.size() > 1 && items_.size() <= 64;
+  for (const auto& it : items_) {
+    if (it.using_pred || it.kind == FromItem::Kind::kNested || it.source_end - it.source != 1) {
+      reorderable = false;
+    }
+    if (it.table_ref && it.join == parser::JoinKind::kCross) reorderable = false;
+  }
+  if (reorderable) {
+    auto local_score = [&](const FromItem& it) {
+      uint64_t mine = src_mask(it);
+      int score = 4;
+      for (const auto& c : conj) {
+        if (c->mask != mine) continue;
+        score = std::min(score, 3);
+        if (c->src == it.source && c->op == parser::BinaryOp::kEq && c->other_mask == 0) {
+          bool keyed = false;
+          if (it.table && (c->col == -2 || (c->col >= 0 && c->col == it.table->rowid_alias))) {
+            keyed = true;
+          }
+          if (it.table && c->col >= 0) {
+            for (const auto& idx : it.table->indexes) {
+              if (idx->unique && idx->columns.size() == 1 && idx->columns[0].column == c->col) {
+                keyed = true;
+              }
+            }
+          }
+          score = std::min(score, keyed ? 1 : 2);
+        }
+      }
+      if (it.kind != FromItem::Kind::kTable) score = std::min(score + 1, 4);
+      return score;
+    };
+    std::vector<int> scores;
+    for (const auto& it : items_) scores.push_back(local_score(it));
+    std::vector<bool> used(items_.size(), false);
+    std::vector<size_t> order;
+    uint64_t have = 0;
+    for (size_t step = 0; step < items_.size(); step++) {
+      int best = -1;
+      int best_rank = INT_MAX;
+      for (size_t i = 0; i < items_.size(); i++) {
+        if (used[i]) continue;
+        uint64_t mine = src_mask(items_[i]);
+        bool connected = false;
+        for (const auto& c : conj) {
+          if ((c->mask & mine) && (c->mask & have) && (c->mask & ~(have | mine)) == 0 &&
+              c->op == parser::BinaryOp::kEq && c->src >= 0) {
+            connected = true;
+          }
+        }
+        int rank = (step == 0 || connected ? 0 : 10) + scores[i];
+        if (rank < best_rank) {
+          best_rank = rank;
+          best = static_cast<int>(i);
+        }
+      }
+      used[static_cast<size_t>(best)] = true;
+      order.push_back(static_cast<size_t>(best));
+      have |= src_mask(items_[static_cast<size_t>(best)]);
+    }
+    std::vector<FromItem> reordered;
+    for (size_t i : order) reordered.push_back(std::move(items_[i]));
+    items_ = std::move(reordered);
+  }
   OpPtr tree;
   uint64_t available = 0;
   for (size_t i = 0; i < items_.size(); i++) {

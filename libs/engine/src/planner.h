@@ -34,6 +34,7 @@ struct SourceBinding {
   std::string table_name;  // lower case name of the table/view (for "main.t.c" forms)
   std::vector<ColBinding> cols;
   int rowid_slot = -1;
+  bool rowid_hidden = false;  // WITHOUT ROWID: the slot exists but has no name
   const TableInfo* table = nullptr;
   std::set<std::string> hidden;  // columns merged by USING/NATURAL (not in *, not ambiguous)
   int base = 0;
