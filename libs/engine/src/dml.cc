@@ -764,6 +764,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     upsert_scope.sql = sql;
     AddTableSource(upsert_scope, *t, ins.alias ? ins.alias->name : t->name);
     AddTableSource(upsert_scope, *t, "excluded");
+    upsert_scope.sources[1].qualified_only = true;
     upsert_frame.slots.assign(static_cast<size_t>(upsert_scope.nslots), Value());
     for (size_t u = 0; u < ins.upserts.size(); u++) {
       const auto& up = ins.upserts[u];

@@ -733,6 +733,7 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
     for (size_t si = 0; si < s->sources.size(); si++) {
       const SourceBinding& sb = s->sources[si];
       if (!tbl.empty() && sb.alias != tbl) continue;
+      if (tbl.empty() && sb.qualified_only) continue;
       bool hit = false;
       for (const ColBinding& cb : sb.cols) {
         if (IEquals(cb.name, col)) {
@@ -781,6 +782,21 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
       if (rowid_match) {
         return MakeSlot(s->level, found_src->rowid_slot, Affinity::kInteger, Collation::kBinary,
                         false);
+      }
+      if (tbl.empty()) {
+        auto co = found_src->coalesce.find(Lower(col));
+        if (co != found_src->coalesce.end()) {
+          std::vector<CExprPtr> args;
+          args.push_back(MakeSlot(s->level, found->slot, found->affinity, found->collation,
+                                  found->has_collation));
+          const ColBinding& o = co->second;
+          args.push_back(MakeSlot(s->level, o.slot, o.affinity, o.collation, o.has_collation));
+          auto e = std::make_unique<CoalesceExpr>(std::move(args));
+          e->affinity = found->affinity;
+          e->collation = found->collation;
+          e->has_collation = found->has_collation;
+          return CExprPtr(std::move(e));
+        }
       }
       return MakeSlot(s->level, found->slot, found->affinity, found->collation,
                       found->has_collation);
@@ -1509,6 +1525,8 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       }
     }
     if (cte) {
+      // ctx_.ctes is replaced while the body is planned: keep what we need from the entry.
+      const parser::CommonTableExpr* cte_ast = cte->cte;
       SourceBinding sb;
       sb.alias = Lower(alias.empty() ? name : alias);
       sb.table_name = lname;
@@ -1558,7 +1576,7 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       }
       for (size_t i = 0; i < cols.size(); i++) {
         ColBinding cb;
-        cb.name = i < cte->cte->columns.size() ? cte->cte->columns[i].name : cols[i].name;
+        cb.name = i < cte_ast->columns.size() ? cte_ast->columns[i].name : cols[i].name;
         cb.affinity = cols[i].affinity;
         cb.collation = cols[i].collation;
         cb.has_collation = cols[i].has_collation;
@@ -1692,11 +1710,13 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
   std::vector<CExprPtr> preds;
   for (const std::string& n : names) {
     const ColBinding* left = nullptr;
+    int left_src = -1;
     for (int l = 0; l < item.source && !left; l++) {
       if (scope_.sources[l].hidden.count(Lower(n))) continue;
       for (const auto& lc : scope_.sources[l].cols) {
         if (IEquals(lc.name, n)) {
           left = &lc;
+          left_src = l;
           break;
         }
       }
@@ -1722,9 +1742,10 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
     Collation coll = PickCollation(*l, *r);
     preds.push_back(std::make_unique<CompareCExpr>(CompareOp::kEq, std::move(l), std::move(r),
                                                    aff, coll));
-    if (ji.kind != parser::JoinKind::kRight && ji.kind != parser::JoinKind::kFull) {
-      scope_.sources[right_src].hidden.insert(Lower(n));
+    if (ji.kind == parser::JoinKind::kRight || ji.kind == parser::JoinKind::kFull) {
+      scope_.sources[left_src].coalesce[Lower(n)] = *right;
     }
+    scope_.sources[right_src].hidden.insert(Lower(n));
   }
   item.using_pred = AndAll(std::move(preds));
   return Status::OK();
@@ -1964,10 +1985,14 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
   // Conjuncts: WHERE, and ON of inner joins (equivalent to WHERE).
   std::vector<std::unique_ptr<Conjunct>> conj;
   bool has_outer = false;
+  bool has_right_full = false;  // WHERE terms then wait until every join is done
   for (const auto& it : items_) {
     if (it.join == parser::JoinKind::kLeft || it.join == parser::JoinKind::kRight ||
         it.join == parser::JoinKind::kFull) {
       has_outer = true;
+    }
+    if (it.join == parser::JoinKind::kRight || it.join == parser::JoinKind::kFull) {
+      has_right_full = true;
     }
   }
   std::vector<const parser::Expr*> parts;
@@ -2078,7 +2103,19 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
     // Predicates usable at this leaf: WHERE conjuncts referencing only this item (inner joins),
     // or this join's ON conjuncts referencing only this item.
     std::vector<Conjunct*> local, eqs, joinpreds;
-    if (!outer_join) {
+    bool preserved_leaf = jk == parser::JoinKind::kRight || jk == parser::JoinKind::kFull;
+    auto classify = [&](Conjunct* c, bool allow_local) {
+      if (allow_local && (c->mask & ~mine) == 0 && c->mask != 0) {
+        local.push_back(c);
+        return;
+      }
+      joinpreds.push_back(c);
+      if (!preserved_leaf && c->op == parser::BinaryOp::kEq && c->src >= 0 &&
+          ((uint64_t{1} << c->src) & mine) && (c->other_mask & ~available) == 0) {
+        eqs.push_back(c);
+      }
+    };
+    if (!outer_join && !has_right_full) {
       for (auto& c : conj) {
         if (c->used) continue;
         if ((c->mask & ~(available | mine)) != 0) continue;
@@ -2087,25 +2124,18 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
         if ((c->mask & ~mine) == 0) {
           local.push_back(c.get());
         } else {
-          joinpreds.push_back(c.get());
-          if (c->op == parser::BinaryOp::kEq && c->src >= 0 &&
-              ((uint64_t{1} << c->src) & mine) && (c->other_mask & ~available) == 0) {
-            eqs.push_back(c.get());
-          }
+          classify(c.get(), false);
         }
       }
-    } else {
-      for (auto& c : on_conj[i]) {
-        if ((c->mask & ~mine) == 0 && c->mask != 0) {
-          local.push_back(c.get());
-        } else {
-          joinpreds.push_back(c.get());
-          if (c->op == parser::BinaryOp::kEq && c->src >= 0 &&
-              ((uint64_t{1} << c->src) & mine) && (c->other_mask & ~available) == 0) {
-            eqs.push_back(c.get());
-          }
-        }
+    }
+    // This join's own ON terms: for inner and LEFT joins, terms on the joined item alone
+    // filter it; for RIGHT and FULL joins every term is part of the join condition.
+    for (auto& c : on_conj[i]) {
+      if (!outer_join && (c->mask & ~mine) == 0 && c->mask == 0 && i == 0) {
+        local.push_back(c.get());
+        continue;
       }
+      classify(c.get(), !preserved_leaf);
     }
     bool correlated = false;
     DOSQL_ASSIGN_OR_RETURN(OpPtr leaf, Leaf(item, local, eqs, available, &correlated));
@@ -2189,7 +2219,7 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
     }
     available |= mine;
     // WHERE conjuncts that became fully available after an outer join: filter on top.
-    if (outer_join) {
+    if (outer_join && !has_right_full) {
       std::vector<CExprPtr> wf;
       for (auto& c : conj) {
         if (c->used || (c->mask & ~available) != 0) continue;
@@ -2431,7 +2461,16 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       if (!want.empty() && sb.alias != want) continue;
       for (const auto& cb : sb.cols) {
         if (want.empty() && sb.hidden.count(Lower(cb.name))) continue;
-        auto c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
+        CExprPtr c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
+        auto co = sb.coalesce.find(Lower(cb.name));
+        if (want.empty() && co != sb.coalesce.end()) {
+          std::vector<CExprPtr> args;
+          args.push_back(std::move(c));
+          args.push_back(MakeSlot(level, co->second.slot, co->second.affinity,
+                                  co->second.collation, co->second.has_collation));
+          c = std::make_unique<CoalesceExpr>(std::move(args));
+          c->affinity = cb.affinity;
+        }
         out.columns.push_back(InfoOf(*c, cb.name, cb.decl_type));
         names.push_back(cb.name);
         result_asts.push_back(nullptr);

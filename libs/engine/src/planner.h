@@ -8,6 +8,7 @@
 
 #include <climits>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -37,6 +38,9 @@ struct SourceBinding {
   bool rowid_hidden = false;  // WITHOUT ROWID: the slot exists but has no name
   const TableInfo* table = nullptr;
   std::set<std::string> hidden;  // columns merged by USING/NATURAL (not in *, not ambiguous)
+  // RIGHT/FULL JOIN USING: an unqualified merged column is coalesce(this, other slot).
+  std::map<std::string, ColBinding> coalesce;
+  bool qualified_only = false;  // UPSERT's "excluded": never matches an unqualified name
   int base = 0;
 };
 
