@@ -106,6 +106,41 @@ std::shared_ptr<IndexInfo> AutoIndex(const TableInfo& t, int n, std::vector<Inde
 
 }  // namespace
 
+namespace {
+// The value of a constant DEFAULT (a literal, or a signed numeric literal).
+std::optional<Value> ConstantDefault(const parser::Expr* e) {
+  bool negate = false;
+  while (e->Is<parser::UnaryExpr>()) {
+    const auto& u = e->As<parser::UnaryExpr>();
+    if (u.op == parser::UnaryOp::kNegate) negate = !negate;
+    else if (u.op != parser::UnaryOp::kPlus) return std::nullopt;
+    e = u.operand.get();
+  }
+  if (!e->Is<parser::Literal>()) return std::nullopt;
+  const auto& l = e->As<parser::Literal>();
+  Value v;
+  switch (l.kind) {
+    case parser::LiteralKind::kNull: break;
+    case parser::LiteralKind::kInteger:
+      if (l.overflow) {
+        v = Value::Real(negate ? -l.real_value : l.real_value);
+        if (negate && l.text == "9223372036854775808") v = Value::Integer(INT64_MIN);
+        return v;
+      }
+      v = Value::Integer(negate ? -l.int_value : l.int_value);
+      return v;
+    case parser::LiteralKind::kReal: return Value::Real(negate ? -l.real_value : l.real_value);
+    case parser::LiteralKind::kString: v = Value::Text(l.text); break;
+    case parser::LiteralKind::kBlob: v = Value::Blob(l.text); break;
+    case parser::LiteralKind::kTrue: v = Value::Integer(1); break;
+    case parser::LiteralKind::kFalse: v = Value::Integer(0); break;
+    default: return std::nullopt;
+  }
+  if (negate) return std::nullopt;
+  return v;
+}
+}  // namespace
+
 Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement> stmt,
                                               std::string sql) {
   const auto& ct = stmt->As<parser::CreateTableStmt>();
@@ -252,6 +287,13 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
       uniques.push_back(cols);
       unique_conflicts.push_back(tc.conflict);
       unique_is_pk.push_back(false);
+    }
+  }
+  for (auto& c : t->columns) {
+    if (!c.default_expr) continue;
+    if (auto v = ConstantDefault(c.default_expr)) {
+      c.missing_value = *v;
+      ApplyAffinity(&c.missing_value, c.affinity);
     }
   }
   if (ct.without_rowid && t->pk_columns.empty()) {

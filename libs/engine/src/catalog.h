@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dosql/core/status.h"
+#include "dosql/core/value.h"
 #include "dosql/engine/affinity.h"
 #include "dosql/engine/compare.h"
 #include "dosql/parser/ast.h"
@@ -34,6 +35,9 @@ struct ColumnInfo {
   parser::ConflictAction not_null_conflict = parser::ConflictAction::kNone;
   bool primary_key = false;
   const parser::Expr* default_expr = nullptr;  // owned by the table's statement
+  // What rows written before ALTER TABLE ADD COLUMN read for this column: the constant
+  // default (with the column's affinity), else NULL.
+  Value missing_value;
   const parser::Expr* generated = nullptr;     // generated column expression
   bool hidden = false;
 };

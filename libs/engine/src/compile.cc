@@ -89,7 +89,18 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
         holder->rows.push_back(std::move(r));
       }
     } else if (const ViewInfo* v = schema->FindView(p.value)) {
-      (void)v;
+      PlanContext vctx;
+      vctx.schema = schema.get();
+      vctx.conn = conn;
+      vctx.schema_table = prog->ctx->schema_table;
+      DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(vctx, *v->select, nullptr, v->sql));
+      for (size_t i = 0; i < q.columns.size(); i++) {
+        Row r{Value::Integer(static_cast<int64_t>(i)),
+              Value::Text(i < v->columns.size() ? v->columns[i] : q.columns[i].name),
+              Value::Text(q.columns[i].decl_type), Value::Integer(0), Value(), Value::Integer(0)};
+        if (name == "table_xinfo") r.push_back(Value::Integer(0));
+        holder->rows.push_back(std::move(r));
+      }
     }
   } else if (name == "index_list") {
     prog->columns = {Col("seq"), Col("name"), Col("unique"), Col("origin"), Col("partial")};

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conn.h"
+#include "rename.h"
 #include "dosql/core/record.h"
 #include "dosql/parser/parser.h"
 
@@ -218,20 +219,6 @@ Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std
   v->select = cv.select.get();
   v->stmt = stmt;
   v->sql = text;
-  // Check that it compiles (names exist) now, as SQLite does.
-  {
-    PlanContext ctx;
-    ctx.schema = schema.get();
-    ctx.conn = conn;
-    auto st = std::make_shared<TableInfo>(SchemaTableInfo());
-    st->tree = schema->catalog_tree;
-    ctx.schema_table = st;
-    DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(ctx, *v->select, nullptr, v->sql));
-    if (!v->columns.empty() && v->columns.size() != q.columns.size()) {
-      return Err("expected " + std::to_string(v->columns.size()) + " columns for '" + name +
-                 "' but got " + std::to_string(q.columns.size()));
-    }
-  }
   v->catalog_id = schema->next_catalog_id++;
   DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, *schema, v->catalog_id, "view", name, name, 0, &v->sql));
   schema->views[Lower(name)] = v;
@@ -377,27 +364,6 @@ std::string Splice(const std::string& text, size_t offset, size_t len, const std
   return text.substr(0, offset) + with + text.substr(offset + len);
 }
 
-// Rewrites every occurrence of column `from` (as a bare column reference) in `text` (a CREATE
-// INDEX statement) to `to`.
-Result<std::string> RenameColumnInIndexSql(const std::string& text, const std::string& from,
-                                           const std::string& to) {
-  DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(text));
-  const auto& ci = stmt->As<parser::CreateIndexStmt>();
-  std::vector<parser::SourceSpan> spans;
-  for (const auto& term : ci.columns) {
-    const parser::Expr* e = term.expr.get();
-    while (e->Is<parser::CollateExpr>()) e = e->As<parser::CollateExpr>().operand.get();
-    if (e->Is<parser::ColumnRef>() && Lower(e->As<parser::ColumnRef>().column.name) == Lower(from)) {
-      spans.push_back(e->As<parser::ColumnRef>().column.span);
-    }
-  }
-  std::string out = text;
-  std::sort(spans.begin(), spans.end(),
-            [](const auto& a, const auto& b) { return a.offset > b.offset; });
-  for (const auto& sp : spans) out = Splice(out, sp.offset, sp.end - sp.offset, QuoteIdent(to));
-  return out;
-}
-
 }  // namespace
 
 Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s,
@@ -426,7 +392,7 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
         return Err("object name reserved for internal use: " + new_name);
       }
       const auto& sp = ct.name.name.span;
-      new_sql = Splice(old->sql, sp.offset, sp.end - sp.offset, QuoteIdent(new_name));
+      new_sql = Splice(old->sql, sp.offset, sp.end - sp.offset, "\"" + new_name + "\"");
       break;
     }
     case A::kAddColumn: {
@@ -550,16 +516,17 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
                                           t->name, static_cast<int64_t>(idx->tree), nullptr));
     schema->indexes[Lower(idx->name)] = idx;
   }
+  RenameSpec spec;
+  spec.table = Lower(old->name);
+  if (s.action == A::kRenameTable) spec.new_table = new_name;
+  if (s.action == A::kRenameColumn) {
+    spec.column = Lower(s.column_name.name);
+    spec.new_column = s.new_name.name;
+  }
+  bool renaming = s.action == A::kRenameTable || s.action == A::kRenameColumn;
   for (const auto& oidx : old->indexes) {
     if (oidx->auto_index) continue;
-    std::string isql = oidx->sql;
-    DOSQL_ASSIGN_OR_RETURN(auto istmt, Reparse(isql));
-    if (s.action == A::kRenameTable) {
-      const auto& sp = istmt->As<parser::CreateIndexStmt>().table.span;
-      isql = Splice(isql, sp.offset, sp.end - sp.offset, QuoteIdent(new_name));
-    } else if (s.action == A::kRenameColumn) {
-      DOSQL_ASSIGN_OR_RETURN(isql, RenameColumnInIndexSql(isql, s.column_name.name, s.new_name.name));
-    }
+    std::string isql = renaming ? ApplyRename(oidx->sql, *oidx->stmt, spec) : oidx->sql;
     DOSQL_ASSIGN_OR_RETURN(auto istmt2, Reparse(isql));
     DOSQL_ASSIGN_OR_RETURN(auto idx, BuildIndex(*t, istmt2, isql));
     idx->tree = oidx->tree;
@@ -573,20 +540,31 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
                                         static_cast<int64_t>(t->tree), &t->sql));
   schema->tables.erase(Lower(old->name));
   schema->tables[Lower(t->name)] = t;
-  if (s.action == A::kRenameTable) {
+  if (renaming) {
+    // Views and triggers that name the table or column are rewritten, as SQLite does.
+    for (auto& [n, v] : schema->views) {
+      std::string vsql = ApplyRename(v->sql, *v->stmt, spec);
+      if (vsql == v->sql) continue;
+      DOSQL_ASSIGN_OR_RETURN(auto vstmt, Reparse(vsql));
+      auto nv = std::make_shared<ViewInfo>(*v);
+      nv->stmt = vstmt;
+      nv->select = vstmt->As<parser::CreateViewStmt>().select.get();
+      nv->sql = vsql;
+      DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, *schema, nv->catalog_id, "view", nv->name,
+                                            nv->name, 0, &nv->sql));
+      v = nv;
+    }
     for (auto& [n, tr] : schema->triggers) {
-      if (tr->table != Lower(old->name)) continue;
-      std::string tsql = tr->sql;
-      const auto& sp = tr->create->table.span;
-      tsql = Splice(tsql, sp.offset, sp.end - sp.offset, QuoteIdent(new_name));
+      std::string tsql = ApplyRename(tr->sql, *tr->stmt, spec);
+      if (tsql == tr->sql) continue;
       DOSQL_ASSIGN_OR_RETURN(auto tstmt, Reparse(tsql));
       auto ntr = std::make_shared<TriggerInfo>(*tr);
       ntr->stmt = tstmt;
       ntr->create = &tstmt->As<parser::CreateTriggerStmt>();
       ntr->sql = tsql;
-      ntr->table = Lower(new_name);
+      ntr->table = Lower(ntr->create->table.name);
       DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, *schema, ntr->catalog_id, "trigger", ntr->name,
-                                            new_name, 0, &ntr->sql));
+                                            ntr->create->table.name, 0, &ntr->sql));
       tr = ntr;
     }
   }

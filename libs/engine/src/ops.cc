@@ -86,7 +86,7 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
     } else if (i < rr.column_count()) {
       DOSQL_ASSIGN_OR_RETURN(out[i], rr.Column(i));
     } else {
-      out[i] = Value();
+      out[i] = table.columns[i].missing_value;
     }
   }
   return Status::OK();
@@ -102,6 +102,10 @@ Status TableScanOp::Open(Exec& ex) {
   single_ = false;
   first_ = true;
   has_hi_ = false;
+  if (table_->tree == 0) {  // sqlite_schema of an empty database
+    done_ = true;
+    return Status::OK();
+  }
   DOSQL_ASSIGN_OR_RETURN(auto cur, ex.data->NewCursor(table_->tree));
   cursor_.emplace(std::move(cur));
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;

@@ -1238,6 +1238,9 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       if (l.escape) {
         DOSQL_ASSIGN_OR_RETURN(esc, CompileNode(*l.escape));
       }
+      if (esc && l.op == parser::LikeOp::kGlob) {
+        return Err("wrong number of arguments to function glob()");
+      }
       const CExpr *p1 = x.get(), *p2 = p.get(), *p3 = esc ? esc.get() : x.get();
       return MaybeFold(std::make_unique<LikeCExpr>(l.op == parser::LikeOp::kGlob, std::move(x),
                                                    std::move(p), std::move(esc), l.negated),
@@ -1321,7 +1324,9 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
     case T::kFunctionCall: return CompileFunction(e.As<parser::FunctionCall>());
     case T::kRaise: {
       const auto& r = e.As<parser::RaiseExpr>();
-      if (!scope_.in_trigger) return Err("RAISE() may only be used within a trigger-program");
+      bool in_trigger = false;
+      for (Scope* sc = &scope_; sc; sc = sc->parent) in_trigger |= sc->in_trigger;
+      if (!in_trigger) return Err("RAISE() may only be used within a trigger-program");
       return CExprPtr(std::make_unique<RaiseCExpr>(r.kind, r.message));
     }
     case T::kRowValue:
@@ -1512,7 +1517,7 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
     std::string lname = Lower(name);
     if (tn.name.schema && !IEquals(tn.name.schema->name, "main") &&
         !IEquals(tn.name.schema->name, "temp")) {
-      return Err("unknown database " + tn.name.schema->name);
+      return Err("no such table: " + tn.name.schema->name + "." + tn.name.name.name);
     }
     // CTEs first (innermost wins).
     const CteDef* cte = nullptr;
