@@ -161,10 +161,17 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
     if (t->FindColumn(c.name) >= 0) {
       return Status::InvalidArgument("duplicate column name: " + c.name);
     }
-    if (cd->type) c.decl_type = cd->type->name;
-    for (size_t i = 0; cd->type && i < cd->type->args.size(); i++) {
-      c.decl_type += (i == 0 ? "(" : ",") + cd->type->args[i];
-      if (i + 1 == cd->type->args.size()) c.decl_type += ")";
+    if (cd->type) {
+      const auto& sp = cd->type->span;
+      if (sp.end > sp.offset && sp.end <= t->sql.size()) {
+        c.decl_type = t->sql.substr(sp.offset, sp.end - sp.offset);  // as written
+      } else {
+        c.decl_type = cd->type->name;
+        for (size_t i = 0; i < cd->type->args.size(); i++) {
+          c.decl_type += (i == 0 ? "(" : ",") + cd->type->args[i];
+          if (i + 1 == cd->type->args.size()) c.decl_type += ")";
+        }
+      }
     }
     c.affinity = AffinityFromDeclaredType(cd->type ? cd->type->name : "");
     if (ct.strict) {

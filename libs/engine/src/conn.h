@@ -47,6 +47,9 @@ struct ConnectionImpl {
   int64_t last_insert_rowid = 0;
   int error_offset = -1;
   int trigger_depth = 0;
+  // The conflict resolution of the constraint that failed the running statement: FAIL keeps
+  // the statement's earlier changes, ROLLBACK ends the transaction (else ABORT).
+  parser::ConflictAction error_action = parser::ConflictAction::kNone;
   bool foreign_keys = false;
 
   // The schema statements see: the transaction's if it changed, else the committed one.

@@ -344,14 +344,26 @@ Result<bool> Statement::Step() {
         }
         sp = *r;
       }
+      s.conn->error_action = parser::ConflictAction::kNone;
       st = s.program->run(s.ex);
       if (!st.ok()) {
-        if (use_sp && s.conn->txn) {
-          (void)s.conn->txn->RollbackTo(sp);
-          (void)s.conn->txn->Release(sp);
-          (void)s.conn->ReloadTxnSchema();
+        parser::ConflictAction action = s.conn->error_action;
+        if (action == parser::ConflictAction::kRollback) {
+          // OR ROLLBACK: the whole transaction ends.
+          s.Finish(false);
+          s.conn->RollbackTxn();
+        } else if (action == parser::ConflictAction::kFail) {
+          // OR FAIL: what the statement changed before the failure stays.
+          if (use_sp && s.conn->txn) (void)s.conn->txn->Release(sp);
+          s.Finish(true);
+        } else {
+          if (use_sp && s.conn->txn) {
+            (void)s.conn->txn->RollbackTo(sp);
+            (void)s.conn->txn->Release(sp);
+            (void)s.conn->ReloadTxnSchema();
+          }
+          s.Finish(false);
         }
-        s.Finish(false);
         s.state = StatementImpl::State::kFailed;
         return st;
       }

@@ -27,6 +27,7 @@ bool IsRowidName(std::string_view n) {
 // Per-statement state for writing one table: its row frame (columns then rowid) and the
 // compiled CHECK constraints, defaults and index expressions, all evaluated against that frame.
 struct TableCtx {
+  ConnectionImpl* conn = nullptr;
   const TableInfo* t = nullptr;
   int level = 0;
   Scope scope;
@@ -41,6 +42,7 @@ struct TableCtx {
 
 Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
                   std::string_view alias, Scope* outer) {
+  tc->conn = ctx.conn;
   tc->t = t;
   tc->level = level;
   tc->ncols = static_cast<int>(t->columns.size());
@@ -407,6 +409,7 @@ Result<bool> CheckRow(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t 
     if (!(*vals)[i].is_null()) continue;
     ConflictAction a = Resolve(stmt_action, c.not_null_conflict);
     if (a == ConflictAction::kIgnore) return false;
+    tc.conn->error_action = a;
     if (a == ConflictAction::kReplace && tc.defaults[i]) {
       DOSQL_RETURN_IF_ERROR(tc.defaults[i]->Eval(ex, &(*vals)[i]));
       ApplyAffinity(&(*vals)[i], c.affinity);
@@ -420,6 +423,7 @@ Result<bool> CheckRow(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t 
       DOSQL_ASSIGN_OR_RETURN(TriBool r, EvalTruth(*tc.checks[i], ex));
       if (r == TriBool::kFalse) {
         if (stmt_action == ConflictAction::kIgnore) return false;
+        tc.conn->error_action = Resolve(stmt_action, ConflictAction::kNone);
         return Status::Constraint("CHECK constraint failed: " + tc.check_names[i]);
       }
     }
@@ -441,7 +445,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
                            std::vector<Value>& vals, int64_t rowid, std::optional<int64_t> self,
                            ConflictAction stmt_action, bool has_upsert,
                            const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
-                           std::optional<int64_t>* upsert_hit) {
+                           std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr) {
   const TableInfo& t = *tc.t;
   // rowid
   if (!t.without_rowid && (!self || *self != rowid)) {
@@ -449,6 +453,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
     if (existing) {
       if (has_upsert && upsert_rowid_target) {
         *upsert_hit = rowid;
+        if (hit_constraint) *hit_constraint = -1;
         return true;
       }
       ConflictAction a = Resolve(stmt_action, t.pk_conflict);
@@ -457,6 +462,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
         DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, rowid));
         if (old) DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
       } else {
+        tc.conn->error_action = a;
         std::string col = t.rowid_alias >= 0 ? t.columns[t.rowid_alias].name : "rowid";
         return Status::Constraint("UNIQUE constraint failed: " + t.name + "." + col);
       }
@@ -473,6 +479,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
       if (!self && *hit == rowid) break;
       if (has_upsert && (!upsert_targets || upsert_targets->count(i))) {
         *upsert_hit = *hit;
+        if (hit_constraint) *hit_constraint = static_cast<int>(i);
         return true;
       }
       ConflictAction a = Resolve(stmt_action, t.indexes[i]->on_conflict);
@@ -483,6 +490,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
         DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, *hit));
         continue;
       }
+      tc.conn->error_action = a;
       return Status::Constraint(UniqueMessage(t, *t.indexes[i]));
     }
   }
@@ -639,15 +647,27 @@ Result<std::vector<SetTarget>> ResolveSets(PlanContext& ctx, Scope& scope, const
                                            std::vector<CExprPtr>* owned) {
   std::vector<SetTarget> out;
   for (const auto& sc : set) {
-    if (sc.columns.size() != 1) {
-      if (!sc.value->Is<parser::RowValueExpr>() ||
-          sc.value->As<parser::RowValueExpr>().elements.size() != sc.columns.size()) {
-        return Err(std::to_string(sc.columns.size()) + " columns assigned " +
-                   std::to_string(sc.value->Is<parser::RowValueExpr>()
-                                      ? sc.value->As<parser::RowValueExpr>().elements.size()
-                                      : 1) +
-                   " values");
+    std::vector<CExprPtr> values;
+    if (sc.columns.size() != 1 || sc.parenthesized) {
+      if (sc.value->Is<parser::SubqueryExpr>()) {
+        DOSQL_ASSIGN_OR_RETURN(values, CompileSubqueryColumns(
+                                           ctx, scope, *sc.value->As<parser::SubqueryExpr>().select));
+      } else if (sc.value->Is<parser::RowValueExpr>()) {
+        for (const auto& el : sc.value->As<parser::RowValueExpr>().elements) {
+          DOSQL_ASSIGN_OR_RETURN(CExprPtr ce, CompileExpr(ctx, scope, *el));
+          values.push_back(std::move(ce));
+        }
+      } else {
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr ce, CompileExpr(ctx, scope, *sc.value));
+        values.push_back(std::move(ce));
       }
+      if (values.size() != sc.columns.size()) {
+        return Err(std::to_string(sc.columns.size()) + " columns assigned " +
+                   std::to_string(values.size()) + " values");
+      }
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr ce, CompileExpr(ctx, scope, *sc.value));
+      values.push_back(std::move(ce));
     }
     for (size_t k = 0; k < sc.columns.size(); k++) {
       const std::string& name = sc.columns[k].name;
@@ -659,16 +679,12 @@ Result<std::vector<SetTarget>> ResolveSets(PlanContext& ctx, Scope& scope, const
           return Err("no such column: " + name);
         }
       }
-      const parser::Expr* e = sc.columns.size() == 1
-                                  ? sc.value.get()
-                                  : sc.value->As<parser::RowValueExpr>().elements[k].get();
-      DOSQL_ASSIGN_OR_RETURN(CExprPtr ce, CompileExpr(ctx, scope, *e));
       // A later assignment to the same column wins (SQLite).
       for (auto& st : out) {
         if (st.column == c) st.column = -3;
       }
-      out.push_back({c, ce.get()});
-      owned->push_back(std::move(ce));
+      out.push_back({c, values[k].get()});
+      owned->push_back(std::move(values[k]));
     }
   }
   out.erase(std::remove_if(out.begin(), out.end(), [](const SetTarget& s) { return s.column == -3; }),
@@ -686,7 +702,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   const int base_level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, ins.table, &view));
-  if (ins.with) return Status::NotSupported("WITH before INSERT is not supported yet");
+  if (ins.with) PushWith(ctx, *ins.with, sql);
   std::vector<std::string> view_cols;
   TableInfo view_table;
   if (view) {
@@ -923,14 +939,18 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
         targets_ptr = &all_targets;
       }
     }
+    int hit_constraint = -2;
     DOSQL_ASSIGN_OR_RETURN(ok, ResolveUnique(tc, ex, txn, vals, rowid, std::nullopt, action,
-                                             has_upsert, targets_ptr, rowid_target, &upsert_hit));
+                                             has_upsert, targets_ptr, rowid_target, &upsert_hit,
+                                             &hit_constraint));
     if (!ok) continue;
     if (upsert_hit) {
-      // Find the clause: first one whose target covers the conflict (or the catch-all).
+      // The clause: the first whose target is the violated constraint (or the catch-all).
       size_t u = 0;
       for (; u < ins.upserts.size(); u++) {
-        if (upsert_any[u] || upsert_rowid_target[u] || !upsert_targets[u].empty()) break;
+        if (upsert_any[u]) break;
+        if (hit_constraint == -1 && upsert_rowid_target[u]) break;
+        if (hit_constraint >= 0 && upsert_targets[u].count(static_cast<size_t>(hit_constraint))) break;
       }
       if (u >= ins.upserts.size()) u = ins.upserts.size() - 1;
       if (ins.upserts[u].do_nothing) continue;
@@ -983,13 +1003,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
 
 // Collects the rows a WHERE (and FROM) selects: the full frame of each match.
 Result<std::vector<std::vector<Value>>> CollectMatches(PlanContext& ctx, Exec& ex, Scope& scope,
-                                                       const parser::JoinClause* from,
-                                                       const parser::Expr* where,
+                                                       OpPtr op,
                                                        const std::vector<parser::OrderingTerm>& order,
                                                        const parser::Expr* limit,
                                                        const parser::Expr* offset) {
-  (void)from;
-  DOSQL_ASSIGN_OR_RETURN(OpPtr op, PlanSingleTableScan(ctx, scope, 0, where));
   CExprPtr lim, off;
   if (limit) {
     DOSQL_ASSIGN_OR_RETURN(lim, CompileExpr(ctx, scope, *limit));
@@ -1057,14 +1074,19 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view));
   if (view) return Err("cannot modify " + view->name + " because it is a view");
-  if (up.from) return Status::NotSupported("UPDATE ... FROM is not supported yet");
-  if (up.with) return Status::NotSupported("WITH before UPDATE is not supported yet");
+  if (up.with) PushWith(ctx, *up.with, sql);
   Scope scope;
   scope.parent = outer;
   scope.level = level;
   scope.sql = sql;
   std::string alias = up.table.alias ? up.table.alias->name : t->name;
   AddTableSource(scope, *t, alias);
+  std::unique_ptr<JoinPlanner> jp;
+  if (up.from) {
+    jp = std::make_unique<JoinPlanner>(ctx, scope);
+    jp->AddSource(0);
+    DOSQL_RETURN_IF_ERROR(jp->Bind(*up.from));
+  }
   std::vector<CExprPtr> owned;
   DOSQL_ASSIGN_OR_RETURN(std::vector<SetTarget> sets, ResolveSets(ctx, scope, *t, up.set, &owned));
   TableCtx tc;
@@ -1075,14 +1097,27 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, up.returning, sql, &returning, &cols));
     result->columns = std::move(cols);
   }
-  DOSQL_ASSIGN_OR_RETURN(OpPtr probe, PlanSingleTableScan(ctx, scope, 0, up.where.get()));
-  (void)probe;
+  OpPtr op;
+  if (jp) {
+    DOSQL_ASSIGN_OR_RETURN(op, jp->Build(up.where.get()));
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, up.where.get()));
+  }
   if (dry_run) return Status::OK();
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, nullptr, up.where.get(),
-                                                      up.order_by, up.limit.get(),
-                                                      up.offset.get()));
+  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), up.order_by,
+                                                      up.limit.get(), up.offset.get()));
   if (outer) ex.frames[outer->level] = saved_outer;
+  if (jp) {
+    // UPDATE ... FROM: each target row is updated once (with its first match).
+    std::set<int64_t> seen;
+    int rs = scope.sources[0].rowid_slot;
+    std::vector<std::vector<Value>> unique;
+    for (auto& m : matches) {
+      if (seen.insert(m[rs].integer()).second) unique.push_back(std::move(m));
+    }
+    matches = std::move(unique);
+  }
   transaction::WriteTransaction* txn = conn->txn.get();
   const SourceBinding& sb = scope.sources[0];
   int64_t count = 0;
@@ -1117,7 +1152,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view));
   if (view) return Err("cannot modify " + view->name + " because it is a view");
-  if (del.with) return Status::NotSupported("WITH before DELETE is not supported yet");
+  if (del.with) PushWith(ctx, *del.with, sql);
   Scope scope;
   scope.parent = outer;
   scope.level = level;
@@ -1132,13 +1167,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, del.returning, sql, &returning, &cols));
     result->columns = std::move(cols);
   }
-  DOSQL_ASSIGN_OR_RETURN(OpPtr probe, PlanSingleTableScan(ctx, scope, 0, del.where.get()));
-  (void)probe;
+  DOSQL_ASSIGN_OR_RETURN(OpPtr op, PlanSingleTableScan(ctx, scope, 0, del.where.get()));
   if (dry_run) return Status::OK();
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, nullptr, del.where.get(),
-                                                      del.order_by, del.limit.get(),
-                                                      del.offset.get()));
+  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), del.order_by,
+                                                      del.limit.get(), del.offset.get()));
   if (outer) ex.frames[outer->level] = saved_outer;
   transaction::WriteTransaction* txn = conn->txn.get();
   const SourceBinding& sb = scope.sources[0];
@@ -1186,6 +1219,7 @@ std::string Upper(std::string s) {
 Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
                Scope* outer, DmlResult* result) {
   if (!conn->txn) return Status::Internal("DML outside a write transaction");
+  if (conn->trigger_depth == 0) conn->changes = 0;
   if (s.Is<parser::InsertStmt>()) {
     return ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, outer, result, false);
   }

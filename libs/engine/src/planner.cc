@@ -341,6 +341,20 @@ class ScalarSubqueryExpr final : public CExpr {
   std::unique_ptr<SubqueryRunner> r_;
 };
 
+class SubqueryColumnExpr final : public CExpr {
+ public:
+  SubqueryColumnExpr(std::shared_ptr<SubqueryRunner> r, size_t col) : r_(std::move(r)), col_(col) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, 1));
+    *out = rows->empty() ? Value() : (*rows)[0][col_];
+    return Status::OK();
+  }
+
+ private:
+  std::shared_ptr<SubqueryRunner> r_;
+  size_t col_;
+};
+
 class ExistsCExpr final : public CExpr {
  public:
   explicit ExistsCExpr(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
@@ -668,6 +682,20 @@ class Binder {
   Result<CExprPtr> Compile(const parser::Expr& e) {
     DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(e));
     return Fold(std::move(c));
+  }
+
+  // One expression per column of the (first row of the) subquery: (a, b) = (SELECT x, y ...).
+  Result<std::vector<CExprPtr>> SubqueryColumns(const parser::SelectStmt& s) {
+    std::vector<ResultColumnInfo> cols;
+    DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(s, &cols));
+    std::shared_ptr<SubqueryRunner> shared(std::move(runner));
+    std::vector<CExprPtr> out;
+    for (size_t i = 0; i < cols.size(); i++) {
+      auto e = std::make_unique<SubqueryColumnExpr>(shared, i);
+      e->affinity = cols[i].affinity;
+      out.push_back(std::move(e));
+    }
+    return out;
   }
 
  private:
@@ -1472,7 +1500,16 @@ class FromPlanner {
   Status Bind(const parser::JoinClause& from);
   // Builds the operator tree, consuming `where` conjuncts it can apply.
   Result<OpPtr> Build(const parser::Expr* where);
-  // UPDATE/DELETE: one table source already in the scope.
+  // UPDATE/DELETE: a table source already in the scope joins first.
+  void AddSource(int source) {
+    FromItem item;
+    item.kind = FromItem::Kind::kTable;
+    item.source = source;
+    item.source_end = source + 1;
+    item.table = scope_.sources[source].table;
+    item.alias = scope_.sources[source].alias;
+    items_.push_back(std::move(item));
+  }
   Result<OpPtr> BuildForSource(int source, const parser::Expr* where) {
     FromItem item;
     item.kind = FromItem::Kind::kTable;
@@ -2433,22 +2470,22 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       CExprPtr c = std::move(r).value();
       std::string name;
       std::string decl;
-      if (rc.alias) {
-        name = rc.alias->name;
-      } else if (rc.expr->Is<parser::ColumnRef>()) {
-        name = rc.expr->As<parser::ColumnRef>().column.name;
-        // Use the declared name of the column it resolved to.
+      std::string resolved;
+      if (rc.expr->Is<parser::ColumnRef>() && c->column_level == level) {
+        // The declared name and type of the column it resolved to.
         for (const auto& sb : scope.sources) {
           for (const auto& cb : sb.cols) {
-            if (cb.slot == c->column_slot && c->column_level == level) {
-              name = cb.name;
+            if (cb.slot == c->column_slot) {
+              resolved = cb.name;
               decl = cb.decl_type;
             }
           }
-          if (c->column_level == level && c->column_slot == sb.rowid_slot && sb.rowid_slot >= 0 &&
-              !IsRowidName(name)) {
-          }
         }
+      }
+      if (rc.alias) {
+        name = rc.alias->name;
+      } else if (rc.expr->Is<parser::ColumnRef>()) {
+        name = resolved.empty() ? rc.expr->As<parser::ColumnRef>().column.name : resolved;
       } else {
         name = ExprText(sql, *rc.expr);
       }
@@ -2615,20 +2652,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
   } restore{ctx, cte_mark};
   CompiledQuery result;
   result.min_ref_level = INT_MAX;
-  if (stmt.with) {
-    for (const auto& cte : stmt.with->ctes) {
-      CteDef def;
-      def.name = Lower(cte.name.name);
-      def.cte = &cte;
-      def.sql = sql;
-      // A recursive CTE: compound whose later cores reference the CTE itself.
-      if (stmt.with->recursive && cte.select->cores.size() >= 2 &&
-          FromNames(cte.select->cores.back()->from.get(), def.name)) {
-        def.recursive = true;
-      }
-      ctx.ctes.push_back(def);
-    }
-  }
+  if (stmt.with) PushWith(ctx, *stmt.with, sql);
   const bool compound = stmt.cores.size() > 1;
   OrderSpec order;
   order.terms = &stmt.order_by;
@@ -2854,6 +2878,41 @@ Result<CExprPtr> CompileExpr(PlanContext& ctx, Scope& scope, const parser::Expr&
   Binder b(ctx, scope);
   return b.Compile(e);
 }
+
+void PushWith(PlanContext& ctx, const parser::WithClause& with, std::string_view sql) {
+  for (const auto& cte : with.ctes) {
+    CteDef def;
+    def.name = Lower(cte.name.name);
+    def.cte = &cte;
+    def.sql = sql;
+    // A recursive CTE: a compound whose last core reads the CTE itself.
+    if (with.recursive && cte.select->cores.size() >= 2 &&
+        FromNames(cte.select->cores.back()->from.get(), def.name)) {
+      def.recursive = true;
+    }
+    ctx.ctes.push_back(def);
+  }
+}
+
+Result<std::vector<CExprPtr>> CompileSubqueryColumns(PlanContext& ctx, Scope& scope,
+                                                     const parser::SelectStmt& select) {
+  ctx.max_level = std::max(ctx.max_level, scope.level + 2);
+  Binder b(ctx, scope);
+  return b.SubqueryColumns(select);
+}
+
+struct JoinPlanner::Impl {
+  Impl(PlanContext& ctx, Scope& scope) : fp(ctx, scope) {}
+  FromPlanner fp;
+};
+JoinPlanner::JoinPlanner(PlanContext& ctx, Scope& scope)
+    : impl_(std::make_unique<Impl>(ctx, scope)) {
+  ctx.max_level = std::max(ctx.max_level, scope.level + 1);
+}
+JoinPlanner::~JoinPlanner() = default;
+void JoinPlanner::AddSource(int source) { impl_->fp.AddSource(source); }
+Status JoinPlanner::Bind(const parser::JoinClause& from) { return impl_->fp.Bind(from); }
+Result<OpPtr> JoinPlanner::Build(const parser::Expr* where) { return impl_->fp.Build(where); }
 
 Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
                                   const parser::Expr* where) {

@@ -114,6 +114,28 @@ int AddTableSource(Scope& scope, const TableInfo& table, std::string alias);
 Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
                                   const parser::Expr* where);
 
+// Makes the CTEs of a WITH clause visible to what is planned next with `ctx`.
+void PushWith(PlanContext& ctx, const parser::WithClause& with, std::string_view sql);
+
+// (a, b) = (SELECT x, y ...): one expression per column of the subquery's first row.
+Result<std::vector<CExprPtr>> CompileSubqueryColumns(PlanContext& ctx, Scope& scope,
+                                                     const parser::SelectStmt& select);
+
+// Plans a FROM clause into an existing scope whose first source(s) were added with AddSource
+// (UPDATE ... FROM). Bind before compiling expressions that use the FROM's columns.
+class JoinPlanner {
+ public:
+  JoinPlanner(PlanContext& ctx, Scope& scope);
+  ~JoinPlanner();
+  void AddSource(int source);
+  Status Bind(const parser::JoinClause& from);
+  Result<OpPtr> Build(const parser::Expr* where);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // The name SQLite gives a result column written as `e` (its text) in `sql`.
 std::string ExprText(std::string_view sql, const parser::Expr& e);
 
