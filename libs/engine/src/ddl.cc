@@ -139,6 +139,11 @@ Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTable
   }
   std::shared_ptr<TableInfo> t;
   DOSQL_RETURN_IF_ERROR(InstallTable(conn, *schema, text, &t));
+  if (t->autoincrement && !schema->FindTable("sqlite_sequence")) {
+    std::shared_ptr<TableInfo> seq;
+    DOSQL_RETURN_IF_ERROR(
+        InstallTable(conn, *schema, "CREATE TABLE sqlite_sequence(name,seq)", &seq));
+  }
   DOSQL_RETURN_IF_ERROR(BumpSchemaCookie(conn, *schema));
   if (s.as_select) {
     // Fill it: rows get rowids 1, 2, ... in order.

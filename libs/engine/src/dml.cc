@@ -575,6 +575,46 @@ Result<int64_t> NewRowid(const TableInfo& t, transaction::WriteTransaction* txn)
   return std::max<int64_t>(last + 1, 1);
 }
 
+// AUTOINCREMENT: the table's row in sqlite_sequence (name, seq).
+struct Sequence {
+  const TableInfo* seq_table = nullptr;
+  std::optional<int64_t> row;  // rowid of the table's sqlite_sequence row
+  int64_t value = 0;
+  bool dirty = false;
+};
+
+Status LoadSequence(const Schema& schema, const TableInfo& t, transaction::WriteTransaction* txn,
+                    Sequence* seq) {
+  seq->seq_table = schema.FindTable("sqlite_sequence");
+  if (!seq->seq_table) return Status::OK();
+  DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(seq->seq_table->tree));
+  DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
+  std::string scratch;
+  while (cur.Valid()) {
+    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cur.key()));
+    DOSQL_ASSIGN_OR_RETURN(std::string_view v, cur.value(&scratch));
+    std::vector<Value> vals(2);
+    DOSQL_RETURN_IF_ERROR(DecodeRowInto(*seq->seq_table, v, rowid, vals.data()));
+    if (vals[0].type() == ValueType::kText && vals[0].bytes() == t.name) {
+      seq->row = rowid;
+      seq->value = ValueToInt64(vals[1]);
+      return Status::OK();
+    }
+    DOSQL_RETURN_IF_ERROR(cur.Next());
+  }
+  return Status::OK();
+}
+
+Status SaveSequence(const TableInfo& t, transaction::WriteTransaction* txn, Sequence* seq) {
+  if (!seq->dirty || !seq->seq_table) return Status::OK();
+  if (!seq->row) {
+    DOSQL_ASSIGN_OR_RETURN(int64_t r, NewRowid(*seq->seq_table, txn));
+    seq->row = r;
+  }
+  std::vector<Value> vals{Value::Text(t.name), Value::Integer(seq->value)};
+  return txn->Put(seq->seq_table->tree, RowidKey(*seq->row), EncodeRecord(vals));
+}
+
 // ----- UPDATE core, shared with UPSERT -----
 
 struct SetTarget {
@@ -859,6 +899,8 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   std::string lname = Lower(t->name);
   bool has_trig = HasTriggers(*schema, lname);
   int64_t count = 0;
+  Sequence seq;
+  if (t->autoincrement) DOSQL_RETURN_IF_ERROR(LoadSequence(*schema, *t, txn, &seq));
   for (Row& r : rows) {
     std::vector<Value> vals(t->columns.size());
     std::vector<bool> given(t->columns.size(), false);
@@ -914,6 +956,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     }
     if (!have_rowid) {
       DOSQL_ASSIGN_OR_RETURN(rowid, NewRowid(*t, txn));
+      if (t->autoincrement && seq.value >= rowid) {
+        if (seq.value == INT64_MAX) return Status::NoSpace("database or disk is full");
+        rowid = seq.value + 1;
+      }
     }
     if (t->rowid_alias >= 0) vals[t->rowid_alias] = Value::Integer(rowid);
     ex.frames[level] = &tc.frame;
@@ -981,6 +1027,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     }
     DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
     DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
+    if (t->autoincrement && rowid > seq.value) {
+      seq.value = rowid;
+      seq.dirty = true;
+    }
     count++;
     if (conn->trigger_depth == 0) conn->last_insert_rowid = rowid;
     if (has_trig) {
@@ -992,6 +1042,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     LoadFrame(tc, ex, vals, rowid);
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
   }
+  if (t->autoincrement) DOSQL_RETURN_IF_ERROR(SaveSequence(*t, txn, &seq));
   if (conn->trigger_depth == 0) {
     conn->changes = count;
   }

@@ -1039,36 +1039,41 @@ Status RecursiveSrc::Open(Exec& ex) {
   queue_.clear();
   seen_.clear();
   working_->clear();
-  in_initial_ = true;
-  running_ = false;
-  return initial_->Open(ex);
+  DOSQL_RETURN_IF_ERROR(initial_->Open(ex));
+  while (true) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, initial_->Next(ex, &r));
+    if (!ok) break;
+    if (distinct_ && !seen_.insert(r).second) continue;
+    queue_.push_back(std::move(r));
+  }
+  return Status::OK();
 }
 
-// SQLite's algorithm: a FIFO queue; each step takes one row out of the queue as the working
-// table, runs the recursive select over it and queues what it yields.
+// SQLite's algorithm: rows wait in a queue (FIFO, or ordered by the CTE's ORDER BY); each step
+// takes one row out, returns it, and runs the recursive select with that row as the working
+// table, queueing what it yields.
 Result<bool> RecursiveSrc::Next(Exec& ex, Row* row) {
-  while (true) {
-    bool ok = false;
-    if (in_initial_) {
-      DOSQL_ASSIGN_OR_RETURN(ok, initial_->Next(ex, row));
-      if (!ok) in_initial_ = false;
-    } else if (running_) {
-      DOSQL_ASSIGN_OR_RETURN(ok, recursive_->Next(ex, row));
-      if (!ok) running_ = false;
-    } else {
-      if (queue_.empty()) return false;
-      working_->clear();
-      working_->push_back(std::move(queue_.front()));
-      queue_.pop_front();
-      DOSQL_RETURN_IF_ERROR(recursive_->Open(ex));
-      running_ = true;
-      continue;
+  if (queue_.empty()) return false;
+  auto pick = queue_.begin();
+  if (!order.empty()) {
+    for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+      if (CompareRows(*it, *pick, order) < 0) pick = it;
     }
-    if (!ok) continue;
-    if (distinct_ && !seen_.insert(*row).second) continue;
-    queue_.push_back(*row);
-    return true;
   }
+  *row = std::move(*pick);
+  queue_.erase(pick);
+  working_->clear();
+  working_->push_back(*row);
+  DOSQL_RETURN_IF_ERROR(recursive_->Open(ex));
+  while (true) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, recursive_->Next(ex, &r));
+    if (!ok) break;
+    if (distinct_ && !seen_.insert(r).second) continue;
+    queue_.push_back(std::move(r));
+  }
+  return true;
 }
 
 std::string RecursiveSrc::Describe(int indent) const {

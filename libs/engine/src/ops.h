@@ -407,8 +407,10 @@ class RecursiveSrc final : public RowSrc {
   bool distinct_;
   int width_;
   std::deque<Row> queue_;
-  bool in_initial_ = true;
-  bool running_ = false;
+ public:
+  // ORDER BY of the recursive CTE: the queue becomes a priority queue on these keys.
+  std::vector<struct SortKey> order;
+ private:
   std::set<Row, bool (*)(const Row&, const Row&)> seen_{&RowLess};
   static bool RowLess(const Row& a, const Row& b);
 };

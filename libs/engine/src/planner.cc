@@ -2841,9 +2841,29 @@ Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scop
   if (rcr.columns.size() != columns.size()) {
     return Err("SELECTs to the left and right of UNION do not have the same number of result columns");
   }
-  RowSrcPtr src = std::make_unique<RecursiveSrc>(std::move(initial), std::move(rcr.src), working,
-                                                 op == parser::CompoundOp::kUnion,
-                                                 static_cast<int>(columns.size()));
+  auto rsrc = std::make_unique<RecursiveSrc>(std::move(initial), std::move(rcr.src), working,
+                                             op == parser::CompoundOp::kUnion,
+                                             static_cast<int>(columns.size()));
+  if (!stmt.order_by.empty()) {
+    std::vector<std::string> names;
+    for (const auto& c : columns) names.push_back(c.name);
+    std::vector<std::string> aliases;
+    for (const auto& rc : stmt.cores[0]->columns) aliases.push_back(rc.alias ? rc.alias->name : "");
+    for (const auto& t : stmt.order_by) {
+      DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, {}, true));
+      if (k < 0) {
+        DOSQL_ASSIGN_OR_RETURN(k, MatchResultColumn(t.expr.get(), aliases, {}, true));
+      }
+      if (k < 0) return Err("1st ORDER BY term does not match any column in the result set");
+      SortKey sk;
+      sk.column = k;
+      sk.desc = t.direction == parser::SortDirection::kDesc;
+      sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
+                                                               : t.nulls == parser::NullsOrder::kFirst;
+      rsrc->order.push_back(sk);
+    }
+  }
+  RowSrcPtr src = std::move(rsrc);
   if (stmt.limit) {
     Scope ls;
     ls.parent = outer;
