@@ -285,6 +285,11 @@ bool Statement::readonly() const {
   switch (impl_->ast->type()) {
     case T::kSelectStmt:
     case T::kExplainStmt:
+    case T::kBeginStmt:
+    case T::kCommitStmt:
+    case T::kRollbackStmt:
+    case T::kSavepointStmt:
+    case T::kReleaseStmt:
       return true;
     case T::kPragmaStmt:
       return impl_->ast->As<parser::PragmaStmt>().value_kind == parser::PragmaStmt::ValueKind::kNone;
@@ -439,6 +444,7 @@ Result<std::unique_ptr<Statement>> Connection::Prepare(std::string_view sql, siz
   si->params.assign(static_cast<size_t>(si->param_count), Value());
   Status st = si->EnsureCompiled();
   if (!st.ok()) return st;
+  impl_->error_offset = -1;
   return std::make_unique<Statement>(std::move(si));
 }
 

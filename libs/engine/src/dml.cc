@@ -1032,7 +1032,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       seq.dirty = true;
     }
     count++;
-    if (conn->trigger_depth == 0) conn->last_insert_rowid = rowid;
+    if (conn->trigger_depth == 0 && !t->without_rowid) conn->last_insert_rowid = rowid;
     if (has_trig) {
       bool ignore = false;
       DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kAfter,

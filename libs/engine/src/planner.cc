@@ -854,6 +854,9 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
     // SQLite's fallback: a double-quoted identifier that names no column is a string.
     return MakeConst(Value::Text(c.column.name));
   }
+  if (ctx_.conn && ctx_.view_depth == 0 && ctx_.conn->error_offset < 0) {
+    ctx_.conn->error_offset = static_cast<int>(c.span.offset);
+  }
   if (c.table) return Err("no such column: " + c.table->name + "." + col);
   return Err("no such column: " + col);
 }
@@ -1161,6 +1164,9 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
   const ScalarFunctionInfo* sf = FindScalarFunction(name);
   if (!sf) {
     if (agg) return Err("wrong number of arguments to function " + f.name.name + "()");
+    if (ctx_.conn && ctx_.view_depth == 0 && ctx_.conn->error_offset < 0) {
+      ctx_.conn->error_offset = static_cast<int>(f.span.offset);
+    }
     return Err("no such function: " + f.name.name);
   }
   if (static_cast<int>(args.size()) < sf->min_args ||
@@ -1220,6 +1226,8 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
             l.text == "9223372036854775808") {
           return MakeConst(Value::Integer(INT64_MIN));
         }
+        // SQLite negates numeric literals in the text (so -0.0 keeps its sign).
+        if (l.kind == parser::LiteralKind::kReal) return MakeConst(Value::Real(-l.real_value));
       }
       DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*u.operand));
       const CExpr* ap = a.get();
