@@ -456,9 +456,10 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       DOSQL_ASSIGN_OR_RETURN(prog->columns, DmlReturningColumns(conn, *s, sql));
       auto holder = std::make_shared<RowsHolder>();
       std::string text(sql);
-      prog->run = [conn, s, text, holder](Exec& ex) -> Status {
+      auto cache = NewDmlCache();
+      prog->run = [conn, s, text, holder, cache](Exec& ex) -> Status {
         DmlResult r;
-        DOSQL_RETURN_IF_ERROR(ExecDml(conn, ex, *s, text, nullptr, &r));
+        DOSQL_RETURN_IF_ERROR(ExecDml(conn, ex, *s, text, nullptr, &r, cache.get()));
         holder->rows = std::move(r.returning);
         return Status::OK();
       };

@@ -112,9 +112,13 @@ struct DmlResult {
   std::vector<Row> returning;
   std::vector<ResultColumnInfo> columns;
 };
+// What a prepared DML statement keeps between executions (its compiled plan).
+struct DmlCache;
+std::shared_ptr<DmlCache> NewDmlCache();
 // Compiles and runs an INSERT/UPDATE/DELETE. `outer` is the trigger scope (NEW/OLD) or null.
+// With a cache (top-level statements), the plan is compiled once and reused.
 Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
-               Scope* outer, DmlResult* result);
+               Scope* outer, DmlResult* result, DmlCache* cache = nullptr);
 // The RETURNING columns of a DML statement (for column metadata at prepare time).
 Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,
                                                           const parser::Statement& s,

@@ -734,17 +734,43 @@ Result<std::vector<SetTarget>> ResolveSets(PlanContext& ctx, Scope& scope, const
 
 // ----- INSERT -----
 
-Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
-                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
-  auto schema = conn->CurrentSchema();
-  auto ctxp = NewCtx(conn, schema);
-  PlanContext& ctx = *ctxp;
-  const int base_level = outer ? outer->level + 1 : 0;
+// A compiled INSERT: planned once per prepared statement (top level) and run per Step.
+struct InsertPlan {
+  std::shared_ptr<const Schema> schema;
+  std::unique_ptr<PlanContext> ctxp;
   const ViewInfo* view = nullptr;
-  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, ins.table, &view));
-  if (ins.with) PushWith(ctx, *ins.with, sql);
+  const TableInfo* t = nullptr;
   std::vector<std::string> view_cols;
   TableInfo view_table;
+  std::vector<int> targets;
+  RowSrcPtr src;
+  int level = 0;
+  TableCtx tc;
+  Scope upsert_scope;
+  Frame upsert_frame;
+  std::vector<std::vector<SetTarget>> upsert_sets;
+  std::vector<CExprPtr> upsert_owned;
+  std::vector<CExprPtr> upsert_where;
+  std::vector<std::set<size_t>> upsert_targets;
+  std::vector<bool> upsert_rowid_target;
+  std::vector<bool> upsert_any;
+  std::vector<CExprPtr> returning;
+  std::vector<ResultColumnInfo> columns;
+};
+
+Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::string_view sql,
+                  Scope* outer, InsertPlan* plan) {
+  plan->schema = conn->CurrentSchema();
+  auto& schema = plan->schema;
+  plan->ctxp = NewCtx(conn, schema);
+  PlanContext& ctx = *plan->ctxp;
+  const int base_level = outer ? outer->level + 1 : 0;
+  const ViewInfo*& view = plan->view;
+  const TableInfo*& t = plan->t;
+  DOSQL_ASSIGN_OR_RETURN(t, TargetTable(ctx, ins.table, &view));
+  if (ins.with) PushWith(ctx, *ins.with, sql);
+  auto& view_cols = plan->view_cols;
+  auto& view_table = plan->view_table;
   if (view) {
     // Columns of the view, for INSTEAD OF triggers.
     PlanContext vctx;
@@ -769,7 +795,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     t = &view_table;
   }
   // Target columns.
-  std::vector<int> targets;
+  auto& targets = plan->targets;
   if (ins.columns.empty()) {
     for (size_t i = 0; i < t->columns.size(); i++) targets.push_back(static_cast<int>(i));
   } else {
@@ -786,7 +812,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     }
   }
   // Source rows.
-  RowSrcPtr src;
+  auto& src = plan->src;
   if (!ins.default_values) {
     DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(ctx, *ins.select, outer, sql));
     if (q.columns.size() != targets.size()) {
@@ -802,18 +828,24 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     targets.clear();
   }
   // The writer's row frame sits above every level the source select uses.
-  int level = std::max(ctx.max_level, base_level);
-  TableCtx tc;
+  plan->level = std::max(ctx.max_level, base_level);
+  int level = plan->level;
+  auto& tc = plan->tc;
   DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &tc, t, level, ins.alias ? ins.alias->name : "", outer));
   // UPSERT: the target row (table alias) and `excluded`.
-  Scope upsert_scope;
-  Frame upsert_frame;
-  std::vector<std::vector<SetTarget>> upsert_sets(ins.upserts.size());
-  std::vector<CExprPtr> upsert_owned;
-  std::vector<CExprPtr> upsert_where(ins.upserts.size());
-  std::vector<std::set<size_t>> upsert_targets(ins.upserts.size());
-  std::vector<bool> upsert_rowid_target(ins.upserts.size(), false);
-  std::vector<bool> upsert_any(ins.upserts.size(), false);
+  auto& upsert_scope = plan->upsert_scope;
+  auto& upsert_frame = plan->upsert_frame;
+  auto& upsert_sets = plan->upsert_sets;
+  auto& upsert_owned = plan->upsert_owned;
+  auto& upsert_where = plan->upsert_where;
+  auto& upsert_targets = plan->upsert_targets;
+  auto& upsert_rowid_target = plan->upsert_rowid_target;
+  auto& upsert_any = plan->upsert_any;
+  upsert_sets.resize(ins.upserts.size());
+  upsert_where.resize(ins.upserts.size());
+  upsert_targets.resize(ins.upserts.size());
+  upsert_rowid_target.assign(ins.upserts.size(), false);
+  upsert_any.assign(ins.upserts.size(), false);
   if (!ins.upserts.empty()) {
     upsert_scope.parent = outer;
     upsert_scope.level = level + 1;
@@ -869,13 +901,52 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       }
     }
   }
-  std::vector<CExprPtr> returning;
+  auto& returning = plan->returning;
   {
     std::vector<ResultColumnInfo> cols;
     DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, ins.returning, sql, &returning, &cols));
-    result->columns = std::move(cols);
+    plan->columns = std::move(cols);
   }
+  return Status::OK();
+}
+
+Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
+                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run,
+                  std::unique_ptr<InsertPlan>* cache = nullptr) {
+  std::unique_ptr<InsertPlan> fresh;
+  InsertPlan* plan = cache ? cache->get() : nullptr;
+  if (!plan) {
+    fresh = std::make_unique<InsertPlan>();
+    plan = fresh.get();
+    DOSQL_RETURN_IF_ERROR(PlanInsert(conn, ins, sql, outer, plan));
+  }
+  result->columns = plan->columns;
+  struct Keep {
+    std::unique_ptr<InsertPlan>* cache;
+    std::unique_ptr<InsertPlan>* fresh;
+    ~Keep() {
+      if (cache && *fresh) *cache = std::move(*fresh);
+    }
+  } keep{cache, &fresh};
   if (dry_run) return Status::OK();
+  auto& schema = plan->schema;
+  PlanContext& ctx = *plan->ctxp;
+  const ViewInfo* view = plan->view;
+  const TableInfo* t = plan->t;
+  auto& view_cols = plan->view_cols;
+  auto& targets = plan->targets;
+  auto& src = plan->src;
+  int level = plan->level;
+  auto& tc = plan->tc;
+  auto& upsert_scope = plan->upsert_scope;
+  auto& upsert_frame = plan->upsert_frame;
+  auto& upsert_sets = plan->upsert_sets;
+  auto& upsert_where = plan->upsert_where;
+  auto& upsert_targets = plan->upsert_targets;
+  auto& upsert_rowid_target = plan->upsert_rowid_target;
+  auto& upsert_any = plan->upsert_any;
+  auto& returning = plan->returning;
+  (void)upsert_scope;
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
@@ -1267,12 +1338,18 @@ std::string Upper(std::string s) {
   return s;
 }
 
+struct DmlCache {
+  std::unique_ptr<InsertPlan> insert;
+};
+std::shared_ptr<DmlCache> NewDmlCache() { return std::make_shared<DmlCache>(); }
+
 Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
-               Scope* outer, DmlResult* result) {
+               Scope* outer, DmlResult* result, DmlCache* cache) {
   if (!conn->txn) return Status::Internal("DML outside a write transaction");
   if (conn->trigger_depth == 0) conn->changes = 0;
   if (s.Is<parser::InsertStmt>()) {
-    return ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, outer, result, false);
+    return ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, outer, result, false,
+                      cache && !outer ? &cache->insert : nullptr);
   }
   if (s.Is<parser::UpdateStmt>()) {
     return ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, outer, result, false);

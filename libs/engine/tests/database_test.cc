@@ -613,9 +613,13 @@ TEST(DatabaseTest, ChangesTotalChangesAndLastInsertRowid) {
   // The next rowid follows the largest one (ids 3 and 100 were deleted: 1 and 2 are left).
   ASSERT_OK(c->Exec("INSERT INTO t(v) VALUES (7)"));
   EXPECT_EQ(c->last_insert_rowid(), 3);
-  // A failed insert does not change last_insert_rowid.
-  EXPECT_EQ(c->Exec("INSERT INTO t VALUES (50, 8), (3, 9)").code(), StatusCode::kConstraint);
+  // A failed insert does not change last_insert_rowid, and (as in SQLite) sets changes() to 0.
+  int64_t total = c->total_changes();
+  EXPECT_EQ(c->Exec("INSERT INTO t VALUES (3, 9)").code(), StatusCode::kConstraint);
   EXPECT_EQ(c->last_insert_rowid(), 3);
+  EXPECT_EQ(c->changes(), 0);
+  EXPECT_EQ(c->total_changes(), total);
+  ASSERT_OK(c->Exec("UPDATE t SET v = 0 WHERE id = 3"));
   // Counters are per connection.
   auto other = Unwrap(c->database().Connect());
   EXPECT_EQ(other->total_changes(), 0);
