@@ -78,7 +78,13 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
     if (t) {
       for (size_t i = 0; i < t->columns.size(); i++) {
         const ColumnInfo& c = t->columns[i];
-        Row r{Value::Integer(static_cast<int64_t>(i)), Value::Text(c.name), Value::Text(c.decl_type),
+        std::string ty = c.decl_type;
+        std::string lty = Lower(ty);
+        if (lty == "int" || lty == "integer" || lty == "real" || lty == "text" || lty == "blob" ||
+            lty == "any") {
+          ty = Upper(ty);  // SQLite spells the standard type names in upper case
+        }
+        Row r{Value::Integer(static_cast<int64_t>(i)), Value::Text(c.name), Value::Text(ty),
               Value::Integer(c.not_null ? 1 : 0),
               c.default_expr ? Value::Text(parser::ToSql(*c.default_expr)) : Value(),
               Value::Integer(0)};
@@ -379,6 +385,12 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       return prog;
     }
     case T::kCreateTableStmt: {
+      const auto& ct = s->As<parser::CreateTableStmt>();
+      const std::string& n = ct.name.name.name;
+      if (!ct.if_not_exists && (schema->FindTable(n) || schema->FindView(n))) {
+        conn->error_offset = static_cast<int>(ct.name.name.span.offset);
+        return Err("table " + n + " already exists");
+      }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewContext(conn, schema);
       prog->writes = true;
@@ -406,6 +418,11 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       return prog;
     }
     case T::kCreateTriggerStmt: {
+      const auto& ct = s->As<parser::CreateTriggerStmt>();
+      if (!schema->FindTable(ct.table.name) && !schema->FindView(ct.table.name)) {
+        conn->error_offset = static_cast<int>(ct.table.span.offset);
+        return Err("no such table: main." + ct.table.name);
+      }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewContext(conn, schema);
       prog->writes = true;
@@ -415,6 +432,20 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       return prog;
     }
     case T::kDropStmt: {
+      const auto& d = s->As<parser::DropStmt>();
+      const std::string& n = d.name.name.name;
+      using K = parser::DropStmt::ObjectKind;
+      bool exists = d.object == K::kTable   ? schema->FindTable(n) != nullptr
+                    : d.object == K::kView  ? schema->FindView(n) != nullptr
+                    : d.object == K::kIndex ? schema->FindIndex(n) != nullptr
+                                            : schema->triggers.count(Lower(n)) > 0;
+      if (!exists && !d.if_exists && !(d.object == K::kTable && schema->FindView(n)) &&
+          !(d.object == K::kView && schema->FindTable(n))) {
+        conn->error_offset = static_cast<int>(d.name.name.span.offset);
+        const char* what = d.object == K::kTable ? "table" : d.object == K::kView ? "view"
+                           : d.object == K::kIndex ? "index" : "trigger";
+        return Err(std::string("no such ") + what + ": " + n);
+      }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewContext(conn, schema);
       prog->writes = true;

@@ -104,6 +104,13 @@ Result<std::shared_ptr<Database>> Database::Open(const std::string& path,
     dir = "/memdb";
   } else {
     impl->fs = fsx::NewLocalFileSystem();
+    // Like SQLite, the directory that holds the database must exist.
+    std::string parent = fsx::ParentDir(path);
+    auto exists = impl->fs->Exists(parent);
+    if (!parent.empty() && parent != "." && (!exists.ok() || !*exists)) {
+      return Status::NotFound("unable to open database file: " + path +
+                              " (directory " + parent + " does not exist)");
+    }
   }
   transaction::StoreOptions so;
   so.create_if_missing = options.create_if_missing && !options.read_only;

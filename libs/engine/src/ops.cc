@@ -434,7 +434,7 @@ Result<bool> FilterOp::Next(Exec& ex) {
 
 std::string FilterOp::Describe(int indent) const { return child_->Describe(indent); }
 
-std::string SingleRowOp::Describe(int) const { return ""; }
+std::string SingleRowOp::Describe(int indent) const { return Pad(indent) + "SCAN CONSTANT ROW\n"; }
 
 // ----- NestedLoopJoinOp -----
 

@@ -142,9 +142,9 @@ TEST(DatabaseTest, FileDatabaseIsADirectoryAndPersists) {
     EXPECT_EQ(rows[4][1].view(), "hello");
     // The index survived too and is used consistently with the table.
     EXPECT_EQ(Int(*c, "SELECT count(*) FROM kv WHERE v = 42"), 1);
-    EXPECT_EQ(Scalar(*c, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'kv_v'")
-                  .view(),
-              "kv_v");
+    EXPECT_EQ(
+        Scalar(*c, "SELECT name FROM sqlite_schema WHERE type = 'index' AND name = 'kv_v'").view(),
+        "kv_v");
     ASSERT_OK(c->Exec("UPDATE kv SET v = 43 WHERE k = 'int'"));
   }
   {
@@ -224,8 +224,8 @@ TEST(DatabaseTest, PrepareReportsTheTail) {
 
 TEST(DatabaseTest, PrepareOfTextWithoutAStatementGivesNull) {
   auto c = OpenMemory();
-  for (const char* sql : {"", "   ", ";", " ;; ;", "-- only a comment", "/* block */ ;",
-                          "\n-- c1\n/* c2 */\n"}) {
+  for (const char* sql :
+       {"", "   ", ";", " ;; ;", "-- only a comment", "/* block */ ;", "\n-- c1\n/* c2 */\n"}) {
     size_t tail = 12345;
     auto st = c->Prepare(sql, &tail);
     ASSERT_TRUE(st.ok()) << "'" << sql << "': " << st.status().ToString();
@@ -398,7 +398,7 @@ TEST(DatabaseTest, BindsEveryValueType) {
   }
   auto sel = Prep(*c, "SELECT x, typeof(x) FROM t ORDER BY rowid");
   const char* types[] = {"null", "integer", "integer", "integer", "real", "real",
-                         "text", "text", "text", "blob", "blob"};
+                         "text", "text",    "text",    "blob",    "blob"};
   for (size_t i = 0; i < values.size(); i++) {
     ASSERT_TRUE(Unwrap(sel->Step())) << i;
     const Value& got = sel->column(0);
@@ -538,11 +538,12 @@ TEST(DatabaseTest, QueryCollectsTheLastResult) {
 
 TEST(DatabaseTest, ColumnNamesAndDeclaredTypes) {
   auto c = OpenMemory();
-  ASSERT_OK(c->Exec(
-      "CREATE TABLE t(id INTEGER PRIMARY KEY, name VARCHAR(20), score REAL, misc);"
-      "CREATE VIEW v AS SELECT name AS who, score FROM t"));
-  auto st = Prep(*c, "SELECT id, name AS n, score * 2, misc, t.score, 1 + 1 AS two, count(*) "
-                     "FROM t");
+  ASSERT_OK(
+      c->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, name VARCHAR(20), score REAL, misc);"
+              "CREATE VIEW v AS SELECT name AS who, score FROM t"));
+  auto st = Prep(*c,
+                 "SELECT id, name AS n, score * 2, misc, t.score, 1 + 1 AS two, count(*) "
+                 "FROM t");
   ASSERT_EQ(st->column_count(), 7);
   EXPECT_EQ(st->column_name(0), "id");
   EXPECT_EQ(st->column_name(1), "n");
@@ -632,10 +633,10 @@ TEST(DatabaseTest, ChangesTotalChangesAndLastInsertRowid) {
 
 TEST(DatabaseTest, TriggerChangesCountInTotalChangesOnly) {
   auto c = OpenMemory();
-  ASSERT_OK(c->Exec(
-      "CREATE TABLE t(a); CREATE TABLE log(x);"
-      "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a);"
-      " INSERT INTO log VALUES (new.a); END;"));
+  ASSERT_OK(
+      c->Exec("CREATE TABLE t(a); CREATE TABLE log(x);"
+              "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a);"
+              " INSERT INTO log VALUES (new.a); END;"));
   int64_t before = c->total_changes();
   ASSERT_OK(c->Exec("INSERT INTO t VALUES (1), (2)"));
   EXPECT_EQ(c->changes(), 2);
@@ -666,8 +667,9 @@ TEST(DatabaseTest, AutocommitAroundBeginCommitRollback) {
   EXPECT_TRUE(c->autocommit());
   EXPECT_EQ(Int(*c, "SELECT count(*) FROM t"), 1);
 
-  ASSERT_OK(c->Exec("BEGIN DEFERRED TRANSACTION; CREATE TABLE u(x); INSERT INTO u VALUES (1);"
-                    "END TRANSACTION"));
+  ASSERT_OK(
+      c->Exec("BEGIN DEFERRED TRANSACTION; CREATE TABLE u(x); INSERT INTO u VALUES (1);"
+              "END TRANSACTION"));
   EXPECT_TRUE(c->autocommit());
   EXPECT_EQ(Int(*c, "SELECT count(*) FROM u"), 1);
 
@@ -683,8 +685,7 @@ TEST(DatabaseTest, AutocommitAroundBeginCommitRollback) {
       << s.ToString();
   ASSERT_OK(c->Exec("BEGIN"));
   s = c->Exec("BEGIN");
-  EXPECT_NE(s.message().find("cannot start a transaction within a transaction"),
-            std::string::npos)
+  EXPECT_NE(s.message().find("cannot start a transaction within a transaction"), std::string::npos)
       << s.ToString();
   EXPECT_FALSE(c->autocommit());
   ASSERT_OK(c->Exec("ROLLBACK"));
@@ -742,7 +743,8 @@ TEST(DatabaseTest, Savepoints) {
   EXPECT_EQ(Int(*c, "SELECT sum(a) FROM t"), 5);
 
   // Savepoint names are case-insensitive; unknown names fail.
-  ASSERT_OK(c->Exec("SAVEPOINT Mixed; INSERT INTO t VALUES (100); ROLLBACK TO mixed; RELEASE MIXED"));
+  ASSERT_OK(
+      c->Exec("SAVEPOINT Mixed; INSERT INTO t VALUES (100); ROLLBACK TO mixed; RELEASE MIXED"));
   EXPECT_EQ(Int(*c, "SELECT sum(a) FROM t"), 5);
   Status s = c->Exec("RELEASE nosuch");
   EXPECT_NE(s.message().find("no such savepoint: nosuch"), std::string::npos) << s.ToString();
@@ -769,10 +771,10 @@ void ExpectConstraint(Connection& c, std::string_view sql, std::string_view mess
 
 TEST(DatabaseTest, ConstraintErrorsUseSqliteMessages) {
   auto c = OpenMemory();
-  ASSERT_OK(c->Exec(
-      "CREATE TABLE t(id INTEGER PRIMARY KEY, a UNIQUE, b NOT NULL, c CHECK (c > 0),"
-      " d, e, CONSTRAINT d_small CHECK (d < 10), UNIQUE (d, e));"
-      "INSERT INTO t VALUES (1, 1, 'x', 1, 1, 1)"));
+  ASSERT_OK(
+      c->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, a UNIQUE, b NOT NULL, c CHECK (c > 0),"
+              " d, e, CONSTRAINT d_small CHECK (d < 10), UNIQUE (d, e));"
+              "INSERT INTO t VALUES (1, 1, 'x', 1, 1, 1)"));
   ExpectConstraint(*c, "INSERT INTO t VALUES (2, 1, 'x', 1, 2, 2)",
                    "UNIQUE constraint failed: t.a");
   ExpectConstraint(*c, "INSERT INTO t VALUES (2, 2, NULL, 1, 2, 2)",
@@ -795,9 +797,10 @@ TEST(DatabaseTest, ConstraintErrorsUseSqliteMessages) {
   EXPECT_EQ(Int(*c, "SELECT count(*) FROM t"), 4);
   EXPECT_EQ(Int(*c, "SELECT a FROM t WHERE id = 2"), 2);
 
-  ASSERT_OK(c->Exec("CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
-                    "INSERT INTO w VALUES ('a', 1);"
-                    "CREATE UNIQUE INDEX w_v ON w(v)"));
+  ASSERT_OK(
+      c->Exec("CREATE TABLE w(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
+              "INSERT INTO w VALUES ('a', 1);"
+              "CREATE UNIQUE INDEX w_v ON w(v)"));
   ExpectConstraint(*c, "INSERT INTO w VALUES ('a', 2)", "UNIQUE constraint failed: w.k");
   ExpectConstraint(*c, "INSERT INTO w VALUES ('b', 1)", "UNIQUE constraint failed: w.v");
   ExpectConstraint(*c, "INSERT INTO w VALUES (NULL, 3)", "NOT NULL constraint failed: w.k");
@@ -809,8 +812,9 @@ TEST(DatabaseTest, ConstraintErrorsUseSqliteMessages) {
 
 TEST(DatabaseTest, ConflictClauses) {
   auto c = OpenMemory();
-  ASSERT_OK(c->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v UNIQUE);"
-                    "INSERT INTO t VALUES (1, 'a'), (2, 'b')"));
+  ASSERT_OK(
+      c->Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v UNIQUE);"
+              "INSERT INTO t VALUES (1, 'a'), (2, 'b')"));
   ASSERT_OK(c->Exec("INSERT OR IGNORE INTO t VALUES (3, 'a'), (4, 'd')"));
   EXPECT_EQ(c->changes(), 1);
   ASSERT_OK(c->Exec("INSERT OR REPLACE INTO t VALUES (5, 'b')"));  // removes row 2
@@ -878,13 +882,14 @@ TEST(DatabaseTest, PreparedStatementsSeeSchemaChanges) {
 TEST(DatabaseTest, SqliteSchemaContents) {
   auto c = OpenMemory();
   EXPECT_EQ(Int(*c, "SELECT count(*) FROM sqlite_schema"), 0);
-  ASSERT_OK(c->Exec(
-      "CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT UNIQUE, b);"
-      "CREATE INDEX t_b ON t(b);"
-      "CREATE VIEW v AS SELECT a FROM t;"
-      "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;"));
-  auto rows = Rows(*c, "SELECT type, name, tbl_name, rootpage > 0, sql FROM sqlite_schema "
-                       "ORDER BY name");
+  ASSERT_OK(
+      c->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT UNIQUE, b);"
+              "CREATE INDEX t_b ON t(b);"
+              "CREATE VIEW v AS SELECT a FROM t;"
+              "CREATE TRIGGER tr AFTER INSERT ON t BEGIN SELECT 1; END;"));
+  auto rows = Rows(*c,
+                   "SELECT type, name, tbl_name, rootpage > 0, sql FROM sqlite_schema "
+                   "ORDER BY name");
   ASSERT_EQ(rows.size(), 5u);
   // sqlite_autoindex_t_1 (the UNIQUE constraint's index: no SQL), t, t_b, tr, v
   EXPECT_EQ(rows[0][0].view(), "index");
@@ -934,8 +939,9 @@ TEST(DatabaseTest, AReaderSeesAStableSnapshot) {
   EXPECT_EQ(Int(*reader, "SELECT count(*) FROM t"), 2);  // pins the snapshot
 
   ASSERT_OK(writer->Exec("INSERT INTO t VALUES (3)"));
-  ASSERT_OK(writer->Exec("BEGIN; DELETE FROM t WHERE a = 1; UPDATE t SET a = 20 WHERE a = 2;"
-                         "COMMIT"));
+  ASSERT_OK(
+      writer->Exec("BEGIN; DELETE FROM t WHERE a = 1; UPDATE t SET a = 20 WHERE a = 2;"
+                   "COMMIT"));
   EXPECT_EQ(Int(*writer, "SELECT sum(a) FROM t"), 23);
 
   EXPECT_EQ(Int(*reader, "SELECT count(*) FROM t"), 2);
