@@ -631,6 +631,31 @@ std::string HashJoinOp::Describe(int indent) const {
   return left_->Describe(indent) + r;
 }
 
+// ----- MaterializeOp -----
+
+Status MaterializeOp::Open(Exec& ex) {
+  pos_ = 0;
+  if (loaded_ && generation_ == ex.generation) return Status::OK();
+  values_.clear();
+  DOSQL_RETURN_IF_ERROR(child_->Open(ex));
+  Frame* f = ex.frames[level_];
+  while (true) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
+    if (!ok) break;
+    for (int s : slots_) values_.push_back(f->slots[s]);
+  }
+  loaded_ = true;
+  generation_ = ex.generation;
+  return Status::OK();
+}
+
+Result<bool> MaterializeOp::Next(Exec& ex) {
+  if (pos_ >= values_.size()) return false;
+  Frame* f = ex.frames[level_];
+  for (int s : slots_) f->slots[s] = values_[pos_++];
+  return true;
+}
+
 // ----- RowSrcScanOp / BufferScanOp -----
 
 Status RowSrcScanOp::Open(Exec& ex) {

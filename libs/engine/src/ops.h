@@ -189,6 +189,28 @@ class HashJoinOp final : public Op {
   bool matched_ = false;
 };
 
+// Buffers the slot values of its child's rows at the first Open of a statement execution and
+// replays them on later Opens (the inner side of a nested loop that does not depend on the
+// outer rows).
+class MaterializeOp final : public Op {
+ public:
+  MaterializeOp(OpPtr child, int level, std::vector<int> slots)
+      : child_(std::move(child)), level_(level), slots_(std::move(slots)) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override { child_->NullRow(ex); }
+  std::string Describe(int indent) const override { return child_->Describe(indent); }
+
+ private:
+  OpPtr child_;
+  int level_;
+  std::vector<int> slots_;
+  std::vector<Value> values_;  // row-major, slots_.size() per row
+  bool loaded_ = false;
+  uint64_t generation_ = 0;
+  size_t pos_ = 0;
+};
+
 // Reads rows from a row source into slots [base, base + n).
 class RowSrcScanOp final : public Op {
  public:

@@ -1472,6 +1472,7 @@ struct Conjunct {
   uint64_t mask = 0;      // sources of this level it references
   bool used = false;
   bool from_on = false;   // ON of an inner join (same as WHERE)
+  bool outer_ref = false;  // reads a column of an enclosing query
   // For col = expr / ranges: a usable "source column op other" view.
   int src = -1;           // the source whose column is constrained
   int col = -1;           // column index in the source (-2 = rowid)
@@ -1807,9 +1808,13 @@ Result<Conjunct> FromPlanner::MakeConjunct(const parser::Expr* e) {
   uint64_t mask = 0;
   uint64_t* saved = scope_.ref_mask;
   scope_.ref_mask = &mask;
+  int saved_min = scope_.min_ref_level;
+  scope_.min_ref_level = INT_MAX;
   Binder b(ctx_, scope_);
   auto r = b.Compile(*e);
   scope_.ref_mask = saved;
+  c.outer_ref = scope_.min_ref_level < scope_.level;
+  scope_.min_ref_level = std::min(saved_min, scope_.min_ref_level);
   DOSQL_RETURN_IF_ERROR(r.status());
   c.expr = std::move(r).value();
   c.mask = mask;
@@ -2191,7 +2196,9 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
     DOSQL_ASSIGN_OR_RETURN(OpPtr leaf, Leaf(item, local, eqs, available, &correlated));
     // Local filters (the access path's conjuncts stay as filters: they are cheap and exact).
     std::vector<CExprPtr> lf;
+    bool leaf_outer_ref = false;
     for (Conjunct* c : local) {
+      leaf_outer_ref |= c->outer_ref;
       lf.push_back(std::move(c->expr));
       c->used = true;
     }
@@ -2261,6 +2268,11 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
       j->right_slots = std::move(right_slots);
       tree = std::move(j);
     } else {
+      if (!correlated && !leaf_outer_ref && item.kind == FromItem::Kind::kTable &&
+          jt != JoinType::kFull) {
+        // The inner side does not depend on the outer rows: read it once per execution.
+        leaf = std::make_unique<MaterializeOp>(std::move(leaf), level, right_slots);
+      }
       auto j = std::make_unique<NestedLoopJoinOp>(std::move(tree), std::move(leaf), std::move(on),
                                                   jt);
       j->right_level = level;

@@ -1,0 +1,63 @@
+-- String functions, CAST and type conversions.
+
+SELECT length('hello'), length(''), length('héllo'), length(x'00ff00'), length(12345), length(1.5), length(NULL);
+SELECT upper('abc Déf'), lower('ABC DÉF'), upper(123), lower(NULL);
+SELECT substr('hello', 2), substr('hello', 2, 3), substr('hello', -3), substr('hello', -3, 2), substr('hello', 0, 2), substr('hello', 10);
+SELECT substr('hello', 2, -1), substr('hello', 3, -5), substr('héllo', 2, 2), substr(x'01020304', 2, 2), substring('abc', 2);
+SELECT instr('hello', 'l'), instr('hello', 'z'), instr('hello', ''), instr('', 'a'), instr('héllo', 'l'), instr(x'010203', x'03');
+SELECT replace('hello world', 'o', '0'), replace('aaa', 'a', 'bb'), replace('abc', '', 'x'), replace('abc', 'b', '');
+SELECT trim('  x  '), ltrim('  x  '), rtrim('  x  '), trim('xxhixx', 'x'), ltrim('abcba', 'ab'), rtrim('abcba', 'ab');
+SELECT '[' || trim(' ') || ']', trim('abc', ''), trim(NULL), trim('abc', NULL);
+SELECT hex('abc'), hex(x'00ff'), hex(255), hex(1.5), hex(NULL), hex('');
+SELECT quote('it''s'), quote(1), quote(1.5), quote(NULL), quote(x'0aff'), quote(-0.0), quote(1e100);
+SELECT unicode('A'), unicode('é'), unicode(''), char(72, 105), char(233), char(), char(0x1F600);
+SELECT 'abc' LIKE 'ABC', 'abc' LIKE 'a_c', 'abc' LIKE 'a%', 'abc' LIKE '%c', 'a%c' LIKE 'a\%c' ESCAPE '\', 'abc' LIKE 'b%';
+SELECT 'abc' GLOB 'a*', 'abc' GLOB 'A*', 'abc' GLOB 'a?c', 'abc' GLOB '[a-c]*', 'abc' GLOB '[^a]*', 'a*c' GLOB 'a[*]c';
+SELECT 'é' LIKE 'É', 'ä' LIKE 'a', 'Straße' LIKE 'STRASSE', 'abc' NOT LIKE 'a%', 'x' NOT GLOB 'y';
+SELECT like('a%', 'abc'), glob('a*', 'abc'), like('a!%', 'a%', '!');
+SELECT printf('%d|%5d|%-5d|%05d', 42, 42, 42, 42), printf('%s and %s', 'a', 'b'), printf('%.2f', 3.14159), printf('%x %X %o', 255, 255, 8);
+SELECT printf('%e', 12345.678), printf('%g', 0.0001), printf('%g', 100000000), printf('%c', 'hello'), printf('%q', 'it''s'), printf('%Q', NULL);
+SELECT format('%5.1f%%', 99.44), printf('%,d', 1234567), printf('%10s|', 'right'), printf('%-10s|', 'left'), printf('%.3s', 'abcdef');
+SELECT printf(), printf('no args'), printf('%d'), printf('%s', NULL), printf(NULL);
+SELECT soundex('Robert'), soundex('Rupert'), soundex('Tymczak'), soundex(''), soundex('123');
+SELECT zeroblob(3), typeof(zeroblob(0)), length(zeroblob(10)), hex(zeroblob(2));
+SELECT 'a' || 'b' || 'c', 'x' || 1 || 2.5 || NULL;
+SELECT ltrim(' 12') + 1, trim('7') * 2, substr(12345, 2, 2), replace(12.5, '.', ','), upper(x'616263');
+SELECT 'abc' < 'abd', 'abc' = 'ABC', 'abc' = 'ABC' COLLATE NOCASE, 'a ' = 'a' COLLATE RTRIM, 'b' > 'B' COLLATE NOCASE;
+SELECT min('b', 'a', 'C'), max('b', 'a', 'C'), min('b' COLLATE NOCASE, 'a', 'C');
+
+CREATE TABLE words(w TEXT, wn TEXT COLLATE NOCASE, wr TEXT COLLATE RTRIM);
+INSERT INTO words VALUES ('apple', 'apple', 'apple'), ('Apple', 'Apple', 'Apple '), ('banana', 'BANANA', 'banana  '), ('cherry', 'Cherry', 'cherry'), ('', '', ' ');
+SELECT w FROM words WHERE wn = 'APPLE' ORDER BY w;
+SELECT w FROM words WHERE wr = 'apple' ORDER BY w;
+SELECT w FROM words WHERE w = 'APPLE' COLLATE NOCASE ORDER BY w;
+SELECT wn FROM words ORDER BY wn, w;
+SELECT w FROM words ORDER BY w COLLATE NOCASE, w;
+SELECT DISTINCT wn FROM words ORDER BY 1;
+SELECT count(DISTINCT wr) FROM words;
+SELECT w FROM words WHERE wn IN ('APPLE', 'cherry') ORDER BY w;
+SELECT w FROM words WHERE w LIKE 'a%' ORDER BY w;
+SELECT w FROM words WHERE w GLOB 'a*' ORDER BY w;
+SELECT w, length(w), upper(w), substr(w, 2, 3), instr(w, 'an'), replace(w, 'a', '_') FROM words ORDER BY w;
+SELECT max(w), min(w), max(wn), min(wn) FROM words;
+
+-- CAST.
+SELECT CAST('123' AS INTEGER), CAST('123abc' AS INTEGER), CAST('abc' AS INTEGER), CAST(' 42 ' AS INTEGER), CAST('-0' AS INTEGER);
+SELECT CAST('1.9' AS INTEGER), CAST(1.9 AS INTEGER), CAST(-1.9 AS INTEGER), CAST(1e30 AS INTEGER), CAST(-1e30 AS INTEGER);
+SELECT CAST('9223372036854775807' AS INTEGER), CAST('9223372036854775808' AS INTEGER), CAST('-9223372036854775809' AS INTEGER);
+SELECT CAST('1e3' AS INTEGER), CAST('0x10' AS INTEGER), CAST(x'3132' AS INTEGER), CAST(NULL AS INTEGER), CAST('' AS INTEGER);
+SELECT CAST('1.5' AS REAL), CAST('abc' AS REAL), CAST(3 AS REAL), CAST('1e400' AS REAL), CAST('-1e400' AS REAL), CAST(' 2.5e-3x' AS REAL);
+SELECT CAST(12 AS TEXT), CAST(1.5 AS TEXT), CAST(1e20 AS TEXT), CAST(1.0 AS TEXT), CAST(x'616263' AS TEXT), CAST(NULL AS TEXT);
+SELECT CAST(0.1 AS TEXT), CAST(1.0/3 AS TEXT), CAST(123456789.123456789 AS TEXT), CAST(1e-7 AS TEXT), CAST(-0.0 AS TEXT), CAST(2e15 AS TEXT);
+SELECT CAST('abc' AS BLOB), CAST(123 AS BLOB), typeof(CAST(123 AS BLOB)), CAST(1.5 AS BLOB);
+SELECT CAST('123' AS NUMERIC), CAST('1.5' AS NUMERIC), CAST('1.0' AS NUMERIC), CAST('abc' AS NUMERIC), CAST('1e3' AS NUMERIC), CAST('12x' AS NUMERIC);
+SELECT CAST('9223372036854775808' AS NUMERIC), CAST('1e20' AS NUMERIC), CAST(' 5 ' AS NUMERIC), CAST('0x1f' AS NUMERIC), CAST(x'35' AS NUMERIC);
+SELECT typeof(CAST('1.0' AS NUMERIC)), typeof(CAST('1.5' AS NUMERIC)), typeof(CAST(1.0 AS NUMERIC)), typeof(CAST('1e2' AS NUMERIC));
+SELECT CAST(5 AS VARCHAR(3)), CAST('5' AS DOUBLE), CAST('5' AS BOOLEAN), CAST('5' AS FLOAT), CAST('5.5' AS INT), CAST('5' AS whatever);
+SELECT CAST(CAST('12.5' AS REAL) AS INTEGER), CAST(CAST(12 AS TEXT) AS REAL), CAST(CAST(x'00' AS TEXT) AS BLOB);
+SELECT 1 + CAST('2' AS TEXT), CAST(1 AS TEXT) = 1, CAST(1 AS TEXT) = '1', CAST('1' AS INTEGER) = '1';
+SELECT typeof(1 + 1), typeof(1 + 1.0), typeof('1' + 1), typeof('1.0' + 1), typeof('x' + 1), typeof(x'31' + 1), typeof(1 || 1);
+SELECT 123456789012 * 1000, 2.0 * 4611686018427387904, 1e15 + 0.3, 1e16 + 1, 4503599627370497.0;
+SELECT 0.1 + 0.7, 3.3 * 3, 1.1 * 1.1, 100.0 / 3.0, 2.0 / 3.0, -1.0 / 7.0, 1e-10 * 3;
+SELECT round(0.5), round(1.5), round(2.675, 2), round(-0.5), round(1e300, 2), round(12345.6789, -2), round(0.05, 1);
+SELECT CAST(round(2.5) AS INTEGER), round('3.7'), round(NULL), round(5, 'x');
