@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ struct ConnectionImpl {
   int64_t last_insert_rowid = 0;
   int error_offset = -1;
   int trigger_depth = 0;
+  std::set<const TriggerInfo*> active_triggers;  // firing now (recursive_triggers is off)
   // The conflict resolution of the constraint that failed the running statement: FAIL keeps
   // the statement's earlier changes, ROLLBACK ends the transaction (else ABORT).
   parser::ConflictAction error_action = parser::ConflictAction::kNone;

@@ -126,14 +126,26 @@ Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTable
     st->tree = schema->catalog_tree;
     qctx->schema_table = st;
     DOSQL_ASSIGN_OR_RETURN(q, PlanSelect(*qctx, *s.as_select, nullptr, sql));
+    // SQLite's createTableStmt(): one line when short, else one column per line.
+    size_t n = 0;
+    auto ident_len = [](const std::string& z) {
+      size_t k = 2;
+      for (char ch : z) k += ch == '"' ? 2 : 1;
+      return k;
+    };
+    for (const auto& c : q.columns) n += ident_len(c.name) + 5;
+    n += ident_len(name);
+    std::string sep = n < 50 ? "" : "\n  ";
+    std::string sep2 = n < 50 ? "," : ",\n  ";
+    std::string end = n < 50 ? ")" : "\n)";
     text = "CREATE TABLE " + QuoteIdent(name) + "(";
     for (size_t i = 0; i < q.columns.size(); i++) {
-      if (i) text += ",";
+      text += i ? sep2 : sep;
       text += QuoteIdent(q.columns[i].name);
       std::string ty = DeclTypeFor(q.columns[i].affinity);
       if (!ty.empty()) text += " " + ty;
     }
-    text += ")";
+    text += end;
   } else {
     text = CatalogText("CREATE TABLE ", sql, s, s.name.span.offset);
   }

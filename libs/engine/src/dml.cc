@@ -37,6 +37,7 @@ struct TableCtx {
   std::vector<std::vector<CExprPtr>> index_exprs;  // per index, per column (null: plain)
   std::vector<CExprPtr> index_where;                // partial index predicates
   std::vector<CExprPtr> defaults;                   // per column (null: NULL)
+  std::vector<CExprPtr> generated;                  // per column (null: not generated)
   int ncols = 0;
 };
 
@@ -87,6 +88,14 @@ Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
       tc->index_where.push_back(nullptr);
     }
   }
+  for (const auto& c : t->columns) {
+    if (c.generated) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, own, *c.generated));
+      tc->generated.push_back(std::move(e));
+    } else {
+      tc->generated.push_back(nullptr);
+    }
+  }
   Scope empty;
   empty.level = level;
   empty.sql = t->sql;
@@ -107,6 +116,23 @@ void LoadFrame(TableCtx& tc, Exec& ex, const std::vector<Value>& vals, int64_t r
     tc.frame.slots[tc.scope.sources[0].rowid_slot] = Value::Integer(rowid);
   }
   ex.frames[tc.level] = &tc.frame;
+}
+
+// Computes generated columns (VIRTUAL ones are computed and stored like STORED ones).
+Status ComputeGenerated(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t rowid) {
+  bool any = false;
+  for (const auto& g : tc.generated) any |= g != nullptr;
+  if (!any) return Status::OK();
+  // Two passes: a generated column may read another one declared after it.
+  for (int pass = 0; pass < 2; pass++) {
+    LoadFrame(tc, ex, *vals, rowid);
+    for (size_t i = 0; i < tc.generated.size(); i++) {
+      if (!tc.generated[i]) continue;
+      DOSQL_RETURN_IF_ERROR(tc.generated[i]->Eval(ex, &(*vals)[i]));
+      ApplyAffinity(&(*vals)[i], tc.t->columns[i].affinity);
+    }
+  }
+  return Status::OK();
 }
 
 // Index key for a row (the frame must hold the row for expression columns).
@@ -344,12 +370,19 @@ Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const 
     todo.push_back(tr);
   }
   if (todo.empty()) return Status::OK();
+  // The newest trigger fires first (SQLite's order).
+  std::sort(todo.begin(), todo.end(),
+            [](const auto& a, const auto& b) { return a->catalog_id > b->catalog_id; });
   TableInfo pseudo = PseudoTable(t, view_cols);
   for (const auto& tr : todo) {
+    // recursive_triggers is off: a trigger does not fire itself again while it runs.
+    if (conn->active_triggers.count(tr.get())) continue;
     if (conn->trigger_depth >= 1000) return Err("too many levels of trigger recursion");
     conn->trigger_depth++;
+    conn->active_triggers.insert(tr.get());
     bool ig = false;
     Status s = RunTriggerBody(conn, ex, *tr, pseudo, old_vals, old_rowid, new_vals, new_rowid, &ig);
+    conn->active_triggers.erase(tr.get());
     conn->trigger_depth--;
     DOSQL_RETURN_IF_ERROR(s);
     if (ig) {
@@ -447,11 +480,30 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
                            const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
                            std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr) {
   const TableInfo& t = *tc.t;
-  // rowid
-  if (!t.without_rowid && (!self || *self != rowid)) {
-    DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t.tree, RowidKey(rowid)));
-    if (existing) {
-      if (has_upsert && upsert_rowid_target) {
+  // The order of the checks: an UPSERT's target constraints first (SQLite), then the rowid,
+  // then the unique indexes in order. -1 stands for the rowid.
+  std::vector<int> order;
+  auto targeted = [&](int c) {
+    if (!has_upsert) return false;
+    if (c < 0) return upsert_rowid_target;
+    return !upsert_targets || upsert_targets->count(static_cast<size_t>(c)) > 0;
+  };
+  if (has_upsert) {
+    if (upsert_rowid_target) order.push_back(-1);
+    for (size_t i = 0; i < t.indexes.size(); i++) {
+      if (t.indexes[i]->unique && targeted(static_cast<int>(i))) order.push_back(static_cast<int>(i));
+    }
+  }
+  if (!targeted(-1)) order.push_back(-1);
+  for (size_t i = 0; i < t.indexes.size(); i++) {
+    if (t.indexes[i]->unique && !targeted(static_cast<int>(i))) order.push_back(static_cast<int>(i));
+  }
+  for (int c : order) {
+    if (c < 0) {
+      if (t.without_rowid || (self && *self == rowid)) continue;
+      DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t.tree, RowidKey(rowid)));
+      if (!existing) continue;
+      if (targeted(-1)) {
         *upsert_hit = rowid;
         if (hit_constraint) *hit_constraint = -1;
         return true;
@@ -461,25 +513,22 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
       if (a == ConflictAction::kReplace) {
         DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, rowid));
         if (old) DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
-      } else {
-        tc.conn->error_action = a;
-        std::string col = t.rowid_alias >= 0 ? t.columns[t.rowid_alias].name : "rowid";
-        return Status::Constraint("UNIQUE constraint failed: " + t.name + "." + col);
+        continue;
       }
+      tc.conn->error_action = a;
+      std::string col = t.rowid_alias >= 0 ? t.columns[t.rowid_alias].name : "rowid";
+      return Status::Constraint("UNIQUE constraint failed: " + t.name + "." + col);
     }
-  }
-  LoadFrame(tc, ex, vals, rowid);
-  for (size_t i = 0; i < t.indexes.size(); i++) {
-    if (!t.indexes[i]->unique) continue;
+    size_t i = static_cast<size_t>(c);
     while (true) {
       LoadFrame(tc, ex, vals, rowid);
       DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, i, vals,
                                                           self ? *self : rowid));
       if (!hit) break;
       if (!self && *hit == rowid) break;
-      if (has_upsert && (!upsert_targets || upsert_targets->count(i))) {
+      if (targeted(c)) {
         *upsert_hit = *hit;
-        if (hit_constraint) *hit_constraint = static_cast<int>(i);
+        if (hit_constraint) *hit_constraint = c;
         return true;
       }
       ConflictAction a = Resolve(stmt_action, t.indexes[i]->on_conflict);
@@ -652,6 +701,7 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
     updated.insert(c);
   }
   DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
+  DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &nv, new_rowid));
   std::string lname = Lower(t.name);
   bool has_trig = HasTriggers(schema, lname);
   if (has_trig) {
@@ -719,6 +769,9 @@ Result<std::vector<SetTarget>> ResolveSets(PlanContext& ctx, Scope& scope, const
           return Err("no such column: " + name);
         }
       }
+      if (c >= 0 && t.columns[c].generated) {
+        return Err("cannot UPDATE generated column \"" + t.columns[c].name + "\"");
+      }
       // A later assignment to the same column wins (SQLite).
       for (auto& st : out) {
         if (st.column == c) st.column = -3;
@@ -768,7 +821,7 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
   const ViewInfo*& view = plan->view;
   const TableInfo*& t = plan->t;
   DOSQL_ASSIGN_OR_RETURN(t, TargetTable(ctx, ins.table, &view));
-  if (ins.with) PushWith(ctx, *ins.with, sql);
+  if (ins.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *ins.with, sql));
   auto& view_cols = plan->view_cols;
   auto& view_table = plan->view_table;
   if (view) {
@@ -807,6 +860,9 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
         } else {
           return Err("table " + t->name + " has no column named " + id.name);
         }
+      }
+      if (c >= 0 && t->columns[c].generated) {
+        return Err("cannot INSERT into generated column \"" + t->columns[c].name + "\"");
       }
       targets.push_back(c);
     }
@@ -1017,6 +1073,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       have_rowid = true;
     }
     DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(*t, &vals));
+    DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &vals, have_rowid ? rowid : -1));
     if (has_trig) {
       bool ignore = false;
       if (t->rowid_alias >= 0) vals[t->rowid_alias] = have_rowid ? Value::Integer(rowid) : Value();
@@ -1038,7 +1095,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     if (!ok) continue;
     std::optional<int64_t> upsert_hit;
     // Which upsert clause handles a conflict: the first whose target matches.
-    bool has_upsert = !ins.upserts.empty() && action == ConflictAction::kNone;
+    bool has_upsert = !ins.upserts.empty();
     const std::set<size_t>* targets_ptr = nullptr;
     bool rowid_target = false;
     std::set<size_t> all_targets;
@@ -1196,7 +1253,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view));
   if (view) return Err("cannot modify " + view->name + " because it is a view");
-  if (up.with) PushWith(ctx, *up.with, sql);
+  if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
   Scope scope;
   scope.parent = outer;
   scope.level = level;
@@ -1274,7 +1331,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view));
   if (view) return Err("cannot modify " + view->name + " because it is a view");
-  if (del.with) PushWith(ctx, *del.with, sql);
+  if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
   Scope scope;
   scope.parent = outer;
   scope.level = level;

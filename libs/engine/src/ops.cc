@@ -1004,20 +1004,35 @@ Status CompoundSrc::Open(Exec& ex) {
     if (!ok) break;
     right.push_back(std::move(r));
   }
-  std::stable_sort(left.begin(), left.end(), less);
-  left.erase(std::unique(left.begin(), left.end(), eq), left.end());
-  std::stable_sort(right.begin(), right.end(), less);
-  right.erase(std::unique(right.begin(), right.end(), eq), right.end());
+  // Duplicates: the row seen last represents them (SQLite's ephemeral index keeps the last).
+  auto dedupe_last = [&](std::vector<Row>* rows) {
+    std::stable_sort(rows->begin(), rows->end(), less);
+    std::vector<Row> out;
+    for (auto& r : *rows) {
+      if (!out.empty() && eq(out.back(), r)) {
+        out.back() = std::move(r);
+      } else {
+        out.push_back(std::move(r));
+      }
+    }
+    *rows = std::move(out);
+  };
   switch (kind_) {
-    case Kind::kUnion:
-      std::set_union(left.begin(), left.end(), right.begin(), right.end(),
-                     std::back_inserter(rows_), less);
+    case Kind::kUnion: {
+      for (auto& r : right) left.push_back(std::move(r));
+      dedupe_last(&left);
+      rows_ = std::move(left);
       break;
+    }
     case Kind::kIntersect:
+      dedupe_last(&left);
+      dedupe_last(&right);
       std::set_intersection(left.begin(), left.end(), right.begin(), right.end(),
                             std::back_inserter(rows_), less);
       break;
     case Kind::kExcept:
+      dedupe_last(&left);
+      dedupe_last(&right);
       std::set_difference(left.begin(), left.end(), right.begin(), right.end(),
                           std::back_inserter(rows_), less);
       break;

@@ -189,6 +189,22 @@ class RowCompareExpr final : public CExpr {
   std::vector<Collation> colls_;
 };
 
+class TruthTestExpr final : public CExpr {
+ public:
+  TruthTestExpr(CExprPtr a, bool want_true, bool negated)
+      : a_(std::move(a)), want_true_(want_true), negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*a_, ex));
+    bool r = want_true_ ? t == TriBool::kTrue : t == TriBool::kFalse;
+    *out = Value::Integer(r != negated_ ? 1 : 0);
+    return Status::OK();
+  }
+
+ private:
+  CExprPtr a_;
+  bool want_true_, negated_;
+};
+
 class AndOrExpr final : public CExpr {
  public:
   AndOrExpr(bool is_and, CExprPtr a, CExprPtr b) : and_(is_and), a_(std::move(a)), b_(std::move(b)) {}
@@ -577,8 +593,13 @@ class CurrentTimeExpr final : public CExpr {
 class RaiseCExpr final : public CExpr {
  public:
   RaiseCExpr(parser::RaiseKind kind, std::string msg) : kind_(kind), msg_(std::move(msg)) {}
-  Status Eval(Exec&, Value*) const override {
+  Status Eval(Exec& ex, Value*) const override {
     if (kind_ == parser::RaiseKind::kIgnore) return Status::Aborted("RAISE(IGNORE)");
+    if (ex.conn) {
+      ex.conn->error_action = kind_ == parser::RaiseKind::kFail       ? parser::ConflictAction::kFail
+                              : kind_ == parser::RaiseKind::kRollback ? parser::ConflictAction::kRollback
+                                                                      : parser::ConflictAction::kAbort;
+    }
     return Status::Constraint(msg_);
   }
   parser::RaiseKind kind() const { return kind_; }
@@ -923,6 +944,17 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
                                                          std::move(rs), std::move(affs),
                                                          std::move(colls)));
       }
+      if ((b.op == B::kIs || b.op == B::kIsNot) && b.right->Is<parser::Literal>() &&
+          (b.right->As<parser::Literal>().kind == parser::LiteralKind::kTrue ||
+           b.right->As<parser::Literal>().kind == parser::LiteralKind::kFalse)) {
+        // x IS [NOT] TRUE / FALSE test truth, not equality with 1 / 0.
+        DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
+        bool want_true = b.right->As<parser::Literal>().kind == parser::LiteralKind::kTrue;
+        const CExpr* lp = l.get();
+        return MaybeFold(std::make_unique<TruthTestExpr>(std::move(l), want_true,
+                                                         b.op == B::kIsNot),
+                         {lp});
+      }
       DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
       Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
@@ -990,6 +1022,17 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       if (in.list.empty()) return Err("row value misused");
       // (a, b) IN ((1, 2), (3, 4)): expand to an OR of row comparisons.
       return Status::NotSupported("row value IN list is not supported");
+    }
+    if (in.list.size() == 1 && !in.list[0]->Is<parser::RowValueExpr>()) {
+      // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then).
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*in.list[0]));
+      Affinity aff = ComparisonAffinity(lhs[0]->affinity, r->affinity);
+      Collation coll = PickCollation(*lhs[0], *r);
+      const CExpr* lp = lhs[0].get();
+      const CExpr* rp = r.get();
+      return MaybeFold(std::make_unique<CompareCExpr>(in.negated ? CompareOp::kNe : CompareOp::kEq,
+                                                      std::move(lhs[0]), std::move(r), aff, coll),
+                       {lp, rp});
     }
     std::vector<CExprPtr> list;
     std::vector<const CExpr*> inputs{lhs[0].get()};
@@ -2433,10 +2476,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get())) is_agg = true;
   }
   if (core.having) {
-    if (!is_agg && !HasAggregate(core.having.get())) {
-      return Err("a GROUP BY clause is required before HAVING");
-    }
-    is_agg = true;
+    if (!is_agg) return Err("HAVING clause on a non-aggregate query");
   }
   bool compound_order = false;
   if (order && order->terms) {
@@ -2672,7 +2712,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
   } restore{ctx, cte_mark};
   CompiledQuery result;
   result.min_ref_level = INT_MAX;
-  if (stmt.with) PushWith(ctx, *stmt.with, sql);
+  if (stmt.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *stmt.with, sql));
   const bool compound = stmt.cores.size() > 1;
   OrderSpec order;
   order.terms = &stmt.order_by;
@@ -2853,6 +2893,17 @@ Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scop
   for (auto& c : ctx.ctes) {
     if (c.name == def.name) c = wdef;
   }
+  {
+    const parser::SelectCore& rc = *stmt.cores[n - 1];
+    bool agg = !rc.group_by.empty();
+    for (const auto& c : rc.columns) {
+      if (c.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(c.expr.get())) agg = true;
+    }
+    if (agg) {
+      ctx.ctes = std::move(saved);
+      return Err("recursive aggregate queries not supported");
+    }
+  }
   auto rec = PlanCore(ctx, *stmt.cores[n - 1], outer, level, def.sql, nullptr,
                       &result.min_ref_level);
   ctx.ctes = std::move(saved);
@@ -2919,7 +2970,14 @@ Result<CExprPtr> CompileExpr(PlanContext& ctx, Scope& scope, const parser::Expr&
   return b.Compile(e);
 }
 
-void PushWith(PlanContext& ctx, const parser::WithClause& with, std::string_view sql) {
+Status PushWith(PlanContext& ctx, const parser::WithClause& with, std::string_view sql) {
+  for (size_t i = 0; i < with.ctes.size(); i++) {
+    for (size_t j = 0; j < i; j++) {
+      if (Lower(with.ctes[j].name.name) == Lower(with.ctes[i].name.name)) {
+        return Err("duplicate WITH table name: " + with.ctes[i].name.name);
+      }
+    }
+  }
   for (const auto& cte : with.ctes) {
     CteDef def;
     def.name = Lower(cte.name.name);
@@ -2932,6 +2990,7 @@ void PushWith(PlanContext& ctx, const parser::WithClause& with, std::string_view
     }
     ctx.ctes.push_back(def);
   }
+  return Status::OK();
 }
 
 Result<std::vector<CExprPtr>> CompileSubqueryColumns(PlanContext& ctx, Scope& scope,

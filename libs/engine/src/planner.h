@@ -115,7 +115,8 @@ Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
                                   const parser::Expr* where);
 
 // Makes the CTEs of a WITH clause visible to what is planned next with `ctx`.
-void PushWith(PlanContext& ctx, const parser::WithClause& with, std::string_view sql);
+[[nodiscard]] Status PushWith(PlanContext& ctx, const parser::WithClause& with,
+                              std::string_view sql);
 
 // (a, b) = (SELECT x, y ...): one expression per column of the subquery's first row.
 Result<std::vector<CExprPtr>> CompileSubqueryColumns(PlanContext& ctx, Scope& scope,
