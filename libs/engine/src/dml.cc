@@ -1244,6 +1244,74 @@ Result<std::vector<std::vector<Value>>> CollectMatches(PlanContext& ctx, Exec& e
   return out;
 }
 
+// UPDATE / DELETE on a view: the view's rows that match run its INSTEAD OF triggers (OLD is
+// the row; NEW the updated row for UPDATE). Without such a trigger the view is read-only.
+Status ExecViewDml(ConnectionImpl* conn, Exec& ex, const Schema& schema, PlanContext& ctx,
+                   const ViewInfo& view, const parser::QualifiedTableName& target,
+                   const std::vector<parser::SetClause>* set, const parser::Expr* where,
+                   std::string_view sql, Scope* outer, bool dry_run) {
+  auto event = set ? parser::CreateTriggerStmt::Event::kUpdate
+                   : parser::CreateTriggerStmt::Event::kDelete;
+  bool has = false;
+  for (const auto& [n, tr] : schema.triggers) {
+    if (tr->table == Lower(view.name) &&
+        tr->create->timing == parser::CreateTriggerStmt::Timing::kInsteadOf &&
+        tr->create->event == event) {
+      has = true;
+    }
+  }
+  if (!has) return Err("cannot modify " + view.name + " because it is a view");
+  const int level = outer ? outer->level + 1 : 0;
+  Scope scope;
+  scope.parent = outer;
+  scope.level = level;
+  scope.sql = sql;
+  parser::JoinClause from;
+  auto tn = std::make_unique<parser::TableName>();
+  tn->name = target.name;
+  if (target.alias) tn->alias = target.alias;
+  from.first = std::move(tn);
+  JoinPlanner jp(ctx, scope);
+  DOSQL_RETURN_IF_ERROR(jp.Bind(from));
+  std::vector<std::string> cols;
+  for (const auto& cb : scope.sources[0].cols) cols.push_back(cb.name);
+  TableInfo pseudo = PseudoTable(nullptr, &cols);
+  pseudo.name = view.name;
+  std::vector<CExprPtr> owned;
+  std::vector<SetTarget> sets;
+  if (set) {
+    DOSQL_ASSIGN_OR_RETURN(sets, ResolveSets(ctx, scope, pseudo, *set, &owned));
+  }
+  DOSQL_ASSIGN_OR_RETURN(OpPtr op, jp.Build(where));
+  if (dry_run) return Status::OK();
+  Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
+  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), {}, nullptr,
+                                                      nullptr));
+  if (outer) ex.frames[outer->level] = saved_outer;
+  const SourceBinding& sb = scope.sources[0];
+  Frame frame;
+  for (auto& m : matches) {
+    std::vector<Value> old;
+    for (const auto& cb : sb.cols) old.push_back(m[cb.slot]);
+    std::vector<Value> nv = old;
+    if (set) {
+      frame.slots = m;
+      ex.frames[level] = &frame;
+      if (outer) ex.frames[outer->level] = saved_outer;
+      for (const auto& st : sets) {
+        if (st.column < 0) continue;
+        DOSQL_RETURN_IF_ERROR(st.value->Eval(ex, &nv[st.column]));
+      }
+    }
+    bool ignore = false;
+    DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, schema, Lower(view.name), nullptr, &cols,
+                                       Timing::kInstead, event, &old, 0, set ? &nv : nullptr, 0,
+                                       nullptr, &ignore));
+  }
+  if (conn->trigger_depth == 0) conn->changes = 0;
+  return Status::OK();
+}
+
 Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
                   std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
   auto schema = conn->CurrentSchema();
@@ -1252,7 +1320,11 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view));
-  if (view) return Err("cannot modify " + view->name + " because it is a view");
+  if (view) {
+    if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
+    return ExecViewDml(conn, ex, *schema, ctx, *view, up.table, &up.set, up.where.get(), sql,
+                       outer, dry_run);
+  }
   if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
   Scope scope;
   scope.parent = outer;
@@ -1330,7 +1402,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view));
-  if (view) return Err("cannot modify " + view->name + " because it is a view");
+  if (view) {
+    if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
+    return ExecViewDml(conn, ex, *schema, ctx, *view, del.table, nullptr, del.where.get(), sql,
+                       outer, dry_run);
+  }
   if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
   Scope scope;
   scope.parent = outer;
