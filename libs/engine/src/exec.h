@@ -98,6 +98,9 @@ using OpPtr = std::unique_ptr<Op>;
 class RowSrc {
  public:
   virtual ~RowSrc() = default;
+  // At most this many rows will be read after the next Open (LIMIT + OFFSET); -1: all. A sort
+  // keeps only that many (top-N).
+  virtual void SetLimitHint(int64_t) {}
   virtual Status Open(Exec& ex) = 0;
   virtual Result<bool> Next(Exec& ex, Row* row) = 0;
   virtual std::string Describe(int indent) const = 0;

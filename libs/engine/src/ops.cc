@@ -891,8 +891,25 @@ Status SortSrc::Open(Exec& ex) {
     if (!ok) break;
     rows_.push_back(std::move(r));
   }
-  std::stable_sort(rows_.begin(), rows_.end(),
-                   [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; });
+  // Ties keep their input order (a stable sort), also in the top-N case: the input position
+  // breaks ties there.
+  auto less = [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; };
+  if (limit_hint_ >= 0 && static_cast<size_t>(limit_hint_) < rows_.size() / 2) {
+    std::vector<size_t> idx(rows_.size());
+    for (size_t i = 0; i < idx.size(); i++) idx[i] = i;
+    size_t k = static_cast<size_t>(limit_hint_);
+    std::partial_sort(idx.begin(), idx.begin() + static_cast<long>(k), idx.end(),
+                      [&](size_t a, size_t b) {
+                        int c = CompareRows(rows_[a], rows_[b], keys_);
+                        return c != 0 ? c < 0 : a < b;
+                      });
+    std::vector<Row> top;
+    top.reserve(k);
+    for (size_t i = 0; i < k; i++) top.push_back(std::move(rows_[idx[i]]));
+    rows_ = std::move(top);
+    return Status::OK();
+  }
+  std::stable_sort(rows_.begin(), rows_.end(), less);
   return Status::OK();
 }
 
@@ -954,6 +971,7 @@ Status LimitSrc::Open(Exec& ex) {
     if (skip_ < 0) skip_ = 0;
   }
   if (remaining_ == 0) return Status::OK();
+  if (remaining_ > 0 && remaining_ <= INT64_MAX - skip_) child_->SetLimitHint(remaining_ + skip_);
   return child_->Open(ex);
 }
 

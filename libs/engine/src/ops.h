@@ -345,6 +345,7 @@ class SortSrc final : public RowSrc {
  public:
   SortSrc(RowSrcPtr child, std::vector<SortKey> keys, int visible)
       : child_(std::move(child)), keys_(std::move(keys)), visible_(visible) {}
+  void SetLimitHint(int64_t n) override { limit_hint_ = n; }
   Status Open(Exec& ex) override;
   Result<bool> Next(Exec& ex, Row* row) override;
   std::string Describe(int indent) const override;
@@ -355,6 +356,7 @@ class SortSrc final : public RowSrc {
   int visible_;
   std::vector<Row> rows_;
   size_t pos_ = 0;
+  int64_t limit_hint_ = -1;
 };
 
 // DISTINCT on the first `width` columns (first occurrence wins, order kept).

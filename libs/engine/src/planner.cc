@@ -329,6 +329,8 @@ class SubqueryRunner {
     return &rows_;
   }
   int width() const { return width_; }
+  bool correlated() const { return correlated_; }
+  uint64_t generation() const { return generation_; }
 
  private:
   RowSrcPtr src_;
@@ -404,6 +406,37 @@ class InSubqueryExpr final : public CExpr {
       *out = Value();
       return Status::OK();
     }
+    if (xs.size() == 1 && !r_->correlated()) {
+      // An uncorrelated IN (SELECT x ...): probe a hash of the rows (built once per run);
+      // candidates are confirmed with the real comparison.
+      if (!hash_valid_ || hash_generation_ != r_->generation()) {
+        hash_.clear();
+        has_null_ = false;
+        for (size_t i = 0; i < rows->size(); i++) {
+          Value v = (*rows)[i][0];
+          if (v.is_null()) {
+            has_null_ = true;
+            continue;
+          }
+          ApplyAffinity(&v, affs_[0]);
+          hash_.emplace(HashValue(v, colls_[0]), i);
+        }
+        hash_valid_ = true;
+        hash_generation_ = r_->generation();
+      }
+      Value x = xs[0];
+      ApplyAffinity(&x, affs_[0]);
+      auto range = hash_.equal_range(HashValue(x, colls_[0]));
+      for (auto it = range.first; it != range.second; ++it) {
+        if (CompareExpr(xs[0], (*rows)[it->second][0], CompareOp::kEq, affs_[0], colls_[0]) ==
+            TriBool::kTrue) {
+          *out = Value::Integer(negated_ ? 0 : 1);
+          return Status::OK();
+        }
+      }
+      *out = has_null_ ? Value() : Value::Integer(negated_ ? 1 : 0);
+      return Status::OK();
+    }
     bool saw_null = false;
     for (const Row& r : *rows) {
       TriBool all = TriBool::kTrue;
@@ -427,6 +460,10 @@ class InSubqueryExpr final : public CExpr {
   std::vector<Affinity> affs_;
   std::vector<Collation> colls_;
   bool negated_;
+  mutable std::unordered_multimap<size_t, size_t> hash_;
+  mutable bool hash_valid_ = false;
+  mutable bool has_null_ = false;
+  mutable uint64_t hash_generation_ = 0;
 };
 
 class LikeCExpr final : public CExpr {
@@ -827,6 +864,13 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
       if (s != &scope_ && s->ref_mask) {
         if (found_index < 64) *s->ref_mask |= uint64_t{1} << found_index;
         else *s->ref_mask = ~uint64_t{0};
+      }
+      if (s->agg && s->bare_slots) {
+        s->bare_slots->insert(rowid_match ? found_src->rowid_slot : found->slot);
+        if (!rowid_match) {
+          auto co = found_src->coalesce.find(Lower(col));
+          if (co != found_src->coalesce.end()) s->bare_slots->insert(co->second.slot);
+        }
       }
       if (rowid_match) {
         return MakeSlot(s->level, found_src->rowid_slot, Affinity::kInteger, Collation::kBinary,
@@ -1496,6 +1540,7 @@ void SplitConjuncts(const parser::Expr* e, std::vector<const parser::Expr*>* out
 CExprPtr AndAll(std::vector<CExprPtr> preds) {
   CExprPtr out;
   for (auto& p : preds) {
+    if (!p) continue;  // access-path-only conjuncts (the upper half of a BETWEEN)
     if (!out) {
       out = std::move(p);
     } else {
@@ -1516,6 +1561,30 @@ struct Conjunct {
   bool used = false;
   bool from_on = false;   // ON of an inner join (same as WHERE)
   bool outer_ref = false;  // reads a column of an enclosing query
+  // `a.x = b.y` constrains either side: the other orientation, swapped in by Orient().
+  struct Form {
+    int src = -1;
+    int col = -1;
+    parser::BinaryOp op = parser::BinaryOp::kEq;
+    CExprPtr other;
+    uint64_t other_mask = 0;
+    Affinity cmp_affinity = Affinity::kNone;
+    Collation cmp_collation = Collation::kBinary;
+  };
+  std::unique_ptr<Form> alt;
+  // Makes the form that constrains a source in `mine` the primary one.
+  void Orient(uint64_t mine) {
+    if (!alt || alt->src < 0) return;
+    if (src >= 0 && ((uint64_t{1} << src) & mine)) return;
+    if (!((uint64_t{1} << alt->src) & mine)) return;
+    std::swap(src, alt->src);
+    std::swap(col, alt->col);
+    std::swap(op, alt->op);
+    std::swap(other, alt->other);
+    std::swap(other_mask, alt->other_mask);
+    std::swap(cmp_affinity, alt->cmp_affinity);
+    std::swap(cmp_collation, alt->cmp_collation);
+  }
   // For col = expr / ranges: a usable "source column op other" view.
   int src = -1;           // the source whose column is constrained
   int col = -1;           // column index in the source (-2 = rowid)
@@ -1578,7 +1647,9 @@ class FromPlanner {
   Status BindUsing(FromItem& item, const parser::JoinItem& ji);
   Result<OpPtr> Leaf(FromItem& item, std::vector<Conjunct*>& local, std::vector<Conjunct*>& eqs,
                      uint64_t available, bool* correlated_to_left);
-  Result<Conjunct> MakeConjunct(const parser::Expr* e);
+  Result<std::vector<Conjunct>> MakeConjunct(const parser::Expr* e);
+  bool MakeForm(const parser::Expr* colside, const parser::Expr* other, parser::BinaryOp op,
+                bool flipped, Conjunct::Form* out);
 
   PlanContext& ctx_;
   Scope& scope_;
@@ -1845,7 +1916,46 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
   return Status::OK();
 }
 
-Result<Conjunct> FromPlanner::MakeConjunct(const parser::Expr* e) {
+// Describes `colside op other` as an access form if colside is a column of one source of this
+// level and `other` does not read that source.
+bool FromPlanner::MakeForm(const parser::Expr* colside, const parser::Expr* other,
+                           parser::BinaryOp op, bool flipped, Conjunct::Form* out) {
+  using B = parser::BinaryOp;
+  if (!colside->Is<parser::ColumnRef>()) return false;
+  uint64_t* saved = scope_.ref_mask;
+  int saved_min = scope_.min_ref_level;
+  uint64_t cm = 0, om = 0;
+  scope_.ref_mask = &cm;
+  auto cr = Binder(ctx_, scope_).Compile(*colside);
+  scope_.ref_mask = &om;
+  auto orr = Binder(ctx_, scope_).Compile(*other);
+  scope_.ref_mask = saved;
+  scope_.min_ref_level = saved_min;
+  if (!cr.ok() || !orr.ok()) return false;
+  CExprPtr ce = std::move(cr).value();
+  if (ce->column_level != scope_.level || ce->column_slot < 0) return false;
+  if (__builtin_popcountll(cm) != 1 || (om & cm)) return false;
+  int src = __builtin_ctzll(cm);
+  const SourceBinding& sb = scope_.sources[src];
+  out->src = src;
+  out->col = ce->column_slot == sb.rowid_slot ? -2 : ce->column_slot - sb.base;
+  if (flipped) {
+    if (op == B::kLt) op = B::kGt;
+    else if (op == B::kLe) op = B::kGe;
+    else if (op == B::kGt) op = B::kLt;
+    else if (op == B::kGe) op = B::kLe;
+  }
+  out->op = op;
+  CExprPtr oe = std::move(orr).value();
+  out->cmp_affinity = ComparisonAffinity(ce->affinity, oe->affinity);
+  out->cmp_collation = PickCollation(flipped ? *oe : *ce, flipped ? *ce : *oe);
+  out->other = std::move(oe);
+  out->other_mask = om;
+  return true;
+}
+
+Result<std::vector<Conjunct>> FromPlanner::MakeConjunct(const parser::Expr* e) {
+  std::vector<Conjunct> out;
   Conjunct c;
   c.ast = e;
   uint64_t mask = 0;
@@ -1861,53 +1971,51 @@ Result<Conjunct> FromPlanner::MakeConjunct(const parser::Expr* e) {
   DOSQL_RETURN_IF_ERROR(r.status());
   c.expr = std::move(r).value();
   c.mask = mask;
-  // Recognize `column op expr` (either way round) for access paths.
+  auto set_primary = [](Conjunct* c, Conjunct::Form&& f) {
+    c->src = f.src;
+    c->col = f.col;
+    c->op = f.op;
+    c->other = std::move(f.other);
+    c->other_mask = f.other_mask;
+    c->cmp_affinity = f.cmp_affinity;
+    c->cmp_collation = f.cmp_collation;
+  };
+  using B = parser::BinaryOp;
   if (e->Is<parser::BinaryExpr>()) {
+    // `column op expr`, either way round; both ways when both sides are columns.
     const auto& be = e->As<parser::BinaryExpr>();
-    using B = parser::BinaryOp;
     if (be.op == B::kEq || be.op == B::kLt || be.op == B::kLe || be.op == B::kGt ||
         be.op == B::kGe) {
-      for (int side = 0; side < 2 && c.src < 0; side++) {
-        const parser::Expr* colside = side == 0 ? be.left.get() : be.right.get();
-        const parser::Expr* other = side == 0 ? be.right.get() : be.left.get();
-        if (!colside->Is<parser::ColumnRef>()) continue;
-        uint64_t cm = 0, om = 0;
-        scope_.ref_mask = &cm;
-        auto cr = Binder(ctx_, scope_).Compile(*colside);
-        scope_.ref_mask = &om;
-        auto orr = Binder(ctx_, scope_).Compile(*other);
-        scope_.ref_mask = saved;
-        if (!cr.ok() || !orr.ok()) continue;
-        CExprPtr ce = std::move(cr).value();
-        if (ce->column_level != scope_.level || ce->column_slot < 0) continue;
-        if (__builtin_popcountll(cm) != 1 || (om & cm)) continue;
-        int src = __builtin_ctzll(cm);
-        const SourceBinding& sb = scope_.sources[src];
-        int col = -1;
-        if (ce->column_slot == sb.rowid_slot) {
-          col = -2;
-        } else {
-          col = ce->column_slot - sb.base;
-        }
-        c.src = src;
-        c.col = col;
-        B op = be.op;
-        if (side == 1) {
-          if (op == B::kLt) op = B::kGt;
-          else if (op == B::kLe) op = B::kGe;
-          else if (op == B::kGt) op = B::kLt;
-          else if (op == B::kGe) op = B::kLe;
-        }
-        c.op = op;
-        CExprPtr oe = std::move(orr).value();
-        c.cmp_affinity = ComparisonAffinity(ce->affinity, oe->affinity);
-        c.cmp_collation = PickCollation(side == 0 ? *ce : *oe, side == 0 ? *oe : *ce);
-        c.other = std::move(oe);
-        c.other_mask = om;
+      Conjunct::Form f0, f1;
+      bool ok0 = MakeForm(be.left.get(), be.right.get(), be.op, false, &f0);
+      bool ok1 = MakeForm(be.right.get(), be.left.get(), be.op, true, &f1);
+      if (ok0) {
+        set_primary(&c, std::move(f0));
+        if (ok1) c.alt = std::make_unique<Conjunct::Form>(std::move(f1));
+      } else if (ok1) {
+        set_primary(&c, std::move(f1));
       }
     }
+  } else if (e->Is<parser::BetweenExpr>() && !e->As<parser::BetweenExpr>().negated) {
+    // x BETWEEN lo AND hi: x >= lo (this conjunct, which also filters) and x <= hi (an
+    // access-path-only conjunct without a filter of its own).
+    const auto& be = e->As<parser::BetweenExpr>();
+    Conjunct::Form lo, hi;
+    if (MakeForm(be.operand.get(), be.low.get(), B::kGe, false, &lo) &&
+        MakeForm(be.operand.get(), be.high.get(), B::kLe, false, &hi)) {
+      set_primary(&c, std::move(lo));
+      Conjunct upper;
+      upper.ast = e;
+      upper.mask = c.mask;
+      upper.outer_ref = c.outer_ref;
+      set_primary(&upper, std::move(hi));
+      out.push_back(std::move(c));
+      out.push_back(std::move(upper));
+      return out;
+    }
   }
-  return c;
+  out.push_back(std::move(c));
+  return out;
 }
 
 // Can an index on a column with `col_aff`/`col_coll` serve `col op value` compared under
@@ -2096,8 +2204,8 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
   std::vector<const parser::Expr*> parts;
   SplitConjuncts(where, &parts);
   for (const parser::Expr* p : parts) {
-    DOSQL_ASSIGN_OR_RETURN(Conjunct c, MakeConjunct(p));
-    conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+    DOSQL_ASSIGN_OR_RETURN(std::vector<Conjunct> cs, MakeConjunct(p));
+    for (auto& c : cs) conj.push_back(std::make_unique<Conjunct>(std::move(c)));
   }
   std::vector<std::vector<std::unique_ptr<Conjunct>>> on_conj(items_.size());
   for (size_t i = 0; i < items_.size(); i++) {
@@ -2108,12 +2216,14 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
                  items_[i].join == parser::JoinKind::kComma ||
                  items_[i].join == parser::JoinKind::kCross;
     for (const parser::Expr* p : on_parts) {
-      DOSQL_ASSIGN_OR_RETURN(Conjunct c, MakeConjunct(p));
-      if (inner && !has_outer) {
-        c.from_on = true;
-        conj.push_back(std::make_unique<Conjunct>(std::move(c)));
-      } else {
-        on_conj[i].push_back(std::make_unique<Conjunct>(std::move(c)));
+      DOSQL_ASSIGN_OR_RETURN(std::vector<Conjunct> cs, MakeConjunct(p));
+      for (auto& c : cs) {
+        if (inner && !has_outer) {
+          c.from_on = true;
+          conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+        } else {
+          on_conj[i].push_back(std::make_unique<Conjunct>(std::move(c)));
+        }
       }
     }
   }
@@ -2201,6 +2311,10 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
     // Predicates usable at this leaf: WHERE conjuncts referencing only this item (inner joins),
     // or this join's ON conjuncts referencing only this item.
     std::vector<Conjunct*> local, eqs, joinpreds;
+    for (auto& c : conj) {
+      if (!c->used) c->Orient(mine);
+    }
+    for (auto& c : on_conj[i]) c->Orient(mine);
     bool preserved_leaf = jk == parser::JoinKind::kRight || jk == parser::JoinKind::kFull;
     auto classify = [&](Conjunct* c, bool allow_local) {
       if (allow_local && (c->mask & ~mine) == 0 && c->mask != 0) {
@@ -2245,7 +2359,10 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
       lf.push_back(std::move(c->expr));
       c->used = true;
     }
-    if (!lf.empty()) leaf = std::make_unique<FilterOp>(std::move(leaf), AndAll(std::move(lf)));
+    {
+      CExprPtr f = AndAll(std::move(lf));
+      if (f) leaf = std::make_unique<FilterOp>(std::move(leaf), std::move(f));
+    }
     if (!tree) {
       tree = std::move(leaf);
       // Remaining join predicates at the first position are constants: filter.
@@ -2255,7 +2372,10 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
         c->used = true;
       }
       if (item.using_pred) jf.push_back(std::move(item.using_pred));
-      if (!jf.empty()) tree = std::make_unique<FilterOp>(std::move(tree), AndAll(std::move(jf)));
+      {
+      CExprPtr f = AndAll(std::move(jf));
+      if (f) tree = std::make_unique<FilterOp>(std::move(tree), std::move(f));
+    }
       available |= mine;
       continue;
     }
@@ -2331,7 +2451,10 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
         wf.push_back(std::move(c->expr));
         c->used = true;
       }
-      if (!wf.empty()) tree = std::make_unique<FilterOp>(std::move(tree), AndAll(std::move(wf)));
+      {
+      CExprPtr f = AndAll(std::move(wf));
+      if (f) tree = std::make_unique<FilterOp>(std::move(tree), std::move(f));
+    }
     }
   }
   if (!tree) tree = std::make_unique<SingleRowOp>();
@@ -2339,7 +2462,10 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
   for (auto& c : conj) {
     if (!c->used) rest.push_back(std::move(c->expr));
   }
-  if (!rest.empty()) tree = std::make_unique<FilterOp>(std::move(tree), AndAll(std::move(rest)));
+  {
+      CExprPtr f = AndAll(std::move(rest));
+      if (f) tree = std::make_unique<FilterOp>(std::move(tree), std::move(f));
+    }
   return tree;
 }
 
@@ -2396,6 +2522,15 @@ Result<int> MatchResultColumn(const parser::Expr* e, const std::vector<std::stri
     }
   }
   return -1;
+}
+
+// The slots an aggregate keeps per group: the bare columns (read outside aggregates).
+std::vector<int> SavedSlots(const std::set<int>& bare, int source_slots) {
+  std::vector<int> out;
+  for (int s : bare) {
+    if (s < source_slots) out.push_back(s);
+  }
+  return out;
 }
 
 Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Scope* outer,
@@ -2488,6 +2623,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   AggCollector collector;
   collector.level = level;
   collector.scope = &scope;
+  std::set<int> bare_slots;
   std::vector<CExprPtr> group_keys;
   std::vector<Collation> group_colls;
   if (is_agg) {
@@ -2514,6 +2650,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     }
     scope.agg_forbidden = nullptr;
     scope.agg = &collector;
+    scope.bare_slots = &bare_slots;
   }
   // Result columns.
   std::vector<CExprPtr> exprs;
@@ -2565,6 +2702,10 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         if (want.empty() && sb.hidden.count(Lower(cb.name))) continue;
         CExprPtr c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
         auto co = sb.coalesce.find(Lower(cb.name));
+        if (scope.bare_slots) {
+          scope.bare_slots->insert(cb.slot);
+          if (co != sb.coalesce.end()) scope.bare_slots->insert(co->second.slot);
+        }
         if (want.empty() && co != sb.coalesce.end()) {
           std::vector<CExprPtr> args;
           args.push_back(std::move(c));
@@ -2589,8 +2730,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     Binder b(ctx, scope);
     DOSQL_ASSIGN_OR_RETURN(CExprPtr h, b.Compile(*core.having));
     // Built below, after the aggregate op.
-    std::vector<int> saved;
-    for (int s = 0; s < source_slots; s++) saved.push_back(s);
+
     int minmax = -1;
     if (collector.specs.size() == 1) {
       std::string n = std::string(collector.specs[0].fn->name);
@@ -2628,7 +2768,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     }
     auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
                                              std::move(group_colls), std::move(collector.specs),
-                                             std::move(saved));
+                                             SavedSlots(bare_slots, source_slots));
     agg->minmax_agg = minmax;
     op = std::make_unique<FilterOp>(std::move(agg), std::move(h));
     for (auto& e : extra) exprs.push_back(std::move(e));
@@ -2673,8 +2813,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     }
   }
   if (is_agg) {
-    std::vector<int> saved;
-    for (int s = 0; s < source_slots; s++) saved.push_back(s);
+
     int minmax = -1;
     if (collector.specs.size() == 1) {
       std::string n = std::string(collector.specs[0].fn->name);
@@ -2682,7 +2821,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     }
     auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
                                              std::move(group_colls), std::move(collector.specs),
-                                             std::move(saved));
+                                             SavedSlots(bare_slots, source_slots));
     agg->minmax_agg = minmax;
     op = std::move(agg);
   }

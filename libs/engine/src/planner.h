@@ -71,6 +71,9 @@ struct Scope {
   int nslots = 0;
   std::string_view sql;  // the text the AST spans point into (for column names)
   AggCollector* agg = nullptr;   // non-null while binding an aggregate query's outputs
+  // Aggregate queries: the slots read outside aggregate arguments (bare columns), which the
+  // aggregate must keep per group.
+  std::set<int>* bare_slots = nullptr;
   const char* agg_forbidden = nullptr;  // "WHERE", "GROUP BY", ... when aggregates are misuse
   const std::vector<parser::ResultColumn>* aliases = nullptr;  // result aliases visible
   // The smallest query level that something in this scope (or below) referenced: < level means
