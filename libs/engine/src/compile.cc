@@ -487,6 +487,21 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       DOSQL_ASSIGN_OR_RETURN(prog->columns, DmlReturningColumns(conn, *s, sql));
       auto holder = std::make_shared<RowsHolder>();
       std::string text(sql);
+      if (s->Is<parser::InsertStmt>()) {
+        const auto& ins = s->As<parser::InsertStmt>();
+        bool one_row = ins.select && !ins.with && ins.select->cores.size() == 1 &&
+                       ins.select->cores[0]->kind == parser::SelectCore::Kind::kValues &&
+                       ins.select->cores[0]->rows.size() == 1 && !ins.select->with;
+        bool has_triggers = false;
+        for (const auto& [n, tr] : schema->triggers) {
+          if (tr->table == Lower(ins.table.name.name)) has_triggers = true;
+        }
+        if (one_row && ins.upserts.empty() && !ins.replace &&
+            ins.conflict != parser::ConflictAction::kReplace && !has_triggers &&
+            schema->FindTable(ins.table.name.name)) {
+          prog->needs_statement_savepoint = false;
+        }
+      }
       auto cache = NewDmlCache();
       prog->run = [conn, s, text, holder, cache](Exec& ex) -> Status {
         DmlResult r;

@@ -87,6 +87,10 @@ struct Program {
   RowSrcPtr rows;  // SELECT / RETURNING / PRAGMA results
   std::vector<ResultColumnInfo> columns;
   bool writes = false;
+  // Inside BEGIN, a writing statement runs under a statement savepoint so that a failure undoes
+  // only it. A statement that checks everything before its first write (one-row INSERT ...
+  // VALUES without triggers, REPLACE or UPSERT) does not need one.
+  bool needs_statement_savepoint = true;
   // Run once at the first Step (DDL, DML, transaction control); may fill `rows`.
   std::function<Status(Exec&)> run;
 };

@@ -346,7 +346,8 @@ Result<bool> Statement::Step() {
     s.state = StatementImpl::State::kRunning;
     if (s.program->run) {
       uint32_t sp = 0;
-      bool use_sp = s.program->writes && s.conn->txn && !s.owns_txn;
+      bool use_sp = s.program->writes && s.conn->txn && !s.owns_txn &&
+                    s.program->needs_statement_savepoint;
       if (use_sp) {
         auto r = s.conn->txn->Savepoint();
         if (!r.ok()) {

@@ -1,6 +1,7 @@
 #include "dosql/transaction/store.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <cassert>
 #include <functional>
 #include <map>
@@ -349,6 +350,30 @@ Status WriteTransaction::Release(uint32_t savepoint) {
   auto it = std::find_if(sps.begin(), sps.end(), [&](auto& s) { return s.id == savepoint; });
   if (it == sps.end()) {
     return Status::NotFound("no savepoint " + std::to_string(savepoint) + " is open");
+  }
+  // The pages this savepoint kept for a rollback are garbage now: transient pages created after
+  // the previous open savepoint (so no earlier savepoint can need them) and replaced after this
+  // one. Freeing them now keeps a long transaction of many statements (each under a statement
+  // savepoint) from holding every page version it ever wrote until commit.
+  btree::WriteContext& ctx = impl_->mutator->ctx();
+  size_t idx = static_cast<size_t>(it - sps.begin());
+  size_t created_floor = idx > 0 ? sps[idx - 1].saved.created : 0;
+  size_t replaced_mark = std::min(it->saved.replaced, ctx.replaced.size());
+  if (created_floor < ctx.created.size() && replaced_mark < ctx.replaced.size()) {
+    std::unordered_set<btree::PageId> own(ctx.created.begin() + static_cast<long>(created_floor),
+                                          ctx.created.end());
+    size_t out = replaced_mark;
+    std::vector<btree::PageId> freed;
+    for (size_t i = replaced_mark; i < ctx.replaced.size(); i++) {
+      btree::PageId id = ctx.replaced[i];
+      if (btree::IsTransient(id) && own.count(id)) {
+        freed.push_back(id);
+      } else {
+        ctx.replaced[out++] = id;
+      }
+    }
+    ctx.replaced.resize(out);
+    impl_->FreePages(freed);
   }
   sps.erase(it, sps.end());
   return Status::OK();

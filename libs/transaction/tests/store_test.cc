@@ -171,6 +171,41 @@ TEST(StoreTest, NestedSavepoints) {
   ASSERT_TRUE(s->CheckIntegrity().ok());
 }
 
+// A long transaction of many statements, each under its own savepoint (as the SQL engine runs
+// them inside BEGIN): released savepoints give their page copies back at once, and an outer
+// savepoint still rolls back correctly.
+TEST(StoreTest, ReleasedSavepointsFreeTheirPages) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  auto w = *s->BeginWrite();
+  TreeId t = *w->CreateTree(TreeKind::kRowid);
+  for (int i = 0; i < 2000; i++) ASSERT_TRUE(w->Put(t, RowidKey(i), "base").ok());
+  uint32_t outer = *w->Savepoint();
+  uint64_t after_first = 0;
+  for (int i = 0; i < 2000; i++) {
+    uint32_t sp = *w->Savepoint();
+    ASSERT_TRUE(w->Put(t, RowidKey(i), "stmt " + std::to_string(i)).ok());
+    ASSERT_TRUE(w->Release(sp).ok());
+    if (i == 100) after_first = s->stats().pager.transient_pages;
+  }
+  // Without freeing at Release, every statement would leave a copied leaf and path behind.
+  EXPECT_LT(s->stats().pager.transient_pages, after_first + 200);
+  EXPECT_EQ(**w->Get(t, RowidKey(1999)), "stmt 1999");
+  ASSERT_TRUE(w->RollbackTo(outer).ok());
+  for (int i = 0; i < 2000; i += 97) EXPECT_EQ(**w->Get(t, RowidKey(i)), "base");
+  uint32_t sp = *w->Savepoint();
+  ASSERT_TRUE(w->Put(t, RowidKey(7), "final").ok());
+  ASSERT_TRUE(w->Release(sp).ok());
+  ASSERT_TRUE(w->Release(outer).ok());
+  ASSERT_TRUE(w->Commit().ok());
+  auto r = *s->BeginRead();
+  Model m = Scan(*r, t);
+  EXPECT_EQ(m.size(), 2000u);
+  EXPECT_EQ(m[RowidKey(7)], "final");
+  EXPECT_EQ(m[RowidKey(8)], "base");
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
 TEST(StoreTest, SnapshotsAreIsolatedFromLaterCommitsAndCheckpoints) {
   auto fs = fsx::NewMemoryFileSystem();
   auto s = OpenOk(fs, "db");
