@@ -1,5 +1,7 @@
 #include "aggregate.h"
 
+#include "catalog.h"
+
 #include <set>
 #include <string>
 #include <vector>
@@ -178,22 +180,12 @@ constexpr AggregateFunction kAggregates[] = {
     {"string_agg", 2, 2, &MakeGroupConcat},
 };
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
 const AggregateFunction* FindAggregateFunction(std::string_view name) {
   for (const auto& f : kAggregates) {
-    if (EqualsIgnoreCase(f.name, name)) return &f;
+    if (IEquals(f.name, name)) return &f;
   }
   return nullptr;
 }

@@ -15,10 +15,32 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+bool IsRowidName(std::string_view n) {
+  return IEquals(n, "rowid") || IEquals(n, "oid") || IEquals(n, "_rowid_");
+}
+
 int TableInfo::FindColumn(std::string_view n) const {
-  std::string l = Lower(n);
   for (size_t i = 0; i < columns.size(); i++) {
-    if (Lower(columns[i].name) == l) return static_cast<int>(i);
+    if (IEquals(columns[i].name, n)) return static_cast<int>(i);
   }
   return -1;
 }
@@ -74,7 +96,7 @@ Result<TermTarget> ResolveTerm(const TableInfo& t, const parser::Expr* e, bool a
   if (!name.empty()) {
     out.column = t.FindColumn(name);
     if (out.column < 0) {
-      if (Lower(name) == "rowid" || Lower(name) == "oid" || Lower(name) == "_rowid_") {
+      if (IsRowidName(name)) {
         if (allow_expr) {
           out.column = -2;
           return out;

@@ -25,6 +25,11 @@
 namespace dosql::engine {
 
 std::string Lower(std::string_view s);
+std::string Upper(std::string_view s);
+// ASCII case-insensitive equality (SQL identifiers and keywords).
+bool IEquals(std::string_view a, std::string_view b);
+// rowid, oid or _rowid_.
+bool IsRowidName(std::string_view name);
 
 struct ColumnInfo {
   std::string name;

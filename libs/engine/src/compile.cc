@@ -12,17 +12,6 @@ namespace {
 
 Status Err(std::string m) { return Status::InvalidArgument(std::move(m)); }
 
-std::unique_ptr<PlanContext> NewContext(ConnectionImpl* conn,
-                                        const std::shared_ptr<const Schema>& schema) {
-  auto ctx = std::make_unique<PlanContext>();
-  ctx->schema = schema.get();
-  ctx->conn = conn;
-  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
-  st->tree = schema->catalog_tree;
-  ctx->schema_table = st;
-  return ctx;
-}
-
 ResultColumnInfo Col(std::string name) {
   ResultColumnInfo c;
   c.name = std::move(name);
@@ -53,17 +42,11 @@ class DeferredRows final : public RowSrc {
   size_t pos_ = 0;
 };
 
-std::string Upper(std::string s) {
-  for (char& c : s) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return s;
-}
 
 Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parser::PragmaStmt& p,
                                                std::shared_ptr<const Schema> schema) {
   auto prog = std::make_unique<Program>();
-  prog->ctx = NewContext(conn, schema);
+  prog->ctx = NewPlanContext(conn, schema);
   std::string name = Lower(p.name.name.name);
   auto holder = std::make_shared<RowsHolder>();
   auto table_arg = [&]() -> Result<const TableInfo*> {
@@ -95,11 +78,8 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
         holder->rows.push_back(std::move(r));
       }
     } else if (const ViewInfo* v = schema->FindView(p.value)) {
-      PlanContext vctx;
-      vctx.schema = schema.get();
-      vctx.conn = conn;
-      vctx.schema_table = prog->ctx->schema_table;
-      DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(vctx, *v->select, nullptr, v->sql));
+      auto vctx = NewPlanContext(conn, schema);
+      DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(*vctx, *v->select, nullptr, v->sql));
       for (size_t i = 0; i < q.columns.size(); i++) {
         Row r{Value::Integer(static_cast<int64_t>(i)),
               Value::Text(i < v->columns.size() ? v->columns[i] : q.columns[i].name),
@@ -245,7 +225,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
   switch (s->type()) {
     case T::kSelectStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       DOSQL_ASSIGN_OR_RETURN(CompiledQuery q,
                              PlanSelect(*prog->ctx, s->As<parser::SelectStmt>(), nullptr, sql));
       prog->rows = std::move(q.src);
@@ -255,7 +235,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     case T::kExplainStmt: {
       const auto& e = s->As<parser::ExplainStmt>();
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       auto holder = std::make_shared<RowsHolder>();
       std::string plan;
       if (e.statement->Is<parser::SelectStmt>()) {
@@ -302,7 +282,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       return CompilePragma(conn, s->As<parser::PragmaStmt>(), schema);
     case T::kBeginStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       auto mode = s->As<parser::BeginStmt>().mode;
       prog->run = [conn, mode](Exec&) -> Status {
         if (conn->explicit_txn) {
@@ -319,7 +299,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kCommitStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->run = [conn](Exec&) -> Status {
         if (!conn->explicit_txn) return Err("cannot commit - no transaction is active");
         return conn->CommitTxn();
@@ -328,7 +308,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kRollbackStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       const auto& rb = s->As<parser::RollbackStmt>();
       std::optional<std::string> sp;
       if (rb.savepoint) sp = rb.savepoint->name;
@@ -354,7 +334,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kSavepointStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       std::string name = s->As<parser::SavepointStmt>().name.name;
       prog->run = [conn, name](Exec&) -> Status {
         bool started = !conn->explicit_txn;
@@ -368,7 +348,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kReleaseStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       std::string name = s->As<parser::ReleaseStmt>().name.name;
       prog->run = [conn, name](Exec&) -> Status {
         for (size_t i = conn->savepoints.size(); i-- > 0;) {
@@ -392,7 +372,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
         return Err("table " + n + " already exists");
       }
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* cs = &s->As<parser::CreateTableStmt>();
       std::string text(sql);
@@ -401,7 +381,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kCreateIndexStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* cs = &s->As<parser::CreateIndexStmt>();
       std::string text(sql);
@@ -410,7 +390,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kCreateViewStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* cs = &s->As<parser::CreateViewStmt>();
       std::string text(sql);
@@ -424,7 +404,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
         return Err("no such table: main." + ct.table.name);
       }
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* cs = &s->As<parser::CreateTriggerStmt>();
       std::string text(sql);
@@ -447,7 +427,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
         return Err(std::string("no such ") + what + ": " + n);
       }
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* ds = &s->As<parser::DropStmt>();
       prog->run = [conn, ds](Exec&) { return ExecDrop(conn, *ds); };
@@ -455,7 +435,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kAlterTableStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* as = &s->As<parser::AlterTableStmt>();
       std::string text(sql);
@@ -464,7 +444,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     }
     case T::kReindexStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       const auto* rs = &s->As<parser::ReindexStmt>();
       prog->run = [conn, rs](Exec& ex) { return ExecReindex(conn, ex, *rs); };
@@ -473,14 +453,14 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     case T::kAnalyzeStmt:
     case T::kVacuumStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       return prog;
     }
     case T::kInsertStmt:
     case T::kUpdateStmt:
     case T::kDeleteStmt: {
       auto prog = std::make_unique<Program>();
-      prog->ctx = NewContext(conn, schema);
+      prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
       // Validate names now (so that errors come from prepare, as in SQLite) and learn the
       // RETURNING columns.

@@ -119,12 +119,7 @@ Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTable
   CompiledQuery q;
   std::unique_ptr<PlanContext> qctx;
   if (s.as_select) {
-    qctx = std::make_unique<PlanContext>();
-    qctx->schema = schema.get();
-    qctx->conn = conn;
-    auto st = std::make_shared<TableInfo>(SchemaTableInfo());
-    st->tree = schema->catalog_tree;
-    qctx->schema_table = st;
+    qctx = NewPlanContext(conn, schema);
     DOSQL_ASSIGN_OR_RETURN(q, PlanSelect(*qctx, *s.as_select, nullptr, sql));
     // SQLite's createTableStmt(): one line when short, else one column per line.
     size_t n = 0;

@@ -11,7 +11,6 @@
 namespace dosql::engine {
 
 Value IndexKeyValue(const Value& v, Collation coll);
-std::string Upper(std::string s);
 
 namespace {
 
@@ -19,10 +18,6 @@ using parser::ConflictAction;
 
 Status Err(std::string m) { return Status::InvalidArgument(std::move(m)); }
 
-bool IEq(std::string_view a, std::string_view b) { return Lower(a) == Lower(b); }
-bool IsRowidName(std::string_view n) {
-  return IEq(n, "rowid") || IEq(n, "oid") || IEq(n, "_rowid_");
-}
 
 // Per-statement state for writing one table: its row frame (columns then rowid) and the
 // compiled CHECK constraints, defaults and index expressions, all evaluated against that frame.
@@ -269,12 +264,8 @@ Status RunTriggerBody(ConnectionImpl* conn, Exec& outer_ex, const TriggerInfo& t
                       const TableInfo& pseudo, const std::vector<Value>* old_vals, int64_t old_rowid,
                       const std::vector<Value>* new_vals, int64_t new_rowid, bool* ignore) {
   auto schema = conn->CurrentSchema();
-  PlanContext ctx;
-  ctx.schema = schema.get();
-  ctx.conn = conn;
-  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
-  st->tree = schema->catalog_tree;
-  ctx.schema_table = st;
+  auto ctxp = NewPlanContext(conn, schema);
+  PlanContext& ctx = *ctxp;
   Scope scope;
   scope.level = 0;
   scope.sql = tr.sql;
@@ -309,13 +300,10 @@ Status RunTriggerBody(ConnectionImpl* conn, Exec& outer_ex, const TriggerInfo& t
   for (const auto& body : tr.create->body) {
     Status s;
     if (body->Is<parser::SelectStmt>()) {
-      PlanContext bctx;
-      bctx.schema = schema.get();
-      bctx.conn = conn;
-      bctx.schema_table = st;
-      auto q = PlanSelect(bctx, body->As<parser::SelectStmt>(), &scope, tr.sql);
+      auto bctx = NewPlanContext(conn, schema);
+      auto q = PlanSelect(*bctx, body->As<parser::SelectStmt>(), &scope, tr.sql);
       if (!q.ok()) return q.status();
-      ex.frames.resize(static_cast<size_t>(std::max(bctx.max_level, 1) + 2), nullptr);
+      ex.frames.resize(static_cast<size_t>(std::max(bctx->max_level, 1) + 2), nullptr);
       ex.frames[0] = &frame;
       s = q->src->Open(ex);
       while (s.ok()) {
@@ -546,20 +534,11 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
   return true;
 }
 
-std::unique_ptr<PlanContext> NewCtx(ConnectionImpl* conn, const std::shared_ptr<const Schema>& s) {
-  auto ctx = std::make_unique<PlanContext>();
-  ctx->schema = s.get();
-  ctx->conn = conn;
-  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
-  st->tree = s->catalog_tree;
-  ctx->schema_table = st;
-  return ctx;
-}
 
 Result<const TableInfo*> TargetTable(PlanContext& ctx, const parser::QualifiedName& name,
                                      const ViewInfo** view) {
   *view = nullptr;
-  if (name.schema && !IEq(name.schema->name, "main") && !IEq(name.schema->name, "temp")) {
+  if (name.schema && !IEquals(name.schema->name, "main") && !IEquals(name.schema->name, "temp")) {
     return Err("unknown database " + name.schema->name);
   }
   const TableInfo* t = LookupTable(ctx, name.name.name);
@@ -815,7 +794,7 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
                   Scope* outer, InsertPlan* plan) {
   plan->schema = conn->CurrentSchema();
   auto& schema = plan->schema;
-  plan->ctxp = NewCtx(conn, schema);
+  plan->ctxp = NewPlanContext(conn, schema);
   PlanContext& ctx = *plan->ctxp;
   const int base_level = outer ? outer->level + 1 : 0;
   const ViewInfo*& view = plan->view;
@@ -826,11 +805,8 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
   auto& view_table = plan->view_table;
   if (view) {
     // Columns of the view, for INSTEAD OF triggers.
-    PlanContext vctx;
-    vctx.schema = schema.get();
-    vctx.conn = conn;
-    vctx.schema_table = ctx.schema_table;
-    DOSQL_ASSIGN_OR_RETURN(CompiledQuery vq, PlanSelect(vctx, *view->select, nullptr, view->sql));
+    auto vctx = NewPlanContext(conn, schema);
+    DOSQL_ASSIGN_OR_RETURN(CompiledQuery vq, PlanSelect(*vctx, *view->select, nullptr, view->sql));
     for (size_t i = 0; i < vq.columns.size(); i++) {
       view_cols.push_back(i < view->columns.size() ? view->columns[i] : vq.columns[i].name);
     }
@@ -1315,7 +1291,7 @@ Status ExecViewDml(ConnectionImpl* conn, Exec& ex, const Schema& schema, PlanCon
 Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
                   std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
   auto schema = conn->CurrentSchema();
-  auto ctxp = NewCtx(conn, schema);
+  auto ctxp = NewPlanContext(conn, schema);
   PlanContext& ctx = *ctxp;
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
@@ -1397,7 +1373,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
 Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
                   std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
   auto schema = conn->CurrentSchema();
-  auto ctxp = NewCtx(conn, schema);
+  auto ctxp = NewPlanContext(conn, schema);
   PlanContext& ctx = *ctxp;
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
@@ -1494,8 +1470,7 @@ Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::
 }
 
 Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) {
-  auto schema = conn->CurrentSchema();
-  auto ctxp = NewCtx(conn, schema);
+  auto ctxp = NewPlanContext(conn, conn->CurrentSchema());
   TableCtx tc;
   DOSQL_RETURN_IF_ERROR(SetupTable(*ctxp, &tc, &t, 0, "", nullptr));
   TxnDataAccess data(conn->txn.get(), nullptr);

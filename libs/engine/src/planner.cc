@@ -650,21 +650,6 @@ class RaiseCExpr final : public CExpr {
 // Binder
 // ---------------------------------------------------------------------------------------------
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-bool IsRowidName(std::string_view n) {
-  return IEquals(n, "rowid") || IEquals(n, "oid") || IEquals(n, "_rowid_");
-}
-
 Status Err(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
 
 }  // namespace
@@ -674,6 +659,18 @@ struct AggCollector {
   Scope* scope = nullptr;
   std::vector<AggregateOp::AggSpec> specs;
 };
+
+std::unique_ptr<PlanContext> NewPlanContext(ConnectionImpl* conn,
+                                            std::shared_ptr<const Schema> schema) {
+  auto ctx = std::make_unique<PlanContext>();
+  ctx->schema = schema.get();
+  ctx->conn = conn;
+  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
+  st->tree = schema->catalog_tree;
+  ctx->schema_table = std::move(st);
+  ctx->schema_ref = std::move(schema);
+  return ctx;
+}
 
 CExprPtr MakeConst(Value v) { return std::make_unique<ConstExpr>(std::move(v)); }
 

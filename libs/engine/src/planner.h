@@ -87,6 +87,7 @@ struct Scope {
 
 struct PlanContext {
   const Schema* schema = nullptr;
+  std::shared_ptr<const Schema> schema_ref;  // keeps `schema` alive
   std::shared_ptr<TableInfo> schema_table;  // sqlite_schema over this schema's catalog tree
   ConnectionImpl* conn = nullptr;
   int max_level = 0;
@@ -95,6 +96,10 @@ struct PlanContext {
   int view_depth = 0;
   bool readonly = true;
 };
+
+// A planning context for `conn` over `schema` (sqlite_schema reads its catalog tree).
+std::unique_ptr<PlanContext> NewPlanContext(ConnectionImpl* conn,
+                                            std::shared_ptr<const Schema> schema);
 
 struct CompiledQuery {
   RowSrcPtr src;
