@@ -209,6 +209,16 @@ Status TableScanOp::Open(Exec& ex) {
     has_hi_ = true;
   }
   (void)lo_set;
+  lo_ = lo;
+  has_lo_ = lo != INT64_MIN;
+  if (reverse) {
+    if (has_hi_) {
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekForPrev(RowidKey(hi_)));
+    } else {
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekLast());
+    }
+    return Status::OK();
+  }
   if (lo == INT64_MIN) {
     DOSQL_RETURN_IF_ERROR(cursor_->SeekFirst());
   } else {
@@ -227,13 +237,27 @@ Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view val
 
 Result<bool> TableScanOp::Next(Exec& ex) {
   if (done_) return false;
-  if (!first_) DOSQL_RETURN_IF_ERROR(cursor_->Next());
+  if (!first_) {
+    if (reverse && !single_) {
+      DOSQL_RETURN_IF_ERROR(cursor_->Prev());
+    } else {
+      DOSQL_RETURN_IF_ERROR(cursor_->Next());
+    }
+  }
   first_ = false;
   if (!cursor_->Valid()) {
     done_ = true;
     return false;
   }
-  if (has_hi_) {
+  if (reverse && !single_) {
+    if (has_lo_) {
+      DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
+      if (r < lo_) {
+        done_ = true;
+        return false;
+      }
+    }
+  } else if (has_hi_) {
     DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
     if (r > hi_) {
       done_ = true;
@@ -370,21 +394,45 @@ Status IndexScanOp::Open(Exec& ex) {
   }
   DOSQL_ASSIGN_OR_RETURN(auto cur, ex.data->NewCursor(index_->tree));
   cursor_.emplace(std::move(cur));
-  DOSQL_RETURN_IF_ERROR(cursor_->Seek(start));
   first_row_ = true;
+  lower_ = start;
+  if (reverse) {
+    // Start at the last key below the (exclusive) upper bound.
+    if (has_upper_ && !upper_.empty()) {
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekForPrev(upper_));
+      if (cursor_->Valid() && cursor_->key() >= std::string_view(upper_)) {
+        DOSQL_RETURN_IF_ERROR(cursor_->Prev());
+      }
+    } else {
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekLast());
+    }
+    return Status::OK();
+  }
+  DOSQL_RETURN_IF_ERROR(cursor_->Seek(start));
   return Status::OK();
 }
 
 Result<bool> IndexScanOp::Next(Exec& ex) {
   if (done_) return false;
-  if (!first_row_) DOSQL_RETURN_IF_ERROR(cursor_->Next());
+  if (!first_row_) {
+    if (reverse) {
+      DOSQL_RETURN_IF_ERROR(cursor_->Prev());
+    } else {
+      DOSQL_RETURN_IF_ERROR(cursor_->Next());
+    }
+  }
   first_row_ = false;
   if (!cursor_->Valid()) {
     done_ = true;
     return false;
   }
   std::string_view key = cursor_->key();
-  if (has_upper_ && !upper_.empty() && key.compare(upper_) >= 0) {
+  if (reverse) {
+    if (key.compare(lower_) < 0) {
+      done_ = true;
+      return false;
+    }
+  } else if (has_upper_ && !upper_.empty() && key.compare(upper_) >= 0) {
     done_ = true;
     return false;
   }
@@ -418,6 +466,7 @@ std::string IndexScanOp::Describe(int indent) const {
     if (hi) cond += (cond.empty() ? "" : " AND ") + c + "<?";
   }
   std::string name = table_->name + (alias.empty() || alias == Lower(table_->name) ? "" : " AS " + alias);
+  if (cond.empty()) return Pad(indent) + "SCAN " + name + " USING INDEX " + index_->name + "\n";
   return Pad(indent) + "SEARCH " + name + " USING INDEX " + index_->name + " (" + cond + ")\n";
 }
 

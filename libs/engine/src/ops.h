@@ -37,6 +37,7 @@ class TableScanOp final : public Op {
   bool hi_inclusive = true;
   std::string alias;
   std::vector<CExprPtr> owned;  // the expressions above point into these
+  bool reverse = false;         // descending rowid order (ORDER BY ... DESC)
 
  private:
   Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
@@ -48,6 +49,8 @@ class TableScanOp final : public Op {
   bool first_ = true;
   int64_t hi_ = 0;
   bool has_hi_ = false;
+  int64_t lo_ = 0;
+  bool has_lo_ = false;
   std::string scratch_;
 };
 
@@ -70,6 +73,7 @@ class IndexScanOp final : public Op {
   Affinity range_affinity = Affinity::kNone;
   std::string alias;
   std::vector<CExprPtr> owned;  // the expressions above point into these
+  bool reverse = false;         // walk the range backwards (ORDER BY ... DESC)
 
  private:
   const TableInfo* table_;
@@ -79,6 +83,7 @@ class IndexScanOp final : public Op {
   std::string prefix_;   // encoded eq prefix
   std::string upper_;    // exclusive upper key bound (empty: prefix end)
   bool has_upper_ = false;
+  std::string lower_;    // inclusive lower key bound (reverse scans stop below it)
   bool done_ = false;
   bool first_row_ = true;
 };

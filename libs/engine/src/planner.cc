@@ -1618,6 +1618,15 @@ class FromPlanner {
   Status Bind(const parser::JoinClause& from);
   // Builds the operator tree, consuming `where` conjuncts it can apply.
   Result<OpPtr> Build(const parser::Expr* where);
+  // ORDER BY of a single-table query, as columns of that table (-2: rowid); when the access
+  // path can produce rows in that order, order_satisfied() turns true and no sort is needed.
+  struct OrderTerm {
+    int col;
+    bool desc;
+  };
+  void SetOrderHint(std::vector<OrderTerm> hint) { order_hint_ = std::move(hint); }
+  bool order_satisfied() const { return order_satisfied_; }
+
   // UPDATE/DELETE: a table source already in the scope joins first.
   void AddSource(int source) {
     FromItem item;
@@ -1648,10 +1657,42 @@ class FromPlanner {
   bool MakeForm(const parser::Expr* colside, const parser::Expr* other, parser::BinaryOp op,
                 bool flipped, Conjunct::Form* out);
 
+  // Does scanning `idx` (after `eq` equality columns) give rows in the hinted order?
+  bool IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size_t eq, bool* reverse) const;
+
   PlanContext& ctx_;
   Scope& scope_;
   std::vector<FromItem> items_;
+  std::vector<OrderTerm> order_hint_;
+  bool order_satisfied_ = false;
 };
+
+bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size_t eq,
+                                  bool* reverse) const {
+  if (order_hint_.empty() || idx.where) return false;
+  std::optional<bool> dir;  // scan backwards?
+  size_t j = eq;
+  for (size_t k = 0; k < order_hint_.size(); k++) {
+    const OrderTerm& term = order_hint_[k];
+    bool is_rowid = term.col == -2 || (term.col >= 0 && term.col == t.rowid_alias);
+    if (j < idx.columns.size()) {
+      const IndexColumn& ic = idx.columns[j];
+      if (ic.column < 0 || ic.column != term.col) return false;
+      if (ic.collation != t.columns[ic.column].collation) return false;
+      bool d = term.desc != ic.desc;
+      if (dir && *dir != d) return false;
+      dir = d;
+      j++;
+      continue;
+    }
+    // Past the index columns only the rowid (the key's suffix, ascending) can follow.
+    if (!is_rowid || t.without_rowid || k + 1 != order_hint_.size()) return false;
+    if (dir && *dir != term.desc) return false;
+    dir = term.desc;
+  }
+  *reverse = dir.value_or(false);
+  return true;
+}
 
 Status FromPlanner::Bind(const parser::JoinClause& from) {
   DOSQL_RETURN_IF_ERROR(BindItem(*from.first, parser::JoinKind::kComma, nullptr));
@@ -2074,6 +2115,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         op->owned = std::move(owned);
         op->alias = item.alias;
         *correlated_to_left = uses_left(c);
+        if (!order_hint_.empty() && items_.size() == 1) order_satisfied_ = true;  // one row
         return OpPtr(std::move(op));
       }
     }
@@ -2129,6 +2171,11 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
     }
     if (best) {
       auto op = std::make_unique<IndexScanOp>(t, best, level, sb.base, sb.rowid_slot);
+      bool rev = false;
+      if (items_.size() == 1 && IndexGivesOrder(*t, *best, best_eq.size(), &rev)) {
+        op->reverse = rev;
+        order_satisfied_ = true;
+      }
       bool left = false;
       for (Conjunct* c : best_eq) {
         op->eq.push_back(take(c));
@@ -2159,6 +2206,11 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       if (!idx->primary_key) continue;
       auto op = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
       op->alias = item.alias;
+      bool rev = false;
+      if (items_.size() == 1 && IndexGivesOrder(*t, *idx, 0, &rev)) {
+        op->reverse = rev;
+        order_satisfied_ = true;
+      }
       return OpPtr(std::move(op));
     }
   }
@@ -2176,6 +2228,27 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
                  !op->rowid_hi) {
         op->rowid_hi = take(c);
         op->hi_inclusive = c->op == parser::BinaryOp::kLe;
+      }
+    }
+  }
+  if (items_.size() == 1 && !order_hint_.empty()) {
+    const OrderTerm& first = order_hint_[0];
+    bool rowid_order = order_hint_.size() == 1 &&
+                       (first.col == -2 || (first.col >= 0 && first.col == t->rowid_alias));
+    if (rowid_order && !t->without_rowid) {
+      op->reverse = first.desc;
+      order_satisfied_ = true;
+    } else if (!op->rowid_lo && !op->rowid_hi && !not_indexed) {
+      // A full scan in the wanted order: walk an index instead of sorting.
+      for (const auto& idx : t->indexes) {
+        bool rev = false;
+        if (!IndexGivesOrder(*t, *idx, 0, &rev)) continue;
+        auto iop = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
+        iop->alias = item.alias;
+        iop->reverse = rev;
+        iop->owned = std::move(owned);
+        order_satisfied_ = true;
+        return OpPtr(std::move(iop));
       }
     }
   }
@@ -2593,6 +2666,38 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     const parser::Expr* w = core.where.get();
     (void)w;
   }
+  // ORDER BY on plain columns of a single table: let the access path produce that order.
+  if (order && order->terms && !order->terms->empty() && core.group_by.empty() && !core.having &&
+      core.quantifier != parser::SelectCore::Quantifier::kDistinct &&
+      scope.sources.size() == 1 && scope.sources[0].table &&
+      !scope.sources[0].table->is_schema_table) {
+    bool ok = true;
+    for (const auto& rc : core.columns) {
+      if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get())) ok = false;
+    }
+    const SourceBinding& sb = scope.sources[0];
+    std::vector<FromPlanner::OrderTerm> hint;
+    for (const auto& t : *order->terms) {
+      if (!ok) break;
+      if (t.nulls != parser::NullsOrder::kDefault || !t.expr->Is<parser::ColumnRef>()) {
+        ok = false;
+        break;
+      }
+      const auto& cr = t.expr->As<parser::ColumnRef>();
+      if (cr.schema || (cr.table && Lower(cr.table->name) != sb.alias)) {
+        ok = false;
+        break;
+      }
+      for (const auto& rc : core.columns) {  // a result alias would win over the column
+        if (rc.alias && IEquals(rc.alias->name, cr.column.name)) ok = false;
+      }
+      int col = sb.table->FindColumn(cr.column.name);
+      if (col < 0 && IsRowidName(cr.column.name) && !sb.table->without_rowid) col = -2;
+      if (col < 0 && col != -2) ok = false;
+      hint.push_back({col, t.direction == parser::SortDirection::kDesc});
+    }
+    if (ok) fp.SetOrderHint(std::move(hint));
+  }
   scope.agg_forbidden = "WHERE";
   scope.aliases = &core.columns;
   OpPtr op;
@@ -2782,10 +2887,11 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     *min_ref_level = std::min(*min_ref_level, scope.min_ref_level);
     return out;
   }
-  // ORDER BY (single core): result columns or extra expressions.
+  // ORDER BY (single core): result columns or extra expressions — unless the access path
+  // already delivers the rows in that order.
   std::vector<SortKey> keys;
   std::vector<CExprPtr> extra;
-  if (order && order->terms) {
+  if (order && order->terms && !(fp.order_satisfied() && !is_agg)) {
     for (const auto& t : *order->terms) {
       DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, result_asts, false));
       SortKey sk;
