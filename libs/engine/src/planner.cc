@@ -359,6 +359,26 @@ class ScalarSubqueryExpr final : public CExpr {
   std::unique_ptr<SubqueryRunner> r_;
 };
 
+// The values of `x IN (...)` for an index or rowid lookup per value (IN-driven access path).
+class InValues {
+ public:
+  virtual ~InValues() = default;
+  virtual Status Get(Exec& ex, std::vector<Value>* out) const = 0;
+};
+
+class InListValues final : public InValues {
+ public:
+  explicit InListValues(std::vector<CExprPtr> exprs) : exprs_(std::move(exprs)) {}
+  Status Get(Exec& ex, std::vector<Value>* out) const override {
+    out->resize(exprs_.size());
+    for (size_t i = 0; i < exprs_.size(); i++) DOSQL_RETURN_IF_ERROR(exprs_[i]->Eval(ex, &(*out)[i]));
+    return Status::OK();
+  }
+
+ private:
+  std::vector<CExprPtr> exprs_;
+};
+
 class SubqueryColumnExpr final : public CExpr {
  public:
   SubqueryColumnExpr(std::shared_ptr<SubqueryRunner> r, size_t col) : r_(std::move(r)), col_(col) {}
@@ -371,6 +391,87 @@ class SubqueryColumnExpr final : public CExpr {
  private:
   std::shared_ptr<SubqueryRunner> r_;
   size_t col_;
+};
+
+class InSubqueryValues final : public InValues {
+ public:
+  explicit InSubqueryValues(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  Status Get(Exec& ex, std::vector<Value>* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, -1));
+    out->clear();
+    for (const Row& r : *rows) out->push_back(r[0]);
+    return Status::OK();
+  }
+
+ private:
+  std::unique_ptr<SubqueryRunner> r_;
+};
+
+// Runs its child (a rowid or index lookup whose key is `current`) once per distinct IN value,
+// in ascending value order.
+class InLookupOp final : public Op {
+ public:
+  InLookupOp(OpPtr child, std::unique_ptr<InValues> values, std::shared_ptr<Value> current,
+             Affinity affinity, Collation collation)
+      : child_(std::move(child)), values_(std::move(values)), current_(std::move(current)),
+        affinity_(affinity), collation_(collation) {}
+  Status Open(Exec& ex) override {
+    DOSQL_RETURN_IF_ERROR(values_->Get(ex, &list_));
+    std::vector<Value> keep;
+    for (Value& v : list_) {
+      ApplyAffinity(&v, affinity_);
+      if (!v.is_null()) keep.push_back(std::move(v));
+    }
+    ValueLess less{collation_};
+    std::stable_sort(keep.begin(), keep.end(), less);
+    keep.erase(std::unique(keep.begin(), keep.end(),
+                           [&](const Value& a, const Value& b) {
+                             return CompareValues(a, b, collation_) == 0;
+                           }),
+               keep.end());
+    list_ = std::move(keep);
+    pos_ = 0;
+    open_ = false;
+    return Status::OK();
+  }
+  Result<bool> Next(Exec& ex) override {
+    while (true) {
+      if (!open_) {
+        if (pos_ >= list_.size()) return false;
+        *current_ = list_[pos_++];
+        DOSQL_RETURN_IF_ERROR(child_->Open(ex));
+        open_ = true;
+      }
+      DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
+      if (ok) return true;
+      open_ = false;
+    }
+  }
+  void NullRow(Exec& ex) override { child_->NullRow(ex); }
+  std::string Describe(int indent) const override { return child_->Describe(indent); }
+
+ private:
+  OpPtr child_;
+  std::unique_ptr<InValues> values_;
+  std::shared_ptr<Value> current_;
+  Affinity affinity_;
+  Collation collation_;
+  std::vector<Value> list_;
+  size_t pos_ = 0;
+  bool open_ = false;
+};
+
+// Reads the value an InLookupOp sets for its child.
+class CurrentValueExpr final : public CExpr {
+ public:
+  explicit CurrentValueExpr(std::shared_ptr<Value> v) : v_(std::move(v)) {}
+  Status Eval(Exec&, Value* out) const override {
+    *out = *v_;
+    return Status::OK();
+  }
+
+ private:
+  std::shared_ptr<Value> v_;
 };
 
 class ExistsCExpr final : public CExpr {
@@ -738,6 +839,42 @@ class Binder {
     DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(e));
     return Fold(std::move(c));
   }
+
+  // The values of an IN for an access path: its list, or its (one-column) subquery.
+  Result<std::unique_ptr<InValues>> InValuesOf(const parser::InExpr& in, Affinity* rhs_affinity) {
+    *rhs_affinity = Affinity::kNone;
+    if (in.kind == parser::InExpr::Kind::kList) {
+      // The values must not depend on the row being looked up (x IN (y) on the same table).
+      uint64_t mask = 0;
+      uint64_t* saved = scope_.ref_mask;
+      scope_.ref_mask = &mask;
+      std::vector<CExprPtr> exprs;
+      Status st;
+      for (const auto& e : in.list) {
+        if (e->Is<parser::RowValueExpr>()) {
+          st = Err("row value misused");
+          break;
+        }
+        auto c = CompileNode(*e);
+        if (!c.ok()) {
+          st = c.status();
+          break;
+        }
+        exprs.push_back(std::move(c).value());
+      }
+      scope_.ref_mask = saved;
+      DOSQL_RETURN_IF_ERROR(st);
+      if (mask != 0) return Err("IN list reads the table");
+      return std::unique_ptr<InValues>(std::make_unique<InListValues>(std::move(exprs)));
+    }
+    if (in.kind != parser::InExpr::Kind::kSelect) return Err("unsupported IN");
+    std::vector<ResultColumnInfo> cols;
+    DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(*in.select, &cols));
+    if (cols.size() != 1 || runner_correlated(*runner)) return Err("unsupported IN");
+    *rhs_affinity = cols[0].affinity;
+    return std::unique_ptr<InValues>(std::make_unique<InSubqueryValues>(std::move(runner)));
+  }
+  static bool runner_correlated(const SubqueryRunner& r) { return r.correlated(); }
 
   // One expression per column of the (first row of the) subquery: (a, b) = (SELECT x, y ...).
   Result<std::vector<CExprPtr>> SubqueryColumns(const parser::SelectStmt& s) {
@@ -1558,6 +1695,12 @@ struct Conjunct {
   bool used = false;
   bool from_on = false;   // ON of an inner join (same as WHERE)
   bool outer_ref = false;  // reads a column of an enclosing query
+  // `column IN (...)` (not negated, uncorrelated): usable as a lookup per value.
+  const parser::InExpr* in_expr = nullptr;
+  int in_src = -1;
+  int in_col = -1;
+  Affinity in_col_affinity = Affinity::kNone;
+  Collation in_collation = Collation::kBinary;
   // `a.x = b.y` constrains either side: the other orientation, swapped in by Orient().
   struct Form {
     int src = -1;
@@ -2034,6 +2177,21 @@ Result<std::vector<Conjunct>> FromPlanner::MakeConjunct(const parser::Expr* e) {
         set_primary(&c, std::move(f1));
       }
     }
+  } else if (e->Is<parser::InExpr>() && !e->As<parser::InExpr>().negated &&
+             e->As<parser::InExpr>().operand->Is<parser::ColumnRef>() &&
+             e->As<parser::InExpr>().kind != parser::InExpr::Kind::kTable && !c.outer_ref &&
+             __builtin_popcountll(c.mask) == 1) {
+    // column IN (...): the column's source and column; the values come at Leaf time.
+    const auto& in = e->As<parser::InExpr>();
+    Conjunct::Form f;
+    auto null_lit = std::make_unique<parser::Literal>();
+    if (MakeForm(in.operand.get(), null_lit.get(), B::kEq, false, &f)) {
+      c.in_expr = &in;
+      c.in_src = f.src;
+      c.in_col = f.col;
+      c.in_col_affinity = f.cmp_affinity;  // the column's own (compared with a NULL literal)
+      c.in_collation = f.cmp_collation;
+    }
   } else if (e->Is<parser::BetweenExpr>() && !e->As<parser::BetweenExpr>().negated) {
     // x BETWEEN lo AND hi: x >= lo (this conjunct, which also filters) and x <= hi (an
     // access-path-only conjunct without a filter of its own).
@@ -2119,6 +2277,50 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         return OpPtr(std::move(op));
       }
     }
+  }
+  // 1b. column IN (list or uncorrelated subquery): one rowid or index lookup per value, unless
+  // an equality does better.
+  bool has_eq = false;
+  for (Conjunct* c : cands) has_eq |= c->op == parser::BinaryOp::kEq && c->src == item.source;
+  for (Conjunct* c : has_eq ? std::vector<Conjunct*>{} : local) {
+    if (!c->in_expr || c->in_src != item.source) continue;
+    Affinity rhs_aff = Affinity::kNone;
+    auto values = Binder(ctx_, scope_).InValuesOf(*c->in_expr, &rhs_aff);
+    if (!values.ok()) continue;
+    Affinity cmp_aff = ComparisonAffinity(c->in_col_affinity, rhs_aff);
+    auto current = std::make_shared<Value>();
+    auto cur_expr = std::make_unique<CurrentValueExpr>(current);
+    OpPtr child;
+    Collation coll = c->in_collation;
+    bool is_rowid = c->in_col == -2 || (c->in_col >= 0 && c->in_col == t->rowid_alias);
+    if (is_rowid && !t->without_rowid) {
+      auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
+      op->rowid_eq = cur_expr.get();
+      op->owned.push_back(std::move(cur_expr));
+      op->alias = item.alias;
+      child = std::move(op);
+      coll = Collation::kBinary;
+    } else if (c->in_col >= 0 && !not_indexed) {
+      const ColumnInfo& ci = t->columns[c->in_col];
+      for (const auto& idx : t->indexes) {
+        if (idx->where || idx->columns.empty() || idx->columns[0].column != c->in_col) continue;
+        if (!IndexUsable(ci.affinity, idx->columns[0].collation, cmp_aff, c->in_collation)) continue;
+        if (item.table_ref && item.table_ref->indexed == parser::TableName::Indexed::kIndexedBy &&
+            !IEquals(item.table_ref->index_name.name, idx->name)) {
+          continue;
+        }
+        auto op = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
+        op->eq.push_back(cur_expr.get());
+        op->eq_affinity.push_back(cmp_aff);
+        op->owned.push_back(std::move(cur_expr));
+        op->alias = item.alias;
+        child = std::move(op);
+        break;
+      }
+    }
+    if (!child) continue;
+    return OpPtr(std::make_unique<InLookupOp>(std::move(child), std::move(values).value(), current,
+                                              cmp_aff, coll));
   }
   // 2. index with equality on a prefix (longest prefix wins).
   if (!not_indexed) {
