@@ -213,7 +213,9 @@ struct StatementImpl {
 
   Status EnsureCompiled();
   Status Begin();
-  void Finish(bool ok);
+  // Ends the statement's own snapshot or autocommit transaction: commits if `ok`, else rolls
+  // back. Returns the commit's status (a failed commit is the statement's error).
+  Status Finish(bool ok);
 };
 
 Status StatementImpl::EnsureCompiled() {
@@ -266,24 +268,25 @@ Status StatementImpl::Begin() {
   return Status::OK();
 }
 
-void StatementImpl::Finish(bool ok) {
+Status StatementImpl::Finish(bool ok) {
   if (owns_snapshot) read.reset();
   owns_snapshot = false;
+  Status st;
   if (owns_txn) {
     if (ok) {
-      Status s = conn->CommitTxn();
-      (void)s;
+      st = conn->CommitTxn();
     } else {
       conn->RollbackTxn();
     }
   }
   owns_txn = false;
   data.reset();
+  return st;
 }
 
 Statement::Statement(std::unique_ptr<StatementImpl> impl) : impl_(std::move(impl)) {}
 Statement::~Statement() {
-  if (impl_ && impl_->state == StatementImpl::State::kRunning) impl_->Finish(true);
+  if (impl_ && impl_->state == StatementImpl::State::kRunning) (void)impl_->Finish(true);
 }
 
 std::string_view Statement::sql() const { return impl_->sql; }
@@ -339,7 +342,7 @@ Result<bool> Statement::Step() {
   if (s.state == StatementImpl::State::kReady) {
     Status st = s.Begin();
     if (!st.ok()) {
-      s.Finish(false);
+      (void)s.Finish(false);
       s.state = StatementImpl::State::kFailed;
       return st;
     }
@@ -351,7 +354,7 @@ Result<bool> Statement::Step() {
       if (use_sp) {
         auto r = s.conn->txn->Savepoint();
         if (!r.ok()) {
-          s.Finish(false);
+          (void)s.Finish(false);
           s.state = StatementImpl::State::kFailed;
           return r.status();
         }
@@ -363,19 +366,19 @@ Result<bool> Statement::Step() {
         parser::ConflictAction action = s.conn->error_action;
         if (action == parser::ConflictAction::kRollback) {
           // OR ROLLBACK: the whole transaction ends.
-          s.Finish(false);
+          (void)s.Finish(false);
           s.conn->RollbackTxn();
         } else if (action == parser::ConflictAction::kFail) {
           // OR FAIL: what the statement changed before the failure stays.
           if (use_sp && s.conn->txn) (void)s.conn->txn->Release(sp);
-          s.Finish(true);
+          (void)s.Finish(true);  // the constraint error is what is reported
         } else {
           if (use_sp && s.conn->txn) {
             (void)s.conn->txn->RollbackTo(sp);
             (void)s.conn->txn->Release(sp);
             (void)s.conn->ReloadTxnSchema();
           }
-          s.Finish(false);
+          (void)s.Finish(false);
         }
         s.state = StatementImpl::State::kFailed;
         return st;
@@ -385,25 +388,33 @@ Result<bool> Statement::Step() {
     if (s.program->rows) {
       st = s.program->rows->Open(s.ex);
       if (!st.ok()) {
-        s.Finish(false);
+        (void)s.Finish(false);
         s.state = StatementImpl::State::kFailed;
         return st;
       }
     }
   }
   if (!s.program->rows) {
-    s.Finish(true);
+    Status fs = s.Finish(true);
+    if (!fs.ok()) {
+      s.state = StatementImpl::State::kFailed;
+      return fs;
+    }
     s.state = StatementImpl::State::kDone;
     return false;
   }
   auto r = s.program->rows->Next(s.ex, &s.row);
   if (!r.ok()) {
-    s.Finish(false);
+    (void)s.Finish(false);
     s.state = StatementImpl::State::kFailed;
     return r.status();
   }
   if (!*r) {
-    s.Finish(true);
+    Status fs = s.Finish(true);
+    if (!fs.ok()) {
+      s.state = StatementImpl::State::kFailed;
+      return fs;
+    }
     s.state = StatementImpl::State::kDone;
     return false;
   }
@@ -412,10 +423,11 @@ Result<bool> Statement::Step() {
 
 Status Statement::Reset() {
   StatementImpl& s = *impl_;
-  if (s.state == StatementImpl::State::kRunning) s.Finish(true);
+  Status st;
+  if (s.state == StatementImpl::State::kRunning) st = s.Finish(true);
   s.state = StatementImpl::State::kReady;
   s.row.clear();
-  return Status::OK();
+  return st;
 }
 
 int Statement::column_count() const { return static_cast<int>(impl_->names.size()); }

@@ -107,17 +107,7 @@ class RowSrc {
 };
 using RowSrcPtr = std::unique_ptr<RowSrc>;
 
-// A frame for one query level, pushed while a RowSrc of that level runs.
-struct LevelFrame {
-  int level = 0;
-  int slot_count = 0;
-};
-
-// Keys for hashing and grouping under SQLite's equality (1 == 1.0; collations).
-struct HashKey {
-  std::vector<Value> values;
-  std::vector<Collation> colls;
-};
+// Hashing and grouping under SQLite's equality (1 == 1.0; collations).
 size_t HashValue(const Value& v, Collation coll);
 
 struct GroupKeyHash {

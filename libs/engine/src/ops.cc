@@ -14,7 +14,6 @@ namespace dosql::engine {
 namespace {
 std::string Pad(int indent) { return std::string(static_cast<size_t>(indent) * 2, ' '); }
 
-Value& SlotRef(Exec& ex, int level, int slot) { return ex.frames[level]->slots[slot]; }
 }  // namespace
 
 Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) {

@@ -287,7 +287,6 @@ class AggregateOp final : public Op {
     std::vector<Value> key;
     std::vector<Value> saved;
     std::vector<std::unique_ptr<AggregateState>> states;
-    std::vector<std::vector<std::vector<Value>>> distinct_seen;  // unused placeholder
   };
   Status Consume(Exec& ex);
   OpPtr child_;

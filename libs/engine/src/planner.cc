@@ -835,10 +835,7 @@ class Binder {
  public:
   Binder(PlanContext& ctx, Scope& scope) : ctx_(ctx), scope_(scope) {}
 
-  Result<CExprPtr> Compile(const parser::Expr& e) {
-    DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(e));
-    return Fold(std::move(c));
-  }
+  Result<CExprPtr> Compile(const parser::Expr& e) { return CompileNode(e); }
 
   // The values of an IN for an access path: its list, or its (one-column) subquery.
   Result<std::unique_ptr<InValues>> InValuesOf(const parser::InExpr& in, Affinity* rhs_affinity) {
@@ -891,9 +888,6 @@ class Binder {
   }
 
  private:
-  // Evaluates constant nodes once.
-  Result<CExprPtr> Fold(CExprPtr c) { return c; }
-
   Result<CExprPtr> CompileNode(const parser::Expr& e);
   Result<CExprPtr> CompileColumn(const parser::ColumnRef& c);
   Result<CExprPtr> CompileBinary(const parser::BinaryExpr& b);
@@ -2863,11 +2857,6 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   FromPlanner fp(ctx, scope);
   if (core.from) DOSQL_RETURN_IF_ERROR(fp.Bind(*core.from));
   int source_slots = scope.nslots;
-  // WHERE
-  if (core.where && HasAggregate(core.where.get())) {
-    const parser::Expr* w = core.where.get();
-    (void)w;
-  }
   // ORDER BY on plain columns of a single table: let the access path produce that order.
   if (order && order->terms && !order->terms->empty() && core.group_by.empty() && !core.having &&
       core.quantifier != parser::SelectCore::Quantifier::kDistinct &&
@@ -2917,13 +2906,11 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   if (core.having) {
     if (!is_agg) return Err("HAVING clause on a non-aggregate query");
   }
-  bool compound_order = false;
   if (order && order->terms) {
     for (const auto& t : *order->terms) {
       if (HasAggregate(t.expr.get())) is_agg = true;
     }
   }
-  (void)compound_order;
   AggCollector collector;
   collector.level = level;
   collector.scope = &scope;
