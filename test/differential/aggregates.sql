@@ -86,3 +86,10 @@ SELECT m % 5, count(DISTINCT m) FROM nums GROUP BY 1 ORDER BY 1;
 SELECT r, count(*) FROM nums GROUP BY r ORDER BY r;
 SELECT count(*) FROM (SELECT m FROM nums GROUP BY m HAVING sum(n) > 13000);
 SELECT n / 100, count(*) FROM nums WHERE n % 3 = 0 GROUP BY n / 100 HAVING count(*) > 33 ORDER BY 1;
+
+-- HAVING on a query that is not an aggregate (no GROUP BY, no aggregate in the result) fails
+-- with "HAVING clause on a non-aggregate query", also inside a subquery.
+CREATE TABLE hav(x INTEGER);
+INSERT INTO hav VALUES (1), (2), (3);
+SELECT 1 FROM hav HAVING count(*) > 1;
+SELECT count(*) FROM hav AS o WHERE EXISTS (SELECT 1 FROM hav AS i WHERE i.x = o.x HAVING count(*) > 0);

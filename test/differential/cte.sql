@@ -76,3 +76,6 @@ WITH RECURSIVE
   )
 SELECT cx, cy, max(iter) FROM m GROUP BY cx, cy ORDER BY cy, cx;
 WITH RECURSIVE c(i, x) AS (SELECT 1, 1.0 UNION ALL SELECT i + 1, x * 1.1 + 0.3 FROM c WHERE i < 40) SELECT i, x FROM c ORDER BY i;
+
+-- Duplicate CTE names fail ("duplicate WITH table name: x").
+WITH x AS (SELECT 1 AS v), x AS (SELECT 2 AS v) SELECT v FROM x;

@@ -161,3 +161,7 @@ SELECT a FROM mixed WHERE a = (SELECT max(a) FROM mixed) OR a IS NULL ORDER BY a
 SELECT 1 FROM mixed WHERE EXISTS (SELECT * FROM mixed WHERE a > 100);
 SELECT (SELECT a FROM mixed ORDER BY a DESC NULLS FIRST LIMIT 1);
 SELECT iif(a, 'T', 'F'), iif(b, 'T', 'F'), iif(c, 'T', 'F') FROM mixed ORDER BY a;
+
+-- x IN (y) with a one-element list is x = y, so an explicit COLLATE on y applies (with more
+-- elements only the left operand's collation counts).
+SELECT 'abc' IN ('ABC' COLLATE NOCASE), 'abc' IN ('x', 'ABC' COLLATE NOCASE);

@@ -78,3 +78,7 @@ SELECT v, w FROM nl LEFT JOIN nr ON nl.k = nr.k ORDER BY v;
 SELECT v, w FROM nl LEFT JOIN nr ON nl.k = nr.k WHERE w IS NULL ORDER BY v;
 SELECT v, nr.k IS NULL FROM nl LEFT JOIN nr USING (k) ORDER BY v;
 SELECT count(*) FROM nl, nr WHERE nl.k = nr.k OR (nl.k IS NULL AND nr.k IS NULL);
+
+-- x IS TRUE / x IS FALSE test truth, not equality with 1 / 0.
+SELECT NULL IS FALSE, NULL IS NOT FALSE, 0 IS FALSE, 1 IS TRUE, 2 IS TRUE, 0.5 IS TRUE;
+SELECT 'x' IS FALSE, '1' IS TRUE, 2 IS NOT TRUE, -1 IS NOT FALSE;

@@ -88,3 +88,19 @@ SELECT key, value, text, replace, rowid_ FROM key_words;
 CREATE TABLE dflt(a INTEGER DEFAULT (2 + 3), b TEXT DEFAULT 'it''s', c DEFAULT -1, d DEFAULT NULL, e DEFAULT x'00', f REAL DEFAULT 1);
 INSERT INTO dflt DEFAULT VALUES;
 SELECT a, b, c, d, e, f, typeof(f) FROM dflt;
+
+-- CREATE TABLE ... AS SELECT stores the CREATE text SQLite writes: one line when short,
+-- one column per line when longer than 50 characters.
+CREATE TABLE as_short AS SELECT 1 AS one, 'two' AS two;
+SELECT sql FROM sqlite_schema WHERE name = 'as_short';
+CREATE TABLE as_long AS SELECT 1 AS one, 'two' AS two, 3.5 AS three, NULL AS four;
+SELECT sql FROM sqlite_schema WHERE name = 'as_long';
+
+-- Generated columns: computed on read/write, and not writable.
+CREATE TABLE gen(a INTEGER, b INTEGER GENERATED ALWAYS AS (a * 2), c TEXT AS (a || 'x') STORED);
+INSERT INTO gen(a) VALUES (1), (5);
+INSERT INTO gen(a, b) VALUES (2, 3);
+SELECT a, b, c FROM gen ORDER BY a;
+UPDATE gen SET a = a + 10;
+SELECT a, b, c FROM gen ORDER BY a;
+SELECT a FROM gen WHERE b = 22;

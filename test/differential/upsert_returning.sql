@@ -56,3 +56,12 @@ SELECT count(*) FROM r;
 INSERT INTO r(name) VALUES ('x') RETURNING nosuch;
 INSERT INTO r(name) VALUES ('y') RETURNING count(*);
 SELECT id, name FROM r;
+
+-- UPSERT: the conflict target's constraint is checked first, and OR IGNORE combined with
+-- DO UPDATE still updates.
+CREATE TABLE multi2(a INTEGER UNIQUE, b INTEGER UNIQUE, c TEXT);
+INSERT INTO multi2 VALUES (1, 1, 'one'), (2, 2, 'two');
+INSERT INTO multi2 VALUES (7, 2, 'x') ON CONFLICT(a) DO NOTHING ON CONFLICT(b) DO UPDATE SET c = 'b-conflict';
+INSERT INTO multi2 VALUES (2, 1, 'x') ON CONFLICT(b) DO UPDATE SET c = 'b-hit';
+INSERT OR IGNORE INTO multi2 VALUES (1, 1, 'ign') ON CONFLICT(a) DO UPDATE SET c = c || '+';
+SELECT a, b, c FROM multi2 ORDER BY a;

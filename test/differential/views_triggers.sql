@@ -113,3 +113,38 @@ SELECT x FROM guardlog ORDER BY x;
 CREATE TRIGGER guard_fail AFTER INSERT ON guarded WHEN new.x > 100 BEGIN SELECT RAISE(FAIL, 'too big'); END;
 INSERT INTO guarded VALUES (6);
 SELECT x FROM guarded ORDER BY x;
+
+-- RAISE(FAIL) keeps the changes the statement made before it (the row that fired the trigger).
+CREATE TABLE failkeep(x INTEGER);
+CREATE TRIGGER failkeep_t AFTER INSERT ON failkeep WHEN new.x > 100 BEGIN SELECT RAISE(FAIL, 'too big'); END;
+INSERT INTO failkeep VALUES (200);
+SELECT x FROM failkeep;
+
+-- INSTEAD OF UPDATE / DELETE triggers on views.
+CREATE TABLE acct2(id INTEGER PRIMARY KEY, owner TEXT);
+INSERT INTO acct2 VALUES (1, 'ann'), (2, 'bob');
+CREATE VIEW owners2 AS SELECT id, owner FROM acct2;
+CREATE TRIGGER owners2_upd INSTEAD OF UPDATE ON owners2 BEGIN UPDATE acct2 SET owner = new.owner WHERE id = old.id; END;
+CREATE TRIGGER owners2_del INSTEAD OF DELETE ON owners2 BEGIN DELETE FROM acct2 WHERE id = old.id; END;
+UPDATE owners2 SET owner = 'renamed' WHERE id = 1;
+DELETE FROM owners2 WHERE owner = 'bob';
+SELECT id, owner FROM acct2 ORDER BY id;
+
+-- Triggers do not fire recursively (recursive_triggers is off by default).
+CREATE TABLE chain(n INTEGER);
+CREATE TABLE chainlog(n INTEGER);
+CREATE TRIGGER chain_t AFTER INSERT ON chain WHEN new.n < 5 BEGIN
+  INSERT INTO chainlog VALUES (new.n);
+  INSERT INTO chain VALUES (new.n + 1);
+END;
+INSERT INTO chain VALUES (1);
+SELECT n FROM chain ORDER BY n;
+SELECT n FROM chainlog ORDER BY n;
+
+-- Several triggers on the same event fire newest first (SQLite's order).
+CREATE TABLE tord(x INTEGER);
+CREATE TABLE tord_log(seq INTEGER PRIMARY KEY, who TEXT);
+CREATE TRIGGER tord_first AFTER INSERT ON tord BEGIN INSERT INTO tord_log(who) VALUES ('first'); END;
+CREATE TRIGGER tord_second AFTER INSERT ON tord BEGIN INSERT INTO tord_log(who) VALUES ('second'); END;
+INSERT INTO tord VALUES (1);
+SELECT seq, who FROM tord_log ORDER BY seq;
