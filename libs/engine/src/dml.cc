@@ -1197,12 +1197,7 @@ Result<std::vector<std::vector<Value>>> CollectMatches(PlanContext& ctx, Exec& e
   if (!order.empty()) {
     std::vector<SortKey> keys;
     for (size_t i = 0; i < order.size(); i++) {
-      SortKey k;
-      k.column = scope.nslots + static_cast<int>(i);
-      k.desc = order[i].direction == parser::SortDirection::kDesc;
-      k.nulls_first = order[i].nulls == parser::NullsOrder::kDefault ? !k.desc
-                                                                     : order[i].nulls == parser::NullsOrder::kFirst;
-      keys.push_back(k);
+      keys.push_back(SortKeyFor(order[i], scope.nslots + static_cast<int>(i)));
     }
     std::stable_sort(out.begin(), out.end(),
                      [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) < 0; });
@@ -1296,12 +1291,11 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view));
+  if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
   if (view) {
-    if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
     return ExecViewDml(conn, ex, *schema, ctx, *view, up.table, &up.set, up.where.get(), sql,
                        outer, dry_run);
   }
-  if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
   Scope scope;
   scope.parent = outer;
   scope.level = level;
@@ -1378,12 +1372,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
   DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view));
+  if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
   if (view) {
-    if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
     return ExecViewDml(conn, ex, *schema, ctx, *view, del.table, nullptr, del.where.get(), sql,
                        outer, dry_run);
   }
-  if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
   Scope scope;
   scope.parent = outer;
   scope.level = level;

@@ -14,6 +14,17 @@ namespace dosql::engine {
 namespace {
 std::string Pad(int indent) { return std::string(static_cast<size_t>(indent) * 2, ' '); }
 
+// Copies the values of `slots` out of a frame (buffered join sides), and back.
+Row SaveSlots(const Frame& f, const std::vector<int>& slots) {
+  Row r;
+  r.reserve(slots.size());
+  for (int s : slots) r.push_back(f.slots[s]);
+  return r;
+}
+void LoadSlots(Frame* f, const std::vector<int>& slots, const Row& r) {
+  for (size_t k = 0; k < slots.size(); k++) f->slots[slots[k]] = r[k];
+}
+
 }  // namespace
 
 Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) {
@@ -504,10 +515,7 @@ Result<bool> NestedLoopJoinOp::Next(Exec& ex) {
       while (true) {
         DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex));
         if (!ok) break;
-        Row r;
-        r.reserve(right_slots.size());
-        for (int s : right_slots) r.push_back(f->slots[s]);
-        right_rows_.push_back(std::move(r));
+        right_rows_.push_back(SaveSlots(*f, right_slots));
       }
       right_matched_.assign(right_rows_.size(), false);
       buffered_ = true;
@@ -525,7 +533,7 @@ Result<bool> NestedLoopJoinOp::Next(Exec& ex) {
       }
       while (right_pos_ < right_rows_.size()) {
         size_t i = right_pos_++;
-        for (size_t k = 0; k < right_slots.size(); k++) f->slots[right_slots[k]] = right_rows_[i][k];
+        LoadSlots(f, right_slots, right_rows_[i]);
         bool ok = true;
         if (on_) {
           DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*on_, ex));
@@ -547,7 +555,7 @@ Result<bool> NestedLoopJoinOp::Next(Exec& ex) {
       size_t i = unmatched_pos_++;
       if (right_matched_[i]) continue;
       left_->NullRow(ex);
-      for (size_t k = 0; k < right_slots.size(); k++) f->slots[right_slots[k]] = right_rows_[i][k];
+      LoadSlots(f, right_slots, right_rows_[i]);
       return true;
     }
     return false;
@@ -608,9 +616,7 @@ Status HashJoinOp::Build(Exec& ex) {
       if (key[i].is_null()) has_null = true;
     }
     if (has_null) continue;  // = is never true for NULL
-    Row r;
-    r.reserve(right_slots.size());
-    for (int s : right_slots) r.push_back(f->slots[s]);
+    Row r = SaveSlots(*f, right_slots);
     table_.emplace(KeyHash(key, colls_), rows_.size());
     rows_.push_back(std::move(r));
   }
@@ -652,7 +658,7 @@ Result<bool> HashJoinOp::Next(Exec& ex) {
     }
     while (cand_pos_ < candidates_.size()) {
       const Row& r = rows_[candidates_[cand_pos_++]];
-      for (size_t k = 0; k < right_slots.size(); k++) f->slots[right_slots[k]] = r[k];
+      LoadSlots(f, right_slots, r);
       if (on_) {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*on_, ex));
         if (t != TriBool::kTrue) continue;

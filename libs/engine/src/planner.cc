@@ -2755,6 +2755,19 @@ ResultColumnInfo InfoOf(const CExpr& e, std::string name, std::string decl) {
   return info;
 }
 
+}  // namespace
+
+SortKey SortKeyFor(const parser::OrderingTerm& t, int column) {
+  SortKey sk;
+  sk.column = column;
+  sk.desc = t.direction == parser::SortDirection::kDesc;
+  sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
+                                                           : t.nulls == parser::NullsOrder::kFirst;
+  return sk;
+}
+
+namespace {
+
 struct OrderSpec {
   const std::vector<parser::OrderingTerm>* terms = nullptr;
   const parser::Expr* limit = nullptr;
@@ -2842,11 +2855,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       for (const auto& t : *order->terms) {
         DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, {}, true));
         if (k < 0) return Err("1st ORDER BY term does not match any column in the result set");
-        SortKey sk;
-        sk.column = k;
-        sk.desc = t.direction == parser::SortDirection::kDesc;
-        sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
-                                                                 : t.nulls == parser::NullsOrder::kFirst;
+        SortKey sk = SortKeyFor(t, k);
         keys.push_back(sk);
       }
       out.src = std::make_unique<SortSrc>(std::move(out.src), std::move(keys), out.visible);
@@ -3016,65 +3025,11 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     if (!any && !want.empty()) return Err("no such table: " + rc.table.name);
   }
   out.visible = static_cast<int>(exprs.size());
-  // HAVING
+  // HAVING (filters the groups).
+  CExprPtr having;
   if (core.having) {
     Binder b(ctx, scope);
-    DOSQL_ASSIGN_OR_RETURN(CExprPtr h, b.Compile(*core.having));
-    // Built below, after the aggregate op.
-
-    int minmax = -1;
-    if (collector.specs.size() == 1) {
-      std::string n = std::string(collector.specs[0].fn->name);
-      if (n == "min" || n == "max") minmax = 0;
-    }
-    // ORDER BY may add more aggregates; plan them first.
-    std::vector<SortKey> keys;
-    std::vector<CExprPtr> extra;
-    if (order && order->terms) {
-      for (const auto& t : *order->terms) {
-        DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, result_asts, false));
-        SortKey sk;
-        sk.desc = t.direction == parser::SortDirection::kDesc;
-        sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
-                                                                 : t.nulls == parser::NullsOrder::kFirst;
-        if (k >= 0) {
-          sk.column = k;
-          sk.collation = out.columns[k].has_collation ? out.columns[k].collation : Collation::kBinary;
-          if (t.expr->Is<parser::CollateExpr>()) {
-            DOSQL_ASSIGN_OR_RETURN(sk.collation, CollationFromName(t.expr->As<parser::CollateExpr>().collation.name));
-          }
-        } else {
-          Binder ob(ctx, scope);
-          DOSQL_ASSIGN_OR_RETURN(CExprPtr c, ob.Compile(*t.expr));
-          sk.column = static_cast<int>(exprs.size() + extra.size());
-          sk.collation = c->has_collation ? c->collation : Collation::kBinary;
-          extra.push_back(std::move(c));
-        }
-        keys.push_back(sk);
-      }
-    }
-    if (collector.specs.size() == 1 && minmax < 0) {
-      std::string n = std::string(collector.specs[0].fn->name);
-      if (n == "min" || n == "max") minmax = 0;
-    }
-    auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
-                                             std::move(group_colls), std::move(collector.specs),
-                                             SavedSlots(bare_slots, source_slots));
-    agg->minmax_agg = minmax;
-    op = std::make_unique<FilterOp>(std::move(agg), std::move(h));
-    for (auto& e : extra) exprs.push_back(std::move(e));
-    RowSrcPtr src = std::make_unique<ProjectSrc>(std::move(op), std::move(exprs), level, scope.nslots);
-    if (core.quantifier == parser::SelectCore::Quantifier::kDistinct) {
-      std::vector<Collation> colls;
-      for (int i = 0; i < out.visible; i++) {
-        colls.push_back(out.columns[i].has_collation ? out.columns[i].collation : Collation::kBinary);
-      }
-      src = std::make_unique<DistinctSrc>(std::move(src), std::move(colls));
-    }
-    if (!keys.empty()) src = std::make_unique<SortSrc>(std::move(src), std::move(keys), out.visible);
-    out.src = std::move(src);
-    *min_ref_level = std::min(*min_ref_level, scope.min_ref_level);
-    return out;
+    DOSQL_ASSIGN_OR_RETURN(having, b.Compile(*core.having));
   }
   // ORDER BY (single core): result columns or extra expressions — unless the access path
   // already delivers the rows in that order.
@@ -3083,10 +3038,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   if (order && order->terms && !(fp.order_satisfied() && !is_agg)) {
     for (const auto& t : *order->terms) {
       DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, result_asts, false));
-      SortKey sk;
-      sk.desc = t.direction == parser::SortDirection::kDesc;
-      sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
-                                                               : t.nulls == parser::NullsOrder::kFirst;
+      SortKey sk = SortKeyFor(t, k);
       if (k >= 0) {
         sk.column = k;
         sk.collation = out.columns[k].has_collation ? out.columns[k].collation : Collation::kBinary;
@@ -3105,10 +3057,11 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     }
   }
   if (is_agg) {
-
+    // SQLite's rule: with exactly one aggregate and it is min() or max(), the bare columns come
+    // from the row that gave the min/max.
     int minmax = -1;
     if (collector.specs.size() == 1) {
-      std::string n = std::string(collector.specs[0].fn->name);
+      std::string_view n = collector.specs[0].fn->name;
       if (n == "min" || n == "max") minmax = 0;
     }
     auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
@@ -3116,6 +3069,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
                                              SavedSlots(bare_slots, source_slots));
     agg->minmax_agg = minmax;
     op = std::move(agg);
+    if (having) op = std::make_unique<FilterOp>(std::move(op), std::move(having));
   }
   for (auto& e : extra) exprs.push_back(std::move(e));
   RowSrcPtr src = std::make_unique<ProjectSrc>(std::move(op), std::move(exprs), level, scope.nslots);
@@ -3211,11 +3165,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
           std::string nth = n <= 3 ? ord[n - 1] : std::to_string(n) + "th";
           return Err(nth + " ORDER BY term does not match any column in the result set");
         }
-        SortKey sk;
-        sk.column = k;
-        sk.desc = t.direction == parser::SortDirection::kDesc;
-        sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
-                                                                 : t.nulls == parser::NullsOrder::kFirst;
+        SortKey sk = SortKeyFor(t, k);
         sk.collation = columns[k].has_collation ? columns[k].collation : Collation::kBinary;
         if (t.expr->Is<parser::CollateExpr>()) {
           DOSQL_ASSIGN_OR_RETURN(sk.collation,
@@ -3357,11 +3307,7 @@ Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scop
         DOSQL_ASSIGN_OR_RETURN(k, MatchResultColumn(t.expr.get(), aliases, {}, true));
       }
       if (k < 0) return Err("1st ORDER BY term does not match any column in the result set");
-      SortKey sk;
-      sk.column = k;
-      sk.desc = t.direction == parser::SortDirection::kDesc;
-      sk.nulls_first = t.nulls == parser::NullsOrder::kDefault ? !sk.desc
-                                                               : t.nulls == parser::NullsOrder::kFirst;
+      SortKey sk = SortKeyFor(t, k);
       rsrc->order.push_back(sk);
     }
   }

@@ -145,6 +145,10 @@ class JoinPlanner {
   std::unique_ptr<Impl> impl_;
 };
 
+// A sort key for an ORDER BY term on column `column` of the rows sorted (NULLs first when
+// ascending, as SQLite, unless NULLS FIRST/LAST says otherwise).
+SortKey SortKeyFor(const parser::OrderingTerm& t, int column);
+
 // The name SQLite gives a result column written as `e` (its text) in `sql`.
 std::string ExprText(std::string_view sql, const parser::Expr& e);
 
