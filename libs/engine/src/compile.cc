@@ -464,7 +464,8 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       prog->writes = true;
       // Validate names now (so that errors come from prepare, as in SQLite) and learn the
       // RETURNING columns.
-      DOSQL_ASSIGN_OR_RETURN(prog->columns, DmlReturningColumns(conn, *s, sql));
+      auto cache = NewDmlCache();
+      DOSQL_ASSIGN_OR_RETURN(prog->columns, DmlReturningColumns(conn, *s, sql, cache.get()));
       auto holder = std::make_shared<RowsHolder>();
       std::string text(sql);
       if (s->Is<parser::InsertStmt>()) {
@@ -482,7 +483,6 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
           prog->needs_statement_savepoint = false;
         }
       }
-      auto cache = NewDmlCache();
       prog->run = [conn, s, text, holder, cache](Exec& ex) -> Status {
         DmlResult r;
         DOSQL_RETURN_IF_ERROR(ExecDml(conn, ex, *s, text, nullptr, &r, cache.get()));

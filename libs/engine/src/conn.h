@@ -126,9 +126,10 @@ std::shared_ptr<DmlCache> NewDmlCache();
 Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
                Scope* outer, DmlResult* result, DmlCache* cache = nullptr);
 // The RETURNING columns of a DML statement (for column metadata at prepare time).
+// The INSERT's plan made here is kept in `cache` for the first run.
 Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,
                                                           const parser::Statement& s,
-                                                          std::string_view sql);
+                                                          std::string_view sql, DmlCache* cache);
 
 // Fills index `index_no` of `t` from the table's rows (CREATE INDEX, REINDEX); Constraint if a
 // unique index finds duplicates.

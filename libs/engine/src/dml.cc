@@ -1504,12 +1504,13 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
 
 Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,
                                                           const parser::Statement& s,
-                                                          std::string_view sql) {
+                                                          std::string_view sql, DmlCache* cache) {
   DmlResult r;
   Exec ex;
   ex.conn = conn;
   if (s.Is<parser::InsertStmt>()) {
-    DOSQL_RETURN_IF_ERROR(ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, nullptr, &r, true));
+    DOSQL_RETURN_IF_ERROR(ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, nullptr, &r, true,
+                                     cache ? &cache->insert : nullptr));
   } else if (s.Is<parser::UpdateStmt>()) {
     DOSQL_RETURN_IF_ERROR(ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, nullptr, &r, true));
   } else if (s.Is<parser::DeleteStmt>()) {
