@@ -11,12 +11,7 @@ INSERT INTO kf_nc VALUES ('b'), ('B'), ('a'), ('A');
 -- @mismatch
 SELECT w, count(*) FROM kf_nc GROUP BY w ORDER BY 1;
 
--- [2] A recursive CTE whose recursive part is an aggregate must fail ("recursive aggregate
--- queries not supported"); dosql loops until memory runs out.
--- @skip-dosql
-WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT count(*) FROM r) SELECT * FROM r;
-
--- [3] RETURNING reports a REAL column's integral value as INTEGER (as SQLite's registers hold
+-- [2] RETURNING reports a REAL column's integral value as INTEGER (as SQLite's registers hold
 -- it: 1, -1, 4); dosql returns REAL (1.0, -1.0, 4.0).
 CREATE TABLE kf_ret(id INTEGER PRIMARY KEY, score REAL);
 INSERT INTO kf_ret VALUES (1, 0.5), (2, 2.25);
@@ -26,12 +21,3 @@ UPDATE kf_ret SET score = score * 2 WHERE id <= 2 RETURNING id, score;
 UPDATE kf_ret SET score = -score RETURNING id, score;
 -- @mismatch
 INSERT INTO kf_ret VALUES (3, 4) RETURNING score;
-
--- [4] Window functions are not supported: dosql fails with NotSupported ("window functions are
--- not supported yet") where SQLite returns rows.
-CREATE TABLE kf_win(g TEXT, v INTEGER);
-INSERT INTO kf_win VALUES ('a', 1), ('a', 2), ('b', 3);
--- @mismatch
-SELECT g, v, sum(v) OVER (PARTITION BY g) FROM kf_win;
--- @mismatch
-SELECT v, row_number() OVER (ORDER BY v DESC) FROM kf_win ORDER BY v;

@@ -1,7 +1,9 @@
 #include "aggregate.h"
 
 #include "catalog.h"
+#include "exec.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +19,10 @@ class CountState final : public AggregateState {
  public:
   Status Step(std::span<const Value> args) override {
     if (args.empty() || !args[0].is_null()) n_++;
+    return Status::OK();
+  }
+  Status Inverse(std::span<const Value> args) override {
+    if (args.empty() || !args[0].is_null()) n_--;
     return Status::OK();
   }
   Result<Value> Final() override { return Value::Integer(n_); }
@@ -46,6 +52,21 @@ class SumState final : public AggregateState {
     } else {
       rsum_ += ValueToReal(n);
       approx_ = true;
+    }
+    return Status::OK();
+  }
+  // SQLite's sumInverse: integers leave the exact sum while no real has been seen.
+  Status Inverse(std::span<const Value> args) override {
+    const Value& v = args[0];
+    if (v.is_null()) return Status::OK();
+    Value n = v;
+    if (v.type() == ValueType::kText) ApplyAffinity(&n, Affinity::kNumeric);
+    cnt_--;
+    if (n.type() == ValueType::kInteger && !approx_) {
+      rsum_ -= static_cast<double>(n.integer());
+      isum_ -= n.integer();
+    } else {
+      rsum_ -= ValueToReal(n);
     }
     return Status::OK();
   }
@@ -114,10 +135,38 @@ class GroupConcatState final : public AggregateState {
     AppendValueText(v, &out_);
     return Status::OK();
   }
-  Result<Value> Final() override { return has_ ? Value::Text(out_) : Value(); }
+  // As SQLite 3.40: drops the value's text and one separator's worth of bytes (this row's
+  // separator) from the front; an emptied accumulator starts over without a separator.
+  Status Inverse(std::span<const Value> args) override {
+    const Value& v = args[0];
+    if (v.is_null()) return Status::OK();
+    std::string text;
+    AppendValueText(v, &text);
+    size_t n = text.size();
+    if (args.size() > 1) {
+      text.clear();
+      AppendValueText(args[1], &text);
+      n += text.size();
+    } else {
+      n++;
+    }
+    if (n >= out_.size()) {
+      out_.clear();
+      has_ = false;
+      in_window_ = true;
+    } else {
+      out_.erase(0, n);
+    }
+    return Status::OK();
+  }
+  Result<Value> Final() override {
+    if (in_window_ && out_.empty()) return Value();  // sqlite3_str_value of an empty string
+    return has_ ? Value::Text(out_) : Value();
+  }
 
  private:
   bool has_ = false;
+  bool in_window_ = false;
   std::string out_;
 };
 
@@ -149,6 +198,31 @@ class DistinctState final : public AggregateState {
   std::set<std::vector<Value>, ValueSetLess> seen_;
 };
 
+class OrderedState final : public AggregateState {
+ public:
+  OrderedState(std::unique_ptr<AggregateState> inner, std::vector<SortKey> keys, size_t nargs)
+      : inner_(std::move(inner)), keys_(std::move(keys)), nargs_(nargs) {}
+  Status Step(std::span<const Value> args) override {
+    rows_.emplace_back(args.begin(), args.end());
+    return Status::OK();
+  }
+  Result<Value> Final() override {
+    std::stable_sort(rows_.begin(), rows_.end(),
+                     [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; });
+    for (; fed_ < rows_.size(); fed_++) {
+      DOSQL_RETURN_IF_ERROR(inner_->Step(std::span<const Value>(rows_[fed_]).first(nargs_)));
+    }
+    return inner_->Final();
+  }
+
+ private:
+  std::unique_ptr<AggregateState> inner_;
+  std::vector<SortKey> keys_;
+  size_t nargs_;
+  std::vector<Row> rows_;
+  size_t fed_ = 0;
+};
+
 std::unique_ptr<AggregateState> MakeCount(Collation) { return std::make_unique<CountState>(); }
 std::unique_ptr<AggregateState> MakeSum(Collation) {
   return std::make_unique<SumState>(SumState::Kind::kSum);
@@ -170,14 +244,14 @@ std::unique_ptr<AggregateState> MakeGroupConcat(Collation) {
 }
 
 constexpr AggregateFunction kAggregates[] = {
-    {"count", 0, 1, &MakeCount},
-    {"sum", 1, 1, &MakeSum},
-    {"total", 1, 1, &MakeTotal},
-    {"avg", 1, 1, &MakeAvg},
+    {"count", 0, 1, &MakeCount, true},
+    {"sum", 1, 1, &MakeSum, true},
+    {"total", 1, 1, &MakeTotal, true},
+    {"avg", 1, 1, &MakeAvg, true},
     {"min", 1, 1, &MakeMin},
     {"max", 1, 1, &MakeMax},
-    {"group_concat", 1, 2, &MakeGroupConcat},
-    {"string_agg", 2, 2, &MakeGroupConcat},
+    {"group_concat", 1, 2, &MakeGroupConcat, true},
+    {"string_agg", 2, 2, &MakeGroupConcat, true},
 };
 
 
@@ -193,6 +267,11 @@ const AggregateFunction* FindAggregateFunction(std::string_view name) {
 std::unique_ptr<AggregateState> MakeDistinct(std::unique_ptr<AggregateState> inner,
                                              Collation coll) {
   return std::make_unique<DistinctState>(std::move(inner), coll);
+}
+
+std::unique_ptr<AggregateState> MakeOrdered(std::unique_ptr<AggregateState> inner,
+                                            std::vector<SortKey> keys, size_t nargs) {
+  return std::make_unique<OrderedState>(std::move(inner), std::move(keys), nargs);
 }
 
 }  // namespace dosql::engine

@@ -1,10 +1,13 @@
 // dosql::engine (internal) — aggregate functions with SQLite's results: count, sum, total, avg,
-// min, max, group_concat, string_agg. A state accumulates one group; DISTINCT wraps a state.
+// min, max, group_concat, string_agg. A state accumulates one group (or one window frame);
+// DISTINCT and aggregate ORDER BY wrap a state. States belong to the operator that made them and
+// are used by one thread.
 #pragma once
 
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "dosql/core/status.h"
 #include "dosql/core/value.h"
@@ -16,6 +19,13 @@ class AggregateState {
  public:
   virtual ~AggregateState() = default;
   virtual Status Step(std::span<const Value> args) = 0;
+  // Removes the oldest row still stepped (a window frame moving forward), as SQLite's xInverse.
+  // Only called when the function's `has_inverse` is set.
+  virtual Status Inverse(std::span<const Value>) {
+    return Status::Internal("aggregate has no inverse");
+  }
+  // The current result. May be called any number of times, and more Steps may follow (window
+  // functions read it once per row).
   virtual Result<Value> Final() = 0;
 };
 
@@ -24,6 +34,7 @@ struct AggregateFunction {
   int min_args;
   int max_args;
   std::unique_ptr<AggregateState> (*make)(Collation coll);
+  bool has_inverse = false;  // Inverse() is implemented (moving window frames step and undo)
 };
 
 // Looks up an aggregate by name (case-insensitive); nullptr if `name` is not an aggregate.
@@ -33,5 +44,12 @@ const AggregateFunction* FindAggregateFunction(std::string_view name);
 // Wraps a state so that repeated argument values (equal under `coll`) are fed only once.
 std::unique_ptr<AggregateState> MakeDistinct(std::unique_ptr<AggregateState> inner,
                                              Collation coll);
+
+// Aggregate ORDER BY (group_concat(x, ',' ORDER BY y)): buffers each row's arguments with its
+// sort key (the trailing `keys.size()` values of every Step's arguments) and feeds `inner` in
+// that order (stable) when the result is asked for.
+struct SortKey;
+std::unique_ptr<AggregateState> MakeOrdered(std::unique_ptr<AggregateState> inner,
+                                            std::vector<SortKey> keys, size_t nargs);
 
 }  // namespace dosql::engine

@@ -107,6 +107,17 @@ class RowSrc {
 };
 using RowSrcPtr = std::unique_ptr<RowSrc>;
 
+// One ORDER BY key: a column of the rows sorted.
+struct SortKey {
+  int column = 0;
+  bool desc = false;
+  bool nulls_first = true;  // SQLite: NULLs first in ASC, last in DESC
+  Collation collation = Collation::kBinary;
+};
+// Order of two values under one key (direction, NULL placement, collation).
+int CompareSortValues(const Value& x, const Value& y, const SortKey& k);
+int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys);
+
 // Hashing and grouping under SQLite's equality (1 == 1.0; collations).
 size_t HashValue(const Value& v, Collation coll);
 

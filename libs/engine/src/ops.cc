@@ -790,6 +790,7 @@ Status AggregateOp::Consume(Exec& ex) {
     for (const AggSpec& a : aggs_) {
       auto st = a.fn->make(a.collation);
       if (a.distinct) st = MakeDistinct(std::move(st), a.collation);
+      if (!a.order_by.empty()) st = MakeOrdered(std::move(st), a.order_keys, a.args.size());
       g->states.push_back(std::move(st));
     }
     groups_.push_back(std::move(g));
@@ -815,9 +816,12 @@ Status AggregateOp::Consume(Exec& ex) {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*spec.filter, ex));
         if (t != TriBool::kTrue) continue;
       }
-      args.resize(spec.args.size());
+      args.resize(spec.args.size() + spec.order_by.size());
       for (size_t i = 0; i < spec.args.size(); i++) {
         DOSQL_RETURN_IF_ERROR(spec.args[i]->Eval(ex, &args[i]));
+      }
+      for (size_t i = 0; i < spec.order_by.size(); i++) {
+        DOSQL_RETURN_IF_ERROR(spec.order_by[i]->Eval(ex, &args[spec.args.size() + i]));
       }
       if (static_cast<int>(a) == minmax_agg && !args.empty() && !args[0].is_null()) {
         DOSQL_ASSIGN_OR_RETURN(Value before, g.states[a]->Final());
@@ -920,17 +924,20 @@ std::string ValuesSrc::Describe(int indent) const {
 
 // ----- SortSrc -----
 
+int CompareSortValues(const Value& x, const Value& y, const SortKey& k) {
+  if (x.is_null() || y.is_null()) {
+    if (x.is_null() && y.is_null()) return 0;
+    bool x_first = x.is_null() == k.nulls_first;
+    return x_first ? -1 : 1;
+  }
+  int c = CompareValues(x, y, k.collation);
+  return k.desc ? -c : c;
+}
+
 int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys) {
   for (const SortKey& k : keys) {
-    const Value& x = a[k.column];
-    const Value& y = b[k.column];
-    if (x.is_null() || y.is_null()) {
-      if (x.is_null() && y.is_null()) continue;
-      bool x_first = x.is_null() == k.nulls_first;
-      return x_first ? -1 : 1;
-    }
-    int c = CompareValues(x, y, k.collation);
-    if (c != 0) return k.desc ? -c : c;
+    int c = CompareSortValues(a[k.column], b[k.column], k);
+    if (c != 0) return c;
   }
   return 0;
 }

@@ -269,7 +269,7 @@ class AggregateOp final : public Op {
     int result_slot = 0;
     Collation collation = Collation::kBinary;
     std::vector<CExprPtr> order_by;  // aggregate ORDER BY (group_concat(x ORDER BY y))
-    std::vector<bool> order_desc;
+    std::vector<SortKey> order_keys;  // columns after the arguments
   };
   AggregateOp(OpPtr child, int level, std::vector<CExprPtr> keys, std::vector<Collation> colls,
               std::vector<AggSpec> aggs, std::vector<int> saved_slots)
@@ -335,13 +335,6 @@ class ValuesSrc final : public RowSrc {
   Frame frame_;
 };
 
-struct SortKey {
-  int column = 0;
-  bool desc = false;
-  bool nulls_first = true;  // SQLite: NULLs first in ASC, last in DESC
-  Collation collation = Collation::kBinary;
-};
-int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys);
 
 // ORDER BY: buffers all rows, sorts them (stable), and drops `drop` trailing sort-only columns.
 // With limit >= 0 keeps only the first offset+limit rows (top-N).

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "conn.h"
+#include "window.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
@@ -761,6 +762,11 @@ struct AggCollector {
   std::vector<AggregateOp::AggSpec> specs;
 };
 
+struct WindowCollector {
+  std::vector<WindowSpec> specs;
+  std::vector<std::string> keys;  // canonical SQL of each spec's PARTITION BY + ORDER BY
+};
+
 std::unique_ptr<PlanContext> NewPlanContext(ConnectionImpl* conn,
                                             std::shared_ptr<const Schema> schema) {
   auto ctx = std::make_unique<PlanContext>();
@@ -892,6 +898,13 @@ class Binder {
   Result<CExprPtr> CompileColumn(const parser::ColumnRef& c);
   Result<CExprPtr> CompileBinary(const parser::BinaryExpr& b);
   Result<CExprPtr> CompileFunction(const parser::FunctionCall& f);
+  Result<CExprPtr> CompileWindowFunction(const parser::FunctionCall& f, const std::string& name);
+  Status ErrAt(const parser::Node& n, std::string msg) {
+    if (ctx_.conn && ctx_.view_depth == 0 && ctx_.conn->error_offset < 0) {
+      ctx_.conn->error_offset = static_cast<int>(n.span.offset);
+    }
+    return Err(std::move(msg));
+  }
   Result<CExprPtr> CompileIn(const parser::InExpr& in);
   Result<std::unique_ptr<SubqueryRunner>> CompileSubquery(const parser::SelectStmt& s,
                                                           std::vector<ResultColumnInfo>* cols);
@@ -1263,9 +1276,241 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
                                                    in.negated));
 }
 
+namespace {
+
+// The built-in window functions that are not aggregates.
+struct BuiltinWindow {
+  std::string_view name;
+  WindowFunc::Kind kind;
+  int min_args;
+  int max_args;
+};
+constexpr BuiltinWindow kBuiltinWindows[] = {
+    {"row_number", WindowFunc::Kind::kRowNumber, 0, 0},
+    {"rank", WindowFunc::Kind::kRank, 0, 0},
+    {"dense_rank", WindowFunc::Kind::kDenseRank, 0, 0},
+    {"percent_rank", WindowFunc::Kind::kPercentRank, 0, 0},
+    {"cume_dist", WindowFunc::Kind::kCumeDist, 0, 0},
+    {"ntile", WindowFunc::Kind::kNtile, 1, 1},
+    {"lag", WindowFunc::Kind::kLag, 1, 3},
+    {"lead", WindowFunc::Kind::kLead, 1, 3},
+    {"first_value", WindowFunc::Kind::kFirstValue, 1, 1},
+    {"last_value", WindowFunc::Kind::kLastValue, 1, 1},
+    {"nth_value", WindowFunc::Kind::kNthValue, 2, 2},
+};
+
+const BuiltinWindow* FindBuiltinWindow(std::string_view name) {
+  for (const auto& w : kBuiltinWindows) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+// A window definition with its base window (OVER (base ...)) resolved.
+struct ResolvedWindow {
+  const parser::ExprList* partition = nullptr;
+  const std::vector<parser::OrderingTerm>* order = nullptr;
+  const parser::FrameSpec* frame = nullptr;
+};
+
+Result<ResolvedWindow> ResolveWindow(const parser::WindowDef& def, const Scope& scope, int depth);
+
+Result<ResolvedWindow> NamedWindow(const std::string& name, const Scope& scope, int depth) {
+  if (scope.windows && depth < 64) {
+    for (const auto& w : *scope.windows) {
+      if (w->name && IEquals(w->name->name, name)) return ResolveWindow(*w, scope, depth + 1);
+    }
+  }
+  return Err("no such window: " + name);
+}
+
+Result<ResolvedWindow> ResolveWindow(const parser::WindowDef& def, const Scope& scope, int depth) {
+  ResolvedWindow r;
+  r.partition = &def.partition_by;
+  r.order = &def.order_by;
+  r.frame = def.frame ? &*def.frame : nullptr;
+  if (!def.base_name) return r;
+  const std::string& base_name = def.base_name->name;
+  DOSQL_ASSIGN_OR_RETURN(ResolvedWindow base, NamedWindow(base_name, scope, depth));
+  if (!def.partition_by.empty()) {
+    return Err("cannot override PARTITION clause of window: " + base_name);
+  }
+  if (!base.order->empty() && !def.order_by.empty()) {
+    return Err("cannot override ORDER BY clause of window: " + base_name);
+  }
+  if (base.frame) return Err("cannot override frame specification of window: " + base_name);
+  r.partition = base.partition;
+  if (def.order_by.empty()) r.order = base.order;
+  return r;
+}
+
+}  // namespace
+
+Result<CExprPtr> Binder::CompileWindowFunction(const parser::FunctionCall& f,
+                                               const std::string& name) {
+  WindowFunc fn;
+  const BuiltinWindow* builtin = FindBuiltinWindow(name);
+  const AggregateFunction* agg = builtin ? nullptr : FindAggregateFunction(name);
+  size_t nargs = f.star ? 0 : f.args.size();
+  if (agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
+  auto wrong_args = [&] {
+    return ErrAt(f, "wrong number of arguments to function " + f.name.name + "()");
+  };
+  if (builtin) {
+    fn.kind = builtin->kind;
+    if (f.star || static_cast<int>(nargs) < builtin->min_args ||
+        static_cast<int>(nargs) > builtin->max_args) {
+      return wrong_args();
+    }
+    if (f.filter) return Err("FILTER clause may only be used with aggregate window functions");
+  } else if (agg) {
+    fn.kind = WindowFunc::Kind::kAggregate;
+    fn.agg = agg;
+    if ((f.star && name != "count") || static_cast<int>(nargs) < agg->min_args ||
+        static_cast<int>(nargs) > agg->max_args) {
+      return wrong_args();
+    }
+  } else if (FindScalarFunction(name)) {
+    return ErrAt(f, f.name.name + "() may not be used as a window function");
+  } else {
+    return ErrAt(f, "no such function: " + f.name.name);
+  }
+  if (!scope_.win) return ErrAt(f, "misuse of window function " + f.name.name + "()");
+  if (f.distinct) return Err("DISTINCT is not supported for window functions");
+  if (!f.order_by.empty()) return Err("ORDER BY may not be used with window functions");
+
+  ResolvedWindow def;
+  if (f.over_name) {
+    DOSQL_ASSIGN_OR_RETURN(def, NamedWindow(f.over_name->name, scope_, 0));
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(def, ResolveWindow(*f.over, scope_, 0));
+  }
+
+  // Frame: the default is RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW. Only aggregates and
+  // first_value/last_value/nth_value look at it.
+  using B = WindowFrame::Bound;
+  bool uses_frame = fn.kind == WindowFunc::Kind::kAggregate ||
+                    fn.kind == WindowFunc::Kind::kFirstValue ||
+                    fn.kind == WindowFunc::Kind::kLastValue ||
+                    fn.kind == WindowFunc::Kind::kNthValue;
+  if (def.frame) {
+    const parser::FrameSpec& fs = *def.frame;
+    auto bound = [](parser::FrameBoundKind k) {
+      switch (k) {
+        case parser::FrameBoundKind::kUnboundedPreceding: return B::kUnboundedPreceding;
+        case parser::FrameBoundKind::kPreceding: return B::kPreceding;
+        case parser::FrameBoundKind::kCurrentRow: return B::kCurrentRow;
+        case parser::FrameBoundKind::kFollowing: return B::kFollowing;
+        case parser::FrameBoundKind::kUnboundedFollowing: return B::kUnboundedFollowing;
+      }
+      return B::kCurrentRow;
+    };
+    WindowFrame& fr = fn.frame;
+    fr.unit = fs.unit == parser::FrameUnit::kRows     ? WindowFrame::Unit::kRows
+              : fs.unit == parser::FrameUnit::kGroups ? WindowFrame::Unit::kGroups
+                                                      : WindowFrame::Unit::kRange;
+    fr.start = bound(fs.start.kind);
+    fr.end = fs.has_between ? bound(fs.end.kind) : B::kCurrentRow;
+    // A frame may not start after its end's kind allows (SQLite's "unsupported" forms).
+    if (fr.start == B::kUnboundedFollowing || fr.end == B::kUnboundedPreceding ||
+        (fr.start == B::kCurrentRow && fr.end == B::kPreceding) ||
+        (fr.start == B::kFollowing && (fr.end == B::kPreceding || fr.end == B::kCurrentRow))) {
+      return Err("unsupported frame specification");
+    }
+    bool offsets = fr.start == B::kPreceding || fr.start == B::kFollowing ||
+                   fr.end == B::kPreceding || fr.end == B::kFollowing;
+    if (fr.unit == WindowFrame::Unit::kRange && offsets && def.order->size() != 1) {
+      return Err("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression");
+    }
+    switch (fs.exclude) {
+      case parser::FrameExclude::kNone:
+      case parser::FrameExclude::kNoOthers: break;
+      case parser::FrameExclude::kCurrentRow: fr.exclude = WindowFrame::Exclude::kCurrentRow; break;
+      case parser::FrameExclude::kGroup: fr.exclude = WindowFrame::Exclude::kGroup; break;
+      case parser::FrameExclude::kTies: fr.exclude = WindowFrame::Exclude::kTies; break;
+    }
+    if (!uses_frame) {
+      fn.frame = WindowFrame();
+    } else {
+      WindowCollector* saved = scope_.win;
+      scope_.win = nullptr;
+      Status st;
+      if (fs.start.offset) {
+        auto r = CompileNode(*fs.start.offset);
+        if (r.ok()) fr.start_offset = std::move(r).value();
+        else st = r.status();
+      }
+      if (st.ok() && fs.has_between && fs.end.offset) {
+        auto r = CompileNode(*fs.end.offset);
+        if (r.ok()) fr.end_offset = std::move(r).value();
+        else st = r.status();
+      }
+      scope_.win = saved;
+      DOSQL_RETURN_IF_ERROR(st);
+    }
+  }
+
+  // Arguments, FILTER, PARTITION BY and ORDER BY: no window functions inside.
+  WindowCollector* collector = scope_.win;
+  scope_.win = nullptr;
+  WindowSpec spec;
+  Status st = [&]() -> Status {
+    for (const auto& a : f.args) {
+      if (f.star) break;
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(*a));
+      fn.args.push_back(std::move(c));
+    }
+    if (f.filter) {
+      DOSQL_ASSIGN_OR_RETURN(fn.filter, CompileNode(*f.filter));
+    }
+    for (const auto& p : *def.partition) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(*p));
+      spec.partition_colls.push_back(c->has_collation ? c->collation : Collation::kBinary);
+      spec.partition.push_back(std::move(c));
+    }
+    for (const auto& t : *def.order) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(*t.expr));
+      SortKey sk = SortKeyFor(t, static_cast<int>(spec.order.size()));
+      sk.collation = c->has_collation ? c->collation : Collation::kBinary;
+      spec.order_keys.push_back(sk);
+      spec.order.push_back(std::move(c));
+    }
+    return Status::OK();
+  }();
+  scope_.win = collector;
+  DOSQL_RETURN_IF_ERROR(st);
+  if (!fn.args.empty() && fn.args[0]->has_collation) fn.collation = fn.args[0]->collation;
+
+  // Functions over the same PARTITION BY / ORDER BY share one sort.
+  std::string key;
+  for (const auto& p : *def.partition) key += parser::ToSql(*p) + ",";
+  key += "|";
+  for (const auto& t : *def.order) {
+    key += parser::ToSql(*t.expr) + (t.direction == parser::SortDirection::kDesc ? " d" : " a") +
+           std::to_string(static_cast<int>(t.nulls)) + ",";
+  }
+  size_t w = 0;
+  while (w < collector->keys.size() && collector->keys[w] != key) w++;
+  if (w == collector->keys.size()) {
+    collector->keys.push_back(key);
+    collector->specs.push_back(std::move(spec));
+  }
+  fn.result_slot = scope_.nslots++;
+  int slot = fn.result_slot;
+  Collation coll = fn.collation;
+  bool keeps_collation = fn.kind != WindowFunc::Kind::kAggregate || name == "min" || name == "max";
+  bool has_coll = keeps_collation && !fn.args.empty() && fn.args[0]->has_collation;
+  collector->specs[w].funcs.push_back(std::move(fn));
+  auto e = MakeSlot(scope_.level, slot, Affinity::kNone, has_coll ? coll : Collation::kBinary,
+                    has_coll);
+  e->column_slot = -1;
+  return CExprPtr(std::move(e));
+}
+
 Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
   const std::string name = Lower(f.name.name);
-  if (f.is_window()) return Status::NotSupported("window functions are not supported yet");
+  if (f.is_window()) return CompileWindowFunction(f, name);
+  if (FindBuiltinWindow(name)) return ErrAt(f, "misuse of window function " + f.name.name + "()");
   const AggregateFunction* agg = FindAggregateFunction(name);
   size_t nargs = f.star ? 0 : f.args.size();
   if (agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
@@ -1303,6 +1548,18 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       if (r.ok()) spec.filter = std::move(r).value();
       else st = r.status();
     }
+    for (const auto& t : f.order_by) {
+      if (!st.ok()) break;
+      auto r = CompileNode(*t.expr);
+      if (!r.ok()) {
+        st = r.status();
+        break;
+      }
+      SortKey sk = SortKeyFor(t, static_cast<int>(spec.args.size() + spec.order_by.size()));
+      sk.collation = r.value()->has_collation ? r.value()->collation : Collation::kBinary;
+      spec.order_keys.push_back(sk);
+      spec.order_by.push_back(std::move(r).value());
+    }
     scope_.agg = collector;
     DOSQL_RETURN_IF_ERROR(st);
     if (!spec.args.empty() && spec.args[0]->has_collation) spec.collation = spec.args[0]->collation;
@@ -1324,7 +1581,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
   if (f.distinct || f.filter || !f.order_by.empty()) {
     const ScalarFunctionInfo* sf = FindScalarFunction(name);
     if (sf) {
-      return Err(std::string(f.distinct ? "DISTINCT" : "FILTER clause") +
+      return Err(std::string(f.distinct ? "DISTINCT" : f.filter ? "FILTER clause" : "ORDER BY") +
                  " may not be used with non-aggregate " + f.name.name + "()");
     }
   }
@@ -1600,59 +1857,74 @@ bool IsAggregateCall(const parser::FunctionCall& f) {
   return true;
 }
 
-// True if `e` contains an aggregate call of this query level (not inside subqueries).
-bool HasAggregate(const parser::Expr* e) {
+// True if `e` contains a call satisfying `pred` at this query level (not inside subqueries):
+// in arguments, FILTER, and an inline window's PARTITION BY / ORDER BY.
+bool HasCall(const parser::Expr* e, bool (*pred)(const parser::FunctionCall&)) {
   if (!e) return false;
   using T = parser::NodeType;
   switch (e->type()) {
     case T::kFunctionCall: {
       const auto& f = e->As<parser::FunctionCall>();
-      if (IsAggregateCall(f)) return true;
+      if (pred(f)) return true;
       for (const auto& a : f.args) {
-        if (HasAggregate(a.get())) return true;
+        if (HasCall(a.get(), pred)) return true;
+      }
+      if (HasCall(f.filter.get(), pred)) return true;
+      if (f.over) {
+        for (const auto& p : f.over->partition_by) {
+          if (HasCall(p.get(), pred)) return true;
+        }
+        for (const auto& t : f.over->order_by) {
+          if (HasCall(t.expr.get(), pred)) return true;
+        }
       }
       return false;
     }
-    case T::kUnary: return HasAggregate(e->As<parser::UnaryExpr>().operand.get());
+    case T::kUnary: return HasCall(e->As<parser::UnaryExpr>().operand.get(), pred);
     case T::kBinary:
-      return HasAggregate(e->As<parser::BinaryExpr>().left.get()) ||
-             HasAggregate(e->As<parser::BinaryExpr>().right.get());
-    case T::kNullTest: return HasAggregate(e->As<parser::NullTestExpr>().operand.get());
+      return HasCall(e->As<parser::BinaryExpr>().left.get(), pred) ||
+             HasCall(e->As<parser::BinaryExpr>().right.get(), pred);
+    case T::kNullTest: return HasCall(e->As<parser::NullTestExpr>().operand.get(), pred);
     case T::kBetween: {
       const auto& b = e->As<parser::BetweenExpr>();
-      return HasAggregate(b.operand.get()) || HasAggregate(b.low.get()) ||
-             HasAggregate(b.high.get());
+      return HasCall(b.operand.get(), pred) || HasCall(b.low.get(), pred) ||
+             HasCall(b.high.get(), pred);
     }
     case T::kIn: {
       const auto& in = e->As<parser::InExpr>();
-      if (HasAggregate(in.operand.get())) return true;
+      if (HasCall(in.operand.get(), pred)) return true;
       for (const auto& x : in.list) {
-        if (HasAggregate(x.get())) return true;
+        if (HasCall(x.get(), pred)) return true;
       }
       return false;
     }
     case T::kLike: {
       const auto& l = e->As<parser::LikeExpr>();
-      return HasAggregate(l.operand.get()) || HasAggregate(l.pattern.get()) ||
-             HasAggregate(l.escape.get());
+      return HasCall(l.operand.get(), pred) || HasCall(l.pattern.get(), pred) ||
+             HasCall(l.escape.get(), pred);
     }
-    case T::kCollate: return HasAggregate(e->As<parser::CollateExpr>().operand.get());
+    case T::kCollate: return HasCall(e->As<parser::CollateExpr>().operand.get(), pred);
     case T::kCase: {
       const auto& c = e->As<parser::CaseExpr>();
-      if (HasAggregate(c.operand.get()) || HasAggregate(c.else_result.get())) return true;
+      if (HasCall(c.operand.get(), pred) || HasCall(c.else_result.get(), pred)) return true;
       for (const auto& w : c.whens) {
-        if (HasAggregate(w.condition.get()) || HasAggregate(w.result.get())) return true;
+        if (HasCall(w.condition.get(), pred) || HasCall(w.result.get(), pred)) return true;
       }
       return false;
     }
-    case T::kCast: return HasAggregate(e->As<parser::CastExpr>().operand.get());
+    case T::kCast: return HasCall(e->As<parser::CastExpr>().operand.get(), pred);
     case T::kRowValue:
       for (const auto& x : e->As<parser::RowValueExpr>().elements) {
-        if (HasAggregate(x.get())) return true;
+        if (HasCall(x.get(), pred)) return true;
       }
       return false;
     default: return false;
   }
+}
+
+bool HasAggregate(const parser::Expr* e) { return HasCall(e, &IsAggregateCall); }
+bool HasWindow(const parser::Expr* e) {
+  return HasCall(e, [](const parser::FunctionCall& f) { return f.is_window(); });
 }
 
 void SplitConjuncts(const parser::Expr* e, std::vector<const parser::Expr*>* out) {
@@ -2866,8 +3138,20 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   FromPlanner fp(ctx, scope);
   if (core.from) DOSQL_RETURN_IF_ERROR(fp.Bind(*core.from));
   int source_slots = scope.nslots;
+  // Window functions (they reorder the rows, so no ORDER BY from the access path).
+  bool has_window = false;
+  for (const auto& rc : core.columns) {
+    if (rc.kind == parser::ResultColumn::Kind::kExpr && HasWindow(rc.expr.get())) has_window = true;
+  }
+  if (order && order->terms) {
+    for (const auto& t : *order->terms) {
+      if (HasWindow(t.expr.get())) has_window = true;
+    }
+  }
+  scope.windows = &core.windows;
   // ORDER BY on plain columns of a single table: let the access path produce that order.
-  if (order && order->terms && !order->terms->empty() && core.group_by.empty() && !core.having &&
+  if (!has_window && order && order->terms && !order->terms->empty() && core.group_by.empty() &&
+      !core.having &&
       core.quantifier != parser::SelectCore::Quantifier::kDistinct &&
       scope.sources.size() == 1 && scope.sources[0].table &&
       !scope.sources[0].table->is_schema_table) {
@@ -2952,7 +3236,9 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     scope.agg = &collector;
     scope.bare_slots = &bare_slots;
   }
-  // Result columns.
+  // Result columns (and ORDER BY terms) may hold window functions.
+  WindowCollector windows;
+  scope.win = &windows;
   std::vector<CExprPtr> exprs;
   std::vector<std::string> names;
   std::vector<const parser::Expr*> result_asts;
@@ -3028,14 +3314,16 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   // HAVING (filters the groups).
   CExprPtr having;
   if (core.having) {
+    scope.win = nullptr;
     Binder b(ctx, scope);
     DOSQL_ASSIGN_OR_RETURN(having, b.Compile(*core.having));
+    scope.win = &windows;
   }
   // ORDER BY (single core): result columns or extra expressions — unless the access path
   // already delivers the rows in that order.
   std::vector<SortKey> keys;
   std::vector<CExprPtr> extra;
-  if (order && order->terms && !(fp.order_satisfied() && !is_agg)) {
+  if (order && order->terms && !(fp.order_satisfied() && !is_agg && !has_window)) {
     for (const auto& t : *order->terms) {
       DOSQL_ASSIGN_OR_RETURN(int k, MatchResultColumn(t.expr.get(), names, result_asts, false));
       SortKey sk = SortKeyFor(t, k);
@@ -3070,6 +3358,10 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     agg->minmax_agg = minmax;
     op = std::move(agg);
     if (having) op = std::make_unique<FilterOp>(std::move(op), std::move(having));
+  }
+  scope.win = nullptr;
+  if (!windows.specs.empty()) {
+    op = std::make_unique<WindowOp>(std::move(op), level, scope.nslots, std::move(windows.specs));
   }
   for (auto& e : extra) exprs.push_back(std::move(e));
   RowSrcPtr src = std::make_unique<ProjectSrc>(std::move(op), std::move(exprs), level, scope.nslots);

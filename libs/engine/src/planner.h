@@ -63,6 +63,7 @@ struct CteDef {
 };
 
 struct AggCollector;
+struct WindowCollector;
 
 struct Scope {
   Scope* parent = nullptr;
@@ -71,6 +72,8 @@ struct Scope {
   int nslots = 0;
   std::string_view sql;  // the text the AST spans point into (for column names)
   AggCollector* agg = nullptr;   // non-null while binding an aggregate query's outputs
+  WindowCollector* win = nullptr;  // non-null where window functions may appear
+  const std::vector<std::unique_ptr<parser::WindowDef>>* windows = nullptr;  // WINDOW clause
   // Aggregate queries: the slots read outside aggregate arguments (bare columns), which the
   // aggregate must keep per group.
   std::set<int>* bare_slots = nullptr;
