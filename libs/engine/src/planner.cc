@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "conn.h"
+#include "tvf.h"
 #include "window.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
@@ -2002,7 +2003,7 @@ struct Conjunct {
 };
 
 struct FromItem {
-  enum class Kind { kTable, kSubquery, kBuffer, kNested };
+  enum class Kind { kTable, kSubquery, kBuffer, kNested, kFunction };
   Kind kind = Kind::kTable;
   int source = -1;  // index in scope.sources (kNested: first of a range)
   int source_end = -1;
@@ -2017,6 +2018,9 @@ struct FromItem {
   int width = 0;
   OpPtr nested;  // kNested
   const parser::TableName* table_ref = nullptr;
+  std::optional<TableFunction> function;  // kFunction, with its arguments
+  std::vector<CExprPtr> function_args;
+  uint64_t depends = 0;  // earlier sources the arguments read
 };
 
 class FromPlanner {
@@ -2060,6 +2064,9 @@ class FromPlanner {
  private:
   Status BindItem(const parser::TableRef& ref, parser::JoinKind join, const parser::JoinItem* ji);
   Status BindUsing(FromItem& item, const parser::JoinItem& ji);
+  // A table-valued function in FROM (args null: written as a plain name, no arguments).
+  Status BindFunction(FromItem& item, const std::string& fname, const parser::ExprList* args,
+                      const std::string& alias);
   Result<OpPtr> Leaf(FromItem& item, std::vector<Conjunct*>& local, std::vector<Conjunct*>& eqs,
                      uint64_t available, bool* correlated_to_left);
   Result<std::vector<Conjunct>> MakeConjunct(const parser::Expr* e);
@@ -2242,6 +2249,8 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       item.alias = sb.alias;
       scope_.sources.push_back(std::move(sb));
       item.source = static_cast<int>(scope_.sources.size()) - 1;
+    } else if (!tn.name.schema && FindTableFunction(ctx_.conn, name).ok()) {
+      DOSQL_RETURN_IF_ERROR(BindFunction(item, name, nullptr, alias));
     } else {
       return Err("no such table: " + (tn.name.schema ? tn.name.schema->name + "." : "") + name);
     }
@@ -2283,14 +2292,68 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
     item.source = first;
     item.source_end = static_cast<int>(scope_.sources.size());
   } else if (ref.Is<parser::TableFunctionRef>()) {
-    return Err("no such table-valued function: " +
-               ref.As<parser::TableFunctionRef>().name.name.name);
+    const auto& tf = ref.As<parser::TableFunctionRef>();
+    DOSQL_RETURN_IF_ERROR(BindFunction(item, tf.name.name.name, &tf.args, alias));
   } else {
     return Status::NotSupported("URL tables are not supported yet");
   }
   if (item.source_end < 0) item.source_end = item.source + 1;
   if (ji) DOSQL_RETURN_IF_ERROR(BindUsing(item, *ji));
   items_.push_back(std::move(item));
+  return Status::OK();
+}
+
+Status FromPlanner::BindFunction(FromItem& item, const std::string& fname,
+                                 const parser::ExprList* args, const std::string& alias) {
+  size_t nargs = args ? args->size() : 0;
+  auto found = FindTableFunction(ctx_.conn, fname);
+  if (!found.ok()) return Err("no such table: " + fname);
+  TableFunction fn = std::move(found).value();
+  if (nargs > fn.hidden.size()) {
+    return Err("too many arguments on " + fname + "() - max " +
+               std::to_string(fn.hidden.size()));
+  }
+  // The arguments may read earlier FROM items: the function then runs once per row of them.
+  uint64_t mask = 0;
+  uint64_t* saved_mask = scope_.ref_mask;
+  scope_.ref_mask = &mask;
+  Status st;
+  for (size_t i = 0; i < nargs; i++) {
+    const auto& a = (*args)[i];
+    Binder b(ctx_, scope_);
+    auto c = b.Compile(*a);
+    if (!c.ok()) {
+      st = c.status();
+      break;
+    }
+    item.function_args.push_back(std::move(c).value());
+  }
+  scope_.ref_mask = saved_mask;
+  DOSQL_RETURN_IF_ERROR(st);
+  SourceBinding sb;
+  sb.alias = Lower(alias.empty() ? fname : alias);
+  sb.base = scope_.nslots;
+  for (const std::string& c : fn.columns) {
+    ColBinding cb;
+    cb.name = c;
+    cb.affinity = Affinity::kNone;
+    cb.slot = scope_.nslots++;
+    sb.cols.push_back(cb);
+  }
+  for (const std::string& c : fn.hidden) {
+    ColBinding cb;
+    cb.name = c;
+    cb.affinity = Affinity::kNone;
+    cb.slot = scope_.nslots++;
+    cb.hidden = true;
+    sb.cols.push_back(cb);
+  }
+  item.kind = FromItem::Kind::kFunction;
+  item.function = std::move(fn);
+  item.depends = mask;
+  item.alias = sb.alias;
+  scope_.sources.push_back(std::move(sb));
+  item.source = static_cast<int>(scope_.sources.size()) - 1;
   return Status::OK();
 }
 
@@ -2503,6 +2566,12 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
                                              item.alias);
     op->materialize = item.subquery_materialize;
     return OpPtr(std::move(op));
+  }
+  if (item.kind == FromItem::Kind::kFunction) {
+    *correlated_to_left = (item.depends & available) != 0;
+    return OpPtr(std::make_unique<TableFunctionOp>(std::move(*item.function),
+                                                   std::move(item.function_args), level,
+                                                   scope_.sources[item.source].base));
   }
   if (item.kind == FromItem::Kind::kBuffer) {
     const SourceBinding& sb = scope_.sources[item.source];
@@ -2780,6 +2849,7 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
       reorderable = false;
     }
     if (it.table_ref && it.join == parser::JoinKind::kCross) reorderable = false;
+    if (it.depends != 0) reorderable = false;
   }
   if (reorderable) {
     auto local_score = [&](const FromItem& it) {
@@ -3285,7 +3355,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     for (const auto& sb : scope.sources) {
       if (!want.empty() && sb.alias != want) continue;
       for (const auto& cb : sb.cols) {
-        if (want.empty() && sb.hidden.count(Lower(cb.name))) continue;
+        if (cb.hidden || (want.empty() && sb.hidden.count(Lower(cb.name)))) continue;
         CExprPtr c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
         auto co = sb.coalesce.find(Lower(cb.name));
         if (scope.bare_slots) {

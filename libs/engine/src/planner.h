@@ -28,6 +28,7 @@ struct ColBinding {
   bool has_collation = false;
   std::string decl_type;
   int slot = 0;
+  bool hidden = false;  // a hidden column (table-valued function arguments): not in * or t.*
 };
 
 struct SourceBinding {

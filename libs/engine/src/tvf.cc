@@ -1,0 +1,119 @@
+#include "tvf.h"
+
+#include "catalog.h"
+#include "conn.h"
+#include "dosql/engine/format.h"
+#include "dosql/parser/ast.h"
+
+namespace dosql::engine {
+namespace {
+
+// The pragmas that only read, which SQLite also offers as pragma_<name> functions.
+constexpr std::string_view kPragmaFunctions[] = {
+    "application_id", "database_list",    "foreign_key_check", "foreign_key_list",
+    "foreign_keys",   "index_info",       "index_list",        "index_xinfo",
+    "integrity_check", "journal_mode",    "page_size",         "quick_check",
+    "schema_version", "table_info",       "table_list",        "table_xinfo",
+    "user_version",
+};
+
+Result<std::unique_ptr<Program>> CompilePragmaCall(ConnectionImpl* conn, const std::string& pragma,
+                                                   const Value* arg) {
+  parser::PragmaStmt ps;
+  ps.name.name.name = pragma;
+  if (arg && !arg->is_null()) {
+    ps.call_form = true;
+    ps.value_kind = arg->is_numeric() ? parser::PragmaStmt::ValueKind::kNumber
+                                      : parser::PragmaStmt::ValueKind::kString;
+    std::string text;
+    AppendValueText(*arg, &text);
+    ps.value = std::move(text);
+  }
+  return Compile(conn, ps, "");
+}
+
+Result<TableFunction> PragmaFunction(ConnectionImpl* conn, const std::string& pragma) {
+  DOSQL_ASSIGN_OR_RETURN(auto prog, CompilePragmaCall(conn, pragma, nullptr));
+  TableFunction fn;
+  fn.name = "pragma_" + pragma;
+  for (const auto& c : prog->columns) fn.columns.push_back(c.name);
+  fn.hidden = {"arg", "schema"};
+  fn.rows = [conn, pragma](Exec& outer, std::span<const Value> args) -> Result<std::vector<Row>> {
+    if (args.size() > 1 && !args[1].is_null()) {
+      std::string schema;
+      AppendValueText(args[1], &schema);
+      if (!IEquals(schema, "main")) return Status::InvalidArgument("unknown database '" + schema + "'");
+    }
+    DOSQL_ASSIGN_OR_RETURN(auto prog, CompilePragmaCall(conn, pragma, args.empty() ? nullptr : &args[0]));
+    if (prog->writes) return Status::InvalidArgument("pragma_" + pragma + " cannot change state");
+    Exec ex;
+    ex.data = outer.data;
+    ex.conn = outer.conn;
+    ex.fctx = outer.fctx;
+    ex.generation = outer.generation;
+    ex.frames.assign(static_cast<size_t>(std::max(prog->ctx ? prog->ctx->max_level : 0, 1) + 1),
+                     nullptr);
+    if (prog->run) DOSQL_RETURN_IF_ERROR(prog->run(ex));
+    std::vector<Row> rows;
+    if (prog->rows) {
+      DOSQL_RETURN_IF_ERROR(prog->rows->Open(ex));
+      while (true) {
+        Row r;
+        DOSQL_ASSIGN_OR_RETURN(bool ok, prog->rows->Next(ex, &r));
+        if (!ok) break;
+        rows.push_back(std::move(r));
+      }
+    }
+    return rows;
+  };
+  return fn;
+}
+
+}  // namespace
+
+Result<TableFunction> FindTableFunction(ConnectionImpl* conn, std::string_view name) {
+  std::string lname = Lower(name);
+  if (lname.rfind("pragma_", 0) == 0) {
+    std::string pragma = lname.substr(7);
+    for (std::string_view p : kPragmaFunctions) {
+      if (p == pragma) return PragmaFunction(conn, pragma);
+    }
+  }
+  return Status::NotFound("no such table: " + std::string(name));
+}
+
+Status TableFunctionOp::Open(Exec& ex) {
+  pos_ = 0;
+  arg_values_.assign(args_.size(), Value());
+  for (size_t i = 0; i < args_.size(); i++) DOSQL_RETURN_IF_ERROR(args_[i]->Eval(ex, &arg_values_[i]));
+  DOSQL_ASSIGN_OR_RETURN(rows_, fn_.rows(ex, arg_values_));
+  return Status::OK();
+}
+
+Result<bool> TableFunctionOp::Next(Exec& ex) {
+  if (pos_ >= rows_.size()) return false;
+  Row& r = rows_[pos_++];
+  auto& slots = ex.frames[level_]->slots;
+  size_t base = static_cast<size_t>(base_);
+  for (size_t i = 0; i < fn_.columns.size(); i++) {
+    slots[base + i] = i < r.size() ? std::move(r[i]) : Value();
+  }
+  for (size_t i = 0; i < fn_.hidden.size(); i++) {
+    slots[base + fn_.columns.size() + i] = i < arg_values_.size() ? arg_values_[i] : Value();
+  }
+  return true;
+}
+
+void TableFunctionOp::NullRow(Exec& ex) {
+  auto& slots = ex.frames[level_]->slots;
+  for (size_t i = 0; i < fn_.columns.size() + fn_.hidden.size(); i++) {
+    slots[static_cast<size_t>(base_) + i] = Value();
+  }
+}
+
+std::string TableFunctionOp::Describe(int indent) const {
+  return std::string(static_cast<size_t>(indent) * 2, ' ') + "SCAN " + fn_.name +
+         " VIRTUAL TABLE\n";
+}
+
+}  // namespace dosql::engine
