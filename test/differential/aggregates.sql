@@ -93,3 +93,15 @@ CREATE TABLE hav(x INTEGER);
 INSERT INTO hav VALUES (1), (2), (3);
 SELECT 1 FROM hav HAVING count(*) > 1;
 SELECT count(*) FROM hav AS o WHERE EXISTS (SELECT 1 FROM hav AS i WHERE i.x = o.x HAVING count(*) > 0);
+
+-- The value of a GROUP BY term in a group is the group's first row's (NOCASE/RTRIM groups, 1 vs
+-- 1.0), or the min/max row's when the query's only aggregate is min() or max().
+CREATE TABLE kf_nc(w TEXT COLLATE NOCASE, r TEXT COLLATE RTRIM, n, id INTEGER PRIMARY KEY);
+INSERT INTO kf_nc(w, r, n) VALUES ('b', 'x ', 1.0), ('B', 'x', 1), ('a', 'y', 2), ('A', 'y  ', 2.0);
+SELECT w, count(*) FROM kf_nc GROUP BY w ORDER BY 1;
+SELECT r, typeof(n), n FROM kf_nc GROUP BY r, n ORDER BY r;
+SELECT n, max(id), w FROM kf_nc GROUP BY n ORDER BY n;
+SELECT w, min(id) FROM kf_nc GROUP BY w ORDER BY 1;
+SELECT w, max(id) FROM kf_nc GROUP BY w ORDER BY 1;
+SELECT upper(w), count(*) FROM kf_nc GROUP BY upper(w) HAVING w >= 'a' ORDER BY upper(w);
+SELECT w || '!' FROM kf_nc GROUP BY w ORDER BY w DESC;

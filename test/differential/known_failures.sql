@@ -4,14 +4,7 @@
 -- from it. When the engine is fixed, move the statement back to its topic file.
 -- Every group below is self-contained (its own tables).
 
--- [1] Which of several equal values represents a group: GROUP BY on a NOCASE column reports the
--- first value SQLite sees ('a', 'b'), where dosql reports 'A', 'B'.
-CREATE TABLE kf_nc(w TEXT COLLATE NOCASE);
-INSERT INTO kf_nc VALUES ('b'), ('B'), ('a'), ('A');
--- @mismatch
-SELECT w, count(*) FROM kf_nc GROUP BY w ORDER BY 1;
-
--- [2] RETURNING reports a REAL column's integral value as INTEGER (as SQLite's registers hold
+-- [1] RETURNING reports a REAL column's integral value as INTEGER (as SQLite's registers hold
 -- it: 1, -1, 4); dosql returns REAL (1.0, -1.0, 4.0).
 CREATE TABLE kf_ret(id INTEGER PRIMARY KEY, score REAL);
 INSERT INTO kf_ret VALUES (1, 0.5), (2, 2.25);

@@ -809,7 +809,7 @@ Status AggregateOp::Consume(Exec& ex) {
       gi = it->second;
     }
     Group& g = *groups_[gi];
-    bool save_row = g.saved.empty();
+    bool save_row = !g.row_saved;
     for (size_t a = 0; a < aggs_.size(); a++) {
       const AggSpec& spec = aggs_[a];
       if (spec.filter) {
@@ -833,7 +833,9 @@ Status AggregateOp::Consume(Exec& ex) {
       DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
     }
     if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
+    if (save_row && minmax_agg >= 0) g.minmax_key = key;
     if (save_row) {
+      g.row_saved = true;
       g.saved.resize(saved_slots_.size());
       for (size_t i = 0; i < saved_slots_.size(); i++) g.saved[i] = f->slots[saved_slots_[i]];
     }
@@ -867,6 +869,8 @@ Result<bool> AggregateOp::Next(Exec& ex) {
   for (size_t a = 0; a < aggs_.size(); a++) {
     DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], g.states[a]->Final());
   }
+  const std::vector<Value>& key = g.minmax_key.empty() ? g.key : g.minmax_key;
+  for (size_t i = 0; i < key_slots.size() && i < key.size(); i++) f->slots[key_slots[i]] = key[i];
   return true;
 }
 
@@ -874,6 +878,7 @@ void AggregateOp::NullRow(Exec& ex) {
   Frame* f = ex.frames[level_];
   for (int s : saved_slots_) f->slots[s] = Value();
   for (const auto& a : aggs_) f->slots[a.result_slot] = Value();
+  for (int s : key_slots) f->slots[s] = Value();
 }
 
 std::string AggregateOp::Describe(int indent) const {

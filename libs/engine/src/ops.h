@@ -281,11 +281,15 @@ class AggregateOp final : public Op {
   std::string Describe(int indent) const override;
   // The aggregate whose min/max row supplies the bare columns (SQLite's rule), or -1.
   int minmax_agg = -1;
+  // Slots that receive each group's key values (one per key).
+  std::vector<int> key_slots;
 
  private:
   struct Group {
     std::vector<Value> key;
+    std::vector<Value> minmax_key;  // the key values of the min/max row (minmax_agg >= 0)
     std::vector<Value> saved;
+    bool row_saved = false;
     std::vector<std::unique_ptr<AggregateState>> states;
   };
   Status Consume(Exec& ex);

@@ -1661,6 +1661,18 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
 
 Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
   using T = parser::NodeType;
+  if (scope_.agg && scope_.group_terms && !e.Is<parser::Literal>()) {
+    std::string sql = parser::ToSql(e);
+    for (const Scope::GroupTerm& g : *scope_.group_terms) {
+      if (g.sql != sql) continue;
+      auto x = MakeSlot(scope_.level, g.slot, g.key->affinity, g.key->collation,
+                        g.key->has_collation);
+      x->explicit_collation = g.key->explicit_collation;
+      x->column_slot = g.key->column_slot;  // names and declared types of result columns
+      x->column_level = g.key->column_level;
+      return CExprPtr(std::move(x));
+    }
+  }
   switch (e.type()) {
     case T::kLiteral: {
       const auto& l = e.As<parser::Literal>();
@@ -3280,6 +3292,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   std::set<int> bare_slots;
   std::vector<CExprPtr> group_keys;
   std::vector<Collation> group_colls;
+  std::vector<Scope::GroupTerm> group_terms;
   if (is_agg) {
     scope.agg_forbidden = "GROUP BY";
     for (const auto& g : core.group_by) {
@@ -3300,8 +3313,10 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       Binder b(ctx, scope);
       DOSQL_ASSIGN_OR_RETURN(CExprPtr k, b.Compile(*ge));
       group_colls.push_back(k->has_collation ? k->collation : Collation::kBinary);
+      group_terms.push_back({parser::ToSql(*ge), scope.nslots++, k.get()});
       group_keys.push_back(std::move(k));
     }
+    scope.group_terms = &group_terms;
     scope.agg_forbidden = nullptr;
     scope.agg = &collector;
     scope.bare_slots = &bare_slots;
@@ -3426,6 +3441,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
                                              std::move(group_colls), std::move(collector.specs),
                                              SavedSlots(bare_slots, source_slots));
     agg->minmax_agg = minmax;
+    for (const auto& g : group_terms) agg->key_slots.push_back(g.slot);
     op = std::move(agg);
     if (having) op = std::make_unique<FilterOp>(std::move(op), std::move(having));
   }

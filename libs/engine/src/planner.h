@@ -78,6 +78,15 @@ struct Scope {
   // Aggregate queries: the slots read outside aggregate arguments (bare columns), which the
   // aggregate must keep per group.
   std::set<int>* bare_slots = nullptr;
+  // Aggregate queries: GROUP BY terms (canonical SQL) and the slots holding each group's value of
+  // them (the group's first row, as SQLite's sorter gives it); the same expression in the result
+  // columns, HAVING or ORDER BY reads that slot.
+  struct GroupTerm {
+    std::string sql;
+    int slot = 0;
+    const CExpr* key = nullptr;
+  };
+  const std::vector<GroupTerm>* group_terms = nullptr;
   const char* agg_forbidden = nullptr;  // "WHERE", "GROUP BY", ... when aggregates are misuse
   const std::vector<parser::ResultColumn>* aliases = nullptr;  // result aliases visible
   // The smallest query level that something in this scope (or below) referenced: < level means
