@@ -569,6 +569,43 @@ class InSubqueryExpr final : public CExpr {
   mutable uint64_t hash_generation_ = 0;
 };
 
+// (a, b) IN ((1, 2), (3, 4)): as SQLite, the same as IN (VALUES (1, 2), (3, 4)).
+class RowInListExpr final : public CExpr {
+ public:
+  RowInListExpr(std::vector<CExprPtr> x, std::vector<std::vector<CExprPtr>> rows,
+                std::vector<Affinity> affs, std::vector<Collation> colls, bool negated)
+      : x_(std::move(x)), rows_(std::move(rows)), affs_(std::move(affs)),
+        colls_(std::move(colls)), negated_(negated) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    std::vector<Value> xs(x_.size());
+    for (size_t i = 0; i < x_.size(); i++) DOSQL_RETURN_IF_ERROR(x_[i]->Eval(ex, &xs[i]));
+    bool saw_null = false;
+    Value v;
+    for (const auto& row : rows_) {
+      TriBool all = TriBool::kTrue;
+      for (size_t i = 0; i < xs.size(); i++) {
+        DOSQL_RETURN_IF_ERROR(row[i]->Eval(ex, &v));
+        all = TriAnd(all, CompareExpr(xs[i], v, CompareOp::kEq, affs_[i], colls_[i]));
+        if (all == TriBool::kFalse) break;
+      }
+      if (all == TriBool::kTrue) {
+        *out = Value::Integer(negated_ ? 0 : 1);
+        return Status::OK();
+      }
+      if (all == TriBool::kNull) saw_null = true;
+    }
+    *out = saw_null ? Value() : Value::Integer(negated_ ? 1 : 0);
+    return Status::OK();
+  }
+
+ private:
+  std::vector<CExprPtr> x_;
+  std::vector<std::vector<CExprPtr>> rows_;
+  std::vector<Affinity> affs_;
+  std::vector<Collation> colls_;
+  bool negated_;
+};
+
 class LikeCExpr final : public CExpr {
  public:
   LikeCExpr(bool glob, CExprPtr x, CExprPtr pattern, CExprPtr escape, bool negated)
@@ -1206,8 +1243,36 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
   if (in.kind == parser::InExpr::Kind::kList) {
     if (lhs.size() != 1) {
       if (in.list.empty()) return Err("row value misused");
-      // (a, b) IN ((1, 2), (3, 4)): expand to an OR of row comparisons.
-      return Status::NotSupported("row value IN list is not supported");
+      // (a, b) IN ((1, 2), (3, 4)): each element a row value of the same width, compared as
+      // with IN (VALUES ...): the first row's terms give the comparison affinity and collation.
+      std::vector<std::vector<CExprPtr>> rows;
+      for (const auto& e : in.list) {
+        size_t n = e->Is<parser::RowValueExpr>() ? e->As<parser::RowValueExpr>().elements.size()
+                                                 : 1;
+        if (n != lhs.size()) {
+          return Err("IN(...) element has " + std::to_string(n) + (n == 1 ? " term" : " terms") +
+                     " - expected " + std::to_string(lhs.size()));
+        }
+        const auto& elems = e->As<parser::RowValueExpr>().elements;
+        std::vector<CExprPtr> row;
+        for (const auto& el : elems) {
+          DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*el));
+          row.push_back(std::move(x));
+        }
+        rows.push_back(std::move(row));
+      }
+      std::vector<Affinity> affs;
+      std::vector<Collation> colls;
+      for (size_t i = 0; i < lhs.size(); i++) {
+        const CExpr& r = *rows[0][i];
+        affs.push_back(ComparisonAffinity(lhs[i]->affinity, r.affinity));
+        colls.push_back(lhs[i]->has_collation ? lhs[i]->collation
+                        : r.has_collation     ? r.collation
+                                              : Collation::kBinary);
+      }
+      return CExprPtr(std::make_unique<RowInListExpr>(std::move(lhs), std::move(rows),
+                                                      std::move(affs), std::move(colls),
+                                                      in.negated));
     }
     if (in.list.size() == 1 && !in.list[0]->Is<parser::RowValueExpr>()) {
       // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then).
