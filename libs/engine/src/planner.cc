@@ -1224,7 +1224,7 @@ Result<std::unique_ptr<SubqueryRunner>> Binder::CompileSubquery(
       t->min_ref_level = std::min(t->min_ref_level, q.min_ref_level);
     }
   }
-  if (cols) *cols = q.columns;
+  if (cols) *cols = q.rightmost.empty() ? q.columns : q.rightmost;
   int width = static_cast<int>(q.columns.size());
   return std::make_unique<SubqueryRunner>(std::move(q.src), correlated, width);
 }
@@ -1244,7 +1244,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
     if (lhs.size() != 1) {
       if (in.list.empty()) return Err("row value misused");
       // (a, b) IN ((1, 2), (3, 4)): each element a row value of the same width, compared as
-      // with IN (VALUES ...): the first row's terms give the comparison affinity and collation.
+      // with IN (VALUES ...): the last row's terms give the comparison affinity and collation.
       std::vector<std::vector<CExprPtr>> rows;
       for (const auto& e : in.list) {
         size_t n = e->Is<parser::RowValueExpr>() ? e->As<parser::RowValueExpr>().elements.size()
@@ -1264,7 +1264,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       std::vector<Affinity> affs;
       std::vector<Collation> colls;
       for (size_t i = 0; i < lhs.size(); i++) {
-        const CExpr& r = *rows[0][i];
+        const CExpr& r = *rows.back()[i];  // VALUES is a compound: its last row counts
         affs.push_back(ComparisonAffinity(lhs[i]->affinity, r.affinity));
         colls.push_back(lhs[i]->has_collation ? lhs[i]->collation
                         : r.has_collation     ? r.collation
@@ -3161,6 +3161,7 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
 struct CoreResult {
   RowSrcPtr src;
   std::vector<ResultColumnInfo> columns;
+  std::vector<ResultColumnInfo> rightmost;  // VALUES of several rows: the last row's (a compound)
   int visible = 0;
 };
 
@@ -3262,6 +3263,12 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         info.has_collation = rows[0][i]->has_collation;
       }
       out.columns.push_back(info);
+      if (rows.size() > 1) {
+        info.affinity = rows.back()[i]->affinity;
+        info.collation = rows.back()[i]->collation;
+        info.has_collation = rows.back()[i]->has_collation;
+        out.rightmost.push_back(info);
+      }
     }
     out.src = std::make_unique<ValuesSrc>(std::move(rows), level);
     out.visible = static_cast<int>(width);
@@ -3552,6 +3559,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
                                                    &order, &result.min_ref_level));
     src = std::move(cr.src);
     columns = std::move(cr.columns);
+    result.rightmost = std::move(cr.rightmost);
     visible = cr.visible;
   } else {
     std::vector<std::string> names;
@@ -3575,6 +3583,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
                                                                                   : "EXCEPT") +
                    " do not have the same number of result columns");
       }
+      result.rightmost = cr.columns;
       std::vector<Collation> colls;
       for (size_t c = 0; c < columns.size(); c++) {
         if (!columns[c].has_collation && cr.columns[c].has_collation) {

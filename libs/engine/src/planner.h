@@ -117,6 +117,9 @@ std::unique_ptr<PlanContext> NewPlanContext(ConnectionImpl* conn,
 struct CompiledQuery {
   RowSrcPtr src;
   std::vector<ResultColumnInfo> columns;
+  // A compound's rightmost SELECT's columns: as SQLite, an expression subquery (IN, scalar, row
+  // value) compares with their affinity and collation. Empty: the same as `columns`.
+  std::vector<ResultColumnInfo> rightmost;
   int min_ref_level = INT_MAX;  // see Scope::min_ref_level
   std::string plan;             // EXPLAIN QUERY PLAN text
 };
