@@ -243,7 +243,7 @@ std::unique_ptr<AggregateState> MakeGroupConcat(Collation) {
   return std::make_unique<GroupConcatState>();
 }
 
-constexpr AggregateFunction kAggregates[] = {
+const AggregateFunction kAggregates[] = {
     {"count", 0, 1, &MakeCount, true},
     {"sum", 1, 1, &MakeSum, true},
     {"total", 1, 1, &MakeTotal, true},

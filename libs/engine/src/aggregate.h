@@ -4,6 +4,7 @@
 // are used by one thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -24,17 +25,22 @@ class AggregateState {
   virtual Status Inverse(std::span<const Value>) {
     return Status::Internal("aggregate has no inverse");
   }
-  // The current result. May be called any number of times, and more Steps may follow (window
-  // functions read it once per row).
+  // The group's result.
   virtual Result<Value> Final() = 0;
+  // The result so far, for window functions (once per row; more Steps may follow). Built-in
+  // states give Final(), which they allow any number of times.
+  virtual Result<Value> Current() { return Final(); }
 };
 
 struct AggregateFunction {
   std::string_view name;
   int min_args;
   int max_args;
-  std::unique_ptr<AggregateState> (*make)(Collation coll);
+  std::function<std::unique_ptr<AggregateState>(Collation coll)> make;
   bool has_inverse = false;  // Inverse() is implemented (moving window frames step and undo)
+  // Current() may be called repeatedly on one state (built-ins, window UDFs). A plain aggregate
+  // UDF is finalized once per state, so windows recompute it from a fresh state per row.
+  bool has_current = true;
 };
 
 // Looks up an aggregate by name (case-insensitive); nullptr if `name` is not an aggregate.

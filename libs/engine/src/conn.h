@@ -2,6 +2,8 @@
 // statement executors (DDL in ddl.cc, DML in dml.cc).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregate.h"
 #include "catalog.h"
 #include "dosql/engine/database.h"
 #include "dosql/fsx/fsx.h"
@@ -27,6 +30,15 @@ struct DatabaseImpl {
   std::mutex mu;
   std::shared_ptr<const Schema> schema;  // committed
   int connections = 0;
+};
+
+// A function registered with Connection::Create*Function.
+struct UserFunction {
+  std::string name;  // lower case
+  int num_args = -1;
+  FunctionFlags flags;
+  ScalarFunction scalar;                         // scalar functions
+  std::shared_ptr<AggregateFunction> aggregate;  // aggregate and window functions
 };
 
 struct ConnectionImpl {
@@ -53,6 +65,17 @@ struct ConnectionImpl {
   // the statement's earlier changes, ROLLBACK ends the transaction (else ABORT).
   parser::ConflictAction error_action = parser::ConflictAction::kNone;
   bool foreign_keys = false;
+  // User-defined functions by (lower-case name, argument count); plans made before a change
+  // are remade (the generation is part of what a compiled statement checks).
+  std::map<std::pair<std::string, int>, std::shared_ptr<const UserFunction>> functions;
+  uint64_t functions_generation = 0;
+  // Interrupt(): the generation of interrupt requests; a running statement fails when it sees
+  // one newer than the generation it started at.
+  std::atomic<uint64_t> interrupt_requests{0};
+  std::chrono::milliseconds statement_timeout{0};
+
+  // The user function for a call with `nargs` arguments (an exact count first, then -1).
+  std::shared_ptr<const UserFunction> FindFunction(std::string_view lower_name, int nargs) const;
 
   // The schema statements see: the transaction's if it changed, else the committed one.
   std::shared_ptr<const Schema> CurrentSchema();

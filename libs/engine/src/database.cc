@@ -184,6 +184,103 @@ int64_t Connection::changes() const { return impl_->changes; }
 int64_t Connection::total_changes() const { return impl_->total_changes; }
 int64_t Connection::last_insert_rowid() const { return impl_->last_insert_rowid; }
 bool Connection::autocommit() const { return !impl_->explicit_txn; }
+
+namespace {
+
+// Adapts a user aggregate to the engine's aggregate state.
+class UserAggregateState final : public AggregateState {
+ public:
+  explicit UserAggregateState(std::unique_ptr<AggregateCallbacks> cb) : cb_(std::move(cb)) {}
+  Status Step(std::span<const Value> args) override { return cb_->Step(args); }
+  Status Inverse(std::span<const Value> args) override { return cb_->Inverse(args); }
+  Result<Value> Final() override { return cb_->Final(); }
+  Result<Value> Current() override { return cb_->Current(); }
+
+ private:
+  std::unique_ptr<AggregateCallbacks> cb_;
+};
+
+Status CheckFunctionName(std::string_view name, int num_args) {
+  if (name.empty()) return Status::InvalidArgument("a function needs a name");
+  if (num_args < -1 || num_args > 127) {
+    return Status::InvalidArgument("a function takes -1 (any) to 127 arguments");
+  }
+  return Status::OK();
+}
+
+Status AddAggregate(ConnectionImpl* conn, std::string_view name, int num_args,
+                    AggregateFactory make, FunctionFlags flags, bool window) {
+  DOSQL_RETURN_IF_ERROR(CheckFunctionName(name, num_args));
+  if (!make) return Status::InvalidArgument("an aggregate needs a factory");
+  auto f = std::make_shared<UserFunction>();
+  f->name = Lower(name);
+  f->num_args = num_args;
+  f->flags = flags;
+  f->aggregate = std::make_shared<AggregateFunction>();
+  f->aggregate->name = f->name;
+  f->aggregate->min_args = num_args < 0 ? 0 : num_args;
+  f->aggregate->max_args = num_args < 0 ? 127 : num_args;
+  f->aggregate->make = [make](Collation) -> std::unique_ptr<AggregateState> {
+    std::unique_ptr<AggregateCallbacks> cb = make();
+    if (!cb) return nullptr;
+    return std::make_unique<UserAggregateState>(std::move(cb));
+  };
+  f->aggregate->has_inverse = window;
+  f->aggregate->has_current = window;
+  conn->functions[{f->name, num_args}] = std::move(f);
+  conn->functions_generation++;
+  return Status::OK();
+}
+
+}  // namespace
+
+std::shared_ptr<const UserFunction> ConnectionImpl::FindFunction(std::string_view lower_name,
+                                                                 int nargs) const {
+  if (functions.empty()) return nullptr;
+  auto it = functions.find({std::string(lower_name), nargs});
+  if (it == functions.end()) it = functions.find({std::string(lower_name), -1});
+  return it == functions.end() ? nullptr : it->second;
+}
+
+Status Connection::CreateFunction(std::string_view name, int num_args, ScalarFunction fn,
+                                  FunctionFlags flags) {
+  DOSQL_RETURN_IF_ERROR(CheckFunctionName(name, num_args));
+  if (!fn) return Status::InvalidArgument("a scalar function needs a callable");
+  auto f = std::make_shared<UserFunction>();
+  f->name = Lower(name);
+  f->num_args = num_args;
+  f->flags = flags;
+  f->scalar = std::move(fn);
+  impl_->functions[{f->name, num_args}] = std::move(f);
+  impl_->functions_generation++;
+  return Status::OK();
+}
+
+Status Connection::CreateAggregateFunction(std::string_view name, int num_args,
+                                           AggregateFactory make, FunctionFlags flags) {
+  return AddAggregate(impl_.get(), name, num_args, std::move(make), flags, false);
+}
+
+Status Connection::CreateWindowFunction(std::string_view name, int num_args,
+                                        AggregateFactory make, FunctionFlags flags) {
+  return AddAggregate(impl_.get(), name, num_args, std::move(make), flags, true);
+}
+
+Status Connection::RemoveFunction(std::string_view name, int num_args) {
+  if (impl_->functions.erase({Lower(name), num_args}) == 0) {
+    return Status::NotFound("no such function: " + std::string(name));
+  }
+  impl_->functions_generation++;
+  return Status::OK();
+}
+
+void Connection::Interrupt() {
+  impl_->interrupt_requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Connection::SetStatementTimeout(std::chrono::milliseconds limit) {
+  impl_->statement_timeout = limit;
+}
 int Connection::error_offset() const { return impl_->error_offset; }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,6 +295,7 @@ struct StatementImpl {
   std::vector<std::string> param_names;
   std::vector<Value> params;
   std::shared_ptr<const Schema> compiled_schema;
+  uint64_t compiled_functions = 0;  // ConnectionImpl::functions_generation at compile
   std::unique_ptr<Program> program;
   std::vector<std::string> names;
   std::vector<std::string> decltypes;
@@ -209,7 +307,7 @@ struct StatementImpl {
   std::unique_ptr<TxnDataAccess> data;
   Exec ex;
   Row row;
-  static inline uint64_t generation = 0;
+  static inline std::atomic<uint64_t> generation{0};
 
   Status EnsureCompiled();
   Status Begin();
@@ -220,8 +318,11 @@ struct StatementImpl {
 
 Status StatementImpl::EnsureCompiled() {
   auto schema = conn->CurrentSchema();
-  if (program && schema == compiled_schema) return Status::OK();
+  if (program && schema == compiled_schema && compiled_functions == conn->functions_generation) {
+    return Status::OK();
+  }
   compiled_schema = schema;
+  compiled_functions = conn->functions_generation;
   DOSQL_ASSIGN_OR_RETURN(program, Compile(conn, *ast, sql));
   names.clear();
   decltypes.clear();
@@ -238,6 +339,11 @@ Status StatementImpl::Begin() {
   ex.conn = conn;
   ex.params = &params;
   ex.generation = ++generation;
+  ex.interrupt_requests = &conn->interrupt_requests;
+  ex.interrupts_seen = conn->interrupt_requests.load(std::memory_order_relaxed);
+  if (conn->statement_timeout.count() > 0) {
+    ex.deadline = std::chrono::steady_clock::now() + conn->statement_timeout;
+  }
   ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 1), nullptr);
   owns_txn = false;
   owns_snapshot = false;

@@ -10,6 +10,8 @@
 // Everything here is created by the planner for one Statement and used by one thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -52,6 +54,18 @@ struct Exec {
   std::vector<Frame*> frames;  // frames[level]
   FunctionContext fctx;
   uint64_t generation = 0;  // bumps on every statement execution (subquery caches)
+
+  // Connection::Interrupt() and the statement time limit, polled by scans and loops.
+  const std::atomic<uint64_t>* interrupt_requests = nullptr;
+  uint64_t interrupts_seen = 0;  // requests made before this execution started
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  uint32_t ticks = 0;
+  // Every 1024th call checks for an interrupt or the deadline (Aborted if so).
+  Status Poll() {
+    if ((++ticks & 1023) != 0) return Status::OK();
+    return CheckAbort();
+  }
+  Status CheckAbort() const;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,17 @@
 
 namespace dosql::engine {
 
+Status Exec::CheckAbort() const {
+  if (interrupt_requests && interrupt_requests->load(std::memory_order_relaxed) != interrupts_seen) {
+    return Status::Aborted("interrupted");
+  }
+  if (deadline != std::chrono::steady_clock::time_point::max() &&
+      std::chrono::steady_clock::now() >= deadline) {
+    return Status::Aborted("statement timed out");
+  }
+  return Status::OK();
+}
+
 namespace {
 std::string Pad(int indent) { return std::string(static_cast<size_t>(indent) * 2, ' '); }
 
@@ -247,6 +258,7 @@ Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view val
 
 Result<bool> TableScanOp::Next(Exec& ex) {
   if (done_) return false;
+  DOSQL_RETURN_IF_ERROR(ex.Poll());
   if (!first_) {
     if (reverse && !single_) {
       DOSQL_RETURN_IF_ERROR(cursor_->Prev());
@@ -424,6 +436,7 @@ Status IndexScanOp::Open(Exec& ex) {
 
 Result<bool> IndexScanOp::Next(Exec& ex) {
   if (done_) return false;
+  DOSQL_RETURN_IF_ERROR(ex.Poll());
   if (!first_row_) {
     if (reverse) {
       DOSQL_RETURN_IF_ERROR(cursor_->Prev());
@@ -759,6 +772,7 @@ std::string RowSrcScanOp::Describe(int indent) const {
 
 Result<bool> BufferScanOp::Next(Exec& ex) {
   if (pos_ >= rows_->size()) return false;
+  DOSQL_RETURN_IF_ERROR(ex.Poll());
   const Row& r = (*rows_)[pos_++];
   Frame* f = ex.frames[level_];
   for (int i = 0; i < n_; i++) f->slots[base_ + i] = i < static_cast<int>(r.size()) ? r[i] : Value();
@@ -1179,6 +1193,7 @@ Status RecursiveSrc::Open(Exec& ex) {
 // table, queueing what it yields.
 Result<bool> RecursiveSrc::Next(Exec& ex, Row* row) {
   if (queue_.empty()) return false;
+  DOSQL_RETURN_IF_ERROR(ex.Poll());
   auto pick = queue_.begin();
   if (!order.empty()) {
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {

@@ -263,6 +263,7 @@ class AggregateOp final : public Op {
  public:
   struct AggSpec {
     const AggregateFunction* fn = nullptr;
+    std::shared_ptr<const AggregateFunction> keep;  // a user function's, kept alive
     std::vector<CExprPtr> args;
     bool distinct = false;
     CExprPtr filter;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <functional>
 #include <ctime>
 
 #include "conn.h"
@@ -714,6 +715,23 @@ class FunctionCExpr final : public CExpr {
   FunctionContext ctx_;
 };
 
+// A call of a user-defined scalar function (Connection::CreateFunction).
+class UserFunctionExpr final : public CExpr {
+ public:
+  UserFunctionExpr(std::shared_ptr<const UserFunction> f, std::vector<CExprPtr> args)
+      : f_(std::move(f)), args_(std::move(args)) {}
+  Status Eval(Exec& ex, Value* out) const override {
+    std::vector<Value> vals(args_.size());
+    for (size_t i = 0; i < args_.size(); i++) DOSQL_RETURN_IF_ERROR(args_[i]->Eval(ex, &vals[i]));
+    DOSQL_ASSIGN_OR_RETURN(*out, f_->scalar(vals));
+    return Status::OK();
+  }
+
+ private:
+  std::shared_ptr<const UserFunction> f_;
+  std::vector<CExprPtr> args_;
+};
+
 class CoalesceExpr final : public CExpr {
  public:
   explicit CoalesceExpr(std::vector<CExprPtr> args) : args_(std::move(args)) {}
@@ -1415,10 +1433,17 @@ Result<ResolvedWindow> ResolveWindow(const parser::WindowDef& def, const Scope& 
 Result<CExprPtr> Binder::CompileWindowFunction(const parser::FunctionCall& f,
                                                const std::string& name) {
   WindowFunc fn;
-  const BuiltinWindow* builtin = FindBuiltinWindow(name);
-  const AggregateFunction* agg = builtin ? nullptr : FindAggregateFunction(name);
   size_t nargs = f.star ? 0 : f.args.size();
-  if (agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
+  auto user = ctx_.conn ? ctx_.conn->FindFunction(name, static_cast<int>(nargs)) : nullptr;
+  if (user && user->scalar) {
+    return ErrAt(f, f.name.name + "() may not be used as a window function");
+  }
+  const BuiltinWindow* builtin = user ? nullptr : FindBuiltinWindow(name);
+  const AggregateFunction* agg = user        ? user->aggregate.get()
+                                 : builtin ? nullptr
+                                           : FindAggregateFunction(name);
+  if (!user && agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
+  if (user) fn.keep = user->aggregate;
   auto wrong_args = [&] {
     return ErrAt(f, "wrong number of arguments to function " + f.name.name + "()");
   };
@@ -1576,10 +1601,26 @@ Result<CExprPtr> Binder::CompileWindowFunction(const parser::FunctionCall& f,
 Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
   const std::string name = Lower(f.name.name);
   if (f.is_window()) return CompileWindowFunction(f, name);
-  if (FindBuiltinWindow(name)) return ErrAt(f, "misuse of window function " + f.name.name + "()");
-  const AggregateFunction* agg = FindAggregateFunction(name);
   size_t nargs = f.star ? 0 : f.args.size();
-  if (agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
+  // User functions replace built-ins of the same name and argument count.
+  auto user = ctx_.conn ? ctx_.conn->FindFunction(name, static_cast<int>(nargs)) : nullptr;
+  if (user && user->scalar && !f.star) {
+    if (f.distinct || f.filter || !f.order_by.empty()) {
+      return Err(std::string(f.distinct ? "DISTINCT" : f.filter ? "FILTER clause" : "ORDER BY") +
+                 " may not be used with non-aggregate " + f.name.name + "()");
+    }
+    std::vector<CExprPtr> args;
+    for (const auto& a : f.args) {
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*a));
+      args.push_back(std::move(x));
+    }
+    return CExprPtr(std::make_unique<UserFunctionExpr>(std::move(user), std::move(args)));
+  }
+  if (!user && FindBuiltinWindow(name)) {
+    return ErrAt(f, "misuse of window function " + f.name.name + "()");
+  }
+  const AggregateFunction* agg = user ? user->aggregate.get() : FindAggregateFunction(name);
+  if (!user && agg && (name == "min" || name == "max") && nargs != 1) agg = nullptr;
   if (agg) {
     if (f.star && name != "count") {
       return Err("wrong number of arguments to function " + f.name.name + "()");
@@ -1598,6 +1639,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     scope_.agg = nullptr;
     AggregateOp::AggSpec spec;
     spec.fn = agg;
+    if (user) spec.keep = user->aggregate;
     spec.distinct = f.distinct;
     Status st;
     for (const auto& a : f.args) {
@@ -1701,7 +1743,12 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
   }
   const ScalarFunctionInfo* sf = FindScalarFunction(name);
   if (!sf) {
-    if (agg) return Err("wrong number of arguments to function " + f.name.name + "()");
+    bool user_named = false;
+    if (ctx_.conn) {
+      auto it = ctx_.conn->functions.lower_bound({name, -1});
+      user_named = it != ctx_.conn->functions.end() && it->first.first == name;
+    }
+    if (agg || user_named) return Err("wrong number of arguments to function " + f.name.name + "()");
     if (ctx_.conn && ctx_.view_depth == 0 && ctx_.conn->error_offset < 0) {
       ctx_.conn->error_offset = static_cast<int>(f.span.offset);
     }
@@ -1926,18 +1973,23 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
 // Aggregate detection
 // ---------------------------------------------------------------------------------------------
 
-bool IsAggregateCall(const parser::FunctionCall& f) {
+// An aggregate call (not a window): a built-in aggregate, or a user aggregate of `conn`.
+bool IsAggregateCall(const parser::FunctionCall& f, const ConnectionImpl* conn) {
   if (f.is_window()) return false;
-  const AggregateFunction* agg = FindAggregateFunction(f.name.name);
-  if (!agg) return false;
   std::string n = Lower(f.name.name);
+  if (conn) {
+    auto user = conn->FindFunction(n, static_cast<int>(f.star ? 0 : f.args.size()));
+    if (user) return user->aggregate != nullptr;
+  }
+  const AggregateFunction* agg = FindAggregateFunction(n);
+  if (!agg) return false;
   if ((n == "min" || n == "max") && (f.star || f.args.size() != 1)) return false;
   return true;
 }
 
 // True if `e` contains a call satisfying `pred` at this query level (not inside subqueries):
 // in arguments, FILTER, and an inline window's PARTITION BY / ORDER BY.
-bool HasCall(const parser::Expr* e, bool (*pred)(const parser::FunctionCall&)) {
+bool HasCall(const parser::Expr* e, const std::function<bool(const parser::FunctionCall&)>& pred) {
   if (!e) return false;
   using T = parser::NodeType;
   switch (e->type()) {
@@ -2000,7 +2052,9 @@ bool HasCall(const parser::Expr* e, bool (*pred)(const parser::FunctionCall&)) {
   }
 }
 
-bool HasAggregate(const parser::Expr* e) { return HasCall(e, &IsAggregateCall); }
+bool HasAggregate(const parser::Expr* e, const ConnectionImpl* conn) {
+  return HasCall(e, [conn](const parser::FunctionCall& f) { return IsAggregateCall(f, conn); });
+}
 bool HasWindow(const parser::Expr* e) {
   return HasCall(e, [](const parser::FunctionCall& f) { return f.is_window(); });
 }
@@ -3311,7 +3365,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       !scope.sources[0].table->is_schema_table) {
     bool ok = true;
     for (const auto& rc : core.columns) {
-      if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get())) ok = false;
+      if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get(), ctx.conn)) ok = false;
     }
     const SourceBinding& sb = scope.sources[0];
     std::vector<FromPlanner::OrderTerm> hint;
@@ -3348,14 +3402,14 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   // Aggregation?
   bool is_agg = !core.group_by.empty();
   for (const auto& rc : core.columns) {
-    if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get())) is_agg = true;
+    if (rc.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(rc.expr.get(), ctx.conn)) is_agg = true;
   }
   if (core.having) {
     if (!is_agg) return Err("HAVING clause on a non-aggregate query");
   }
   if (order && order->terms) {
     for (const auto& t : *order->terms) {
-      if (HasAggregate(t.expr.get())) is_agg = true;
+      if (HasAggregate(t.expr.get(), ctx.conn)) is_agg = true;
     }
   }
   AggCollector collector;
@@ -3368,7 +3422,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   if (is_agg) {
     scope.agg_forbidden = "GROUP BY";
     for (const auto& g : core.group_by) {
-      if (HasAggregate(g.get())) return Err("aggregate functions are not allowed in the GROUP BY clause");
+      if (HasAggregate(g.get(), ctx.conn)) return Err("aggregate functions are not allowed in the GROUP BY clause");
       // GROUP BY k (an integer) names a result column.
       const parser::Expr* ge = g.get();
       if (ge->Is<parser::Literal>() && ge->As<parser::Literal>().kind == parser::LiteralKind::kInteger) {
@@ -3380,7 +3434,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         const auto& rc = core.columns[k - 1];
         if (rc.kind != parser::ResultColumn::Kind::kExpr) return Err("GROUP BY term out of range");
         ge = rc.expr.get();
-        if (HasAggregate(ge)) return Err("aggregate functions are not allowed in the GROUP BY clause");
+        if (HasAggregate(ge, ctx.conn)) return Err("aggregate functions are not allowed in the GROUP BY clause");
       }
       Binder b(ctx, scope);
       DOSQL_ASSIGN_OR_RETURN(CExprPtr k, b.Compile(*ge));
@@ -3730,7 +3784,7 @@ Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scop
     const parser::SelectCore& rc = *stmt.cores[n - 1];
     bool agg = !rc.group_by.empty();
     for (const auto& c : rc.columns) {
-      if (c.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(c.expr.get())) agg = true;
+      if (c.kind == parser::ResultColumn::Kind::kExpr && HasAggregate(c.expr.get(), ctx.conn)) agg = true;
     }
     if (agg) {
       ctx.ctes = std::move(saved);

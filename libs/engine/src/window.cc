@@ -276,7 +276,8 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
             return inverse ? st.Inverse(args) : st.Step(args);
           };
           bool excludes = fr.exclude != WindowFrame::Exclude::kNoOthers;
-          if (!excludes && (fr.start == Bound::kUnboundedPreceding || fn.agg->has_inverse)) {
+          if (!excludes && fn.agg->has_current &&
+              (fr.start == Bound::kUnboundedPreceding || fn.agg->has_inverse)) {
             // Rows enter at the frame's end and leave at its start, as in SQLite: leaving rows
             // are removed before new rows are added.
             auto st = fn.agg->make(fn.collation);
@@ -288,7 +289,7 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
               if (lo < fs) lo = fs;
               hi = std::max(hi, lo);
               while (hi < fe) DOSQL_RETURN_IF_ERROR(feed(*st, hi++, false));
-              DOSQL_ASSIGN_OR_RETURN(Value v, st->Final());
+              DOSQL_ASSIGN_OR_RETURN(Value v, st->Current());
               set_result(pos, std::move(v));
             }
           } else {
@@ -304,7 +305,7 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
                 size_t j = backwards ? fe - 1 - (i - fs) : i;
                 if (!excluded(pos, j)) DOSQL_RETURN_IF_ERROR(feed(*st, j, false));
               }
-              DOSQL_ASSIGN_OR_RETURN(Value v, st->Final());
+              DOSQL_ASSIGN_OR_RETURN(Value v, fn.agg->has_current ? st->Current() : st->Final());
               set_result(pos, std::move(v));
             }
           }

@@ -16,6 +16,7 @@
 // Created by the planner for one statement; used by one thread.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,7 @@ struct WindowFunc {
   };
   Kind kind = Kind::kAggregate;
   const AggregateFunction* agg = nullptr;  // kAggregate
+  std::shared_ptr<const AggregateFunction> keep;  // a user function's, kept alive
   Collation collation = Collation::kBinary;
   std::vector<CExprPtr> args;
   CExprPtr filter;  // FILTER (WHERE ...) of an aggregate

@@ -21,7 +21,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,33 @@ struct DatabaseOptions {
 
 class Connection;
 class Statement;
+
+// User-defined functions, registered per connection (sqlite3_create_function semantics): a
+// function with the same name and argument count as a built-in replaces it on that connection;
+// num_args -1 accepts any count (an exact count wins over -1). Re-registering replaces the
+// function; statements prepared earlier are re-planned on their next Reset/Step.
+struct FunctionFlags {
+  // Same arguments, same result (SQLite's SQLITE_DETERMINISTIC): the function may be used in
+  // CHECK constraints, index expressions and generated columns.
+  bool deterministic = false;
+};
+// A scalar function: its result for one row's arguments; a non-OK Status fails the statement
+// with that message (as sqlite3_result_error).
+using ScalarFunction = std::function<Result<Value>(std::span<const Value> args)>;
+// The state of one aggregate group (or one window partition). Step() adds a row; Final() gives
+// the group's result. A window function also implements Inverse() (removes the oldest row still
+// in the frame) and Current() (the value for the current frame, called once per row).
+class AggregateCallbacks {
+ public:
+  virtual ~AggregateCallbacks() = default;
+  virtual Status Step(std::span<const Value> args) = 0;
+  virtual Status Inverse(std::span<const Value>) {
+    return Status::NotSupported("this aggregate is not a window function");
+  }
+  virtual Result<Value> Current() { return Status::NotSupported("no window value"); }
+  virtual Result<Value> Final() = 0;
+};
+using AggregateFactory = std::function<std::unique_ptr<AggregateCallbacks>()>;
 struct DatabaseImpl;
 struct ConnectionImpl;
 struct StatementImpl;
@@ -97,6 +126,30 @@ class Connection {
   int64_t last_insert_rowid() const;
   // True outside BEGIN ... COMMIT.
   bool autocommit() const;
+
+  // User-defined functions (see ScalarFunction / AggregateCallbacks). Names are
+  // case-insensitive; InvalidArgument for an empty name or num_args outside [-1, 127].
+  Status CreateFunction(std::string_view name, int num_args, ScalarFunction fn,
+                        FunctionFlags flags = {});
+  Status CreateAggregateFunction(std::string_view name, int num_args, AggregateFactory make,
+                                 FunctionFlags flags = {});
+  // An aggregate that is also usable with OVER (...) over any frame: its states implement
+  // Inverse() and Current().
+  Status CreateWindowFunction(std::string_view name, int num_args, AggregateFactory make,
+                              FunctionFlags flags = {});
+  // Removes a user function (NotFound if there is none with that name and count).
+  Status RemoveFunction(std::string_view name, int num_args);
+
+  // Makes the statements running on this connection fail with Status::Aborted ("interrupted")
+  // at their next check, which comes at least every 1024 rows read or produced. Thread-safe: may
+  // be called from any thread while another runs Step (sqlite3_interrupt). Statements that
+  // start after the call are not affected. An interrupted statement inside BEGIN is undone
+  // (its statement savepoint), the transaction stays open.
+  void Interrupt();
+  // A time limit for each statement's execution, measured from its first Step; exceeding it
+  // fails the statement with Status::Aborted ("statement timed out"), checked as Interrupt().
+  // Zero: no limit (the default).
+  void SetStatementTimeout(std::chrono::milliseconds limit);
   // Byte offset of the error in the SQL of the last failed Prepare/Step, or -1.
   int error_offset() const;
 

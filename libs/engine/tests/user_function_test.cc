@@ -1,0 +1,225 @@
+// Unit tests of user-defined functions (scalar, aggregate, window), Connection::Interrupt and
+// the statement time limit, through the engine's public API.
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "dosql/engine/database.h"
+#include "dosql/test_util/status.h"
+
+namespace dosql::engine {
+namespace {
+
+using test_util::Unwrap;
+
+std::unique_ptr<Connection> Mem() { return Unwrap(Connection::Open(":memory:")); }
+
+// The rows of `sql` rendered as "a|b" lines joined by ";".
+std::string Rows(Connection& c, std::string_view sql) {
+  auto r = c.Query(sql);
+  if (!r.ok()) return "error: " + r.status().message();
+  std::string out;
+  for (const auto& row : r->rows) {
+    if (!out.empty()) out += ";";
+    for (size_t i = 0; i < row.size(); i++) {
+      if (i) out += "|";
+      out += row[i].is_null() ? "NULL" : row[i].DebugString();
+    }
+  }
+  return out;
+}
+
+TEST(UserFunctionTest, ScalarFunctionIsCalledPerRowAndSeesItsArguments) {
+  auto c = Mem();
+  ASSERT_TRUE(c->CreateFunction("twice", 1, [](std::span<const Value> a) -> Result<Value> {
+                 if (a[0].type() != ValueType::kInteger) return Value();
+                 return Value::Integer(a[0].integer() * 2);
+               }).ok());
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), ('a'), (NULL)").ok());
+  EXPECT_EQ(Rows(*c, "SELECT twice(x) FROM t ORDER BY rowid"), "2;4;NULL;NULL");
+  EXPECT_EQ(Rows(*c, "SELECT TWICE(21)"), "42");
+  // Wrong argument count: no such function (there is no built-in either).
+  EXPECT_EQ(Rows(*c, "SELECT twice(1, 2)"), "error: wrong number of arguments to function twice()");
+}
+
+TEST(UserFunctionTest, ErrorsFromTheFunctionFailTheStatement) {
+  auto c = Mem();
+  ASSERT_TRUE(c->CreateFunction("boom", -1, [](std::span<const Value>) -> Result<Value> {
+                 return Status::InvalidArgument("boom went the function");
+               }).ok());
+  EXPECT_EQ(Rows(*c, "SELECT boom()"), "error: boom went the function");
+  EXPECT_EQ(Rows(*c, "SELECT boom(1, 2, 3)"), "error: boom went the function");
+}
+
+TEST(UserFunctionTest, ReplacesABuiltInForItsArgumentCountAndRemovalRestoresIt) {
+  auto c = Mem();
+  ASSERT_TRUE(c->CreateFunction("upper", 1, [](std::span<const Value>) -> Result<Value> {
+                 return Value::Text("mine");
+               }).ok());
+  EXPECT_EQ(Rows(*c, "SELECT upper('x')"), "'mine'");
+  ASSERT_TRUE(c->RemoveFunction("UPPER", 1).ok());
+  EXPECT_EQ(Rows(*c, "SELECT upper('x')"), "'X'");
+  EXPECT_EQ(c->RemoveFunction("upper", 1).code(), StatusCode::kNotFound);
+}
+
+TEST(UserFunctionTest, PreparedStatementsSeeANewDefinition) {
+  auto c = Mem();
+  ASSERT_TRUE(c->CreateFunction("f", 0, [](std::span<const Value>) -> Result<Value> {
+                 return Value::Integer(1);
+               }).ok());
+  auto st = Unwrap(c->Prepare("SELECT f()"));
+  ASSERT_TRUE(Unwrap(st->Step()));
+  EXPECT_EQ(st->column(0).integer(), 1);
+  ASSERT_TRUE(st->Reset().ok());
+  ASSERT_TRUE(c->CreateFunction("f", 0, [](std::span<const Value>) -> Result<Value> {
+                 return Value::Integer(2);
+               }).ok());
+  ASSERT_TRUE(Unwrap(st->Step()));
+  EXPECT_EQ(st->column(0).integer(), 2);
+}
+
+TEST(UserFunctionTest, BadRegistrationsAreRejected) {
+  auto c = Mem();
+  EXPECT_FALSE(c->CreateFunction("", 1, [](std::span<const Value>) -> Result<Value> {
+                  return Value();
+                }).ok());
+  EXPECT_FALSE(c->CreateFunction("f", 200, [](std::span<const Value>) -> Result<Value> {
+                  return Value();
+                }).ok());
+  EXPECT_FALSE(c->CreateFunction("f", 1, ScalarFunction()).ok());
+  EXPECT_FALSE(c->CreateAggregateFunction("g", 1, AggregateFactory()).ok());
+}
+
+// product(x): multiplies the integers of a group; NULL for an empty group.
+class Product final : public AggregateCallbacks {
+ public:
+  Status Step(std::span<const Value> a) override {
+    if (!a[0].is_null()) {
+      p_ *= a[0].integer();
+      n_++;
+    }
+    return Status::OK();
+  }
+  Result<Value> Final() override { return n_ ? Value::Integer(p_) : Value(); }
+
+ private:
+  int64_t p_ = 1;
+  int n_ = 0;
+};
+
+TEST(UserFunctionTest, AggregateFunctionGroupsAndEmptyInput) {
+  auto c = Mem();
+  ASSERT_TRUE(c->CreateAggregateFunction("product", 1, [] {
+                 return std::make_unique<Product>();
+               }).ok());
+  ASSERT_TRUE(
+      c->Exec("CREATE TABLE t(g, x); INSERT INTO t VALUES (1, 2), (1, 3), (2, 5), (2, NULL)").ok());
+  EXPECT_EQ(Rows(*c, "SELECT g, product(x) FROM t GROUP BY g ORDER BY g"), "1|6;2|5");
+  EXPECT_EQ(Rows(*c, "SELECT product(x) FROM t WHERE g > 5"), "NULL");
+  EXPECT_EQ(Rows(*c, "SELECT product(DISTINCT x) FILTER (WHERE x > 2) FROM t"), "15");
+  EXPECT_EQ(Rows(*c, "SELECT g FROM t GROUP BY g HAVING product(x) > 5"), "1");
+  // Not a window function: recomputed per row from a fresh state, finalized once each.
+  EXPECT_EQ(Rows(*c, "SELECT x, product(x) OVER (ORDER BY x ROWS 1 PRECEDING) FROM t "
+                     "WHERE x IS NOT NULL ORDER BY x"),
+            "2|2;3|6;5|15");
+}
+
+// mysum(x) with an inverse and a current value: a window function.
+class MySum final : public AggregateCallbacks {
+ public:
+  Status Step(std::span<const Value> a) override {
+    s_ += a[0].is_null() ? 0 : a[0].integer();
+    return Status::OK();
+  }
+  Status Inverse(std::span<const Value> a) override {
+    s_ -= a[0].is_null() ? 0 : a[0].integer();
+    inverses++;
+    return Status::OK();
+  }
+  Result<Value> Current() override { return Value::Integer(s_); }
+  Result<Value> Final() override { return Value::Integer(s_); }
+  static inline int inverses = 0;
+
+ private:
+  int64_t s_ = 0;
+};
+
+TEST(UserFunctionTest, WindowFunctionUsesInverseOverAMovingFrame) {
+  auto c = Mem();
+  ASSERT_TRUE(c->CreateWindowFunction("mysum", 1, [] { return std::make_unique<MySum>(); }).ok());
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2), (3), (4), (5)").ok());
+  MySum::inverses = 0;
+  EXPECT_EQ(Rows(*c, "SELECT x, mysum(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) "
+                     "FROM t ORDER BY x"),
+            "1|1;2|3;3|5;4|7;5|9");
+  EXPECT_EQ(MySum::inverses, 3);
+  EXPECT_EQ(Rows(*c, "SELECT mysum(x) FROM t"), "15");
+  // A scalar function is not a window function.
+  ASSERT_TRUE(c->CreateFunction("s", 1, [](std::span<const Value> a) -> Result<Value> {
+                 return a[0];
+               }).ok());
+  EXPECT_EQ(Rows(*c, "SELECT s(x) OVER () FROM t"),
+            "error: s() may not be used as a window function");
+}
+
+TEST(InterruptTest, InterruptFromAnotherThreadStopsARunningStatement) {
+  auto c = Mem();
+  auto st = Unwrap(c->Prepare(
+      "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r"));
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    while (!done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      c->Interrupt();
+    }
+  });
+  auto r = st->Step();
+  done = true;
+  t.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kAborted);
+  EXPECT_EQ(r.status().message(), "interrupted");
+  // The connection works afterwards; an interrupt before a statement starts does not stop it.
+  ASSERT_TRUE(st->Reset().ok() || true);
+  c->Interrupt();
+  EXPECT_EQ(Rows(*c, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r LIMIT 5000) "
+                     "SELECT count(*) FROM r"),
+            "5000");
+}
+
+TEST(InterruptTest, StatementTimeoutStopsARunawayQuery) {
+  auto c = Mem();
+  c->SetStatementTimeout(std::chrono::milliseconds(100));
+  auto start = std::chrono::steady_clock::now();
+  auto r = c->Query("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                    "SELECT max(n) FROM r");
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kAborted);
+  EXPECT_EQ(r.status().message(), "statement timed out");
+  EXPECT_LT(took, std::chrono::seconds(5));
+  c->SetStatementTimeout(std::chrono::milliseconds(0));
+  EXPECT_EQ(Rows(*c, "SELECT 1"), "1");
+}
+
+TEST(InterruptTest, InterruptedWriteInsideATransactionIsUndoneAndTheTransactionStays) {
+  auto c = Mem();
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x); BEGIN; INSERT INTO t VALUES (1)").ok());
+  c->SetStatementTimeout(std::chrono::milliseconds(50));
+  auto r = c->Exec("INSERT INTO t WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                   "SELECT n FROM r");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.code(), StatusCode::kAborted);
+  c->SetStatementTimeout(std::chrono::milliseconds(0));
+  EXPECT_FALSE(c->autocommit());
+  EXPECT_EQ(Rows(*c, "SELECT count(*) FROM t"), "1");
+  ASSERT_TRUE(c->Exec("COMMIT").ok());
+  EXPECT_EQ(Rows(*c, "SELECT count(*) FROM t"), "1");
+}
+
+}  // namespace
+}  // namespace dosql::engine
