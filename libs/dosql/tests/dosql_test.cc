@@ -132,5 +132,123 @@ TEST(DosqlFacade, ValueConversionsMatchSqlite) {
   EXPECT_EQ(ValueToDouble(Value::Integer(7)), 7.0);
 }
 
+
+std::unique_ptr<Connection> Mem() {
+  auto c = Connection::Open(":memory:");
+  EXPECT_TRUE(c.ok());
+  return std::move(c).value();
+}
+
+int64_t Count(Connection& c, std::string_view sql) {
+  auto r = c.Query(sql);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? r->rows[0][0].integer() : -1;
+}
+
+TEST(DosqlFacade, TypedAccessorsAndRowIteration) {
+  auto c = Mem();
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 'x'), (2.5, NULL), ('7z', x'00')").ok());
+  auto st = std::move(c->Prepare("SELECT a, b FROM t WHERE rowid >= :from ORDER BY rowid")).value();
+  ASSERT_TRUE(st->Bind(":from", Value::Integer(1)).ok());
+  EXPECT_EQ(st->Bind(":nope", Value::Integer(1)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(st->BindInt64(2, 1).code(), StatusCode::kOutOfRange);  // one parameter only
+  std::vector<std::string> seen;
+  for (const Statement& row : st->rows()) {
+    seen.push_back(row.column_text(0) + "/" + std::to_string(row.column_int64(0)) + "/" +
+                   std::to_string(row.column_double(0)) + "/" + std::to_string(row.column_is_null(1)));
+  }
+  ASSERT_TRUE(st->rows_status().ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"1/1/1.000000/0", "2.5/2/2.500000/1", "7z/7/7.000000/0"}));
+  EXPECT_EQ(st->column_type(5), ValueType::kNull);  // out of range reads as NULL
+  // An error ends the loop and is reported.
+  auto bad = std::move(c->Prepare("SELECT abs(-9223372036854775807 - a) FROM t")).value();
+  int n = 0;
+  for (const Statement& row : bad->rows()) {
+    (void)row;
+    n++;
+  }
+  EXPECT_FALSE(bad->rows_status().ok());
+  // Stepping after the error needs a Reset, and says so instead of crashing.
+  EXPECT_FALSE(bad->Step().ok());
+}
+
+TEST(DosqlFacade, TransactionCommitsOrRollsBackOnScopeExit) {
+  auto c = Mem();
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x)").ok());
+  {
+    auto txn = Transaction::Begin(*c, TxnMode::kImmediate);
+    ASSERT_TRUE(txn.ok());
+    ASSERT_TRUE(c->Exec("INSERT INTO t VALUES (1)").ok());
+    EXPECT_FALSE(c->autocommit());
+  }  // not committed: rolled back
+  EXPECT_TRUE(c->autocommit());
+  EXPECT_EQ(Count(*c, "SELECT count(*) FROM t"), 0);
+  {
+    auto txn = std::move(Transaction::Begin(*c, TxnMode::kExclusive)).value();
+    ASSERT_TRUE(c->Exec("INSERT INTO t VALUES (1)").ok());
+    ASSERT_TRUE(txn.Commit().ok());
+    EXPECT_FALSE(txn.active());
+    EXPECT_EQ(txn.Commit().code(), StatusCode::kInvalidArgument);  // misuse: clear error
+  }
+  EXPECT_EQ(Count(*c, "SELECT count(*) FROM t"), 1);
+  // BEGIN inside BEGIN fails like SQLite's.
+  auto outer = std::move(Transaction::Begin(*c)).value();
+  EXPECT_FALSE(Transaction::Begin(*c).ok());
+  ASSERT_TRUE(outer.Rollback().ok());
+}
+
+TEST(DosqlFacade, SavepointsNestAndUndoTheirPart) {
+  auto c = Mem();
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x)").ok());
+  auto txn = std::move(Transaction::Begin(*c)).value();
+  ASSERT_TRUE(c->Exec("INSERT INTO t VALUES (1)").ok());
+  {
+    auto a = std::move(Savepoint::Begin(*c, "a")).value();
+    ASSERT_TRUE(c->Exec("INSERT INTO t VALUES (2)").ok());
+    {
+      auto b = std::move(Savepoint::Begin(*c, "b \"quoted\"")).value();
+      ASSERT_TRUE(c->Exec("INSERT INTO t VALUES (3)").ok());
+    }  // b rolled back
+    ASSERT_TRUE(a.Release().ok());
+  }
+  ASSERT_TRUE(txn.Commit().ok());
+  EXPECT_EQ(Count(*c, "SELECT sum(x) FROM t"), 3);
+  // Outside BEGIN a savepoint opens the transaction; releasing it commits.
+  {
+    auto sp = std::move(Savepoint::Begin(*c, "solo")).value();
+    ASSERT_TRUE(c->Exec("INSERT INTO t VALUES (10)").ok());
+    ASSERT_TRUE(sp.Release().ok());
+  }
+  EXPECT_TRUE(c->autocommit());
+  EXPECT_EQ(Count(*c, "SELECT sum(x) FROM t"), 13);
+  EXPECT_FALSE(Savepoint::Begin(*c, "").ok());
+}
+
+TEST(DosqlFacade, StatementCacheReusesResetStatements) {
+  auto c = Mem();
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x)").ok());
+  StatementCache cache(*c, 2);
+  for (int i = 0; i < 5; i++) {
+    auto h = std::move(cache.Prepare("INSERT INTO t VALUES (?1)")).value();
+    // Handed out without bindings: an unbound parameter is NULL.
+    ASSERT_TRUE(h->BindInt64(1, i).ok());
+    ASSERT_TRUE(h->Step().ok());
+  }
+  EXPECT_EQ(cache.misses(), 1u);
+  EXPECT_EQ(cache.hits(), 4u);
+  {
+    auto h1 = std::move(cache.Prepare("SELECT count(*) FROM t")).value();
+    auto h2 = std::move(cache.Prepare("SELECT count(*) FROM t")).value();  // in use: a fresh one
+    ASSERT_TRUE(*h1->Step());
+    ASSERT_TRUE(*h2->Step());
+    EXPECT_EQ(h1->column_int64(0), 5);
+  }
+  auto h3 = std::move(cache.Prepare("SELECT 1")).value();
+  EXPECT_LE(cache.size(), 2u);
+  EXPECT_FALSE(cache.Prepare("SELECT 1; SELECT 2").ok());
+  EXPECT_FALSE(cache.Prepare("  ").ok());
+  EXPECT_FALSE(cache.Prepare("SELEC 1").ok());
+}
+
 }  // namespace
 }  // namespace dosql

@@ -434,6 +434,40 @@ Status Statement::Bind(int index, Value value) {
   impl_->params[index - 1] = std::move(value);
   return Status::OK();
 }
+Status Statement::Bind(std::string_view name, Value value) {
+  int index = parameter_index(name);
+  if (index == 0) return Status::NotFound("no such parameter: " + std::string(name));
+  return Bind(index, std::move(value));
+}
+
+ValueType Statement::column_type(int i) const {
+  if (i < 0 || i >= column_count()) return ValueType::kNull;
+  return column(i).type();
+}
+
+int64_t Statement::column_int64(int i) const {
+  if (i < 0 || i >= column_count()) return 0;
+  return ValueToInt64(column(i));
+}
+
+double Statement::column_double(int i) const {
+  if (i < 0 || i >= column_count()) return 0;
+  return ValueToReal(column(i));
+}
+
+std::string Statement::column_text(int i) const {
+  std::string out;
+  if (i >= 0 && i < column_count()) (void)AppendValueText(column(i), &out);
+  return out;
+}
+
+void Statement::RowIterator::Advance() {
+  auto r = st_->Step();
+  if (!r.ok()) st_->rows_status_ = r.status();
+  else st_->rows_status_ = Status::OK();
+  if (!r.ok() || !*r) st_ = nullptr;
+}
+
 Status Statement::ClearBindings() {
   for (auto& p : impl_->params) p = Value();
   return Status::OK();

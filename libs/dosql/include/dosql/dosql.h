@@ -29,6 +29,7 @@
 #include "dosql/core/status.h"
 #include "dosql/core/value.h"
 #include "dosql/engine/database.h"
+#include "dosql/transaction.h"
 
 namespace dosql {
 
@@ -37,6 +38,10 @@ using Database = engine::Database;
 using Connection = engine::Connection;
 using Statement = engine::Statement;
 using DatabaseOptions = engine::DatabaseOptions;
+using FunctionFlags = engine::FunctionFlags;
+using ScalarFunction = engine::ScalarFunction;
+using AggregateCallbacks = engine::AggregateCallbacks;
+using AggregateFactory = engine::AggregateFactory;
 
 // The library's version: "MAJOR.MINOR.PATCH" and MAJOR*1000000 + MINOR*1000 + PATCH (the
 // encoding of SQLITE_VERSION_NUMBER).

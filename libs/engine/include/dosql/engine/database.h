@@ -178,6 +178,16 @@ class Statement {
   // OutOfRange if index is not in [1, parameter_count()]. Binding resets nothing: bind between
   // Reset() and the first Step().
   Status Bind(int index, Value value);
+  // Typed forms of Bind(index, Value).
+  Status BindNull(int index) { return Bind(index, Value()); }
+  Status BindInt64(int index, int64_t v) { return Bind(index, Value::Integer(v)); }
+  Status BindDouble(int index, double v) { return Bind(index, Value::Real(v)); }
+  Status BindText(int index, std::string_view v) { return Bind(index, Value::Text(std::string(v))); }
+  Status BindBlob(int index, std::string_view bytes) {
+    return Bind(index, Value::Blob(std::string(bytes)));
+  }
+  // By name (":a", "@a", "$a" as written in the SQL); NotFound if there is no such parameter.
+  Status Bind(std::string_view name, Value value);
   Status ClearBindings();
 
   // Runs until the next row (true) or the end (false). After the end, Step() returns false again
@@ -192,12 +202,47 @@ class Statement {
   const std::string& column_decltype(int i) const;
   // The current row's values; valid after Step() returned true, until the next Step/Reset.
   const Value& column(int i) const;
+  // Typed reads of the current row with SQLite's conversions (sqlite3_column_int64/double/text):
+  // NULL is 0 / 0.0 / ""; TEXT and BLOB convert by their leading number; numbers render as
+  // SQLite prints them. Out-of-range columns read as NULL.
+  ValueType column_type(int i) const;
+  bool column_is_null(int i) const { return column_type(i) == ValueType::kNull; }
+  int64_t column_int64(int i) const;
+  double column_double(int i) const;
+  std::string column_text(int i) const;
+
+  // Iteration over the remaining rows: `for (const Statement& row : stmt.rows()) ...`. Each
+  // increment is a Step(); the loop ends at the last row or at the first error, which
+  // rows_status() then reports (check it after the loop).
+  class RowIterator {
+   public:
+    RowIterator() = default;
+    explicit RowIterator(Statement* st) : st_(st) { Advance(); }
+    const Statement& operator*() const { return *st_; }
+    RowIterator& operator++() {
+      Advance();
+      return *this;
+    }
+    bool operator==(const RowIterator& o) const { return st_ == o.st_; }
+
+   private:
+    void Advance();
+    Statement* st_ = nullptr;
+  };
+  struct RowRange {
+    Statement* st;
+    RowIterator begin() const { return RowIterator(st); }
+    RowIterator end() const { return RowIterator(); }
+  };
+  RowRange rows() { return RowRange{this}; }
+  const Status& rows_status() const { return rows_status_; }
 
   explicit Statement(std::unique_ptr<StatementImpl> impl);
   StatementImpl* impl() { return impl_.get(); }
 
  private:
   std::unique_ptr<StatementImpl> impl_;
+  Status rows_status_;
 };
 
 }  // namespace dosql::engine

@@ -1,0 +1,11 @@
+# Fails unless the guide (GUIDE) contains the text of every example file under EXAMPLES verbatim.
+file(READ "${GUIDE}" guide)
+file(GLOB examples "${EXAMPLES}/*.cc")
+foreach(example ${examples})
+  file(READ "${example}" text)
+  string(FIND "${guide}" "${text}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "${GUIDE} does not show ${example} as it is")
+  endif()
+endforeach()
+message(STATUS "the guide shows all examples")
