@@ -238,6 +238,81 @@ DOSQL_API dosql_int64 dosql_total_changes64(dosql_db* db);
 DOSQL_API dosql_int64 dosql_last_insert_rowid(dosql_db* db);
 DOSQL_API int dosql_get_autocommit(dosql_db* db);
 
+/* Interrupting: makes the statements running on `db` fail with DOSQL_INTERRUPT at their next
+** check (at least every 1024 rows). May be called from any thread. */
+DOSQL_API void dosql_interrupt(dosql_db* db);
+
+/* ---------------------------------------------------------------------------------------------
+** User-defined functions (sqlite3_create_function_v2 / sqlite3_create_window_function).
+** Functions are per connection; one with the name and argument count of a built-in replaces it.
+** nArg is -1 (any) to 127. eTextRep is DOSQL_UTF8, optionally or-ed with DOSQL_DETERMINISTIC
+** (other encodings are accepted and treated as UTF-8). Scalar functions give xFunc; aggregates
+** xStep and xFinal; window functions also xValue and xInverse. Passing no callbacks deletes the
+** function. xDestroy(pApp) runs when the function is replaced or deleted, or the connection is
+** closed (after the last statement using it is finalized).
+** Inside a callback: dosql_value_* read the arguments (valid during the call only),
+** dosql_result_* set the result (the last call wins; an error fails the statement with the
+** message), dosql_aggregate_context gives per-group memory (zeroed on the first call, freed
+** after xFinal), dosql_user_data gives pApp.
+** ------------------------------------------------------------------------------------------- */
+typedef struct dosql_context dosql_context;
+typedef struct dosql_value dosql_value;
+
+#define DOSQL_UTF16LE 2
+#define DOSQL_UTF16BE 3
+#define DOSQL_UTF16 4
+#define DOSQL_ANY 5
+#define DOSQL_DETERMINISTIC 0x000000800
+#define DOSQL_DIRECTONLY 0x000080000
+#define DOSQL_INNOCUOUS 0x000200000
+
+DOSQL_API int dosql_create_function(dosql_db* db, const char* zFunctionName, int nArg,
+                                    int eTextRep, void* pApp,
+                                    void (*xFunc)(dosql_context*, int, dosql_value**),
+                                    void (*xStep)(dosql_context*, int, dosql_value**),
+                                    void (*xFinal)(dosql_context*));
+DOSQL_API int dosql_create_function_v2(dosql_db* db, const char* zFunctionName, int nArg,
+                                       int eTextRep, void* pApp,
+                                       void (*xFunc)(dosql_context*, int, dosql_value**),
+                                       void (*xStep)(dosql_context*, int, dosql_value**),
+                                       void (*xFinal)(dosql_context*),
+                                       void (*xDestroy)(void*));
+DOSQL_API int dosql_create_window_function(dosql_db* db, const char* zFunctionName, int nArg,
+                                           int eTextRep, void* pApp,
+                                           void (*xStep)(dosql_context*, int, dosql_value**),
+                                           void (*xFinal)(dosql_context*),
+                                           void (*xValue)(dosql_context*),
+                                           void (*xInverse)(dosql_context*, int, dosql_value**),
+                                           void (*xDestroy)(void*));
+
+DOSQL_API void* dosql_user_data(dosql_context* ctx);
+DOSQL_API dosql_db* dosql_context_db_handle(dosql_context* ctx);
+DOSQL_API void* dosql_aggregate_context(dosql_context* ctx, int nBytes);
+
+DOSQL_API int dosql_value_type(dosql_value* v);
+DOSQL_API int dosql_value_numeric_type(dosql_value* v);
+DOSQL_API dosql_int64 dosql_value_int64(dosql_value* v);
+DOSQL_API int dosql_value_int(dosql_value* v);
+DOSQL_API double dosql_value_double(dosql_value* v);
+DOSQL_API const unsigned char* dosql_value_text(dosql_value* v);
+DOSQL_API const void* dosql_value_blob(dosql_value* v);
+DOSQL_API int dosql_value_bytes(dosql_value* v);
+
+DOSQL_API void dosql_result_null(dosql_context* ctx);
+DOSQL_API void dosql_result_int(dosql_context* ctx, int v);
+DOSQL_API void dosql_result_int64(dosql_context* ctx, dosql_int64 v);
+DOSQL_API void dosql_result_double(dosql_context* ctx, double v);
+DOSQL_API void dosql_result_text(dosql_context* ctx, const char* z, int n,
+                                 dosql_destructor_type xDel);
+DOSQL_API void dosql_result_blob(dosql_context* ctx, const void* z, int n,
+                                 dosql_destructor_type xDel);
+DOSQL_API void dosql_result_zeroblob(dosql_context* ctx, int n);
+DOSQL_API void dosql_result_value(dosql_context* ctx, dosql_value* v);
+DOSQL_API void dosql_result_error(dosql_context* ctx, const char* z, int n);
+DOSQL_API void dosql_result_error_code(dosql_context* ctx, int code);
+DOSQL_API void dosql_result_error_nomem(dosql_context* ctx);
+DOSQL_API void dosql_result_error_toobig(dosql_context* ctx);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

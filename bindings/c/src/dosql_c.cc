@@ -18,12 +18,14 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "dosql/dosql.h"
+#include "dosql/engine/affinity.h"
 
 namespace {
 
@@ -1122,5 +1124,317 @@ int dosql_exec(dosql_db* db, const char* sql, dosql_callback callback, void* arg
   }
   return rc;
 }
+
+
+// ---------------------------------------------------------------------------------------------
+// user-defined functions
+// ---------------------------------------------------------------------------------------------
+
+}  // extern "C"
+
+// An argument as the C API sees it: the value and, once asked for, its text rendering.
+struct dosql_value {
+  const dosql::Value* v = nullptr;
+  std::string text;
+  bool text_valid = false;
+  // SQLite converts a value in place: a BLOB read as text reports TEXT afterwards, and text
+  // that dosql_value_numeric_type found numeric reports INTEGER or FLOAT. 0: no conversion.
+  int type_after = 0;
+};
+
+// The call's context: the function's user data, the result being built, and (aggregates) the
+// group's memory.
+struct dosql_context {
+  dosql_db* db = nullptr;
+  void* user_data = nullptr;
+  dosql::Value result;
+  bool failed = false;
+  int error_code = DOSQL_ERROR;
+  std::string error;
+  std::vector<unsigned char>* agg_memory = nullptr;  // aggregates only
+};
+
+namespace {
+
+// What a registration shares between its callables: the callbacks and pApp, whose destructor
+// runs when the last plan or registration using it goes away.
+struct CFunction {
+  void* app = nullptr;
+  void (*destroy)(void*) = nullptr;
+  void (*func)(dosql_context*, int, dosql_value**) = nullptr;
+  void (*step)(dosql_context*, int, dosql_value**) = nullptr;
+  void (*final)(dosql_context*) = nullptr;
+  void (*value)(dosql_context*) = nullptr;
+  void (*inverse)(dosql_context*, int, dosql_value**) = nullptr;
+  dosql_db* db = nullptr;
+  ~CFunction() {
+    if (destroy) destroy(app);
+  }
+};
+
+// Calls `fn` with the arguments wrapped as dosql_value*, returning the context's outcome.
+template <typename Fn>
+dosql::Result<dosql::Value> CallC(const CFunction& f, std::vector<unsigned char>* memory,
+                                  std::span<const dosql::Value> args, Fn&& fn) {
+  dosql_context ctx;
+  ctx.db = f.db;
+  ctx.user_data = f.app;
+  ctx.agg_memory = memory;
+  std::vector<dosql_value> vals(args.size());
+  std::vector<dosql_value*> ptrs(args.size());
+  for (size_t i = 0; i < args.size(); i++) {
+    vals[i].v = &args[i];
+    ptrs[i] = &vals[i];
+  }
+  fn(&ctx, static_cast<int>(args.size()), ptrs.data());
+  if (ctx.failed) {
+    if (ctx.error_code == DOSQL_NOMEM) return dosql::Status::Internal("out of memory");
+    if (ctx.error_code == DOSQL_TOOBIG) return dosql::Status::InvalidArgument("string or blob too big");
+    return dosql::Status::InvalidArgument(ctx.error);
+  }
+  return std::move(ctx.result);
+}
+
+class CAggregate final : public dosql::AggregateCallbacks {
+ public:
+  explicit CAggregate(std::shared_ptr<const CFunction> f) : f_(std::move(f)) {}
+  dosql::Status Step(std::span<const dosql::Value> args) override {
+    return CallC(*f_, &memory_, args, f_->step).status();
+  }
+  dosql::Status Inverse(std::span<const dosql::Value> args) override {
+    return CallC(*f_, &memory_, args, f_->inverse).status();
+  }
+  dosql::Result<dosql::Value> Current() override {
+    return CallC(*f_, &memory_, {}, [&](dosql_context* c, int, dosql_value**) { f_->value(c); });
+  }
+  dosql::Result<dosql::Value> Final() override {
+    return CallC(*f_, &memory_, {}, [&](dosql_context* c, int, dosql_value**) { f_->final(c); });
+  }
+
+ private:
+  std::shared_ptr<const CFunction> f_;
+  std::vector<unsigned char> memory_;
+};
+
+int CreateFunction(dosql_db* db, const char* name, int nArg, int eTextRep, void* pApp,
+                   void (*xFunc)(dosql_context*, int, dosql_value**),
+                   void (*xStep)(dosql_context*, int, dosql_value**),
+                   void (*xFinal)(dosql_context*), void (*xValue)(dosql_context*),
+                   void (*xInverse)(dosql_context*, int, dosql_value**),
+                   void (*xDestroy)(void*)) {
+  if (db == nullptr) return DOSQL_MISUSE;
+  int rc = Guarded(db, [&]() -> int {
+    bool window = xValue || xInverse;
+    bool aggregate = xStep || xFinal;
+    bool valid = name != nullptr && nArg >= -1 && nArg <= 127 && db->conn &&
+                 ((xFunc && !aggregate && !window) || (!xFunc && xStep && xFinal && !window) ||
+                  (!xFunc && xStep && xFinal && xValue && xInverse) ||
+                  (!xFunc && !aggregate && !window));
+    // As SQLite, success and misuse leave the handle's error state as it was.
+    if (!valid) return DOSQL_MISUSE;
+    if (!xFunc && !aggregate) {  // deletion
+      (void)db->conn->RemoveFunction(name, nArg);
+      if (xDestroy) xDestroy(pApp);
+      return DOSQL_OK;
+    }
+    auto f = std::make_shared<CFunction>();
+    f->app = pApp;
+    f->db = db;
+    f->func = xFunc;
+    f->step = xStep;
+    f->final = xFinal;
+    f->value = xValue;
+    f->inverse = xInverse;
+    f->destroy = xDestroy;
+    dosql::FunctionFlags flags;
+    flags.deterministic = (eTextRep & DOSQL_DETERMINISTIC) != 0;
+    dosql::Status st;
+    if (xFunc) {
+      st = db->conn->CreateFunction(
+          name, nArg,
+          [f](std::span<const dosql::Value> args) { return CallC(*f, nullptr, args, f->func); },
+          flags);
+    } else {
+      dosql::AggregateFactory make = [f]() -> std::unique_ptr<dosql::AggregateCallbacks> {
+        return std::make_unique<CAggregate>(f);
+      };
+      st = window ? db->conn->CreateWindowFunction(name, nArg, std::move(make), flags)
+                  : db->conn->CreateAggregateFunction(name, nArg, std::move(make), flags);
+    }
+    if (!st.ok()) {
+      f->destroy = nullptr;  // SQLite calls xDestroy on failure too: once, here
+      if (xDestroy) xDestroy(pApp);
+      db->SetError(st);
+      return DOSQL_ERROR;
+    }
+    return DOSQL_OK;
+  });
+  return rc == DOSQL_ERROR ? db->Ret(rc) : rc;
+}
+
+const std::string& ValueText(dosql_value* v) {
+  if (!v->text_valid) {
+    v->text.clear();
+    dosql::AppendValueText(*v->v, &v->text);
+    v->text_valid = true;
+  }
+  return v->text;
+}
+
+}  // namespace
+
+extern "C" {
+
+int dosql_create_function(dosql_db* db, const char* zFunctionName, int nArg, int eTextRep,
+                          void* pApp, void (*xFunc)(dosql_context*, int, dosql_value**),
+                          void (*xStep)(dosql_context*, int, dosql_value**),
+                          void (*xFinal)(dosql_context*)) {
+  return CreateFunction(db, zFunctionName, nArg, eTextRep, pApp, xFunc, xStep, xFinal, nullptr,
+                        nullptr, nullptr);
+}
+
+int dosql_create_function_v2(dosql_db* db, const char* zFunctionName, int nArg, int eTextRep,
+                             void* pApp, void (*xFunc)(dosql_context*, int, dosql_value**),
+                             void (*xStep)(dosql_context*, int, dosql_value**),
+                             void (*xFinal)(dosql_context*), void (*xDestroy)(void*)) {
+  return CreateFunction(db, zFunctionName, nArg, eTextRep, pApp, xFunc, xStep, xFinal, nullptr,
+                        nullptr, xDestroy);
+}
+
+int dosql_create_window_function(dosql_db* db, const char* zFunctionName, int nArg,
+                                 int eTextRep, void* pApp,
+                                 void (*xStep)(dosql_context*, int, dosql_value**),
+                                 void (*xFinal)(dosql_context*), void (*xValue)(dosql_context*),
+                                 void (*xInverse)(dosql_context*, int, dosql_value**),
+                                 void (*xDestroy)(void*)) {
+  if (!xStep || !xFinal || !xValue || !xInverse) return DOSQL_MISUSE;
+  return CreateFunction(db, zFunctionName, nArg, eTextRep, pApp, nullptr, xStep, xFinal, xValue,
+                        xInverse, xDestroy);
+}
+
+void dosql_interrupt(dosql_db* db) {
+  // No lock: the statement being interrupted holds it.
+  if (db && db->conn) db->conn->Interrupt();
+}
+
+void* dosql_user_data(dosql_context* ctx) { return ctx ? ctx->user_data : nullptr; }
+dosql_db* dosql_context_db_handle(dosql_context* ctx) { return ctx ? ctx->db : nullptr; }
+
+void* dosql_aggregate_context(dosql_context* ctx, int nBytes) {
+  if (!ctx || !ctx->agg_memory) return nullptr;
+  if (ctx->agg_memory->empty()) {
+    if (nBytes <= 0) return nullptr;
+    ctx->agg_memory->assign(static_cast<size_t>(nBytes), 0);
+  }
+  return ctx->agg_memory->data();
+}
+
+int dosql_value_type(dosql_value* v) {
+  if (!v || !v->v) return DOSQL_NULL;
+  if (v->type_after) return v->type_after;
+  switch (v->v->type()) {
+    case dosql::ValueType::kInteger: return DOSQL_INTEGER;
+    case dosql::ValueType::kReal: return DOSQL_FLOAT;
+    case dosql::ValueType::kText: return DOSQL_TEXT;
+    case dosql::ValueType::kBlob: return DOSQL_BLOB;
+    case dosql::ValueType::kNull: return DOSQL_NULL;
+  }
+  return DOSQL_NULL;
+}
+
+int dosql_value_numeric_type(dosql_value* v) {
+  if (!v || !v->v || v->v->type() != dosql::ValueType::kText) return dosql_value_type(v);
+  // Text that looks like a number counts as that number (sqlite3_value_numeric_type).
+  dosql::Value n = *v->v;
+  dosql::engine::ApplyAffinity(&n, dosql::engine::Affinity::kNumeric);
+  if (n.type() == dosql::ValueType::kInteger) return v->type_after = DOSQL_INTEGER;
+  if (n.type() == dosql::ValueType::kReal) return v->type_after = DOSQL_FLOAT;
+  return DOSQL_TEXT;
+}
+
+dosql_int64 dosql_value_int64(dosql_value* v) {
+  return v && v->v ? dosql::ValueToInt64(*v->v) : 0;
+}
+int dosql_value_int(dosql_value* v) { return static_cast<int>(dosql_value_int64(v)); }
+double dosql_value_double(dosql_value* v) { return v && v->v ? dosql::ValueToDouble(*v->v) : 0.0; }
+
+const unsigned char* dosql_value_text(dosql_value* v) {
+  if (!v || !v->v || v->v->is_null()) return nullptr;
+  if (v->v->type() == dosql::ValueType::kBlob && !v->type_after) v->type_after = DOSQL_TEXT;
+  if (v->v->type() == dosql::ValueType::kText || v->v->type() == dosql::ValueType::kBlob) {
+    return reinterpret_cast<const unsigned char*>(v->v->bytes().c_str());
+  }
+  return reinterpret_cast<const unsigned char*>(ValueText(v).c_str());
+}
+
+const void* dosql_value_blob(dosql_value* v) {
+  if (!v || !v->v || v->v->is_null()) return nullptr;
+  if (v->v->type() == dosql::ValueType::kText || v->v->type() == dosql::ValueType::kBlob) {
+    return v->v->bytes().empty() ? nullptr : v->v->bytes().data();
+  }
+  return ValueText(v).data();
+}
+
+int dosql_value_bytes(dosql_value* v) {
+  if (!v || !v->v || v->v->is_null()) return 0;
+  if (v->v->type() == dosql::ValueType::kText || v->v->type() == dosql::ValueType::kBlob) {
+    return static_cast<int>(v->v->bytes().size());
+  }
+  return static_cast<int>(ValueText(v).size());
+}
+
+void dosql_result_null(dosql_context* ctx) {
+  if (ctx) ctx->result = dosql::Value();
+}
+void dosql_result_int(dosql_context* ctx, int v) { dosql_result_int64(ctx, v); }
+void dosql_result_int64(dosql_context* ctx, dosql_int64 v) {
+  if (ctx) ctx->result = dosql::Value::Integer(v);
+}
+void dosql_result_double(dosql_context* ctx, double v) {
+  if (ctx) ctx->result = std::isnan(v) ? dosql::Value() : dosql::Value::Real(v);
+}
+
+void dosql_result_text(dosql_context* ctx, const char* z, int n, dosql_destructor_type xDel) {
+  if (!ctx) return;
+  if (!z) {
+    ctx->result = dosql::Value();
+  } else {
+    size_t len = n < 0 ? std::strlen(z) : static_cast<size_t>(n);
+    ctx->result = dosql::Value::Text(std::string(z, len));
+  }
+  if (xDel && xDel != DOSQL_TRANSIENT) xDel(const_cast<char*>(z));
+}
+
+void dosql_result_blob(dosql_context* ctx, const void* z, int n, dosql_destructor_type xDel) {
+  if (!ctx) return;
+  size_t len = n < 0 ? 0 : static_cast<size_t>(n);
+  ctx->result = dosql::Value::Blob(z ? std::string(static_cast<const char*>(z), len) : std::string());
+  if (xDel && xDel != DOSQL_TRANSIENT) xDel(const_cast<void*>(z));
+}
+
+void dosql_result_zeroblob(dosql_context* ctx, int n) {
+  if (ctx) ctx->result = dosql::Value::Blob(std::string(n < 0 ? 0 : static_cast<size_t>(n), '\0'));
+}
+
+void dosql_result_value(dosql_context* ctx, dosql_value* v) {
+  if (ctx) ctx->result = v && v->v ? *v->v : dosql::Value();
+}
+
+void dosql_result_error(dosql_context* ctx, const char* z, int n) {
+  if (!ctx) return;
+  ctx->failed = true;
+  ctx->error_code = DOSQL_ERROR;
+  ctx->error = z ? std::string(z, n < 0 ? std::strlen(z) : static_cast<size_t>(n)) : "";
+}
+
+void dosql_result_error_code(dosql_context* ctx, int code) {
+  if (!ctx) return;
+  ctx->failed = true;
+  ctx->error_code = code;
+  if (ctx->error.empty()) ctx->error = dosql_errstr(code);
+}
+
+void dosql_result_error_nomem(dosql_context* ctx) { dosql_result_error_code(ctx, DOSQL_NOMEM); }
+void dosql_result_error_toobig(dosql_context* ctx) { dosql_result_error_code(ctx, DOSQL_TOOBIG); }
 
 }  // extern "C"

@@ -29,6 +29,8 @@ namespace {
   struct Name {                                                               \
     using Db = DbType;                                                        \
     using Stmt = StmtType;                                                    \
+    using Ctx = P##_context;                                                  \
+    using Val = P##_value;                                                    \
     static constexpr const char* kName = #P;                                  \
     static inline const auto kTransient = Transient;                          \
     static inline const auto kStatic = Static;                                \
@@ -86,10 +88,28 @@ namespace {
     static constexpr auto db_readonly = &P##_db_readonly;                     \
     static constexpr auto free = &P##_free;                                   \
     static constexpr auto malloc = &P##_malloc;                               \
+    static constexpr auto create_function_v2 = &P##_create_function_v2;       \
+    static constexpr auto create_window_function = &P##_create_window_function; \
+    static constexpr auto user_data = &P##_user_data;                         \
+    static constexpr auto aggregate_context = &P##_aggregate_context;         \
+    static constexpr auto value_type = &P##_value_type;                       \
+    static constexpr auto value_numeric_type = &P##_value_numeric_type;       \
+    static constexpr auto value_int64 = &P##_value_int64;                     \
+    static constexpr auto value_double = &P##_value_double;                   \
+    static constexpr auto value_text = &P##_value_text;                       \
+    static constexpr auto value_bytes = &P##_value_bytes;                     \
+    static constexpr auto result_null = &P##_result_null;                     \
+    static constexpr auto result_int64 = &P##_result_int64;                   \
+    static constexpr auto result_double = &P##_result_double;                 \
+    static constexpr auto result_text = &P##_result_text;                     \
+    static constexpr auto result_value = &P##_result_value;                   \
+    static constexpr auto result_error = &P##_result_error;                   \
+    static constexpr auto interrupt = &P##_interrupt;                         \
   }
 
 DOSQL_TEST_API(SqliteApi, sqlite3, sqlite3, sqlite3_stmt, SQLITE_TRANSIENT, SQLITE_STATIC);
 DOSQL_TEST_API(DosqlApi, dosql, dosql, dosql_stmt, DOSQL_TRANSIENT, DOSQL_STATIC);
+
 
 // The shared constants have the same values (checked here once, so scenarios may use either).
 static_assert(DOSQL_ROW == SQLITE_ROW && DOSQL_DONE == SQLITE_DONE);
@@ -1131,6 +1151,107 @@ DIFF_TEST(Persistence) {
   h.Close();
 }
 
+// User-defined functions: the same C callbacks registered on both libraries.
+template <class A>
+void UdfHalf(typename A::Ctx* c, int, typename A::Val** v) {
+  if (A::value_type(v[0]) == SQLITE_NULL) return A::result_null(c);
+  A::result_double(c, A::value_double(v[0]) / 2);
+}
+template <class A>
+void UdfDescribe(typename A::Ctx* c, int n, typename A::Val** v) {
+  std::string out = std::to_string(n) + ":";
+  for (int i = 0; i < n; i++) {
+    const unsigned char* t = A::value_text(v[i]);
+    out += std::to_string(A::value_type(v[i])) + "/" + std::to_string(A::value_numeric_type(v[i])) +
+           "/" + std::to_string(A::value_bytes(v[i])) + "/" + (t ? reinterpret_cast<const char*>(t) : "-") + " ";
+  }
+  A::result_text(c, out.c_str(), -1, A::kTransient);
+}
+template <class A>
+void UdfEcho(typename A::Ctx* c, int, typename A::Val** v) { A::result_value(c, v[0]); }
+template <class A>
+void UdfFail(typename A::Ctx* c, int, typename A::Val**) { A::result_error(c, "custom failure", -1); }
+template <class A>
+void UdfUserData(typename A::Ctx* c, int, typename A::Val**) {
+  A::result_text(c, static_cast<const char*>(A::user_data(c)), -1, A::kStatic);
+}
+struct ProdState {
+  long long product;
+  int count;
+};
+template <class A>
+void UdfProdStep(typename A::Ctx* c, int, typename A::Val** v) {
+  auto* st = static_cast<ProdState*>(A::aggregate_context(c, sizeof(ProdState)));
+  if (st->count++ == 0) st->product = 1;
+  if (A::value_type(v[0]) != SQLITE_NULL) st->product *= A::value_int64(v[0]);
+}
+template <class A>
+void UdfProdFinal(typename A::Ctx* c) {
+  auto* st = static_cast<ProdState*>(A::aggregate_context(c, 0));
+  if (st == nullptr || st->count == 0) return A::result_null(c);
+  A::result_int64(c, st->product);
+}
+template <class A>
+void UdfSumStep(typename A::Ctx* c, int, typename A::Val** v) {
+  *static_cast<long long*>(A::aggregate_context(c, sizeof(long long))) += A::value_int64(v[0]);
+}
+template <class A>
+void UdfSumInverse(typename A::Ctx* c, int, typename A::Val** v) {
+  *static_cast<long long*>(A::aggregate_context(c, sizeof(long long))) -= A::value_int64(v[0]);
+}
+template <class A>
+void UdfSumValue(typename A::Ctx* c) {
+  auto* p = static_cast<long long*>(A::aggregate_context(c, sizeof(long long)));
+  A::result_int64(c, p ? *p : 0);
+}
+std::atomic<int> udf_destroyed{0};
+void UdfDestroy(void*) { udf_destroyed++; }
+
+DIFF_TEST(UserDefinedFunctions) {
+  h.Open();
+  udf_destroyed = 0;
+  h.Log("create half", A::create_function_v2(h.db(), "half", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                             nullptr, &UdfHalf<A>, nullptr, nullptr, nullptr));
+  h.Log("create describe", A::create_function_v2(h.db(), "describe", -1, SQLITE_UTF8, nullptr,
+                                                 &UdfDescribe<A>, nullptr, nullptr, nullptr));
+  h.Log("create echo", A::create_function_v2(h.db(), "echo", 1, SQLITE_UTF8, nullptr,
+                                             &UdfEcho<A>, nullptr, nullptr, nullptr));
+  h.Log("create fail", A::create_function_v2(h.db(), "fail", 0, SQLITE_UTF8, nullptr,
+                                             &UdfFail<A>, nullptr, nullptr, nullptr));
+  static const char kData[] = "the user data";
+  h.Log("create ud", A::create_function_v2(h.db(), "ud", 0, SQLITE_UTF8, const_cast<char*>(kData),
+                                           &UdfUserData<A>, nullptr, nullptr, &UdfDestroy));
+  h.Log("create prod", A::create_function_v2(h.db(), "prod", 1, SQLITE_UTF8, nullptr, nullptr,
+                                             &UdfProdStep<A>, &UdfProdFinal<A>, nullptr));
+  h.Log("create wsum", A::create_window_function(h.db(), "wsum", 1, SQLITE_UTF8, nullptr,
+                                                 &UdfSumStep<A>, &UdfSumValue<A>, &UdfSumValue<A>,
+                                                 &UdfSumInverse<A>, nullptr));
+  h.Exec("CREATE TABLE t(g, x); INSERT INTO t VALUES (1, 2), (1, 3), (2, 5), (2, NULL), (3, 'a')");
+  h.Query("SELECT half(x), half(7), echo(x), typeof(echo(x)) FROM t ORDER BY rowid");
+  h.Query("SELECT describe(1, 2.5, 'x', NULL, x'41', '12', ' 3.5')");
+  h.Query("SELECT describe()");
+  h.Query("SELECT fail()");
+  h.Query("SELECT ud(), ud()");
+  h.Query("SELECT g, prod(x) FROM t GROUP BY g ORDER BY g");
+  h.Query("SELECT prod(x) FROM t WHERE g > 10");
+  h.Query("SELECT x, wsum(x) OVER (ORDER BY rowid ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t "
+          "WHERE typeof(x) = 'integer' ORDER BY rowid");
+  h.Query("SELECT half(1, 2)");
+  // Replacing calls the old destructor; deleting with no callbacks.
+  h.Log("replace ud", A::create_function_v2(h.db(), "ud", 0, SQLITE_UTF8, const_cast<char*>(kData),
+                                            &UdfUserData<A>, nullptr, nullptr, &UdfDestroy));
+  h.Note("destroyed " + std::to_string(udf_destroyed.load()));
+  h.Log("delete half", A::create_function_v2(h.db(), "half", 1, SQLITE_UTF8, nullptr, nullptr,
+                                             nullptr, nullptr, nullptr));
+  h.Query("SELECT half(2)");
+  h.Log("bad nArg", A::create_function_v2(h.db(), "bad", 200, SQLITE_UTF8, nullptr, &UdfHalf<A>,
+                                          nullptr, nullptr, nullptr));
+  h.Log("bad mix", A::create_function_v2(h.db(), "bad", 1, SQLITE_UTF8, nullptr, &UdfHalf<A>,
+                                         &UdfProdStep<A>, nullptr, nullptr));
+  h.Close();
+  h.Note("destroyed at close " + std::to_string(udf_destroyed.load()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // dosql-only tests
 // ---------------------------------------------------------------------------------------------
@@ -1388,6 +1509,29 @@ TEST(CApi, SeparateHandlesInParallelThreads) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(CApi, InterruptFromAnotherThread) {
+  dosql* db = nullptr;
+  ASSERT_EQ(dosql_open(":memory:", &db), DOSQL_OK);
+  dosql_stmt* st = nullptr;
+  ASSERT_EQ(dosql_prepare_v2(db, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+                                 "SELECT count(*) FROM r", -1, &st, nullptr),
+            DOSQL_OK);
+  std::atomic<bool> done{false};
+  std::thread t([&] {
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      dosql_interrupt(db);
+    }
+  });
+  int rc = dosql_step(st);
+  done = true;
+  t.join();
+  EXPECT_EQ(rc, DOSQL_INTERRUPT);
+  EXPECT_STREQ(dosql_errmsg(db), "interrupted");
+  dosql_finalize(st);
+  EXPECT_EQ(dosql_close(db), DOSQL_OK);
 }
 
 TEST(CApi, ExecCallbackMayUseTheHandle) {

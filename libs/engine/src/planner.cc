@@ -1748,7 +1748,9 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       auto it = ctx_.conn->functions.lower_bound({name, -1});
       user_named = it != ctx_.conn->functions.end() && it->first.first == name;
     }
-    if (agg || user_named) return Err("wrong number of arguments to function " + f.name.name + "()");
+    if (agg || user_named) {
+      return ErrAt(f, "wrong number of arguments to function " + f.name.name + "()");
+    }
     if (ctx_.conn && ctx_.view_depth == 0 && ctx_.conn->error_offset < 0) {
       ctx_.conn->error_offset = static_cast<int>(f.span.offset);
     }
