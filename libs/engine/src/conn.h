@@ -29,10 +29,12 @@ struct DatabaseImpl {
   std::unique_ptr<transaction::Store> store;
   std::mutex mu;
   std::shared_ptr<const Schema> schema;  // committed
-  int connections = 0;
+  std::atomic<int> connections{0};  // Connect() may run on several threads at once
 };
 
 // A function registered with Connection::Create*Function.
+struct StatementImpl;
+
 struct UserFunction {
   std::string name;  // lower case
   int num_args = -1;
@@ -69,6 +71,10 @@ struct ConnectionImpl {
   // are remade (the generation is part of what a compiled statement checks).
   std::map<std::pair<std::string, int>, std::shared_ptr<const UserFunction>> functions;
   uint64_t functions_generation = 0;
+  // The live statements prepared on this connection (closing the connection ends their runs),
+  // and whether the Connection is gone.
+  std::set<StatementImpl*> statements;
+  bool closed = false;
   // Interrupt(): the generation of interrupt requests; a running statement fails when it sees
   // one newer than the generation it started at.
   std::atomic<uint64_t> interrupt_requests{0};

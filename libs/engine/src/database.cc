@@ -162,8 +162,14 @@ Result<std::unique_ptr<Connection>> Database::Connect() {
 
 Connection::Connection(std::unique_ptr<ConnectionImpl> impl) : impl_(std::move(impl)) {}
 
+// Ends the run of a statement whose connection closes (defined with StatementImpl).
+void AbandonStatement(StatementImpl* s);
+
 Connection::~Connection() {
   if (!impl_) return;
+  std::set<StatementImpl*> live = std::move(impl_->statements);
+  for (StatementImpl* s : live) AbandonStatement(s);
+  impl_->closed = true;
   impl_->RollbackTxn();
   impl_->dbi->connections--;
   std::shared_ptr<Database> keep = std::move(impl_->db_ref);
@@ -289,6 +295,7 @@ int Connection::error_offset() const { return impl_->error_offset; }
 
 struct StatementImpl {
   ConnectionImpl* conn = nullptr;
+  std::shared_ptr<ConnectionImpl> conn_ref;  // outlives the Connection to tell it closed
   std::string sql;
   std::unique_ptr<parser::Statement> ast;
   int param_count = 0;
@@ -390,9 +397,18 @@ Status StatementImpl::Finish(bool ok) {
   return st;
 }
 
+void AbandonStatement(StatementImpl* s) {
+  if (s->state == StatementImpl::State::kRunning) (void)s->Finish(false);
+  s->state = StatementImpl::State::kReady;
+  s->row.clear();
+  s->program.reset();  // its plan may refer to the connection's schema and functions
+}
+
 Statement::Statement(std::unique_ptr<StatementImpl> impl) : impl_(std::move(impl)) {}
 Statement::~Statement() {
-  if (impl_ && impl_->state == StatementImpl::State::kRunning) (void)impl_->Finish(true);
+  if (!impl_ || impl_->conn->closed) return;
+  if (impl_->state == StatementImpl::State::kRunning) (void)impl_->Finish(true);
+  impl_->conn->statements.erase(impl_.get());
 }
 
 std::string_view Statement::sql() const { return impl_->sql; }
@@ -475,6 +491,7 @@ Status Statement::ClearBindings() {
 
 Result<bool> Statement::Step() {
   StatementImpl& s = *impl_;
+  if (s.conn->closed) return Status::InvalidArgument("the connection is closed");
   if (s.state == StatementImpl::State::kDone) return false;
   if (s.state == StatementImpl::State::kFailed) {
     return Status::InvalidArgument("statement must be reset after an error");
@@ -563,6 +580,7 @@ Result<bool> Statement::Step() {
 
 Status Statement::Reset() {
   StatementImpl& s = *impl_;
+  if (s.conn->closed) return Status::InvalidArgument("the connection is closed");
   Status st;
   if (s.state == StatementImpl::State::kRunning) st = s.Finish(true);
   s.state = StatementImpl::State::kReady;
@@ -571,8 +589,14 @@ Status Statement::Reset() {
 }
 
 int Statement::column_count() const { return static_cast<int>(impl_->names.size()); }
-const std::string& Statement::column_name(int i) const { return impl_->names[i]; }
-const std::string& Statement::column_decltype(int i) const { return impl_->decltypes[i]; }
+const std::string& Statement::column_name(int i) const {
+  static const std::string kNone;
+  return i >= 0 && static_cast<size_t>(i) < impl_->names.size() ? impl_->names[i] : kNone;
+}
+const std::string& Statement::column_decltype(int i) const {
+  static const std::string kNone;
+  return i >= 0 && static_cast<size_t>(i) < impl_->decltypes.size() ? impl_->decltypes[i] : kNone;
+}
 const Value& Statement::column(int i) const {
   static const Value kNull;
   if (i < 0 || static_cast<size_t>(i) >= impl_->row.size()) return kNull;
@@ -595,6 +619,7 @@ Result<std::unique_ptr<Statement>> Connection::Prepare(std::string_view sql, siz
   if (!parsed->statement) return std::unique_ptr<Statement>();
   auto si = std::make_unique<StatementImpl>();
   si->conn = impl_.get();
+  si->conn_ref = impl_;
   uint32_t begin = parsed->statement->span.offset;
   uint32_t end = parsed->statement->span.end;
   si->sql = std::string(sql.substr(0, std::max(end, begin)));
@@ -605,6 +630,7 @@ Result<std::unique_ptr<Statement>> Connection::Prepare(std::string_view sql, siz
   Status st = si->EnsureCompiled();
   if (!st.ok()) return st;
   impl_->error_offset = -1;
+  impl_->statements.insert(si.get());
   return std::make_unique<Statement>(std::move(si));
 }
 

@@ -221,5 +221,22 @@ TEST(InterruptTest, InterruptedWriteInsideATransactionIsUndoneAndTheTransactionS
   EXPECT_EQ(Rows(*c, "SELECT count(*) FROM t"), "1");
 }
 
+TEST(MisuseTest, StatementsOutlivingTheirConnectionFailCleanly) {
+  auto c = Mem();
+  ASSERT_TRUE(c->Exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2)").ok());
+  auto running = Unwrap(c->Prepare("SELECT x FROM t"));
+  auto idle = Unwrap(c->Prepare("SELECT count(*) FROM t"));
+  ASSERT_TRUE(Unwrap(running->Step()));
+  c.reset();  // closes the connection (and its in-memory database)
+  auto r = running->Step();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "the connection is closed");
+  EXPECT_FALSE(idle->Step().ok());
+  EXPECT_FALSE(idle->Reset().ok());
+  EXPECT_EQ(idle->column_name(0), "count(*)");
+  EXPECT_EQ(idle->column_name(7), "");  // out of range: empty, not a crash
+  EXPECT_TRUE(idle->column(3).is_null());
+}
+
 }  // namespace
 }  // namespace dosql::engine

@@ -16,7 +16,9 @@
 //
 // Ownership and threads: a Database is shared (shared_ptr) by its Connections and outlives them.
 // A Connection and the Statements it prepared are used by one thread at a time; different
-// Connections may run on different threads. A Statement must not outlive its Connection.
+// Connections may run on different threads. Closing (destroying) a Connection ends its
+// statements' runs; a Statement used after its Connection is gone fails with InvalidArgument
+// ("the connection is closed") instead of touching freed state.
 #pragma once
 
 #include <chrono>
@@ -159,7 +161,9 @@ class Connection {
   ConnectionImpl* impl() { return impl_.get(); }
 
  private:
-  std::unique_ptr<ConnectionImpl> impl_;
+  // Shared with the connection's Statements, which only look at whether it is closed once the
+  // Connection is gone.
+  std::shared_ptr<ConnectionImpl> impl_;
 };
 
 class Statement {
