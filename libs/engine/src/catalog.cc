@@ -506,7 +506,50 @@ Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn) {
       schema->triggers[Lower(tr->name)] = tr;
     }
   }
+  // Statistics from ANALYZE.
+  auto stat1 = schema->tables.find("sqlite_stat1");
+  if (stat1 != schema->tables.end()) {
+    DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn.NewCursor(stat1->second->tree));
+    DOSQL_RETURN_IF_ERROR(cur.Seek(""));
+    while (cur.Valid()) {
+      std::string scratch;
+      DOSQL_ASSIGN_OR_RETURN(std::string_view value, cur.value(&scratch));
+      DOSQL_ASSIGN_OR_RETURN(std::vector<Value> rec, DecodeRecord(value));
+      if (rec.size() >= 3) ApplyStat1Row(*schema, rec[0], rec[1], rec[2]);
+      DOSQL_RETURN_IF_ERROR(cur.Next());
+    }
+  }
   return schema;
+}
+
+void ApplyStat1Row(Schema& schema, const Value& tbl, const Value& idx, const Value& stat) {
+  if (tbl.type() != ValueType::kText || stat.type() != ValueType::kText) return;
+  std::vector<int64_t> numbers;
+  std::string_view text = stat.view();
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && text[i] == ' ') i++;
+    size_t start = i;
+    int64_t n = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && n < (int64_t{1} << 58)) {
+      n = n * 10 + (text[i] - '0');
+      i++;
+    }
+    if (i == start) break;  // "unordered", "sz=..." and other words end the numbers
+    numbers.push_back(n);
+  }
+  if (numbers.empty()) return;
+  auto t = schema.tables.find(Lower(tbl.view()));
+  if (t == schema.tables.end()) return;
+  if (idx.is_null()) {
+    t->second->stat_rows = numbers[0];
+    return;
+  }
+  if (idx.type() != ValueType::kText) return;
+  auto it = schema.indexes.find(Lower(idx.view()));
+  if (it == schema.indexes.end() || Lower(it->second->table) != Lower(t->second->name)) return;
+  it->second->stat = std::move(numbers);
+  if (!it->second->where) t->second->stat_rows = it->second->stat[0];
 }
 
 template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::ReadTransaction&);

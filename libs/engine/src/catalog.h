@@ -69,6 +69,9 @@ struct IndexInfo {
   std::string sql;                      // empty for automatic indexes
   std::shared_ptr<parser::Statement> stmt;
   int64_t catalog_id = 0;
+  // sqlite_stat1 (ANALYZE): rows in the index, then the average rows per distinct value of each
+  // column prefix. Empty: no statistics.
+  std::vector<int64_t> stat;
 };
 
 struct CheckInfo {
@@ -92,6 +95,7 @@ struct TableInfo {
   std::shared_ptr<parser::Statement> stmt;
   int64_t catalog_id = 0;
   bool is_schema_table = false;  // sqlite_schema itself
+  int64_t stat_rows = -1;         // sqlite_stat1 row count (ANALYZE); -1: unknown
 
   int FindColumn(std::string_view name) const;  // -1 if none
 };
@@ -141,6 +145,9 @@ Result<std::shared_ptr<IndexInfo>> BuildIndex(const TableInfo& table,
 // Reads every catalog row of a snapshot into a Schema (catalog_tree 0 = empty database).
 template <typename Txn>
 Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn);
+// Applies one sqlite_stat1 row (tbl, idx, stat) to the statistics of `schema`; rows naming
+// unknown tables or indexes, or without numbers, are ignored (as SQLite does).
+void ApplyStat1Row(Schema& schema, const Value& tbl, const Value& idx, const Value& stat);
 
 // The column list the catalog uses for sqlite_schema.
 const TableInfo& SchemaTableInfo();

@@ -367,6 +367,9 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     case T::kCreateTableStmt: {
       const auto& ct = s->As<parser::CreateTableStmt>();
       const std::string& n = ct.name.name.name;
+      if (Lower(n).rfind("sqlite_", 0) == 0) {
+        return Err("object name reserved for internal use: " + n);
+      }
       if (!ct.if_not_exists && (schema->FindTable(n) || schema->FindView(n))) {
         conn->error_offset = static_cast<int>(ct.name.name.span.offset);
         return Err("table " + n + " already exists");
@@ -450,7 +453,20 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       prog->run = [conn, rs](Exec& ex) { return ExecReindex(conn, ex, *rs); };
       return prog;
     }
-    case T::kAnalyzeStmt:
+    case T::kAnalyzeStmt: {
+      auto prog = std::make_unique<Program>();
+      prog->ctx = NewPlanContext(conn, schema);
+      prog->writes = true;
+      const auto* as = &s->As<parser::AnalyzeStmt>();
+      if (as->target && !as->target->schema) {  // names are checked at prepare, as SQLite does
+        const std::string& n = as->target->name.name;
+        if (!IEquals(n, "main") && !schema->FindTable(n) && !schema->FindIndex(n)) {
+          return Err("no such table: " + n);
+        }
+      }
+      prog->run = [conn, as](Exec& ex) { return ExecAnalyze(conn, ex, *as); };
+      return prog;
+    }
     case T::kVacuumStmt: {
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);

@@ -167,6 +167,15 @@ Status WriteCatalogRow(ConnectionImpl* conn, Schema& schema, int64_t id, std::st
                        std::string_view name, std::string_view tbl_name, int64_t root,
                        const std::string* sql);
 Status BumpSchemaCookie(ConnectionImpl* conn, Schema& schema);
+// Creates the trees and catalog rows of a table built from `sql` (internal tables such as
+// sqlite_sequence and sqlite_stat1 too).
+Status InstallTable(ConnectionImpl* conn, Schema& schema, const std::string& sql,
+                    std::shared_ptr<TableInfo>* out);
+// ANALYZE: fills sqlite_stat1 and the schema's statistics (analyze.cc).
+Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s);
+// Runs a statement compiled with Compile() inside the running statement `outer` (same data
+// access) and returns its rows.
+Result<std::vector<Row>> RunNested(Program& prog, Exec& outer);
 Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn);
 
 }  // namespace dosql::engine

@@ -76,6 +76,8 @@ Result<std::shared_ptr<parser::Statement>> Reparse(const std::string& sql) {
   return std::shared_ptr<parser::Statement>(std::move(p.statement));
 }
 
+}  // namespace
+
 // Creates the trees and catalog rows of a table built from `sql`.
 Status InstallTable(ConnectionImpl* conn, Schema& schema, const std::string& sql,
                     std::shared_ptr<TableInfo>* out) {
@@ -98,8 +100,6 @@ Status InstallTable(ConnectionImpl* conn, Schema& schema, const std::string& sql
   *out = t;
   return Status::OK();
 }
-
-}  // namespace
 
 Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTableStmt& s,
                        std::string_view sql) {

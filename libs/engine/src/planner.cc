@@ -2831,7 +2831,14 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       }
       int score = static_cast<int>(eq.size()) * 4 + (lo ? 1 : 0) + (hi ? 1 : 0);
       if (idx->unique && eq.size() == idx->columns.size()) score += 2;
-      if (score > best_score) {
+      // ANALYZE statistics break ties: the index whose key prefix matches fewer rows.
+      auto est = [&](const IndexInfo& i, size_t neq) {
+        return neq > 0 && i.stat.size() > neq ? i.stat[neq] : INT64_MAX;
+      };
+      bool better = score > best_score ||
+                    (score == best_score && best && score > 0 &&
+                     est(*idx, eq.size()) < est(*best, best_eq.size()));
+      if (better) {
         best_score = score;
         best = idx.get();
         best_eq = eq;

@@ -46,25 +46,7 @@ Result<TableFunction> PragmaFunction(ConnectionImpl* conn, const std::string& pr
     }
     DOSQL_ASSIGN_OR_RETURN(auto prog, CompilePragmaCall(conn, pragma, args.empty() ? nullptr : &args[0]));
     if (prog->writes) return Status::InvalidArgument("pragma_" + pragma + " cannot change state");
-    Exec ex;
-    ex.data = outer.data;
-    ex.conn = outer.conn;
-    ex.fctx = outer.fctx;
-    ex.generation = outer.generation;
-    ex.frames.assign(static_cast<size_t>(std::max(prog->ctx ? prog->ctx->max_level : 0, 1) + 1),
-                     nullptr);
-    if (prog->run) DOSQL_RETURN_IF_ERROR(prog->run(ex));
-    std::vector<Row> rows;
-    if (prog->rows) {
-      DOSQL_RETURN_IF_ERROR(prog->rows->Open(ex));
-      while (true) {
-        Row r;
-        DOSQL_ASSIGN_OR_RETURN(bool ok, prog->rows->Next(ex, &r));
-        if (!ok) break;
-        rows.push_back(std::move(r));
-      }
-    }
-    return rows;
+    return RunNested(*prog, outer);
   };
   return fn;
 }
