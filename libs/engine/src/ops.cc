@@ -97,11 +97,12 @@ bool GroupKeyEq::operator()(const std::vector<Value>& a, const std::vector<Value
 // ----- rows -----
 
 Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out) {
+                     Value* out, const std::vector<char>* needed) {
   RecordReader rr;
   DOSQL_RETURN_IF_ERROR(rr.Init(record));
   size_t n = table.columns.size();
   for (size_t i = 0; i < n; i++) {
+    if (needed && i < needed->size() && !(*needed)[i]) continue;
     if (static_cast<int>(i) == table.rowid_alias) {
       out[i] = Value::Integer(rowid);
     } else if (i < rr.column_count()) {
@@ -251,7 +252,8 @@ Status TableScanOp::Open(Exec& ex) {
 Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view value) {
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
   Frame* f = ex.frames[level_];
-  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_]));
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
+                                      needed_columns.empty() ? nullptr : &needed_columns));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value::Integer(rowid);
   return Status::OK();
 }
@@ -464,7 +466,8 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   DOSQL_ASSIGN_OR_RETURN(auto rec, ex.data->Get(table_->tree, RowidKey(rowid)));
   if (!rec) return Status::Corruption("index " + index_->name + " names a missing row");
   Frame* f = ex.frames[level_];
-  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, *rec, rowid, &f->slots[base_]));
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, *rec, rowid, &f->slots[base_],
+                                      needed_columns.empty() ? nullptr : &needed_columns));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value::Integer(rowid);
   return true;
 }

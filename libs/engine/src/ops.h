@@ -39,6 +39,9 @@ class TableScanOp final : public Op {
   std::vector<CExprPtr> owned;  // the expressions above point into these
   bool reverse = false;         // descending rowid order (ORDER BY ... DESC)
 
+  // Columns the query reads (one flag per table column; empty: all): the rest are not decoded.
+  std::vector<char> needed_columns;
+
  private:
   Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
   const TableInfo* table_;
@@ -74,6 +77,9 @@ class IndexScanOp final : public Op {
   std::string alias;
   std::vector<CExprPtr> owned;  // the expressions above point into these
   bool reverse = false;         // walk the range backwards (ORDER BY ... DESC)
+
+  // Columns the query reads (one flag per table column; empty: all): the rest are not decoded.
+  std::vector<char> needed_columns;
 
  private:
   const TableInfo* table_;
@@ -459,8 +465,9 @@ class BufferSrc final : public RowSrc {
 };
 
 // Decodes a table row record into slots; columns past the record's end read as NULL; the
-// INTEGER PRIMARY KEY column reads the rowid.
+// INTEGER PRIMARY KEY column reads the rowid. With `needed` (one flag per column), only the
+// flagged columns are decoded (the others keep what the slot held).
 Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out);
+                     Value* out, const std::vector<char>* needed = nullptr);
 
 }  // namespace dosql::engine

@@ -1073,6 +1073,10 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
         return MakeSlot(s->level, found_src->rowid_slot, Affinity::kInteger, Collation::kBinary,
                         false);
       }
+      s->MarkUsed(found->slot);
+      if (auto co = found_src->coalesce.find(Lower(col)); co != found_src->coalesce.end()) {
+        s->MarkUsed(co->second.slot);
+      }
       if (tbl.empty()) {
         auto co = found_src->coalesce.find(Lower(col));
         if (co != found_src->coalesce.end()) {
@@ -2173,6 +2177,19 @@ class FromPlanner {
   void SetOrderHint(std::vector<OrderTerm> hint) { order_hint_ = std::move(hint); }
   bool order_satisfied() const { return order_satisfied_; }
 
+  // Once every expression of the query level is compiled: tells each table scan which columns
+  // are read (Scope::used_slots), so that it decodes only those.
+  void ApplyColumnMasks() {
+    for (const auto& [source, needed] : scans_) {
+      const SourceBinding& sb = scope_.sources[static_cast<size_t>(source)];
+      needed->assign(sb.cols.size(), 0);
+      for (size_t i = 0; i < sb.cols.size(); i++) {
+        size_t slot = static_cast<size_t>(sb.cols[i].slot);
+        (*needed)[i] = slot < scope_.used_slots.size() ? scope_.used_slots[slot] : 0;
+      }
+    }
+  }
+
   // UPDATE/DELETE: a table source already in the scope joins first.
   void AddSource(int source) {
     FromItem item;
@@ -2214,6 +2231,8 @@ class FromPlanner {
   std::vector<FromItem> items_;
   std::vector<OrderTerm> order_hint_;
   bool order_satisfied_ = false;
+  std::vector<std::pair<int, std::vector<char>*>> scans_;  // see ApplyColumnMasks
+  void TrackScan(int source, std::vector<char>* needed) { scans_.emplace_back(source, needed); }
 };
 
 bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size_t eq,
@@ -2543,6 +2562,8 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
     if (!left || !right) {
       return Err("cannot join using column " + n + " - column not present in both tables");
     }
+    scope_.MarkUsed(left->slot);
+    scope_.MarkUsed(right->slot);
     auto l = MakeSlot(scope_.level, left->slot, left->affinity, left->collation, left->has_collation);
     auto r = MakeSlot(scope_.level, right->slot, right->affinity, right->collation,
                       right->has_collation);
@@ -2737,6 +2758,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       if ((c->col == -2 || (c->col >= 0 && c->col == t->rowid_alias)) &&
           c->op == parser::BinaryOp::kEq) {
         auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
+        TrackScan(item.source, &op->needed_columns);
         op->rowid_eq = take(c);
         op->owned = std::move(owned);
         op->alias = item.alias;
@@ -2763,6 +2785,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
     bool is_rowid = c->in_col == -2 || (c->in_col >= 0 && c->in_col == t->rowid_alias);
     if (is_rowid && !t->without_rowid) {
       auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
+      TrackScan(item.source, &op->needed_columns);
       op->rowid_eq = cur_expr.get();
       op->owned.push_back(std::move(cur_expr));
       op->alias = item.alias;
@@ -2778,6 +2801,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
           continue;
         }
         auto op = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
+        TrackScan(item.source, &op->needed_columns);
         op->eq.push_back(cur_expr.get());
         op->eq_affinity.push_back(cmp_aff);
         op->owned.push_back(std::move(cur_expr));
@@ -2848,6 +2872,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
     }
     if (best) {
       auto op = std::make_unique<IndexScanOp>(t, best, level, sb.base, sb.rowid_slot);
+      TrackScan(item.source, &op->needed_columns);
       bool rev = false;
       if (items_.size() == 1 && IndexGivesOrder(*t, *best, best_eq.size(), &rev)) {
         op->reverse = rev;
@@ -2882,6 +2907,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
     for (const auto& idx : t->indexes) {
       if (!idx->primary_key) continue;
       auto op = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
+      TrackScan(item.source, &op->needed_columns);
       op->alias = item.alias;
       bool rev = false;
       if (items_.size() == 1 && IndexGivesOrder(*t, *idx, 0, &rev)) {
@@ -2893,6 +2919,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
   }
   // 3. rowid range.
   auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
+  TrackScan(item.source, &op->needed_columns);
   op->alias = item.alias;
   if (!t->without_rowid) {
     for (Conjunct* c : cands) {
@@ -2921,6 +2948,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         bool rev = false;
         if (!IndexGivesOrder(*t, *idx, 0, &rev)) continue;
         auto iop = std::make_unique<IndexScanOp>(t, idx.get(), level, sb.base, sb.rowid_slot);
+        TrackScan(item.source, &iop->needed_columns);
         iop->alias = item.alias;
         iop->reverse = rev;
         iop->owned = std::move(owned);
@@ -3508,6 +3536,8 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         if (cb.hidden || (want.empty() && sb.hidden.count(Lower(cb.name)))) continue;
         CExprPtr c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
         auto co = sb.coalesce.find(Lower(cb.name));
+        scope.MarkUsed(cb.slot);
+        if (co != sb.coalesce.end()) scope.MarkUsed(co->second.slot);
         if (scope.bare_slots) {
           scope.bare_slots->insert(cb.slot);
           if (co != sb.coalesce.end()) scope.bare_slots->insert(co->second.slot);
@@ -3596,6 +3626,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   if (!keys.empty()) src = std::make_unique<SortSrc>(std::move(src), std::move(keys), out.visible);
   out.src = std::move(src);
   *min_ref_level = std::min(*min_ref_level, scope.min_ref_level);
+  fp.ApplyColumnMasks();
   return out;
 }
 

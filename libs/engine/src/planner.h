@@ -96,6 +96,14 @@ struct Scope {
   uint64_t* ref_mask = nullptr;
   // Trigger bodies: NEW / OLD pseudo-tables live in these slots.
   bool in_trigger = false;
+  // Slots that some compiled expression reads (scans decode only the columns whose slot is
+  // marked; see FromPlanner::ApplyColumnMasks).
+  std::vector<char> used_slots;
+  void MarkUsed(int slot) {
+    if (slot < 0) return;
+    if (static_cast<size_t>(slot) >= used_slots.size()) used_slots.resize(static_cast<size_t>(slot) + 1, 0);
+    used_slots[static_cast<size_t>(slot)] = 1;
+  }
 };
 
 struct PlanContext {
