@@ -112,20 +112,30 @@ ValueType RecordReader::ColumnType(size_t i) const {
 }
 
 Result<Value> RecordReader::Column(size_t i) const {
-  if (i >= types_.size()) return Value::Null();
+  Value v;
+  DOSQL_RETURN_IF_ERROR(ColumnInto(i, &v));
+  return v;
+}
+
+Status RecordReader::ColumnInto(size_t i, Value* out) const {
+  if (i >= types_.size()) {
+    out->SetNull();
+    return Status::OK();
+  }
   uint64_t st = types_[i];
   const uint8_t* p = reinterpret_cast<const uint8_t*>(record_.data()) + offsets_[i];
   switch (st) {
-    case 0: return Value::Null();
-    case 7: return Value::Real(std::bit_cast<double>(DecodeFixed64(p)));
-    case 8: return Value::Integer(0);
-    case 9: return Value::Integer(1);
+    case 0: out->SetNull(); return Status::OK();
+    case 7: out->SetReal(std::bit_cast<double>(DecodeFixed64(p))); return Status::OK();
+    case 8: out->SetInteger(0); return Status::OK();
+    case 9: out->SetInteger(1); return Status::OK();
     default: break;
   }
   if (st >= 12) {
-    uint64_t sz = (st - 12) / 2;
-    std::string bytes(reinterpret_cast<const char*>(p), sz);
-    return (st & 1) ? Value::Text(std::move(bytes)) : Value::Blob(std::move(bytes));
+    std::string_view bytes(reinterpret_cast<const char*>(p), (st - 12) / 2);
+    if (st & 1) out->SetText(bytes);
+    else out->SetBlob(bytes);
+    return Status::OK();
   }
   int nb = IntBytesForSerial(st);
   if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
@@ -133,9 +143,11 @@ Result<Value> RecordReader::Column(size_t i) const {
   std::memcpy(&u, p, nb);
   if (nb < 8) {
     int shift = 64 - 8 * nb;
-    return Value::Integer(static_cast<int64_t>(u << shift) >> shift);
+    out->SetInteger(static_cast<int64_t>(u << shift) >> shift);
+  } else {
+    out->SetInteger(static_cast<int64_t>(u));
   }
-  return Value::Integer(static_cast<int64_t>(u));
+  return Status::OK();
 }
 
 Result<std::vector<Value>> DecodeRecord(std::string_view record) {

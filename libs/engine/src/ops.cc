@@ -97,16 +97,17 @@ bool GroupKeyEq::operator()(const std::vector<Value>& a, const std::vector<Value
 // ----- rows -----
 
 Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out, const std::vector<char>* needed) {
-  RecordReader rr;
+                     Value* out, const std::vector<char>* needed, RecordReader* reader) {
+  RecordReader local;
+  RecordReader& rr = reader ? *reader : local;
   DOSQL_RETURN_IF_ERROR(rr.Init(record));
   size_t n = table.columns.size();
   for (size_t i = 0; i < n; i++) {
     if (needed && i < needed->size() && !(*needed)[i]) continue;
     if (static_cast<int>(i) == table.rowid_alias) {
-      out[i] = Value::Integer(rowid);
+      out[i].SetInteger(rowid);
     } else if (i < rr.column_count()) {
-      DOSQL_ASSIGN_OR_RETURN(out[i], rr.Column(i));
+      DOSQL_RETURN_IF_ERROR(rr.ColumnInto(i, &out[i]));
     } else {
       out[i] = table.columns[i].missing_value;
     }
@@ -253,8 +254,9 @@ Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view val
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
-                                      needed_columns.empty() ? nullptr : &needed_columns));
-  if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value::Integer(rowid);
+                                      needed_columns.empty() ? nullptr : &needed_columns,
+                                      &reader_));
+  if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return Status::OK();
 }
 
@@ -467,8 +469,9 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   if (!rec) return Status::Corruption("index " + index_->name + " names a missing row");
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, *rec, rowid, &f->slots[base_],
-                                      needed_columns.empty() ? nullptr : &needed_columns));
-  if (rowid_slot_ >= 0) f->slots[rowid_slot_] = Value::Integer(rowid);
+                                      needed_columns.empty() ? nullptr : &needed_columns,
+                                      &reader_));
+  if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return true;
 }
 

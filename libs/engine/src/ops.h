@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aggregate.h"
+#include "dosql/core/record.h"
 #include "exec.h"
 
 namespace dosql::engine {
@@ -43,6 +44,7 @@ class TableScanOp final : public Op {
   std::vector<char> needed_columns;
 
  private:
+  RecordReader reader_;  // reused for every row (keeps its buffers)
   Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
   const TableInfo* table_;
   int level_, base_, rowid_slot_;
@@ -82,6 +84,7 @@ class IndexScanOp final : public Op {
   std::vector<char> needed_columns;
 
  private:
+  RecordReader reader_;  // reused for every row (keeps its buffers)
   const TableInfo* table_;
   const IndexInfo* index_;
   int level_, base_, rowid_slot_;
@@ -468,6 +471,7 @@ class BufferSrc final : public RowSrc {
 // INTEGER PRIMARY KEY column reads the rowid. With `needed` (one flag per column), only the
 // flagged columns are decoded (the others keep what the slot held).
 Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out, const std::vector<char>* needed = nullptr);
+                     Value* out, const std::vector<char>* needed = nullptr,
+                     RecordReader* reader = nullptr);
 
 }  // namespace dosql::engine

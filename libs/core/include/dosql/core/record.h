@@ -40,6 +40,8 @@ class RecordReader {
   size_t column_count() const { return types_.size(); }
   // Column i (columns past the end read as NULL, as after ALTER TABLE ADD COLUMN).
   Result<Value> Column(size_t i) const;
+  // The same into *out, reusing its buffer (no allocation for text that fits).
+  Status ColumnInto(size_t i, Value* out) const;
   ValueType ColumnType(size_t i) const;
 
  private:

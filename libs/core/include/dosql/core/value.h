@@ -32,6 +32,13 @@ class Value {
     Value x; x.type_ = ValueType::kBlob; x.s_ = std::move(b); return x;
   }
 
+  // In-place assignment that reuses this value's string buffer (hot loops decoding rows).
+  void SetNull() { type_ = ValueType::kNull; }
+  void SetInteger(int64_t v) { type_ = ValueType::kInteger; i_ = v; }
+  void SetReal(double v) { type_ = ValueType::kReal; d_ = v; }
+  void SetText(std::string_view s) { type_ = ValueType::kText; s_.assign(s.data(), s.size()); }
+  void SetBlob(std::string_view b) { type_ = ValueType::kBlob; s_.assign(b.data(), b.size()); }
+
   ValueType type() const { return type_; }
   bool is_null() const { return type_ == ValueType::kNull; }
   bool is_numeric() const { return type_ == ValueType::kInteger || type_ == ValueType::kReal; }
