@@ -76,6 +76,15 @@ class CExpr {
  public:
   virtual ~CExpr() = default;
   virtual Status Eval(Exec& ex, Value* out) const = 0;
+  // A value that stays valid while the current row does (a slot, a constant), read without a
+  // copy; nullptr when the expression must be evaluated.
+  virtual const Value* Ref(Exec&) const { return nullptr; }
+  // The value of `this` for reading: *Ref() when there is one, else evaluated into *scratch.
+  Result<const Value*> Read(Exec& ex, Value* scratch) const {
+    if (const Value* r = Ref(ex)) return r;
+    DOSQL_RETURN_IF_ERROR(Eval(ex, scratch));
+    return scratch;
+  }
   // True for constants (folded at plan time).
   virtual bool IsConst() const { return false; }
 

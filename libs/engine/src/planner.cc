@@ -32,6 +32,7 @@ class ConstExpr final : public CExpr {
     return Status::OK();
   }
   bool IsConst() const override { return true; }
+  const Value* Ref(Exec&) const override { return &v_; }
   const Value& value() const { return v_; }
 
  private:
@@ -45,6 +46,7 @@ class SlotExpr final : public CExpr {
     *out = Slot(ex, level_, slot_);
     return Status::OK();
   }
+  const Value* Ref(Exec& ex) const override { return &Slot(ex, level_, slot_); }
 
  private:
   int level_, slot_;
@@ -90,9 +92,11 @@ class ArithExpr final : public CExpr {
  public:
   ArithExpr(parser::BinaryOp op, CExprPtr a, CExprPtr b) : op_(op), a_(std::move(a)), b_(std::move(b)) {}
   Status Eval(Exec& ex, Value* out) const override {
-    Value x, y;
-    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &x));
-    DOSQL_RETURN_IF_ERROR(b_->Eval(ex, &y));
+    Value xs, ys;
+    DOSQL_ASSIGN_OR_RETURN(const Value* xp, a_->Read(ex, &xs));
+    DOSQL_ASSIGN_OR_RETURN(const Value* yp, b_->Read(ex, &ys));
+    const Value& x = *xp;
+    const Value& y = *yp;
     using B = parser::BinaryOp;
     switch (op_) {
       case B::kAdd: *out = Arith(ArithOp::kAdd, x, y); break;
@@ -120,10 +124,10 @@ class CompareCExpr final : public CExpr {
   CompareCExpr(CompareOp op, CExprPtr a, CExprPtr b, Affinity aff, Collation coll)
       : op_(op), a_(std::move(a)), b_(std::move(b)), aff_(aff), coll_(coll) {}
   Status Eval(Exec& ex, Value* out) const override {
-    Value x, y;
-    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &x));
-    DOSQL_RETURN_IF_ERROR(b_->Eval(ex, &y));
-    *out = TriToValue(CompareExpr(x, y, op_, aff_, coll_));
+    Value xs, ys;
+    DOSQL_ASSIGN_OR_RETURN(const Value* x, a_->Read(ex, &xs));
+    DOSQL_ASSIGN_OR_RETURN(const Value* y, b_->Read(ex, &ys));
+    *out = TriToValue(CompareExpr(*x, *y, op_, aff_, coll_));
     return Status::OK();
   }
 
