@@ -242,8 +242,7 @@ Shell::MetaResult Shell::CmdImport(const std::vector<std::string>& args) {
   }
   if (table.empty()) {
     // (sqlite3 puts one space before "Usage:" here, two after the other errors)
-    Out(std::string("ERROR: missing ") + (file.empty() ? "FILE" : "TABLE") +
-        " argument. Usage:\n");
+    Out(std::string("ERROR: missing ") + (file.empty() ? "FILE" : "TABLE") + " argument. Usage:\n");
     CmdHelp({"help", "import"});
     return kMetaError;
   }
@@ -294,9 +293,9 @@ Shell::MetaResult Shell::CmdImport(const std::vector<std::string>& args) {
     while (reader.Read() && reader.term() == col_sep) {
     }
   }
-  std::string full_name = schema.empty() ? "\"" + EscapeIdentifier(table) + "\""
-                                         : "\"" + EscapeIdentifier(schema) + "\".\"" +
-                                               EscapeIdentifier(table) + "\"";
+  std::string full_name =
+      schema.empty() ? "\"" + EscapeIdentifier(table) + "\""
+                     : "\"" + EscapeIdentifier(schema) + "\".\"" + EscapeIdentifier(table) + "\"";
   if (!conn_) {
     Err("Error: no database is open\n");
     return kMetaError;

@@ -3,9 +3,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string.h>
 #include <cstdlib>
 #include <cstring>
-#include <string.h>
 
 #if DOSQL_SHELL_HAVE_EDITLINE
 #include <editline/readline.h>

@@ -2,9 +2,10 @@
 //
 // A LineSource hands out one line at a time without its line terminator ("\n" or "\r\n").
 // The terminal source prompts with "dosql> " for a new statement and "   ...> " for a
-// continuation line, offers libedit's line editing and Tab completion, and keeps a history that is loaded from and
-// saved to a file (~/.dosql_history unless $DOSQL_HISTORY names another; empty disables it).
-// When dosql is built without libedit the terminal source falls back to plain stdin reads.
+// continuation line, offers libedit's line editing and Tab completion, and keeps a history that is
+// loaded from and saved to a file (~/.dosql_history unless $DOSQL_HISTORY names another; empty
+// disables it). When dosql is built without libedit the terminal source falls back to plain stdin
+// reads.
 //
 // Ownership: FileLineSource does not own its FILE. Not thread-safe (libedit is global state).
 #pragma once

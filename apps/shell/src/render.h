@@ -36,8 +36,8 @@ enum class Mode {
   kMarkdown,
   kTable,
   kBox,
-  kCount,  // "N rows" after each statement that returned rows
-  kOff,    // no output
+  kCount,    // "N rows" after each statement that returned rows
+  kOff,      // no output
   kExplain,  // ".explain on" (and EXPLAIN under ".explain auto"): fixed-width VDBE-style columns
 };
 

@@ -1062,8 +1062,8 @@ Shell::MetaResult Shell::CmdShow() {
   };
   std::string out;
   out += line("echo", echo_ ? "on" : "off");
-  out += line("explain", !auto_explain_ ? (settings_.mode == Mode::kExplain ? "on" : "off")
-                                         : "auto");
+  out +=
+      line("explain", !auto_explain_ ? (settings_.mode == Mode::kExplain ? "on" : "off") : "auto");
   out += line("headers", settings_.show_header ? "on" : "off");
   out += line("mode", std::string(ModeName(settings_.mode)));
   out += line("nullvalue", CString(settings_.null_value));
