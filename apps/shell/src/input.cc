@@ -50,8 +50,14 @@ size_t g_next_match = 0;
 
 char* CompletionGenerator(const char* text, int state) {
   if (state == 0) {
-    g_matches = CompletionMatches(
-        text, g_completion_words ? g_completion_words() : std::vector<std::string>());
+    // "t.col": complete the part after the last dot, keep what is before it.
+    std::string_view word = text;
+    size_t dot = word.rfind('.');
+    std::string_view head = dot == std::string_view::npos ? "" : word.substr(0, dot + 1);
+    g_matches =
+        CompletionMatches(word.substr(head.size()),
+                          g_completion_words ? g_completion_words() : std::vector<std::string>());
+    for (std::string& m : g_matches) m.insert(0, head);
     g_next_match = 0;
   }
   if (g_next_match >= g_matches.size()) return nullptr;
@@ -59,7 +65,12 @@ char* CompletionGenerator(const char* text, int state) {
 }
 
 char** AttemptCompletion(const char* text, int, int) {
-  rl_attempted_completion_over = 1;  // no file name completion
+  // Dot-commands take file names (.import, .read, .output): libedit's file name completion.
+  if (rl_line_buffer != nullptr && rl_line_buffer[0] == '.') {
+    rl_attempted_completion_over = 0;
+    return nullptr;
+  }
+  rl_attempted_completion_over = 1;  // SQL: no file name completion
   return rl_completion_matches(text, CompletionGenerator);
 }
 #endif
@@ -120,7 +131,7 @@ TerminalLineSource::TerminalLineSource(std::string prompt, std::string continuat
   using_history();
   stifle_history(kHistoryLimit);
   rl_attempted_completion_function = AttemptCompletion;
-  rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,.";
+  rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,";
   if (!history_path_.empty()) read_history(history_path_.c_str());
 #endif
 }

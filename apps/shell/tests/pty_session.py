@@ -55,6 +55,7 @@ for keys, prompt in [
     (b"INSERT INTO cities VALUES(5, 'Oslo');\r", PROMPT),
     # Tab completes a keyword (in the case typed), a column and a table name.
     (b"sel\tcityn\tfr\tciti\t;\r", PROMPT),
+    (b"SELECT cities.popu\tFROM cities;\r", PROMPT),
     (b".quit\r", None),
 ]:
     time.sleep(0.1)  # let libedit switch the terminal to raw mode before typing

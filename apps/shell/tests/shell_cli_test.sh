@@ -209,6 +209,7 @@ Parse error: near "FRM": syntax error at line 1, column 10: expected ";" or end 
   SELECT * FRM t;
            ^--- error here
 Oslo
+5
 dosql> .quit
 [exit 1]
 LINES
@@ -220,7 +221,8 @@ LINES
     grep -Fq 'SELECT\0401\040+\0401;' "$WORK/history" 2>/dev/null ||
       grep -Fq 'SELECT 1 + 1;' "$WORK/history" 2>/dev/null ||
       { echo "--- interactive: history file lacks the first statement"; ok=0; }
-    # Tab completed "sel", "cityn", "fr" and "citi" to keyword, column, keyword and table.
+    # Tab completed "sel", "cityn", "fr" and "citi" to keyword, column, keyword and table (and
+    # "cities.popu" to a qualified column: the "5" above).
     grep -Fq 'select\040cityname\040from\040cities\040;' "$WORK/history" 2>/dev/null ||
       grep -Fq 'select cityname from cities ;' "$WORK/history" 2>/dev/null ||
       { echo "--- interactive: Tab completion did not complete the query"; ok=0; }
