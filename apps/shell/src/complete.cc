@@ -157,10 +157,11 @@ bool IsBlankSql(std::string_view text) {
   return true;
 }
 
-bool IsExplainQueryPlan(std::string_view sql) {
+int ExplainKind(std::string_view sql) {
   static const char* kWords[] = {"explain", "query", "plan"};
   size_t i = 0;
   const size_t n = sql.size();
+  int matched = 0;
   for (const char* word : kWords) {
     // Skip white space and comments.
     while (i < n) {
@@ -178,10 +179,11 @@ bool IsExplainQueryPlan(std::string_view sql) {
     }
     size_t len = 0;
     while (i + len < n && IdChar(static_cast<unsigned char>(sql[i + len]))) len++;
-    if (!WordIs(sql.substr(i, len), word)) return false;
+    if (!WordIs(sql.substr(i, len), word)) break;
     i += len;
+    matched++;
   }
-  return true;
+  return matched == 3 ? 2 : matched >= 1 ? 1 : 0;
 }
 
 }  // namespace dosql::shell

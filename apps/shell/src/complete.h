@@ -20,8 +20,9 @@ bool IsCompleteSql(std::string_view sql);
 // input is swallowed instead of run.
 bool IsBlankSql(std::string_view text);
 
-// True if `sql` starts (after white space and comments) with EXPLAIN QUERY PLAN: the shell then
-// draws the plan as a tree, as sqlite3 does.
-bool IsExplainQueryPlan(std::string_view sql);
+// sqlite3_stmt_isexplain() from the text: 2 if `sql` starts (after white space and comments)
+// with EXPLAIN QUERY PLAN (the shell draws the plan as a tree), 1 for another EXPLAIN (shown in
+// the explain layout under ".explain auto"), else 0.
+int ExplainKind(std::string_view sql);
 
 }  // namespace dosql::shell

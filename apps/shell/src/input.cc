@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string.h>
 #include <cstdlib>
 #include <cstring>
 
@@ -41,6 +42,39 @@ constexpr int kHistoryLimit = 2000;
 
 volatile std::sig_atomic_t g_interrupts = 0;
 
+std::function<std::vector<std::string>()> g_completion_words;
+
+#if DOSQL_SHELL_HAVE_EDITLINE
+std::vector<std::string> g_matches;
+size_t g_next_match = 0;
+
+char* CompletionGenerator(const char* text, int state) {
+  if (state == 0) {
+    // "t.col": complete the part after the last dot, keep what is before it.
+    std::string_view word = text;
+    size_t dot = word.rfind('.');
+    std::string_view head = dot == std::string_view::npos ? "" : word.substr(0, dot + 1);
+    g_matches =
+        CompletionMatches(word.substr(head.size()),
+                          g_completion_words ? g_completion_words() : std::vector<std::string>());
+    for (std::string& m : g_matches) m.insert(0, head);
+    g_next_match = 0;
+  }
+  if (g_next_match >= g_matches.size()) return nullptr;
+  return strdup(g_matches[g_next_match++].c_str());
+}
+
+char** AttemptCompletion(const char* text, int, int) {
+  // Dot-commands take file names (.import, .read, .output): libedit's file name completion.
+  if (rl_line_buffer != nullptr && rl_line_buffer[0] == '.') {
+    rl_attempted_completion_over = 0;
+    return nullptr;
+  }
+  rl_attempted_completion_over = 1;  // SQL: no file name completion
+  return rl_completion_matches(text, CompletionGenerator);
+}
+#endif
+
 void OnInterrupt(int) {
   g_interrupts = g_interrupts + 1;
   if (g_interrupts > 2) _exit(1);
@@ -62,6 +96,32 @@ ReadResult FileLineSource::ReadLine(std::string* line, bool continuation) {
   return ReadFileLine(file_, line) ? ReadResult::kLine : ReadResult::kEof;
 }
 
+void SetCompletionWords(std::function<std::vector<std::string>()> words) {
+  g_completion_words = std::move(words);
+}
+
+std::vector<std::string> CompletionMatches(std::string_view prefix,
+                                           const std::vector<std::string>& words) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  bool lower_prefix = !prefix.empty();
+  for (char c : prefix) lower_prefix = lower_prefix && !(c >= 'A' && c <= 'Z');
+  std::vector<std::string> out;
+  for (const std::string& w : words) {
+    if (w.size() < prefix.size()) continue;
+    bool match = true;
+    for (size_t i = 0; i < prefix.size() && match; i++) match = lower(w[i]) == lower(prefix[i]);
+    if (!match) continue;
+    bool upper_word = true;
+    for (char c : w) upper_word = upper_word && !(c >= 'a' && c <= 'z');
+    std::string m = w;
+    if (lower_prefix && upper_word) {
+      for (char& c : m) c = lower(c);
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 bool HaveLineEditing() { return DOSQL_SHELL_HAVE_EDITLINE != 0; }
 
 TerminalLineSource::TerminalLineSource(std::string prompt, std::string continuation_prompt)
@@ -70,6 +130,8 @@ TerminalLineSource::TerminalLineSource(std::string prompt, std::string continuat
 #if DOSQL_SHELL_HAVE_EDITLINE
   using_history();
   stifle_history(kHistoryLimit);
+  rl_attempted_completion_function = AttemptCompletion;
+  rl_basic_word_break_characters = " \t\n\"'`@$><=;|&{(,";
   if (!history_path_.empty()) read_history(history_path_.c_str());
 #endif
 }

@@ -2,16 +2,20 @@
 //
 // A LineSource hands out one line at a time without its line terminator ("\n" or "\r\n").
 // The terminal source prompts with "dosql> " for a new statement and "   ...> " for a
-// continuation line, offers libedit's line editing and keeps a history that is loaded from and
-// saved to a file (~/.dosql_history unless $DOSQL_HISTORY names another; empty disables it).
-// When dosql is built without libedit the terminal source falls back to plain stdin reads.
+// continuation line, offers libedit's line editing and Tab completion, and keeps a history that is
+// loaded from and saved to a file (~/.dosql_history unless $DOSQL_HISTORY names another; empty
+// disables it). When dosql is built without libedit the terminal source falls back to plain stdin
+// reads.
 //
 // Ownership: FileLineSource does not own its FILE. Not thread-safe (libedit is global state).
 #pragma once
 
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace dosql::shell {
 
@@ -54,6 +58,14 @@ class TerminalLineSource : public LineSource {
   std::string continuation_prompt_;
   std::string history_path_;
 };
+
+// Tab completion at the terminal (libedit's completion hook): `words` is asked for the
+// candidates (keywords, table, view and column names) each time Tab is pressed.
+void SetCompletionWords(std::function<std::vector<std::string>()> words);
+// The candidates that `prefix` begins, ignoring ASCII case, in order. An upper-case candidate
+// (a keyword) is offered in lower case when the prefix is typed in lower case.
+std::vector<std::string> CompletionMatches(std::string_view prefix,
+                                           const std::vector<std::string>& words);
 
 // True if dosql was built with libedit.
 bool HaveLineEditing();

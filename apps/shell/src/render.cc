@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "complete.h"
@@ -358,6 +359,8 @@ std::string_view ModeName(Mode mode) {
       return "count";
     case Mode::kOff:
       return "off";
+    case Mode::kExplain:
+      return "explain";
   }
   return "list";
 }
@@ -453,6 +456,39 @@ void AppendSchemaLine(std::string_view sql, std::string* out) {
     out->append(text);
   }
   out->append(";\n");
+}
+
+std::string CString(std::string_view z) {
+  std::string out = "\"";
+  for (unsigned char c : z) {
+    switch (c) {
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\%03o", c);
+          out.append(buf);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
 }
 
 std::string QuoteIdentifierIfNeeded(std::string_view name) {
@@ -559,6 +595,9 @@ void Renderer::AddRow(const std::vector<Value>& row) {
     case Mode::kBox:
       AddColumnarRow(row);
       break;
+    case Mode::kExplain:
+      RowExplain(row);
+      break;
     case Mode::kCount:
     case Mode::kOff:
       break;
@@ -577,6 +616,31 @@ void Renderer::EndStatement() {
     out_.append(std::to_string(count_) + (count_ == 1 ? " row\n" : " rows\n"));
   }
   count_ = 0;
+}
+
+// sqlite3's MODE_Explain: the first row brings the column names and dashes (whatever .headers
+// says) in widths 4, 13, 4, 4, 4, 13, 2, 13; a value wider than its column widens it; at most
+// eight columns.
+void Renderer::RowExplain(const std::vector<Value>& row) {
+  static constexpr int kWidths[] = {4, 13, 4, 4, 4, 13, 2, 13};
+  const size_t n = std::min(row.size(), std::size(kWidths));
+  if (count_ == 0) {
+    for (size_t i = 0; i < n; i++) {
+      AppendPadded(&out_, std::string_view(names_[i].c_str()), kWidths[i]);
+      out_.append(i + 1 == n ? "\n" : "  ");
+    }
+    for (size_t i = 0; i < n; i++) {
+      out_.append(static_cast<size_t>(kWidths[i]), '-');
+      out_.append(i + 1 == n ? "\n" : "  ");
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    std::string text;
+    if (!ValueCText(row[i], &text)) text = s_.null_value;
+    int w = std::max(i + 1 == n ? 0 : kWidths[i], Utf8Chars(text));
+    AppendPadded(&out_, text, w);
+    out_.append(i + 1 == n ? "\n" : "  ");
+  }
 }
 
 void Renderer::RowLineMode(const std::vector<Value>& row) {
@@ -727,7 +791,11 @@ void Renderer::RowInsert(const std::vector<Value>& row) {
       case ValueType::kText: {
         std::string t;
         ValueCText(v, &t);
-        AppendQuotedEscaped(t, &out_);
+        if (s_.newlines) {
+          AppendQuotedString(t, &out_);
+        } else {
+          AppendQuotedEscaped(t, &out_);
+        }
         break;
       }
       case ValueType::kBlob:

@@ -36,8 +36,9 @@ enum class Mode {
   kMarkdown,
   kTable,
   kBox,
-  kCount,  // "N rows" after each statement that returned rows
-  kOff,    // no output
+  kCount,    // "N rows" after each statement that returned rows
+  kOff,      // no output
+  kExplain,  // ".explain on" (and EXPLAIN under ".explain auto"): fixed-width VDBE-style columns
 };
 
 // sqlite3's name of a mode, as ".mode" with no argument prints it ("list", "box", ...).
@@ -58,6 +59,9 @@ struct OutputSettings {
   bool quote = false;
   // Insert mode: the (already quoted if needed) table name after INSERT INTO.
   std::string insert_table = "\"table\"";
+  // Insert mode: write line breaks in text as they are (".dump --newlines"), not through
+  // replace(..., char(10)).
+  bool newlines = false;
 };
 
 class Renderer {
@@ -83,6 +87,7 @@ class Renderer {
   void RowInsert(const std::vector<Value>& row);
   void RowHtml(const std::vector<Value>& row);
   void RowSemi(const std::vector<Value>& row);
+  void RowExplain(const std::vector<Value>& row);
   void AddColumnarRow(const std::vector<Value>& row);
   void PrintColumnar();
 
@@ -121,6 +126,8 @@ void AppendQuotedString(std::string_view s, std::string* out);
 void AppendRealLiteral(double r, std::string* out, bool infinity_as_1e999);
 // The ".schema" line for one sql text (printSchemaLine with ";\n").
 void AppendSchemaLine(std::string_view sql, std::string* out);
+// sqlite3's output_c_string(): `z` as a C string literal ("a\tb"), for .show and .import -v.
+std::string CString(std::string_view z);
 // An identifier quoted with "" if it is not a plain identifier or is a keyword.
 std::string QuoteIdentifierIfNeeded(std::string_view name);
 

@@ -13,6 +13,7 @@
 
 #include "complete.h"
 #include "dosql/engine/format.h"
+#include "dosql/parser/token.h"
 
 #ifndef DOSQL_SHELL_VERSION
 #define DOSQL_SHELL_VERSION "0.0.0"
@@ -230,40 +231,6 @@ bool Matches(const std::string& word, const char* command, size_t min = 1) {
   return n >= min && n <= std::strlen(command) && std::strncmp(word.c_str(), command, n) == 0;
 }
 
-// sqlite3's output_c_string(): a C string literal for .show.
-std::string CString(std::string_view z) {
-  std::string out = "\"";
-  for (unsigned char c : z) {
-    switch (c) {
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\%03o", c);
-          out.append(buf);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 double TimeDiff(const timeval& a, const timeval& b) {
   return (b.tv_usec - a.tv_usec) * 0.000001 + static_cast<double>(b.tv_sec - a.tv_sec);
 }
@@ -315,11 +282,33 @@ struct HelpLine {
 constexpr HelpLine kHelp[] = {
     {".bail on|off             Stop after hitting an error.  Default OFF"},
     {".changes on|off          Show number of rows changed by SQL"},
-    {".dump ?TABLE?            Render database content as SQL"},
+    {".dump ?OBJECTS?          Render database content as SQL"},
+    {"   Options:"},
+    {"     --data-only            Output only INSERT statements"},
+    {"     --newlines             Allow unescaped newline characters in output"},
+    {"     --nosys                Omit system tables (ex: \"sqlite_stat1\")"},
+    {"     --preserve-rowids      Include ROWID values in the output"},
+    {"   OBJECTS is a LIKE pattern for tables, indexes, triggers or views to dump"},
+    {"   Additional LIKE patterns can be given in subsequent arguments"},
     {".echo on|off             Turn command echo on or off"},
     {".exit ?CODE?             Exit this program with return-code CODE"},
+    {".explain ?on|off|auto?   Change the EXPLAIN formatting mode.  Default: auto"},
     {".headers on|off          Turn display of headers on or off"},
     {".help ?PATTERN?          Show help text for PATTERN"},
+    {".import FILE TABLE       Import data from FILE into TABLE"},
+    {"   Options:"},
+    {"     --ascii               Use \\037 and \\036 as column and row separators"},
+    {"     --csv                 Use , and \\n as column and row separators"},
+    {"     --skip N              Skip the first N rows of input"},
+    {"     --schema S            Target table to be S.TABLE"},
+    {"     -v                    \"Verbose\" - increase auxiliary output"},
+    {"   Notes:"},
+    {"     *  If TABLE does not exist, it is created.  The first row of input"},
+    {"        determines the column names."},
+    {"     *  If neither --csv or --ascii are used, the input mode is derived"},
+    {"        from the \".mode\" output mode"},
+    {"     *  If FILE begins with \"|\" then it is a command that generates the"},
+    {"        input text."},
     {".indexes ?TABLE?         Show names of indexes"},
     {".mode MODE ?OPTIONS?     Set output mode"},
     {"   MODE is one of:"},
@@ -344,7 +333,14 @@ constexpr HelpLine kHelp[] = {
     {"     --quote        Quote output text as SQL literals"},
     {"     --noquote      Do not quote output text"},
     {".nullvalue STRING        Use STRING in place of NULL values"},
+    {".once ?OPTIONS? ?FILE?   Output for the next SQL command only to FILE"},
+    {"     If FILE begins with '|' then open as a pipe"},
+    {"       --bom  Put a UTF8 byte-order mark at the beginning"},
     {".open ?FILE?             Close existing database and reopen FILE"},
+    {".output ?FILE?           Send output to FILE or stdout if FILE is omitted"},
+    {"   If FILE begins with '|' then open it as a pipe."},
+    {"   Options:"},
+    {"     --bom                 Prefix output with a UTF8 byte-order mark"},
     {".print STRING...         Print literal STRING"},
     {".quit                    Exit this program"},
     {".read FILE               Read input from FILE"},
@@ -359,12 +355,18 @@ constexpr HelpLine kHelp[] = {
 }  // namespace
 
 Shell::Shell() = default;
-Shell::~Shell() { CloseDatabase(); }
+Shell::~Shell() {
+  ResetOutput();
+  CloseDatabase();
+}
 
-void Shell::Out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-void Shell::Flush() { std::fflush(stdout); }
+void Shell::Out(std::string_view text) { std::fwrite(text.data(), 1, text.size(), out_); }
+void Shell::Flush() {
+  std::fflush(out_);
+  if (out_ != stdout) std::fflush(stdout);
+}
 void Shell::Err(std::string_view text) {
-  std::fflush(stdout);
+  Flush();
   std::fwrite(text.data(), 1, text.size(), stderr);
   std::fflush(stderr);
 }
@@ -449,9 +451,9 @@ int Shell::RunQueryPlan(Statement& stmt, std::string* err) {
   return 0;
 }
 
-int Shell::RunStatement(Statement& stmt, std::string* err) {
+int Shell::RunStatement(Statement& stmt, const OutputSettings& settings, std::string* err) {
   const int ncol = stmt.column_count();
-  Renderer renderer(settings_);
+  Renderer renderer(settings);
   std::vector<std::string> names;
   if (ncol > 0) {
     for (int i = 0; i < ncol; i++) names.push_back(stmt.column_name(i));
@@ -507,9 +509,19 @@ int Shell::ExecSql(std::string_view sql, std::string* err, int64_t first_line, i
     }
     std::unique_ptr<Statement> stmt = std::move(prepared).value();
     if (stmt) {
-      // EXPLAIN QUERY PLAN is drawn as a tree whatever the output mode (sqlite3's autoExplain).
-      bool plan = stmt->column_count() == 4 && IsExplainQueryPlan(rest.substr(0, tail));
-      int rc = plan ? RunQueryPlan(*stmt, err) : RunStatement(*stmt, err);
+      // Under ".explain auto" (sqlite3's autoExplain) EXPLAIN QUERY PLAN is drawn as a tree and
+      // EXPLAIN is shown in the explain layout, whatever the output mode.
+      int explain = auto_explain_ ? ExplainKind(rest.substr(0, tail)) : 0;
+      int rc;
+      if (explain == 2 && stmt->column_count() == 4) {
+        rc = RunQueryPlan(*stmt, err);
+      } else if (explain == 1) {
+        OutputSettings layout = settings_;
+        layout.mode = Mode::kExplain;
+        rc = RunStatement(*stmt, layout, err);
+      } else {
+        rc = RunStatement(*stmt, settings_, err);
+      }
       if (rc != 0) return rc;
     }
     if (tail == 0 || tail > rest.size()) break;
@@ -583,12 +595,12 @@ bool Shell::ProcessInput(LineSource& in) {
     ReadResult read = in.ReadLine(&line, !sql.empty());
     if (read == ReadResult::kInterrupted) {
       // Ctrl-C at the prompt: drop what was typed so far and prompt again.
-      Out("\n");
+      std::fputs("\n", stdout);
       sql.clear();
       continue;
     }
     if (read == ReadResult::kEof) {
-      if (terminal) Out("\n");
+      if (terminal) std::fputs("\n", stdout);
       break;
     }
     if (InterruptCount() > 0) {
@@ -622,6 +634,7 @@ bool Shell::ProcessInput(LineSource& in) {
       if (echo_) Out(sql + "\n");
       errors += RunSqlBuffer(sql, start_line, start_col, terminal);
       sql.clear();
+      if (out_count_ > 0) ResetOutput();  // ".once" output ends with this statement
     } else if (IsBlankSql(sql)) {
       if (echo_) Out(sql + "\n");
       sql.clear();
@@ -631,6 +644,7 @@ bool Shell::ProcessInput(LineSource& in) {
     // Incomplete text at the end of the input: let the parser report what is missing.
     if (echo_) Out(sql + "\n");
     errors += RunSqlBuffer(sql, start_line, start_col, terminal);
+    if (out_count_ > 0) ResetOutput();
   }
   Flush();
   input_nesting_--;
@@ -682,6 +696,13 @@ bool Shell::QueryRows(const std::string& sql, const std::vector<Value>& params,
 Shell::MetaResult Shell::DoMetaCommand(const std::string& line) {
   std::vector<std::string> args = SplitMetaArgs(std::string_view(line).substr(1));
   if (args.empty()) return kMetaOk;
+  MetaResult r = DispatchMetaCommand(args);
+  // ".once" sets the count to 2: this command (the .once itself) and the next one.
+  if (out_count_ > 0 && --out_count_ == 0) ResetOutput();
+  return r;
+}
+
+Shell::MetaResult Shell::DispatchMetaCommand(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   const size_t n = args.size();
   auto usage = [&](const char* text) {
@@ -700,6 +721,10 @@ Shell::MetaResult Shell::DoMetaCommand(const std::string& line) {
     return kMetaOk;
   }
   if (Matches(cmd, "dump", 1)) return CmdDump(args);
+  if (Matches(cmd, "explain", 3)) return CmdExplain(args);
+  if (Matches(cmd, "import", 2)) return CmdImport(args);
+  if (Matches(cmd, "once", 2)) return CmdOutput(args, true);
+  if (Matches(cmd, "output", 2)) return CmdOutput(args, false);
   if (Matches(cmd, "echo", 1)) {
     if (n != 2) return usage(".echo on|off");
     echo_ = BooleanValue(args[1]);
@@ -1037,10 +1062,12 @@ Shell::MetaResult Shell::CmdShow() {
   };
   std::string out;
   out += line("echo", echo_ ? "on" : "off");
+  out +=
+      line("explain", !auto_explain_ ? (settings_.mode == Mode::kExplain ? "on" : "off") : "auto");
   out += line("headers", settings_.show_header ? "on" : "off");
   out += line("mode", std::string(ModeName(settings_.mode)));
   out += line("nullvalue", CString(settings_.null_value));
-  out += line("output", "stdout");
+  out += line("output", out_name_.empty() ? "stdout" : out_name_);
   out += line("colseparator", CString(settings_.col_sep));
   out += line("rowseparator", CString(settings_.row_sep));
   out += line("timer", timer_ ? "on" : "off");
@@ -1070,74 +1097,261 @@ Shell::MetaResult Shell::CmdHelp(const std::vector<std::string>& args) {
   return kMetaOk;
 }
 
+// sqlite3 3.40's ".dump": the tables (CREATE, then one INSERT per row in insert mode), then the
+// indexes, triggers and views, all in sqlite_schema's order, in one transaction.
 Shell::MetaResult Shell::CmdDump(const std::vector<std::string>& args) {
-  std::string like = "true";
+  std::string like;
   std::vector<Value> params;
+  bool data_only = false, newlines = false, nosys = false, preserve_rowids = false;
   for (size_t i = 1; i < args.size(); i++) {
-    if (args[i][0] == '-') continue;  // --preserve-rowids, --newlines, ...: not supported
+    std::string z = args[i];
+    if (!z.empty() && z[0] == '-') {
+      if (z.size() > 1 && z[1] == '-') z = z.substr(1);
+      if (z == "-preserve-rowids") {
+        preserve_rowids = true;
+      } else if (z == "-newlines") {
+        newlines = true;
+      } else if (z == "-data-only") {
+        data_only = true;
+      } else if (z == "-nosys") {
+        nosys = true;
+      } else {
+        Err("Unknown option \"" + args[i] + "\" on \".dump\"\n");
+        return kMetaError;
+      }
+      continue;
+    }
     params.push_back(Value::Text(args[i]));
-    like = "name LIKE ?1 ESCAPE '\\'";
-    break;
+    std::string expr = "name LIKE ?" + std::to_string(params.size()) + " ESCAPE '\\'";
+    like = like.empty() ? expr : like + " OR " + expr;
   }
+  if (like.empty()) like = "true";
+  if (!conn_) {
+    Err("Error: no database is open\n");
+    return kMetaError;
+  }
+  // sqlite3 lists sqlite_schema in rowid (creation) order.
+  const std::string order =
+      conn_->Prepare("SELECT 1 FROM sqlite_schema ORDER BY rowid").ok() ? " ORDER BY rowid" : "";
   std::vector<std::vector<Value>> tables;
-  std::string sql = "SELECT name, type, sql FROM sqlite_schema WHERE (" + like +
+  std::string sql = "SELECT name, type, sql FROM sqlite_schema AS o WHERE (" + like +
                     ") AND type=='table' AND sql NOT NULL";
-  auto probe = conn_ ? conn_->Prepare(sql + " ORDER BY tbl_name='sqlite_sequence', rowid")
-                     : Result<std::unique_ptr<Statement>>(Status::Internal("no database"));
-  if (probe.ok()) sql += " ORDER BY tbl_name='sqlite_sequence', rowid";
+  sql += order.empty() ? " ORDER BY tbl_name='sqlite_sequence'"
+                       : " ORDER BY tbl_name='sqlite_sequence', rowid";
   if (!QueryRows(sql, params, &tables, nullptr)) return kMetaError;
-  std::string out = "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n";
+  if (!data_only) Out("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
   OutputSettings insert;
   insert.mode = Mode::kInsert;
-  bool failed = false;
+  insert.newlines = newlines;
+  int errors = 0;
   for (const auto& t : tables) {
     std::string name, text;
     ValueCText(t[0], &name);
     ValueCText(t[2], &text);
-    if (name == "sqlite_sequence") {
-      out += "DELETE FROM sqlite_sequence;\n";
-    } else if (name.rfind("sqlite_stat", 0) == 0) {
-      out += "ANALYZE sqlite_schema;\n";
+    std::string out;
+    if (name == "sqlite_sequence" && !nosys) {
+      if (!data_only) out = "DELETE FROM sqlite_sequence;\n";
+    } else if (name.rfind("sqlite_stat", 0) == 0 && name.size() == 12 && !nosys) {
+      if (!data_only) out = "ANALYZE sqlite_schema;\n";
     } else if (name.rfind("sqlite_", 0) == 0) {
       continue;
-    } else {
+    } else if (!data_only) {
       AppendSchemaLine(text, &out);
     }
-    insert.insert_table = QuoteIdentifierIfNeeded(name);
-    Renderer renderer(insert);
-    std::vector<std::vector<Value>> rows;
-    std::vector<std::string> names;
     Out(out);
-    out.clear();
-    if (!QueryRows("SELECT * FROM " + QuoteIdentifierIfNeeded(name), {}, &rows, &names)) {
-      failed = true;
+    // The columns (sqlite3's tableColumnList), and the rowid if it is to be kept and is not an
+    // INTEGER PRIMARY KEY column already.
+    std::vector<std::vector<Value>> info;
+    const std::string table = QuoteIdentifierIfNeeded(name);
+    if (!QueryRows("PRAGMA table_info(" + table + ")", {}, &info, nullptr)) {
+      errors++;
       continue;
     }
-    renderer.BeginStatement(names);
-    for (const auto& row : rows) renderer.AddRow(row);
-    renderer.EndStatement();
-    out += renderer.TakeOutput();
+    std::string rowid;
+    if (preserve_rowids) {
+      int pk_count = 0;
+      bool integer_pk = false;
+      for (const auto& col : info) {
+        if (engine::ValueToInt64(col[5]) == 0) continue;
+        std::string type;
+        ValueCText(col[2], &type);
+        integer_pk = ++pk_count == 1 && strcasecmp(type.c_str(), "INTEGER") == 0;
+      }
+      bool keep = true;
+      if (integer_pk) {
+        // An INTEGER PRIMARY KEY is the rowid unless it is backed by an index (DESC, or
+        // WITHOUT ROWID).
+        std::vector<std::vector<Value>> pk;
+        keep = QueryRows("SELECT 1 FROM pragma_index_list(?1) WHERE origin='pk'",
+                         {Value::Text(name)}, &pk, nullptr) &&
+               !pk.empty();
+      }
+      for (const char* candidate : {"rowid", "_rowid_", "oid"}) {
+        if (!keep) break;
+        bool taken = false;
+        for (const auto& col : info) {
+          std::string col_name;
+          ValueCText(col[1], &col_name);
+          taken = taken || strcasecmp(col_name.c_str(), candidate) == 0;
+        }
+        if (taken) continue;
+        if (conn_->Prepare("SELECT " + std::string(candidate) + " FROM " + table).ok()) {
+          rowid = candidate;
+        }
+        break;
+      }
+    }
+    std::string columns;
+    for (const auto& col : info) {
+      std::string col_name;
+      ValueCText(col[1], &col_name);
+      if (!columns.empty()) columns += ",";
+      columns += QuoteIdentifierIfNeeded(col_name);
+    }
+    insert.insert_table = rowid.empty() ? table : table + "(" + rowid + "," + columns + ")";
+    std::string select = "SELECT " + (rowid.empty() ? "" : rowid + ",") +
+                         (columns.empty() ? "*" : columns) + " FROM " + table;
+    auto stmt = conn_->Prepare(select);
+    std::string err;
+    if (!stmt.ok()) {
+      err = stmt.status().message();
+    } else if (*stmt) {
+      RunStatement(**stmt, insert, &err);
+    }
+    if (!err.empty()) {
+      Err("Error: " + err + "\n");
+      errors++;
+    }
   }
-  std::vector<std::vector<Value>> others;
-  if (!QueryRows("SELECT sql FROM sqlite_schema WHERE (" + like +
-                     ") AND sql NOT NULL AND type IN ('index','trigger','view')",
-                 params, &others, nullptr)) {
-    failed = true;
+  if (!data_only) {
+    std::vector<std::vector<Value>> others;
+    if (!QueryRows("SELECT sql FROM sqlite_schema AS o WHERE (" + like +
+                       ") AND sql NOT NULL AND type IN ('index','trigger','view')" + order,
+                   params, &others, nullptr)) {
+      errors++;
+    }
+    std::string out;
+    for (const auto& o : others) {
+      std::string text;
+      ValueCText(o[0], &text);
+      out += text;
+      // sqlite3's run_table_dump_query(): "--" anywhere in the text (it may be a line comment
+      // at the end) puts the ';' on a line of its own.
+      out += text.find("--") != std::string::npos ? "\n;\n" : ";\n";
+    }
+    out += errors > 0 ? "ROLLBACK; -- due to errors\n" : "COMMIT;\n";
+    Out(out);
   }
-  for (const auto& o : others) {
-    std::string text;
-    ValueCText(o[0], &text);
-    out += text;
-    // A statement ending in a line comment needs the ';' on a new line.
-    size_t last_nl = text.rfind('\n');
-    std::string_view last_line = last_nl == std::string::npos
-                                     ? std::string_view(text)
-                                     : std::string_view(text).substr(last_nl);
-    out += last_line.find("--") != std::string_view::npos ? "\n;\n" : ";\n";
+  return errors > 0 ? kMetaError : kMetaOk;
+}
+
+// sqlite3's ".output"/".once": FILE, "|COMMAND" (the rest of the line), "stdout", "stderr";
+// nothing is stdout. ".once" lasts for the next command only.
+Shell::MetaResult Shell::CmdOutput(const std::vector<std::string>& args, bool once) {
+  std::string file;
+  bool bom = false;
+  for (size_t i = 1; i < args.size(); i++) {
+    const std::string& z = args[i];
+    if (z[0] == '-') {
+      if (z == "--bom" || z == "-bom") {
+        bom = true;
+        continue;
+      }
+      Out("ERROR: unknown option: \"" + z + "\".  Usage:\n");
+      CmdHelp({"help", args[0]});
+      return kMetaError;
+    }
+    if (!file.empty()) {
+      Out("ERROR: extra parameter: \"" + z + "\".  Usage:\n");
+      CmdHelp({"help", args[0]});
+      return kMetaError;
+    }
+    file = z;
+    if (file[0] == '|') {
+      while (i + 1 < args.size()) file += " " + args[++i];
+    }
   }
-  out += failed ? "ROLLBACK; -- due to errors\n" : "COMMIT;\n";
-  Out(out);
-  return failed ? kMetaError : kMetaOk;
+  if (file.empty()) file = "stdout";
+  out_count_ = once ? 2 : 0;
+  ResetOutput();
+  FILE* f = nullptr;
+  if (file[0] == '|') {
+    Flush();
+    f = popen(file.c_str() + 1, "w");
+    if (f == nullptr) {
+      Err("Error: cannot open pipe \"" + file.substr(1) + "\"\n");
+      return kMetaError;
+    }
+    out_is_pipe_ = true;
+  } else if (file == "stdout") {
+    f = stdout;
+  } else if (file == "stderr") {
+    f = stderr;
+  } else if (file != "off") {
+    f = std::fopen(file.c_str(), "wb");
+    if (f == nullptr) Err("Error: cannot open \"" + file + "\"\n");
+  }
+  if (f == nullptr) {
+    // "off" as well: sqlite3 3.40 stays on stdout and reports failure.
+    if (file != "off") Err("Error: cannot write to \"" + file + "\"\n");
+    return kMetaError;
+  }
+  out_ = f;
+  if (f != stdout) out_name_ = file;
+  if (bom) Out("\xef\xbb\xbf");
+  return kMetaOk;
+}
+
+void Shell::ResetOutput() {
+  if (out_ != stdout) {
+    if (out_is_pipe_) {
+      pclose(out_);
+    } else if (out_ == stderr) {
+      std::fflush(stderr);
+    } else {
+      std::fclose(out_);
+    }
+  }
+  out_ = stdout;
+  out_is_pipe_ = false;
+  out_name_.clear();
+}
+
+Shell::MetaResult Shell::CmdExplain(const std::vector<std::string>& args) {
+  int val = 1;
+  if (args.size() >= 2) val = args[1] == "auto" ? 99 : BooleanValue(args[1]) ? 1 : 0;
+  if (val == 1 && settings_.mode != Mode::kExplain) {
+    normal_mode_ = settings_.mode;
+    settings_.mode = Mode::kExplain;
+    auto_explain_ = false;
+  } else if (val == 0 || val == 99) {
+    if (settings_.mode == Mode::kExplain) settings_.mode = normal_mode_;
+    auto_explain_ = val == 99;
+  }
+  return kMetaOk;
+}
+
+std::vector<std::string> Shell::CompletionWords() {
+  std::vector<std::string> words;
+  for (int k = 1; k <= parser::kKeywordCount; k++) {
+    words.emplace_back(parser::KeywordText(static_cast<parser::Keyword>(k)));
+  }
+  std::vector<std::vector<Value>> rows;
+  if (conn_ && conn_->Prepare("SELECT name FROM sqlite_schema").ok() &&
+      QueryRows("SELECT name, type FROM sqlite_schema WHERE type IN ('table','view')", {}, &rows,
+                nullptr)) {
+    for (const auto& row : rows) {
+      std::string name;
+      ValueCText(row[0], &name);
+      auto stmt = conn_->Prepare("SELECT * FROM " + QuoteIdentifierIfNeeded(name));
+      words.push_back(std::move(name));
+      if (!stmt.ok() || !*stmt) continue;
+      for (int i = 0; i < (*stmt)->column_count(); i++) words.push_back((*stmt)->column_name(i));
+    }
+  }
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  return words;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1294,6 +1508,7 @@ int Shell::Main(int argc, char** argv) {
           "Use \".open FILENAME\" to reopen on a persistent database.\n";
     }
     Out(banner);
+    SetCompletionWords([this] { return CompletionWords(); });
     TerminalLineSource terminal("dosql> ", "   ...> ");
     rc = ProcessInput(terminal) ? 1 : 0;
   } else {

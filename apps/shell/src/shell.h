@@ -50,10 +50,13 @@ class Shell {
   // Syntax error positions are reported relative to the input (sql[0] is at `first_line`,
   // `first_col` characters into it).
   int ExecSql(std::string_view sql, std::string* err, int64_t first_line, int first_col);
-  int RunStatement(Statement& stmt, std::string* err);
+  // Renders the rows of `stmt` with `settings` (the output settings, or the explain layout).
+  int RunStatement(Statement& stmt, const OutputSettings& settings, std::string* err);
   int RunQueryPlan(Statement& stmt, std::string* err);
-  // Runs one line starting with '.'.
+  // Runs one line starting with '.'; then ends a ".once" redirection that has served its
+  // command.
   MetaResult DoMetaCommand(const std::string& line);
+  MetaResult DispatchMetaCommand(const std::vector<std::string>& args);
 
   MetaResult CmdMode(const std::vector<std::string>& args);
   MetaResult CmdTables(const std::vector<std::string>& args, bool indexes);
@@ -63,6 +66,14 @@ class Shell {
   MetaResult CmdShow();
   MetaResult CmdHelp(const std::vector<std::string>& args);
   MetaResult CmdDump(const std::vector<std::string>& args);
+  MetaResult CmdImport(const std::vector<std::string>& args);  // import.cc
+  MetaResult CmdOutput(const std::vector<std::string>& args, bool once);
+  MetaResult CmdExplain(const std::vector<std::string>& args);
+
+  // Output redirection (.output/.once): back to stdout, closing a file or pipe.
+  void ResetOutput();
+  // Candidates for tab completion: keywords, table, view and column names.
+  std::vector<std::string> CompletionWords();
 
   // Runs a query of the shell's own (dot-commands) and returns its rows; prints errors.
   bool QueryRows(const std::string& sql, const std::vector<Value>& params,
@@ -81,6 +92,16 @@ class Shell {
   DatabaseOptions db_options_;
 
   OutputSettings settings_;
+  // Where results go: stdout, or the file or pipe of .output/.once (out_name_ names it).
+  FILE* out_ = stdout;
+  std::string out_name_;
+  bool out_is_pipe_ = false;
+  int out_count_ = 0;  // .once: commands left before the output goes back to stdout
+  // .explain: auto (EXPLAIN in the explain layout, EXPLAIN QUERY PLAN as a tree), on (every
+  // result in the explain layout: settings_.mode is kExplain, normal_mode_ the mode before),
+  // off (EXPLAIN rows in the current mode).
+  bool auto_explain_ = true;
+  Mode normal_mode_ = Mode::kList;
   bool header_set_ = false;  // -header/-noheader or .headers used: .mode column keeps it
   bool bail_ = false;
   bool echo_ = false;

@@ -74,12 +74,13 @@ TEST(IsBlankSql, WhitespaceAndClosedComments) {
   EXPECT_FALSE(IsBlankSql(";"));
 }
 
-TEST(IsExplainQueryPlan, Detects) {
-  EXPECT_TRUE(IsExplainQueryPlan("EXPLAIN QUERY PLAN SELECT 1"));
-  EXPECT_TRUE(IsExplainQueryPlan("  /* c */ explain -- x\n query\tplan select 1"));
-  EXPECT_FALSE(IsExplainQueryPlan("EXPLAIN SELECT 1"));
-  EXPECT_FALSE(IsExplainQueryPlan("SELECT 1 AS explain"));
-  EXPECT_FALSE(IsExplainQueryPlan("explainquery plan"));
+TEST(ExplainKind, Detects) {
+  EXPECT_EQ(ExplainKind("EXPLAIN QUERY PLAN SELECT 1"), 2);
+  EXPECT_EQ(ExplainKind("  /* c */ explain -- x\n query\tplan select 1"), 2);
+  EXPECT_EQ(ExplainKind("EXPLAIN SELECT 1"), 1);
+  EXPECT_EQ(ExplainKind("explain query select 1"), 1);
+  EXPECT_EQ(ExplainKind("SELECT 1 AS explain"), 0);
+  EXPECT_EQ(ExplainKind("explainquery plan"), 0);
 }
 
 }  // namespace

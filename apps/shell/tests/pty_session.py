@@ -4,7 +4,7 @@
     pty_session.py DOSQL HISTORY_FILE
 
 Types a few lines (a statement, one split over two lines, Ctrl-C on a continuation line, an
-error, .quit), waiting for each prompt, and prints the transcript with CR LF turned into LF.
+error, a query typed with Tab completion, .quit), waiting for each prompt, and prints the transcript with CR LF turned into LF.
 Exits 2 if a prompt does not come within 10 seconds.
 """
 import os
@@ -51,6 +51,11 @@ for keys, prompt in [
     (b"SELECT 'dropped'\r", CONT),
     (b"\x03", PROMPT),
     (b"SELECT * FRM t;\r", PROMPT),
+    (b"CREATE TABLE cities(population, cityname);\r", PROMPT),
+    (b"INSERT INTO cities VALUES(5, 'Oslo');\r", PROMPT),
+    # Tab completes a keyword (in the case typed), a column and a table name.
+    (b"sel\tcityn\tfr\tciti\t;\r", PROMPT),
+    (b"SELECT cities.popu\tFROM cities;\r", PROMPT),
     (b".quit\r", None),
 ]:
     time.sleep(0.1)  # let libedit switch the terminal to raw mode before typing

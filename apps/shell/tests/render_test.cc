@@ -159,5 +159,17 @@ TEST(Render, CTextStopsAtNul) {
   EXPECT_EQ(Utf8Chars("é日x"), 3);
 }
 
+TEST(Render, ExplainLayout) {
+  // sqlite3 -cmd ".explain on" :memory: "SELECT 1 AS x, 'a wide value here' AS y, NULL"
+  OutputSettings s;
+  s.mode = Mode::kExplain;
+  EXPECT_EQ(
+      Render(s, {"x", "y", "z"}, {{Value::Integer(1), Value::Text("a wide value here"), Value()}}),
+      "x     y              z   \n"
+      "----  -------------  ----\n"
+      "1     a wide value here  \n");
+  EXPECT_EQ(Render(s, {"x"}, {}), "");
+}
+
 }  // namespace
 }  // namespace dosql::shell

@@ -189,7 +189,8 @@ if [ "$REGEN" != 1 ]; then
 
   # 12. Interactive use on a pseudo-terminal (needs python3): banner, prompts, a statement
   #     continued on a second line, Ctrl-C dropping a pending statement, an error without a
-  #     line number, the history file written at exit, exit status 1 after an error.
+  #     line number, Tab completion, the history file written at exit, exit status 1 after an
+  #     error.
   if command -v python3 >/dev/null; then
     python3 "$TESTS/pty_session.py" "$BIN" "$WORK/history" >"$WORK/pty.out" 2>&1
     ok=1
@@ -207,6 +208,8 @@ dosql> SELECT 'dropped'
 Parse error: near "FRM": syntax error at line 1, column 10: expected ";" or end of input
   SELECT * FRM t;
            ^--- error here
+Oslo
+5
 dosql> .quit
 [exit 1]
 LINES
@@ -218,6 +221,11 @@ LINES
     grep -Fq 'SELECT\0401\040+\0401;' "$WORK/history" 2>/dev/null ||
       grep -Fq 'SELECT 1 + 1;' "$WORK/history" 2>/dev/null ||
       { echo "--- interactive: history file lacks the first statement"; ok=0; }
+    # Tab completed "sel", "cityn", "fr" and "citi" to keyword, column, keyword and table (and
+    # "cities.popu" to a qualified column: the "5" above).
+    grep -Fq 'select\040cityname\040from\040cities\040;' "$WORK/history" 2>/dev/null ||
+      grep -Fq 'select cityname from cities ;' "$WORK/history" 2>/dev/null ||
+      { echo "--- interactive: Tab completion did not complete the query"; ok=0; }
     if [ $ok = 1 ]; then
       passed=$((passed + 1))
     else
