@@ -208,6 +208,7 @@ struct StatementImpl {
   std::unique_ptr<transaction::ReadTransaction> read;
   std::unique_ptr<TxnDataAccess> data;
   Exec ex;
+  int64_t statement_time = 0;  // 'now' of the current execution (0: not read yet)
   Row row;
   static inline uint64_t generation = 0;
 
@@ -238,6 +239,8 @@ Status StatementImpl::Begin() {
   ex.conn = conn;
   ex.params = &params;
   ex.generation = ++generation;
+  statement_time = 0;
+  ex.statement_time = &statement_time;
   ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 1), nullptr);
   owns_txn = false;
   owns_snapshot = false;

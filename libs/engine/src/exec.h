@@ -52,6 +52,9 @@ struct Exec {
   std::vector<Frame*> frames;  // frames[level]
   FunctionContext fctx;
   uint64_t generation = 0;  // bumps on every statement execution (subquery caches)
+  // The statement execution's 'now' (see FunctionContext::statement_time); owned by the
+  // statement, shared with the triggers it fires. Null outside a statement.
+  int64_t* statement_time = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
