@@ -30,15 +30,15 @@ struct DateTime {
   int year = 0, month = 0, day = 0;
   int hour = 0, minute = 0;
   double second = 0;
-  int tz = 0;              // zone offset in minutes
-  bool has_jd = false;     // jd is valid
-  bool has_ymd = false;    // year/month/day are valid
-  bool has_hms = false;    // hour/minute/second are valid
-  bool has_tz = false;     // tz must still be applied
-  bool raw = false;        // `second` holds a bare number not yet known to be a Julian day
-  bool tz_set = false;     // the value is known to be UTC ('utc' is then a no-op)
+  int tz = 0;            // zone offset in minutes
+  bool has_jd = false;   // jd is valid
+  bool has_ymd = false;  // year/month/day are valid
+  bool has_hms = false;  // hour/minute/second are valid
+  bool has_tz = false;   // tz must still be applied
+  bool raw = false;      // `second` holds a bare number not yet known to be a Julian day
+  bool tz_set = false;   // the value is known to be UTC ('utc' is then a no-op)
   bool error = false;
-  bool subsec = false;     // 'subsec': show milliseconds
+  bool subsec = false;  // 'subsec': show milliseconds
 };
 
 bool ValidJd(int64_t jd) { return jd >= 0 && jd <= kMaxJd; }
@@ -72,8 +72,7 @@ void ComputeJd(DateTime* p) {
   p->jd = static_cast<int64_t>((year_days + month_days + d + gregorian - 1524.5) * kMsPerDay);
   p->has_jd = true;
   if (p->has_hms) {
-    p->jd += p->hour * 3600000 + p->minute * 60000 +
-             static_cast<int64_t>(p->second * 1000 + 0.5);
+    p->jd += p->hour * 3600000 + p->minute * 60000 + static_cast<int64_t>(p->second * 1000 + 0.5);
     if (p->has_tz) {
       p->jd -= p->tz * 60000;
       p->has_ymd = p->has_hms = p->has_tz = false;
@@ -314,12 +313,12 @@ Status ToUtc(DateTime* p) {
 
 struct Unit {
   std::string_view name;
-  float limit;      // |N| must stay below this
-  float seconds;    // seconds per unit (months and years: for their fractional part)
+  float limit;    // |N| must stay below this
+  float seconds;  // seconds per unit (months and years: for their fractional part)
 };
 constexpr Unit kUnits[] = {
-    {"second", 4.6427e+14f, 1.0f},   {"minute", 7.7379e+12f, 60.0f},
-    {"hour", 1.2897e+11f, 3600.0f},  {"day", 5373485.0f, 86400.0f},
+    {"second", 4.6427e+14f, 1.0f},    {"minute", 7.7379e+12f, 60.0f},
+    {"hour", 1.2897e+11f, 3600.0f},   {"day", 5373485.0f, 86400.0f},
     {"month", 176546.0f, 2592000.0f}, {"year", 14713.0f, 31536000.0f},
 };
 
@@ -502,7 +501,8 @@ Result<bool> ApplyModifier(std::string_view mod, int idx, DateTime* p) {
       }
       return true;
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -603,26 +603,56 @@ bool AppendConversion(char c, const DateTime& x, std::string* out) {
   auto i = [](int64_t v) { return Value::Integer(v); };
   int h12 = x.hour > 12 ? x.hour - 12 : (x.hour == 0 ? 12 : x.hour);
   switch (c) {
-    case 'd': AppendF("%02d", i(x.day), out); break;
-    case 'e': AppendF("%2d", i(x.day), out); break;
-    case 'f': AppendF("%06.3f", Value::Real(x.second > 59.999 ? 59.999 : x.second), out); break;
+    case 'd':
+      AppendF("%02d", i(x.day), out);
+      break;
+    case 'e':
+      AppendF("%2d", i(x.day), out);
+      break;
+    case 'f':
+      AppendF("%06.3f", Value::Real(x.second > 59.999 ? 59.999 : x.second), out);
+      break;
     case 'F':
       AppendF("%04d", i(x.year), out);
       AppendF("-%02d", i(x.month), out);
       AppendF("-%02d", i(x.day), out);
       break;
-    case 'G': AppendF("%04d", i(IsoThursday(x).year), out); break;
-    case 'g': AppendF("%02d", i(IsoThursday(x).year % 100), out); break;
-    case 'H': AppendF("%02d", i(x.hour), out); break;
-    case 'k': AppendF("%2d", i(x.hour), out); break;
-    case 'I': AppendF("%02d", i(h12), out); break;
-    case 'l': AppendF("%2d", i(h12), out); break;
-    case 'j': AppendF("%03d", i(DaysSinceJan1(x) + 1), out); break;
-    case 'J': AppendF("%.16g", Value::Real(static_cast<double>(x.jd) / kMsPerDay), out); break;
-    case 'm': AppendF("%02d", i(x.month), out); break;
-    case 'M': AppendF("%02d", i(x.minute), out); break;
-    case 'p': out->append(x.hour >= 12 ? "PM" : "AM"); break;
-    case 'P': out->append(x.hour >= 12 ? "pm" : "am"); break;
+    case 'G':
+      AppendF("%04d", i(IsoThursday(x).year), out);
+      break;
+    case 'g':
+      AppendF("%02d", i(IsoThursday(x).year % 100), out);
+      break;
+    case 'H':
+      AppendF("%02d", i(x.hour), out);
+      break;
+    case 'k':
+      AppendF("%2d", i(x.hour), out);
+      break;
+    case 'I':
+      AppendF("%02d", i(h12), out);
+      break;
+    case 'l':
+      AppendF("%2d", i(h12), out);
+      break;
+    case 'j':
+      AppendF("%03d", i(DaysSinceJan1(x) + 1), out);
+      break;
+    case 'J':
+      AppendF("%.16g", Value::Real(static_cast<double>(x.jd) / kMsPerDay), out);
+      break;
+    case 'm':
+      AppendF("%02d", i(x.month), out);
+      break;
+    case 'M':
+      AppendF("%02d", i(x.minute), out);
+      break;
+    case 'p':
+      out->append(x.hour >= 12 ? "PM" : "AM");
+      break;
+    case 'P':
+      out->append(x.hour >= 12 ? "pm" : "am");
+      break;
     case 'R':
       AppendF("%02d", i(x.hour), out);
       AppendF(":%02d", i(x.minute), out);
@@ -634,7 +664,9 @@ bool AppendConversion(char c, const DateTime& x, std::string* out) {
         AppendF("%lld", i(x.jd / 1000 - kUnixEpochMs / 1000), out);
       }
       break;
-    case 'S': AppendF("%02d", i(static_cast<int>(x.second)), out); break;
+    case 'S':
+      AppendF("%02d", i(static_cast<int>(x.second)), out);
+      break;
     case 'T':
       AppendF("%02d", i(x.hour), out);
       AppendF(":%02d", i(x.minute), out);
@@ -645,17 +677,28 @@ bool AppendConversion(char c, const DateTime& x, std::string* out) {
       out->push_back(static_cast<char>('0' + (dow == 0 ? 7 : dow)));
       break;
     }
-    case 'w': out->push_back(static_cast<char>('0' + DaysSinceSunday(x))); break;
-    case 'U': AppendF("%02d", i((DaysSinceJan1(x) - DaysSinceSunday(x) + 7) / 7), out); break;
+    case 'w':
+      out->push_back(static_cast<char>('0' + DaysSinceSunday(x)));
+      break;
+    case 'U':
+      AppendF("%02d", i((DaysSinceJan1(x) - DaysSinceSunday(x) + 7) / 7), out);
+      break;
     case 'V': {
       DateTime t = IsoThursday(x);
       AppendF("%02d", i(DaysSinceJan1(t) / 7 + 1), out);
       break;
     }
-    case 'W': AppendF("%02d", i((DaysSinceJan1(x) - DaysSinceMonday(x) + 7) / 7), out); break;
-    case 'Y': AppendF("%04d", i(x.year), out); break;
-    case '%': out->push_back('%'); break;
-    default: return false;
+    case 'W':
+      AppendF("%02d", i((DaysSinceJan1(x) - DaysSinceMonday(x) + 7) / 7), out);
+      break;
+    case 'Y':
+      AppendF("%04d", i(x.year), out);
+      break;
+    case '%':
+      out->push_back('%');
+      break;
+    default:
+      return false;
   }
   return true;
 }
@@ -790,9 +833,9 @@ Result<Value> FnTimediff(DateArgs args, const FunctionContext& ctx) {
   rest.has_jd = true;
   ComputeYmdHms(&rest);
   std::string out(1, negative ? '-' : '+');
-  const Value vals[] = {Value::Integer(years), Value::Integer(months),
+  const Value vals[] = {Value::Integer(years),        Value::Integer(months),
                         Value::Integer(rest.day - 1), Value::Integer(rest.hour),
-                        Value::Integer(rest.minute), Value::Real(rest.second)};
+                        Value::Integer(rest.minute),  Value::Real(rest.second)};
   (void)AppendPrintf("%04d-%02d-%02d %02d:%02d:%06.3f", vals, &out);
   return Value::Text(std::move(out));
 }

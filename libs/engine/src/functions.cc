@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "datetime.h"
 #include "dosql/engine/affinity.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
 #include "dosql/engine/like.h"
-#include "datetime.h"
 
 namespace dosql::engine {
 namespace {
@@ -645,8 +645,9 @@ double Ceil(double x) { return std::ceil(x); }
 double Floor(double x) { return std::floor(x); }
 double Trunc(double x) { return std::trunc(x); }
 double Ln(double x) { return std::log(x); }
-double Log10(double x) { return std::log10(x); }
-double Log2(double x) { return std::log2(x); }
+// SQLite divides the natural logarithm (log10(2) is 0.30102999566398114, not ...12).
+double Log10(double x) { return std::log(x) / std::numbers::ln10; }
+double Log2(double x) { return std::log(x) / std::numbers::ln2; }
 double Degrees(double x) { return x * (180.0 / std::numbers::pi); }
 double Radians(double x) { return x * (std::numbers::pi / 180.0); }
 double Sqrt(double x) { return std::sqrt(x); }
