@@ -9,7 +9,6 @@
 
 #include <sys/time.h>
 
-#include <cmath>
 #include <ctime>
 #include <string>
 #include <string_view>
