@@ -313,6 +313,7 @@ struct StatementImpl {
   std::unique_ptr<transaction::ReadTransaction> read;
   std::unique_ptr<TxnDataAccess> data;
   Exec ex;
+  int64_t statement_time = 0;  // 'now' of the current execution (0: not read yet)
   Row row;
   static inline std::atomic<uint64_t> generation{0};
 
@@ -351,6 +352,8 @@ Status StatementImpl::Begin() {
   if (conn->statement_timeout.count() > 0) {
     ex.deadline = std::chrono::steady_clock::now() + conn->statement_timeout;
   }
+  statement_time = 0;
+  ex.statement_time = &statement_time;
   ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 1), nullptr);
   owns_txn = false;
   owns_snapshot = false;

@@ -288,6 +288,7 @@ Status RunTriggerBody(ConnectionImpl* conn, Exec& outer_ex, const TriggerInfo& t
   ex.conn = conn;
   ex.params = nullptr;
   ex.generation = outer_ex.generation * 1000003u + static_cast<uint64_t>(conn->trigger_depth) + 7;
+  ex.statement_time = outer_ex.statement_time;
   ex.frames.assign(2, nullptr);
   ex.frames[0] = &frame;
   if (tr.create->when) {

@@ -66,6 +66,9 @@ struct Exec {
     return CheckAbort();
   }
   Status CheckAbort() const;
+  // The statement execution's 'now' (see FunctionContext::statement_time); owned by the
+  // statement, shared with the triggers it fires. Null outside a statement.
+  int64_t* statement_time = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------

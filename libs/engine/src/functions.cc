@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <numbers>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "datetime.h"
 #include "dosql/engine/affinity.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
@@ -449,13 +451,68 @@ Result<Value> FnRound(Args a, const Ctx&) {
   return Value::Real(r);
 }
 
+// sqlite3_value_numeric_type(): TEXT that reads as a number becomes that number; anything else
+// (other text, BLOB) keeps its type.
+Value NumericArg(const Value& v) {
+  Value x = v;
+  if (x.type() == ValueType::kText) ApplyComparisonAffinity(&x, &x, Affinity::kNumeric);
+  return x;
+}
+
 Result<Value> FnSign(Args a, const Ctx&) {
-  Value v = a[0];
-  if (v.type() == ValueType::kText) ApplyComparisonAffinity(&v, &v, Affinity::kNumeric);
+  Value v = NumericArg(a[0]);
   if (!v.is_numeric()) return Value::Null();
   double x = ValueToReal(v);
   return Value::Integer(x < 0.0 ? -1 : (x > 0.0 ? 1 : 0));
 }
+
+// --- math functions (SQLITE_ENABLE_MATH_FUNCTIONS) ---------------------------------------------
+// Arguments must be numbers or numeric text, else the result is NULL; results are REAL, and a
+// NaN (a domain error) is NULL.
+
+Value RealOrNull(double r) { return std::isnan(r) ? Value::Null() : Value::Real(r); }
+
+// ceil, floor, trunc: an INTEGER stays the same INTEGER.
+template <double (*F)(double)>
+Result<Value> FnIntegral(Args a, const Ctx&) {
+  Value v = NumericArg(a[0]);
+  if (v.type() == ValueType::kInteger) return v;
+  if (v.type() == ValueType::kReal) return Value::Real(F(v.real()));
+  return Value::Null();
+}
+
+template <double (*F)(double)>
+Result<Value> FnMath1(Args a, const Ctx&) {
+  Value v = NumericArg(a[0]);
+  if (!v.is_numeric()) return Value::Null();
+  return RealOrNull(F(ValueToReal(v)));
+}
+
+template <double (*F)(double, double)>
+Result<Value> FnMath2(Args a, const Ctx&) {
+  Value x = NumericArg(a[0]), y = NumericArg(a[1]);
+  if (!x.is_numeric() || !y.is_numeric()) return Value::Null();
+  return RealOrNull(F(ValueToReal(x), ValueToReal(y)));
+}
+
+// ln, log10, log2 and log(X) (base 10) of X > 0; log(B, X) = ln(X) / ln(B) for B > 1 and X > 0.
+// As in SQLite, only B's type is checked in the two-argument form: X is read with
+// sqlite3_value_double() (so 'abc' is 0 and gives NULL, '16abc' is 16).
+template <double (*F)(double)>
+Result<Value> FnLog(Args a, const Ctx&) {
+  Value v = NumericArg(a[0]);
+  if (!v.is_numeric()) return Value::Null();
+  double x = ValueToReal(v);
+  if (x <= 0.0) return Value::Null();
+  if (a.size() == 1) return RealOrNull(F(x));
+  double base = std::log(x);
+  if (base <= 0.0) return Value::Null();
+  x = ValueToReal(a[1]);
+  if (x <= 0.0) return Value::Null();
+  return RealOrNull(std::log(x) / base);
+}
+
+Result<Value> FnPi(Args, const Ctx&) { return Value::Real(std::numbers::pi); }
 
 Result<Value> MinMax(Args a, const Ctx& ctx, bool is_max) {
   size_t best = 0;
@@ -582,43 +639,108 @@ Result<Value> FnLike(Args a, const Ctx&) {
 
 Result<Value> FnGlob(Args a, const Ctx&) { return SqlGlob(a[1], a[0]); }
 
+// The C library's math functions wrapped (taking the address of a std:: function is not
+// portable).
+double Ceil(double x) { return std::ceil(x); }
+double Floor(double x) { return std::floor(x); }
+double Trunc(double x) { return std::trunc(x); }
+double Ln(double x) { return std::log(x); }
+// SQLite divides the natural logarithm (log10(2) is 0.30102999566398114, not ...12).
+double Log10(double x) { return std::log(x) / std::numbers::ln10; }
+double Log2(double x) { return std::log(x) / std::numbers::ln2; }
+double Degrees(double x) { return x * (180.0 / std::numbers::pi); }
+double Radians(double x) { return x * (std::numbers::pi / 180.0); }
+double Sqrt(double x) { return std::sqrt(x); }
+double Exp(double x) { return std::exp(x); }
+double Acos(double x) { return std::acos(x); }
+double Asin(double x) { return std::asin(x); }
+double Atan(double x) { return std::atan(x); }
+double Cos(double x) { return std::cos(x); }
+double Sin(double x) { return std::sin(x); }
+double Tan(double x) { return std::tan(x); }
+double Acosh(double x) { return std::acosh(x); }
+double Asinh(double x) { return std::asinh(x); }
+double Atanh(double x) { return std::atanh(x); }
+double Cosh(double x) { return std::cosh(x); }
+double Sinh(double x) { return std::sinh(x); }
+double Tanh(double x) { return std::tanh(x); }
+double Pow(double x, double y) { return std::pow(x, y); }
+double Atan2(double y, double x) { return std::atan2(y, x); }
+double Fmod(double x, double y) { return std::fmod(x, y); }
+
 constexpr ScalarFunctionInfo kFunctions[] = {
     {"abs", 1, 1, true, FnAbs},
+    {"acos", 1, 1, true, FnMath1<Acos>},
+    {"acosh", 1, 1, true, FnMath1<Acosh>},
+    {"asin", 1, 1, true, FnMath1<Asin>},
+    {"asinh", 1, 1, true, FnMath1<Asinh>},
+    {"atan", 1, 1, true, FnMath1<Atan>},
+    {"atan2", 2, 2, true, FnMath2<Atan2>},
+    {"atanh", 1, 1, true, FnMath1<Atanh>},
+    {"ceil", 1, 1, true, FnIntegral<Ceil>},
+    {"ceiling", 1, 1, true, FnIntegral<Ceil>},
     {"char", 0, -1, true, FnChar},
     {"coalesce", 2, -1, true, FnCoalesce},
     {"concat", 1, -1, true, FnConcat},
     {"concat_ws", 2, -1, true, FnConcatWs},
+    {"cos", 1, 1, true, FnMath1<Cos>},
+    {"cosh", 1, 1, true, FnMath1<Cosh>},
+    {"date", 0, -1, false, FnDate},
+    {"datetime", 0, -1, false, FnDatetime},
+    {"degrees", 1, 1, true, FnMath1<Degrees>},
+    {"exp", 1, 1, true, FnMath1<Exp>},
+    {"floor", 1, 1, true, FnIntegral<Floor>},
     {"format", 0, -1, true, FnPrintf},
     {"glob", 2, 2, true, FnGlob},
     {"hex", 1, 1, true, FnHex},
     {"ifnull", 2, 2, true, FnCoalesce},
     {"iif", 3, 3, true, FnIif},
     {"instr", 2, 2, true, FnInstr},
+    {"julianday", 0, -1, false, FnJulianday},
     {"length", 1, 1, true, FnLength},
     {"like", 2, 3, true, FnLike},
     {"likelihood", 2, 2, true, FnLikelihood},
     {"likely", 1, 1, true, FnIdentity},
+    {"ln", 1, 1, true, FnLog<Ln>},
+    {"log", 1, 2, true, FnLog<Log10>},
+    {"log10", 1, 1, true, FnLog<Log10>},
+    {"log2", 1, 1, true, FnLog<Log2>},
     {"lower", 1, 1, true, FnLower},
     {"ltrim", 1, 2, true, FnLtrim},
     {"max", 2, -1, true, FnMax},
     {"min", 2, -1, true, FnMin},
+    {"mod", 2, 2, true, FnMath2<Fmod>},
     {"nullif", 2, 2, true, FnNullif},
     {"octet_length", 1, 1, true, FnOctetLength},
+    {"pi", 0, 0, true, FnPi},
+    {"pow", 2, 2, true, FnMath2<Pow>},
+    {"power", 2, 2, true, FnMath2<Pow>},
     {"printf", 0, -1, true, FnPrintf},
     {"quote", 1, 1, true, FnQuote},
+    {"radians", 1, 1, true, FnMath1<Radians>},
     {"random", 0, 0, false, FnRandom},
     {"randomblob", 1, 1, false, FnRandomblob},
     {"replace", 3, 3, true, FnReplace},
     {"round", 1, 2, true, FnRound},
     {"rtrim", 1, 2, true, FnRtrim},
     {"sign", 1, 1, true, FnSign},
+    {"sin", 1, 1, true, FnMath1<Sin>},
+    {"sinh", 1, 1, true, FnMath1<Sinh>},
     {"soundex", 1, 1, true, FnSoundex},
+    {"sqrt", 1, 1, true, FnMath1<Sqrt>},
+    {"strftime", 0, -1, false, FnStrftime},
     {"substr", 2, 3, true, FnSubstr},
     {"substring", 2, 3, true, FnSubstr},
+    {"tan", 1, 1, true, FnMath1<Tan>},
+    {"tanh", 1, 1, true, FnMath1<Tanh>},
+    {"time", 0, -1, false, FnTime},
+    {"timediff", 2, 2, false, FnTimediff},
     {"trim", 1, 2, true, FnTrim},
+    {"trunc", 1, 1, true, FnIntegral<Trunc>},
     {"typeof", 1, 1, true, FnTypeof},
     {"unhex", 1, 2, true, FnUnhex},
     {"unicode", 1, 1, true, FnUnicode},
+    {"unixepoch", 0, -1, false, FnUnixepoch},
     {"unlikely", 1, 1, true, FnIdentity},
     {"upper", 1, 1, true, FnUpper},
     {"zeroblob", 1, 1, true, FnZeroblob},

@@ -1,12 +1,12 @@
 #include "planner.h"
 
 #include <algorithm>
-#include <chrono>
 #include <climits>
 #include <functional>
 #include <ctime>
 
 #include "conn.h"
+#include "datetime.h"
 #include "tvf.h"
 #include "window.h"
 #include "dosql/core/record.h"
@@ -709,7 +709,14 @@ class FunctionCExpr final : public CExpr {
       vals = heap.data();
     }
     for (size_t i = 0; i < args_.size(); i++) DOSQL_RETURN_IF_ERROR(args_[i]->Eval(ex, &vals[i]));
-    DOSQL_ASSIGN_OR_RETURN(*out, fn_->fn(std::span<const Value>(vals, args_.size()), ctx_));
+    std::span<const Value> args(vals, args_.size());
+    if (!fn_->deterministic) {  // may read the statement's 'now'
+      FunctionContext ctx = ctx_;
+      ctx.statement_time = ex.statement_time;
+      DOSQL_ASSIGN_OR_RETURN(*out, fn_->fn(args, ctx));
+      return Status::OK();
+    }
+    DOSQL_ASSIGN_OR_RETURN(*out, fn_->fn(args, ctx_));
     return Status::OK();
   }
 
@@ -772,16 +779,13 @@ class ConnInfoExpr final : public CExpr {
 class CurrentTimeExpr final : public CExpr {
  public:
   explicit CurrentTimeExpr(parser::LiteralKind k) : k_(k) {}
-  Status Eval(Exec&, Value* out) const override {
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    const char* fmt = k_ == parser::LiteralKind::kCurrentDate   ? "%Y-%m-%d"
-                      : k_ == parser::LiteralKind::kCurrentTime ? "%H:%M:%S"
-                                                                : "%Y-%m-%d %H:%M:%S";
-    std::strftime(buf, sizeof(buf), fmt, &tm);
-    *out = Value::Text(buf);
+  Status Eval(Exec& ex, Value* out) const override {
+    FunctionContext ctx;
+    ctx.statement_time = ex.statement_time;
+    auto fn = k_ == parser::LiteralKind::kCurrentDate   ? FnDate
+              : k_ == parser::LiteralKind::kCurrentTime ? FnTime
+                                                        : FnDatetime;
+    DOSQL_ASSIGN_OR_RETURN(*out, fn({}, ctx));
     return Status::OK();
   }
 

@@ -195,6 +195,26 @@ TEST(DatabaseTest, CloseWithOpenConnectionsIsBusy) {
 // Prepare
 // ---------------------------------------------------------------------------------------------
 
+// 'now' is read once per statement execution (SQLite fixes it per sqlite3_step): every row and
+// every call of one run agree, a new run reads the clock again.
+TEST(DatabaseTest, NowIsFixedPerStatementExecution) {
+  auto db = Unwrap(Database::Open(":memory:"));
+  auto c = Unwrap(db->Connect());
+  ASSERT_OK(c->Exec("CREATE TABLE t(a); INSERT INTO t VALUES (1), (2), (3);"));
+  ASSERT_OK(c->Exec("CREATE TABLE log(t); CREATE TRIGGER tr AFTER INSERT ON t BEGIN "
+                    "INSERT INTO log VALUES (strftime('%f', 'now') || julianday('now')); END;"));
+  ASSERT_OK(c->Exec("INSERT INTO t SELECT a FROM t"));
+  EXPECT_EQ(Int(*c, "SELECT count(DISTINCT t) FROM log"), 1);
+  EXPECT_EQ(Int(*c, "SELECT count(DISTINCT julianday('now') || CURRENT_TIMESTAMP) FROM t"), 1);
+  auto st = Prep(*c, "SELECT julianday('now')");
+  ASSERT_TRUE(Unwrap(st->Step()));
+  double first = st->column(0).real();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_OK(st->Reset());
+  ASSERT_TRUE(Unwrap(st->Step()));
+  EXPECT_GT(st->column(0).real(), first);
+}
+
 TEST(DatabaseTest, PrepareReportsTheTail) {
   auto c = OpenMemory();
   const std::string sql = "SELECT 1; SELECT 2 ;\n  SELECT 3";

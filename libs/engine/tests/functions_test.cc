@@ -85,5 +85,41 @@ TEST(FunctionsTest, PostSqlite340Functions) {
   EXPECT_TRUE(F("unhex", {Value::Text("zz")}).is_null());
 }
 
+TEST(FunctionsTest, MathKeepsIntegersAndNullsDomainErrors) {
+  EXPECT_EQ(F("ceil", {Value::Integer(7)}).type(), ValueType::kInteger);
+  EXPECT_EQ(F("floor", {Value::Text("-1.5")}).real(), -2.0);
+  EXPECT_TRUE(F("sqrt", {Value::Integer(-1)}).is_null());
+  EXPECT_TRUE(F("ln", {Value::Integer(0)}).is_null());
+  EXPECT_TRUE(F("acos", {Value::Blob("1")}).is_null());
+  EXPECT_EQ(F("log", {Value::Integer(2), Value::Integer(8)}).real(), 3.0);
+  EXPECT_TRUE(F("log", {Value::Integer(1), Value::Integer(8)}).is_null());
+  EXPECT_EQ(F("mod", {Value::Integer(7), Value::Integer(3)}).real(), 1.0);
+}
+
+// 'now' is the statement's time when the caller provides one: every call sees the same value.
+TEST(FunctionsTest, NowIsTheStatementTime) {
+  int64_t now = 0;
+  FunctionContext ctx;
+  ctx.statement_time = &now;
+  Result<Value> first =
+      CallScalarFunction("julianday", std::vector<Value>{Value::Text("now")}, ctx);
+  ASSERT_TRUE(first.ok());
+  EXPECT_NE(now, 0);
+  EXPECT_EQ(first->real(), static_cast<double>(now) / 86400000.0);
+  now = 212247894199000;  // 2013-10-07 08:23:19 (Julian day x 86'400'000)
+  Result<Value> r = CallScalarFunction("datetime", std::vector<Value>{}, ctx);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->bytes(), "2013-10-07 08:23:19");
+  r = CallScalarFunction("strftime", std::vector<Value>{Value::Text("%s"), Value::Text("now")},
+                         ctx);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->bytes(), "1381134199");
+  r = CallScalarFunction("date", std::vector<Value>{Value::Text("now"), Value::Text("+1 day")},
+                         ctx);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->bytes(), "2013-10-08");
+  EXPECT_FALSE(FindScalarFunction("date")->deterministic);  // never folded at prepare time
+}
+
 }  // namespace
 }  // namespace dosql::engine

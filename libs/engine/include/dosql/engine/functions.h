@@ -3,7 +3,9 @@
 // What it is for: the binder resolves a function call by name and argument count with
 // FindScalarFunction() and the executor calls the returned pointer per row (or per batch). The
 // results reproduce SQLite 3.40's func.c for every input class; functions that SQLite added
-// after 3.40 (octet_length, concat, concat_ws, unhex) follow SQLite's documentation.
+// after 3.40 (octet_length, concat, concat_ws, unhex) follow SQLite's documentation. The math
+// functions are those of SQLITE_ENABLE_MATH_FUNCTIONS; the date and time functions live in
+// src/datetime.cc.
 // Errors (a non-OK Result) carry SQLite's message, e.g. "integer overflow" for abs(INT64_MIN)
 // or "wrong number of arguments to function substr()" from CallScalarFunction().
 //
@@ -22,10 +24,15 @@
 namespace dosql::engine {
 
 // Per-call context: the collation that applies to the call (min/max/nullif/instr... use it
-// where SQLite does) and the maximum size of a string or blob result (SQLITE_LIMIT_LENGTH).
+// where SQLite does), the maximum size of a string or blob result (SQLITE_LIMIT_LENGTH), and
+// the running statement's 'now' for the date and time functions: SQLite's current time
+// (Julian day x 86'400'000), 0 until the first function reads the clock, after which every
+// call of the same statement execution sees the same value. Null: each call reads the clock.
+// The executor sets it for non-deterministic functions only.
 struct FunctionContext {
   Collation collation = Collation::kBinary;
   int64_t max_length = 1000000000;
+  int64_t* statement_time = nullptr;
 };
 
 using ScalarFn = Result<Value> (*)(std::span<const Value> args, const FunctionContext& ctx);
