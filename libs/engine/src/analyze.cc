@@ -127,6 +127,8 @@ Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s)
     for (const auto& [name, t] : schema->tables) {
       if (Analyzable(*t)) tables.push_back(t);
     }
+  } else if (target == "sqlite_schema" || target == "sqlite_master") {
+    // Nothing to count; as SQLite, sqlite_stat1 is created (.dump relies on it).
   } else if (auto t = schema->tables.find(target); t != schema->tables.end()) {
     if (Analyzable(*t->second)) tables.push_back(t->second);
   } else if (auto i = schema->indexes.find(target); i != schema->indexes.end()) {
@@ -135,7 +137,8 @@ Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s)
   } else {
     return Err("no such table: " + s.target->name.name);
   }
-  if (tables.empty()) return Status::OK();
+  bool schema_only = target == "sqlite_schema" || target == "sqlite_master";
+  if (tables.empty() && !schema_only) return Status::OK();
   if (!schema->FindTable("sqlite_stat1")) {
     std::shared_ptr<TableInfo> stat1;
     DOSQL_RETURN_IF_ERROR(

@@ -269,6 +269,7 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
           break;
         case K::kGenerated:
           c.generated = cc.expr.get();
+          c.generated_stored = cc.stored;
           break;
       }
     }

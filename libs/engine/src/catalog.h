@@ -44,6 +44,7 @@ struct ColumnInfo {
   // default (with the column's affinity), else NULL.
   Value missing_value;
   const parser::Expr* generated = nullptr;     // generated column expression
+  bool generated_stored = false;               // GENERATED ... STORED (else VIRTUAL)
   bool hidden = false;
 };
 
@@ -96,6 +97,9 @@ struct TableInfo {
   int64_t catalog_id = 0;
   bool is_schema_table = false;  // sqlite_schema itself
   int64_t stat_rows = -1;         // sqlite_stat1 row count (ANALYZE); -1: unknown
+  // sqlite_schema only: catalog rows not shown (the primary key index of a WITHOUT ROWID table,
+  // which SQLite stores as the table itself).
+  std::vector<int64_t> hidden_catalog_rows;
 
   int FindColumn(std::string_view name) const;  // -1 if none
 };

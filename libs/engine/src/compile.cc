@@ -59,22 +59,26 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
     if (name == "table_xinfo") prog->columns.push_back(Col("hidden"));
     DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, table_arg());
     if (t) {
+      int64_t cid = 0;
       for (size_t i = 0; i < t->columns.size(); i++) {
         const ColumnInfo& c = t->columns[i];
+        // Generated columns are hidden: table_xinfo lists them (hidden 2 = VIRTUAL, 3 = STORED).
+        int64_t hidden = c.generated ? (c.generated_stored ? 3 : 2) : 0;
+        if (hidden && name == "table_info") continue;
         std::string ty = c.decl_type;
         std::string lty = Lower(ty);
         if (lty == "int" || lty == "integer" || lty == "real" || lty == "text" || lty == "blob" ||
             lty == "any") {
           ty = Upper(ty);  // SQLite spells the standard type names in upper case
         }
-        Row r{Value::Integer(static_cast<int64_t>(i)), Value::Text(c.name), Value::Text(ty),
+        Row r{Value::Integer(cid++), Value::Text(c.name), Value::Text(ty),
               Value::Integer(c.not_null ? 1 : 0),
               c.default_expr ? Value::Text(parser::ToSql(*c.default_expr)) : Value(),
               Value::Integer(0)};
         for (size_t k = 0; k < t->pk_columns.size(); k++) {
           if (t->pk_columns[k] == static_cast<int>(i)) r[5] = Value::Integer(static_cast<int64_t>(k + 1));
         }
-        if (name == "table_xinfo") r.push_back(Value::Integer(0));
+        if (name == "table_xinfo") r.push_back(Value::Integer(hidden));
         holder->rows.push_back(std::move(r));
       }
     } else if (const ViewInfo* v = schema->FindView(p.value)) {
@@ -460,7 +464,8 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       const auto* as = &s->As<parser::AnalyzeStmt>();
       if (as->target && !as->target->schema) {  // names are checked at prepare, as SQLite does
         const std::string& n = as->target->name.name;
-        if (!IEquals(n, "main") && !schema->FindTable(n) && !schema->FindIndex(n)) {
+        if (!IEquals(n, "main") && !IEquals(n, "sqlite_schema") && !IEquals(n, "sqlite_master") &&
+            !schema->FindTable(n) && !schema->FindIndex(n)) {
           return Err("no such table: " + n);
         }
       }

@@ -827,7 +827,10 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
   // Target columns.
   auto& targets = plan->targets;
   if (ins.columns.empty()) {
-    for (size_t i = 0; i < t->columns.size(); i++) targets.push_back(static_cast<int>(i));
+    // Without a column list: every column but the generated ones (SQLite's hidden columns).
+    for (size_t i = 0; i < t->columns.size(); i++) {
+      if (!t->columns[i].generated) targets.push_back(static_cast<int>(i));
+    }
   } else {
     for (const auto& id : ins.columns) {
       int c = t->FindColumn(id.name);
@@ -850,7 +853,7 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
     DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(ctx, *ins.select, outer, sql));
     if (q.columns.size() != targets.size()) {
       if (ins.columns.empty()) {
-        return Err("table " + t->name + " has " + std::to_string(t->columns.size()) +
+        return Err("table " + t->name + " has " + std::to_string(targets.size()) +
                    " columns but " + std::to_string(q.columns.size()) + " values were supplied");
       }
       return Err(std::to_string(q.columns.size()) + " values for " +

@@ -252,6 +252,7 @@ Status TableScanOp::Open(Exec& ex) {
 
 Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view value) {
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
+  last_rowid_ = rowid;
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
                                       needed_columns.empty() ? nullptr : &needed_columns,
@@ -261,6 +262,14 @@ Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view val
 }
 
 Result<bool> TableScanOp::Next(Exec& ex) {
+  while (true) {
+    DOSQL_ASSIGN_OR_RETURN(bool row, NextRow(ex));
+    const auto& hidden = table_->hidden_catalog_rows;
+    if (!row || std::find(hidden.begin(), hidden.end(), last_rowid_) == hidden.end()) return row;
+  }
+}
+
+Result<bool> TableScanOp::NextRow(Exec& ex) {
   if (done_) return false;
   DOSQL_RETURN_IF_ERROR(ex.Poll());
   if (!first_) {

@@ -44,6 +44,8 @@ class TableScanOp final : public Op {
   std::vector<char> needed_columns;
 
  private:
+  Result<bool> NextRow(Exec& ex);
+  int64_t last_rowid_ = 0;
   RecordReader reader_;  // reused for every row (keeps its buffers)
   Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
   const TableInfo* table_;

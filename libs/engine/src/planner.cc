@@ -838,6 +838,12 @@ std::unique_ptr<PlanContext> NewPlanContext(ConnectionImpl* conn,
   ctx->conn = conn;
   auto st = std::make_shared<TableInfo>(SchemaTableInfo());
   st->tree = schema->catalog_tree;
+  for (const auto& [name, t] : schema->tables) {
+    if (!t->without_rowid) continue;
+    for (const auto& idx : t->indexes) {
+      if (idx->primary_key && idx->auto_index) st->hidden_catalog_rows.push_back(idx->catalog_id);
+    }
+  }
   ctx->schema_table = std::move(st);
   ctx->schema_ref = std::move(schema);
   return ctx;
