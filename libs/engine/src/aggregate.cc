@@ -1,6 +1,7 @@
 #include "aggregate.h"
 
 #include "catalog.h"
+#include "json.h"
 
 #include <set>
 #include <string>
@@ -178,6 +179,8 @@ constexpr AggregateFunction kAggregates[] = {
     {"max", 1, 1, &MakeMax},
     {"group_concat", 1, 2, &MakeGroupConcat},
     {"string_agg", 2, 2, &MakeGroupConcat},
+    {"json_group_array", 1, 1, &MakeJsonGroupArray},
+    {"json_group_object", 2, 2, &MakeJsonGroupObject},
 };
 
 
