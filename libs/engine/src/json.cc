@@ -663,6 +663,7 @@ void MergePatch(JNode* target, JNode* patch) {
     *target = std::move(*patch);
     return;
   }
+  bool appended = false;
   for (size_t i = 0; i + 1 < patch->kids.size(); i += 2) {
     std::string_view key = patch->kids[i].text;
     JNode& val = patch->kids[i + 1];
@@ -681,6 +682,12 @@ void MergePatch(JNode* target, JNode* patch) {
       }
     } else if (val.kind != JKind::kNull) {
       if (val.kind == JKind::kObject) RemoveNulls(&val);
+      if (!appended) {
+        // SQLite re-links the append chain of the target: members appended by an earlier
+        // merge into this object (a duplicate label in the patch) are lost.
+        target->kids.erase(target->kids.begin() + target->parsed_kids, target->kids.end());
+        appended = true;
+      }
       target->kids.push_back(std::move(patch->kids[i]));
       target->kids.push_back(std::move(val));
     }
