@@ -544,8 +544,18 @@ JNode* Lookup(JNode* node, std::string_view path, bool append, bool* appended,
       }
       if (node->kind != JKind::kArray) return nullptr;
       path = path.substr(j + 1);
-      for (k = 0; k < kids.size() && (idx > 0 || kids[k].removed); k++) {
-        if (!kids[k].removed) idx--;
+      // SQLite keeps the elements json_set appended in this call as one-element segments
+      // after the parsed ones, and its walk goes on to the next segment even once it has
+      // counted down to the element: with appended elements, every index up to the last
+      // selects the last element.
+      size_t seg_begin = 0;
+      size_t seg_end = std::min<size_t>(node->parsed_kids, kids.size());
+      for (;;) {
+        for (k = seg_begin; k < seg_end && (idx > 0 || kids[k].removed); k++) {
+          if (!kids[k].removed) idx--;
+        }
+        if (seg_end >= kids.size()) break;
+        seg_begin = seg_end++;
       }
       if (k >= kids.size()) {
         if (idx != 0 || !append) return nullptr;
