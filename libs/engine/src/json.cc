@@ -8,6 +8,7 @@
 // and object labels, in document order), which json_each/json_tree report as ids.
 #include "json.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,7 +38,7 @@ struct JNode {
   bool raw = false;       // kString: `text` is the string itself (a label made from a path)
   bool escaped = false;   // kString: `text` holds backslash escapes
   uint32_t id = 0;        // SQLite's node number
-  uint32_t parsed_kids = 0;      // kids.size() after parsing (json_patch looks only at those)
+  uint32_t parsed_kids = 0;      // kids.size() after parsing; later ones were appended by edits
   std::string_view text;         // kInt/kReal: as written; kString: between the quotes
   const Value* value = nullptr;  // kSql: the SQL value put here by json_set & co.
   std::vector<JNode> kids;       // kArray: elements; kObject: label, value, label, value...
