@@ -2,6 +2,7 @@
 
 #include "catalog.h"
 #include "exec.h"
+#include "json.h"
 
 #include <algorithm>
 #include <set>
@@ -252,6 +253,8 @@ const AggregateFunction kAggregates[] = {
     {"max", 1, 1, &MakeMax},
     {"group_concat", 1, 2, &MakeGroupConcat, true},
     {"string_agg", 2, 2, &MakeGroupConcat, true},
+    {"json_group_array", 1, 1, &MakeJsonGroupArray},
+    {"json_group_object", 2, 2, &MakeJsonGroupObject},
 };
 
 

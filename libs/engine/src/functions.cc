@@ -15,6 +15,7 @@
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
 #include "dosql/engine/like.h"
+#include "json.h"
 
 namespace dosql::engine {
 namespace {
@@ -399,22 +400,7 @@ Result<Value> FnChar(Args a, const Ctx&) {
   for (const Value& v : a) {
     int64_t x = ValueToInt64(v);
     if (x < 0 || x > 0x10ffff) x = 0xfffd;
-    auto c = static_cast<uint32_t>(x & 0x1fffff);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c & 0xff));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 + ((c >> 6) & 0x1F)));
-      out.push_back(static_cast<char>(0x80 + (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 + ((c >> 12) & 0x0F)));
-      out.push_back(static_cast<char>(0x80 + ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 + (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 + ((c >> 18) & 0x07)));
-      out.push_back(static_cast<char>(0x80 + ((c >> 12) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 + ((c >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 + (c & 0x3F)));
-    }
+    AppendUtf8(static_cast<uint32_t>(x & 0x1fffff), &out);
   }
   return Value::Text(std::move(out));
 }
@@ -744,6 +730,21 @@ constexpr ScalarFunctionInfo kFunctions[] = {
     {"unlikely", 1, 1, true, FnIdentity},
     {"upper", 1, 1, true, FnUpper},
     {"zeroblob", 1, 1, true, FnZeroblob},
+    {"json", 1, 1, true, JsonRemoveFn},
+    {"json_array", 0, -1, true, JsonArrayFn},
+    {"json_array_length", 1, 2, true, JsonArrayLengthFn},
+    {"json_extract", 0, -1, true, JsonExtractFn},
+    {"->", 2, 2, true, JsonArrowFn},
+    {"->>", 2, 2, true, JsonArrowTextFn},
+    {"json_insert", 0, -1, true, JsonInsertFn},
+    {"json_object", 0, -1, true, JsonObjectFn},
+    {"json_patch", 2, 2, true, JsonPatchFn},
+    {"json_quote", 1, 1, true, JsonQuoteFn},
+    {"json_remove", 0, -1, true, JsonRemoveFn},
+    {"json_replace", 0, -1, true, JsonReplaceFn},
+    {"json_set", 0, -1, true, JsonSetFn},
+    {"json_type", 1, 2, true, JsonTypeFn},
+    {"json_valid", 1, 1, true, JsonValidFn},
 };
 
 }  // namespace

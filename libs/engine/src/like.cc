@@ -147,6 +147,24 @@ Cursor MakeCursor(std::string_view s) {
 
 }  // namespace
 
+void AppendUtf8(uint32_t c, std::string* out) {
+  if (c < 0x80) {
+    out->push_back(static_cast<char>(c & 0xff));
+  } else if (c < 0x800) {
+    out->push_back(static_cast<char>(0xC0 + ((c >> 6) & 0x1F)));
+    out->push_back(static_cast<char>(0x80 + (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 + ((c >> 12) & 0x0F)));
+    out->push_back(static_cast<char>(0x80 + ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 + (c & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 + ((c >> 18) & 0x07)));
+    out->push_back(static_cast<char>(0x80 + ((c >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 + ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 + (c & 0x3F)));
+  }
+}
+
 uint32_t ReadUtf8(std::string_view s, size_t* pos) {
   Cursor c = MakeCursor(s);
   c.p += *pos;

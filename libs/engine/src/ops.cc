@@ -771,7 +771,11 @@ Result<bool> RowSrcScanOp::Next(Exec& ex) {
     r = &row_;
   }
   Frame* f = ex.frames[level_];
-  for (int i = 0; i < n_; i++) f->slots[base_ + i] = i < static_cast<int>(r->size()) ? (*r)[i] : Value();
+  for (int i = 0; i < n_; i++) {
+    Value& v = f->slots[base_ + i];
+    v = i < static_cast<int>(r->size()) ? (*r)[i] : Value();
+    v.set_subtype(0);  // SQLite's subquery and CTE columns carry no subtype
+  }
   return true;
 }
 
@@ -790,7 +794,11 @@ Result<bool> BufferScanOp::Next(Exec& ex) {
   DOSQL_RETURN_IF_ERROR(ex.Poll());
   const Row& r = (*rows_)[pos_++];
   Frame* f = ex.frames[level_];
-  for (int i = 0; i < n_; i++) f->slots[base_ + i] = i < static_cast<int>(r.size()) ? r[i] : Value();
+  for (int i = 0; i < n_; i++) {
+    Value& v = f->slots[base_ + i];
+    v = i < static_cast<int>(r.size()) ? r[i] : Value();
+    v.set_subtype(0);
+  }
   return true;
 }
 

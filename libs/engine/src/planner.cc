@@ -1225,8 +1225,19 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       return MaybeFold(std::move(e), {lp, rp});
     }
     case B::kJsonExtract:
-    case B::kJsonExtractText:
-      return Err("no such function: ->");
+    case B::kJsonExtractText: {
+      // SQLite calls its functions "->" and "->>" with both operands.
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
+      const CExpr* lp = l.get();
+      const CExpr* rp = r.get();
+      std::vector<CExprPtr> args;
+      args.push_back(std::move(l));
+      args.push_back(std::move(r));
+      const ScalarFunctionInfo* sf = FindScalarFunction(b.op == B::kJsonExtract ? "->" : "->>");
+      return MaybeFold(std::make_unique<FunctionCExpr>(sf, std::move(args), FunctionContext{}),
+                       {lp, rp});
+    }
     default: {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));

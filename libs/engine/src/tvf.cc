@@ -2,6 +2,7 @@
 
 #include "catalog.h"
 #include "conn.h"
+#include "json.h"
 #include "dosql/engine/format.h"
 #include "dosql/parser/ast.h"
 
@@ -53,8 +54,23 @@ Result<TableFunction> PragmaFunction(ConnectionImpl* conn, const std::string& pr
 
 }  // namespace
 
+// json_each(json[, path]) and json_tree(...): SQLite's columns, the hidden json and root too.
+TableFunction JsonFunction(bool recursive) {
+  TableFunction fn;
+  fn.name = recursive ? "json_tree" : "json_each";
+  fn.columns = {"key", "value", "type", "atom", "id", "parent", "fullkey", "path"};
+  fn.hidden = {"json", "root"};
+  fn.min_args = 1;
+  fn.rows = [recursive](Exec&, std::span<const Value> args) -> Result<std::vector<Row>> {
+    if (args.empty()) return std::vector<Row>();
+    return JsonEachRows(args[0], args.size() > 1 ? &args[1] : nullptr, recursive);
+  };
+  return fn;
+}
+
 Result<TableFunction> FindTableFunction(ConnectionImpl* conn, std::string_view name) {
   std::string lname = Lower(name);
+  if (lname == "json_each" || lname == "json_tree") return JsonFunction(lname == "json_tree");
   if (lname.rfind("pragma_", 0) == 0) {
     std::string pragma = lname.substr(7);
     for (std::string_view p : kPragmaFunctions) {
@@ -80,8 +96,12 @@ Result<bool> TableFunctionOp::Next(Exec& ex) {
   for (size_t i = 0; i < fn_.columns.size(); i++) {
     slots[base + i] = i < r.size() ? std::move(r[i]) : Value();
   }
+  // Hidden columns: the row's own values for them if it has some, else the arguments.
   for (size_t i = 0; i < fn_.hidden.size(); i++) {
-    slots[base + fn_.columns.size() + i] = i < arg_values_.size() ? arg_values_[i] : Value();
+    size_t k = fn_.columns.size() + i;
+    slots[base + k] = k < r.size()                ? std::move(r[k])
+                      : i < arg_values_.size() ? arg_values_[i]
+                                               : Value();
   }
   return true;
 }

@@ -25,7 +25,8 @@ struct TableFunction {
   std::vector<std::string> columns;  // visible
   std::vector<std::string> hidden;   // one per argument position, in order
   size_t min_args = 0;
-  // The rows (visible columns only) for the argument values.
+  // The rows for the argument values: the visible columns, optionally followed by the hidden
+  // ones (missing hidden values echo the arguments).
   std::function<Result<std::vector<Row>>(Exec& ex, std::span<const Value> args)> rows;
 };
 

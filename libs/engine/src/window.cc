@@ -293,10 +293,10 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
               set_result(pos, std::move(v));
             }
           } else {
-            // Recomputed per row. min/max over a moving frame without EXCLUDE: SQLite keeps the
-            // frame in an index where, of equal values, the latest row wins; stepping the frame
-            // backwards gives that row (the state keeps the first of equals).
-            bool backwards = !excludes;
+            // Recomputed per row, in frame order. min/max over a moving frame without EXCLUDE:
+            // SQLite keeps the frame in an index where, of equal values, the latest row wins;
+            // stepping the frame backwards gives that row (the state keeps the first of equals).
+            bool backwards = !excludes && (fn.agg->name == "min" || fn.agg->name == "max");
             for (size_t pos = p0; pos < p1; pos++) {
               size_t fs, fe;
               frame_of(pos, &fs, &fe);

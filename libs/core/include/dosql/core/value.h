@@ -4,6 +4,11 @@
 // values of different classes: NULL < INTEGER/REAL (compared numerically, exactly, even between
 // large integers and doubles) < TEXT (bytewise, i.e. BINARY collation) < BLOB (memcmp).
 // Value is a regular value type; distinct instances may be used from any thread.
+//
+// A value may carry a subtype byte (SQLite's sqlite3_result_subtype): the JSON functions mark
+// the JSON text they produce with one, so that another JSON function given that value directly
+// embeds it as JSON instead of quoting it. The subtype travels with copies of the Value, takes
+// no part in comparison or equality, and is not stored in rows.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +53,9 @@ class Value {
   const std::string& bytes() const { return s_; }
   std::string_view view() const { return s_; }
 
+  uint8_t subtype() const { return subtype_; }
+  void set_subtype(uint8_t s) { subtype_ = s; }
+
   // Numeric value as a double (INTEGER converted; other classes give 0).
   double AsDouble() const;
 
@@ -60,6 +68,7 @@ class Value {
 
  private:
   ValueType type_ = ValueType::kNull;
+  uint8_t subtype_ = 0;  // 0: none
   union {
     int64_t i_ = 0;
     double d_;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "dosql/core/status.h"
@@ -27,6 +28,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 // Decodes one UTF-8 character at `*pos` of `s` as SQLite's sqlite3Utf8Read does and advances
 // `*pos`; returns 0 at the end of `s`.
 uint32_t ReadUtf8(std::string_view s, size_t* pos);
+// Appends code point `c` (at most 0x1fffff) in UTF-8, 1 to 4 bytes, as SQLite writes it.
+void AppendUtf8(uint32_t c, std::string* out);
 // Number of characters in `s` as SQLite counts them (up to the first NUL byte).
 size_t Utf8CharCount(std::string_view s);
 
