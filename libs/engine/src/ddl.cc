@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conn.h"
+#include "fkey.h"
 #include "rename.h"
 #include "dosql/core/record.h"
 #include "dosql/parser/parser.h"
@@ -280,7 +281,7 @@ Status DeleteCatalogRow(ConnectionImpl* conn, Schema& schema, int64_t id) {
 }
 }  // namespace
 
-Status ExecDrop(ConnectionImpl* conn, const parser::DropStmt& s) {
+Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s) {
   DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
   const std::string name = s.name.name.name;
   const std::string lname = Lower(name);
@@ -297,6 +298,8 @@ Status ExecDrop(ConnectionImpl* conn, const parser::DropStmt& s) {
         return Err("no such table: " + name);
       }
       auto t = it->second;
+      // With foreign keys on, the table is first emptied as by DELETE (sqlite3FkDropTable).
+      DOSQL_RETURN_IF_ERROR(FkDropTable(conn, ex, *t));
       for (const auto& idx : t->indexes) {
         DOSQL_RETURN_IF_ERROR(conn->txn->DropTree(idx->tree));
         DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, idx->catalog_id));
