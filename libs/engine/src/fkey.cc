@@ -1,6 +1,8 @@
 // FOREIGN KEY enforcement: see fkey.h.
 #include "fkey.h"
 
+#include <algorithm>
+
 #include "conn.h"
 #include "dosql/core/record.h"
 #include "dosql/parser/parser.h"
@@ -200,7 +202,12 @@ Result<std::unique_ptr<FkTable>> FkTable::Prepare(ConnectionImpl* conn,
   for (const auto& fk : t.foreign_keys) {
     f->children_.push_back(ResolveForeignKey(*schema, t, fk));
   }
-  for (const auto& [name, ct] : schema->tables) {
+  // SQLite's order: the keys of the newest table first, each table's last declared first.
+  std::vector<const TableInfo*> tables;
+  for (const auto& [name, ct] : schema->tables) tables.push_back(ct.get());
+  std::sort(tables.begin(), tables.end(),
+            [](const TableInfo* a, const TableInfo* b) { return a->catalog_id > b->catalog_id; });
+  for (const TableInfo* ct : tables) {
     for (const auto& fk : ct->foreign_keys) {
       if (IEquals(fk.parent, t.name)) f->refs_.push_back(ResolveForeignKey(*schema, *ct, fk));
     }
@@ -226,11 +233,16 @@ Result<std::unique_ptr<FkTable>> FkTable::Prepare(ConnectionImpl* conn,
     }
     return Status::InvalidArgument(r.error);
   }
+  // SQLite stops at the first bad key, except that an UPDATE first resolves every referencing
+  // key and reports the last that fails.
+  const std::string* error = nullptr;
   for (const auto& r : f->refs_) {
     if (r.error.empty()) continue;
     if (f->single_row_ && !r.fk->deferred && !conn->defer_foreign_keys) continue;
-    return Status::InvalidArgument(r.error);
+    error = &r.error;
+    if (op != FkOp::kUpdate) break;
   }
+  if (error) return Status::InvalidArgument(*error);
   return f;
 }
 
