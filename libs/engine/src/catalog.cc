@@ -210,14 +210,16 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
     c.affinity = AffinityFromDeclaredType(cd->type ? cd->type->name : "");
     if (ct.strict) {
       std::string ty = cd->type ? Lower(cd->type->name) : "";
-      if (ty != "int" && ty != "integer" && ty != "real" && ty != "text" && ty != "blob" &&
-          ty != "any") {
-        if (ty.empty()) {
-          return Status::InvalidArgument("missing datatype for " + t->name + "." + c.name);
-        }
-        return Status::InvalidArgument("unknown datatype for " + t->name + "." + c.name + ": \"" +
-                                       cd->type->name + "\"");
+      if (ty.empty()) {
+        return Status::InvalidArgument("missing datatype for " + t->name + "." + c.name);
       }
+      if ((ty != "int" && ty != "integer" && ty != "real" && ty != "text" && ty != "blob" &&
+           ty != "any") ||
+          !cd->type->args.empty()) {
+        return Status::InvalidArgument("unknown datatype for " + t->name + "." + c.name + ": \"" +
+                                       c.decl_type + "\"");
+      }
+      if (ty == "any") c.affinity = Affinity::kBlob;  // ANY keeps every value as it is
     }
     t->columns.push_back(c);
   }

@@ -427,9 +427,13 @@ Status ApplyColumnTypes(const TableInfo& t, std::vector<Value>* vals) {
         ok = v.type() == ValueType::kBlob;
       }
       if (!ok) {
-        return Status::Constraint("cannot store " + std::string(ValueTypeName(v.type())) +
-                                  " value in " + Upper(c.decl_type) + " column " + t.name + "." +
-                                  c.name);
+        // SQLite names the value's type INT, REAL, TEXT or BLOB.
+        std::string_view vt = v.type() == ValueType::kInteger ? "INT"
+                              : v.type() == ValueType::kReal  ? "REAL"
+                              : v.type() == ValueType::kText  ? "TEXT"
+                                                              : "BLOB";
+        return Status::Constraint("cannot store " + std::string(vt) + " value in " +
+                                  Upper(c.decl_type) + " column " + t.name + "." + c.name);
       }
     }
   }
