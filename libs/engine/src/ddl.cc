@@ -513,8 +513,24 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
       break;
     }
   }
+  RenameSpec spec;
+  spec.table = Lower(old->name);
+  if (s.action == A::kRenameTable) spec.new_table = new_name;
+  if (s.action == A::kRenameColumn) {
+    spec.column = Lower(s.column_name.name);
+    spec.new_column = s.new_name.name;
+  }
+  bool renaming = s.action == A::kRenameTable || s.action == A::kRenameColumn;
   // Rebuild the table object from the new text, keeping trees and catalog ids.
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(new_sql));
+  if (renaming) {
+    // Its own foreign keys: a self-reference, the columns of FOREIGN KEY (...).
+    std::string fixed = ApplyRename(new_sql, *stmt, spec);
+    if (fixed != new_sql) {
+      new_sql = std::move(fixed);
+      DOSQL_ASSIGN_OR_RETURN(stmt, Reparse(new_sql));
+    }
+  }
   DOSQL_ASSIGN_OR_RETURN(auto t, BuildTable(stmt, new_sql));
   t->tree = old->tree;
   t->catalog_id = old->catalog_id;
@@ -531,14 +547,6 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
                                           t->name, static_cast<int64_t>(idx->tree), nullptr));
     schema->indexes[Lower(idx->name)] = idx;
   }
-  RenameSpec spec;
-  spec.table = Lower(old->name);
-  if (s.action == A::kRenameTable) spec.new_table = new_name;
-  if (s.action == A::kRenameColumn) {
-    spec.column = Lower(s.column_name.name);
-    spec.new_column = s.new_name.name;
-  }
-  bool renaming = s.action == A::kRenameTable || s.action == A::kRenameColumn;
   for (const auto& oidx : old->indexes) {
     if (oidx->auto_index) continue;
     std::string isql = renaming ? ApplyRename(oidx->sql, *oidx->stmt, spec) : oidx->sql;
@@ -556,6 +564,27 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
   schema->tables.erase(Lower(old->name));
   schema->tables[Lower(t->name)] = t;
   if (renaming) {
+    // The REFERENCES clauses of other tables follow the parent's new name or column.
+    for (auto& [n, ot] : schema->tables) {
+      if (ot == t) continue;
+      std::string osql = ApplyRename(ot->sql, *ot->stmt, spec);
+      if (osql == ot->sql) continue;
+      DOSQL_ASSIGN_OR_RETURN(auto ostmt, Reparse(osql));
+      DOSQL_ASSIGN_OR_RETURN(auto nt, BuildTable(ostmt, osql));
+      nt->tree = ot->tree;
+      nt->catalog_id = ot->catalog_id;
+      for (size_t i = 0; i < nt->indexes.size() && i < ot->indexes.size(); i++) {
+        nt->indexes[i]->tree = ot->indexes[i]->tree;
+        nt->indexes[i]->catalog_id = ot->indexes[i]->catalog_id;
+        schema->indexes[Lower(nt->indexes[i]->name)] = nt->indexes[i];
+      }
+      for (const auto& idx : ot->indexes) {
+        if (!idx->auto_index) nt->indexes.push_back(idx);
+      }
+      DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, *schema, nt->catalog_id, "table", nt->name,
+                                            nt->name, static_cast<int64_t>(nt->tree), &nt->sql));
+      ot = nt;
+    }
     // Views and triggers that name the table or column are rewritten, as SQLite does.
     for (auto& [n, v] : schema->views) {
       std::string vsql = ApplyRename(v->sql, *v->stmt, spec);
