@@ -282,6 +282,9 @@ Status StatementImpl::Begin() {
 }
 
 Status StatementImpl::Finish(bool ok) {
+  // An autocommit read of the database ends a transaction too, which turns defer_foreign_keys
+  // off (SQLite); PRAGMAs do not count.
+  if (owns_snapshot && !ast->Is<parser::PragmaStmt>()) conn->defer_foreign_keys = false;
   if (owns_snapshot) read.reset();
   owns_snapshot = false;
   Status st;

@@ -429,12 +429,11 @@ Status FkDropTable(ConnectionImpl* conn, Exec& ex, const TableInfo& t) {
   }
   std::string sql = "DELETE FROM " + Quoted(t.name);
   DOSQL_ASSIGN_OR_RETURN(auto stmt, ParseInternal(sql));
-  int64_t changes = conn->changes;
+  // Like SQLite, the DELETE's count becomes changes().
   conn->fk_dropping = Lower(t.name);
   DmlResult result;
   Status s = ExecDml(conn, ex, *stmt, sql, nullptr, &result);
   conn->fk_dropping.clear();
-  conn->changes = changes;
   DOSQL_RETURN_IF_ERROR(s);
   if (!conn->defer_foreign_keys && !FkIsZero(conn, false)) return Status::Constraint(kFkFailed);
   return Status::OK();
