@@ -161,6 +161,18 @@ std::optional<Value> ConstantDefault(const parser::Expr* e) {
   if (negate) return std::nullopt;
   return v;
 }
+void AddForeignKey(TableInfo* t, const parser::ForeignKeyClause& clause, std::vector<int> cols) {
+  ForeignKeyInfo fk;
+  fk.parent = clause.table.name;
+  fk.columns = std::move(cols);
+  for (const auto& id : clause.columns) fk.parent_columns.push_back(id.name);
+  fk.on_delete = clause.on_delete;
+  fk.on_update = clause.on_update;
+  fk.deferred = clause.deferrable == parser::ForeignKeyClause::Deferrable::kDeferrable &&
+                clause.initially == parser::ForeignKeyClause::Initially::kDeferred;
+  t->foreign_keys.push_back(std::move(fk));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement> stmt,
@@ -198,14 +210,16 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
     c.affinity = AffinityFromDeclaredType(cd->type ? cd->type->name : "");
     if (ct.strict) {
       std::string ty = cd->type ? Lower(cd->type->name) : "";
-      if (ty != "int" && ty != "integer" && ty != "real" && ty != "text" && ty != "blob" &&
-          ty != "any") {
-        if (ty.empty()) {
-          return Status::InvalidArgument("missing datatype for " + t->name + "." + c.name);
-        }
-        return Status::InvalidArgument("unknown datatype for " + t->name + "." + c.name + ": \"" +
-                                       cd->type->name + "\"");
+      if (ty.empty()) {
+        return Status::InvalidArgument("missing datatype for " + t->name + "." + c.name);
       }
+      if ((ty != "int" && ty != "integer" && ty != "real" && ty != "text" && ty != "blob" &&
+           ty != "any") ||
+          !cd->type->args.empty()) {
+        return Status::InvalidArgument("unknown datatype for " + t->name + "." + c.name + ": \"" +
+                                       c.decl_type + "\"");
+      }
+      if (ty == "any") c.affinity = Affinity::kBlob;  // ANY keeps every value as it is
     }
     t->columns.push_back(c);
   }
@@ -265,8 +279,16 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
           DOSQL_ASSIGN_OR_RETURN(c.collation, CollationOf(cc.collation));
           break;
         }
-        case K::kReferences:
+        case K::kReferences: {
+          const parser::ForeignKeyClause& fk = *cc.foreign_key;
+          if (fk.columns.size() > 1) {
+            return Status::InvalidArgument("foreign key on " + c.name +
+                                           " should reference only one column of table " +
+                                           fk.table.name);
+          }
+          AddForeignKey(t.get(), fk, {static_cast<int>(ci)});
           break;
+        }
         case K::kGenerated:
           c.generated = cc.expr.get();
           c.generated_stored = cc.stored;
@@ -280,7 +302,25 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
       t->checks.push_back({tc.name ? tc.name->name : "", tc.check.get()});
       continue;
     }
-    if (tc.kind == K::kForeignKey) continue;
+    if (tc.kind == K::kForeignKey) {
+      const parser::ForeignKeyClause& fk = *tc.foreign_key;
+      std::vector<int> cols;
+      for (const auto& id : tc.fk_columns) {
+        int c = t->FindColumn(id.name);
+        if (c < 0) {
+          return Status::InvalidArgument("unknown column \"" + id.name +
+                                         "\" in foreign key definition");
+        }
+        cols.push_back(c);
+      }
+      if (!fk.columns.empty() && fk.columns.size() != cols.size()) {
+        return Status::InvalidArgument(
+            "number of columns in foreign key does not match the number of columns in the "
+            "referenced table");
+      }
+      AddForeignKey(t.get(), fk, std::move(cols));
+      continue;
+    }
     std::vector<IndexColumn> cols;
     for (const auto& term : tc.columns) {
       DOSQL_ASSIGN_OR_RETURN(TermTarget tt, ResolveTerm(*t, term.expr.get(), false));
@@ -326,6 +366,9 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
       ApplyAffinity(&c.missing_value, c.affinity);
     }
   }
+  // SQLite numbers foreign keys from the last declared one.
+  std::reverse(t->foreign_keys.begin(), t->foreign_keys.end());
+  for (size_t i = 0; i < t->foreign_keys.size(); i++) t->foreign_keys[i].id = static_cast<int>(i);
   if (ct.without_rowid && t->pk_columns.empty()) {
     return Status::InvalidArgument("PRIMARY KEY missing on table " + t->name);
   }
@@ -437,6 +480,7 @@ Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn) {
           schema->user_version = rec[0].integer();
           schema->schema_version = rec[1].integer();
         }
+        if (rec.size() >= 3) schema->application_id = rec[2].integer();
       } else {
         if (rec.size() != 5) return Status::Corruption("malformed catalog row");
         rows.push_back({id, rec[0].bytes(), rec[1].bytes(), rec[2].bytes(), rec[4].bytes(),

@@ -4,7 +4,7 @@
 // The catalog tree (the store's lowest TreeKind::kInternal tree) holds one row per schema object,
 // keyed by RowidKey(n), with the record (type, name, tbl_name, rootpage, sql) — the columns of
 // SQLite's sqlite_schema; rootpage is the object's TreeId (0 for views and triggers). Key 0 holds
-// the schema cookie record (user_version, schema version). Layout: docs/formats/catalog.md.
+// the schema cookie record (user_version, schema version, application_id). Layout: docs/formats/catalog.md.
 //
 // A Schema is immutable once published; DDL copies it (the object pointers are shared) and the
 // copy becomes visible at commit. Objects keep their parsed CREATE statement.
@@ -80,6 +80,17 @@ struct CheckInfo {
   const parser::Expr* expr = nullptr;
 };
 
+// A FOREIGN KEY (column-level REFERENCES or table-level FOREIGN KEY) of a child table.
+struct ForeignKeyInfo {
+  std::string parent;                       // the parent table's name as written
+  std::vector<int> columns;                 // child columns, in declaration order
+  std::vector<std::string> parent_columns;  // as written; empty: the parent's PRIMARY KEY
+  parser::ForeignKeyAction on_delete = parser::ForeignKeyAction::kNone;  // kNone: NO ACTION
+  parser::ForeignKeyAction on_update = parser::ForeignKeyAction::kNone;
+  bool deferred = false;  // DEFERRABLE INITIALLY DEFERRED
+  int id = 0;             // SQLite's numbering: the last declared is 0
+};
+
 struct TableInfo {
   std::string name;  // as declared
   transaction::TreeId tree = 0;
@@ -91,6 +102,7 @@ struct TableInfo {
   std::vector<int> pk_columns;
   parser::ConflictAction pk_conflict = parser::ConflictAction::kNone;
   std::vector<CheckInfo> checks;
+  std::vector<ForeignKeyInfo> foreign_keys;  // in id order (the last declared first)
   std::vector<std::shared_ptr<IndexInfo>> indexes;  // incl. automatic ones
   std::string sql;
   std::shared_ptr<parser::Statement> stmt;
@@ -130,6 +142,7 @@ struct Schema {
   int64_t next_catalog_id = 1;
   int64_t user_version = 0;
   int64_t schema_version = 0;
+  int64_t application_id = 0;
   transaction::TreeId catalog_tree = 0;
 
   const TableInfo* FindTable(std::string_view name) const;

@@ -55,6 +55,8 @@ struct ConnectionImpl {
     std::string name;
     uint32_t handle = 0;
     bool started_txn = false;  // SAVEPOINT outside BEGIN opened the transaction
+    int64_t fk_deferred = 0;   // the deferred foreign key counters when it was taken
+    int64_t fk_deferred_imm = 0;
   };
   std::vector<SavepointEntry> savepoints;
   int64_t changes = 0;
@@ -66,6 +68,7 @@ struct ConnectionImpl {
   // The conflict resolution of the constraint that failed the running statement: FAIL keeps
   // the statement's earlier changes, ROLLBACK ends the transaction (else ABORT).
   parser::ConflictAction error_action = parser::ConflictAction::kNone;
+  // PRAGMAs kept per connection.
   bool foreign_keys = false;
   // User-defined functions by (lower-case name, argument count); plans made before a change
   // are remade (the generation is part of what a compiled statement checks).
@@ -82,13 +85,29 @@ struct ConnectionImpl {
 
   // The user function for a call with `nargs` arguments (an exact count first, then -1).
   std::shared_ptr<const UserFunction> FindFunction(std::string_view lower_name, int nargs) const;
+  bool defer_foreign_keys = false;  // reset by COMMIT and ROLLBACK
+  bool recursive_triggers = false;
+  int64_t cache_size = -2000;
+  std::chrono::milliseconds busy_timeout{0};  // from the database options
+  int64_t synchronous = -1;  // -1: from the database options (FULL, or OFF without fsync)
+  // Foreign key violations (fkey.h): of the running top-level statement, of the transaction's
+  // deferred constraints, and of immediate ones counted under defer_foreign_keys.
+  int64_t fk_immediate = 0;
+  int64_t fk_deferred = 0;
+  int64_t fk_deferred_imm = 0;
+  std::string fk_dropping;  // DROP TABLE's implicit DELETE runs on this table (lower case)
 
   // The schema statements see: the transaction's if it changed, else the committed one.
   std::shared_ptr<const Schema> CurrentSchema();
   // Opens the write transaction if none is open (autocommit statements and BEGIN IMMEDIATE).
   Status EnsureWrite();
+  // Fails with "FOREIGN KEY constraint failed" (changing nothing) while deferred foreign key
+  // violations are outstanding.
   Status CommitTxn();
   void RollbackTxn();
+  // The statement-end foreign key check: immediate violations, and deferred ones if the
+  // statement is about to commit.
+  Status CheckForeignKeys(bool committing) const;
   // After a partial rollback, the schema is re-read from the transaction.
   Status ReloadTxnSchema();
 };
@@ -129,6 +148,17 @@ struct Program {
 Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Statement& stmt,
                                          std::string_view sql);
 
+// The rows of a PRAGMA's query form (`PRAGMA name` / `PRAGMA name(arg)`), with SQLite's column
+// names; no columns for unknown pragmas. Also the rows of the table-valued pragma_<name>().
+// `data` null: the columns, the rows that need no data, and the errors SQLite gives at prepare.
+struct PragmaRows {
+  std::vector<ResultColumnInfo> columns;
+  std::vector<Row> rows;
+};
+Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schema> schema,
+                               DataAccess* data, std::string_view name,
+                               const std::optional<std::string>& arg);
+
 // DDL and DML executors (called from Program::run).
 Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTableStmt& s,
                        std::string_view sql);
@@ -137,7 +167,7 @@ Status ExecCreateIndex(ConnectionImpl* conn, Exec& ex, const parser::CreateIndex
 Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std::string_view sql);
 Status ExecCreateTrigger(ConnectionImpl* conn, const parser::CreateTriggerStmt& s,
                          std::string_view sql);
-Status ExecDrop(ConnectionImpl* conn, const parser::DropStmt& s);
+Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s);
 Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s,
                  std::string_view sql);
 Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s);

@@ -29,7 +29,7 @@ Status ConnectionImpl::EnsureWrite() {
       return Status::Busy("database is locked");
     }
   }
-  DOSQL_ASSIGN_OR_RETURN(txn, dbi->store->BeginWrite(dbi->options.busy_timeout));
+  DOSQL_ASSIGN_OR_RETURN(txn, dbi->store->BeginWrite(busy_timeout));
   if (snapshot && txn) {
     // Re-check under the writer lock.
     auto stats = dbi->store->stats();
@@ -43,7 +43,17 @@ Status ConnectionImpl::EnsureWrite() {
   return Status::OK();
 }
 
+Status ConnectionImpl::CheckForeignKeys(bool committing) const {
+  if (fk_immediate > 0 || (committing && fk_deferred + fk_deferred_imm > 0)) {
+    return Status::Constraint("FOREIGN KEY constraint failed");
+  }
+  return Status::OK();
+}
+
 Status ConnectionImpl::CommitTxn() {
+  DOSQL_RETURN_IF_ERROR(CheckForeignKeys(true));
+  fk_deferred = fk_deferred_imm = 0;
+  defer_foreign_keys = false;
   snapshot.reset();
   savepoints.clear();
   explicit_txn = false;
@@ -66,6 +76,8 @@ Status ConnectionImpl::CommitTxn() {
 }
 
 void ConnectionImpl::RollbackTxn() {
+  fk_deferred = fk_deferred_imm = 0;
+  defer_foreign_keys = false;
   snapshot.reset();
   savepoints.clear();
   explicit_txn = false;
@@ -152,6 +164,7 @@ Result<std::unique_ptr<Connection>> Database::Connect() {
   auto c = std::make_unique<ConnectionImpl>();
   c->db = this;
   c->dbi = impl_.get();
+  c->busy_timeout = impl_->options.busy_timeout;
   impl_->connections++;
   return std::make_unique<Connection>(std::move(c));
 }
@@ -385,12 +398,16 @@ Status StatementImpl::Begin() {
 }
 
 Status StatementImpl::Finish(bool ok) {
+  // An autocommit read of the database ends a transaction too, which turns defer_foreign_keys
+  // off (SQLite); PRAGMAs do not count.
+  if (owns_snapshot && !ast->Is<parser::PragmaStmt>()) conn->defer_foreign_keys = false;
   if (owns_snapshot) read.reset();
   owns_snapshot = false;
   Status st;
   if (owns_txn) {
     if (ok) {
       st = conn->CommitTxn();
+      if (!st.ok() && conn->txn) conn->RollbackTxn();
     } else {
       conn->RollbackTxn();
     }
@@ -509,8 +526,9 @@ Result<bool> Statement::Step() {
     s.state = StatementImpl::State::kRunning;
     if (s.program->run) {
       uint32_t sp = 0;
+      // Foreign key checks end the statement after its writes: it needs its savepoint.
       bool use_sp = s.program->writes && s.conn->txn && !s.owns_txn &&
-                    s.program->needs_statement_savepoint;
+                    (s.program->needs_statement_savepoint || s.conn->foreign_keys);
       if (use_sp) {
         auto r = s.conn->txn->Savepoint();
         if (!r.ok()) {
@@ -521,8 +539,20 @@ Result<bool> Statement::Step() {
         sp = *r;
       }
       s.conn->error_action = parser::ConflictAction::kNone;
+      s.conn->fk_immediate = 0;
+      const int64_t fk_deferred = s.conn->fk_deferred;
+      const int64_t fk_deferred_imm = s.conn->fk_deferred_imm;
       st = s.program->run(s.ex);
+      if (st.ok() && s.program->writes) {
+        st = s.conn->CheckForeignKeys(s.owns_txn);
+        if (!st.ok()) s.conn->error_action = parser::ConflictAction::kAbort;
+      }
       if (!st.ok()) {
+        if (s.conn->error_action != parser::ConflictAction::kFail) {
+          // The statement is undone, and so are its deferred violations.
+          s.conn->fk_deferred = fk_deferred;
+          s.conn->fk_deferred_imm = fk_deferred_imm;
+        }
         parser::ConflictAction action = s.conn->error_action;
         if (action == parser::ConflictAction::kRollback) {
           // OR ROLLBACK: the whole transaction ends.

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conn.h"
+#include "fkey.h"
 #include "rename.h"
 #include "dosql/core/record.h"
 #include "dosql/parser/parser.h"
@@ -280,7 +281,7 @@ Status DeleteCatalogRow(ConnectionImpl* conn, Schema& schema, int64_t id) {
 }
 }  // namespace
 
-Status ExecDrop(ConnectionImpl* conn, const parser::DropStmt& s) {
+Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s) {
   DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
   const std::string name = s.name.name.name;
   const std::string lname = Lower(name);
@@ -297,6 +298,8 @@ Status ExecDrop(ConnectionImpl* conn, const parser::DropStmt& s) {
         return Err("no such table: " + name);
       }
       auto t = it->second;
+      // With foreign keys on, the table is first emptied as by DELETE (sqlite3FkDropTable).
+      DOSQL_RETURN_IF_ERROR(FkDropTable(conn, ex, *t));
       for (const auto& idx : t->indexes) {
         DOSQL_RETURN_IF_ERROR(conn->txn->DropTree(idx->tree));
         DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, idx->catalog_id));
@@ -510,8 +513,24 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
       break;
     }
   }
+  RenameSpec spec;
+  spec.table = Lower(old->name);
+  if (s.action == A::kRenameTable) spec.new_table = new_name;
+  if (s.action == A::kRenameColumn) {
+    spec.column = Lower(s.column_name.name);
+    spec.new_column = s.new_name.name;
+  }
+  bool renaming = s.action == A::kRenameTable || s.action == A::kRenameColumn;
   // Rebuild the table object from the new text, keeping trees and catalog ids.
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(new_sql));
+  if (renaming) {
+    // Its own foreign keys: a self-reference, the columns of FOREIGN KEY (...).
+    std::string fixed = ApplyRename(new_sql, *stmt, spec);
+    if (fixed != new_sql) {
+      new_sql = std::move(fixed);
+      DOSQL_ASSIGN_OR_RETURN(stmt, Reparse(new_sql));
+    }
+  }
   DOSQL_ASSIGN_OR_RETURN(auto t, BuildTable(stmt, new_sql));
   t->tree = old->tree;
   t->catalog_id = old->catalog_id;
@@ -528,14 +547,6 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
                                           t->name, static_cast<int64_t>(idx->tree), nullptr));
     schema->indexes[Lower(idx->name)] = idx;
   }
-  RenameSpec spec;
-  spec.table = Lower(old->name);
-  if (s.action == A::kRenameTable) spec.new_table = new_name;
-  if (s.action == A::kRenameColumn) {
-    spec.column = Lower(s.column_name.name);
-    spec.new_column = s.new_name.name;
-  }
-  bool renaming = s.action == A::kRenameTable || s.action == A::kRenameColumn;
   for (const auto& oidx : old->indexes) {
     if (oidx->auto_index) continue;
     std::string isql = renaming ? ApplyRename(oidx->sql, *oidx->stmt, spec) : oidx->sql;
@@ -553,6 +564,27 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
   schema->tables.erase(Lower(old->name));
   schema->tables[Lower(t->name)] = t;
   if (renaming) {
+    // The REFERENCES clauses of other tables follow the parent's new name or column.
+    for (auto& [n, ot] : schema->tables) {
+      if (ot == t) continue;
+      std::string osql = ApplyRename(ot->sql, *ot->stmt, spec);
+      if (osql == ot->sql) continue;
+      DOSQL_ASSIGN_OR_RETURN(auto ostmt, Reparse(osql));
+      DOSQL_ASSIGN_OR_RETURN(auto nt, BuildTable(ostmt, osql));
+      nt->tree = ot->tree;
+      nt->catalog_id = ot->catalog_id;
+      for (size_t i = 0; i < nt->indexes.size() && i < ot->indexes.size(); i++) {
+        nt->indexes[i]->tree = ot->indexes[i]->tree;
+        nt->indexes[i]->catalog_id = ot->indexes[i]->catalog_id;
+        schema->indexes[Lower(nt->indexes[i]->name)] = nt->indexes[i];
+      }
+      for (const auto& idx : ot->indexes) {
+        if (!idx->auto_index) nt->indexes.push_back(idx);
+      }
+      DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, *schema, nt->catalog_id, "table", nt->name,
+                                            nt->name, static_cast<int64_t>(nt->tree), &nt->sql));
+      ot = nt;
+    }
     // Views and triggers that name the table or column are rewritten, as SQLite does.
     for (auto& [n, v] : schema->views) {
       std::string vsql = ApplyRename(v->sql, *v->stmt, spec);

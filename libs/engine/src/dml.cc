@@ -4,6 +4,7 @@
 #include <set>
 
 #include "conn.h"
+#include "fkey.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
@@ -34,6 +35,7 @@ struct TableCtx {
   std::vector<CExprPtr> defaults;                   // per column (null: NULL)
   std::vector<CExprPtr> generated;                  // per column (null: not generated)
   int ncols = 0;
+  std::unique_ptr<FkTable> fk;  // foreign keys to enforce (null: none, or they are off)
 };
 
 Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
@@ -364,8 +366,8 @@ Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const 
             [](const auto& a, const auto& b) { return a->catalog_id > b->catalog_id; });
   TableInfo pseudo = PseudoTable(t, view_cols);
   for (const auto& tr : todo) {
-    // recursive_triggers is off: a trigger does not fire itself again while it runs.
-    if (conn->active_triggers.count(tr.get())) continue;
+    // Unless recursive_triggers is on, a trigger does not fire itself again while it runs.
+    if (!conn->recursive_triggers && conn->active_triggers.count(tr.get())) continue;
     if (conn->trigger_depth >= 1000) return Err("too many levels of trigger recursion");
     conn->trigger_depth++;
     conn->active_triggers.insert(tr.get());
@@ -381,6 +383,21 @@ Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const 
   }
   return Status::OK();
 }
+
+}  // namespace
+
+Status RunActionTrigger(ConnectionImpl* conn, Exec& ex, const TriggerInfo& tr,
+                        const TableInfo& table, const std::vector<Value>* old_vals,
+                        int64_t old_rowid, const std::vector<Value>* new_vals, int64_t new_rowid) {
+  if (conn->trigger_depth >= 1000) return Err("too many levels of trigger recursion");
+  conn->trigger_depth++;
+  bool ignore = false;
+  Status s = RunTriggerBody(conn, ex, tr, table, old_vals, old_rowid, new_vals, new_rowid, &ignore);
+  conn->trigger_depth--;
+  return s;
+}
+
+namespace {
 
 // ----- shared row checks -----
 
@@ -411,9 +428,13 @@ Status ApplyColumnTypes(const TableInfo& t, std::vector<Value>* vals) {
         ok = v.type() == ValueType::kBlob;
       }
       if (!ok) {
-        return Status::Constraint("cannot store " + std::string(ValueTypeName(v.type())) +
-                                  " value in " + Upper(c.decl_type) + " column " + t.name + "." +
-                                  c.name);
+        // SQLite names the value's type INT, REAL, TEXT or BLOB.
+        std::string_view vt = v.type() == ValueType::kInteger ? "INT"
+                              : v.type() == ValueType::kReal  ? "REAL"
+                              : v.type() == ValueType::kText  ? "TEXT"
+                                                              : "BLOB";
+        return Status::Constraint("cannot store " + std::string(vt) + " value in " +
+                                  Upper(c.decl_type) + " column " + t.name + "." + c.name);
       }
     }
   }
@@ -459,6 +480,27 @@ Status DeleteRowAndIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction
   return txn->Delete(tc.t->tree, RowidKey(rowid));
 }
 
+// REPLACE deletes a conflicting row: as a DELETE for foreign keys, and for DELETE triggers
+// when recursive_triggers is on (SQLite).
+Status DeleteConflictingRow(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+                            const std::vector<Value>& old, int64_t rowid) {
+  auto schema = tc.conn->CurrentSchema();
+  std::string lname = Lower(tc.t->name);
+  bool trig = tc.conn->recursive_triggers && HasTriggers(*schema, lname);
+  bool ignore = false;
+  auto fire = [&](Timing timing) {
+    return FireTriggers(tc.conn, ex, *schema, lname, tc.t, nullptr, timing,
+                        parser::CreateTriggerStmt::Event::kDelete, &old, rowid, nullptr, 0,
+                        nullptr, &ignore);
+  };
+  if (trig) DOSQL_RETURN_IF_ERROR(fire(Timing::kBefore));
+  if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
+  DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, old, rowid));
+  if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, nullptr, 0, nullptr));
+  if (trig) DOSQL_RETURN_IF_ERROR(fire(Timing::kAfter));
+  return Status::OK();
+}
+
 // Resolves uniqueness (rowid and unique indexes) for a row about to be written at `rowid`
 // (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
 // false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
@@ -501,7 +543,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
       if (a == ConflictAction::kIgnore) return false;
       if (a == ConflictAction::kReplace) {
         DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, rowid));
-        if (old) DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
+        if (old) DOSQL_RETURN_IF_ERROR(DeleteConflictingRow(tc, ex, txn, *old, rowid));
         continue;
       }
       tc.conn->error_action = a;
@@ -525,7 +567,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
       if (a == ConflictAction::kReplace) {
         DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, *hit));
         if (!old) break;
-        DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, *hit));
+        DOSQL_RETURN_IF_ERROR(DeleteConflictingRow(tc, ex, txn, *old, *hit));
         continue;
       }
       tc.conn->error_action = a;
@@ -697,10 +739,14 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
   DOSQL_ASSIGN_OR_RETURN(ok, ResolveUnique(tc, ex, txn, nv, new_rowid, rowid, action, false,
                                            nullptr, false, &upsert_hit));
   if (!ok) return false;
+  // Foreign keys see the old row leave before the new one comes (SQLite's order).
+  if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, &updated));
   DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, old, rowid, false));
-  if (new_rowid != rowid) DOSQL_RETURN_IF_ERROR(txn->Delete(t.tree, RowidKey(rowid)));
+  if (new_rowid != rowid || tc.fk) DOSQL_RETURN_IF_ERROR(txn->Delete(t.tree, RowidKey(rowid)));
+  if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, nv, new_rowid, &updated));
   DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, new_rowid));
   DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, nv, new_rowid, true));
+  if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, &nv, new_rowid, &updated));
   if (has_trig) {
     bool ignore = false;
     DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, schema, lname, &t, nullptr, Timing::kAfter,
@@ -1005,6 +1051,16 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
   std::string lname = Lower(t->name);
   bool has_trig = HasTriggers(*schema, lname);
+  if (!view) {
+    // SQLite's one-row INSERT (no SELECT, triggers, REPLACE or UPSERT) at top level.
+    const parser::SelectStmt* sel = ins.select.get();
+    bool single_row = !outer && sel && !sel->with && !ins.with && sel->cores.size() == 1 &&
+                      sel->cores[0]->kind == parser::SelectCore::Kind::kValues &&
+                      sel->cores[0]->rows.size() == 1 && !has_trig && ins.upserts.empty() &&
+                      action != ConflictAction::kReplace;
+    DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kInsert, nullptr,
+                                                   single_row));
+  }
   int64_t count = 0;
   Sequence seq;
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(LoadSequence(*schema, *t, txn, &seq));
@@ -1133,6 +1189,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       }
       continue;
     }
+    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, vals, rowid, nullptr));
     DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
     DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
     if (t->autoincrement && rowid > seq.value) {
@@ -1329,6 +1386,12 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, up.where.get()));
   }
   if (dry_run) return Status::OK();
+  {
+    std::set<int> assigned;
+    for (const auto& st : sets) assigned.insert(st.column);
+    DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kUpdate, &assigned,
+                                                   false));
+  }
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), up.order_by,
                                                       up.limit.get(), up.offset.get()));
@@ -1397,6 +1460,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   }
   DOSQL_ASSIGN_OR_RETURN(OpPtr op, PlanSingleTableScan(ctx, scope, 0, del.where.get()));
   if (dry_run) return Status::OK();
+  DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kDelete, nullptr, false));
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), del.order_by,
                                                       del.limit.get(), del.offset.get()));
@@ -1404,7 +1468,9 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   transaction::WriteTransaction* txn = conn->txn.get();
   const SourceBinding& sb = scope.sources[0];
   std::string lname = Lower(t->name);
-  bool has_trig = HasTriggers(*schema, lname);
+  // DROP TABLE's implicit DELETE fires no triggers.
+  bool has_trig = HasTriggers(*schema, lname) &&
+                  !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
   int64_t count = 0;
   for (auto& m : matches) {
     int64_t rowid = m[sb.rowid_slot].integer();
@@ -1419,9 +1485,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
       DOSQL_ASSIGN_OR_RETURN(old, ReadRow(*t, txn, rowid));
       if (!old) continue;
     }
+    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, *old, rowid, nullptr));
     LoadFrame(tc, ex, *old, rowid);
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
     DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
+    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, *old, rowid, nullptr, 0, nullptr));
     count++;
     if (has_trig) {
       bool ignore = false;

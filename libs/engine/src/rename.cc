@@ -1,5 +1,5 @@
 // ALTER TABLE ... RENAME: finds the identifiers in a stored CREATE statement (view, trigger,
-// index) that name a renamed table or column, so that their text can be rewritten in place.
+// index, and a table's REFERENCES clauses) that name a renamed table or column, so that their text can be rewritten in place.
 #include "rename.h"
 
 #include "catalog.h"
@@ -78,6 +78,24 @@ class Walker {
         for (const auto& b : t.body) Stmt(b.get());
         break;
       }
+      case NodeType::kCreateTableStmt: {
+        // Only the REFERENCES clauses (and, in the altered table, its FOREIGN KEY columns).
+        const auto& ct = s->As<CreateTableStmt>();
+        bool self = Lower(ct.name.name.name) == spec_.table;
+        for (const auto& cd : ct.columns) {
+          for (const auto& cc : cd->constraints) {
+            if (cc.foreign_key) ForeignKey(*cc.foreign_key);
+          }
+        }
+        for (const auto& tc : ct.constraints) {
+          if (!tc.foreign_key) continue;
+          if (self) {
+            for (const auto& c : tc.fk_columns) ColumnIdent(c);
+          }
+          ForeignKey(*tc.foreign_key);
+        }
+        break;
+      }
       case NodeType::kCreateIndexStmt: {
         const auto& c = s->As<CreateIndexStmt>();
         TableIdent(c.table);
@@ -94,6 +112,11 @@ class Walker {
     if (!spec_.new_table.empty() && Lower(id.name) == spec_.table) {
       out_->push_back({id.span, "\"" + spec_.new_table + "\""});
     }
+  }
+  void ForeignKey(const ForeignKeyClause& fk) {
+    TableIdent(fk.table);
+    if (Lower(fk.table.name) != spec_.table) return;
+    for (const auto& c : fk.columns) ColumnIdent(c);
   }
   void ColumnIdent(const Identifier& id) {
     if (!spec_.column.empty() && Lower(id.name) == spec_.column) {
