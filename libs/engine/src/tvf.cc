@@ -4,7 +4,6 @@
 #include "conn.h"
 #include "json.h"
 #include "dosql/engine/format.h"
-#include "dosql/parser/ast.h"
 
 namespace dosql::engine {
 namespace {
@@ -18,41 +17,32 @@ constexpr std::string_view kPragmaFunctions[] = {
     "user_version",
 };
 
-Result<std::unique_ptr<Program>> CompilePragmaCall(ConnectionImpl* conn, const std::string& pragma,
-                                                   const Value* arg) {
-  parser::PragmaStmt ps;
-  ps.name.name.name = pragma;
-  if (arg && !arg->is_null()) {
-    ps.call_form = true;
-    ps.value_kind = arg->is_numeric() ? parser::PragmaStmt::ValueKind::kNumber
-                                      : parser::PragmaStmt::ValueKind::kString;
-    std::string text;
-    AppendValueText(*arg, &text);
-    ps.value = std::move(text);
-  }
-  return Compile(conn, ps, "");
-}
-
 Result<TableFunction> PragmaFunction(ConnectionImpl* conn, const std::string& pragma) {
-  DOSQL_ASSIGN_OR_RETURN(auto prog, CompilePragmaCall(conn, pragma, nullptr));
+  DOSQL_ASSIGN_OR_RETURN(PragmaRows shape,
+                         PragmaQuery(conn, conn->CurrentSchema(), nullptr, pragma, std::nullopt));
   TableFunction fn;
   fn.name = "pragma_" + pragma;
-  for (const auto& c : prog->columns) fn.columns.push_back(c.name);
+  for (const auto& c : shape.columns) fn.columns.push_back(c.name);
   fn.hidden = {"arg", "schema"};
-  fn.rows = [conn, pragma](Exec& outer, std::span<const Value> args) -> Result<std::vector<Row>> {
+  fn.rows = [conn, pragma](Exec& ex, std::span<const Value> args) -> Result<std::vector<Row>> {
     if (args.size() > 1 && !args[1].is_null()) {
       std::string schema;
       AppendValueText(args[1], &schema);
-      if (!IEquals(schema, "main")) return Status::InvalidArgument("unknown database '" + schema + "'");
+      if (!IEquals(schema, "main")) {
+        return Status::InvalidArgument("unknown database '" + schema + "'");
+      }
     }
-    DOSQL_ASSIGN_OR_RETURN(auto prog, CompilePragmaCall(conn, pragma, args.empty() ? nullptr : &args[0]));
-    if (prog->writes) return Status::InvalidArgument("pragma_" + pragma + " cannot change state");
-    return RunNested(*prog, outer);
+    std::optional<std::string> arg;
+    if (!args.empty() && !args[0].is_null()) {
+      arg.emplace();
+      AppendValueText(args[0], &*arg);
+    }
+    DOSQL_ASSIGN_OR_RETURN(PragmaRows r,
+                           PragmaQuery(conn, conn->CurrentSchema(), ex.data, pragma, arg));
+    return std::move(r.rows);
   };
   return fn;
 }
-
-}  // namespace
 
 // json_each(json[, path]) and json_tree(...): SQLite's columns, the hidden json and root too.
 TableFunction JsonFunction(bool recursive) {
@@ -67,6 +57,8 @@ TableFunction JsonFunction(bool recursive) {
   };
   return fn;
 }
+
+}  // namespace
 
 Result<TableFunction> FindTableFunction(ConnectionImpl* conn, std::string_view name) {
   std::string lname = Lower(name);
