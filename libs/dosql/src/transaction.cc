@@ -2,20 +2,9 @@
 
 #include <utility>
 
+#include "dosql/engine/functions.h"
+
 namespace dosql {
-namespace {
-
-// SQL text of an identifier as a quoted name ("a""b").
-std::string Quoted(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 Result<Transaction> Transaction::Begin(engine::Connection& conn, TxnMode mode) {
   const char* sql = mode == TxnMode::kImmediate   ? "BEGIN IMMEDIATE"
@@ -44,7 +33,7 @@ Status Transaction::Rollback() {
 
 Result<Savepoint> Savepoint::Begin(engine::Connection& conn, std::string name) {
   if (name.empty()) return Status::InvalidArgument("a savepoint needs a name");
-  DOSQL_RETURN_IF_ERROR(conn.Exec("SAVEPOINT " + Quoted(name)));
+  DOSQL_RETURN_IF_ERROR(conn.Exec("SAVEPOINT " + engine::QuoteIdentifier(name)));
   return Savepoint(&conn, std::move(name));
 }
 
@@ -54,7 +43,7 @@ Savepoint::~Savepoint() {
 
 Status Savepoint::Release() {
   if (!conn_) return Status::InvalidArgument("the savepoint is not active");
-  DOSQL_RETURN_IF_ERROR(conn_->Exec("RELEASE " + Quoted(name_)));
+  DOSQL_RETURN_IF_ERROR(conn_->Exec("RELEASE " + engine::QuoteIdentifier(name_)));
   conn_ = nullptr;
   return Status::OK();
 }
@@ -62,8 +51,8 @@ Status Savepoint::Release() {
 Status Savepoint::Rollback() {
   if (!conn_) return Status::InvalidArgument("the savepoint is not active");
   engine::Connection* c = std::exchange(conn_, nullptr);
-  DOSQL_RETURN_IF_ERROR(c->Exec("ROLLBACK TO " + Quoted(name_)));
-  return c->Exec("RELEASE " + Quoted(name_));
+  DOSQL_RETURN_IF_ERROR(c->Exec("ROLLBACK TO " + engine::QuoteIdentifier(name_)));
+  return c->Exec("RELEASE " + engine::QuoteIdentifier(name_));
 }
 
 StatementCache::Handle::~Handle() {

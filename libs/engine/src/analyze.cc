@@ -6,21 +6,13 @@
 #include <vector>
 
 #include "conn.h"
+#include "dosql/engine/functions.h"
 #include "dosql/parser/parser.h"
 
 namespace dosql::engine {
 namespace {
 
 Status Err(std::string m) { return Status::InvalidArgument(std::move(m)); }
-
-std::string QuoteName(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
 
 // Compiles `sql` (one statement) on `conn` and runs it inside `ex` with `params`.
 Result<std::vector<Row>> RunSql(ConnectionImpl* conn, Exec& ex, const std::string& sql,
@@ -39,7 +31,7 @@ Result<std::vector<Row>> RunSql(ConnectionImpl* conn, Exec& ex, const std::strin
 std::vector<std::string> KeyTerms(const TableInfo& t, const IndexInfo& idx) {
   std::vector<std::string> terms;
   for (const IndexColumn& ic : idx.columns) {
-    std::string term = ic.column >= 0   ? QuoteName(t.columns[ic.column].name)
+    std::string term = ic.column >= 0   ? QuoteIdentifier(t.columns[ic.column].name)
                        : ic.column == -2 ? std::string("rowid")
                        : ic.expr        ? "(" + parser::ToSql(*ic.expr) + ")"
                                         : std::string("NULL");
@@ -55,7 +47,7 @@ Result<std::string> IndexStat(ConnectionImpl* conn, Exec& ex, const TableInfo& t
   std::vector<std::string> terms = KeyTerms(t, idx);
   std::string list;
   for (size_t i = 0; i < terms.size(); i++) list += (i ? ", " : "") + terms[i];
-  std::string sql = "SELECT " + list + " FROM " + QuoteName(t.name);
+  std::string sql = "SELECT " + list + " FROM " + QuoteIdentifier(t.name);
   if (idx.where) sql += " WHERE " + parser::ToSql(*idx.where);
   sql += " ORDER BY " + list;
   DOSQL_ASSIGN_OR_RETURN(std::vector<Row> rows, RunSql(conn, ex, sql));
@@ -170,7 +162,7 @@ Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s)
     }
     if (!any_index && !only_index) {
       DOSQL_ASSIGN_OR_RETURN(std::vector<Row> n,
-                             RunSql(conn, ex, "SELECT count(*) FROM " + QuoteName(t->name)));
+                             RunSql(conn, ex, "SELECT count(*) FROM " + QuoteIdentifier(t->name)));
       int64_t rows = n.empty() ? 0 : n[0][0].integer();
       t->stat_rows = rows;
       if (rows > 0) {

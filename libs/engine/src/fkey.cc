@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "conn.h"
+#include "dosql/engine/functions.h"
 #include "dosql/core/record.h"
 #include "dosql/parser/parser.h"
 
@@ -26,15 +27,6 @@ struct FkQuery {
 namespace {
 
 constexpr char kFkFailed[] = "FOREIGN KEY constraint failed";
-
-std::string Quoted(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
-}
 
 // Whether column `c` of `t` is assigned by an UPDATE (SQLite's aChange, with the rowid as -2).
 bool Modified(const TableInfo& t, const std::set<int>& updated, int c) {
@@ -270,20 +262,20 @@ Status FkTable::ScanChildren(Exec& ex, size_t ref, const std::vector<Value>& val
     std::string where;
     for (size_t j = 0; j < r.fk->columns.size(); j++) {
       if (j) where += " AND ";
-      where += "\"old\"." + Quoted(table_->columns[r.parent_columns[j]].name) + " = " +
-               Quoted(child.columns[r.fk->columns[j]].name);
+      where += "\"old\"." + QuoteIdentifier(table_->columns[r.parent_columns[j]].name) + " = " +
+               QuoteIdentifier(child.columns[r.fk->columns[j]].name);
     }
     if (exclude_self && !child.without_rowid) {
-      where += " AND " + Quoted(child.name) + ".rowid <> \"old\".rowid";
+      where += " AND " + QuoteIdentifier(child.name) + ".rowid <> \"old\".rowid";
     } else if (exclude_self) {
       where += " AND NOT (";
       for (size_t k = 0; k < r.index->columns.size(); k++) {
         const std::string& c = table_->columns[r.index->columns[k].column].name;
-        where += std::string(k ? " AND " : "") + "\"old\"." + Quoted(c) + " IS " + Quoted(c);
+        where += std::string(k ? " AND " : "") + "\"old\"." + QuoteIdentifier(c) + " IS " + QuoteIdentifier(c);
       }
       where += ")";
     }
-    q->sql = "SELECT count(*) FROM " + Quoted(child.name) + " WHERE " + where;
+    q->sql = "SELECT count(*) FROM " + QuoteIdentifier(child.name) + " WHERE " + where;
     DOSQL_ASSIGN_OR_RETURN(q->stmt, ParseInternal(q->sql));
     q->ctx = NewPlanContext(conn_, schema_);
     q->scope.sql = q->sql;
@@ -368,9 +360,9 @@ Result<const TriggerInfo*> FkTable::ActionTrigger(size_t ref, bool update) {
   // collation for the comparison.
   std::string where, when, set;
   for (size_t j = 0; j < r.fk->columns.size(); j++) {
-    const std::string pc = Quoted(table_->columns[r.parent_columns[j]].name);
+    const std::string pc = QuoteIdentifier(table_->columns[r.parent_columns[j]].name);
     const ColumnInfo& cc = child.columns[r.fk->columns[j]];
-    where += std::string(j ? " AND " : "") + "\"old\"." + pc + " = " + Quoted(cc.name);
+    where += std::string(j ? " AND " : "") + "\"old\"." + pc + " = " + QuoteIdentifier(cc.name);
     when += std::string(j ? " AND " : "") + "\"old\"." + pc + " IS \"new\"." + pc;
     std::string value = "NULL";
     if (action == A::kCascade) {
@@ -378,22 +370,22 @@ Result<const TriggerInfo*> FkTable::ActionTrigger(size_t ref, bool update) {
     } else if (action == A::kSetDefault && cc.default_expr && !cc.generated) {
       value = parser::ToSql(*cc.default_expr);
     }
-    set += std::string(j ? ", " : "") + Quoted(cc.name) + " = " + value;
+    set += std::string(j ? ", " : "") + QuoteIdentifier(cc.name) + " = " + value;
   }
   std::string body;
   if (action == A::kRestrict) {
-    body = "SELECT RAISE(ABORT, '" + std::string(kFkFailed) + "') FROM " + Quoted(child.name) +
+    body = "SELECT RAISE(ABORT, '" + std::string(kFkFailed) + "') FROM " + QuoteIdentifier(child.name) +
            " WHERE " + where;
   } else if (action == A::kCascade && !update) {
-    body = "DELETE FROM " + Quoted(child.name) + " WHERE " + where;
+    body = "DELETE FROM " + QuoteIdentifier(child.name) + " WHERE " + where;
   } else {
-    body = "UPDATE " + Quoted(child.name) + " SET " + set + " WHERE " + where;
+    body = "UPDATE " + QuoteIdentifier(child.name) + " SET " + set + " WHERE " + where;
   }
   auto tr = std::make_shared<TriggerInfo>();
   tr->name = "fkey";
   tr->table = Lower(table_->name);
   tr->sql = std::string("CREATE TRIGGER \"fkey\" AFTER ") + (update ? "UPDATE" : "DELETE") +
-            " ON " + Quoted(table_->name) + (update ? " WHEN NOT (" + when + ")" : "") +
+            " ON " + QuoteIdentifier(table_->name) + (update ? " WHEN NOT (" + when + ")" : "") +
             " BEGIN " + body + "; END";
   DOSQL_ASSIGN_OR_RETURN(tr->stmt, ParseInternal(tr->sql));
   tr->create = &tr->stmt->As<parser::CreateTriggerStmt>();
@@ -427,7 +419,7 @@ Status FkDropTable(ConnectionImpl* conn, Exec& ex, const TableInfo& t) {
     for (const auto& fk : t.foreign_keys) deferred |= fk.deferred;
     if (!deferred || FkIsZero(conn, true)) return Status::OK();
   }
-  std::string sql = "DELETE FROM " + Quoted(t.name);
+  std::string sql = "DELETE FROM " + QuoteIdentifier(t.name);
   DOSQL_ASSIGN_OR_RETURN(auto stmt, ParseInternal(sql));
   // Like SQLite, the DELETE's count becomes changes().
   conn->fk_dropping = Lower(t.name);

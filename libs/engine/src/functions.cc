@@ -749,6 +749,15 @@ constexpr ScalarFunctionInfo kFunctions[] = {
 
 }  // namespace
 
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
 std::string QuoteValue(const Value& v) {
   std::string out;
   switch (v.type()) {

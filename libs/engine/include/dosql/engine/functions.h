@@ -60,5 +60,7 @@ std::span<const ScalarFunctionInfo> ScalarFunctions();
 // SQLite's quote() of a value (also used for rendering SQL literals): NULL, 12, 1.5,
 // 'it''s', X'00FF'.
 std::string QuoteValue(const Value& v);
+// An identifier as a double-quoted SQL name: Quoted("a\"b") is "a""b" with the quotes.
+std::string QuoteIdentifier(std::string_view name);
 
 }  // namespace dosql::engine
