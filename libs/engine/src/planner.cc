@@ -1802,6 +1802,7 @@ class FromPlanner {
   std::vector<FromItem> items_;
   std::vector<OrderTerm> order_hint_;
   bool order_satisfied_ = false;
+  bool has_right_join_ = false;  // the FROM clause has a RIGHT or FULL join (anywhere)
 };
 
 bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size_t eq,
@@ -1832,6 +1833,11 @@ bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size
 }
 
 Status FromPlanner::Bind(const parser::JoinClause& from) {
+  for (const auto& j : from.joins) {
+    if (j.kind == parser::JoinKind::kRight || j.kind == parser::JoinKind::kFull) {
+      has_right_join_ = true;
+    }
+  }
   DOSQL_RETURN_IF_ERROR(BindItem(*from.first, parser::JoinKind::kComma, nullptr));
   for (const auto& j : from.joins) {
     DOSQL_RETURN_IF_ERROR(BindItem(*j.table, j.kind, &j));
@@ -2074,6 +2080,14 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
     }
     if (!left || !right) {
       return Err("cannot join using column " + n + " - column not present in both tables");
+    }
+    // With a RIGHT or FULL join in the clause, the USING column would be a coalesce of every
+    // left table that has it: SQLite rejects that unless those tables were joined USING it.
+    for (int l = left_src + 1; has_right_join_ && l < item.source; l++) {
+      if (scope_.sources[l].hidden.count(Lower(n))) continue;
+      for (const auto& lc : scope_.sources[l].cols) {
+        if (IEquals(lc.name, n)) return Err("ambiguous reference to " + n + " in USING()");
+      }
     }
     auto l = MakeSlot(scope_.level, left->slot, left->affinity, left->collation, left->has_collation);
     auto r = MakeSlot(scope_.level, right->slot, right->affinity, right->collation,
