@@ -2351,7 +2351,9 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         const ColumnInfo& ci = t->columns[ic.column];
         Conjunct* hit = nullptr;
         for (Conjunct* c : cands) {
+          // A conjunct serves one index column (an index may list a column twice).
           if (c->col == ic.column && c->op == parser::BinaryOp::kEq &&
+              std::find(eq.begin(), eq.end(), c) == eq.end() &&
               IndexUsable(ci.affinity, ic.collation, c->cmp_affinity, c->cmp_collation)) {
             hit = c;
             break;
