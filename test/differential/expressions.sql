@@ -165,3 +165,21 @@ SELECT iif(a, 'T', 'F'), iif(b, 'T', 'F'), iif(c, 'T', 'F') FROM mixed ORDER BY 
 -- x IN (y) with a one-element list is x = y, so an explicit COLLATE on y applies (with more
 -- elements only the left operand's collation counts).
 SELECT 'abc' IN ('ABC' COLLATE NOCASE), 'abc' IN ('x', 'ABC' COLLATE NOCASE);
+
+-- Found by dosql-fuzz: a COLLATE in a function's arguments or a CASE's parts is the collation of
+-- the whole expression (SQLite's sqlite3ExprCollSeq).
+SELECT typeof(NULL COLLATE NOCASE) = 'NULL';
+SELECT ('a' COLLATE NOCASE || 'b') = 'AB';
+SELECT upper('a' COLLATE NOCASE) = 'a';
+SELECT ('a' COLLATE NOCASE) = 'A';
+SELECT (CASE WHEN 1 THEN 'a' COLLATE NOCASE END) = 'A';
+SELECT -('a' COLLATE NOCASE) = 'A';
+SELECT CAST('a' COLLATE NOCASE AS TEXT) = 'A';
+SELECT coalesce(NULL, 'a' COLLATE NOCASE) = 'A';
+SELECT ('x' || ('a' COLLATE RTRIM)) = 'xa  ';
+SELECT max('a', 'B' COLLATE NOCASE);
+SELECT ('b' COLLATE NOCASE) IN ('B');
+SELECT ('b' COLLATE NOCASE) BETWEEN 'A' AND 'B';
+SELECT (('b' COLLATE NOCASE) = 'B') = 1;
+SELECT (CASE WHEN ('x' COLLATE NOCASE) = 'X' THEN 'a' END) = 'A';
+SELECT iif(1, 'a', 'b' COLLATE NOCASE) = 'A', ifnull('a' COLLATE NOCASE, 1) = 'A';

@@ -925,6 +925,20 @@ class Binder {
   std::vector<std::unique_ptr<parser::SelectStmt>> owned_selects_;
 };
 
+// SQLite's sqlite3ExprCollSeq: a COLLATE in a function's arguments or in a CASE's parts (the
+// first, in order, that has one) is the collation of the whole expression.
+template <class E>
+E InheritCollation(E e, const std::vector<const CExpr*>& parts) {
+  for (const CExpr* p : parts) {
+    if (p && p->explicit_collation) {
+      e->collation = p->collation;
+      e->has_collation = e->explicit_collation = true;
+      break;
+    }
+  }
+  return e;
+}
+
 // Collation of a binary comparison (SQLite's sqlite3BinaryCompareCollSeq).
 Collation PickCollation(const CExpr& a, const CExpr& b) {
   if (a.explicit_collation) return a.collation;
@@ -1340,7 +1354,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       return Err("wrong number of arguments to function " + f.name.name + "()");
     }
     bool all = AllConst(raw);
-    auto e = std::make_unique<CoalesceExpr>(std::move(args));
+    auto e = InheritCollation(std::make_unique<CoalesceExpr>(std::move(args)), raw);
     if (all) return MaybeFold(std::move(e), {});
     return CExprPtr(std::move(e));
   }
@@ -1348,9 +1362,10 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     if (args.size() != 3) return Err("wrong number of arguments to function " + f.name.name + "()");
     std::vector<std::pair<CExprPtr, CExprPtr>> whens;
     whens.emplace_back(std::move(args[0]), std::move(args[1]));
-    return CExprPtr(std::make_unique<CaseCExpr>(nullptr, std::move(whens), std::move(args[2]),
-                                                std::vector<Affinity>{},
-                                                std::vector<Collation>{}));
+    return CExprPtr(InheritCollation(
+        std::make_unique<CaseCExpr>(nullptr, std::move(whens), std::move(args[2]),
+                                    std::vector<Affinity>{}, std::vector<Collation>{}),
+        raw));
   }
   if (name == "last_insert_rowid" || name == "changes" || name == "total_changes") {
     if (!args.empty()) return Err("wrong number of arguments to function " + f.name.name + "()");
@@ -1396,7 +1411,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     }
   }
   bool all = sf->deterministic && AllConst(raw);
-  auto e = std::make_unique<FunctionCExpr>(sf, std::move(args), fctx);
+  auto e = InheritCollation(std::make_unique<FunctionCExpr>(sf, std::move(args), fctx), raw);
   if (all) return MaybeFold(std::move(e), {});
   return CExprPtr(std::move(e));
 }
@@ -1522,9 +1537,12 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       std::vector<std::pair<CExprPtr, CExprPtr>> whens;
       std::vector<Affinity> affs;
       std::vector<Collation> colls;
+      std::vector<const CExpr*> parts = {operand.get()};
       for (const auto& w : c.whens) {
         DOSQL_ASSIGN_OR_RETURN(CExprPtr cond, CompileNode(*w.condition));
         DOSQL_ASSIGN_OR_RETURN(CExprPtr res, CompileNode(*w.result));
+        parts.push_back(cond.get());
+        parts.push_back(res.get());
         if (operand) {
           affs.push_back(ComparisonAffinity(operand->affinity, cond->affinity));
           colls.push_back(PickCollation(*operand, *cond));
@@ -1535,9 +1553,11 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       if (c.else_result) {
         DOSQL_ASSIGN_OR_RETURN(els, CompileNode(*c.else_result));
       }
-      return CExprPtr(std::make_unique<CaseCExpr>(std::move(operand), std::move(whens),
-                                                  std::move(els), std::move(affs),
-                                                  std::move(colls)));
+      parts.push_back(els.get());
+      return CExprPtr(InheritCollation(
+          std::make_unique<CaseCExpr>(std::move(operand), std::move(whens), std::move(els),
+                                      std::move(affs), std::move(colls)),
+          parts));
     }
     case T::kCast: {
       const auto& c = e.As<parser::CastExpr>();
