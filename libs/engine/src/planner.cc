@@ -1091,7 +1091,8 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
-      auto e = std::make_unique<AndOrExpr>(b.op == B::kAnd, std::move(l), std::move(r));
+      auto e = InheritCollation(
+          std::make_unique<AndOrExpr>(b.op == B::kAnd, std::move(l), std::move(r)), {lp, rp});
       return MaybeFold(std::move(e), {lp, rp});
     }
     case B::kEq:
@@ -1147,8 +1148,9 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       Collation coll = PickCollation(*l, *r);
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
-      auto e = std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff,
-                                              coll);
+      auto e = InheritCollation(
+          std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff, coll),
+          {lp, rp});
       return MaybeFold(std::move(e), {lp, rp});
     }
     case B::kJsonExtract:
