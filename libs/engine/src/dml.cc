@@ -600,7 +600,7 @@ Result<int64_t> NewRowid(const TableInfo& t, transaction::WriteTransaction* txn)
     }
     return Status::NoSpace("database or disk is full");
   }
-  return std::max<int64_t>(last + 1, 1);
+  return last + 1;  // also when the largest rowid is negative, as SQLite
 }
 
 // AUTOINCREMENT: the table's row in sqlite_sequence (name, seq).
