@@ -183,3 +183,16 @@ SELECT ('b' COLLATE NOCASE) BETWEEN 'A' AND 'B';
 SELECT (('b' COLLATE NOCASE) = 'B') = 1;
 SELECT (CASE WHEN ('x' COLLATE NOCASE) = 'X' THEN 'a' END) = 'A';
 SELECT iif(1, 'a', 'b' COLLATE NOCASE) = 'A', ifnull('a' COLLATE NOCASE, 1) = 'A';
+
+-- Found by dosql-fuzz: x IN (y) is x = y only when y is a constant; otherwise only x's affinity
+-- applies (as in any IN list).
+CREATE TABLE fz_in(a INTEGER PRIMARY KEY, t TEXT, n NUMERIC);
+INSERT INTO fz_in VALUES (1, '1.5', 1.5), (2, '7', '7');
+SELECT a FROM fz_in WHERE abs(t) IN (t);
+SELECT a FROM fz_in WHERE abs(t) IN (t, 'zz');
+SELECT a FROM fz_in WHERE abs(t) = t;
+SELECT a FROM fz_in WHERE n IN (t);
+SELECT a FROM fz_in WHERE t IN (n);
+SELECT a FROM fz_in WHERE 7 IN (t);
+SELECT a FROM fz_in WHERE t IN (7);
+SELECT a FROM fz_in WHERE (t COLLATE NOCASE) IN (upper(t));

@@ -1212,8 +1212,17 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       return Status::NotSupported("row value IN list is not supported");
     }
     if (in.list.size() == 1 && !in.list[0]->Is<parser::RowValueExpr>()) {
-      // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then).
+      // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then) when y is a
+      // constant.
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*in.list[0]));
+      if (!r->IsConst()) {
+        Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
+        Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
+        std::vector<CExprPtr> list;
+        list.push_back(std::move(r));
+        return CExprPtr(std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list), aff,
+                                                     coll, in.negated));
+      }
       Affinity aff = ComparisonAffinity(lhs[0]->affinity, r->affinity);
       Collation coll = PickCollation(*lhs[0], *r);
       const CExpr* lp = lhs[0].get();
