@@ -196,3 +196,10 @@ SELECT a FROM fz_in WHERE t IN (n);
 SELECT a FROM fz_in WHERE 7 IN (t);
 SELECT a FROM fz_in WHERE t IN (7);
 SELECT a FROM fz_in WHERE (t COLLATE NOCASE) IN (upper(t));
+
+-- Found by dosql-fuzz: likely()/unlikely()/likelihood() are function calls to SQLite: no affinity,
+-- and only an explicit COLLATE carries through.
+CREATE TABLE fz_lk(t CLOB, n INT COLLATE NOCASE, s TEXT COLLATE NOCASE);
+INSERT INTO fz_lk VALUES ('010', 2, 'a');
+SELECT t > unlikely(n), t > likely(n), t > likelihood(n, 0.5), t > n FROM fz_lk;
+SELECT unlikely(s) = 'A', likely(s COLLATE BINARY) = 'A', s = 'A' FROM fz_lk;

@@ -1395,11 +1395,9 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
         return Err("second argument to likelihood() must be a constant between 0.0 and 1.0");
       }
     }
-    auto e = std::make_unique<PassExpr>(std::move(args[0]));
-    e->affinity = raw[0]->affinity;
-    e->collation = raw[0]->collation;
-    e->has_collation = raw[0]->has_collation;
-    e->explicit_collation = raw[0]->explicit_collation;
+    // A function call to SQLite: no affinity, and only an explicit COLLATE carries through.
+    auto e = InheritCollation(std::make_unique<PassExpr>(std::move(args[0])), raw);
+    e->affinity = Affinity::kNone;
     return MaybeFold(std::move(e), {raw[0]});
   }
   const ScalarFunctionInfo* sf = FindScalarFunction(name);
