@@ -885,6 +885,12 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
     AddTableSource(upsert_scope, *t, ins.alias ? ins.alias->name : t->name);
     AddTableSource(upsert_scope, *t, "excluded");
     upsert_scope.sources[1].qualified_only = true;
+    // SQLite reads excluded.* as plain values: no column affinity or collation in comparisons.
+    for (ColBinding& cb : upsert_scope.sources[1].cols) {
+      cb.affinity = Affinity::kNone;
+      cb.collation = Collation::kBinary;
+      cb.has_collation = false;
+    }
     upsert_frame.slots.assign(static_cast<size_t>(upsert_scope.nslots), Value());
     for (size_t u = 0; u < ins.upserts.size(); u++) {
       const auto& up = ins.upserts[u];
