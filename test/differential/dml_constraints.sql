@@ -284,3 +284,12 @@ CREATE TABLE fz_neg_ai(a INTEGER PRIMARY KEY AUTOINCREMENT, b TEXT);
 INSERT INTO fz_neg_ai VALUES (-5, 'x');
 INSERT INTO fz_neg_ai(b) VALUES ('y');
 SELECT a, b FROM fz_neg_ai ORDER BY a;
+
+-- Found by dosql-fuzz: a row that a conflict skips still advances the AUTOINCREMENT sequence.
+CREATE TABLE fz_ai(a INTEGER PRIMARY KEY AUTOINCREMENT, b NOT NULL UNIQUE);
+INSERT OR IGNORE INTO fz_ai VALUES (34, 1), (57, 1);
+INSERT INTO fz_ai(b) VALUES (2);
+INSERT INTO fz_ai VALUES (70, 2) ON CONFLICT DO NOTHING;
+INSERT INTO fz_ai(b) VALUES (3);
+SELECT a, b FROM fz_ai ORDER BY a;
+SELECT seq FROM sqlite_sequence WHERE name = 'fz_ai';

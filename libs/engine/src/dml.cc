@@ -1072,6 +1072,12 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       }
     }
     if (t->rowid_alias >= 0) vals[t->rowid_alias] = Value::Integer(rowid);
+    // As SQLite (OP_MemMax before the constraint checks): a row that a conflict then skips
+    // still advances the AUTOINCREMENT sequence.
+    if (t->autoincrement && rowid > seq.value) {
+      seq.value = rowid;
+      seq.dirty = true;
+    }
     ex.frames[level] = &tc.frame;
     DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action));
     if (!ok) continue;
@@ -1137,10 +1143,6 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     }
     DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
     DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
-    if (t->autoincrement && rowid > seq.value) {
-      seq.value = rowid;
-      seq.dirty = true;
-    }
     count++;
     if (conn->trigger_depth == 0 && !t->without_rowid) conn->last_insert_rowid = rowid;
     if (has_trig) {
