@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<dosql::lockstep::SqliteSide> sqlite;
   std::vector<GenStatement> episode;
   int64_t n = 0, queries = 0, both_failed = 0, episodes = 0, rows = 0;
+  double dosql_secs = 0, sqlite_secs = 0;
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   while (true) {
     if (opt.statements >= 0 && n >= opt.statements) break;
@@ -229,9 +230,13 @@ int main(int argc, char** argv) {
     }
     g_current_statement = n + 1;
     alarm(60);  // a hang is a failure
+    auto ta = Clock::now();
     dosql::lockstep::Outcome d = dosql->Run(sql);
+    auto tb = Clock::now();
     dosql::lockstep::Outcome s = sqlite->Run(sql);
     alarm(0);
+    dosql_secs += std::chrono::duration<double>(tb - ta).count();
+    sqlite_secs += std::chrono::duration<double>(Clock::now() - tb).count();
     n++;
     std::string diff = dosql::lockstep::Difference(d, s, dosql::fuzz::ComparisonFor(g, sql));
     if (!diff.empty()) {
@@ -276,9 +281,9 @@ int main(int argc, char** argv) {
   double secs = elapsed();
   std::printf(
       "dosql-fuzz: %lld statements agreed (%lld episodes, %lld queries returning %lld rows, %lld "
-      "failing in both) in %.1f s: %.0f statements/s\n",
+      "failing in both) in %.1f s (dosql %.1f s, SQLite %.1f s): %.0f statements/s\n",
       static_cast<long long>(n), static_cast<long long>(episodes),
       static_cast<long long>(queries), static_cast<long long>(rows),
-      static_cast<long long>(both_failed), secs, n / secs);
+      static_cast<long long>(both_failed), secs, dosql_secs, sqlite_secs, n / secs);
   return 0;
 }

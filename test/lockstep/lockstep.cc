@@ -60,10 +60,15 @@ bool RowLess(const Row& a, const Row& b) {
   return a.size() < b.size();
 }
 
-bool SameRow(const Row& a, const Row& b) {
+bool SameRow(const Row& a, const Row& b, double tolerance) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
-    if (!SameValue(a[i], b[i])) return false;
+    if (SameValue(a[i], b[i])) continue;
+    if (tolerance > 0 && a[i].type() == ValueType::kReal && b[i].type() == ValueType::kReal) {
+      double x = a[i].real(), y = b[i].real();
+      if (std::fabs(x - y) <= tolerance * std::max(std::fabs(x), std::fabs(y))) continue;
+    }
+    return false;
   }
   return true;
 }
@@ -93,9 +98,10 @@ std::vector<Row> LooseRows(const std::vector<Row>& rows) {
 }
 
 // "" if a and b hold the same rows in the same order.
-std::string RowsDiffer(const std::vector<Row>& a, const std::vector<Row>& b, const char* what) {
+std::string RowsDiffer(const std::vector<Row>& a, const std::vector<Row>& b, const char* what,
+                       double tolerance) {
   for (size_t i = 0; i < a.size(); i++) {
-    if (!SameRow(a[i], b[i])) {
+    if (!SameRow(a[i], b[i], tolerance)) {
       return std::string(what) + std::to_string(i + 1) + ": dosql " + ShowRow(a[i]) +
              " vs SQLite " + ShowRow(b[i]);
     }
@@ -103,10 +109,11 @@ std::string RowsDiffer(const std::vector<Row>& a, const std::vector<Row>& b, con
   return "";
 }
 
-std::string MultisetsDiffer(std::vector<Row> a, std::vector<Row> b, const char* what) {
+std::string MultisetsDiffer(std::vector<Row> a, std::vector<Row> b, const char* what,
+                            double tolerance) {
   std::sort(a.begin(), a.end(), RowLess);
   std::sort(b.begin(), b.end(), RowLess);
-  return RowsDiffer(a, b, what);
+  return RowsDiffer(a, b, what, tolerance);
 }
 
 bool OnlySpaceOrComments(const char* p) {
@@ -290,12 +297,15 @@ std::string Difference(const Outcome& d, const Outcome& s, const Comparison& how
   if (d.columns > 0) {
     std::string diff;
     if (how.ordered) {
-      diff = how.loose || how.loose_ties ? RowsDiffer(LooseRows(d.rows), LooseRows(s.rows), "row ")
-                                         : RowsDiffer(d.rows, s.rows, "row ");
+      const double tol = how.real_tolerance;
+      diff = how.loose || how.loose_ties
+                 ? RowsDiffer(LooseRows(d.rows), LooseRows(s.rows), "row ", tol)
+                 : RowsDiffer(d.rows, s.rows, "row ", tol);
     }
     if (diff.empty() && !(how.ordered && !how.loose && !how.loose_ties)) {
-      diff = how.loose ? MultisetsDiffer(LooseRows(d.rows), LooseRows(s.rows), "sorted row ")
-                       : MultisetsDiffer(d.rows, s.rows, "sorted row ");
+      diff = how.loose ? MultisetsDiffer(LooseRows(d.rows), LooseRows(s.rows), "sorted row ",
+                                         how.real_tolerance)
+                       : MultisetsDiffer(d.rows, s.rows, "sorted row ", how.real_tolerance);
     }
     if (!diff.empty()) return diff;
   }

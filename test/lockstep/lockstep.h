@@ -82,10 +82,13 @@ struct Comparison {
   bool loose_ties = false;
   // The statement is an INSERT/UPDATE/DELETE, so changes() reports it.
   bool dml = false;
+  // REALs that are not bit-identical still agree within this relative difference (0: exact).
+  // For sums and averages whose order of addition is the plan's.
+  double real_tolerance = 0;
 };
 
 // Empty when the two outcomes agree; otherwise what differs. REALs are compared bit-exactly
-// (NaN equals NaN).
+// (NaN equals NaN) unless how.real_tolerance allows more.
 std::string Difference(const Outcome& d, const Outcome& s, const Comparison& how);
 
 bool SameValue(const Value& a, const Value& b);
