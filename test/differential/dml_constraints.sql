@@ -273,3 +273,23 @@ SELECT a, b FROM dz ORDER BY a, b;
 INSERT INTO dz VALUES (1, 2) ON CONFLICT DO UPDATE SET a = 9;
 INSERT INTO dz VALUES (3, 3) ON CONFLICT (b, a) DO NOTHING RETURNING *;
 SELECT a, b FROM dz ORDER BY a, b;
+
+-- Found by dosql-fuzz: a new rowid is the largest plus one, also when that is negative
+-- (AUTOINCREMENT starts above the sequence, at least 1).
+CREATE TABLE fz_neg(a INTEGER PRIMARY KEY, b TEXT);
+INSERT INTO fz_neg VALUES (-9223372036854775807, 'x'), (NULL, 'y');
+INSERT INTO fz_neg(b) VALUES ('z');
+SELECT a, b FROM fz_neg ORDER BY a;
+CREATE TABLE fz_neg_ai(a INTEGER PRIMARY KEY AUTOINCREMENT, b TEXT);
+INSERT INTO fz_neg_ai VALUES (-5, 'x');
+INSERT INTO fz_neg_ai(b) VALUES ('y');
+SELECT a, b FROM fz_neg_ai ORDER BY a;
+
+-- Found by dosql-fuzz: a row that a conflict skips still advances the AUTOINCREMENT sequence.
+CREATE TABLE fz_ai(a INTEGER PRIMARY KEY AUTOINCREMENT, b NOT NULL UNIQUE);
+INSERT OR IGNORE INTO fz_ai VALUES (34, 1), (57, 1);
+INSERT INTO fz_ai(b) VALUES (2);
+INSERT INTO fz_ai VALUES (70, 2) ON CONFLICT DO NOTHING;
+INSERT INTO fz_ai(b) VALUES (3);
+SELECT a, b FROM fz_ai ORDER BY a;
+SELECT seq FROM sqlite_sequence WHERE name = 'fz_ai';

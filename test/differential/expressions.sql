@@ -165,3 +165,41 @@ SELECT iif(a, 'T', 'F'), iif(b, 'T', 'F'), iif(c, 'T', 'F') FROM mixed ORDER BY 
 -- x IN (y) with a one-element list is x = y, so an explicit COLLATE on y applies (with more
 -- elements only the left operand's collation counts).
 SELECT 'abc' IN ('ABC' COLLATE NOCASE), 'abc' IN ('x', 'ABC' COLLATE NOCASE);
+
+-- Found by dosql-fuzz: a COLLATE in a function's arguments or a CASE's parts is the collation of
+-- the whole expression (SQLite's sqlite3ExprCollSeq).
+SELECT typeof(NULL COLLATE NOCASE) = 'NULL';
+SELECT ('a' COLLATE NOCASE || 'b') = 'AB';
+SELECT upper('a' COLLATE NOCASE) = 'a';
+SELECT ('a' COLLATE NOCASE) = 'A';
+SELECT (CASE WHEN 1 THEN 'a' COLLATE NOCASE END) = 'A';
+SELECT -('a' COLLATE NOCASE) = 'A';
+SELECT CAST('a' COLLATE NOCASE AS TEXT) = 'A';
+SELECT coalesce(NULL, 'a' COLLATE NOCASE) = 'A';
+SELECT ('x' || ('a' COLLATE RTRIM)) = 'xa  ';
+SELECT max('a', 'B' COLLATE NOCASE);
+SELECT ('b' COLLATE NOCASE) IN ('B');
+SELECT ('b' COLLATE NOCASE) BETWEEN 'A' AND 'B';
+SELECT (('b' COLLATE NOCASE) = 'B') = 1;
+SELECT (CASE WHEN ('x' COLLATE NOCASE) = 'X' THEN 'a' END) = 'A';
+SELECT iif(1, 'a', 'b' COLLATE NOCASE) = 'A', ifnull('a' COLLATE NOCASE, 1) = 'A';
+
+-- Found by dosql-fuzz: x IN (y) is x = y only when y is a constant; otherwise only x's affinity
+-- applies (as in any IN list).
+CREATE TABLE fz_in(a INTEGER PRIMARY KEY, t TEXT, n NUMERIC);
+INSERT INTO fz_in VALUES (1, '1.5', 1.5), (2, '7', '7');
+SELECT a FROM fz_in WHERE abs(t) IN (t);
+SELECT a FROM fz_in WHERE abs(t) IN (t, 'zz');
+SELECT a FROM fz_in WHERE abs(t) = t;
+SELECT a FROM fz_in WHERE n IN (t);
+SELECT a FROM fz_in WHERE t IN (n);
+SELECT a FROM fz_in WHERE 7 IN (t);
+SELECT a FROM fz_in WHERE t IN (7);
+SELECT a FROM fz_in WHERE (t COLLATE NOCASE) IN (upper(t));
+
+-- Found by dosql-fuzz: likely()/unlikely()/likelihood() are function calls to SQLite: no affinity,
+-- and only an explicit COLLATE carries through.
+CREATE TABLE fz_lk(t CLOB, n INT COLLATE NOCASE, s TEXT COLLATE NOCASE);
+INSERT INTO fz_lk VALUES ('010', 2, 'a');
+SELECT t > unlikely(n), t > likely(n), t > likelihood(n, 0.5), t > n FROM fz_lk;
+SELECT unlikely(s) = 'A', likely(s COLLATE BINARY) = 'A', s = 'A' FROM fz_lk;

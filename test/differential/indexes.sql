@@ -156,3 +156,14 @@ SELECT x, max(y), min(y) FROM comp WHERE x > 7 GROUP BY x ORDER BY x;
 SELECT count(*) FROM comp WHERE y = 19;
 SELECT count(*) FROM comp WHERE x = 5 AND y IS NULL;
 SELECT count(*) FROM comp WHERE x > 8 OR y < 1;
+
+-- Found by dosql-fuzz: an index that lists a column twice (one equality serves one key column).
+CREATE TABLE fz_dup(a TEXT, b INT);
+CREATE TABLE fz_dup2(a TEXT PRIMARY KEY, b INT) WITHOUT ROWID;
+INSERT INTO fz_dup VALUES ('x', 0), ('y', 1);
+INSERT INTO fz_dup2 VALUES ('x', 0), ('y', 1);
+CREATE INDEX fz_dup_b ON fz_dup(b, b DESC);
+CREATE INDEX fz_dup2_b ON fz_dup2(b, b, b DESC);
+SELECT a FROM fz_dup WHERE b = 0;
+SELECT fz_dup.a, fz_dup2.a FROM fz_dup JOIN fz_dup2 ON (0 = fz_dup2.b);
+SELECT a FROM fz_dup2 WHERE b = 1 AND b > 0;

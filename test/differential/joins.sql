@@ -132,3 +132,14 @@ SELECT y FROM ja ORDER BY x DESC, y LIMIT 2 OFFSET 1;
 SELECT (SELECT y FROM ja ORDER BY y LIMIT 1 OFFSET 2), (SELECT count(*) FROM (SELECT * FROM ja LIMIT 3));
 WITH c AS (SELECT x, y FROM ja WHERE x IS NOT NULL) SELECT c1.y, c2.y FROM c c1 JOIN c c2 ON c1.x = c2.x AND c1.y < c2.y;
 WITH RECURSIVE r(n, s) AS (SELECT 1, y FROM ja WHERE x = 1 UNION ALL SELECT n + 1, s || y FROM r JOIN ja ON ja.x = r.n + 1 WHERE n < 5) SELECT n, s FROM r ORDER BY n, s;
+
+-- Found by dosql-fuzz: with a RIGHT/FULL join in the clause, a USING column that two left
+-- tables have (not joined USING it) is ambiguous.
+CREATE TABLE fz_u1(c0, c1);
+CREATE TABLE fz_u2(c0);
+INSERT INTO fz_u1 VALUES (1, 2);
+INSERT INTO fz_u2 VALUES (1);
+SELECT * FROM fz_u1 AS a RIGHT JOIN fz_u2 AS b ON 1 JOIN fz_u1 AS c USING (c0);
+SELECT * FROM fz_u1 AS a JOIN fz_u2 AS b ON 1 JOIN fz_u1 AS c USING (c0) FULL JOIN fz_u2 AS d ON 0;
+SELECT a.c1, c.c1 FROM fz_u1 AS a JOIN fz_u2 AS b USING (c0) RIGHT JOIN fz_u1 AS c USING (c0);
+SELECT a.c1, c.c1 FROM fz_u1 AS a JOIN fz_u2 AS b ON 1 JOIN fz_u1 AS c USING (c0);

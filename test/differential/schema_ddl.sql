@@ -104,3 +104,11 @@ SELECT a, b, c FROM gen ORDER BY a;
 UPDATE gen SET a = a + 10;
 SELECT a, b, c FROM gen ORDER BY a;
 SELECT a FROM gen WHERE b = 22;
+
+-- Found by dosql-fuzz: ADD COLUMN goes after the last column definition, before the table
+-- constraints.
+CREATE TABLE fz_alt(a TEXT PRIMARY KEY, b NOT NULL DEFAULT 0, UNIQUE (a, b)) WITHOUT ROWID;
+ALTER TABLE fz_alt ADD COLUMN c REAL DEFAULT 1.5;
+INSERT INTO fz_alt(a) VALUES ('k');
+SELECT * FROM fz_alt;
+SELECT sql FROM sqlite_schema WHERE name = 'fz_alt';

@@ -65,3 +65,12 @@ INSERT INTO multi2 VALUES (7, 2, 'x') ON CONFLICT(a) DO NOTHING ON CONFLICT(b) D
 INSERT INTO multi2 VALUES (2, 1, 'x') ON CONFLICT(b) DO UPDATE SET c = 'b-hit';
 INSERT OR IGNORE INTO multi2 VALUES (1, 1, 'ign') ON CONFLICT(a) DO UPDATE SET c = c || '+';
 SELECT a, b, c FROM multi2 ORDER BY a;
+
+-- Found by dosql-fuzz: excluded.* has no column affinity or collation in comparisons (SQLite).
+CREATE TABLE fz_ex(a INT, b BOOLEAN, c TEXT COLLATE NOCASE, k UNIQUE);
+INSERT INTO fz_ex VALUES (0, 9, 'a', 0);
+INSERT INTO fz_ex VALUES (0, 1, 'a', 0) ON CONFLICT DO UPDATE SET a = (excluded.b <= '-0') * 10 + (fz_ex.b <= '-0');
+INSERT INTO fz_ex VALUES (0, 1, 'a', 0) ON CONFLICT DO UPDATE SET b = (excluded.c = 'A') * 10 + (fz_ex.c = 'A');
+SELECT * FROM fz_ex;
+INSERT INTO fz_ex VALUES (0, 1, 'a', 0) ON CONFLICT DO UPDATE SET a = 5 WHERE excluded.b <= '-0';
+SELECT changes(), * FROM fz_ex;

@@ -430,9 +430,10 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
       }
       if (old->FindColumn(cd.name.name) >= 0) return Err("duplicate column name: " + cd.name.name);
       std::string coldef(sql.substr(cd.span.offset, cd.span.end - cd.span.offset));
-      size_t close = old->sql.rfind(')');
-      if (close == std::string::npos) return Status::Internal("malformed table sql");
-      new_sql = old->sql.substr(0, close) + ", " + coldef + old->sql.substr(close);
+      // After the last column definition, before any table constraint (as SQLite does).
+      if (ct.columns.empty()) return Status::Internal("malformed table sql");
+      size_t end = ct.columns.back()->span.end;
+      new_sql = old->sql.substr(0, end) + ", " + coldef + old->sql.substr(end);
       break;
     }
     case A::kRenameColumn: {

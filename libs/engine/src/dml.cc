@@ -643,7 +643,7 @@ Result<int64_t> NewRowid(const TableInfo& t, transaction::WriteTransaction* txn)
     }
     return Status::NoSpace("database or disk is full");
   }
-  return std::max<int64_t>(last + 1, 1);
+  return last + 1;  // also when the largest rowid is negative, as SQLite
 }
 
 // AUTOINCREMENT: the table's row in sqlite_sequence (name, seq).
@@ -935,6 +935,12 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
     AddTableSource(upsert_scope, *t, ins.alias ? ins.alias->name : t->name);
     AddTableSource(upsert_scope, *t, "excluded");
     upsert_scope.sources[1].qualified_only = true;
+    // SQLite reads excluded.* as plain values: no column affinity or collation in comparisons.
+    for (ColBinding& cb : upsert_scope.sources[1].cols) {
+      cb.affinity = Affinity::kNone;
+      cb.collation = Collation::kBinary;
+      cb.has_collation = false;
+    }
     upsert_frame.slots.assign(static_cast<size_t>(upsert_scope.nslots), Value());
     for (size_t u = 0; u < ins.upserts.size(); u++) {
       const auto& up = ins.upserts[u];
@@ -1126,6 +1132,12 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       }
     }
     if (t->rowid_alias >= 0) vals[t->rowid_alias] = Value::Integer(rowid);
+    // As SQLite (OP_MemMax before the constraint checks): a row that a conflict then skips
+    // still advances the AUTOINCREMENT sequence.
+    if (t->autoincrement && rowid > seq.value) {
+      seq.value = rowid;
+      seq.dirty = true;
+    }
     ex.frames[level] = &tc.frame;
     DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action));
     if (!ok) continue;
@@ -1192,10 +1204,6 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, vals, rowid, nullptr));
     DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
     DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
-    if (t->autoincrement && rowid > seq.value) {
-      seq.value = rowid;
-      seq.dirty = true;
-    }
     count++;
     if (conn->trigger_depth == 0 && !t->without_rowid) conn->last_insert_rowid = rowid;
     if (has_trig) {

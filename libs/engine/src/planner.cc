@@ -1008,6 +1008,20 @@ class Binder {
   std::vector<std::unique_ptr<parser::SelectStmt>> owned_selects_;
 };
 
+// SQLite's sqlite3ExprCollSeq: a COLLATE in a function's arguments or in a CASE's parts (the
+// first, in order, that has one) is the collation of the whole expression.
+template <class E>
+E InheritCollation(E e, const std::vector<const CExpr*>& parts) {
+  for (const CExpr* p : parts) {
+    if (p && p->explicit_collation) {
+      e->collation = p->collation;
+      e->has_collation = e->explicit_collation = true;
+      break;
+    }
+  }
+  return e;
+}
+
 // Collation of a binary comparison (SQLite's sqlite3BinaryCompareCollSeq).
 Collation PickCollation(const CExpr& a, const CExpr& b) {
   if (a.explicit_collation) return a.collation;
@@ -1164,7 +1178,8 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
-      auto e = std::make_unique<AndOrExpr>(b.op == B::kAnd, std::move(l), std::move(r));
+      auto e = InheritCollation(
+          std::make_unique<AndOrExpr>(b.op == B::kAnd, std::move(l), std::move(r)), {lp, rp});
       return MaybeFold(std::move(e), {lp, rp});
     }
     case B::kEq:
@@ -1220,8 +1235,9 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       Collation coll = PickCollation(*l, *r);
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
-      auto e = std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff,
-                                              coll);
+      auto e = InheritCollation(
+          std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff, coll),
+          {lp, rp});
       return MaybeFold(std::move(e), {lp, rp});
     }
     case B::kJsonExtract:
@@ -1322,8 +1338,17 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
                                                       in.negated));
     }
     if (in.list.size() == 1 && !in.list[0]->Is<parser::RowValueExpr>()) {
-      // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then).
+      // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then) when y is a
+      // constant.
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*in.list[0]));
+      if (!r->IsConst()) {
+        Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
+        Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
+        std::vector<CExprPtr> list;
+        list.push_back(std::move(r));
+        return CExprPtr(std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list), aff,
+                                                     coll, in.negated));
+      }
       Affinity aff = ComparisonAffinity(lhs[0]->affinity, r->affinity);
       Collation coll = PickCollation(*lhs[0], *r);
       const CExpr* lp = lhs[0].get();
@@ -1734,7 +1759,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       return Err("wrong number of arguments to function " + f.name.name + "()");
     }
     bool all = AllConst(raw);
-    auto e = std::make_unique<CoalesceExpr>(std::move(args));
+    auto e = InheritCollation(std::make_unique<CoalesceExpr>(std::move(args)), raw);
     if (all) return MaybeFold(std::move(e), {});
     return CExprPtr(std::move(e));
   }
@@ -1742,9 +1767,10 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     if (args.size() != 3) return Err("wrong number of arguments to function " + f.name.name + "()");
     std::vector<std::pair<CExprPtr, CExprPtr>> whens;
     whens.emplace_back(std::move(args[0]), std::move(args[1]));
-    return CExprPtr(std::make_unique<CaseCExpr>(nullptr, std::move(whens), std::move(args[2]),
-                                                std::vector<Affinity>{},
-                                                std::vector<Collation>{}));
+    return CExprPtr(InheritCollation(
+        std::make_unique<CaseCExpr>(nullptr, std::move(whens), std::move(args[2]),
+                                    std::vector<Affinity>{}, std::vector<Collation>{}),
+        raw));
   }
   if (name == "last_insert_rowid" || name == "changes" || name == "total_changes") {
     if (!args.empty()) return Err("wrong number of arguments to function " + f.name.name + "()");
@@ -1763,11 +1789,9 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
         return Err("second argument to likelihood() must be a constant between 0.0 and 1.0");
       }
     }
-    auto e = std::make_unique<PassExpr>(std::move(args[0]));
-    e->affinity = raw[0]->affinity;
-    e->collation = raw[0]->collation;
-    e->has_collation = raw[0]->has_collation;
-    e->explicit_collation = raw[0]->explicit_collation;
+    // A function call to SQLite: no affinity, and only an explicit COLLATE carries through.
+    auto e = InheritCollation(std::make_unique<PassExpr>(std::move(args[0])), raw);
+    e->affinity = Affinity::kNone;
     return MaybeFold(std::move(e), {raw[0]});
   }
   const ScalarFunctionInfo* sf = FindScalarFunction(name);
@@ -1797,7 +1821,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     }
   }
   bool all = sf->deterministic && AllConst(raw);
-  auto e = std::make_unique<FunctionCExpr>(sf, std::move(args), fctx);
+  auto e = InheritCollation(std::make_unique<FunctionCExpr>(sf, std::move(args), fctx), raw);
   if (all) return MaybeFold(std::move(e), {});
   return CExprPtr(std::move(e));
 }
@@ -1935,9 +1959,12 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       std::vector<std::pair<CExprPtr, CExprPtr>> whens;
       std::vector<Affinity> affs;
       std::vector<Collation> colls;
+      std::vector<const CExpr*> parts = {operand.get()};
       for (const auto& w : c.whens) {
         DOSQL_ASSIGN_OR_RETURN(CExprPtr cond, CompileNode(*w.condition));
         DOSQL_ASSIGN_OR_RETURN(CExprPtr res, CompileNode(*w.result));
+        parts.push_back(cond.get());
+        parts.push_back(res.get());
         if (operand) {
           affs.push_back(ComparisonAffinity(operand->affinity, cond->affinity));
           colls.push_back(PickCollation(*operand, *cond));
@@ -1948,9 +1975,11 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       if (c.else_result) {
         DOSQL_ASSIGN_OR_RETURN(els, CompileNode(*c.else_result));
       }
-      return CExprPtr(std::make_unique<CaseCExpr>(std::move(operand), std::move(whens),
-                                                  std::move(els), std::move(affs),
-                                                  std::move(colls)));
+      parts.push_back(els.get());
+      return CExprPtr(InheritCollation(
+          std::make_unique<CaseCExpr>(std::move(operand), std::move(whens), std::move(els),
+                                      std::move(affs), std::move(colls)),
+          parts));
     }
     case T::kCast: {
       const auto& c = e.As<parser::CastExpr>();
@@ -2258,6 +2287,7 @@ class FromPlanner {
   bool order_satisfied_ = false;
   std::vector<std::pair<int, std::vector<char>*>> scans_;  // see ApplyColumnMasks
   void TrackScan(int source, std::vector<char>* needed) { scans_.emplace_back(source, needed); }
+  bool has_right_join_ = false;  // the FROM clause has a RIGHT or FULL join (anywhere)
 };
 
 bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size_t eq,
@@ -2288,6 +2318,11 @@ bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size
 }
 
 Status FromPlanner::Bind(const parser::JoinClause& from) {
+  for (const auto& j : from.joins) {
+    if (j.kind == parser::JoinKind::kRight || j.kind == parser::JoinKind::kFull) {
+      has_right_join_ = true;
+    }
+  }
   DOSQL_RETURN_IF_ERROR(BindItem(*from.first, parser::JoinKind::kComma, nullptr));
   for (const auto& j : from.joins) {
     DOSQL_RETURN_IF_ERROR(BindItem(*j.table, j.kind, &j));
@@ -2587,6 +2622,14 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
     if (!left || !right) {
       return Err("cannot join using column " + n + " - column not present in both tables");
     }
+    // With a RIGHT or FULL join in the clause, the USING column would be a coalesce of every
+    // left table that has it: SQLite rejects that unless those tables were joined USING it.
+    for (int l = left_src + 1; has_right_join_ && l < item.source; l++) {
+      if (scope_.sources[l].hidden.count(Lower(n))) continue;
+      for (const auto& lc : scope_.sources[l].cols) {
+        if (IEquals(lc.name, n)) return Err("ambiguous reference to " + n + " in USING()");
+      }
+    }
     scope_.MarkUsed(left->slot);
     scope_.MarkUsed(right->slot);
     auto l = MakeSlot(scope_.level, left->slot, left->affinity, left->collation, left->has_collation);
@@ -2860,7 +2903,9 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         const ColumnInfo& ci = t->columns[ic.column];
         Conjunct* hit = nullptr;
         for (Conjunct* c : cands) {
+          // A conjunct serves one index column (an index may list a column twice).
           if (c->col == ic.column && c->op == parser::BinaryOp::kEq &&
+              std::find(eq.begin(), eq.end(), c) == eq.end() &&
               IndexUsable(ci.affinity, ic.collation, c->cmp_affinity, c->cmp_collation)) {
             hit = c;
             break;
