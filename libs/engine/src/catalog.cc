@@ -363,7 +363,11 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
     if (!c.default_expr) continue;
     if (auto v = ConstantDefault(c.default_expr)) {
       c.missing_value = *v;
-      ApplyAffinity(&c.missing_value, c.affinity);
+      // As SQLite's valueFromExpr: a numeric literal for a column without affinity gets NUMERIC
+      // (DEFAULT 1.0 reads back as INTEGER 1 in rows written before ADD COLUMN).
+      Affinity aff = c.affinity == Affinity::kBlob && v->is_numeric() ? Affinity::kNumeric
+                                                                      : c.affinity;
+      ApplyAffinity(&c.missing_value, aff);
     }
   }
   // SQLite numbers foreign keys from the last declared one.
