@@ -831,14 +831,18 @@ Result<Value> JsonExtractFn(Args a, const Ctx&) {
 Result<Value> JsonArrowFn(Args a, const Ctx&) { return Extract(a, true, true); }
 Result<Value> JsonArrowTextFn(Args a, const Ctx&) { return Extract(a, true, false); }
 
+// json_type/json_array_length(json[, path]): the node the optional path selects; nullptr for a
+// NULL argument or a path that selects nothing.
+Result<JNode*> PathNode(Args a, Doc* d) {
+  DOSQL_ASSIGN_OR_RETURN(bool ok, ParseArg(a[0], d));
+  if (!ok) return nullptr;
+  if (a.size() < 2) return &d->root;
+  return Find(&d->root, a[1]);
+}
+
 Result<Value> JsonTypeFn(Args a, const Ctx&) {
   Doc d;
-  DOSQL_ASSIGN_OR_RETURN(bool ok, ParseArg(a[0], &d));
-  if (!ok) return Value();
-  JNode* n = &d.root;
-  if (a.size() == 2) {
-    DOSQL_ASSIGN_OR_RETURN(n, Find(&d.root, a[1]));
-  }
+  DOSQL_ASSIGN_OR_RETURN(JNode* n, PathNode(a, &d));
   if (!n) return Value();
   return Value::Text(std::string(kTypeNames[static_cast<int>(n->kind)]));
 }
@@ -873,12 +877,7 @@ Result<Value> JsonObjectFn(Args a, const Ctx&) {
 
 Result<Value> JsonArrayLengthFn(Args a, const Ctx&) {
   Doc d;
-  DOSQL_ASSIGN_OR_RETURN(bool ok, ParseArg(a[0], &d));
-  if (!ok) return Value();
-  JNode* n = &d.root;
-  if (a.size() == 2) {
-    DOSQL_ASSIGN_OR_RETURN(n, Find(&d.root, a[1]));
-  }
+  DOSQL_ASSIGN_OR_RETURN(JNode* n, PathNode(a, &d));
   if (!n) return Value();
   return Value::Integer(n->kind == JKind::kArray ? static_cast<int64_t>(n->kids.size()) : 0);
 }
