@@ -53,11 +53,16 @@
 #include <variant>
 #include <vector>
 
+#include "bench_util.h"
 #include "dosql/core/status.h"
 #include "dosql/core/value.h"
 #include "dosql/engine/database.h"
 
 namespace {
+
+using dosql::bench::ReadCpuModel;
+using dosql::bench::SplitList;
+using dosql::bench::SplitMix64;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -76,12 +81,6 @@ struct QueryError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 inline uint64_t HashBytes(std::string_view s) {
   // FNV-1a, 8 bytes at a time would be faster, but this is the same code for both engines.
@@ -124,21 +123,6 @@ std::string WithCommas(int64_t v) {
   return v < 0 ? "-" + out : out;
 }
 
-std::string ReadCpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto pos = line.find(':');
-      if (pos != std::string::npos) {
-        std::string m = line.substr(pos + 1);
-        while (!m.empty() && m.front() == ' ') m.erase(m.begin());
-        return m;
-      }
-    }
-  }
-  return "unknown";
-}
 
 uint64_t DirBytes(const std::string& d) {
   uint64_t total = 0;
@@ -447,14 +431,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--keep") o.keep = true;
     else if (a == "--list") o.list = true;
     else if (a == "--only") {
-      std::string list = need(i);
-      size_t start = 0;
-      while (start <= list.size()) {
-        size_t comma = list.find(',', start);
-        if (comma == std::string::npos) comma = list.size();
-        if (comma > start) o.only.push_back(list.substr(start, comma - start));
-        start = comma + 1;
-      }
+      o.only = SplitList(need(i));
     } else if (a == "--engine") {
       std::string e = need(i);
       if (e == "dosql") o.run_sqlite = false;

@@ -43,6 +43,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "dosql/btree/btree.h"
 #include "dosql/core/crc32c.h"
 #include "dosql/core/record.h"
@@ -53,6 +54,10 @@
 #include "dosql/wal/wal.h"
 
 namespace {
+
+using dosql::bench::ReadCpuModel;
+using dosql::bench::SplitList;
+using dosql::bench::SplitMix64;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -94,12 +99,6 @@ void SqlExec(sqlite3* db, const char* sql) {
   }
 }
 
-uint64_t SplitMix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // The deterministic row payload for id: 50..100 pseudo-random bytes.
 void RowValue(int64_t id, std::string* out) {
@@ -127,21 +126,6 @@ inline uint64_t Fingerprint(const void* data, size_t n) {
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-std::string ReadCpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      auto pos = line.find(':');
-      if (pos != std::string::npos) {
-        std::string m = line.substr(pos + 1);
-        while (!m.empty() && m.front() == ' ') m.erase(m.begin());
-        return m;
-      }
-    }
-  }
-  return "unknown";
-}
 
 // ----------------------------------------------------------------------------------------------
 // Options
@@ -210,14 +194,7 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--cache-mb") o.cache_mb = num(need(i));
     else if (a == "--keep") o.keep = true;
     else if (a == "--only") {
-      std::string list = need(i);
-      size_t start = 0;
-      while (start <= list.size()) {
-        size_t comma = list.find(',', start);
-        if (comma == std::string::npos) comma = list.size();
-        if (comma > start) o.only.push_back(list.substr(start, comma - start));
-        start = comma + 1;
-      }
+      o.only = SplitList(need(i));
     } else if (a == "--engine") {
       std::string e = need(i);
       if (e == "dosql") o.run_sqlite = false;
