@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench.h"
@@ -317,17 +318,21 @@ bool RunAnalytics(Options& o, const std::string& root, std::vector<ResultRow>* r
     Progress("analytics (%s): data generated in %.1f s (%lld lineitem rows) in %s", group.c_str(),
              Ms(Clock::now() - t0) / 1000, static_cast<long long>(lineitems), data_dir.c_str());
 
-    // Load every engine (timed once).
+    // Load every engine, timed once. The three loads run at the same time (dosql and SQLite on
+    // two threads of this process, DuckDB in its child) to keep the suite short; each engine's
+    // time is its own wall time.
     ResultRow load;
     load.workload = "analytics";
     load.group = group;
     load.step = "load";
-    load.what = "load the generated files (not in the total)";
+    load.what = "load the generated files, the engines loading at the same time (not in the total)";
     load.in_total = false;
     std::unique_ptr<Engine> eng[2];
+    std::string load_error[2];
     for (int e = 0; e < 2; ++e) {
       std::string dir = root + "/analytics-" + Fmt("%g", sf) + "-" + kEngineNames[e];
       EngineOptions eo;
+      eo.timeout_ms = int64_t{o.timeout_s} * 1000;
       if (e == kSqlite) {
         fs::create_directories(dir);
         eo.path = dir + "/tpch.db";
@@ -335,18 +340,7 @@ bool RunAnalytics(Options& o, const std::string& root, std::vector<ResultRow>* r
         eo.path = dir;
       }
       eng[e] = e == kDosql ? OpenDosql(eo) : OpenSqlite(eo);
-      try {
-        for (const auto& t : tables) eng[e]->Exec(CreateSql(t, false));
-        auto t1 = Clock::now();
-        for (const auto& t : tables) LoadTable(*eng[e], t, data_dir);
-        load.s[e].ms.push_back(Ms(Clock::now() - t1));
-        Progress("  load %-6s %9.0f ms", kEngineNames[e], load.s[e].ms.back());
-      } catch (const EngineError& err) {
-        load.failure = std::string(kEngineNames[e]) + " load failed: " + err.what();
-        Progress("** %s", load.failure.c_str());
-        rows->push_back(load);
-        return false;
-      }
+      for (const auto& t : tables) eng[e]->Exec(CreateSql(t, false));
     }
     std::unique_ptr<DuckPeer> duck;
     if (o.duckdb == 1) {
@@ -356,13 +350,7 @@ bool RunAnalytics(Options& o, const std::string& root, std::vector<ResultRow>* r
       try {
         if (!duck->Start(o.duckdb_dir + "/peer.mjs", &error)) throw EngineError(error);
         o.duckdb_version = duck->Call("open", "path", dir + "/tpch.duckdb").at(1);
-        double ms = 0;
         for (const auto& t : tables) duck->Exec(CreateSql(t, true));
-        for (const auto& t : tables)
-          ms += duck->Exec("COPY " + t.name + " FROM '" + data_dir + "/" + t.name +
-                           ".tbl' (DELIMITER '|', HEADER false, DATEFORMAT '%Y-%m-%d')");
-        load.s[kDuckdb].ms.push_back(ms);
-        Progress("  load duckdb %9.0f ms", ms);
       } catch (const EngineError& err) {
         load.failure = std::string("duckdb: ") + err.what();
         Progress("** %s", load.failure.c_str());
@@ -370,6 +358,44 @@ bool RunAnalytics(Options& o, const std::string& root, std::vector<ResultRow>* r
         duck.reset();
       }
     }
+    {
+      std::vector<std::thread> threads;
+      for (int e = 0; e < 2; ++e) {
+        threads.emplace_back([&, e] {
+          try {
+            auto t1 = Clock::now();
+            for (const auto& t : tables) LoadTable(*eng[e], t, data_dir);
+            load.s[e].ms.push_back(Ms(Clock::now() - t1));
+          } catch (const EngineError& err) {
+            load_error[e] = std::string(kEngineNames[e]) + " load failed: " + err.what();
+          }
+        });
+      }
+      if (duck) {
+        try {
+          double ms = 0;
+          for (const auto& t : tables)
+            ms += duck->Exec("COPY " + t.name + " FROM '" + data_dir + "/" + t.name +
+                             ".tbl' (DELIMITER '|', HEADER false, DATEFORMAT '%Y-%m-%d')");
+          load.s[kDuckdb].ms.push_back(ms);
+        } catch (const EngineError& err) {
+          load.failure = std::string("duckdb load: ") + err.what();
+          ok = false;
+          duck.reset();
+        }
+      }
+      for (auto& t : threads) t.join();
+    }
+    for (int e = 0; e < 2; ++e) {
+      if (!load_error[e].empty()) {
+        load.failure = load_error[e];
+        Progress("** %s", load.failure.c_str());
+        rows->push_back(load);
+        return false;
+      }
+    }
+    Progress("  load (concurrent): dosql %.0f ms, sqlite %.0f ms, duckdb %.0f ms", load.s[0].ms.at(0),
+             load.s[1].ms.at(0), load.s[2].ms.empty() ? -1.0 : load.s[2].ms[0]);
     rows->push_back(load);
 
     // Every engine must hold every generated row.
@@ -414,7 +440,7 @@ bool RunAnalytics(Options& o, const std::string& root, std::vector<ResultRow>* r
         auto run = [&](int e) -> std::function<void()> {
           if (e == kDuckdb && !duck) return nullptr;
           return [&, e] {
-            if (!r.failure.empty()) return;
+            if (!r.failure.empty() || r.timed_out[e]) return;
             std::vector<Row> got;
             try {
               if (e == kDuckdb) {
@@ -427,6 +453,13 @@ bool RunAnalytics(Options& o, const std::string& root, std::vector<ResultRow>* r
                 r.s[e].ms.push_back(Ms(Clock::now() - t1));
               }
             } catch (const EngineError& err) {
+              if (err.timed_out) {  // not an error: the time is reported as "> limit"
+                r.timed_out[e] = true;
+                r.s[e].ms.push_back(o.timeout_s * 1000.0);
+                Progress("  %s %s: %s timed out after %d s", q.id.c_str(), group.c_str(), kEngineNames[e],
+                         o.timeout_s);
+                return;
+              }
               r.failure = std::string(kEngineNames[e]) + " failed " + q.id + ": " + err.what();
               return;
             }

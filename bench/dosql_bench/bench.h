@@ -19,15 +19,16 @@ inline double Ms(Clock::duration d) { return std::chrono::duration<double, std::
 
 struct Options {
   std::vector<std::string> workloads = {"speedtest", "oltp", "analytics"};
-  int size = 25;                             // speedtest size (speedtest1's --size; rows = 500 x size)
+  int size = 4;                              // speedtest size (speedtest1's --size; rows = 500 x size)
   std::vector<std::string> modes = {"file", "memory"};  // speedtest databases
   int oltp_rows = 100000;                    // rows in the oltp table
-  int oltp_auto_ops = 500;                   // operations per autocommit measurement
-  int oltp_batch_ops = 20000;                // operations per batched measurement
+  int oltp_auto_ops = 300;                   // operations per autocommit measurement
+  int oltp_batch_ops = 10000;                // operations per batched measurement
   int oltp_batch = 1000;                     // operations per transaction when batched
   std::vector<double> scales = {0.1, 1.0};   // analytics TPC-H scale factors
   int reps = 3;                              // repetitions of each measurement
   int reps_large = 1;                        // repetitions at analytics scales >= 1
+  int timeout_s = 60;                        // analytics: time limit of one query per engine (0: none)
   int duckdb = -1;                           // DuckDB peer in analytics: 1 yes, 0 no, -1 if installed
   std::string duckdb_version;                // filled by the analytics workload
   std::string duckdb_dir;                    // bench/duckdb (node_modules installed)
@@ -118,6 +119,7 @@ struct ResultRow {
   int64_t rows_out = -1; // rows the query returned (analytics; -1 = not shown)
   Sample s[kEngines];
   std::string failure;   // non-empty: an error or a result mismatch
+  bool timed_out[kEngines] = {false, false, false};  // hit --timeout: the time is a lower bound
   bool in_total = true;  // counted in the group's total
 };
 

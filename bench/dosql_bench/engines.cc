@@ -3,12 +3,15 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <string>
 
 #include "dosql/dosql.h"
 
 namespace dosql_bench {
 namespace {
+
+using Clock = std::chrono::steady_clock;
 
 // ---------------------------------------------------------------------------------------------
 // dosql
@@ -21,7 +24,10 @@ class DosqlStmt final : public Stmt {
   void BindText(int i, std::string_view v) override { Check(st_->BindText(i, v)); }
   bool Step() override {
     auto r = st_->Step();
-    if (!r.ok()) throw EngineError("dosql: " + r.status().ToString());
+    if (!r.ok()) {
+      const std::string msg = r.status().ToString();
+      throw EngineError("dosql: " + msg, msg.find("timed out") != std::string::npos);
+    }
     return *r;
   }
   void Reset() override { Check(st_->Reset()); }
@@ -62,11 +68,15 @@ class DosqlEngine final : public Engine {
     auto c = dosql::Connection::Open(o.path, opts);
     if (!c.ok()) throw EngineError("dosql open " + o.path + ": " + c.status().ToString());
     conn_ = std::move(c).value();
+    if (o.timeout_ms > 0) conn_->SetStatementTimeout(std::chrono::milliseconds(o.timeout_ms));
   }
   const char* name() const override { return "dosql"; }
   void Exec(const std::string& sql) override {
     dosql::Status s = conn_->Exec(sql);
-    if (!s.ok()) throw EngineError("dosql: " + s.ToString());
+    if (!s.ok()) {
+      const std::string msg = s.ToString();
+      throw EngineError("dosql: " + msg, msg.find("timed out") != std::string::npos);
+    }
   }
   std::unique_ptr<Stmt> Prepare(const std::string& sql) override {
     auto r = conn_->Prepare(sql);
@@ -82,9 +92,25 @@ class DosqlEngine final : public Engine {
 // ---------------------------------------------------------------------------------------------
 // SQLite
 
+// The statement time limit of a SQLite connection: the deadline of the running statement.
+struct SqliteLimit {
+  int64_t timeout_ms = 0;
+  Clock::time_point deadline;
+  bool expired = false;
+};
+
+int SqliteProgress(void* arg) {
+  auto* l = static_cast<SqliteLimit*>(arg);
+  if (Clock::now() > l->deadline) {
+    l->expired = true;
+    return 1;  // interrupts the statement
+  }
+  return 0;
+}
+
 class SqliteStmt final : public Stmt {
  public:
-  SqliteStmt(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {}
+  SqliteStmt(sqlite3* db, sqlite3_stmt* st, SqliteLimit* limit) : db_(db), st_(st), limit_(limit) {}
   ~SqliteStmt() override { sqlite3_finalize(st_); }
   void BindInt(int i, int64_t v) override { Check(sqlite3_bind_int64(st_, i, v)); }
   void BindReal(int i, double v) override { Check(sqlite3_bind_double(st_, i, v)); }
@@ -92,12 +118,21 @@ class SqliteStmt final : public Stmt {
     Check(sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
   }
   bool Step() override {
+    if (!started_) {
+      started_ = true;
+      limit_->deadline = Clock::now() + std::chrono::milliseconds(limit_->timeout_ms);
+      limit_->expired = false;
+    }
     int rc = sqlite3_step(st_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
+    if (limit_->expired) throw EngineError("sqlite: statement timed out", true);
     throw EngineError(std::string("sqlite: ") + sqlite3_errmsg(db_));
   }
-  void Reset() override { sqlite3_reset(st_); }
+  void Reset() override {
+    started_ = false;
+    sqlite3_reset(st_);
+  }
   int ColumnCount() override { return sqlite3_column_count(st_); }
   CellType ColumnType(int i) override {
     switch (sqlite3_column_type(st_, i)) {
@@ -121,6 +156,8 @@ class SqliteStmt final : public Stmt {
   }
   sqlite3* db_;
   sqlite3_stmt* st_;
+  SqliteLimit* limit_;
+  bool started_ = false;
 };
 
 class SqliteEngine final : public Engine {
@@ -138,6 +175,8 @@ class SqliteEngine final : public Engine {
       Exec("PRAGMA synchronous=FULL");
     }
     if (o.cache_mb >= 0) Exec("PRAGMA cache_size=-" + std::to_string(o.cache_mb * 1024));
+    limit_.timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : int64_t{1} << 40;
+    if (o.timeout_ms > 0) sqlite3_progress_handler(db_, 10000, SqliteProgress, &limit_);
   }
   ~SqliteEngine() override { sqlite3_close_v2(db_); }
   const char* name() const override { return "sqlite"; }
@@ -154,11 +193,12 @@ class SqliteEngine final : public Engine {
     if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
       throw EngineError(std::string("sqlite: ") + sqlite3_errmsg(db_));
     if (!st) throw EngineError("sqlite: no statement in: " + sql);
-    return std::make_unique<SqliteStmt>(db_, st);
+    return std::make_unique<SqliteStmt>(db_, st, &limit_);
   }
 
  private:
   sqlite3* db_ = nullptr;
+  SqliteLimit limit_;
 };
 
 }  // namespace

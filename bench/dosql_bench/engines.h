@@ -15,7 +15,9 @@
 namespace dosql_bench {
 
 struct EngineError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit EngineError(const std::string& what, bool timed_out = false)
+      : std::runtime_error(what), timed_out(timed_out) {}
+  bool timed_out;
 };
 
 enum class CellType { kNull, kInt, kReal, kText, kBlob };
@@ -52,6 +54,10 @@ struct EngineOptions {
   std::string path;
   // Page cache in MiB; -1 keeps the engine's default (dosql 64 MiB, SQLite 2000 KiB).
   int64_t cache_mb = -1;
+  // Time limit of one statement's execution in ms (0: none). dosql: Connection::
+  // SetStatementTimeout; SQLite: a progress handler that interrupts the statement. A statement
+  // over the limit throws EngineError with timed_out set.
+  int64_t timeout_ms = 0;
 };
 
 // dosql through its facade: dosql::Connection::Open with default DatabaseOptions

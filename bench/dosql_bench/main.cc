@@ -44,14 +44,16 @@ namespace fs = std::filesystem;
                "%s%s"
                "usage: dosql-bench [options]\n"
                "  --workload LIST     speedtest,oltp,analytics (default: all three)\n"
-               "  --size N            speedtest size (rows per table = 500 x N; default 25)\n"
+               "  --size N            speedtest size (rows per table = 500 x N; default 4)\n"
                "  --modes LIST        speedtest databases: file,memory (default both)\n"
                "  --scale LIST        analytics TPC-H scale factors (default 0.1,1)\n"
                "  --reps N            repetitions of each measurement (default 3)\n"
                "  --reps-large N      repetitions of analytics queries at scale >= 1 (default 1)\n"
+               "  --timeout S         analytics: stop a query after S seconds on an engine and report\n"
+               "                      '> S s' (default 60; 0 = no limit)\n"
                "  --oltp-rows N       rows in the oltp table (default 100000)\n"
-               "  --oltp-auto-ops N   statements per autocommit measurement (default 500)\n"
-               "  --oltp-batch-ops N  statements per batched measurement (default 20000)\n"
+               "  --oltp-auto-ops N   statements per autocommit measurement (default 300)\n"
+               "  --oltp-batch-ops N  statements per batched measurement (default 10000)\n"
                "  --oltp-batch N      statements per transaction when batched (default 1000)\n"
                "  --duckdb / --no-duckdb  DuckDB peer in analytics (default: if installed)\n"
                "  --duckdb-dir DIR    where peer.mjs and node_modules are (default %s)\n"
@@ -103,6 +105,7 @@ Options ParseArgs(int argc, char** argv) {
       }
     } else if (a == "--reps") o.reps = std::max(1, integer());
     else if (a == "--reps-large") o.reps_large = std::max(1, integer());
+    else if (a == "--timeout") o.timeout_s = integer();
     else if (a == "--oltp-rows") o.oltp_rows = std::max(1, integer());
     else if (a == "--oltp-auto-ops") o.oltp_auto_ops = std::max(1, integer());
     else if (a == "--oltp-batch-ops") o.oltp_batch_ops = std::max(1, integer());
@@ -163,7 +166,9 @@ std::string Spread(const Sample& s) {
   return FmtMs(s.Min()) + "–" + FmtMs(s.Max());
 }
 
-std::string Cell(const Sample& s) { return s.empty() ? "-" : FmtMs(s.Median()); }
+std::string Cell(const Sample& s, bool timed_out = false) {
+  return s.empty() ? "-" : (timed_out ? "> " : "") + FmtMs(s.Median());
+}
 
 void PrintTables(const std::vector<ResultRow>& rows, const Options& o) {
   // Rows come grouped by (workload, group), in order.
@@ -186,10 +191,15 @@ void PrintTables(const std::vector<ResultRow>& rows, const Options& o) {
       std::printf("|---|---|---:|---:|---:|---|\n");
     }
     Sample total[kEngines];
-    bool total_ok = true;
+    bool total_ok = true, total_lower[kEngines] = {false, false, false};
     for (size_t k = i; k < j; ++k) {
       const ResultRow& r = rows[k];
       std::string ratio = r.failure.empty() ? Ratio(r.s[kDosql], r.s[kSqlite]) : "FAILED";
+      const bool* to = r.timed_out;
+      if (r.failure.empty() && (to[kDosql] || to[kSqlite])) ratio = (to[kDosql] ? "> " : "< ") + ratio;
+      std::string ratio_dd = Ratio(r.s[kDosql], r.s[kDuckdb]), ratio_ds = Ratio(r.s[kDuckdb], r.s[kSqlite]);
+      if (to[kDosql]) ratio_dd = "> " + ratio_dd;
+      if (to[kSqlite]) ratio_ds = "< " + ratio_ds;
       if (workload == "oltp") {
         auto per = [&](const Sample& s) {
           return s.empty() ? std::string("-") : Fmt("%.1f", s.Median() * 1000.0 / static_cast<double>(r.ops));
@@ -200,9 +210,9 @@ void PrintTables(const std::vector<ResultRow>& rows, const Options& o) {
       } else if (duck) {
         std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", r.step.c_str(),
                     r.what.c_str(), r.rows_out >= 0 ? std::to_string(r.rows_out).c_str() : "",
-                    Cell(r.s[kDosql]).c_str(), Cell(r.s[kSqlite]).c_str(), Cell(r.s[kDuckdb]).c_str(),
-                    ratio.c_str(), Ratio(r.s[kDuckdb], r.s[kSqlite]).c_str(),
-                    Ratio(r.s[kDosql], r.s[kDuckdb]).c_str(), Spread(r.s[kDosql]).c_str(),
+                    Cell(r.s[kDosql], to[kDosql]).c_str(), Cell(r.s[kSqlite], to[kSqlite]).c_str(),
+                    Cell(r.s[kDuckdb]).c_str(), ratio.c_str(), ratio_ds.c_str(), ratio_dd.c_str(),
+                    Spread(r.s[kDosql]).c_str(),
                     Spread(r.s[kSqlite]).c_str(), Spread(r.s[kDuckdb]).c_str());
       } else {
         std::printf("| %s | %s | %s | %s | %s | %s / %s |\n", r.step.c_str(), r.what.c_str(),
@@ -211,6 +221,7 @@ void PrintTables(const std::vector<ResultRow>& rows, const Options& o) {
       }
       if (!r.in_total) continue;
       if (!r.failure.empty() || r.s[kDosql].empty() || r.s[kSqlite].empty()) total_ok = false;
+      for (int e = 0; e < kEngines; ++e) total_lower[e] |= to[e];
       for (int e = 0; e < kEngines; ++e)
         if (!r.s[e].empty()) {
           if (total[e].ms.empty()) total[e].ms.push_back(0);
@@ -221,9 +232,11 @@ void PrintTables(const std::vector<ResultRow>& rows, const Options& o) {
       std::string ratio = total_ok ? Ratio(total[kDosql], total[kSqlite]) : "-";
       if (duck)
         std::printf("| **total** | sum of the medians%s | | **%s** | **%s** | **%s** | **%s** | **%s** | **%s** | |\n",
-                    workload == "analytics" ? " (queries)" : "", Cell(total[kDosql]).c_str(),
-                    Cell(total[kSqlite]).c_str(), Cell(total[kDuckdb]).c_str(), ratio.c_str(),
-                    Ratio(total[kDuckdb], total[kSqlite]).c_str(), Ratio(total[kDosql], total[kDuckdb]).c_str());
+                    workload == "analytics" ? " (queries)" : "", Cell(total[kDosql], total_lower[kDosql]).c_str(),
+                    Cell(total[kSqlite], total_lower[kSqlite]).c_str(), Cell(total[kDuckdb]).c_str(),
+                    ((total_lower[kDosql] ? "> " : "") + ratio).c_str(),
+                    Ratio(total[kDuckdb], total[kSqlite]).c_str(),
+                    ((total_lower[kDosql] ? "> " : "") + Ratio(total[kDosql], total[kDuckdb])).c_str());
       else
         std::printf("| **total** | sum of the medians | **%s** | **%s** | **%s** | |\n", Cell(total[kDosql]).c_str(),
                     Cell(total[kSqlite]).c_str(), ratio.c_str());
@@ -287,6 +300,9 @@ int Main(int argc, char** argv) {
               "%d autocommit / %d batched statements (%d per transaction)\n",
               o.reps, o.reps_large, o.size, 500 * o.size, o.oltp_rows, o.oltp_auto_ops, o.oltp_batch_ops,
               o.oltp_batch);
+  if (o.timeout_s > 0)
+    std::printf("- analytics: a query stopped at the %d s time limit shows \"> %d000\" (a lower bound)\n",
+              o.timeout_s, o.timeout_s);
   std::printf("- times are medians in ms (oltp: µs per statement); ratio = dosql ÷ SQLite (below 1: dosql is "
               "faster); spread = min–max over the repetitions\n");
   PrintTables(rows, o);
