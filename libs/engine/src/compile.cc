@@ -726,8 +726,22 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       return prog;
     }
     case T::kVacuumStmt: {
+      const auto& vs = s->As<parser::VacuumStmt>();
+      if (vs.into) return Status::NotSupported("VACUUM INTO is not supported");
+      if (vs.schema && !IEquals(vs.schema->name, "main") && !IEquals(vs.schema->name, "temp")) {
+        return Err("unknown database " + vs.schema->name);
+      }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
+      // dosql's VACUUM: write the newest version out (checkpoint), then compact the data
+      // segments, deleting those no snapshot uses and rewriting mostly-empty ones.
+      prog->run = [conn](Exec&) -> Status {
+        if (conn->explicit_txn || conn->txn) {
+          return Status::InvalidArgument("cannot VACUUM from within a transaction");
+        }
+        DOSQL_RETURN_IF_ERROR(conn->dbi->store->Checkpoint());
+        return conn->dbi->store->Compact();
+      };
       return prog;
     }
     case T::kInsertStmt:
