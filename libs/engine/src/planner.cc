@@ -494,6 +494,18 @@ class ExistsCExpr final : public CExpr {
   std::unique_ptr<SubqueryRunner> r_;
 };
 
+// SQLite compares IN (SELECT ...) through an index built with the comparison's affinity, and
+// REAL affinity turns an integer beyond 2^53 into the nearest REAL, on both sides: with it,
+// 9223372036854775806 and 9223372036854775807 both equal 9.223372036854775808e18. Within 2^53
+// the conversion is exact, so nothing else changes.
+inline void RealForIn(Value* v, Affinity aff) {
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (aff == Affinity::kReal && v->type() == ValueType::kInteger &&
+      (v->integer() > kExact || v->integer() < -kExact)) {
+    *v = Value::Real(static_cast<double>(v->integer()));
+  }
+}
+
 class InSubqueryExpr final : public CExpr {
  public:
   InSubqueryExpr(std::vector<CExprPtr> x, std::unique_ptr<SubqueryRunner> r,
@@ -511,13 +523,7 @@ class InSubqueryExpr final : public CExpr {
     bool lhs_null = false;
     for (size_t i = 0; i < xs.size(); i++) {
       lhs_null |= xs[i].is_null();
-      // SQLite probes the subquery's rows with REAL affinity applied to the left operand,
-      // which turns a large integer into the nearest REAL (9223372036854775806 is found among
-      // 9.223372036854775808e18); below 2^53 the conversion is exact and changes nothing.
-      if (affs_[i] == Affinity::kReal && xs[i].type() == ValueType::kInteger &&
-          (xs[i].integer() > (int64_t{1} << 53) || xs[i].integer() < -(int64_t{1} << 53))) {
-        xs[i] = Value::Real(static_cast<double>(xs[i].integer()));
-      }
+      RealForIn(&xs[i], affs_[i]);
     }
     if (lhs_null && xs.size() == 1) {
       *out = Value();
@@ -536,6 +542,7 @@ class InSubqueryExpr final : public CExpr {
             continue;
           }
           ApplyAffinity(&v, affs_[0]);
+          RealForIn(&v, affs_[0]);
           hash_.emplace(HashValue(v, colls_[0]), i);
         }
         hash_valid_ = true;
@@ -545,8 +552,9 @@ class InSubqueryExpr final : public CExpr {
       ApplyAffinity(&x, affs_[0]);
       auto range = hash_.equal_range(HashValue(x, colls_[0]));
       for (auto it = range.first; it != range.second; ++it) {
-        if (CompareExpr(xs[0], (*rows)[it->second][0], CompareOp::kEq, affs_[0], colls_[0]) ==
-            TriBool::kTrue) {
+        Value r = (*rows)[it->second][0];
+        RealForIn(&r, affs_[0]);
+        if (CompareExpr(xs[0], r, CompareOp::kEq, affs_[0], colls_[0]) == TriBool::kTrue) {
           *out = Value::Integer(negated_ ? 0 : 1);
           return Status::OK();
         }
@@ -555,10 +563,13 @@ class InSubqueryExpr final : public CExpr {
       return Status::OK();
     }
     bool saw_null = false;
+    Value rv;
     for (const Row& r : *rows) {
       TriBool all = TriBool::kTrue;
       for (size_t i = 0; i < xs.size(); i++) {
-        all = TriAnd(all, CompareExpr(xs[i], r[i], CompareOp::kEq, affs_[i], colls_[i]));
+        rv = r[i];
+        RealForIn(&rv, affs_[i]);
+        all = TriAnd(all, CompareExpr(xs[i], rv, CompareOp::kEq, affs_[i], colls_[i]));
         if (all == TriBool::kFalse) break;
       }
       if (all == TriBool::kTrue) {
