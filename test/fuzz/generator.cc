@@ -879,6 +879,9 @@ struct Generator::Impl {
             if (k.ToSql().rfind(s.alias + ".", 0) == 0) own = true;
           }
           if (col->Exact() && own) sel.keys.push_back(k);
+          // The reducer must not replace a key (GROUP BY NULL would make the bare key columns
+          // in the result an unspecified choice).
+          k.expr = false;
           keys.push_back(k);
         }
         if (!keys.empty()) group = Seq(" GROUP BY ", List(", ", keys, false));

@@ -1009,8 +1009,9 @@ class Binder {
   // Folds `c` when its inputs are constants. Either way `c` first takes the collation of the
   // first input with an explicit COLLATE, as SQLite propagates one up the whole expression
   // (`(x COLLATE NOCASE) ISNULL` is a NOCASE value in a compound's column).
-  Result<CExprPtr> MaybeFold(CExprPtr c, std::initializer_list<const CExpr*> inputs) {
-    if (!c->explicit_collation) {
+  Result<CExprPtr> MaybeFold(CExprPtr c, std::initializer_list<const CExpr*> inputs,
+                             bool inherit_collation = true) {
+    if (inherit_collation && !c->explicit_collation) {
       for (const CExpr* x : inputs) {
         if (x && x->explicit_collation) {
           c->collation = x->collation;
@@ -1949,9 +1950,13 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       Collation clo = PickCollation(*x, *lo);
       Collation chi = PickCollation(*x, *hi);
       const CExpr *p1 = x.get(), *p2 = lo.get(), *p3 = hi.get();
-      return MaybeFold(std::make_unique<BetweenCExpr>(std::move(x), std::move(lo), std::move(hi),
-                                                      alo, ahi, clo, chi, b.negated),
-                       {p1, p2, p3});
+      // Only the operand's COLLATE reaches the BETWEEN (SQLite's parser attaches the bounds
+      // without propagating their flags).
+      return MaybeFold(InheritCollation(std::make_unique<BetweenCExpr>(std::move(x), std::move(lo),
+                                                                       std::move(hi), alo, ahi,
+                                                                       clo, chi, b.negated),
+                                        {p1}),
+                       {p1, p2, p3}, /*inherit_collation=*/false);
     }
     case T::kIn: return CompileIn(e.As<parser::InExpr>());
     case T::kLike: {
