@@ -16,6 +16,7 @@ const FeatureInfo kFeatureInfo[kFeatureCount] = {
     {"bitops", true},     {"withoutrowid", true},
     // Not supported by dosql yet (other agents are adding them): turn on with +window etc.
     {"window", true},    {"json", true},      {"date", true},
+    {"usercoll", false},
 };
 
 FeatureSet::FeatureSet() {
@@ -228,6 +229,8 @@ const std::vector<std::string> kTexts = {
 const std::vector<std::string> kBlobs = {"x''", "x'00'", "x'41'", "x'3130'", "x'ff00ff'",
                                          "x'616263'"};
 const std::vector<std::string> kCollations = {"BINARY", "NOCASE", "RTRIM"};
+const std::vector<std::string> kCollationsWithUser = {"BINARY", "NOCASE", "RTRIM",
+                                                      "REV",    "LEN",    "RNOCASE"};
 
 struct DeclType {
   const char* text;
@@ -269,6 +272,9 @@ struct Generator::Impl {
   const Table* dml_target = nullptr;
 
   bool Has(Feature f) const { return features.has(f); }
+  const std::vector<std::string>& Collations() const {
+    return Has(kUserCollate) ? kCollationsWithUser : kCollations;
+  }
   std::string NewName(const char* prefix) { return prefix + std::to_string(next_name++); }
 
   // -- literals and values --------------------------------------------------------------------
@@ -465,7 +471,7 @@ struct Generator::Impl {
         }
         return Leaf(c);
       case 13:
-        if (Has(kCollate)) return Ex("(", e(), " COLLATE ", rng.Pick(kCollations), ")");
+        if (Has(kCollate)) return Ex("(", e(), " COLLATE ", rng.Pick(Collations()), ")");
         return Leaf(c);
       case 14:
         return Ex("(", rng.Chance(60) ? "-" : (rng.Chance(50) ? "+" : "NOT "), e(), ")");
@@ -1196,7 +1202,7 @@ struct Generator::Impl {
         }
       }
       if (!c.ipk && Has(kCollate) && rng.Chance(20)) {
-        c.collate = rng.Pick(kCollations);
+        c.collate = rng.Pick(Collations());
         def = Seq(def, " COLLATE ", c.collate);
         if (c.collate == "BINARY") c.collate.clear();
       }
@@ -1250,7 +1256,7 @@ struct Generator::Impl {
       const Column& c = t->cols[static_cast<size_t>(rng.Below(static_cast<int>(t->cols.size())))];
       Frag k = Seq(c.name);
       if (Has(kCollate) && rng.Chance(15)) {
-        k = Seq(k, " COLLATE ", rng.Pick(kCollations));
+        k = Seq(k, " COLLATE ", rng.Pick(Collations()));
         simple = false;
       }
       if (rng.Chance(10)) {
@@ -1328,7 +1334,7 @@ struct Generator::Impl {
       def = Seq(def, " DEFAULT ", v.ToSql().find_first_of(" (") == std::string::npos ? v : Seq("(", v, ")"));
     }
     if (Has(kCollate) && rng.Chance(15)) {
-      c.collate = rng.Pick(kCollations);
+      c.collate = rng.Pick(Collations());
       def = Seq(def, " COLLATE ", c.collate);
       if (c.collate == "BINARY") c.collate.clear();
     }

@@ -67,6 +67,8 @@ enum Feature : int {
   kWindow,      // window functions (aggregates and ranking over peer-only frames; off by default)
   kJson,        // JSON functions on well-formed documents (off by default)
   kDate,        // date and time functions on fixed inputs (off by default)
+  kUserCollate,  // also the user-defined collations REV, LEN, RNOCASE (test/lockstep registers
+                 // them on both engines; off by default so that seeds keep their statements)
   kFeatureCount
 };
 

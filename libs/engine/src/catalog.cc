@@ -68,9 +68,9 @@ bool IsIntegerType(const std::optional<parser::TypeName>& t) {
   return t.has_value() && Lower(t->name) == "integer";
 }
 
-Result<Collation> CollationOf(const parser::Identifier& id) {
-  return CollationFromName(id.name);
-}
+// A built-in collation, or a user-defined one by name (resolved per connection when a statement
+// needs it: a schema may name collations this connection has not registered).
+Result<Collation> CollationOf(const parser::Identifier& id) { return Collation::Named(id.name); }
 
 // The collation named by a COLLATE at the top of an index/PK term, and the column it names.
 struct TermTarget {
