@@ -1,6 +1,7 @@
 #include "generator.h"
 
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <sstream>
 #include <utility>
@@ -14,8 +15,8 @@ const FeatureInfo kFeatureInfo[kFeatureCount] = {
     {"returning", true},  {"txn", true},        {"alter", true},        {"collate", true},
     {"cast", true},       {"functions", true},  {"printf", true},       {"likeglob", true},
     {"bitops", true},     {"withoutrowid", true},
-    // Not supported by dosql yet (other agents are adding them): turn on with +window etc.
     {"window", true},    {"json", true},      {"date", true},
+    {"usercoll", true},
 };
 
 FeatureSet::FeatureSet() {
@@ -228,6 +229,8 @@ const std::vector<std::string> kTexts = {
 const std::vector<std::string> kBlobs = {"x''", "x'00'", "x'41'", "x'3130'", "x'ff00ff'",
                                          "x'616263'"};
 const std::vector<std::string> kCollations = {"BINARY", "NOCASE", "RTRIM"};
+const std::vector<std::string> kCollationsWithUser = {"BINARY", "NOCASE", "RTRIM",
+                                                      "REV",    "LEN",    "RNOCASE"};
 
 struct DeclType {
   const char* text;
@@ -269,6 +272,9 @@ struct Generator::Impl {
   const Table* dml_target = nullptr;
 
   bool Has(Feature f) const { return features.has(f); }
+  const std::vector<std::string>& Collations() const {
+    return Has(kUserCollate) ? kCollationsWithUser : kCollations;
+  }
   std::string NewName(const char* prefix) { return prefix + std::to_string(next_name++); }
 
   // -- literals and values --------------------------------------------------------------------
@@ -426,7 +432,15 @@ struct Generator::Impl {
       case 7: {
         static const std::vector<std::string> ops = {" IS NULL", " IS NOT NULL", " NOTNULL",
                                                      " ISNULL"};
-        return Ex("(", e(), rng.Pick(ops), ")");
+        Frag x = e();
+        // Not on a literal: SQLite 3.40 rewrites `(0 IS NOT NULL)` as TRUE, and in a query with
+        // window functions `42 IS NOT (0 IS NOT NULL)` then reads as `42 IS NOT TRUE`
+        // (docs/compatibility.md).
+        std::string t = x.ToSql();
+        bool literal = !t.empty() && (std::isdigit(static_cast<unsigned char>(t[0])) ||
+                                      t[0] == '\'' || t[0] == '-' || t[0] == 'x' || t == "NULL");
+        if (literal) return Ex("(", x, " IS ", x, ")");
+        return Ex("(", x, rng.Pick(ops), ")");
       }
       case 8:
         return Ex("(", e(), rng.Chance(25) ? " NOT" : "", " BETWEEN ", e(), " AND ", e(), ")");
@@ -443,10 +457,14 @@ struct Generator::Impl {
           static const std::vector<std::string> globs = {"'a*'", "'*[0-9]*'", "'?'", "'[a-c]*'",
                                                          "'*'"};
           int k = rng.Below(4);
-          if (k == 0) return Ex("(", e(), " LIKE ", rng.Pick(pats), ")");
-          if (k == 1) return Ex("(", e(), " NOT LIKE ", e(), ")");
-          if (k == 2) return Ex("(", e(), " LIKE ", e(), " ESCAPE '\\')");
-          return Ex("(", e(), " GLOB ", rng.Chance(70) ? Ex(rng.Pick(globs)) : e(), ")");
+          // The left operand is never a bare column: SQLite 3.40's LIKE optimisation on an
+          // INTEGER PRIMARY KEY inside a flattened view can drop a LEFT JOIN's row
+          // (docs/compatibility.md); + turns the optimisation off and changes nothing else.
+          auto lhs = [&] { return Ex("+(", e(), ")"); };
+          if (k == 0) return Ex("(", lhs(), " LIKE ", rng.Pick(pats), ")");
+          if (k == 1) return Ex("(", lhs(), " NOT LIKE ", e(), ")");
+          if (k == 2) return Ex("(", lhs(), " LIKE ", e(), " ESCAPE '\\')");
+          return Ex("(", lhs(), " GLOB ", rng.Chance(70) ? Ex(rng.Pick(globs)) : e(), ")");
         }
         return Leaf(c);
       case 11: {
@@ -465,7 +483,7 @@ struct Generator::Impl {
         }
         return Leaf(c);
       case 13:
-        if (Has(kCollate)) return Ex("(", e(), " COLLATE ", rng.Pick(kCollations), ")");
+        if (Has(kCollate)) return Ex("(", e(), " COLLATE ", rng.Pick(Collations()), ")");
         return Leaf(c);
       case 14:
         return Ex("(", rng.Chance(60) ? "-" : (rng.Chance(50) ? "+" : "NOT "), e(), ")");
@@ -1199,7 +1217,7 @@ struct Generator::Impl {
         }
       }
       if (!c.ipk && Has(kCollate) && rng.Chance(20)) {
-        c.collate = rng.Pick(kCollations);
+        c.collate = rng.Pick(Collations());
         def = Seq(def, " COLLATE ", c.collate);
         if (c.collate == "BINARY") c.collate.clear();
       }
@@ -1253,7 +1271,7 @@ struct Generator::Impl {
       const Column& c = t->cols[static_cast<size_t>(rng.Below(static_cast<int>(t->cols.size())))];
       Frag k = Seq(c.name);
       if (Has(kCollate) && rng.Chance(15)) {
-        k = Seq(k, " COLLATE ", rng.Pick(kCollations));
+        k = Seq(k, " COLLATE ", rng.Pick(Collations()));
         simple = false;
       }
       if (rng.Chance(10)) {
@@ -1331,7 +1349,7 @@ struct Generator::Impl {
       def = Seq(def, " DEFAULT ", v.ToSql().find_first_of(" (") == std::string::npos ? v : Seq("(", v, ")"));
     }
     if (Has(kCollate) && rng.Chance(15)) {
-      c.collate = rng.Pick(kCollations);
+      c.collate = rng.Pick(Collations());
       def = Seq(def, " COLLATE ", c.collate);
       if (c.collate == "BINARY") c.collate.clear();
     }

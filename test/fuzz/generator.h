@@ -64,9 +64,11 @@ enum Feature : int {
   kLikeGlob,    // LIKE, GLOB, ESCAPE
   kBitOps,      // & | ~ << >>
   kWithoutRowid,  // WITHOUT ROWID tables
-  kWindow,      // window functions (aggregates and ranking over peer-only frames; off by default)
-  kJson,        // JSON functions on well-formed documents (off by default)
-  kDate,        // date and time functions on fixed inputs (off by default)
+  kWindow,      // window functions (aggregates and ranking over peer-only frames)
+  kJson,        // JSON functions on well-formed documents
+  kDate,        // date and time functions on fixed inputs
+  kUserCollate,  // also the user-defined collations REV, LEN, RNOCASE (test/lockstep registers
+                 // them on both engines)
   kFeatureCount
 };
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <iostream>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "dosql/engine/database.h"
 
@@ -190,6 +192,42 @@ std::string ShowOutcome(const Outcome& o, size_t max_rows) {
 // The two engines
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+
+// The user-defined collations both sides register (lockstep.h). Equal values are equal bytes
+// (REV, LEN) or differ only in ASCII case (RNOCASE), so that SQLite 3.40's Bloom filters, which
+// hash TEXT by its length, stay exact.
+int CompareBytes(std::string_view a, std::string_view b) {
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+int CollRev(std::string_view a, std::string_view b) { return -CompareBytes(a, b); }
+int CollLen(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+  return CompareBytes(a, b);
+}
+int CollRNoCase(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; i++) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x >= 'A' && x <= 'Z') x = static_cast<unsigned char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<unsigned char>(y + 32);
+    if (x != y) return x < y ? 1 : -1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? 1 : -1);
+}
+using CollFn = int (*)(std::string_view, std::string_view);
+const std::pair<const char*, CollFn> kCollations[] = {
+    {"REV", CollRev}, {"LEN", CollLen}, {"RNOCASE", CollRNoCase}};
+
+int SqliteCollation(void* fn, int na, const void* a, int nb, const void* b) {
+  return reinterpret_cast<CollFn>(fn)(
+      std::string_view(static_cast<const char*>(a), static_cast<size_t>(na)),
+      std::string_view(static_cast<const char*>(b), static_cast<size_t>(nb)));
+}
+
+}  // namespace
+
 SqliteSide::SqliteSide() {
   if (sqlite3_open(":memory:", &db_) != SQLITE_OK) std::abort();
   // SQLite 3.40 builds automatic indexes with the wrong collation in some joins
@@ -200,8 +238,16 @@ SqliteSide::SqliteSide() {
   }
   // SQLite 3.40's push-down optimisation moves a LEFT JOIN's ON term into the subquery on its
   // left (`(SELECT NULL AS x FROM (SELECT 1)) AS a LEFT JOIN t ON a.x` loses its row when `t`
-  // has an index): the oracle runs without it (0x1000 is SQLITE_PushDown).
-  sqlite3_test_control(SQLITE_TESTCTRL_OPTIMIZATIONS, db_, 0x1001);
+  // has an index): the oracle runs without it (0x1000 is SQLITE_PushDown). The query flattener
+  // stays on: without it SQLite materializes views and subqueries, and a materialized column
+  // applies its affinity (NUMERIC turns 0.0 into 0), which a flattened one does not.
+  sqlite3_test_control(SQLITE_TESTCTRL_OPTIMIZATIONS, db_, 0x1000);
+  for (const auto& [name, fn] : kCollations) {
+    if (sqlite3_create_collation(db_, name, SQLITE_UTF8, reinterpret_cast<void*>(fn),
+                                 &SqliteCollation) != SQLITE_OK) {
+      std::abort();
+    }
+  }
 }
 SqliteSide::~SqliteSide() { sqlite3_close_v2(db_); }
 
@@ -247,6 +293,9 @@ DosqlSide::DosqlSide() {
     std::abort();
   }
   conn_ = std::move(c).value();
+  for (const auto& [name, fn] : kCollations) {
+    if (!conn_->CreateCollation(name, fn).ok()) std::abort();
+  }
 }
 DosqlSide::~DosqlSide() = default;
 

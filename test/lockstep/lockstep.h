@@ -2,10 +2,12 @@
 // (test/differential) and the differential fuzzer (test/fuzz). SQLite is a test-only dependency:
 // only test programs link this library.
 //
-// DosqlSide and SqliteSide each own one private in-memory database (one connection); Run() runs
-// one statement to completion and returns its Outcome (success or error, the rows, the change
-// counters). Difference() says how two outcomes differ ("" when they agree). Nothing here is
-// thread-safe: one thread drives a pair of sides.
+// DosqlSide and SqliteSide each own one private in-memory database (one connection), on which
+// they register the same user-defined collations: REV (reverse byte order), LEN (shorter first,
+// then byte order) and RNOCASE (NOCASE reversed). Run() runs one statement to completion and
+// returns its Outcome (success or error, the rows, the change counters). Difference() says how
+// two outcomes differ ("" when they agree). Nothing here is thread-safe: one thread drives a
+// pair of sides.
 #ifndef DOSQL_TEST_LOCKSTEP_LOCKSTEP_H_
 #define DOSQL_TEST_LOCKSTEP_LOCKSTEP_H_
 

@@ -96,6 +96,7 @@ typedef unsigned long long int dosql_uint64;
 ** after dosql_extended_result_codes(db, 1) or DOSQL_OPEN_EXRESCODE). */
 #define DOSQL_ABORT_ROLLBACK (DOSQL_ABORT | (2 << 8))
 #define DOSQL_BUSY_TIMEOUT (DOSQL_BUSY | (3 << 8))
+#define DOSQL_ERROR_MISSING_COLLSEQ (DOSQL_ERROR | (1 << 8))
 #define DOSQL_CANTOPEN_ISDIR (DOSQL_CANTOPEN | (2 << 8))
 #define DOSQL_CONSTRAINT_CHECK (DOSQL_CONSTRAINT | (1 << 8))
 #define DOSQL_CONSTRAINT_COMMITHOOK (DOSQL_CONSTRAINT | (2 << 8))
@@ -284,6 +285,34 @@ DOSQL_API int dosql_create_window_function(dosql_db* db, const char* zFunctionNa
                                            void (*xValue)(dosql_context*),
                                            void (*xInverse)(dosql_context*, int, dosql_value**),
                                            void (*xDestroy)(void*));
+
+/* ---------------------------------------------------------------------------------------------
+** User-defined collations (sqlite3_create_collation_v2 / sqlite3_collation_needed).
+** A collation is per connection: xCompare(pArg, nA, a, nB, b) orders two TEXT values given as
+** UTF-8 bytes (not NUL-terminated) and returns <0, 0 or >0; it must be a total order. It is
+** used by COLLATE clauses, column definitions, ORDER BY, GROUP BY, DISTINCT, compound SELECTs,
+** IN, min/max, windows, and indexes and UNIQUE constraints declared with it. eTextRep must be
+** DOSQL_UTF8 (DOSQL_UTF16* give DOSQL_ERROR: dosql has no UTF-16 collations; anything else is
+** DOSQL_MISUSE). A null xCompare deletes the collation. Replacing or deleting one while a
+** statement of the connection is running gives DOSQL_BUSY; prepared statements are re-planned
+** (and fail with "no such collation sequence: NAME" if they need a deleted one). The built-in
+** names BINARY, NOCASE and RTRIM cannot be replaced (DOSQL_ERROR). xDestroy(pArg) runs when
+** the collation is replaced or deleted, or the connection is closed; as in SQLite (and unlike
+** the other interfaces), not when dosql_create_collation_v2 fails.
+** dosql_collation_needed registers a callback called (with DOSQL_UTF8) when a statement needs
+** a collation the connection does not have; it may register it before the statement fails.
+** ------------------------------------------------------------------------------------------- */
+#define DOSQL_UTF16_ALIGNED 8
+DOSQL_API int dosql_create_collation(dosql_db* db, const char* zName, int eTextRep, void* pArg,
+                                     int (*xCompare)(void*, int, const void*, int, const void*));
+DOSQL_API int dosql_create_collation_v2(dosql_db* db, const char* zName, int eTextRep,
+                                        void* pArg,
+                                        int (*xCompare)(void*, int, const void*, int,
+                                                        const void*),
+                                        void (*xDestroy)(void*));
+DOSQL_API int dosql_collation_needed(dosql_db* db, void* pArg,
+                                     void (*xNeeded)(void*, dosql_db*, int eTextRep,
+                                                     const char*));
 
 DOSQL_API void* dosql_user_data(dosql_context* ctx);
 DOSQL_API dosql_db* dosql_context_db_handle(dosql_context* ctx);

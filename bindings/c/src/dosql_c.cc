@@ -95,6 +95,7 @@ int CodeFor(const dosql::Status& s) {
   const std::string& m = s.message();
   if (m == "datatype mismatch") return DOSQL_MISMATCH;
   if (StartsWith(m, "string or blob too big")) return DOSQL_TOOBIG;
+  if (StartsWith(m, "no such collation sequence: ")) return DOSQL_ERROR_MISSING_COLLSEQ;
   switch (s.code()) {
     case StatusCode::kOk:
       return DOSQL_OK;
@@ -197,6 +198,21 @@ std::string CanonicalPath(const std::string& path) {
 
 struct dosql_stmt;
 
+// A collation registered through dosql_create_collation_v2 (see there).
+struct CCollation {
+  void* arg = nullptr;
+  int (*compare)(void*, int, const void*, int, const void*) = nullptr;  // null: deleted
+  void (*destroy)(void*) = nullptr;
+  // Calls xDestroy once (when replaced, deleted, or at close).
+  void Release() {
+    if (destroy) {
+      auto d = destroy;
+      destroy = nullptr;
+      d(arg);
+    }
+  }
+};
+
 struct dosql_db {
   std::recursive_mutex mu;
   std::shared_ptr<dosql::Database> database;
@@ -210,6 +226,12 @@ struct dosql_db {
   std::string err_msg;      // "" -> the code's ErrStr
   int err_offset = -1;
   dosql_stmt* stmts = nullptr;  // newest first
+  int stepping = 0;             // dosql_step calls running on this handle (callbacks nest)
+  // Collations from dosql_create_collation_v2 by lower-case name (also deleted ones that still
+  // owe their xDestroy call), and the dosql_collation_needed callback.
+  std::map<std::string, std::shared_ptr<CCollation>> collations;
+  void* collation_needed_arg = nullptr;
+  void (*collation_needed)(void*, dosql_db*, int, const char*) = nullptr;
 
   void SetError(int code, std::string_view msg = {}, int offset = -1) {
     err_code = code;
@@ -293,6 +315,8 @@ void Unlink(dosql_stmt* s) {
 void DestroyDb(dosql_db* db) {
   try {
     db->conn.reset();
+    for (auto& [name, c] : db->collations) c->Release();
+    db->collations.clear();
     std::shared_ptr<dosql::Database> database = std::move(db->database);
     if (database) {
       if (!db->registry_key.empty()) {
@@ -700,6 +724,11 @@ int dosql_step(dosql_stmt* s) {
       s->last_error = DOSQL_OK;
     }
     s->ClearRowCache();
+    struct Stepping {
+      dosql_db* db;
+      ~Stepping() { db->stepping--; }
+    } stepping{db};
+    db->stepping++;
     auto r = s->stmt->Step();
     if (!r.ok()) {
       const dosql::Status& st = r.status();
@@ -1310,6 +1339,91 @@ int dosql_create_window_function(dosql_db* db, const char* zFunctionName, int nA
   if (!xStep || !xFinal || !xValue || !xInverse) return DOSQL_MISUSE;
   return CreateFunction(db, zFunctionName, nArg, eTextRep, pApp, nullptr, xStep, xFinal, xValue,
                         xInverse, xDestroy);
+}
+
+int dosql_create_collation_v2(dosql_db* db, const char* zName, int eTextRep, void* pArg,
+                              int (*xCompare)(void*, int, const void*, int, const void*),
+                              void (*xDestroy)(void*)) {
+  if (db == nullptr || zName == nullptr) return DOSQL_MISUSE;
+  int rc = Guarded(db, [&]() -> int {
+    if (!db->conn || db->zombie) return DOSQL_MISUSE;
+    int enc = eTextRep;
+    if (enc < DOSQL_UTF8 || (enc > DOSQL_UTF16 && enc != DOSQL_UTF16_ALIGNED)) return DOSQL_MISUSE;
+    if (enc != DOSQL_UTF8) {
+      db->SetError(DOSQL_ERROR, "dosql supports only DOSQL_UTF8 collations");
+      return DOSQL_ERROR;
+    }
+    std::string key(zName);
+    for (char& c : key) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto old = db->collations.find(key);
+    if (old != db->collations.end() && old->second->compare) {
+      // As SQLite: a collation in use by a running statement cannot change.
+      bool active = db->stepping > 0;
+      for (dosql_stmt* st = db->stmts; st && !active; st = st->next) {
+        active = st->state == dosql_stmt::State::kRow;
+      }
+      if (active) {
+        db->SetError(DOSQL_BUSY,
+                     "unable to delete/modify collation sequence due to active statements");
+        return DOSQL_BUSY;
+      }
+    }
+    auto c = std::make_shared<CCollation>();
+    c->arg = pArg;
+    c->compare = xCompare;
+    dosql::Status st;
+    if (xCompare) {
+      st = db->conn->CreateCollation(zName, [c](std::string_view a, std::string_view b) {
+        if (!c->compare) return a.compare(b);  // released (never called by a live plan)
+        return c->compare(c->arg, static_cast<int>(a.size()), a.data(),
+                          static_cast<int>(b.size()), b.data());
+      });
+    } else {
+      st = db->conn->CreateCollation(zName, nullptr);  // deletes it
+    }
+    if (!st.ok()) {  // SQLite does not call xDestroy when the call fails
+      db->SetError(st);
+      return DOSQL_ERROR;
+    }
+    c->destroy = xDestroy;
+    if (old != db->collations.end()) {
+      old->second->Release();
+      old->second->compare = nullptr;
+      old->second = std::move(c);
+    } else {
+      db->collations.emplace(std::move(key), std::move(c));
+    }
+    return DOSQL_OK;
+  });
+  return rc == DOSQL_ERROR || rc == DOSQL_BUSY ? db->Ret(rc) : rc;
+}
+
+int dosql_create_collation(dosql_db* db, const char* zName, int eTextRep, void* pArg,
+                           int (*xCompare)(void*, int, const void*, int, const void*)) {
+  return dosql_create_collation_v2(db, zName, eTextRep, pArg, xCompare, nullptr);
+}
+
+int dosql_collation_needed(dosql_db* db, void* pArg,
+                           void (*xNeeded)(void*, dosql_db*, int eTextRep, const char*)) {
+  if (db == nullptr) return DOSQL_MISUSE;
+  return Guarded(db, [&]() -> int {
+    if (!db->conn) return DOSQL_MISUSE;
+    db->collation_needed = xNeeded;
+    db->collation_needed_arg = pArg;
+    if (!xNeeded) {
+      db->conn->SetCollationNeeded(nullptr);
+      return DOSQL_OK;
+    }
+    db->conn->SetCollationNeeded([db](std::string_view name) {
+      if (db->collation_needed) {
+        std::string n(name);
+        db->collation_needed(db->collation_needed_arg, db, DOSQL_UTF8, n.c_str());
+      }
+    });
+    return DOSQL_OK;
+  });
 }
 
 void dosql_interrupt(dosql_db* db) {

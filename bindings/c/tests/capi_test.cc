@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -105,6 +106,9 @@ namespace {
     static constexpr auto result_value = &P##_result_value;                   \
     static constexpr auto result_error = &P##_result_error;                   \
     static constexpr auto interrupt = &P##_interrupt;                         \
+    static constexpr auto create_collation = &P##_create_collation;           \
+    static constexpr auto create_collation_v2 = &P##_create_collation_v2;     \
+    static constexpr auto collation_needed = &P##_collation_needed;           \
   }
 
 DOSQL_TEST_API(SqliteApi, sqlite3, sqlite3, sqlite3_stmt, SQLITE_TRANSIENT, SQLITE_STATIC);
@@ -1252,6 +1256,97 @@ DIFF_TEST(UserDefinedFunctions) {
   h.Note("destroyed at close " + std::to_string(udf_destroyed.load()));
 }
 
+// User-defined collations: the same C comparison functions on both libraries.
+// pArg points at the direction (1 or -1) of a case-insensitive ASCII order.
+int CollDirected(void* arg, int na, const void* a, int nb, const void* b) {
+  int dir = *static_cast<int*>(arg);
+  const unsigned char* x = static_cast<const unsigned char*>(a);
+  const unsigned char* y = static_cast<const unsigned char*>(b);
+  for (int i = 0; i < na && i < nb; i++) {
+    int cx = std::tolower(x[i]), cy = std::tolower(y[i]);
+    if (cx != cy) return dir * (cx < cy ? -1 : 1);
+  }
+  return dir * (na < nb ? -1 : na > nb ? 1 : 0);
+}
+// Shorter first, then bytewise.
+int CollLength(void*, int na, const void* a, int nb, const void* b) {
+  if (na != nb) return na < nb ? -1 : 1;
+  int c = std::memcmp(a, b, static_cast<size_t>(na));
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+std::atomic<int> coll_destroyed{0};
+void CollDestroy(void*) { coll_destroyed++; }
+template <class A>
+void CollNeeded(void* arg, typename A::Db* db, int enc, const char* name) {
+  static_cast<std::vector<std::string>*>(arg)->push_back(std::string(name) + "/" +
+                                                         std::to_string(enc));
+  A::create_collation(db, name, SQLITE_UTF8, nullptr, &CollLength);
+}
+
+DIFF_TEST(UserDefinedCollations) {
+  h.Open();
+  coll_destroyed = 0;
+  static int up = 1, down = -1;
+  h.Log("create up", A::create_collation_v2(h.db(), "up", SQLITE_UTF8, &up, &CollDirected,
+                                            &CollDestroy));
+  h.Log("create down", A::create_collation(h.db(), "DOWN", SQLITE_UTF8, &down, &CollDirected));
+  h.Log("create len", A::create_collation_v2(h.db(), "len", SQLITE_UTF8, nullptr, &CollLength,
+                                             nullptr));
+  h.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, a TEXT COLLATE up, b TEXT COLLATE down, c)");
+  h.Exec("CREATE INDEX tb ON t(b)");
+  h.Exec("CREATE INDEX tc ON t(c COLLATE len DESC)");
+  h.Exec("CREATE TABLE u(k TEXT COLLATE up UNIQUE, v)");
+  h.Exec("INSERT INTO t VALUES (1, 'beta', 'beta', 'beta'), (2, 'Alpha', 'Alpha', 'Alpha'), "
+         "(3, 'ALPHA', 'ALPHA', 'x'), (4, 'gamma', 'gamma', 'gammas'), (5, 'b', 'b', 'b')");
+  h.Exec("INSERT INTO u VALUES ('one', 1), ('Two', 2)");
+  h.Exec("INSERT INTO u VALUES ('ONE', 3)");
+  h.Exec("INSERT OR REPLACE INTO u VALUES ('TWO', 4)");
+  h.Query("SELECT * FROM u ORDER BY k");
+  h.Query("SELECT id FROM t ORDER BY a, id");
+  h.Query("SELECT id FROM t ORDER BY b, id");
+  h.Query("SELECT id, c FROM t ORDER BY c COLLATE len DESC, id");
+  h.Query("SELECT id FROM t WHERE a = 'alpha' ORDER BY id");
+  h.Query("SELECT id FROM t WHERE b > 'b' ORDER BY id");
+  h.Query("SELECT id FROM t WHERE c COLLATE len = 'zzzzz' ORDER BY id");
+  h.Query("SELECT count(*), min(id) FROM t GROUP BY a ORDER BY 2");
+  h.Query("SELECT count(DISTINCT b), max(a), min(b) FROM t");
+  h.Query("SELECT count(*) FROM (SELECT a FROM t UNION SELECT 'BETA')");
+  h.Query("SELECT b FROM t INTERSECT SELECT 'GAMMA' COLLATE down");
+  h.Query("SELECT 'a' = 'A' COLLATE up, 'a' < 'b' COLLATE down, 'bb' < 'a' COLLATE Len");
+  // A running statement pins the collations: replacing one is BUSY until it is reset.
+  typename A::Stmt* st = h.Prepare("SELECT id FROM t ORDER BY a");
+  h.Log("step", A::step(st));
+  h.Log("replace while running", A::create_collation_v2(h.db(), "up", SQLITE_UTF8, &down,
+                                                         &CollDirected, &CollDestroy));
+  h.Note("destroyed " + std::to_string(coll_destroyed.load()));
+  h.Log("reset", A::reset(st));
+  h.Log("replace", A::create_collation_v2(h.db(), "UP", SQLITE_UTF8, &down, &CollDirected,
+                                          &CollDestroy));
+  h.Note("destroyed " + std::to_string(coll_destroyed.load()));
+  h.StepAll(st);  // re-planned with the new order
+  A::finalize(st);
+  h.Exec("REINDEX up");
+  h.Query("SELECT k FROM u ORDER BY k");
+  // Deleting: statements that need it fail; the rest work.
+  h.Log("delete", A::create_collation_v2(h.db(), "up", SQLITE_UTF8, nullptr, nullptr, nullptr));
+  h.Note("destroyed " + std::to_string(coll_destroyed.load()));
+  h.Query("SELECT id FROM t ORDER BY a");
+  h.Query("SELECT count(*) FROM t");
+  h.Exec("INSERT INTO u VALUES ('three', 3)");
+  h.Query("SELECT 1 COLLATE nosuch");
+  h.Query("SELECT 'x' < 'y' COLLATE nosuch");
+  // collation_needed may register what a statement is missing.
+  std::vector<std::string> asked;
+  h.Log("needed", A::collation_needed(h.db(), &asked, &CollNeeded<A>));
+  h.Query("SELECT 'bb' < 'a' COLLATE whatever");
+  h.Query("SELECT id FROM t ORDER BY a");
+  for (const auto& a : asked) h.Note("asked " + a);
+  h.Log("bad encoding", A::create_collation(h.db(), "e", 0, nullptr, &CollLength));
+  h.Log("bad encoding any", A::create_collation(h.db(), "e", 5, nullptr, &CollLength));
+  h.Close();
+  h.Note("destroyed at close " + std::to_string(coll_destroyed.load()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // dosql-only tests
 // ---------------------------------------------------------------------------------------------
@@ -1532,6 +1627,37 @@ TEST(CApi, InterruptFromAnotherThread) {
   EXPECT_STREQ(dosql_errmsg(db), "interrupted");
   dosql_finalize(st);
   EXPECT_EQ(dosql_close(db), DOSQL_OK);
+}
+
+TEST(CApi, CollationsAreUtf8AndBuiltinsStay) {
+  dosql_db* db = nullptr;
+  ASSERT_EQ(dosql_open(":memory:", &db), DOSQL_OK);
+  coll_destroyed = 0;
+  // UTF-16 collations are not supported: a clear error, and (as SQLite on failure) no xDestroy.
+  for (int enc : {DOSQL_UTF16LE, DOSQL_UTF16BE, DOSQL_UTF16, DOSQL_UTF16_ALIGNED}) {
+    EXPECT_EQ(dosql_create_collation_v2(db, "u16", enc, nullptr, &CollLength, &CollDestroy),
+              DOSQL_ERROR);
+    EXPECT_STREQ(dosql_errmsg(db), "dosql supports only DOSQL_UTF8 collations");
+  }
+  EXPECT_EQ(dosql_create_collation_v2(db, "NOCASE", DOSQL_UTF8, nullptr, &CollLength,
+                                      &CollDestroy),
+            DOSQL_ERROR);
+  EXPECT_STREQ(dosql_errmsg(db), "the built-in collation NOCASE cannot be replaced");
+  EXPECT_EQ(coll_destroyed.load(), 0);
+  EXPECT_EQ(dosql_create_collation(nullptr, "x", DOSQL_UTF8, nullptr, &CollLength), DOSQL_MISUSE);
+  EXPECT_EQ(dosql_create_collation(db, nullptr, DOSQL_UTF8, nullptr, &CollLength), DOSQL_MISUSE);
+  // A missing collation has SQLite's extended code.
+  dosql_extended_result_codes(db, 1);
+  dosql_stmt* st = nullptr;
+  EXPECT_EQ(dosql_prepare_v2(db, "SELECT 1 ORDER BY 1 COLLATE u16", -1, &st, nullptr),
+            DOSQL_ERROR_MISSING_COLLSEQ);
+  EXPECT_EQ(st, nullptr);
+  // Deleting with an xDestroy: called at close (SQLite keeps it with the deleted entry).
+  EXPECT_EQ(dosql_create_collation_v2(db, "gone", DOSQL_UTF8, nullptr, nullptr, &CollDestroy),
+            DOSQL_OK);
+  EXPECT_EQ(coll_destroyed.load(), 0);
+  EXPECT_EQ(dosql_close(db), DOSQL_OK);
+  EXPECT_EQ(coll_destroyed.load(), 1);
 }
 
 TEST(CApi, ExecCallbackMayUseTheHandle) {

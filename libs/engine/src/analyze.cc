@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "conn.h"
+#include "index_key.h"
 #include "dosql/engine/functions.h"
 #include "dosql/parser/parser.h"
 
@@ -35,7 +36,9 @@ std::vector<std::string> KeyTerms(const TableInfo& t, const IndexInfo& idx) {
                        : ic.column == -2 ? std::string("rowid")
                        : ic.expr        ? "(" + parser::ToSql(*ic.expr) + ")"
                                         : std::string("NULL");
-    term += " COLLATE " + std::string(CollationName(ic.collation));
+    term += " COLLATE " + (ic.collation.is_user()
+                               ? QuoteIdentifier(std::string(CollationName(ic.collation)))
+                               : std::string(CollationName(ic.collation)));
     terms.push_back(std::move(term));
   }
   return terms;
@@ -51,13 +54,14 @@ Result<std::string> IndexStat(ConnectionImpl* conn, Exec& ex, const TableInfo& t
   if (idx.where) sql += " WHERE " + parser::ToSql(*idx.where);
   sql += " ORDER BY " + list;
   DOSQL_ASSIGN_OR_RETURN(std::vector<Row> rows, RunSql(conn, ex, sql));
+  DOSQL_ASSIGN_OR_RETURN(std::vector<Collation> colls, ResolveIndexCollations(conn, idx));
   std::vector<int64_t> distinct(terms.size(), 0);
   for (size_t r = 0; r < rows.size(); r++) {
     // The first column where this row differs from the previous one: every longer prefix is new.
     size_t first = 0;
     if (r > 0) {
       while (first < terms.size() &&
-             CompareValues(rows[r][first], rows[r - 1][first], idx.columns[first].collation) == 0) {
+             CompareValues(rows[r][first], rows[r - 1][first], colls[first]) == 0) {
         first++;
       }
     }

@@ -68,9 +68,9 @@ bool IsIntegerType(const std::optional<parser::TypeName>& t) {
   return t.has_value() && Lower(t->name) == "integer";
 }
 
-Result<Collation> CollationOf(const parser::Identifier& id) {
-  return CollationFromName(id.name);
-}
+// A built-in collation, or a user-defined one by name (resolved per connection when a statement
+// needs it: a schema may name collations this connection has not registered).
+Result<Collation> CollationOf(const parser::Identifier& id) { return Collation::Named(id.name); }
 
 // The collation named by a COLLATE at the top of an index/PK term, and the column it names.
 struct TermTarget {
@@ -415,7 +415,12 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
           same = false;
         }
       }
-      if (same) dup = true;
+      if (same) {
+        dup = true;
+        // As SQLite: a PRIMARY KEY identical to an earlier UNIQUE makes that index the primary
+        // key (a WITHOUT ROWID table is then read in its order).
+        if (unique_is_pk[i]) ex->primary_key = true;
+      }
     }
     if (dup) continue;
     t->indexes.push_back(

@@ -33,33 +33,81 @@ int NoCasePrefix(const unsigned char* a, const unsigned char* b, size_t n) {
 
 }  // namespace
 
-Result<Collation> CollationFromName(std::string_view name) {
-  auto eq = [&](std::string_view want) {
-    if (name.size() != want.size()) return false;
-    for (size_t i = 0; i < name.size(); i++) {
-      if (Lower(static_cast<unsigned char>(name[i])) != static_cast<unsigned char>(want[i])) {
-        return false;
-      }
+namespace {
+bool EqualsLowerName(std::string_view name, std::string_view want) {
+  if (name.size() != want.size()) return false;
+  for (size_t i = 0; i < name.size(); i++) {
+    if (Lower(static_cast<unsigned char>(name[i])) != static_cast<unsigned char>(want[i])) {
+      return false;
     }
-    return true;
-  };
-  if (eq("binary")) return Collation::kBinary;
-  if (eq("nocase")) return Collation::kNoCase;
-  if (eq("rtrim")) return Collation::kRTrim;
+  }
+  return true;
+}
+
+bool BuiltinFromName(std::string_view name, Collation::Kind* kind) {
+  if (EqualsLowerName(name, "binary")) *kind = Collation::kBinary;
+  else if (EqualsLowerName(name, "nocase")) *kind = Collation::kNoCase;
+  else if (EqualsLowerName(name, "rtrim")) *kind = Collation::kRTrim;
+  else return false;
+  return true;
+}
+
+bool SameNameIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (Lower(static_cast<unsigned char>(a[i])) != Lower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+Collation Collation::User(std::shared_ptr<const UserCollation> u) {
+  Collation c(kUser);
+  c.user_ = std::move(u);
+  return c;
+}
+
+Collation Collation::Named(std::string_view name) {
+  Kind k;
+  if (BuiltinFromName(name, &k)) return Collation(k);
+  auto u = std::make_shared<UserCollation>();
+  u->name = std::string(name);
+  return User(std::move(u));
+}
+
+bool operator==(const Collation& a, const Collation& b) {
+  if (a.kind_ != b.kind_) return false;
+  if (a.kind_ != Collation::kUser) return true;
+  if (a.user_ == b.user_) return true;
+  if (!a.user_ || !b.user_) return false;
+  return SameNameIgnoringCase(a.user_->name, b.user_->name);
+}
+
+Result<Collation> CollationFromName(std::string_view name) {
+  Collation::Kind k;
+  if (BuiltinFromName(name, &k)) return Collation(k);
   return Status::NotFound("no such collation sequence: " + std::string(name));
 }
 
-std::string_view CollationName(Collation c) {
-  switch (c) {
+bool IsBuiltinCollationName(std::string_view name) {
+  Collation::Kind k;
+  return BuiltinFromName(name, &k);
+}
+
+std::string_view CollationName(const Collation& c) {
+  switch (c.kind()) {
     case Collation::kBinary: return "BINARY";
     case Collation::kNoCase: return "NOCASE";
     case Collation::kRTrim: return "RTRIM";
+    case Collation::kUser: return c.user() ? std::string_view(c.user()->name) : "BINARY";
   }
   return "BINARY";
 }
 
-int CompareText(std::string_view a, std::string_view b, Collation coll) {
-  switch (coll) {
+int CompareText(std::string_view a, std::string_view b, const Collation& coll) {
+  switch (coll.kind()) {
     case Collation::kBinary:
       return Binary(a, b);
     case Collation::kNoCase: {
@@ -74,6 +122,14 @@ int CompareText(std::string_view a, std::string_view b, Collation coll) {
       while (!b.empty() && b.back() == ' ') b.remove_suffix(1);
       return Binary(a, b);
     }
+    case Collation::kUser: {
+      const UserCollation* u = coll.user();
+      if (u && u->compare) {
+        int r = u->compare(a, b);
+        return r < 0 ? -1 : (r > 0 ? 1 : 0);
+      }
+      return Binary(a, b);
+    }
   }
   return Binary(a, b);
 }
@@ -85,7 +141,7 @@ int CompareIntReal(int64_t i, double r) {
   return 0;
 }
 
-int CompareValues(const Value& a, const Value& b, Collation coll) {
+int CompareValues(const Value& a, const Value& b, const Collation& coll) {
   ValueType ta = a.type(), tb = b.type();
   if (ta == ValueType::kNull || tb == ValueType::kNull) {
     if (ta == tb) return 0;
@@ -138,7 +194,7 @@ Value TriToValue(TriBool t) {
 }
 
 TriBool CompareExpr(const Value& lhs, const Value& rhs, CompareOp op, Affinity affinity,
-                    Collation coll) {
+                    const Collation& coll) {
   if (lhs.is_null() || rhs.is_null()) {
     if (op == CompareOp::kIs) return TriFromBool(lhs.is_null() && rhs.is_null());
     if (op == CompareOp::kIsNot) return TriFromBool(!(lhs.is_null() && rhs.is_null()));

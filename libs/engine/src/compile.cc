@@ -225,8 +225,8 @@ void ForeignKeyListRows(const Schema& schema, std::string_view arg, PragmaRows* 
 }
 
 // foreign_key_check: (table, rowid, parent, fkid) for every child row whose parent is missing.
-Status ForeignKeyCheckRows(const Schema& schema, DataAccess* data, const std::optional<std::string>& arg,
-                           PragmaRows* out) {
+Status ForeignKeyCheckRows(ConnectionImpl* conn, const Schema& schema, DataAccess* data,
+                           const std::optional<std::string>& arg, PragmaRows* out) {
   SetColumns(out, {"table", "rowid", "parent", "fkid"});
   std::vector<const TableInfo*> tables;
   if (arg) {
@@ -257,7 +257,7 @@ Status ForeignKeyCheckRows(const Schema& schema, DataAccess* data, const std::op
         if (has_null) continue;
         bool found = false;
         if (r.parent) {
-          DOSQL_ASSIGN_OR_RETURN(found, ParentKeyExists(data, r, vals));
+          DOSQL_ASSIGN_OR_RETURN(found, ParentKeyExists(conn, data, r, vals));
         }
         if (found) continue;
         out->rows.push_back({Value::Text(t->name), t->without_rowid ? Value() : Value::Integer(rowid),
@@ -338,7 +338,7 @@ Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schem
   } else if (name == "foreign_key_list") {
     ForeignKeyListRows(*schema, a, &out);
   } else if (name == "foreign_key_check") {
-    DOSQL_RETURN_IF_ERROR(ForeignKeyCheckRows(*schema, data, arg, &out));
+    DOSQL_RETURN_IF_ERROR(ForeignKeyCheckRows(conn, *schema, data, arg, &out));
   } else if (name == "integrity_check" || name == "quick_check") {
     out.columns = {Col(std::string(name))};
     // A table name limits the check (dosql checks the whole store either way); a number is the
@@ -379,6 +379,16 @@ Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schem
     SetColumns(&out, {"seq", "name", "file"});
     out.rows.push_back({Value::Integer(0), Value::Text("main"),
                         Value::Text(conn->dbi->in_memory ? "" : conn->dbi->path)});
+  } else if (name == "collation_list") {
+    // The connection's user-defined collations (by name; SQLite lists them in hash order),
+    // then the built-in ones in SQLite's order.
+    SetColumns(&out, {"seq", "name"});
+    std::vector<std::string> names;
+    for (const auto& [key, c] : conn->collations) names.push_back(c->name);
+    for (const char* b : {"RTRIM", "NOCASE", "BINARY"}) names.push_back(b);
+    for (size_t i = 0; i < names.size(); i++) {
+      out.rows.push_back({Value::Integer(static_cast<int64_t>(i)), Value::Text(names[i])});
+    }
   }
   // Anything else: no columns and no rows (SQLite ignores unknown pragmas).
   return out;

@@ -73,6 +73,9 @@ struct ConnectionImpl {
   // User-defined functions by (lower-case name, argument count); plans made before a change
   // are remade (the generation is part of what a compiled statement checks).
   std::map<std::pair<std::string, int>, std::shared_ptr<const UserFunction>> functions;
+  // User-defined collations by lower-case name; changing them also advances the generation.
+  std::map<std::string, std::shared_ptr<const UserCollation>> collations;
+  std::function<void(std::string_view)> collation_needed;
   uint64_t functions_generation = 0;
   // The live statements prepared on this connection (closing the connection ends their runs),
   // and whether the Connection is gone.
@@ -85,6 +88,13 @@ struct ConnectionImpl {
 
   // The user function for a call with `nargs` arguments (an exact count first, then -1).
   std::shared_ptr<const UserFunction> FindFunction(std::string_view lower_name, int nargs) const;
+  // `c` with its user-defined function: built-in and resolved collations as they are; an
+  // unresolved one from this connection's collations (asking collation_needed first), or
+  // NotFound "no such collation sequence: NAME".
+  Result<Collation> ResolveCollation(const Collation& c);
+  // The same, but an unknown collation comes back unresolved instead of failing (for metadata
+  // that only a later comparison may need).
+  Collation TryResolveCollation(const Collation& c);
   bool defer_foreign_keys = false;  // reset by COMMIT and ROLLBACK
   bool recursive_triggers = false;
   int64_t cache_size = -2000;

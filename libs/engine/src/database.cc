@@ -293,6 +293,56 @@ Status Connection::RemoveFunction(std::string_view name, int num_args) {
   return Status::OK();
 }
 
+Status Connection::CreateCollation(std::string_view name, CollationFunction compare) {
+  if (!compare) {
+    (void)RemoveCollation(name);  // removing one that is not there is not an error here
+    return Status::OK();
+  }
+  if (name.empty()) return Status::InvalidArgument("a collation needs a name");
+  if (IsBuiltinCollationName(name)) {
+    return Status::InvalidArgument("the built-in collation " + Upper(name) +
+                                   " cannot be replaced");
+  }
+  auto u = std::make_shared<UserCollation>();
+  u->name = std::string(name);
+  u->compare = std::move(compare);
+  impl_->collations[Lower(name)] = std::move(u);
+  impl_->functions_generation++;
+  return Status::OK();
+}
+
+Status Connection::RemoveCollation(std::string_view name) {
+  if (impl_->collations.erase(Lower(name)) == 0) {
+    return Status::NotFound("no such collation sequence: " + std::string(name));
+  }
+  impl_->functions_generation++;
+  return Status::OK();
+}
+
+void Connection::SetCollationNeeded(std::function<void(std::string_view)> handler) {
+  impl_->collation_needed = std::move(handler);
+}
+
+Collation ConnectionImpl::TryResolveCollation(const Collation& c) {
+  if (!c.unresolved() || collations.empty()) return c;
+  auto it = collations.find(Lower(c.user()->name));
+  if (it == collations.end()) return c;
+  return Collation::User(it->second);
+}
+
+Result<Collation> ConnectionImpl::ResolveCollation(const Collation& c) {
+  if (!c.unresolved()) return c;
+  const std::string& name = c.user() ? c.user()->name : std::string();
+  auto it = collations.find(Lower(name));
+  if (it == collations.end() && collation_needed) {
+    auto handler = collation_needed;  // the handler may replace itself
+    handler(name);
+    it = collations.find(Lower(name));
+  }
+  if (it == collations.end()) return Status::NotFound("no such collation sequence: " + name);
+  return Collation::User(it->second);
+}
+
 void Connection::Interrupt() {
   impl_->interrupt_requests.fetch_add(1, std::memory_order_relaxed);
 }

@@ -77,6 +77,23 @@ Result<std::shared_ptr<parser::Statement>> Reparse(const std::string& sql) {
   return std::shared_ptr<parser::Statement>(std::move(p.statement));
 }
 
+// A table being created names collations: each must be registered on this connection (SQLite
+// fails CREATE TABLE with "no such collation sequence"; an existing schema may name unknown
+// ones, which only the statements that need them fail on).
+Status CheckCollationsKnown(ConnectionImpl* conn, const TableInfo& t) {
+  for (const auto& c : t.columns) {
+    if (c.collation.unresolved()) DOSQL_RETURN_IF_ERROR(conn->ResolveCollation(c.collation).status());
+  }
+  for (const auto& idx : t.indexes) {
+    for (const auto& ic : idx->columns) {
+      if (ic.collation.unresolved()) {
+        DOSQL_RETURN_IF_ERROR(conn->ResolveCollation(ic.collation).status());
+      }
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 // Creates the trees and catalog rows of a table built from `sql`.
@@ -84,6 +101,7 @@ Status InstallTable(ConnectionImpl* conn, Schema& schema, const std::string& sql
                     std::shared_ptr<TableInfo>* out) {
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(sql));
   DOSQL_ASSIGN_OR_RETURN(auto t, BuildTable(stmt, sql));
+  DOSQL_RETURN_IF_ERROR(CheckCollationsKnown(conn, *t));
   DOSQL_ASSIGN_OR_RETURN(t->tree, conn->txn->CreateTree(t->without_rowid
                                                             ? transaction::TreeKind::kRowid
                                                             : transaction::TreeKind::kRowid));
@@ -427,6 +445,10 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
           if (!has_default) return Err("Cannot add a NOT NULL column with default value NULL");
         }
         if (cc.kind == K::kGenerated && cc.stored) return Err("cannot add a STORED column");
+        if (cc.kind == K::kCollate) {
+          DOSQL_RETURN_IF_ERROR(
+              conn->ResolveCollation(Collation::Named(cc.collation.name)).status());
+        }
       }
       if (old->FindColumn(cd.name.name) >= 0) return Err("duplicate column name: " + cd.name.name);
       std::string coldef(sql.substr(cd.span.offset, cd.span.end - cd.span.offset));
@@ -622,7 +644,8 @@ Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s)
   std::vector<std::pair<std::shared_ptr<TableInfo>, size_t>> todo;
   std::string target = s.target ? Lower(s.target->name.name) : "";
   bool found = target.empty();
-  bool is_collation = target == "binary" || target == "nocase" || target == "rtrim";
+  bool is_collation = target == "binary" || target == "nocase" || target == "rtrim" ||
+                      conn->collations.count(target) > 0;
   for (const auto& [tn, t] : schema->tables) {
     for (size_t i = 0; i < t->indexes.size(); i++) {
       const auto& idx = t->indexes[i];

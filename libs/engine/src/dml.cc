@@ -5,14 +5,12 @@
 
 #include "conn.h"
 #include "fkey.h"
+#include "index_key.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
 
 namespace dosql::engine {
-
-Value IndexKeyValue(const Value& v, Collation coll);
-
 namespace {
 
 using parser::ConflictAction;
@@ -32,14 +30,16 @@ struct TableCtx {
   std::vector<std::string> check_names;
   std::vector<std::vector<CExprPtr>> index_exprs;  // per index, per column (null: plain)
   std::vector<CExprPtr> index_where;                // partial index predicates
+  std::vector<std::vector<Collation>> index_colls;  // per index, per column (resolved)
   std::vector<CExprPtr> defaults;                   // per column (null: NULL)
   std::vector<CExprPtr> generated;                  // per column (null: not generated)
   int ncols = 0;
   std::unique_ptr<FkTable> fk;  // foreign keys to enforce (null: none, or they are off)
 };
 
+// `populating` >= 0: only that index will be written (CREATE INDEX, REINDEX).
 Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
-                  std::string_view alias, Scope* outer) {
+                  std::string_view alias, Scope* outer, int populating = -1) {
   tc->conn = ctx.conn;
   tc->t = t;
   tc->level = level;
@@ -60,6 +60,16 @@ Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
     tc->check_names.push_back(c.name.empty() ? ExprText(t->sql, *c.expr) : c.name);
   }
   for (const auto& idx : t->indexes) {
+    // Writing the table maintains its indexes: a user-defined collation they use must be
+    // registered ("no such collation sequence", as SQLite).
+    const bool written = populating < 0 || t->indexes[static_cast<size_t>(populating)] == idx;
+    std::vector<Collation> colls;
+    if (written) {
+      DOSQL_ASSIGN_OR_RETURN(colls, ResolveIndexCollations(ctx.conn, *idx));
+    } else {
+      for (const IndexColumn& ic : idx->columns) colls.push_back(ic.collation);
+    }
+    tc->index_colls.push_back(std::move(colls));
     std::vector<CExprPtr> exprs;
     for (const auto& ic : idx->columns) {
       if (ic.expr) {
@@ -132,13 +142,21 @@ Status ComputeGenerated(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_
   return Status::OK();
 }
 
-// Index key for a row (the frame must hold the row for expression columns).
+// Index key for a row (the frame must hold the row for expression columns). A labelled index
+// (index_key.h) finds TEXT values' labels in the index: with kLookup, *absent says that some
+// value has none (no entry can have this key); kInsert makes the missing ones. `entry_values`
+// (if given) receives the index column values.
 Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
                                  const std::vector<Value>& vals, int64_t rowid, bool with_rowid,
-                                 bool* has_null) {
+                                 bool* has_null, LabelMode mode = LabelMode::kLookup,
+                                 bool* absent = nullptr,
+                                 std::vector<Value>* entry_values = nullptr) {
   const IndexInfo& idx = *tc.t->indexes[index_no];
   std::string key;
   *has_null = false;
+  bool missing = false;
+  IndexKeyAccess access{ex.data, tc.conn->txn.get()};
+  if (entry_values) entry_values->clear();
   for (size_t i = 0; i < idx.columns.size(); i++) {
     const IndexColumn& ic = idx.columns[i];
     Value v;
@@ -150,8 +168,13 @@ Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
       DOSQL_RETURN_IF_ERROR(tc.index_exprs[index_no][i]->Eval(ex, &v));
     }
     if (v.is_null()) *has_null = true;
-    AppendKeyValue(IndexKeyValue(v, ic.collation), ic.desc, &key);
+    if (!missing) {
+      DOSQL_RETURN_IF_ERROR(
+          AppendIndexKey(idx, i, tc.index_colls[index_no][i], v, mode, access, &key, &missing));
+    }
+    if (entry_values) entry_values->push_back(std::move(v));
   }
+  if (absent) *absent = missing;
   if (with_rowid) key += RowidKey(rowid);
   return key;
 }
@@ -181,11 +204,17 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
     if (!in) continue;
     bool has_null;
-    DOSQL_ASSIGN_OR_RETURN(std::string key, MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null));
+    bool absent = false;
+    std::vector<Value> entry;
+    DOSQL_ASSIGN_OR_RETURN(std::string key,
+                           MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null,
+                                        insert ? LabelMode::kInsert : LabelMode::kLookup,
+                                        &absent, &entry));
+    const IndexInfo& idx = *tc.t->indexes[i];
     if (insert) {
-      DOSQL_RETURN_IF_ERROR(txn->Put(tc.t->indexes[i]->tree, key, ""));
+      DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     } else {
-      DOSQL_RETURN_IF_ERROR(txn->Delete(tc.t->indexes[i]->tree, key));
+      DOSQL_RETURN_IF_ERROR(DeleteIndexEntry(txn, idx, key, absent, rowid));
     }
   }
   return Status::OK();
@@ -202,8 +231,10 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
   DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
   if (!in) return std::optional<int64_t>();
   bool has_null;
-  DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, rowid, false, &has_null));
-  if (has_null) return std::optional<int64_t>();
+  bool absent = false;
+  DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, rowid, false, &has_null,
+                                                          LabelMode::kLookup, &absent));
+  if (has_null || absent) return std::optional<int64_t>();
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(idx.tree));
   DOSQL_RETURN_IF_ERROR(cur.Seek(prefix));
   while (cur.Valid()) {
@@ -1575,7 +1606,7 @@ Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::
 Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) {
   auto ctxp = NewPlanContext(conn, conn->CurrentSchema());
   TableCtx tc;
-  DOSQL_RETURN_IF_ERROR(SetupTable(*ctxp, &tc, &t, 0, "", nullptr));
+  DOSQL_RETURN_IF_ERROR(SetupTable(*ctxp, &tc, &t, 0, "", nullptr, static_cast<int>(index_no)));
   TxnDataAccess data(conn->txn.get(), nullptr);
   Exec ex;
   ex.conn = conn;
@@ -1605,9 +1636,12 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
       if (hit) return Status::Constraint(UniqueMessage(t, *t.indexes[index_no]));
     }
     bool has_null;
+    std::vector<Value> entry;
     DOSQL_ASSIGN_OR_RETURN(std::string key,
-                           MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null));
-    DOSQL_RETURN_IF_ERROR(txn->Put(t.indexes[index_no]->tree, key, ""));
+                           MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null,
+                                        LabelMode::kInsert, nullptr, &entry));
+    DOSQL_RETURN_IF_ERROR(
+        txn->Put(t.indexes[index_no]->tree, key, IndexEntryValue(*t.indexes[index_no], entry)));
   }
   return Status::OK();
 }

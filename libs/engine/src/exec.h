@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -144,8 +145,10 @@ struct SortKey {
 int CompareSortValues(const Value& x, const Value& y, const SortKey& k);
 int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys);
 
-// Hashing and grouping under SQLite's equality (1 == 1.0; collations).
-size_t HashValue(const Value& v, Collation coll);
+// Hashing and grouping under SQLite's equality (1 == 1.0; collations). A user-defined
+// collation's equality has no hash: HashValue gives every TEXT value the same hash under one, so
+// structures that group under collations use KeyMap (ordered for those) instead.
+size_t HashValue(const Value& v, const Collation& coll);
 
 struct GroupKeyHash {
   const std::vector<Collation>* colls;
@@ -154,6 +157,53 @@ struct GroupKeyHash {
 struct GroupKeyEq {
   const std::vector<Collation>* colls;
   bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const;
+};
+// Lexicographic order of keys, each column by CompareValues under its collation.
+struct GroupKeyLess {
+  const std::vector<Collation>* colls;
+  bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const;
+};
+// True if one of `colls` is user-defined (keys under it must be ordered, not hashed).
+bool NeedsOrderedKeys(const std::vector<Collation>& colls);
+
+// Keys (equal as SQLite's GROUP BY/DISTINCT equality under per-column collations) mapped to
+// values: a hash table when every collation is built in, an ordered map (by the collations)
+// when one is user-defined. `colls` must outlive the map.
+template <class V>
+class KeyMap {
+ public:
+  explicit KeyMap(const std::vector<Collation>* colls)
+      : ordered_(NeedsOrderedKeys(*colls)),
+        hashed_(16, GroupKeyHash{colls}, GroupKeyEq{colls}),
+        sorted_(GroupKeyLess{colls}) {}
+  // The value stored for `key`, or null.
+  V* Find(const std::vector<Value>& key) {
+    if (ordered_) {
+      auto it = sorted_.find(key);
+      return it == sorted_.end() ? nullptr : &it->second;
+    }
+    auto it = hashed_.find(key);
+    return it == hashed_.end() ? nullptr : &it->second;
+  }
+  // Stores (key, v) unless an equal key is there; returns the stored value and whether it was
+  // inserted.
+  std::pair<V*, bool> Emplace(std::vector<Value> key, V v) {
+    if (ordered_) {
+      auto [it, inserted] = sorted_.emplace(std::move(key), std::move(v));
+      return {&it->second, inserted};
+    }
+    auto [it, inserted] = hashed_.emplace(std::move(key), std::move(v));
+    return {&it->second, inserted};
+  }
+  void Clear() {
+    hashed_.clear();
+    sorted_.clear();
+  }
+
+ private:
+  bool ordered_;
+  std::unordered_map<std::vector<Value>, V, GroupKeyHash, GroupKeyEq> hashed_;
+  std::map<std::vector<Value>, V, GroupKeyLess> sorted_;
 };
 
 }  // namespace dosql::engine

@@ -4,13 +4,13 @@
 #include <algorithm>
 
 #include "conn.h"
+#include "index_key.h"
 #include "dosql/engine/functions.h"
 #include "dosql/core/record.h"
 #include "dosql/parser/parser.h"
 
 namespace dosql::engine {
 
-Value IndexKeyValue(const Value& v, Collation coll);
 
 // A compiled "SELECT count(*) FROM child WHERE old.parent_key = child_key" whose `old` is a
 // row of the parent table, filled in before each run.
@@ -140,7 +140,7 @@ ResolvedFk ResolveForeignKey(const Schema& schema, const TableInfo& child,
   return r;
 }
 
-Result<bool> ParentKeyExists(DataAccess* data, const ResolvedFk& r,
+Result<bool> ParentKeyExists(ConnectionImpl* conn, DataAccess* data, const ResolvedFk& r,
                              const std::vector<Value>& child_vals, const std::vector<Value>* self,
                              int64_t self_rowid) {
   const TableInfo& p = *r.parent;
@@ -165,11 +165,19 @@ Result<bool> ParentKeyExists(DataAccess* data, const ResolvedFk& r,
     if (same) return true;
   }
   std::string prefix;
+  std::vector<Collation> colls;
+  if (IsLabelledIndex(*r.index)) {
+    DOSQL_ASSIGN_OR_RETURN(colls, ResolveIndexCollations(conn, *r.index));
+  }
+  IndexKeyAccess access{data, nullptr};
   for (size_t k = 0; k < r.index->columns.size(); k++) {
     const IndexColumn& ic = r.index->columns[k];
     Value v = child_vals[cols[r.index_order[k]]];
     ApplyAffinity(&v, p.columns[ic.column].affinity);
-    AppendKeyValue(IndexKeyValue(v, ic.collation), ic.desc, &prefix);
+    bool absent = false;
+    DOSQL_RETURN_IF_ERROR(AppendIndexKey(*r.index, k, colls.empty() ? ic.collation : colls[k], v,
+                                         LabelMode::kLookup, access, &prefix, &absent));
+    if (absent) return false;  // no parent value equals it under the collation
   }
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, data->NewCursor(r.index->tree));
   DOSQL_RETURN_IF_ERROR(cur.Seek(prefix));
@@ -243,7 +251,7 @@ Status FkTable::Lookup(Exec& ex, const ResolvedFk& r, const std::vector<Value>& 
   if (incr < 0 && FkIsZero(conn_, r.fk->deferred)) return Status::OK();
   if (KeyHasNull(vals, r.fk->columns)) return Status::OK();
   bool self = incr > 0 && IEquals(r.fk->parent, table_->name);
-  DOSQL_ASSIGN_OR_RETURN(bool found, ParentKeyExists(ex.data, r, vals, self ? &vals : nullptr, rowid));
+  DOSQL_ASSIGN_OR_RETURN(bool found, ParentKeyExists(conn_, ex.data, r, vals, self ? &vals : nullptr, rowid));
   if (!found) FkCount(conn_, r.fk->deferred, incr);
   return Status::OK();
 }

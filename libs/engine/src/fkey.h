@@ -48,7 +48,8 @@ ResolvedFk ResolveForeignKey(const Schema& schema, const TableInfo& child,
 // Whether `parent` has a child row for the key in `child_vals` (a row of fk's child table).
 // `self` (INSERT of a row into a self-referencing table): the row's own values and rowid,
 // which satisfy the key without being stored yet.
-Result<bool> ParentKeyExists(DataAccess* data, const ResolvedFk& r,
+// `conn` resolves a user-defined collation of the parent key's index.
+Result<bool> ParentKeyExists(ConnectionImpl* conn, DataAccess* data, const ResolvedFk& r,
                              const std::vector<Value>& child_vals,
                              const std::vector<Value>* self = nullptr, int64_t self_rowid = 0);
 

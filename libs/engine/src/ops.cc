@@ -1,5 +1,7 @@
 #include "ops.h"
 
+#include "index_key.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -46,7 +48,7 @@ Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) {
 
 // ----- hashing -----
 
-size_t HashValue(const Value& v, Collation coll) {
+size_t HashValue(const Value& v, const Collation& coll) {
   switch (v.type()) {
     case ValueType::kNull:
       return 0x9e3779b97f4a7c15ull;
@@ -59,9 +61,10 @@ size_t HashValue(const Value& v, Collation coll) {
       return static_cast<size_t>(Hash64(&bits, 8, 1));
     }
     case ValueType::kText: {
-      if (coll == Collation::kBinary) return static_cast<size_t>(Hash64(v.view(), 2));
+      if (coll.kind() == Collation::kBinary) return static_cast<size_t>(Hash64(v.view(), 2));
+      if (coll.kind() == Collation::kUser) return 0x5bd1e995u;  // no hash: see exec.h
       std::string s(v.view());
-      if (coll == Collation::kNoCase) {
+      if (coll.kind() == Collation::kNoCase) {
         for (char& c : s) {
           if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         }
@@ -76,22 +79,40 @@ size_t HashValue(const Value& v, Collation coll) {
   return 0;
 }
 
+namespace {
+const Collation& KeyCollation(const std::vector<Collation>* colls, size_t i) {
+  static const Collation kBinary;
+  return colls && i < colls->size() ? (*colls)[i] : kBinary;
+}
+}  // namespace
+
 size_t GroupKeyHash::operator()(const std::vector<Value>& k) const {
   size_t h = 0;
-  for (size_t i = 0; i < k.size(); i++) {
-    Collation c = colls && i < colls->size() ? (*colls)[i] : Collation::kBinary;
-    h = h * 1000003u ^ HashValue(k[i], c);
-  }
+  for (size_t i = 0; i < k.size(); i++) h = h * 1000003u ^ HashValue(k[i], KeyCollation(colls, i));
   return h;
 }
 
 bool GroupKeyEq::operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
-    Collation c = colls && i < colls->size() ? (*colls)[i] : Collation::kBinary;
-    if (CompareValues(a[i], b[i], c) != 0) return false;
+    if (CompareValues(a[i], b[i], KeyCollation(colls, i)) != 0) return false;
   }
   return true;
+}
+
+bool GroupKeyLess::operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
+  for (size_t i = 0; i < a.size() && i < b.size(); i++) {
+    int c = CompareValues(a[i], b[i], KeyCollation(colls, i));
+    if (c != 0) return c < 0;
+  }
+  return a.size() < b.size();
+}
+
+bool NeedsOrderedKeys(const std::vector<Collation>& colls) {
+  for (const Collation& c : colls) {
+    if (c.is_user()) return true;
+  }
+  return false;
 }
 
 // ----- rows -----
@@ -329,20 +350,6 @@ IndexScanOp::IndexScanOp(const TableInfo* table, const IndexInfo* index, int lev
     : table_(table), index_(index), level_(level), base_(base), rowid_slot_(rowid_slot) {}
 
 namespace {
-// Applies an index column's collation to a value before it is encoded into a key.
-Value KeyValueFor(const Value& v, Collation coll) {
-  if (v.type() != ValueType::kText || coll == Collation::kBinary) return v;
-  std::string s(v.view());
-  if (coll == Collation::kNoCase) {
-    for (char& c : s) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-  } else {
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-  }
-  return Value::Text(std::move(s));
-}
-
 // The smallest key greater than every key that starts with `prefix`.
 std::string PrefixEnd(std::string prefix) {
   while (!prefix.empty()) {
@@ -357,12 +364,14 @@ std::string PrefixEnd(std::string prefix) {
 }
 }  // namespace
 
-Value IndexKeyValue(const Value& v, Collation coll) { return KeyValueFor(v, coll); }
-
 Status IndexScanOp::Open(Exec& ex) {
   done_ = false;
   prefix_.clear();
   has_upper_ = false;
+  auto coll_of = [&](size_t i) -> const Collation& {
+    return i < colls.size() ? colls[i] : index_->columns[i].collation;
+  };
+  IndexKeyAccess access{ex.data, nullptr};
   for (size_t i = 0; i < eq.size(); i++) {
     Value v;
     DOSQL_RETURN_IF_ERROR(eq[i]->Eval(ex, &v));
@@ -371,15 +380,23 @@ Status IndexScanOp::Open(Exec& ex) {
       done_ = true;
       return Status::OK();
     }
-    const IndexColumn& ic = index_->columns[i];
-    AppendKeyValue(KeyValueFor(v, ic.collation), ic.desc, &prefix_);
+    bool absent = false;
+    DOSQL_RETURN_IF_ERROR(AppendIndexKey(*index_, i, coll_of(i), v, LabelMode::kLookup, access,
+                                         &prefix_, &absent));
+    if (absent) {  // no entry has a value equal to v under the collation
+      done_ = true;
+      return Status::OK();
+    }
   }
   std::string start = prefix_;
   upper_ = PrefixEnd(prefix_);
   has_upper_ = !prefix_.empty();
   if (eq.size() < index_->columns.size() && (lo || hi)) {
-    const IndexColumn& ic = index_->columns[eq.size()];
-    auto bound = [&](const CExpr* e, std::string* key, bool* null) -> Status {
+    const size_t col = eq.size();
+    const IndexColumn& ic = index_->columns[col];
+    // *exact false: no entry equals the bound (a labelled column), which then is the same key
+    // inclusive or not.
+    auto bound = [&](const CExpr* e, std::string* key, bool* null, bool* exact) -> Status {
       Value v;
       DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
       ApplyAffinity(&v, range_affinity);
@@ -388,8 +405,7 @@ Status IndexScanOp::Open(Exec& ex) {
         return Status::OK();
       }
       *key = prefix_;
-      AppendKeyValue(KeyValueFor(v, ic.collation), ic.desc, key);
-      return Status::OK();
+      return AppendIndexBound(*index_, col, coll_of(col), v, ex.data, key, exact);
     };
     const CExpr* low = ic.desc ? hi : lo;
     const CExpr* high = ic.desc ? lo : hi;
@@ -397,13 +413,13 @@ Status IndexScanOp::Open(Exec& ex) {
     bool high_incl = ic.desc ? lo_inclusive : hi_inclusive;
     if (low) {
       std::string k;
-      bool null = false;
-      DOSQL_RETURN_IF_ERROR(bound(low, &k, &null));
+      bool null = false, exact = true;
+      DOSQL_RETURN_IF_ERROR(bound(low, &k, &null, &exact));
       if (null) {
         done_ = true;
         return Status::OK();
       }
-      start = low_incl ? k : PrefixEnd(k);
+      start = low_incl || !exact ? k : PrefixEnd(k);
     } else if (!ic.desc) {
       // Skip NULLs: a range comparison is never true for NULL.
       std::string k = prefix_;
@@ -412,13 +428,13 @@ Status IndexScanOp::Open(Exec& ex) {
     }
     if (high) {
       std::string k;
-      bool null = false;
-      DOSQL_RETURN_IF_ERROR(bound(high, &k, &null));
+      bool null = false, exact = true;
+      DOSQL_RETURN_IF_ERROR(bound(high, &k, &null, &exact));
       if (null) {
         done_ = true;
         return Status::OK();
       }
-      upper_ = high_incl ? PrefixEnd(k) : k;
+      upper_ = high_incl && exact ? PrefixEnd(k) : k;
       has_upper_ = true;
     } else if (ic.desc) {
       std::string k = prefix_;
@@ -621,7 +637,7 @@ std::string NestedLoopJoinOp::Describe(int indent) const {
 // ----- HashJoinOp -----
 
 namespace {
-size_t KeyHash(const std::vector<Value>& k, const std::vector<Collation>& colls) {
+size_t KeyHash(const std::vector<Value>& k, const std::vector<Collation>& colls) {  // NOLINT
   size_t h = 0;
   for (size_t i = 0; i < k.size(); i++) h = h * 1000003u ^ HashValue(k[i], colls[i]);
   return h;
@@ -631,6 +647,7 @@ size_t KeyHash(const std::vector<Value>& k, const std::vector<Collation>& colls)
 Status HashJoinOp::Build(Exec& ex) {
   rows_.clear();
   table_.clear();
+  sorted_.clear();
   Frame* f = ex.frames[right_level];
   DOSQL_RETURN_IF_ERROR(right_->Open(ex));
   std::vector<Value> key(right_keys_.size());
@@ -645,7 +662,11 @@ Status HashJoinOp::Build(Exec& ex) {
     }
     if (has_null) continue;  // = is never true for NULL
     Row r = SaveSlots(*f, right_slots);
-    table_.emplace(KeyHash(key, colls_), rows_.size());
+    if (ordered_) {
+      sorted_.emplace(key, rows_.size());
+    } else {
+      table_.emplace(KeyHash(key, colls_), rows_.size());
+    }
     rows_.push_back(std::move(r));
   }
   built_ = true;
@@ -678,7 +699,11 @@ Result<bool> HashJoinOp::Next(Exec& ex) {
         ApplyAffinity(&key[i], key_affinity_[i]);
         if (key[i].is_null()) has_null = true;
       }
-      if (!has_null) {
+      if (!has_null && ordered_) {
+        auto range = sorted_.equal_range(key);
+        for (auto it = range.first; it != range.second; ++it) candidates_.push_back(it->second);
+        std::sort(candidates_.begin(), candidates_.end());
+      } else if (!has_null) {
         auto range = table_.equal_range(KeyHash(key, colls_));
         for (auto it = range.first; it != range.second; ++it) candidates_.push_back(it->second);
         std::sort(candidates_.begin(), candidates_.end());
@@ -816,8 +841,7 @@ std::string BufferScanOp::Describe(int indent) const {
 Status AggregateOp::Consume(Exec& ex) {
   groups_.clear();
   Frame* f = ex.frames[level_];
-  std::unordered_map<std::vector<Value>, size_t, GroupKeyHash, GroupKeyEq> index(
-      16, GroupKeyHash{&colls_}, GroupKeyEq{&colls_});
+  KeyMap<size_t> index(&colls_);
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
   std::vector<Value> key(keys_.size());
   std::vector<Value> args;
@@ -838,12 +862,11 @@ Status AggregateOp::Consume(Exec& ex) {
     if (!ok) break;
     for (size_t i = 0; i < keys_.size(); i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
     size_t gi;
-    auto it = index.find(key);
-    if (it == index.end()) {
-      gi = new_group(key);
-      index.emplace(key, gi);
+    if (size_t* found = index.Find(key)) {
+      gi = *found;
     } else {
-      gi = it->second;
+      gi = new_group(key);
+      index.Emplace(key, gi);
     }
     Group& g = *groups_[gi];
     bool save_row = !g.row_saved;
@@ -1030,7 +1053,7 @@ std::string SortSrc::Describe(int indent) const {
 // ----- DistinctSrc -----
 
 Status DistinctSrc::Open(Exec& ex) {
-  seen_.clear();
+  seen_.Clear();
   return child_->Open(ex);
 }
 
@@ -1039,7 +1062,7 @@ Result<bool> DistinctSrc::Next(Exec& ex, Row* row) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
     if (!ok) return false;
     std::vector<Value> key(row->begin(), row->begin() + static_cast<long>(colls_.size()));
-    if (seen_.emplace(std::move(key), true).second) return true;
+    if (seen_.Emplace(std::move(key), true).second) return true;
   }
 }
 

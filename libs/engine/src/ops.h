@@ -81,6 +81,9 @@ class IndexScanOp final : public Op {
   std::string alias;
   std::vector<CExprPtr> owned;  // the expressions above point into these
   bool reverse = false;         // walk the range backwards (ORDER BY ... DESC)
+  // The index columns' collations, user-defined ones resolved (those the bounds need must be):
+  // a labelled index (index_key.h) finds its bound keys through them. Empty: the index's own.
+  std::vector<Collation> colls;
 
   // Columns the query reads (one flag per table column; empty: all): the rest are not decoded.
   std::vector<char> needed_columns;
@@ -173,7 +176,8 @@ class HashJoinOp final : public Op {
              std::vector<Collation> key_colls, CExprPtr on, JoinType type)
       : left_(std::move(left)), right_(std::move(right)), left_keys_(std::move(left_keys)),
         right_keys_(std::move(right_keys)), key_affinity_(std::move(key_affinity)),
-        colls_(std::move(key_colls)), on_(std::move(on)), type_(type) {}
+        colls_(std::move(key_colls)), on_(std::move(on)), type_(type),
+        ordered_(NeedsOrderedKeys(colls_)), sorted_(GroupKeyLess{&colls_}) {}
   Status Open(Exec& ex) override;
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override {
@@ -199,6 +203,9 @@ class HashJoinOp final : public Op {
   uint64_t built_generation_ = 0;
   std::vector<Row> rows_;
   std::unordered_multimap<size_t, size_t> table_;
+  // With a user-defined collation among the keys (no hash): the rows by key, in order.
+  bool ordered_;
+  std::multimap<std::vector<Value>, size_t, GroupKeyLess> sorted_;
   std::vector<size_t> candidates_;
   size_t cand_pos_ = 0;
   bool left_valid_ = false;
@@ -376,8 +383,7 @@ class SortSrc final : public RowSrc {
 class DistinctSrc final : public RowSrc {
  public:
   DistinctSrc(RowSrcPtr child, std::vector<Collation> colls)
-      : child_(std::move(child)), colls_(std::move(colls)),
-        seen_(16, GroupKeyHash{&colls_}, GroupKeyEq{&colls_}) {}
+      : child_(std::move(child)), colls_(std::move(colls)), seen_(&colls_) {}
   Status Open(Exec& ex) override;
   Result<bool> Next(Exec& ex, Row* row) override;
   std::string Describe(int indent) const override;
@@ -385,7 +391,7 @@ class DistinctSrc final : public RowSrc {
  private:
   RowSrcPtr child_;
   std::vector<Collation> colls_;
-  std::unordered_map<std::vector<Value>, bool, GroupKeyHash, GroupKeyEq> seen_;
+  KeyMap<bool> seen_;
 };
 
 // LIMIT / OFFSET (expressions evaluated at Open).

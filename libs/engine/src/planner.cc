@@ -529,6 +529,41 @@ class InSubqueryExpr final : public CExpr {
       *out = Value();
       return Status::OK();
     }
+    if (xs.size() == 1 && !r_->correlated() && colls_[0].is_user()) {
+      // A user-defined collation has no hash: binary search in the rows sorted by it.
+      if (!hash_valid_ || hash_generation_ != r_->generation()) {
+        sorted_.clear();
+        has_null_ = false;
+        for (size_t i = 0; i < rows->size(); i++) {
+          Value v = (*rows)[i][0];
+          if (v.is_null()) {
+            has_null_ = true;
+            continue;
+          }
+          ApplyAffinity(&v, affs_[0]);
+          sorted_.emplace_back(std::move(v), i);
+        }
+        std::stable_sort(sorted_.begin(), sorted_.end(), [&](const auto& a, const auto& b) {
+          return CompareValues(a.first, b.first, colls_[0]) < 0;
+        });
+        hash_valid_ = true;
+        hash_generation_ = r_->generation();
+      }
+      Value x = xs[0];
+      ApplyAffinity(&x, affs_[0]);
+      auto it = std::lower_bound(sorted_.begin(), sorted_.end(), x, [&](const auto& a, const Value& b) {
+        return CompareValues(a.first, b, colls_[0]) < 0;
+      });
+      for (; it != sorted_.end() && CompareValues(it->first, x, colls_[0]) == 0; ++it) {
+        if (CompareExpr(xs[0], (*rows)[it->second][0], CompareOp::kEq, affs_[0], colls_[0]) ==
+            TriBool::kTrue) {
+          *out = Value::Integer(negated_ ? 0 : 1);
+          return Status::OK();
+        }
+      }
+      *out = has_null_ ? Value() : Value::Integer(negated_ ? 1 : 0);
+      return Status::OK();
+    }
     if (xs.size() == 1 && !r_->correlated()) {
       // An uncorrelated IN (SELECT x ...): probe a hash of the rows (built once per run);
       // candidates are confirmed with the real comparison.
@@ -589,6 +624,7 @@ class InSubqueryExpr final : public CExpr {
   std::vector<Collation> colls_;
   bool negated_;
   mutable std::unordered_multimap<size_t, size_t> hash_;
+  mutable std::vector<std::pair<Value, size_t>> sorted_;  // user-defined collation
   mutable bool hash_valid_ = false;
   mutable bool has_null_ = false;
   mutable uint64_t hash_generation_ = 0;
@@ -899,8 +935,11 @@ int AddTableSource(Scope& scope, const TableInfo& table, std::string alias) {
     ColBinding cb;
     cb.name = c.name;
     cb.affinity = c.affinity;
-    cb.collation = c.collation;
-    cb.has_collation = true;
+    // A column has a collation (BINARY unless declared), but the INTEGER PRIMARY KEY is the
+    // rowid and has none (SQLite: a compound's ORDER BY then takes a later SELECT's).
+    bool is_rowid = static_cast<int>(i) == table.rowid_alias;
+    cb.collation = is_rowid ? Collation::kBinary : c.collation;
+    cb.has_collation = !is_rowid;
     cb.decl_type = c.decl_type;
     cb.slot = scope.nslots++;
     sb.cols.push_back(cb);
@@ -926,6 +965,27 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
 Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scope* outer,
                                        int level);
 bool FromNames(const parser::TableRef* ref, const std::string& name);
+
+// A collation from the schema or a COLLATE clause, with the connection's function when it
+// has one; an unknown one stays unresolved until something compares with it (SQLite names a
+// missing collation only when a statement needs it).
+Collation Resolved(PlanContext& ctx, const Collation& c) {
+  return ctx.conn ? ctx.conn->TryResolveCollation(c) : c;
+}
+
+// A collation something compares with: resolved, or "no such collation sequence: NAME".
+Result<Collation> Need(PlanContext& ctx, const Collation& c) {
+  if (!c.unresolved()) return c;
+  if (ctx.conn) return ctx.conn->ResolveCollation(c);
+  return Status::NotFound("no such collation sequence: " + std::string(CollationName(c)));
+}
+
+Status NeedAll(PlanContext& ctx, std::vector<Collation>* colls) {
+  for (Collation& c : *colls) {
+    DOSQL_ASSIGN_OR_RETURN(c, Need(ctx, c));
+  }
+  return Status::OK();
+}
 
 class Binder {
  public:
@@ -1142,18 +1202,19 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
         auto co = found_src->coalesce.find(Lower(col));
         if (co != found_src->coalesce.end()) {
           std::vector<CExprPtr> args;
-          args.push_back(MakeSlot(s->level, found->slot, found->affinity, found->collation,
-                                  found->has_collation));
+          args.push_back(MakeSlot(s->level, found->slot, found->affinity,
+                                  Resolved(ctx_, found->collation), found->has_collation));
           const ColBinding& o = co->second;
-          args.push_back(MakeSlot(s->level, o.slot, o.affinity, o.collation, o.has_collation));
+          args.push_back(MakeSlot(s->level, o.slot, o.affinity, Resolved(ctx_, o.collation),
+                                  o.has_collation));
           auto e = std::make_unique<CoalesceExpr>(std::move(args));
           e->affinity = found->affinity;
-          e->collation = found->collation;
+          e->collation = Resolved(ctx_, found->collation);
           e->has_collation = found->has_collation;
           return CExprPtr(std::move(e));
         }
       }
-      return MakeSlot(s->level, found->slot, found->affinity, found->collation,
+      return MakeSlot(s->level, found->slot, found->affinity, Resolved(ctx_, found->collation),
                       found->has_collation);
     }
     // A result column alias (WHERE, GROUP BY, HAVING, ORDER BY may use them).
@@ -1243,7 +1304,8 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
           DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*le[i]));
           DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*re[i]));
           affs.push_back(ComparisonAffinity(l->affinity, r->affinity));
-          colls.push_back(PickCollation(*l, *r));
+          DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
+          colls.push_back(std::move(coll));
           ls.push_back(std::move(l));
           rs.push_back(std::move(r));
         }
@@ -1265,7 +1327,7 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
       Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
-      Collation coll = PickCollation(*l, *r);
+      DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
       auto e = InheritCollation(
@@ -1357,9 +1419,10 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       for (size_t i = 0; i < lhs.size(); i++) {
         const CExpr& r = *rows.back()[i];  // VALUES is a compound: its last row counts
         affs.push_back(ComparisonAffinity(lhs[i]->affinity, r.affinity));
-        colls.push_back(lhs[i]->has_collation ? lhs[i]->collation
-                        : r.has_collation     ? r.collation
-                                              : Collation::kBinary);
+        DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, lhs[i]->has_collation ? lhs[i]->collation
+                                                          : r.has_collation ? r.collation
+                                                                            : Collation::kBinary));
+        colls.push_back(std::move(coll));
       }
       return CExprPtr(std::make_unique<RowInListExpr>(std::move(lhs), std::move(rows),
                                                       std::move(affs), std::move(colls),
@@ -1376,7 +1439,9 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*in.list[0]));
       if (!r->IsConst()) {
         Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
-        Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
+        DOSQL_ASSIGN_OR_RETURN(Collation coll,
+                               Need(ctx_, lhs[0]->has_collation ? lhs[0]->collation
+                                                                : Collation::kBinary));
         std::vector<const CExpr*> parts{lhs[0].get(), r.get()};
         std::vector<CExprPtr> list;
         list.push_back(std::move(r));
@@ -1386,7 +1451,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
                                          parts));
       }
       Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
-      Collation coll = PickCollation(*lhs[0], *r);
+      DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*lhs[0], *r)));
       const CExpr* lp = lhs[0].get();
       const CExpr* rp = r.get();
       return MaybeFold(std::make_unique<CompareCExpr>(in.negated ? CompareOp::kNe : CompareOp::kEq,
@@ -1403,7 +1468,8 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
     }
     // The right-hand values have no affinity; the left operand's applies (if any).
     Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
-    Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
+    DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, lhs[0]->has_collation ? lhs[0]->collation
+                                                                            : Collation::kBinary));
     bool all_const = AllConst(inputs);
     auto e = InheritCollation(std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list),
                                                            aff, coll, in.negated),
@@ -1446,6 +1512,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       colls.push_back(Collation::kBinary);
     }
   }
+  DOSQL_RETURN_IF_ERROR(NeedAll(ctx_, &colls));
   std::vector<const CExpr*> parts;
   for (const auto& x : lhs) parts.push_back(x.get());
   return CExprPtr(InheritCollation(
@@ -1650,13 +1717,16 @@ Result<CExprPtr> Binder::CompileWindowFunction(const parser::FunctionCall& f,
     }
     for (const auto& p : *def.partition) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(*p));
-      spec.partition_colls.push_back(c->has_collation ? c->collation : Collation::kBinary);
+      DOSQL_ASSIGN_OR_RETURN(Collation pc,
+                             Need(ctx_, c->has_collation ? c->collation : Collation::kBinary));
+      spec.partition_colls.push_back(std::move(pc));
       spec.partition.push_back(std::move(c));
     }
     for (const auto& t : *def.order) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(*t.expr));
       SortKey sk = SortKeyFor(t, static_cast<int>(spec.order.size()));
-      sk.collation = c->has_collation ? c->collation : Collation::kBinary;
+      DOSQL_ASSIGN_OR_RETURN(sk.collation,
+                             Need(ctx_, c->has_collation ? c->collation : Collation::kBinary));
       spec.order_keys.push_back(sk);
       spec.order.push_back(std::move(c));
     }
@@ -1665,6 +1735,9 @@ Result<CExprPtr> Binder::CompileWindowFunction(const parser::FunctionCall& f,
   scope_.win = collector;
   DOSQL_RETURN_IF_ERROR(st);
   if (!fn.args.empty() && fn.args[0]->has_collation) fn.collation = fn.args[0]->collation;
+  if (name == "min" || name == "max" || f.distinct) {
+    DOSQL_ASSIGN_OR_RETURN(fn.collation, Need(ctx_, fn.collation));
+  }
 
   // Functions over the same PARTITION BY / ORDER BY share one sort.
   std::string key;
@@ -1758,13 +1831,21 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
         break;
       }
       SortKey sk = SortKeyFor(t, static_cast<int>(spec.args.size() + spec.order_by.size()));
-      sk.collation = r.value()->has_collation ? r.value()->collation : Collation::kBinary;
+      auto kc = Need(ctx_, r.value()->has_collation ? r.value()->collation : Collation::kBinary);
+      if (!kc.ok()) {
+        st = kc.status();
+        break;
+      }
+      sk.collation = std::move(kc).value();
       spec.order_keys.push_back(sk);
       spec.order_by.push_back(std::move(r).value());
     }
     scope_.agg = collector;
     DOSQL_RETURN_IF_ERROR(st);
     if (!spec.args.empty() && spec.args[0]->has_collation) spec.collation = spec.args[0]->collation;
+    if (name == "min" || name == "max" || spec.distinct) {
+      DOSQL_ASSIGN_OR_RETURN(spec.collation, Need(ctx_, spec.collation));
+    }
     spec.result_slot = scope_.nslots++;
     int slot = spec.result_slot;
     collector->specs.push_back(std::move(spec));
@@ -1858,6 +1939,9 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       break;
     }
   }
+  if (name == "min" || name == "max" || name == "nullif") {  // the ones that compare
+    DOSQL_ASSIGN_OR_RETURN(fctx.collation, Need(ctx_, fctx.collation));
+  }
   bool all = sf->deterministic && AllConst(raw);
   auto e = InheritCollation(std::make_unique<FunctionCExpr>(sf, std::move(args), fctx), raw);
   if (all) return MaybeFold(std::move(e), {});
@@ -1947,8 +2031,8 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr hi, CompileNode(*b.high));
       Affinity alo = ComparisonAffinity(x->affinity, lo->affinity);
       Affinity ahi = ComparisonAffinity(x->affinity, hi->affinity);
-      Collation clo = PickCollation(*x, *lo);
-      Collation chi = PickCollation(*x, *hi);
+      DOSQL_ASSIGN_OR_RETURN(Collation clo, Need(ctx_, PickCollation(*x, *lo)));
+      DOSQL_ASSIGN_OR_RETURN(Collation chi, Need(ctx_, PickCollation(*x, *hi)));
       const CExpr *p1 = x.get(), *p2 = lo.get(), *p3 = hi.get();
       // Only the operand's COLLATE reaches the BETWEEN (SQLite's parser attaches the bounds
       // without propagating their flags).
@@ -1979,7 +2063,7 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
     }
     case T::kCollate: {
       const auto& c = e.As<parser::CollateExpr>();
-      DOSQL_ASSIGN_OR_RETURN(Collation coll, CollationFromName(c.collation.name));
+      Collation coll = Resolved(ctx_, Collation::Named(c.collation.name));
       DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*c.operand));
       Affinity aff = a->affinity;
       int cs = a->column_slot, cl = a->column_level;
@@ -2010,7 +2094,8 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
         parts.push_back(res.get());
         if (operand) {
           affs.push_back(ComparisonAffinity(operand->affinity, cond->affinity));
-          colls.push_back(PickCollation(*operand, *cond));
+          DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*operand, *cond)));
+          colls.push_back(std::move(coll));
         }
         whens.emplace_back(std::move(cond), std::move(res));
       }
@@ -2271,6 +2356,24 @@ RowSrcPtr ReadAsTable(CompiledQuery& q, bool compound) {
   }
   if (real_cols.empty()) return std::move(q.src);
   return std::make_unique<RealColumnsSrc>(std::move(q.src), std::move(real_cols));
+}
+
+// The collations an index scan builds its keys with (a labelled index, index_key.h, compares
+// through them): the first `needed` columns' must be registered, the rest are resolved if they
+// can be (a full walk in index order needs none of them).
+Status SetIndexCollations(PlanContext& ctx, IndexScanOp* op, const IndexInfo& idx,
+                          size_t needed) {
+  op->colls.clear();
+  for (size_t i = 0; i < idx.columns.size(); i++) {
+    const Collation& c = idx.columns[i].collation;
+    if (i < needed) {
+      DOSQL_ASSIGN_OR_RETURN(Collation r, Need(ctx, c));
+      op->colls.push_back(std::move(r));
+    } else {
+      op->colls.push_back(Resolved(ctx, c));
+    }
+  }
+  return Status::OK();
 }
 
 class FromPlanner {
@@ -2692,11 +2795,12 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
     }
     scope_.MarkUsed(left->slot);
     scope_.MarkUsed(right->slot);
-    auto l = MakeSlot(scope_.level, left->slot, left->affinity, left->collation, left->has_collation);
-    auto r = MakeSlot(scope_.level, right->slot, right->affinity, right->collation,
+    auto l = MakeSlot(scope_.level, left->slot, left->affinity, Resolved(ctx_, left->collation),
+                      left->has_collation);
+    auto r = MakeSlot(scope_.level, right->slot, right->affinity, Resolved(ctx_, right->collation),
                       right->has_collation);
     Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
-    Collation coll = PickCollation(*l, *r);
+    DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
     preds.push_back(std::make_unique<CompareCExpr>(CompareOp::kEq, std::move(l), std::move(r),
                                                    aff, coll));
     if (ji.kind == parser::JoinKind::kRight || ji.kind == parser::JoinKind::kFull) {
@@ -2713,7 +2817,11 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
 bool FromPlanner::MakeForm(const parser::Expr* colside, const parser::Expr* other,
                            parser::BinaryOp op, bool flipped, Conjunct::Form* out) {
   using B = parser::BinaryOp;
-  if (!colside->Is<parser::ColumnRef>()) return false;
+  // A column, possibly with a COLLATE (which then is the comparison's collation, so an index
+  // declared with that collation serves it).
+  const parser::Expr* bare = colside;
+  while (bare->Is<parser::CollateExpr>()) bare = bare->As<parser::CollateExpr>().operand.get();
+  if (!bare->Is<parser::ColumnRef>()) return false;
   uint64_t* saved = scope_.ref_mask;
   int saved_min = scope_.min_ref_level;
   uint64_t cm = 0, om = 0;
@@ -2827,7 +2935,8 @@ Result<std::vector<Conjunct>> FromPlanner::MakeConjunct(const parser::Expr* e) {
 
 // Can an index on a column with `col_aff`/`col_coll` serve `col op value` compared under
 // `cmp_aff`/`cmp_coll`? Stored values must compare the same way in the key order.
-bool IndexUsable(Affinity col_aff, Collation col_coll, Affinity cmp_aff, Collation cmp_coll) {
+bool IndexUsable(Affinity col_aff, const Collation& col_coll, Affinity cmp_aff,
+                 const Collation& cmp_coll) {
   if (col_coll != cmp_coll) return false;
   bool cmp_none = cmp_aff == Affinity::kNone || cmp_aff == Affinity::kBlob;
   if (cmp_none) return true;
@@ -2909,7 +3018,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
     auto current = std::make_shared<Value>();
     auto cur_expr = std::make_unique<CurrentValueExpr>(current);
     OpPtr child;
-    Collation coll = c->in_collation;
+    DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, c->in_collation));
     bool is_rowid = c->in_col == -2 || (c->in_col >= 0 && c->in_col == t->rowid_alias);
     if (is_rowid && !t->without_rowid) {
       auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
@@ -2933,6 +3042,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         op->eq.push_back(cur_expr.get());
         op->eq_affinity.push_back(cmp_aff);
         op->owned.push_back(std::move(cur_expr));
+        DOSQL_RETURN_IF_ERROR(SetIndexCollations(ctx_, op.get(), *idx, 1));
         op->alias = item.alias;
         child = std::move(op);
         break;
@@ -3026,6 +3136,10 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         op->range_affinity = best_hi->cmp_affinity;
         left |= uses_left(best_hi);
       }
+      DOSQL_RETURN_IF_ERROR(SetIndexCollations(
+          ctx_, op.get(), *best,
+          order_satisfied_ ? best->columns.size()
+                           : best_eq.size() + (best_lo || best_hi ? 1 : 0)));
       op->alias = item.alias;
       op->owned = std::move(owned);
       *correlated_to_left = left;
@@ -3044,6 +3158,8 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         op->reverse = rev;
         order_satisfied_ = true;
       }
+      DOSQL_RETURN_IF_ERROR(
+          SetIndexCollations(ctx_, op.get(), *idx, order_satisfied_ ? idx->columns.size() : 0));
       return OpPtr(std::move(op));
     }
   }
@@ -3083,6 +3199,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         iop->reverse = rev;
         iop->owned = std::move(owned);
         order_satisfied_ = true;
+        DOSQL_RETURN_IF_ERROR(SetIndexCollations(ctx_, iop.get(), *idx, idx->columns.size()));
         return OpPtr(std::move(iop));
       }
     }
@@ -3307,7 +3424,8 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
       // Re-compile the other side (its compiled copy lives in the conjunct).
       lkeys.push_back(std::move(c->other));
       kaff.push_back(c->cmp_affinity);
-      kcoll.push_back(c->cmp_collation);
+      DOSQL_ASSIGN_OR_RETURN(Collation kc, Need(ctx_, c->cmp_collation));
+      kcoll.push_back(std::move(kc));
     }
     for (Conjunct* c : joinpreds) {
       on_parts.push_back(std::move(c->expr));
@@ -3605,7 +3723,9 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       }
       Binder b(ctx, scope);
       DOSQL_ASSIGN_OR_RETURN(CExprPtr k, b.Compile(*ge));
-      group_colls.push_back(k->has_collation ? k->collation : Collation::kBinary);
+      DOSQL_ASSIGN_OR_RETURN(Collation gc,
+                             Need(ctx, k->has_collation ? k->collation : Collation::kBinary));
+      group_colls.push_back(std::move(gc));
       group_terms.push_back({parser::ToSql(*ge), scope.nslots++, k.get()});
       group_keys.push_back(std::move(k));
     }
@@ -3664,7 +3784,8 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       if (!want.empty() && sb.alias != want) continue;
       for (const auto& cb : sb.cols) {
         if (cb.hidden || (want.empty() && sb.hidden.count(Lower(cb.name)))) continue;
-        CExprPtr c = MakeSlot(level, cb.slot, cb.affinity, cb.collation, cb.has_collation);
+        CExprPtr c =
+            MakeSlot(level, cb.slot, cb.affinity, Resolved(ctx, cb.collation), cb.has_collation);
         auto co = sb.coalesce.find(Lower(cb.name));
         scope.MarkUsed(cb.slot);
         if (co != sb.coalesce.end()) scope.MarkUsed(co->second.slot);
@@ -3676,7 +3797,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
           std::vector<CExprPtr> args;
           args.push_back(std::move(c));
           args.push_back(MakeSlot(level, co->second.slot, co->second.affinity,
-                                  co->second.collation, co->second.has_collation));
+                                  Resolved(ctx, co->second.collation), co->second.has_collation));
           c = std::make_unique<CoalesceExpr>(std::move(args));
           c->affinity = cb.affinity;
         }
@@ -3711,8 +3832,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         sk.column = k;
         sk.collation = out.columns[k].has_collation ? out.columns[k].collation : Collation::kBinary;
         if (t.expr->Is<parser::CollateExpr>()) {
-          DOSQL_ASSIGN_OR_RETURN(sk.collation,
-                                 CollationFromName(t.expr->As<parser::CollateExpr>().collation.name));
+          sk.collation = Collation::Named(t.expr->As<parser::CollateExpr>().collation.name);
         }
       } else {
         Binder ob(ctx, scope);
@@ -3721,6 +3841,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         sk.collation = c->has_collation ? c->collation : Collation::kBinary;
         extra.push_back(std::move(c));
       }
+      DOSQL_ASSIGN_OR_RETURN(sk.collation, Need(ctx, sk.collation));
       keys.push_back(sk);
     }
   }
@@ -3751,6 +3872,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     for (int i = 0; i < out.visible; i++) {
       colls.push_back(out.columns[i].has_collation ? out.columns[i].collation : Collation::kBinary);
     }
+    DOSQL_RETURN_IF_ERROR(NeedAll(ctx, &colls));
     src = std::make_unique<DistinctSrc>(std::move(src), std::move(colls));
   }
   if (!keys.empty()) src = std::make_unique<SortSrc>(std::move(src), std::move(keys), out.visible);
@@ -3818,6 +3940,9 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
         }
         colls.push_back(columns[c].has_collation ? columns[c].collation : Collation::kBinary);
       }
+      if (stmt.ops[i - 1] != parser::CompoundOp::kUnionAll) {
+        DOSQL_RETURN_IF_ERROR(NeedAll(ctx, &colls));  // UNION ALL compares nothing
+      }
       CompoundSrc::Kind k = stmt.ops[i - 1] == parser::CompoundOp::kUnion      ? CompoundSrc::Kind::kUnion
                             : stmt.ops[i - 1] == parser::CompoundOp::kUnionAll ? CompoundSrc::Kind::kUnionAll
                             : stmt.ops[i - 1] == parser::CompoundOp::kIntersect
@@ -3846,9 +3971,9 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
         SortKey sk = SortKeyFor(t, k);
         sk.collation = columns[k].has_collation ? columns[k].collation : Collation::kBinary;
         if (t.expr->Is<parser::CollateExpr>()) {
-          DOSQL_ASSIGN_OR_RETURN(sk.collation,
-                                 CollationFromName(t.expr->As<parser::CollateExpr>().collation.name));
+          sk.collation = Collation::Named(t.expr->As<parser::CollateExpr>().collation.name);
         }
+        DOSQL_ASSIGN_OR_RETURN(sk.collation, Need(ctx, sk.collation));
         keys.push_back(sk);
       }
       src = std::make_unique<SortSrc>(std::move(src), std::move(keys), visible);

@@ -10,11 +10,11 @@ namespace {
 
 // The pragmas that only read, which SQLite also offers as pragma_<name> functions.
 constexpr std::string_view kPragmaFunctions[] = {
-    "application_id", "database_list",    "foreign_key_check", "foreign_key_list",
-    "foreign_keys",   "index_info",       "index_list",        "index_xinfo",
-    "integrity_check", "journal_mode",    "page_size",         "quick_check",
-    "schema_version", "table_info",       "table_list",        "table_xinfo",
-    "user_version",
+    "application_id",  "collation_list", "database_list",     "foreign_key_check",
+    "foreign_key_list", "foreign_keys",  "index_info",        "index_list",
+    "index_xinfo",     "integrity_check", "journal_mode",     "page_size",
+    "quick_check",     "schema_version", "table_info",        "table_list",
+    "table_xinfo",     "user_version",
 };
 
 Result<TableFunction> PragmaFunction(ConnectionImpl* conn, const std::string& pragma) {

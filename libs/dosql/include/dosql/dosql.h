@@ -42,6 +42,7 @@ using FunctionFlags = engine::FunctionFlags;
 using ScalarFunction = engine::ScalarFunction;
 using AggregateCallbacks = engine::AggregateCallbacks;
 using AggregateFactory = engine::AggregateFactory;
+using CollationFunction = engine::CollationFunction;
 
 // The library's version: "MAJOR.MINOR.PATCH" and MAJOR*1000000 + MINOR*1000 + PATCH (the
 // encoding of SQLITE_VERSION_NUMBER).

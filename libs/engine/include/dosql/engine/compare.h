@@ -6,10 +6,15 @@
 // collation) < BLOB (memcmp, then length). Three-valued logic uses TriBool.
 //
 // Ownership: pure functions over caller-owned values; no allocation except where an operand has
-// to be converted for a comparison affinity (CompareExpr). Threads: reentrant and thread-safe.
+// to be converted for a comparison affinity (CompareExpr). A Collation keeps its user-defined
+// function alive. Threads: reentrant and thread-safe (a user-defined collation function is
+// called on the thread that compares).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "dosql/core/status.h"
@@ -18,27 +23,65 @@
 
 namespace dosql::engine {
 
-// The built-in collating sequences.
-enum class Collation : uint8_t {
-  kBinary,  // memcmp, then length
-  kNoCase,  // ASCII letters folded to lower case; other bytes compared as they are
-  kRTrim,   // trailing spaces ignored, then BINARY
+// A user-defined collating sequence (Connection::CreateCollation): `compare` orders two TEXT
+// values (<0, =0, >0) and must be a total order. A schema names one by `name` only; the binder
+// resolves the name against the connection's collations before anything compares with it.
+using CollationFunction = std::function<int(std::string_view, std::string_view)>;
+struct UserCollation {
+  std::string name;          // as written (registered or in the schema)
+  CollationFunction compare; // empty: named but not resolved (compares as BINARY)
+};
+
+// A collating sequence: one of the built-in ones, or a user-defined one. Cheap to copy (a
+// user-defined one shares its UserCollation).
+class Collation {
+ public:
+  enum Kind : uint8_t {
+    kBinary,  // memcmp, then length
+    kNoCase,  // ASCII letters folded to lower case; other bytes compared as they are
+    kRTrim,   // trailing spaces ignored, then BINARY
+    kUser,    // a user-defined function
+  };
+  Collation(Kind kind = kBinary) : kind_(kind) {}  // NOLINT: implicit, as the old enum was
+  // A user-defined collation (resolved if `u->compare` is set).
+  static Collation User(std::shared_ptr<const UserCollation> u);
+  // The collation called `name`: a built-in one (case-insensitive), else an unresolved
+  // user-defined one with that name.
+  static Collation Named(std::string_view name);
+
+  Kind kind() const { return kind_; }
+  bool is_user() const { return kind_ == kUser; }
+  // A user-defined collation that has no function yet (the connection has not resolved it).
+  bool unresolved() const { return kind_ == kUser && (!user_ || !user_->compare); }
+  const UserCollation* user() const { return user_.get(); }
+  const std::shared_ptr<const UserCollation>& user_ref() const { return user_; }
+
+  // Same collating sequence: same built-in, or user-defined ones of the same name (ASCII
+  // case-insensitive; resolved or not).
+  friend bool operator==(const Collation& a, const Collation& b);
+
+ private:
+  Kind kind_;
+  std::shared_ptr<const UserCollation> user_;
 };
 
 // "BINARY", "NOCASE", "RTRIM" (case-insensitive) -> collation; NotFound otherwise
 // ("no such collation sequence: X").
 [[nodiscard]] Result<Collation> CollationFromName(std::string_view name);
-std::string_view CollationName(Collation c);
+// True for the names of the built-in collations (case-insensitive).
+bool IsBuiltinCollationName(std::string_view name);
+// "BINARY", "NOCASE", "RTRIM", or a user-defined collation's name.
+std::string_view CollationName(const Collation& c);
 
 // Compares two strings under a collation: <0, 0, >0.
-int CompareText(std::string_view a, std::string_view b, Collation coll);
+int CompareText(std::string_view a, std::string_view b, const Collation& coll);
 
 // Compares an integer with a double exactly (SQLite's sqlite3IntFloatCompare).
 int CompareIntReal(int64_t i, double r);
 
 // SQLite's sqlite3MemCompare: total order on values (two NULLs compare equal); TEXT by the
 // collation. This is the order of ORDER BY (NULLs first) and of index keys.
-int CompareValues(const Value& a, const Value& b, Collation coll = Collation::kBinary);
+int CompareValues(const Value& a, const Value& b, const Collation& coll = Collation());
 
 // Three-valued truth: NULL (unknown), false, true.
 enum class TriBool : uint8_t { kFalse = 0, kTrue = 1, kNull = 2 };
@@ -56,17 +99,17 @@ enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kIs, kIsNot };
 // For kEq..kGe a NULL operand gives kNull; kIs/kIsNot treat NULLs as equal to each other and
 // never give kNull.
 TriBool CompareExpr(const Value& lhs, const Value& rhs, CompareOp op,
-                    Affinity affinity = Affinity::kNone, Collation coll = Collation::kBinary);
+                    Affinity affinity = Affinity::kNone, const Collation& coll = Collation());
 
 // Equality for GROUP BY, DISTINCT, UNION and IS: NULLs are equal to each other; 1 and 1.0 are
 // equal; TEXT compares with the collation.
-inline bool GroupEqual(const Value& a, const Value& b, Collation coll = Collation::kBinary) {
+inline bool GroupEqual(const Value& a, const Value& b, const Collation& coll = Collation()) {
   return CompareValues(a, b, coll) == 0;
 }
 
 // A total order suitable for std::sort on values: CompareValues(...) < 0.
 struct ValueLess {
-  Collation coll = Collation::kBinary;
+  Collation coll;
   bool operator()(const Value& a, const Value& b) const { return CompareValues(a, b, coll) < 0; }
 };
 

@@ -75,6 +75,11 @@ class AggregateCallbacks {
   virtual Result<Value> Final() = 0;
 };
 using AggregateFactory = std::function<std::unique_ptr<AggregateCallbacks>()>;
+// A user-defined collating sequence (sqlite3_create_collation semantics): compares two TEXT
+// values (their UTF-8 bytes) and returns <0, 0 or >0. It must be a total order (consistent,
+// transitive), and stay the same for data it has ordered: indexes keep their entries in its
+// order, so an index built under one definition is wrong under another until REINDEX.
+using CollationFunction = std::function<int(std::string_view a, std::string_view b)>;
 struct DatabaseImpl;
 struct ConnectionImpl;
 struct StatementImpl;
@@ -141,6 +146,20 @@ class Connection {
                               FunctionFlags flags = {});
   // Removes a user function (NotFound if there is none with that name and count).
   Status RemoveFunction(std::string_view name, int num_args);
+
+  // User-defined collations, usable on this connection by COLLATE clauses, column definitions,
+  // indexes and UNIQUE constraints (names are case-insensitive). Registering a name again
+  // replaces the function; a null `compare` removes it (as RemoveCollation). Statements
+  // prepared earlier are re-planned on their next Step, and fail with "no such collation
+  // sequence: NAME" if they need a removed one. InvalidArgument for an empty name and for the
+  // built-in names BINARY, NOCASE and RTRIM (dosql does not let them be replaced).
+  Status CreateCollation(std::string_view name, CollationFunction compare);
+  // NotFound if no collation of that name is registered.
+  Status RemoveCollation(std::string_view name);
+  // Called with the name when a statement needs a collation that is not registered, before it
+  // fails with "no such collation sequence" (sqlite3_collation_needed); the handler may
+  // register it with CreateCollation. A null handler removes it.
+  void SetCollationNeeded(std::function<void(std::string_view name)> handler);
 
   // Makes the statements running on this connection fail with Status::Aborted ("interrupted")
   // at their next check, which comes at least every 1024 rows read or produced. Thread-safe: may
