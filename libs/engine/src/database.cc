@@ -233,26 +233,29 @@ Status ConnectionImpl::CommitTxn() {
   savepoints.clear();
   sp_levels.clear();
   explicit_txn = false;
-  Status st;
+  // The file databases commit together: atomically (two-phase commit with a decision file,
+  // transaction::CommitAtomically) when more than one changed. Then the in-memory ones (temp,
+  // ":memory:"), which keep no promise across a crash anyway.
+  std::vector<transaction::WriteTransaction*> durable, memory;
   for (DbSlot& s : dbs) {
-    if (!s.txn) {
-      EndSlotTxn(s);
-      continue;
-    }
-    auto t = std::move(s.txn);
+    if (s.txn) (s.impl()->in_memory ? memory : durable).push_back(s.txn.get());
+  }
+  Status st = transaction::CommitAtomically(durable);
+  for (transaction::WriteTransaction* t : memory) {
     if (!st.ok()) {
       t->Rollback();
-      EndSlotTxn(s);
       continue;
     }
     auto r = t->Commit();
-    if (!r.ok()) {
-      st = r.status();
-    } else if (s.txn_schema) {
+    if (!r.ok()) st = r.status();
+  }
+  for (DbSlot& s : dbs) {
+    if (st.ok() && s.txn && s.txn_schema) {
       DatabaseImpl* d = s.impl();
       std::lock_guard<std::mutex> lock(d->mu);
       d->schema = std::move(s.txn_schema);
     }
+    s.txn.reset();
     EndSlotTxn(s);
   }
   return st;

@@ -2,6 +2,7 @@
 // databases are durable, shared by every connection of the process that opens or attaches them
 // (one store, one writer lock, one MVCC history), and refuse to close or detach while in use.
 // The SQL semantics (name resolution, DDL, errors) are covered by test/sql/attach/*.test.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 
 #include "dosql/engine/database.h"
 #include "dosql/test_util/status.h"
+#include "dosql/transaction/store.h"
 
 namespace dosql::engine {
 namespace {
@@ -209,6 +211,61 @@ TEST(AttachTest, TransactionsSpanDatabases) {
   EXPECT_EQ(Count(*c, "SELECT count(*) FROM m"), 1);
   EXPECT_EQ(Count(*c, "SELECT count(*) FROM aux.a"), 1);
   EXPECT_TRUE(c->autocommit());
+}
+
+// A COMMIT writing main and an attached file database, in a child process that dies at each
+// step of the atomic commit: afterwards both databases show the transaction or neither does.
+TEST(AttachTest, ProcessDyingDuringCommitLeavesBothOldOrBothNew) {
+  const std::vector<std::string> steps = {"prepare 0", "prepare 1", "decide", "commit 0",
+                                          "commit 1",  "cleanup",   ""};
+  for (size_t k = 0; k < steps.size(); k++) {
+    SCOPED_TRACE("dies before step '" + steps[k] + "'");
+    TempDir dir;
+    const std::string attach = "ATTACH " + Quote(dir.Path("aux.db")) + " AS aux";
+    {
+      auto c = Unwrap(Connection::Open(dir.Path("main.db")));
+      Exec(*c, attach);
+      Exec(*c,
+           "CREATE TABLE m(v); CREATE TABLE aux.a(v); INSERT INTO m VALUES ('old');"
+           "INSERT INTO aux.a VALUES ('old')");
+    }
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      // The child: commit, dying at step k (or finishing, for the last entry).
+      const std::string die_at = steps[k];
+      transaction::SetAtomicCommitTestHook([die_at](std::string_view step) {
+        if (step == die_at) ::_exit(3);
+      });
+      auto c = Connection::Open(dir.Path("main.db"));
+      if (!c.ok() || !(*c)->Exec(attach).ok()) ::_exit(1);
+      Status s = (*c)->Exec(
+          "BEGIN; UPDATE m SET v = 'new'; UPDATE aux.a SET v = 'new'; "
+          "INSERT INTO m VALUES ('extra'); COMMIT");
+      ::_exit(s.ok() ? 0 : 2);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    const bool finished = steps[k].empty();
+    EXPECT_EQ(WEXITSTATUS(status), finished ? 0 : 3);
+    // The aux database alone first (its recovery consults the decision file in main's
+    // directory), then both together.
+    std::string aux_alone;
+    {
+      auto a = Unwrap(Connection::Open(dir.Path("aux.db")));
+      aux_alone = Rows(*a, "SELECT v FROM a")[0][0].bytes();
+    }
+    auto c = Unwrap(Connection::Open(dir.Path("main.db")));
+    Exec(*c, attach);
+    auto rows = Rows(*c, "SELECT (SELECT group_concat(v) FROM m), (SELECT v FROM aux.a)");
+    ASSERT_EQ(rows.size(), 1u);
+    const std::string m = rows[0][0].bytes(), a = rows[0][1].bytes();
+    const bool committed = k >= 3;  // the decision file is the commit point
+    EXPECT_EQ(m, committed ? "new,extra" : "old");
+    EXPECT_EQ(a, committed ? "new" : "old");
+    EXPECT_EQ(aux_alone, a);
+  }
 }
 
 }  // namespace
