@@ -501,6 +501,7 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
 }  // namespace
 
 Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn, int db) {
+  db = conn->Canonical(db);
   DOSQL_RETURN_IF_ERROR(conn->EnsureWrite(db));
   DbSlot& slot = conn->dbs[static_cast<size_t>(db)];
   if (!slot.txn_schema) {

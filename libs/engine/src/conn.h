@@ -161,6 +161,9 @@ struct ConnectionImpl {
   std::shared_ptr<const Schema> SlotSchema(int db);
   // The main database's.
   std::shared_ptr<const Schema> CurrentSchema() { return SlotSchema(kMain); }
+  // A database attached twice (same file) keeps its transaction state in its first slot: the
+  // index of that slot.
+  int Canonical(int db) const;
   // The index of the database named `name` (case-insensitive), or -1.
   int FindDb(std::string_view name) const;
   // The database whose store has tag `tag` (see TreeTag), or -1.
@@ -173,6 +176,9 @@ struct ConnectionImpl {
   Status EnsureWrite(int db = kMain);
   // True while any database has an open write transaction.
   bool InWriteTxn() const;
+  // `st` with the store directories it quotes replaced by this connection's database names
+  // (deadlock errors of the lock manager).
+  Status NameDatabases(const Status& st) const;
   // Savepoint levels across every database's write transaction (see sp_levels): a new level's
   // id; back to the state when `level` was taken (it stays open); forget it and later ones.
   Result<uint32_t> Savepoint();

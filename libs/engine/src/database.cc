@@ -55,8 +55,10 @@ OpenRegistry& Registry() {
 }
 std::string CanonicalPath(const std::string& path) {
   std::error_code ec;
-  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
-  if (ec) p = std::filesystem::absolute(path, ec).lexically_normal();
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  if (ec) abs = path;
+  std::filesystem::path p = std::filesystem::weakly_canonical(abs, ec);
+  if (ec) p = abs.lexically_normal();
   std::string out = p.string();
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   return out;
@@ -76,8 +78,17 @@ DatabaseImpl::~DatabaseImpl() { ReleaseTag(tag); }
 
 ConnectionImpl::ConnectionImpl() : id(next_connection_id.fetch_add(1)) {}
 
+int ConnectionImpl::Canonical(int db) const {
+  const Database* d = dbs[static_cast<size_t>(db)].db;
+  if (!d) return db;
+  for (size_t i = 0; i < static_cast<size_t>(db); i++) {
+    if (dbs[i].db == d) return static_cast<int>(i);
+  }
+  return db;
+}
+
 std::shared_ptr<const Schema> ConnectionImpl::SlotSchema(int db) {
-  DbSlot& s = dbs[static_cast<size_t>(db)];
+  DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
   if (s.txn_schema) return s.txn_schema;
   DatabaseImpl* d = s.impl();
   if (!d) {
@@ -125,7 +136,7 @@ bool ConnectionImpl::InWriteTxn() const {
 
 Status ConnectionImpl::EnsureWrite(int db) {
   if (db == kTemp) DOSQL_RETURN_IF_ERROR(EnsureTempDb());
-  DbSlot& s = dbs[static_cast<size_t>(db)];
+  DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
   if (s.txn) return Status::OK();
   DatabaseImpl* d = s.impl();
   if (!d || !d->store) return Status::InvalidArgument("database " + s.name + " is closed");
@@ -137,7 +148,9 @@ Status ConnectionImpl::EnsureWrite(int db) {
       return Status::Busy("database is locked");
     }
   }
-  DOSQL_ASSIGN_OR_RETURN(s.txn, d->store->BeginWrite(busy_timeout));
+  auto begun = d->store->BeginWrite(busy_timeout, id);
+  if (!begun.ok()) return NameDatabases(begun.status());
+  s.txn = std::move(begun).value();
   if (s.snapshot) {
     // Re-check under the writer lock.
     auto stats = d->store->stats();
@@ -161,6 +174,22 @@ Status ConnectionImpl::EnsureWrite(int db) {
     s.sp_handles.push_back(*h);
   }
   return Status::OK();
+}
+
+Status ConnectionImpl::NameDatabases(const Status& st) const {
+  // The store names its directories ('dir'); say "database aux" for this connection's ones.
+  std::string m = st.message();
+  for (const DbSlot& s : dbs) {
+    const DatabaseImpl* d = s.impl();
+    if (!d || d->in_memory || !d->store) continue;
+    const std::string quoted = "'" + d->store->dir() + "'";
+    for (size_t pos = m.find(quoted); pos != std::string::npos; pos = m.find(quoted, pos)) {
+      const std::string named = "database " + s.name;
+      m.replace(pos, quoted.size(), named);
+      pos += named.size();
+    }
+  }
+  return Status(st.code(), m);
 }
 
 Result<uint32_t> ConnectionImpl::Savepoint() {

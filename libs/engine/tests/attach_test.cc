@@ -150,6 +150,23 @@ TEST(AttachTest, DetachRefusesWhileInUse) {
   EXPECT_EQ(r.status().message(), "no such table: d.t");
 }
 
+// The same file under two names (given once relative, once absolute) is one database: writes
+// through either name go to one transaction, and there is no deadlock with itself.
+TEST(AttachTest, SameFileAttachedTwice) {
+  TempDir dir;
+  const std::string abs = dir.Path("twice.db");
+  const std::string rel = fs::relative(abs).string();
+  auto c = Unwrap(Connection::Open(":memory:"));
+  Exec(*c, "ATTACH " + Quote(rel) + " AS a");
+  Exec(*c, "ATTACH " + Quote(abs) + " AS b");
+  Exec(*c, "CREATE TABLE a.t(x); INSERT INTO b.t VALUES (1)");
+  Exec(*c, "BEGIN; INSERT INTO a.t VALUES (2); INSERT INTO b.t VALUES (3); COMMIT");
+  EXPECT_EQ(Count(*c, "SELECT sum(x) FROM a.t"), 6);
+  EXPECT_EQ(Count(*c, "SELECT count(*) FROM b.sqlite_master"), 1);
+  Exec(*c, "DETACH a");
+  EXPECT_EQ(Count(*c, "SELECT sum(x) FROM b.t"), 6);
+}
+
 TEST(AttachTest, UnopenableFileReportsSQLiteMessage) {
   TempDir dir;
   auto c = Unwrap(Connection::Open(":memory:"));

@@ -22,34 +22,91 @@ constexpr const char* kWalDir = "wal";
 constexpr const char* kLockFile = "LOCK";
 constexpr uint64_t kManifestRewriteBytes = 1ull << 20;
 
+// Lock waits of the whole process, for deadlock detection: which owner (a connection, say)
+// waits for which writer slot. Every slot's state is guarded by the one mutex here, so that a
+// wait-for cycle is seen by whoever's wait would close it. Each owner waits for at most one slot
+// and each slot has one holder, so the graph is a chain from any waiter.
+class WriterSlot;
+struct LockGraph {
+  std::mutex mu;
+  std::unordered_map<uint64_t, WriterSlot*> waiting;  // owner -> the slot it waits for
+};
+LockGraph& Graph() {
+  static LockGraph* g = new LockGraph();
+  return *g;
+}
+
 // The writer slot: a lock that may be released by a different thread than the one that took it
-// (a transaction may be committed from another thread), with a timed wait.
+// (a transaction may be committed from another thread), with a timed wait. Owners are ids
+// chosen by the caller (0: anonymous, never part of a deadlock).
 class WriterSlot {
  public:
-  bool Acquire(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> l(mu_);
-    if (!cv_.wait_for(l, timeout, [&] { return !held_; })) return false;
-    held_ = true;
-    return true;
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  bool Acquire(std::chrono::milliseconds timeout) { return AcquireFor(0, timeout).ok(); }
+
+  // OK once held; Busy when `timeout` passes, or at once ("deadlock detected: ...") when the
+  // holder waits, directly or through other holders, for a slot `owner` holds.
+  Status AcquireFor(uint64_t owner, std::chrono::milliseconds timeout) {
+    LockGraph& g = Graph();
+    std::unique_lock<std::mutex> l(g.mu);
+    if (!held_) {
+      Take(owner);
+      return Status::OK();
+    }
+    if (owner != 0) {
+      std::vector<const WriterSlot*> path{this};
+      uint64_t holder = holder_;
+      while (holder != 0) {
+        if (holder == owner) return Status::Busy(DeadlockMessage(path));
+        auto it = g.waiting.find(holder);
+        if (it == g.waiting.end() || !it->second->held_ || path.size() > 4096) break;
+        path.push_back(it->second);
+        holder = it->second->holder_;
+      }
+      g.waiting[owner] = this;
+    }
+    bool got = cv_.wait_for(l, timeout, [&] { return !held_; });
+    if (owner != 0) g.waiting.erase(owner);
+    if (!got) return Status::Busy("timeout");
+    Take(owner);
+    return Status::OK();
   }
   bool TryAcquire() {
-    std::lock_guard<std::mutex> l(mu_);
+    std::lock_guard<std::mutex> l(Graph().mu);
     if (held_) return false;
-    held_ = true;
+    Take(0);
     return true;
   }
   void Release() {
     {
-      std::lock_guard<std::mutex> l(mu_);
+      std::lock_guard<std::mutex> l(Graph().mu);
       held_ = false;
+      holder_ = 0;
     }
     cv_.notify_one();
   }
 
  private:
-  std::mutex mu_;
+  void Take(uint64_t owner) {
+    held_ = true;
+    holder_ = owner;
+  }
+  // The slots of the cycle, from the one wanted to the one the waiter holds.
+  static std::string DeadlockMessage(const std::vector<const WriterSlot*>& path) {
+    std::string m = "deadlock detected: the write lock of '" + path[0]->name_ + "'";
+    if (path.size() == 1) return m + " is already held by this transaction";
+    m += " is held by a transaction that waits for '" + path[1]->name_ + "'";
+    for (size_t i = 2; i < path.size(); i++) {
+      m += ", whose write lock is held by a transaction that waits for '" + path[i]->name_ + "'";
+    }
+    return m + ", which this transaction holds";
+  }
+
   std::condition_variable cv_;
-  bool held_ = false;
+  bool held_ = false;    // guarded by Graph().mu
+  uint64_t holder_ = 0;  // guarded by Graph().mu
+  std::string name_;
 };
 
 // Two-phase commit markers (kMeta records; docs/formats/atomic_commit.md).
@@ -787,11 +844,13 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginRead() {
 }
 
 Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
-    std::optional<std::chrono::milliseconds> timeout) {
+    std::optional<std::chrono::milliseconds> timeout, uint64_t owner) {
   Impl& s = *impl_;
   DOSQL_RETURN_IF_ERROR(s.CheckWritable());
   auto wait = timeout.value_or(s.options.busy_timeout);
-  if (!s.writer.Acquire(wait)) {
+  Status got = s.writer.AcquireFor(owner, wait);
+  if (!got.ok()) {
+    if (got.message() != "timeout") return got;  // a deadlock
     return Status::Busy("database " + s.dir + " is locked: another write transaction is active "
                         "(waited " + std::to_string(wait.count()) + " ms)");
   }
@@ -1164,6 +1223,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
   s->dir = dir;
   s->options = options;
   s->wal_dir = fsx::JoinPath(dir, kWalDir);
+  s->writer.set_name(dir);
   const bool sync = options.sync_mode != wal::SyncMode::kOff;
 
   DOSQL_ASSIGN_OR_RETURN(bool exists, fs->Exists(fsx::JoinPath(dir, Manifest::kFileName)));

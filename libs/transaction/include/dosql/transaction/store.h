@@ -15,7 +15,7 @@
 // *version*.
 //
 // Concurrency: one WriteTransaction at a time (BeginWrite waits up to the busy timeout, then
-// returns Busy); any number of ReadTransactions on any threads, each pinned to the version that
+// returns Busy; a wait that would deadlock with other stores' writers fails at once); any number of ReadTransactions on any threads, each pinned to the version that
 // was durable when it began. Readers never block and are never blocked by the writer. Commit
 // returns once the transaction's WAL records are durable (group commit: concurrent committers
 // share an fsync); a reader never sees a commit before it is durable.
@@ -208,9 +208,13 @@ class Store {
   // A snapshot as of wall-clock time t (microseconds since the epoch): the newest commit with
   // commit time <= t. OutOfRange when t is before the retention window or in the future.
   Result<std::unique_ptr<ReadTransaction>> BeginReadAtTime(int64_t time_us);
-  // Waits up to `timeout` (default: the store's busy_timeout) for the writer slot.
+  // Waits up to `timeout` (default: the store's busy_timeout) for the writer slot, then Busy.
+  // `owner` names who waits (a connection; 0: anonymous) for the process-wide deadlock detector:
+  // the writer slots of every store form one wait-for graph, and a wait that would close a cycle
+  // (this owner holds a slot that the holder of this one waits for, directly or through others)
+  // fails at once with Busy("deadlock detected: ...", naming the stores) instead of waiting.
   Result<std::unique_ptr<WriteTransaction>> BeginWrite(
-      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt, uint64_t owner = 0);
 
   // Writes all dirty pages of the newest version and records a checkpoint in the MANIFEST.
   Status Checkpoint();
