@@ -817,6 +817,8 @@ bool Statement::readonly() const {
     case T::kRollbackStmt:
     case T::kSavepointStmt:
     case T::kReleaseStmt:
+    case T::kAttachStmt:  // they change the connection, not a database (as SQLite)
+    case T::kDetachStmt:
       return true;
     case T::kPragmaStmt:
       return impl_->ast->As<parser::PragmaStmt>().value_kind == parser::PragmaStmt::ValueKind::kNone;
