@@ -15,7 +15,7 @@ const FeatureInfo kFeatureInfo[kFeatureCount] = {
     {"cast", true},       {"functions", true},  {"printf", true},       {"likeglob", true},
     {"bitops", true},     {"withoutrowid", true},
     // Not supported by dosql yet (other agents are adding them): turn on with +window etc.
-    {"window", false},    {"json", false},      {"date", false},
+    {"window", true},    {"json", true},      {"date", true},
 };
 
 FeatureSet::FeatureSet() {
@@ -181,6 +181,7 @@ struct Table {
   bool without_rowid = false;
   std::vector<std::vector<std::string>> unique_sets;  // PRIMARY KEY/UNIQUE column sets (upsert)
   int64_t rows_hi = 0;                                 // an upper bound of the row count
+  int view_items = 0;  // a view: the number of sources in its FROM (its estimate grows with theirs)
   bool HasRealColumn() const {
     return std::any_of(cols.begin(), cols.end(), [](const Column& c) { return c.aff == Aff::kReal; });
   }
@@ -216,11 +217,9 @@ const std::vector<std::string> kInts = {
     "-9223372036854775807"};
 // Not -9223372036854775808: whether abs() of it (an "integer overflow" error) is evaluated at
 // all depends on the join order and on short-circuiting, which differ between plans.
-// Not 9.2233720368547758e18 (2^63): SQLite 3.40 finds 9223372036854775806 in
-// (SELECT <REAL column holding 2^63>) (an open mismatch, docs/fuzzing.md).
 const std::vector<std::string> kReals = {
     "0.0", "0.5", "-0.5", "1.0", "1.5", "2.25", "-3.75", "100.0", "1e10", "1.0e15", "1e100",
-    "-1e308", "1.7976931348623157e308", "3.14", "0.1", "2.5e-5",
+    "-1e308", "1.7976931348623157e308", "3.14", "0.1", "2.5e-5", "9.2233720368547758e18",
     "-2.0", "123456789.125"};
 const std::vector<std::string> kTexts = {
     "''", "'a'", "'A'", "'abc'", "'ABC'", "'abc '", "' abc'", "'a%b'", "'a_c'", "'10'", "'010'",
@@ -380,7 +379,10 @@ struct Generator::Impl {
                       ") AS BLOB))");
       case 9:
         if (Has(kDistinct) && ColumnRef(arg, &col, nullptr, true)) {
-          return Opaque("sum(DISTINCT (", col, ") % 1000000)");
+          // Which of two equal values DISTINCT keeps (0 or 0.0) is the plan's: total() and
+          // `+ 0.5` make every kept value REAL.
+          if (rng.Chance(50)) return Opaque("total(DISTINCT (", col, ") % 1000000)");
+          return Opaque("sum(DISTINCT ((", col, ") % 1000000) + 0.5)");
         }
         return Opaque("count(", x(), ")");
       default:
@@ -404,8 +406,21 @@ struct Generator::Impl {
                                                      " <= ", " > ",  " >= ", " IS ", " IS NOT "};
         return Ex("(", e(), rng.Pick(ops), e(), ")");
       }
-      case 5:
-        return Ex("(", e(), rng.Chance(50) ? " AND " : " OR ", e(), ")");
+      case 5: {
+        bool is_and = rng.Chance(50);
+        Frag l = e(), r = e();
+        if (is_and && c.aggregates) {
+          // SQLite 3.40 drops the only row of `SELECT count(*) AND 0 FROM t` (an aggregate AND a
+          // literal 0/FALSE, docs/compatibility.md): keep literal zeros out of such ANDs.
+          auto zero = [](const Frag& f) {
+            std::string t = f.ToSql();
+            return t == "0" || t == "-0" || t == "+0" || t == "FALSE" || t == "false";
+          };
+          if (zero(l)) l = Ex("(0 + 0)");
+          if (zero(r)) r = Ex("(0 + 0)");
+        }
+        return Ex("(", l, is_and ? " AND " : " OR ", r, ")");
+      }
       case 6:
         return Ex("(NOT ", e(), ")");
       case 7: {
@@ -501,8 +516,13 @@ struct Generator::Impl {
         if (rng.Chance(50)) return Ex(rng.Pick(f), e(), ")");
         return Ex(rng.Pick(f), e(), ", ", e(), ")");
       }
-      case 5:
-        return Ex("replace(", e(), ", ", e(), ", ", e(), ")");
+      case 5: {
+        // A literal, non-empty pattern: with an empty one SQLite 3.40 returns its first argument
+        // converted to text in place, which then skips TEXT affinity in comparisons
+        // (docs/compatibility.md).
+        static const std::vector<std::string> pats = {"'a'", "'1'", "'.'", "' '", "'ab'", "'-'"};
+        return Ex("replace(", e(), ", ", Ex(rng.Pick(pats)), ", ", e(), ")");
+      }
       case 6:
         return Ex("instr(", e(), ", ", e(), ")");
       case 7:
@@ -552,19 +572,42 @@ struct Generator::Impl {
 
   Frag JsonExpr(const Ctx& c, int depth) {
     auto e = [&] { return Expr(c, depth - 1); };
+    // Only well-formed documents reach the functions that fail on malformed JSON: whether a
+    // plan evaluates such a call at all (a CTE nobody reads, a branch of a join) is its choice.
     static const std::vector<std::string> docs = {"'{\"a\":1,\"b\":[1,2,{\"c\":null}]}'",
-                                                  "'[1,2.5,\"x\",true]'", "'{}'", "'nope'"};
+                                                  "'[1,2.5,\"x\",true]'", "'{}'", "'[]'",
+                                                  "'{\"a\":\"A\",\"b\":-0.5e3}'"};
     static const std::vector<std::string> paths = {"'$.a'", "'$.b[1]'", "'$.b[2].c'", "'$[0]'",
-                                                   "'$'"};
-    switch (rng.Below(5)) {
+                                                   "'$'", "'$[#-1]'", "'$.b'"};
+    auto doc = [&]() -> Frag {
+      if (rng.Chance(60)) return Ex(rng.Pick(docs));
+      // Any value, guarded: CASE evaluates json_extract only for valid JSON.
+      Frag x = e();
+      return Ex("CASE WHEN json_valid(", x, ") THEN ", x, " END");
+    };
+    // A value for a JSON builder: a BLOB would fail ("JSON cannot hold BLOB values"), which
+    // again depends on the plan evaluating it.
+    auto arg = [&]() -> Frag {
+      Frag x = e();
+      return Ex("iif(typeof(", x, ") = 'blob', NULL, ", x, ")");
+    };
+    switch (rng.Below(9)) {
       case 0:
-        return Ex("json_extract(", rng.Pick(docs), ", ", rng.Pick(paths), ")");
+        return Ex("json_extract(", doc(), ", ", rng.Pick(paths), ")");
       case 1:
-        return Ex("json_array(", e(), ", ", e(), ")");
+        return Ex("json_array(", arg(), ", ", arg(), ")");
       case 2:
-        return Ex("json_object('k', ", e(), ")");
+        return Ex("json_object('k', ", arg(), ", 'j', ", arg(), ")");
       case 3:
-        return Ex("json_type(", rng.Pick(docs), ", ", rng.Pick(paths), ")");
+        return Ex("json_type(", doc(), ", ", rng.Pick(paths), ")");
+      case 4:
+        return Ex("json_quote(", arg(), ")");
+      case 5:
+        return Ex("json_array_length(", doc(), ")");
+      case 6:
+        return Ex("(", doc(), rng.Chance(50) ? " -> " : " ->> ", rng.Pick(paths), ")");
+      case 7:
+        return Ex("json_set(", doc(), ", ", rng.Pick(paths), ", ", arg(), ")");
       default:
         return Ex("json_valid(", e(), ")");
     }
@@ -602,8 +645,46 @@ struct Generator::Impl {
       return Ex(rng.Chance(50) ? "rank()" : "dense_rank()", " OVER (", part, " ORDER BY ", okey,
                 ")");
     }
-    static const std::vector<std::string> f = {"count(", "sum(", "total(", "max("};
-    return Ex(rng.Pick(f), Expr(arg, 1), ") OVER (", part, ")");
+    // Sums read bounded values (as the aggregates do: the order of the additions is the
+    // plan's); min/max read exact columns (which of 1 and 1.0 wins is unspecified).
+    Frag call;
+    switch (rng.Below(4)) {
+      case 0:
+        call = Ex("count(", Expr(arg, 1), ")");
+        break;
+      case 1: {
+        static const std::vector<std::string> f = {"sum(", "total(", "avg("};
+        call = Ex(rng.Pick(f), "(", Expr(arg, 1), ") % 1000000)");
+        break;
+      }
+      case 2: {
+        Frag col;
+        if (ColumnRef(arg, &col, nullptr, true)) {
+          call = Ex(rng.Chance(50) ? "min(" : "max(", col, ")");
+        } else {
+          call = Ex("count(*)");
+        }
+        break;
+      }
+      default:
+        call = Ex("count(*)");
+    }
+    if (has_key && rng.Chance(50)) {
+      // Frames over peers only (RANGE, GROUPS): which rows tie is the data's, not the plan's.
+      Frag okey;
+      ColumnRef(arg, &okey, nullptr, true);
+      static const std::vector<std::string> frames = {
+          "",
+          " RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+          " RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+          " GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING",
+          " GROUPS BETWEEN CURRENT ROW AND 2 FOLLOWING EXCLUDE GROUP",
+          " GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING",
+          " RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE TIES"};
+      return Ex(call, " OVER (", part, " ORDER BY ", okey, rng.Chance(30) ? " DESC" : "",
+                rng.Pick(frames), ")");
+    }
+    return Ex(call, " OVER (", part, ")");
   }
 
   Frag SubqueryExpr(const Ctx& c) {
@@ -686,7 +767,19 @@ struct Generator::Impl {
     return Seq(t->name, " AS ", alias);
   }
 
-  int64_t RowsOf(const Source& s) const { return s.table->rows_hi; }
+  int64_t RowsOf(const Source& s) const {
+    if (!s.table->view) return s.table->rows_hi;
+    // A view's rows grow with the tables it reads (its estimate at creation would let a join
+    // of a view of a self-join explode once the table has grown): bound each of its sources by
+    // the largest table now.
+    int64_t largest = 1;
+    for (const Table& t : tables) {
+      if (!t.view) largest = std::max(largest, t.rows_hi);
+    }
+    int64_t est = 4;
+    for (int i = 0; i < s.table->view_items && est < (int64_t{1} << 40); i++) est *= largest;
+    return std::max(s.table->rows_hi, est);
+  }
 
   // *rows: the product of the items' row estimates.
   Frag FromClause(Scope* scope, const Ctx& outer, int max_items, int64_t* rows) {
@@ -748,14 +841,17 @@ struct Generator::Impl {
     bool ordered = false;
     bool loose = false;
     int64_t rows = 1;  // the FROM clause's row estimate (of the last core)
+    int items = 0;     // the number of sources in that FROM clause
   };
 
   // One SELECT core with `ncols` result columns (named c0.. when `named`).
-  Frag Core(const Ctx& outer, int ncols, bool named, bool top, QueryInfo* info) {
+  Frag Core(const Ctx& outer, int ncols, bool named, bool top, QueryInfo* info,
+            bool strip_affinity = false) {
     Scope* scope = NewScope();
     int64_t rows = 1;
     Frag from = FromClause(scope, outer, 3, &rows);
     info->rows = rows;
+    info->items = static_cast<int>(scope->sources.size());
     Ctx c = outer;
     c.scopes.push_back(scope);
     c.rows = outer.rows * rows;
@@ -783,6 +879,9 @@ struct Generator::Impl {
             if (k.ToSql().rfind(s.alias + ".", 0) == 0) own = true;
           }
           if (col->Exact() && own) sel.keys.push_back(k);
+          // The reducer must not replace a key (GROUP BY NULL would make the bare key columns
+          // in the result an unspecified choice).
+          k.expr = false;
           keys.push_back(k);
         }
         if (!keys.empty()) group = Seq(" GROUP BY ", List(", ", keys, false));
@@ -792,6 +891,7 @@ struct Generator::Impl {
     std::vector<Frag> items;
     for (int i = 0; i < ncols; i++) {
       Frag e = Has(kWindow) && !grouped && top && rng.Chance(10) ? WindowExpr(c) : Expr(sel, 3);
+      if (strip_affinity) e = Seq("+(", e, ")");
       items.push_back(named ? Seq(e, " AS c" + std::to_string(i)) : e);
     }
     bool distinct = top && Has(kDistinct) && rng.Chance(10);
@@ -807,12 +907,13 @@ struct Generator::Impl {
     size_t ctes_before = ctes.size();
     Frag with;
     if (Has(kCte) && rng.Chance(top ? 20 : 5) && outer.sub_depth < 2) with = WithClause(outer);
-    Frag q = Core(outer, ncols, !top, top, info);
-    // Only at the top level: a compound subquery in FROM (or a CTE or view) has the affinity of
-    // its first arm's columns in SQLite 3.40, applied to every arm's values when it is
-    // materialized ((SELECT CAST(NULL AS REAL) UNION ALL SELECT 0) gives 0.0); dosql does not
-    // do that yet (a known mismatch, docs/fuzzing.md).
-    if (Has(kCompound) && top && rng.Chance(15)) {
+    // Below the top level (a subquery in FROM, a CTE) only UNION ALL: which of two equal rows a
+    // set operation keeps (1 or 1.0) would show in the outer query's results. There the first
+    // arm's columns lose their affinity (unary +): SQLite applies it to the other arms' values
+    // only when its plan materializes the compound (docs/compatibility.md).
+    bool compound = Has(kCompound) && rng.Chance(top ? 15 : 6);
+    Frag q = Core(outer, ncols, !top, top, info, compound && !top);
+    if (compound) {
       static const std::vector<std::string> ops = {" UNION ALL ", " UNION ", " INTERSECT ",
                                                    " EXCEPT "};
       int n = rng.Range(1, 2);
@@ -1209,6 +1310,7 @@ struct Generator::Impl {
     }
     // The tables it reads may grow: a margin over today's estimate.
     v.rows_hi = std::max<int64_t>(20, info.rows * 4);
+    v.view_items = info.items;
     g.frag = Seq("CREATE VIEW ", v.name, "(", List(", ", names, false), ") AS ", q);
     on_accept = [this, v] { tables.push_back(v); };
     return g;

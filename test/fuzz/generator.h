@@ -64,9 +64,9 @@ enum Feature : int {
   kLikeGlob,    // LIKE, GLOB, ESCAPE
   kBitOps,      // & | ~ << >>
   kWithoutRowid,  // WITHOUT ROWID tables
-  kWindow,      // window functions (off: not supported by dosql yet)
-  kJson,        // JSON functions (off: not supported by dosql yet)
-  kDate,        // date and time functions on fixed inputs (off: not supported yet)
+  kWindow,      // window functions (aggregates and ranking over peer-only frames; off by default)
+  kJson,        // JSON functions on well-formed documents (off by default)
+  kDate,        // date and time functions on fixed inputs (off by default)
   kFeatureCount
 };
 

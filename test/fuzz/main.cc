@@ -8,7 +8,7 @@
 //   dosql-fuzz --replay FILE    runs a script (e.g. a reduced reproduction) through both engines
 //                               and prints every statement's outcomes
 //
-// A crash (fatal signal) or a hang (a statement running over a minute) is a failure too: the
+// A crash (fatal signal) or a hang (a statement running over kHangSeconds) is a failure too: the
 // signal handler re-executes the program with the same arguments plus --crash-at K, which
 // regenerates the same statements (the generator is deterministic), stops before statement K
 // and reduces the episode with every trial in a child process.
@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
       std::cout << "\n=== CRASH OR HANG at statement " << n + 1 << " (seed " << opt.seed
                 << ", episode " << episodes << ", statement " << episode.size() << " of it)\n"
                 << "-- statement: " << sql << ";\n";
-      std::string kind = dosql::fuzz::ProbeInChild(episode, 60);
+      std::string kind = dosql::fuzz::ProbeInChild(episode, dosql::fuzz::kHangSeconds);
       if (kind != "crash" && kind != "hang") {
         std::cout << "-- it does not reproduce in a child process (outcome: '" << kind << "')\n";
         return 1;
@@ -229,7 +229,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     g_current_statement = n + 1;
-    alarm(60);  // a hang is a failure
+    alarm(dosql::fuzz::kHangSeconds);  // a hang is a failure
     auto ta = Clock::now();
     dosql::lockstep::Outcome d = dosql->Run(sql);
     auto tb = Clock::now();

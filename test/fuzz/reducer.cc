@@ -125,7 +125,7 @@ class Reducer {
   }
   bool StillFails(const std::vector<GenStatement>& candidate) {
     trials_++;
-    return ProbeInChild(candidate, kind_ == "hang" ? 5 : 20) == kind_;
+    return ProbeInChild(candidate, kind_ == "hang" ? kHangSeconds : 20) == kind_;
   }
 
   // Delta debugging over the statements before the failing one: drop chunks, halving.

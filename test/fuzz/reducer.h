@@ -38,6 +38,10 @@ std::optional<Mismatch> Replay(const std::vector<GenStatement>& script);
 // Replay() in a child process (so that a crash or a hang of an engine is an outcome too): the
 // MismatchKind() of the last statement's mismatch, "crash" if the child died of a signal,
 // "hang" if it ran longer than `timeout_seconds`, or "" if the script agrees.
+// A statement running longer than this is a hang. Generous: the machine may be loaded, and a
+// large join of a view may take seconds in either engine without being a bug.
+constexpr int kHangSeconds = 300;
+
 std::string ProbeInChild(const std::vector<GenStatement>& script, int timeout_seconds);
 
 struct ReduceLimits {

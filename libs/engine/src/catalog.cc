@@ -361,6 +361,28 @@ Result<std::shared_ptr<TableInfo>> BuildTable(std::shared_ptr<parser::Statement>
   }
   for (auto& c : t->columns) {
     if (!c.default_expr) continue;
+    if (c.affinity == Affinity::kText) {
+      // SQLite's valueFromExpr turns a REAL literal into the text of its token (with one
+      // leading minus) before the column's affinity: DEFAULT 9.2233720368547758e18 reads back
+      // as that text, not as the REAL's rendering.
+      const parser::Expr* e = c.default_expr;
+      while (e->Is<parser::UnaryExpr>() && e->As<parser::UnaryExpr>().op == parser::UnaryOp::kPlus) {
+        e = e->As<parser::UnaryExpr>().operand.get();
+      }
+      std::string sign;
+      if (e->Is<parser::UnaryExpr>() && e->As<parser::UnaryExpr>().op == parser::UnaryOp::kNegate) {
+        sign = "-";
+        e = e->As<parser::UnaryExpr>().operand.get();
+      }
+      // (An integer that fits is set as an integer first, so 0x10 reads as '16'.)
+      if (e->Is<parser::Literal>() &&
+          (e->As<parser::Literal>().kind == parser::LiteralKind::kReal ||
+           (e->As<parser::Literal>().kind == parser::LiteralKind::kInteger &&
+            e->As<parser::Literal>().overflow))) {
+        c.missing_value = Value::Text(sign + e->As<parser::Literal>().text);
+        continue;
+      }
+    }
     if (auto v = ConstantDefault(c.default_expr)) {
       c.missing_value = *v;
       // As SQLite's valueFromExpr: a numeric literal for a column without affinity gets NUMERIC

@@ -959,8 +959,26 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       return prog;
     }
     case T::kVacuumStmt: {
+      const auto& vs = s->As<parser::VacuumStmt>();
+      if (vs.into) return Status::NotSupported("VACUUM INTO is not supported");
+      int db = ConnectionImpl::kMain;
+      if (vs.schema) {
+        db = conn->FindDb(vs.schema->name);
+        if (db < 0) return Err("unknown database " + vs.schema->name);
+      }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
+      // dosql's VACUUM: write the newest version out (checkpoint), then compact the data
+      // segments, deleting those no snapshot uses and rewriting mostly-empty ones.
+      prog->run = [conn, db](Exec&) -> Status {
+        if (conn->explicit_txn || conn->InWriteTxn()) {
+          return Status::InvalidArgument("cannot VACUUM from within a transaction");
+        }
+        DatabaseImpl* d = conn->dbs[static_cast<size_t>(db)].impl();
+        if (!d) return Status::OK();  // temp before its first use
+        DOSQL_RETURN_IF_ERROR(d->store->Checkpoint());
+        return d->store->Compact();
+      };
       return prog;
     }
     case T::kInsertStmt:

@@ -191,25 +191,26 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
   return Status::OK();
 }
 
-// The rowid of a row that conflicts with `vals` in unique index `i` (other than `self`), or
-// nullopt.
+// The rowid of a row that conflicts with `vals` (the row at `rowid`) in unique index `i`, other
+// than `self` (the row's own entry when it is already stored), or nullopt.
 Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
                                                   TxnRouter* txn, size_t i,
-                                                  const std::vector<Value>& vals, int64_t self) {
+                                                  const std::vector<Value>& vals, int64_t rowid,
+                                                  std::optional<int64_t> self) {
   const IndexInfo& idx = *tc.t->indexes[i];
   if (!idx.unique) return std::optional<int64_t>();
   DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
   if (!in) return std::optional<int64_t>();
   bool has_null;
-  DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, self, false, &has_null));
+  DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, rowid, false, &has_null));
   if (has_null) return std::optional<int64_t>();
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(idx.tree));
   DOSQL_RETURN_IF_ERROR(cur.Seek(prefix));
   while (cur.Valid()) {
     std::string_view key = cur.key();
     if (key.size() != prefix.size() + kRowidKeySize || key.substr(0, prefix.size()) != prefix) break;
-    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(prefix.size())));
-    if (rowid != self) return std::optional<int64_t>(rowid);
+    DOSQL_ASSIGN_OR_RETURN(int64_t hit, DecodeRowidKey(key.substr(prefix.size())));
+    if (hit != self) return std::optional<int64_t>(hit);
     DOSQL_RETURN_IF_ERROR(cur.Next());
   }
   return std::optional<int64_t>();
@@ -562,8 +563,19 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
                            const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
                            std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr) {
   const TableInfo& t = *tc.t;
-  // The order of the checks: an UPSERT's target constraints first (SQLite), then the rowid,
-  // then the unique indexes in order. -1 stands for the rowid.
+  // The order of the checks, SQLite's: an UPSERT's target constraints first, then the rowid,
+  // then the unique indexes newest first, those declared ON CONFLICT REPLACE after the others
+  // (the order of SQLite's index list). It decides which conflict an UPSERT without a target
+  // handles and which constraint an error names. -1 stands for the rowid.
+  std::vector<int> by_age;
+  for (bool replace : {false, true}) {
+    for (size_t i = t.indexes.size(); i-- > 0;) {
+      const IndexInfo& idx = *t.indexes[i];
+      if (idx.unique && (idx.on_conflict == ConflictAction::kReplace) == replace) {
+        by_age.push_back(static_cast<int>(i));
+      }
+    }
+  }
   std::vector<int> order;
   auto targeted = [&](int c) {
     if (!has_upsert) return false;
@@ -572,13 +584,13 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
   };
   if (has_upsert) {
     if (upsert_rowid_target) order.push_back(-1);
-    for (size_t i = 0; i < t.indexes.size(); i++) {
-      if (t.indexes[i]->unique && targeted(static_cast<int>(i))) order.push_back(static_cast<int>(i));
+    for (int i : by_age) {
+      if (targeted(i)) order.push_back(i);
     }
   }
   if (!targeted(-1)) order.push_back(-1);
-  for (size_t i = 0; i < t.indexes.size(); i++) {
-    if (t.indexes[i]->unique && !targeted(static_cast<int>(i))) order.push_back(static_cast<int>(i));
+  for (int i : by_age) {
+    if (!targeted(i)) order.push_back(i);
   }
   for (int c : order) {
     if (c < 0) {
@@ -604,10 +616,10 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
     size_t i = static_cast<size_t>(c);
     while (true) {
       LoadFrame(tc, ex, vals, rowid);
-      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, i, vals,
-                                                          self ? *self : rowid));
+      // An INSERT's row is not stored yet: a hit at its rowid is another row (the one its
+      // rowid check would meet later), which an UPSERT on this index handles first.
+      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, i, vals, rowid, self));
       if (!hit) break;
-      if (!self && *hit == rowid) break;
       if (targeted(c)) {
         *upsert_hit = *hit;
         if (hit_constraint) *hit_constraint = c;
@@ -1005,15 +1017,24 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
         }
       } else {
         std::vector<int> cols;
+        std::vector<std::optional<Collation>> colls;  // a term's explicit COLLATE
         for (const auto& term : up.target) {
           const parser::Expr* e = term.expr.get();
-          while (e->Is<parser::CollateExpr>()) e = e->As<parser::CollateExpr>().operand.get();
+          std::optional<Collation> coll;
+          while (e->Is<parser::CollateExpr>()) {
+            const auto& ce = e->As<parser::CollateExpr>();
+            if (!coll) {
+              DOSQL_ASSIGN_OR_RETURN(coll, CollationFromName(ce.collation.name));
+            }
+            e = ce.operand.get();
+          }
           if (!e->Is<parser::ColumnRef>()) {
             return Err("ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint");
           }
           int c = t->FindColumn(e->As<parser::ColumnRef>().column.name);
           if (c < 0) return Err("no such column: " + e->As<parser::ColumnRef>().column.name);
           cols.push_back(c);
+          colls.push_back(coll);
         }
         bool matched = false;
         if (cols.size() == 1 && cols[0] == t->rowid_alias) {
@@ -1023,9 +1044,18 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
         for (size_t i = 0; i < t->indexes.size(); i++) {
           const auto& idx = t->indexes[i];
           if (!idx->unique || idx->columns.size() != cols.size()) continue;
-          std::set<int> a(cols.begin(), cols.end()), b;
-          for (const auto& ic : idx->columns) b.insert(ic.column);
-          if (a == b) {
+          // SQLite's rule: as many terms as the index has columns, and every column of the
+          // index matched by some term (the same column, and the same collation when the term
+          // names one), so `(c1, c0)` matches an index on `(c1 COLLATE NOCASE, c1)`.
+          bool all = true;
+          for (const auto& ic : idx->columns) {
+            bool found = false;
+            for (size_t j = 0; j < cols.size() && !found; j++) {
+              found = cols[j] == ic.column && (!colls[j] || *colls[j] == ic.collation);
+            }
+            all = all && found;
+          }
+          if (all) {
             upsert_targets[u].insert(i);
             matched = true;
           }
@@ -1624,7 +1654,7 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
     if (!in) continue;
     if (t.indexes[index_no]->unique) {
-      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, index_no, vals, rowid));
+      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, index_no, vals, rowid, rowid));
       if (hit) return Status::Constraint(UniqueMessage(t, *t.indexes[index_no]));
     }
     bool has_null;

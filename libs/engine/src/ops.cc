@@ -1062,6 +1062,16 @@ Result<int64_t> EvalLimit(const CExpr& e, Exec& ex) {
 }
 }  // namespace
 
+Result<bool> RealColumnsSrc::Next(Exec& ex, Row* row) {
+  DOSQL_ASSIGN_OR_RETURN(bool more, child_->Next(ex, row));
+  if (!more) return false;
+  for (int c : columns_) {
+    Value& v = (*row)[static_cast<size_t>(c)];
+    if (v.type() == ValueType::kInteger) v = Value::Real(static_cast<double>(v.integer()));
+  }
+  return true;
+}
+
 Status LimitSrc::Open(Exec& ex) {
   remaining_ = -1;
   skip_ = 0;

@@ -406,6 +406,23 @@ class LimitSrc final : public RowSrc {
   int64_t skip_ = 0;
 };
 
+// Reading a compound subquery in FROM (also a view, a CTE, a VALUES list of several rows): a
+// column whose affinity (its first arm's) is REAL turns INTEGER values into REAL, as SQLite's
+// reads of such a column do; other values pass unchanged.
+class RealColumnsSrc final : public RowSrc {
+ public:
+  RealColumnsSrc(RowSrcPtr child, std::vector<int> columns)
+      : child_(std::move(child)), columns_(std::move(columns)) {}
+  void SetLimitHint(int64_t n) override { child_->SetLimitHint(n); }
+  Status Open(Exec& ex) override { return child_->Open(ex); }
+  Result<bool> Next(Exec& ex, Row* row) override;
+  std::string Describe(int indent) const override { return child_->Describe(indent); }
+
+ private:
+  RowSrcPtr child_;
+  std::vector<int> columns_;
+};
+
 // UNION / UNION ALL / INTERSECT / EXCEPT. The set forms produce their rows in sorted order, as
 // SQLite does.
 class CompoundSrc final : public RowSrc {

@@ -494,6 +494,18 @@ class ExistsCExpr final : public CExpr {
   std::unique_ptr<SubqueryRunner> r_;
 };
 
+// SQLite compares IN (SELECT ...) through an index built with the comparison's affinity, and
+// REAL affinity turns an integer beyond 2^53 into the nearest REAL, on both sides: with it,
+// 9223372036854775806 and 9223372036854775807 both equal 9.223372036854775808e18. Within 2^53
+// the conversion is exact, so nothing else changes.
+inline void RealForIn(Value* v, Affinity aff) {
+  constexpr int64_t kExact = int64_t{1} << 53;
+  if (aff == Affinity::kReal && v->type() == ValueType::kInteger &&
+      (v->integer() > kExact || v->integer() < -kExact)) {
+    *v = Value::Real(static_cast<double>(v->integer()));
+  }
+}
+
 class InSubqueryExpr final : public CExpr {
  public:
   InSubqueryExpr(std::vector<CExprPtr> x, std::unique_ptr<SubqueryRunner> r,
@@ -509,7 +521,10 @@ class InSubqueryExpr final : public CExpr {
       return Status::OK();
     }
     bool lhs_null = false;
-    for (const Value& v : xs) lhs_null |= v.is_null();
+    for (size_t i = 0; i < xs.size(); i++) {
+      lhs_null |= xs[i].is_null();
+      RealForIn(&xs[i], affs_[i]);
+    }
     if (lhs_null && xs.size() == 1) {
       *out = Value();
       return Status::OK();
@@ -527,6 +542,7 @@ class InSubqueryExpr final : public CExpr {
             continue;
           }
           ApplyAffinity(&v, affs_[0]);
+          RealForIn(&v, affs_[0]);
           hash_.emplace(HashValue(v, colls_[0]), i);
         }
         hash_valid_ = true;
@@ -536,8 +552,9 @@ class InSubqueryExpr final : public CExpr {
       ApplyAffinity(&x, affs_[0]);
       auto range = hash_.equal_range(HashValue(x, colls_[0]));
       for (auto it = range.first; it != range.second; ++it) {
-        if (CompareExpr(xs[0], (*rows)[it->second][0], CompareOp::kEq, affs_[0], colls_[0]) ==
-            TriBool::kTrue) {
+        Value r = (*rows)[it->second][0];
+        RealForIn(&r, affs_[0]);
+        if (CompareExpr(xs[0], r, CompareOp::kEq, affs_[0], colls_[0]) == TriBool::kTrue) {
           *out = Value::Integer(negated_ ? 0 : 1);
           return Status::OK();
         }
@@ -546,10 +563,13 @@ class InSubqueryExpr final : public CExpr {
       return Status::OK();
     }
     bool saw_null = false;
+    Value rv;
     for (const Row& r : *rows) {
       TriBool all = TriBool::kTrue;
       for (size_t i = 0; i < xs.size(); i++) {
-        all = TriAnd(all, CompareExpr(xs[i], r[i], CompareOp::kEq, affs_[i], colls_[i]));
+        rv = r[i];
+        RealForIn(&rv, affs_[i]);
+        all = TriAnd(all, CompareExpr(xs[i], rv, CompareOp::kEq, affs_[i], colls_[i]));
         if (all == TriBool::kFalse) break;
       }
       if (all == TriBool::kTrue) {
@@ -1059,7 +1079,20 @@ class Binder {
     return true;
   }
   // Replaces `c` by its value when all of `inputs` are constants.
-  Result<CExprPtr> MaybeFold(CExprPtr c, std::initializer_list<const CExpr*> inputs) {
+  // Folds `c` when its inputs are constants. Either way `c` first takes the collation of the
+  // first input with an explicit COLLATE, as SQLite propagates one up the whole expression
+  // (`(x COLLATE NOCASE) ISNULL` is a NOCASE value in a compound's column).
+  Result<CExprPtr> MaybeFold(CExprPtr c, std::initializer_list<const CExpr*> inputs,
+                             bool inherit_collation = true) {
+    if (inherit_collation && !c->explicit_collation) {
+      for (const CExpr* x : inputs) {
+        if (x && x->explicit_collation) {
+          c->collation = x->collation;
+          c->has_collation = c->explicit_collation = true;
+          break;
+        }
+      }
+    }
     for (const CExpr* x : inputs) {
       if (!x || !x->IsConst()) return c;
     }
@@ -1348,18 +1381,13 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
-      bool concat = b.op == B::kConcat;
       Collation coll = PickCollation(*l, *r);
-      bool has = l->has_collation || r->has_collation;
       bool expl = l->explicit_collation || r->explicit_collation;
       auto e = std::make_unique<ArithExpr>(b.op, std::move(l), std::move(r));
-      if (concat || true) {
-        // SQLite propagates a COLLATE through binary operators to the comparison above.
-        e->collation = coll;
-        e->has_collation = expl;
-        e->explicit_collation = expl;
-        (void)has;
-      }
+      // SQLite propagates a COLLATE through binary operators to the comparison above.
+      e->collation = coll;
+      e->has_collation = expl;
+      e->explicit_collation = expl;
       return MaybeFold(std::move(e), {lp, rp});
     }
   }
@@ -1426,19 +1454,27 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
                                                       std::move(affs), std::move(colls),
                                                       in.negated));
     }
+    if (in.list.empty()) {
+      // SQLite replaces `x IN ()` by the constant 0 (1 for NOT IN): x is not evaluated and
+      // lends the result no collation.
+      return MakeConst(Value::Integer(in.negated ? 1 : 0));
+    }
     if (in.list.size() == 1 && !in.list[0]->Is<parser::RowValueExpr>()) {
-      // SQLite rewrites x IN (y) as x = y (y's affinity and collation count then) when y is a
-      // constant.
+      // SQLite rewrites x IN (y) as x = +y when y is a constant: y's collation counts then,
+      // its affinity does not (unary + drops it).
       DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*in.list[0]));
       if (!r->IsConst()) {
         Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
         Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
+        std::vector<const CExpr*> parts{lhs[0].get(), r.get()};
         std::vector<CExprPtr> list;
         list.push_back(std::move(r));
-        return CExprPtr(std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list), aff,
-                                                     coll, in.negated));
+        return CExprPtr(InheritCollation(std::make_unique<InListExpr>(std::move(lhs[0]),
+                                                                      std::move(list), aff, coll,
+                                                                      in.negated),
+                                         parts));
       }
-      Affinity aff = ComparisonAffinity(lhs[0]->affinity, r->affinity);
+      Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
       Collation coll = PickCollation(*lhs[0], *r);
       const CExpr* lp = lhs[0].get();
       const CExpr* rp = r.get();
@@ -1458,8 +1494,9 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
     Affinity aff = ComparisonAffinity(lhs[0]->affinity, Affinity::kNone);
     Collation coll = lhs[0]->has_collation ? lhs[0]->collation : Collation::kBinary;
     bool all_const = AllConst(inputs);
-    auto e = std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list), aff, coll,
-                                          in.negated);
+    auto e = InheritCollation(std::make_unique<InListExpr>(std::move(lhs[0]), std::move(list),
+                                                           aff, coll, in.negated),
+                              inputs);
     if (all_const) return MaybeFold(std::move(e), {});
     return CExprPtr(std::move(e));
   }
@@ -1498,9 +1535,12 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
       colls.push_back(Collation::kBinary);
     }
   }
-  return CExprPtr(std::make_unique<InSubqueryExpr>(std::move(lhs), std::move(runner),
-                                                   std::move(affs), std::move(colls),
-                                                   in.negated));
+  std::vector<const CExpr*> parts;
+  for (const auto& x : lhs) parts.push_back(x.get());
+  return CExprPtr(InheritCollation(
+      std::make_unique<InSubqueryExpr>(std::move(lhs), std::move(runner), std::move(affs),
+                                       std::move(colls), in.negated),
+      parts));
 }
 
 namespace {
@@ -1731,12 +1771,12 @@ Result<CExprPtr> Binder::CompileWindowFunction(const parser::FunctionCall& f,
   }
   fn.result_slot = scope_.nslots++;
   int slot = fn.result_slot;
-  Collation coll = fn.collation;
-  bool keeps_collation = fn.kind != WindowFunc::Kind::kAggregate || name == "min" || name == "max";
-  bool has_coll = keeps_collation && !fn.args.empty() && fn.args[0]->has_collation;
+  // As an aggregate's: the first explicit COLLATE among the arguments.
+  std::vector<const CExpr*> arg_ptrs;
+  for (const auto& a : fn.args) arg_ptrs.push_back(a.get());
+  auto e = InheritCollation(MakeSlot(scope_.level, slot, Affinity::kNone, Collation::kBinary, false),
+                            arg_ptrs);
   collector->specs[w].funcs.push_back(std::move(fn));
-  auto e = MakeSlot(scope_.level, slot, Affinity::kNone, has_coll ? coll : Collation::kBinary,
-                    has_coll);
   e->column_slot = -1;
   return CExprPtr(std::move(e));
 }
@@ -1820,13 +1860,11 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     Affinity aff = Affinity::kNone;
     auto e = MakeSlot(scope_.level, slot, aff, Collation::kBinary, false);
     e->column_slot = -1;
-    // min/max keep their argument's collation (a comparison on the result uses it).
-    const auto& back = collector->specs.back();
-    if ((name == "min" || name == "max") && !back.args.empty()) {
-      e->collation = back.args[0]->collation;
-      e->has_collation = back.args[0]->has_collation;
-    }
-    return CExprPtr(std::move(e));
+    // The result has the collation of the first argument with an explicit COLLATE (SQLite
+    // propagates it up from a function's arguments); a column's declared one stays inside.
+    std::vector<const CExpr*> arg_ptrs;
+    for (const auto& a : collector->specs.back().args) arg_ptrs.push_back(a.get());
+    return CExprPtr(InheritCollation(std::move(e), arg_ptrs));
   }
   if (f.star) return Err("wrong number of arguments to function " + f.name.name + "()");
   if (f.distinct || f.filter || !f.order_by.empty()) {
@@ -1976,10 +2014,11 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       bool has = a->has_collation, expl = a->explicit_collation;
       auto x = std::make_unique<UnaryCExpr>(u.op, std::move(a));
       if (u.op == parser::UnaryOp::kPlus || u.op == parser::UnaryOp::kNegate) {
+        // Unary + keeps even a column's declared collation (SQLite looks through it, as
+        // through CAST); the other operators keep only an explicit COLLATE (MaybeFold).
         x->collation = coll;
-        x->has_collation = expl;
+        x->has_collation = u.op == parser::UnaryOp::kPlus ? has : expl;
         x->explicit_collation = expl;
-        (void)has;
       }
       return MaybeFold(std::move(x), {ap});
     }
@@ -2000,9 +2039,13 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       Collation clo = PickCollation(*x, *lo);
       Collation chi = PickCollation(*x, *hi);
       const CExpr *p1 = x.get(), *p2 = lo.get(), *p3 = hi.get();
-      return MaybeFold(std::make_unique<BetweenCExpr>(std::move(x), std::move(lo), std::move(hi),
-                                                      alo, ahi, clo, chi, b.negated),
-                       {p1, p2, p3});
+      // Only the operand's COLLATE reaches the BETWEEN (SQLite's parser attaches the bounds
+      // without propagating their flags).
+      return MaybeFold(InheritCollation(std::make_unique<BetweenCExpr>(std::move(x), std::move(lo),
+                                                                       std::move(hi), alo, ahi,
+                                                                       clo, chi, b.negated),
+                                        {p1}),
+                       {p1, p2, p3}, /*inherit_collation=*/false);
     }
     case T::kIn: return CompileIn(e.As<parser::InExpr>());
     case T::kLike: {
@@ -2075,12 +2118,14 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr a, CompileNode(*c.operand));
       Affinity target = CastAffinity(c.type_name.name);
       const CExpr* ap = a.get();
+      // CAST keeps its operand's collation, also a column's declared one (SQLite looks
+      // through CAST when it picks a comparison's collating sequence).
       Collation coll = a->collation;
-      bool expl = a->explicit_collation;
+      bool has = a->has_collation, expl = a->explicit_collation;
       auto x = std::make_unique<CastCExpr>(std::move(a), target);
       x->affinity = target;
       x->collation = coll;
-      x->has_collation = expl;
+      x->has_collation = has;
       x->explicit_collation = expl;
       return MaybeFold(std::move(x), {ap});
     }
@@ -2303,6 +2348,20 @@ struct FromItem {
   uint64_t depends = 0;  // earlier sources the arguments read
 };
 
+// A compound (or a VALUES list of several rows, or a recursive CTE) read as a table: SQLite
+// gives each column its first arm's affinity, and reading a REAL column turns INTEGER values
+// into REAL (`SELECT y FROM (SELECT CAST(NULL AS REAL) AS y UNION ALL SELECT 0)` is 0.0).
+RowSrcPtr ReadAsTable(CompiledQuery& q, bool compound) {
+  std::vector<int> real_cols;
+  if (compound) {
+    for (size_t i = 0; i < q.columns.size(); i++) {
+      if (q.columns[i].affinity == Affinity::kReal) real_cols.push_back(static_cast<int>(i));
+    }
+  }
+  if (real_cols.empty()) return std::move(q.src);
+  return std::make_unique<RealColumnsSrc>(std::move(q.src), std::move(real_cols));
+}
+
 class FromPlanner {
  public:
   FromPlanner(PlanContext& ctx, Scope& scope) : ctx_(ctx), scope_(scope) {}
@@ -2458,7 +2517,7 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
                                PlanRecursiveCte(ctx_, copy, scope_.parent, scope_.level + 1));
         cols = q.columns;
         item.kind = FromItem::Kind::kSubquery;
-        item.subquery = std::move(q.src);
+        item.subquery = ReadAsTable(q, true);
         item.subquery_materialize = q.min_ref_level > scope_.level;
         if (q.min_ref_level < INT_MAX) {
           scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
@@ -2484,7 +2543,7 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
           }
         }
         item.kind = FromItem::Kind::kSubquery;
-        item.subquery = std::move(q.src);
+        item.subquery = ReadAsTable(q, !q.rightmost.empty());
         item.subquery_materialize = q.min_ref_level > scope_.level;
         if (q.min_ref_level < INT_MAX) {
           scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
@@ -2494,8 +2553,9 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
         ColBinding cb;
         cb.name = i < cte_ast->columns.size() ? cte_ast->columns[i].name : cols[i].name;
         cb.affinity = cols[i].affinity;
-        cb.collation = cols[i].collation;
-        cb.has_collation = cols[i].has_collation;
+        // Like a table's column, a subquery's has a collation, BINARY when it names none.
+        cb.collation = cols[i].has_collation ? cols[i].collation : Collation::kBinary;
+        cb.has_collation = true;
         cb.decl_type = cols[i].decl_type;
         cb.slot = scope_.nslots++;
         sb.cols.push_back(cb);
@@ -2539,14 +2599,14 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
         ColBinding cb;
         cb.name = i < v->columns.size() ? v->columns[i] : q.columns[i].name;
         cb.affinity = q.columns[i].affinity;
-        cb.collation = q.columns[i].collation;
-        cb.has_collation = q.columns[i].has_collation;
+        cb.collation = q.columns[i].has_collation ? q.columns[i].collation : Collation::kBinary;
+        cb.has_collation = true;
         cb.decl_type = q.columns[i].decl_type;
         cb.slot = scope_.nslots++;
         sb.cols.push_back(cb);
       }
       item.kind = FromItem::Kind::kSubquery;
-      item.subquery = std::move(q.src);
+      item.subquery = ReadAsTable(q, !q.rightmost.empty());
       item.subquery_materialize = true;
       item.width = static_cast<int>(q.columns.size());
       item.alias = sb.alias;
@@ -2568,14 +2628,14 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       ColBinding cb;
       cb.name = c.name;
       cb.affinity = c.affinity;
-      cb.collation = c.collation;
-      cb.has_collation = c.has_collation;
+      cb.collation = c.has_collation ? c.collation : Collation::kBinary;
+      cb.has_collation = true;
       cb.decl_type = c.decl_type;
       cb.slot = scope_.nslots++;
       sb.cols.push_back(cb);
     }
     item.kind = FromItem::Kind::kSubquery;
-    item.subquery = std::move(q.src);
+    item.subquery = ReadAsTable(q, !q.rightmost.empty());
     item.subquery_materialize = q.min_ref_level >= scope_.level;
     if (q.min_ref_level < INT_MAX) {
       scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
@@ -3808,6 +3868,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
   order.terms = &stmt.order_by;
   RowSrcPtr src;
   std::vector<ResultColumnInfo> columns;
+  std::vector<ResultColumnInfo> first_columns;  // a compound's first SELECT's
   int visible = 0;
   if (!compound) {
     DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[0], outer, level, sql,
@@ -3824,6 +3885,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
                                                      nullptr, &result.min_ref_level));
       if (i == 0) {
         columns = cr.columns;
+        first_columns = cr.columns;
         src = std::move(cr.src);
         for (const auto& rc : stmt.cores[0]->columns) {
           if (rc.kind == parser::ResultColumn::Kind::kExpr) first_exprs.push_back(rc.expr.get());
@@ -3899,6 +3961,14 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
     }
     result.min_ref_level = std::min(result.min_ref_level, ls.min_ref_level);
     src = std::make_unique<LimitSrc>(std::move(src), std::move(lim), std::move(off), level);
+  }
+  if (compound) {
+    // Read as a table (a view, a CTE, a subquery in FROM), a compound's columns have its first
+    // SELECT's collations; the later SELECTs' apply only to its own set operations and ORDER BY.
+    for (size_t c = 0; c < columns.size() && c < first_columns.size(); c++) {
+      columns[c].collation = first_columns[c].collation;
+      columns[c].has_collation = first_columns[c].has_collation;
+    }
   }
   result.src = std::move(src);
   result.columns = std::move(columns);

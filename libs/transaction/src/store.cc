@@ -502,13 +502,15 @@ Status WriteTransaction::Release(uint32_t savepoint) {
   size_t created_floor = idx > 0 ? sps[idx - 1].saved.created : 0;
   size_t replaced_mark = std::min(it->saved.replaced, ctx.replaced.size());
   if (created_floor < ctx.created.size() && replaced_mark < ctx.replaced.size()) {
-    std::unordered_set<btree::PageId> own(ctx.created.begin() + static_cast<long>(created_floor),
-                                          ctx.created.end());
+    // Transient ids come from a counter, so ctx.created is ascending: a binary search tells
+    // whether a page is one of ours, in time independent of how many pages the transaction
+    // created before (a set of them, built per statement, made long transactions quadratic).
+    auto own_first = ctx.created.begin() + static_cast<long>(created_floor);
     size_t out = replaced_mark;
     std::vector<btree::PageId> freed;
     for (size_t i = replaced_mark; i < ctx.replaced.size(); i++) {
       btree::PageId id = ctx.replaced[i];
-      if (btree::IsTransient(id) && own.count(id)) {
+      if (btree::IsTransient(id) && std::binary_search(own_first, ctx.created.end(), id)) {
         freed.push_back(id);
       } else {
         ctx.replaced[out++] = id;
