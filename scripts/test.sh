@@ -13,7 +13,7 @@ ctest --test-dir build --output-on-failure -j "$JOBS" --timeout 900
 
 echo "== ThreadSanitizer build: concurrency tests"
 BUILD_DIR=build-tsan BUILD_TYPE=RelWithDebInfo \
-  TARGETS="transaction_concurrency_test engine_stress_test" \
+  TARGETS="transaction_concurrency_test engine_stress_test engine_deadlock_test" \
   scripts/build.sh -DDOSQL_TSAN=ON -DDOSQL_BUILD_BENCH=OFF
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan -L concurrency --output-on-failure --timeout 900

@@ -282,6 +282,7 @@ struct HelpLine {
 constexpr HelpLine kHelp[] = {
     {".bail on|off             Stop after hitting an error.  Default OFF"},
     {".changes on|off          Show number of rows changed by SQL"},
+    {".databases               List names and files of attached databases"},
     {".dump ?OBJECTS?          Render database content as SQL"},
     {"   Options:"},
     {"     --data-only            Output only INSERT statements"},
@@ -747,6 +748,7 @@ Shell::MetaResult Shell::DispatchMetaCommand(const std::vector<std::string>& arg
     header_set_ = true;
     return kMetaOk;
   }
+  if (Matches(cmd, "databases", 2)) return CmdDatabases();
   if (Matches(cmd, "help", 2)) return CmdHelp(args);
   if (Matches(cmd, "indexes", 1) || Matches(cmd, "indices", 1)) return CmdTables(args, true);
   if (Matches(cmd, "mode", 1)) return CmdMode(args);
@@ -908,6 +910,22 @@ Shell::MetaResult Shell::CmdMode(const std::vector<std::string>& args) {
         "markdown off qbox quote table tabs\n");
     return kMetaError;
   }
+  return kMetaOk;
+}
+
+// sqlite3's ".databases": "NAME: FILE r/w" per database ("" for an in-memory one).
+Shell::MetaResult Shell::CmdDatabases() {
+  std::vector<std::vector<Value>> rows;
+  if (!QueryRows("PRAGMA database_list", {}, &rows, nullptr)) return kMetaError;
+  std::string out;
+  for (const auto& row : rows) {
+    std::string name, file;
+    if (row.size() > 1) ValueCText(row[1], &name);
+    if (row.size() > 2) ValueCText(row[2], &file);
+    out += name + ": " + (file.empty() ? "\"\"" : file) +
+           (db_options_.read_only ? " r/o\n" : " r/w\n");
+  }
+  Out(out);
   return kMetaOk;
 }
 

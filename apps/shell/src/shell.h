@@ -60,6 +60,7 @@ class Shell {
 
   MetaResult CmdMode(const std::vector<std::string>& args);
   MetaResult CmdTables(const std::vector<std::string>& args, bool indexes);
+  MetaResult CmdDatabases();
   MetaResult CmdSchema(const std::vector<std::string>& args);
   MetaResult CmdRead(const std::vector<std::string>& args);
   MetaResult CmdOpen(const std::vector<std::string>& args);

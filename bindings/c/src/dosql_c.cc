@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -224,6 +225,9 @@ struct dosql_db {
   bool zombie = false;      // dosql_close_v2 with statements left: closes at the last finalize
   int err_code = DOSQL_OK;  // extended
   std::string err_msg;      // "" -> the code's ErrStr
+  // dosql_db_filename of attached and temp databases, by name (the pointers handed out stay
+  // valid while the handle is open).
+  std::map<std::string, std::unique_ptr<std::string>> db_filenames;
   int err_offset = -1;
   dosql_stmt* stmts = nullptr;  // newest first
   int stepping = 0;             // dosql_step calls running on this handle (callbacks nest)
@@ -641,15 +645,45 @@ int dosql_open_v2(const char* filename, dosql_db** ppDb, int flags, const char* 
 int dosql_close(dosql_db* db) { return CloseImpl(db, false); }
 int dosql_close_v2(dosql_db* db) { return CloseImpl(db, true); }
 
+namespace {
+
+// The file of the database `name` of the handle (temp or attached; PRAGMA database_list), or
+// nullopt if there is no such database.
+std::optional<std::string> AttachedFile(dosql_db* db, const char* name) {
+  if (!db->conn) return std::nullopt;
+  auto st = db->conn->Prepare("SELECT file FROM pragma_database_list WHERE name = ?1");
+  if (!st.ok() || !*st) return std::nullopt;
+  if (!(*st)->BindText(1, name).ok()) return std::nullopt;
+  auto row = (*st)->Step();
+  if (!row.ok() || !*row) {
+    // temp before its first use is a database all the same (SQLite answers "").
+    if (std::strcmp(name, "temp") == 0) return std::string();
+    return std::nullopt;
+  }
+  return (*st)->column_text(0);
+}
+
+}  // namespace
+
 const char* dosql_db_filename(dosql_db* db, const char* zDbName) {
   if (db == nullptr) return nullptr;
-  if (zDbName != nullptr && std::strcmp(zDbName, "main") != 0) return nullptr;
-  return db->filename.c_str();
+  if (zDbName == nullptr || std::strcmp(zDbName, "main") == 0) return db->filename.c_str();
+  return GuardedValue<const char*>(db, nullptr, [&]() -> const char* {
+    std::optional<std::string> file = AttachedFile(db, zDbName);
+    if (!file) return nullptr;
+    auto& slot = db->db_filenames[zDbName];
+    if (!slot || *slot != *file) slot = std::make_unique<std::string>(*file);
+    return slot->c_str();
+  });
 }
 
 int dosql_db_readonly(dosql_db* db, const char* zDbName) {
   if (db == nullptr) return -1;
-  if (zDbName != nullptr && std::strcmp(zDbName, "main") != 0) return -1;
+  if (zDbName != nullptr && std::strcmp(zDbName, "main") != 0) {
+    // Attached databases are opened with the handle's options.
+    bool exists = GuardedValue<bool>(db, false, [&] { return AttachedFile(db, zDbName).has_value(); });
+    if (!exists) return -1;
+  }
   return db->read_only ? 1 : 0;
 }
 

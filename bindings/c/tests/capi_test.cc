@@ -1426,6 +1426,35 @@ TEST(CApi, FileDatabaseIsADirectory) {
   EXPECT_EQ(dosql_close(db), DOSQL_OK);
 }
 
+// ATTACH is SQL: it works through the C API, and dosql_db_filename / dosql_db_readonly know
+// the attached databases.
+TEST(CApi, AttachedDatabases) {
+  TempDir dir;
+  dosql* db = nullptr;
+  ASSERT_EQ(dosql_open(dir.Path("main").c_str(), &db), DOSQL_OK);
+  std::string attach = "ATTACH '" + dir.Path("aux") + "' AS aux";
+  ASSERT_EQ(dosql_exec(db, attach.c_str(), nullptr, nullptr, nullptr), DOSQL_OK)
+      << dosql_errmsg(db);
+  ASSERT_EQ(dosql_exec(db, "ATTACH ':memory:' AS mem; CREATE TABLE aux.t(x); "
+                           "INSERT INTO aux.t VALUES (1)",
+                       nullptr, nullptr, nullptr),
+            DOSQL_OK)
+      << dosql_errmsg(db);
+  ASSERT_NE(dosql_db_filename(db, "aux"), nullptr);
+  EXPECT_EQ(std::string(dosql_db_filename(db, "aux")),
+            std::filesystem::weakly_canonical(dir.Path("aux")).string());
+  EXPECT_STREQ(dosql_db_filename(db, "mem"), "");
+  EXPECT_STREQ(dosql_db_filename(db, "temp"), "");
+  EXPECT_EQ(dosql_db_filename(db, "nosuch"), nullptr);
+  EXPECT_EQ(dosql_db_readonly(db, "aux"), 0);
+  EXPECT_EQ(dosql_db_readonly(db, "nosuch"), -1);
+  EXPECT_EQ(dosql_exec(db, "ATTACH ':memory:' AS aux", nullptr, nullptr, nullptr), DOSQL_ERROR);
+  EXPECT_STREQ(dosql_errmsg(db), "database aux is already in use");
+  ASSERT_EQ(dosql_exec(db, "DETACH aux", nullptr, nullptr, nullptr), DOSQL_OK);
+  EXPECT_EQ(dosql_db_filename(db, "aux"), nullptr);
+  EXPECT_EQ(dosql_close(db), DOSQL_OK);
+}
+
 TEST(CApi, CloseV2DefersUntilLastFinalize) {
   TempDir dir;
   std::string path = dir.Path("db");

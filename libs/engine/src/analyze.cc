@@ -110,16 +110,23 @@ Result<std::vector<Row>> RunNested(Program& prog, Exec& outer) {
   return rows;
 }
 
-Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s) {
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
-  // What to analyze: everything, one schema ("main"), one table, or one index's table.
+namespace {
+
+// ANALYZE in database `db`: every table (`target` empty), one table, or one index's table.
+Status AnalyzeIn(ConnectionImpl* conn, Exec& ex, int db, const std::string& target,
+                 const std::string& as_written) {
+  ResolveIn pin(conn, db);  // the SQL below names tables of this database
+  {
+    // Nothing to do (no table to count, no sqlite_stat1 to create): no write transaction.
+    auto current = conn->SlotSchema(db);
+    bool any = target == "sqlite_schema" || target == "sqlite_master";
+    for (const auto& [name, t] : current->tables) any = any || Analyzable(*t);
+    if (!any) return Status::OK();
+  }
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   std::vector<std::shared_ptr<TableInfo>> tables;
   const IndexInfo* only_index = nullptr;
-  std::string target = s.target ? Lower(s.target->name.name) : "";
-  if (s.target && s.target->schema && !IEquals(s.target->schema->name, "main")) {
-    return Err("unknown database " + s.target->schema->name);
-  }
-  if (target.empty() || (!s.target->schema && target == "main")) {
+  if (target.empty()) {
     for (const auto& [name, t] : schema->tables) {
       if (Analyzable(*t)) tables.push_back(t);
     }
@@ -131,7 +138,7 @@ Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s)
     only_index = i->second.get();
     tables.push_back(schema->tables.at(Lower(i->second->table)));
   } else {
-    return Err("no such table: " + s.target->name.name);
+    return Err("no such table: " + as_written);
   }
   bool schema_only = target == "sqlite_schema" || target == "sqlite_master";
   if (tables.empty() && !schema_only) return Status::OK();
@@ -177,6 +184,35 @@ Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s)
     }
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s) {
+  if (!s.target) {
+    // Every database but temp, as SQLite.
+    for (size_t i = 0; i < conn->dbs.size(); i++) {
+      if (i == ConnectionImpl::kTemp) continue;
+      DOSQL_RETURN_IF_ERROR(AnalyzeIn(conn, ex, static_cast<int>(i), "", ""));
+    }
+    return Status::OK();
+  }
+  const std::string& name = s.target->name.name;
+  if (s.target->schema) {
+    int db = conn->FindDb(s.target->schema->name);
+    if (db < 0) return Err("unknown database " + s.target->schema->name);
+    return AnalyzeIn(conn, ex, db, Lower(name), name);
+  }
+  // ANALYZE name: a database, else a table or index in SQLite's order.
+  if (int db = conn->FindDb(name); db >= 0) return AnalyzeIn(conn, ex, db, "", name);
+  std::vector<int> order{ConnectionImpl::kTemp, ConnectionImpl::kMain};
+  for (size_t i = 2; i < conn->dbs.size(); i++) order.push_back(static_cast<int>(i));
+  for (int db : order) {
+    auto sc = conn->SlotSchema(db);
+    if (sc->FindTable(name) || sc->FindIndex(name))
+      return AnalyzeIn(conn, ex, db, Lower(name), name);
+  }
+  return AnalyzeIn(conn, ex, ConnectionImpl::kMain, Lower(name), name);
 }
 
 }  // namespace dosql::engine

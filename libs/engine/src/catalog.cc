@@ -481,8 +481,9 @@ const TableInfo& SchemaTableInfo() {
 }
 
 template <typename Txn>
-Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn) {
+Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn, uint64_t tag) {
   auto schema = std::make_shared<Schema>();
+  schema->db_tag = tag;
   DOSQL_ASSIGN_OR_RETURN(auto trees, txn.ListTrees());
   for (const auto& ti : trees) {
     if (ti.kind == transaction::TreeKind::kInternal &&
@@ -579,6 +580,7 @@ Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn) {
       tr->stmt = stmt;
       tr->sql = r.sql;
       tr->catalog_id = r.id;
+      tr->db_tag = tag;
       schema->triggers[Lower(tr->name)] = tr;
     }
   }
@@ -594,6 +596,12 @@ Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn) {
       if (rec.size() >= 3) ApplyStat1Row(*schema, rec[0], rec[1], rec[2]);
       DOSQL_RETURN_IF_ERROR(cur.Next());
     }
+  }
+  // What the engine holds are tagged ids (the reads above used the raw ones).
+  schema->catalog_tree = TaggedTreeId(tag, schema->catalog_tree);
+  for (auto& [n, t] : schema->tables) {
+    t->tree = TaggedTreeId(tag, t->tree);
+    for (auto& idx : t->indexes) idx->tree = TaggedTreeId(tag, idx->tree);
   }
   return schema;
 }
@@ -628,7 +636,7 @@ void ApplyStat1Row(Schema& schema, const Value& tbl, const Value& idx, const Val
   if (!it->second->where) t->second->stat_rows = it->second->stat[0];
 }
 
-template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::ReadTransaction&);
-template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::WriteTransaction&);
+template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::ReadTransaction&, uint64_t);
+template Result<std::shared_ptr<Schema>> LoadSchema(const transaction::WriteTransaction&, uint64_t);
 
 }  // namespace dosql::engine

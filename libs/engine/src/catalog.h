@@ -31,6 +31,20 @@ bool IEquals(std::string_view a, std::string_view b);
 // rowid, oid or _rowid_.
 bool IsRowidName(std::string_view name);
 
+// Tree ids as the engine holds them carry their database: the store's raw TreeId in the low 48
+// bits and the tag of the store (DatabaseImpl::tag, unique in the process while the store is
+// open) above. A connection routes a tagged id to its transaction on that store (conn.h), so a
+// schema object can be shared by every connection that has the database open, whatever name
+// they attached it under. Catalog rows store raw ids. 0 stays 0 (no tree).
+inline constexpr int kTreeTagShift = 48;
+inline uint64_t TreeTag(transaction::TreeId t) { return t >> kTreeTagShift; }
+inline transaction::TreeId RawTreeId(transaction::TreeId t) {
+  return t & ((uint64_t{1} << kTreeTagShift) - 1);
+}
+inline transaction::TreeId TaggedTreeId(uint64_t tag, transaction::TreeId raw) {
+  return raw == 0 ? 0 : (tag << kTreeTagShift) | raw;
+}
+
 struct ColumnInfo {
   std::string name;
   std::string decl_type;
@@ -128,6 +142,9 @@ struct ViewInfo {
 struct TriggerInfo {
   std::string name;
   std::string table;  // lower case
+  // The tag of the database whose schema holds the trigger (its body's unqualified names
+  // resolve there unless it is a TEMP trigger); 0: unknown (resolve as the caller does).
+  uint64_t db_tag = 0;
   std::shared_ptr<parser::Statement> stmt;  // CreateTriggerStmt
   const parser::CreateTriggerStmt* create = nullptr;
   std::string sql;
@@ -144,6 +161,7 @@ struct Schema {
   int64_t schema_version = 0;
   int64_t application_id = 0;
   transaction::TreeId catalog_tree = 0;
+  uint64_t db_tag = 0;  // the store this schema describes (see TreeTag)
 
   const TableInfo* FindTable(std::string_view name) const;
   const ViewInfo* FindView(std::string_view name) const;
@@ -159,9 +177,10 @@ Result<std::shared_ptr<IndexInfo>> BuildIndex(const TableInfo& table,
                                               std::shared_ptr<parser::Statement> stmt,
                                               std::string sql);
 
-// Reads every catalog row of a snapshot into a Schema (catalog_tree 0 = empty database).
+// Reads every catalog row of a snapshot of the store tagged `tag` into a Schema (catalog_tree 0 =
+// empty database); the tree ids it holds are tagged.
 template <typename Txn>
-Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn);
+Result<std::shared_ptr<Schema>> LoadSchema(const Txn& txn, uint64_t tag);
 // Applies one sqlite_stat1 row (tbl, idx, stat) to the statistics of `schema`; rows naming
 // unknown tables or indexes, or without numbers, are ignored (as SQLite does).
 void ApplyStat1Row(Schema& schema, const Value& tbl, const Value& idx, const Value& stat);

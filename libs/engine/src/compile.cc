@@ -1,9 +1,11 @@
 // Statement dispatch: turns each kind of statement into a Program.
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "conn.h"
 #include "fkey.h"
+#include "rename.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/format.h"
 #include "dosql/parser/parser.h"
@@ -140,7 +142,7 @@ Status TableInfoRows(ConnectionImpl* conn, const Schema& schema, std::string_vie
       out->rows.push_back(std::move(r));
     }
   } else if (const ViewInfo* v = schema.FindView(arg)) {
-    auto vctx = NewPlanContext(conn, conn->CurrentSchema());
+    auto vctx = NewPlanContext(conn, conn->CurrentSchema());  // pinned by the caller
     DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(*vctx, *v->select, nullptr, v->sql));
     for (size_t i = 0; i < q.columns.size(); i++) {
       Row r{Value::Integer(static_cast<int64_t>(i)),
@@ -324,16 +326,49 @@ int64_t* CookieField(Schema& s, std::string_view name) {
 
 }  // namespace
 
-Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schema> schema,
-                               DataAccess* data, std::string_view name,
-                               const std::optional<std::string>& arg) {
+namespace {
+
+// The databases in SQLite's search order for unqualified names: temp, main, attached.
+std::vector<int> SearchOrder(const ConnectionImpl* conn) {
+  std::vector<int> order{ConnectionImpl::kTemp, ConnectionImpl::kMain};
+  for (size_t i = 2; i < conn->dbs.size(); i++) order.push_back(static_cast<int>(i));
+  return order;
+}
+
+// The database a pragma about object `name` reads: `db` if given, else the first in SQLite's
+// order that has it as a table or view (`index`: as an index); main if none has.
+int PragmaDb(ConnectionImpl* conn, int db, std::string_view name, bool index) {
+  if (db >= 0) return db;
+  for (int i : SearchOrder(conn)) {
+    auto s = conn->SlotSchema(i);
+    if (index ? s->FindIndex(name) != nullptr : s->FindTable(name) || s->FindView(name)) return i;
+  }
+  return ConnectionImpl::kMain;
+}
+
+std::string FilePathOf(const DatabaseImpl& d) {
+  if (d.in_memory) return "";
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(d.path, ec);
+  return ec ? d.path : p.lexically_normal().string();
+}
+
+}  // namespace
+
+Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, int db, DataAccess* data,
+                               std::string_view name, const std::optional<std::string>& arg) {
   PragmaRows out;
   std::string a = arg.value_or("");
+  const bool about_index = name == "index_info" || name == "index_xinfo";
+  const int tdb = PragmaDb(conn, db, a, about_index);
+  std::shared_ptr<const Schema> schema = conn->SlotSchema(tdb);
+  DatabaseImpl* dbi = conn->dbs[static_cast<size_t>(tdb)].impl();
   if (name == "table_info" || name == "table_xinfo") {
+    ResolveIn pin(conn, tdb == ConnectionImpl::kTemp ? -1 : tdb);
     DOSQL_RETURN_IF_ERROR(TableInfoRows(conn, *schema, a, name == "table_xinfo", &out));
   } else if (name == "index_list") {
     IndexListRows(*schema, a, &out);
-  } else if (name == "index_info" || name == "index_xinfo") {
+  } else if (about_index) {
     IndexInfoRows(*schema, a, name == "index_xinfo", &out);
   } else if (name == "foreign_key_list") {
     ForeignKeyListRows(*schema, a, &out);
@@ -348,7 +383,7 @@ Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schem
       return Err("no such table: " + *arg);
     }
     if (data) {
-      Status s = conn->dbi->store->CheckIntegrity();
+      Status s = dbi ? dbi->store->CheckIntegrity() : Status::OK();
       out.rows.push_back({Value::Text(s.ok() ? "ok" : s.message())});
     }
   } else if (int64_t* f = CookieField(const_cast<Schema&>(*schema), name)) {
@@ -359,26 +394,44 @@ Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schem
     out.rows.push_back({Value::Integer(cs->get(*conn))});
   } else if (name == "page_size") {
     out.columns = {Col("page_size")};
-    out.rows.push_back({Value::Integer(static_cast<int64_t>(conn->dbi->store->pager().page_size()))});
+    out.rows.push_back(
+        {Value::Integer(dbi ? static_cast<int64_t>(dbi->store->pager().page_size()) : 4096)});
   } else if (name == "journal_mode") {
     out.columns = {Col("journal_mode")};
-    out.rows.push_back({Value::Text(conn->dbi->in_memory ? "memory" : "wal")});
+    out.rows.push_back({Value::Text(!dbi || dbi->in_memory ? "memory" : "wal")});
   } else if (name == "table_list") {
     SetColumns(&out, {"schema", "name", "type", "ncol", "wr", "strict"});
-    for (const auto& [k, t] : schema->tables) {
-      out.rows.push_back({Value::Text("main"), Value::Text(t->name), Value::Text("table"),
-                          Value::Integer(static_cast<int64_t>(t->columns.size())),
-                          Value::Integer(t->without_rowid), Value::Integer(t->strict)});
-    }
-    for (const auto& [k, v] : schema->views) {
-      out.rows.push_back({Value::Text("main"), Value::Text(v->name), Value::Text("view"),
-                          Value::Integer(static_cast<int64_t>(v->columns.size())),
-                          Value::Integer(0), Value::Integer(0)});
+    for (size_t i = 0; i < conn->dbs.size(); i++) {
+      if (db >= 0 && static_cast<int>(i) != db) continue;
+      auto sc = conn->SlotSchema(static_cast<int>(i));
+      const Value dbname = Value::Text(conn->dbs[i].name);
+      auto want = [&](const std::string& n) { return !arg || IEquals(n, *arg); };
+      for (const auto& [k, t] : sc->tables) {
+        if (!want(t->name)) continue;
+        out.rows.push_back({dbname, Value::Text(t->name), Value::Text("table"),
+                            Value::Integer(static_cast<int64_t>(t->columns.size())),
+                            Value::Integer(t->without_rowid), Value::Integer(t->strict)});
+      }
+      for (const auto& [k, v] : sc->views) {
+        if (!want(v->name)) continue;
+        out.rows.push_back({dbname, Value::Text(v->name), Value::Text("view"),
+                            Value::Integer(static_cast<int64_t>(v->columns.size())),
+                            Value::Integer(0), Value::Integer(0)});
+      }
+      std::string st = i == ConnectionImpl::kTemp ? "sqlite_temp_schema" : "sqlite_schema";
+      if (want(st)) {
+        out.rows.push_back({dbname, Value::Text(st), Value::Text("table"), Value::Integer(5),
+                            Value::Integer(0), Value::Integer(0)});
+      }
     }
   } else if (name == "database_list") {
     SetColumns(&out, {"seq", "name", "file"});
-    out.rows.push_back({Value::Integer(0), Value::Text("main"),
-                        Value::Text(conn->dbi->in_memory ? "" : conn->dbi->path)});
+    for (size_t i = 0; i < conn->dbs.size(); i++) {
+      const DatabaseImpl* d = conn->dbs[i].impl();
+      if (!d) continue;  // temp before its first use
+      out.rows.push_back({Value::Integer(static_cast<int64_t>(i)), Value::Text(conn->dbs[i].name),
+                          Value::Text(FilePathOf(*d))});
+    }
   } else if (name == "collation_list") {
     // The connection's user-defined collations (by name; SQLite lists them in hash order),
     // then the built-in ones in SQLite's order.
@@ -401,6 +454,14 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
   auto prog = std::make_unique<Program>();
   prog->ctx = NewPlanContext(conn, schema);
   std::string name = Lower(p.name.name.name);
+  int db = -1;  // PRAGMA schema.name
+  if (p.name.schema) {
+    db = conn->FindDb(p.name.schema->name);
+    if (db < 0) {
+      conn->error_offset = static_cast<int>(p.name.schema->span.offset);
+      return Err("unknown database " + p.name.schema->name);
+    }
+  }
   auto holder = std::make_shared<RowsHolder>();
   const bool has_value = p.value_kind != parser::PragmaStmt::ValueKind::kNone;
   const std::string value = p.value;
@@ -408,8 +469,9 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
     // user_version, schema_version, application_id = N: written to the catalog cookie.
     int64_t v = PragmaInt32(value);
     prog->writes = true;
-    prog->run = [conn, v, name](Exec&) -> Status {
-      DOSQL_ASSIGN_OR_RETURN(auto s, MutableSchema(conn));
+    prog->write_db = std::max(db, 0);
+    prog->run = [conn, v, name, db](Exec&) -> Status {
+      DOSQL_ASSIGN_OR_RETURN(auto s, MutableSchema(conn, std::max(db, 0)));
       *CookieField(*s, name) = v;
       if (name == "schema_version") s->schema_version = v - 1;  // the bump makes it v
       return BumpSchemaCookie(conn, *s);
@@ -434,11 +496,11 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
   if (has_value) arg = value;
   // The query forms: columns now; rows when the statement runs (they read the data, or settings
   // that may change before it runs).
-  DOSQL_ASSIGN_OR_RETURN(PragmaRows r, PragmaQuery(conn, schema, nullptr, name, arg));
+  DOSQL_ASSIGN_OR_RETURN(PragmaRows r, PragmaQuery(conn, db, nullptr, name, arg));
   if (r.columns.empty()) return prog;
   prog->columns = std::move(r.columns);
-  prog->run = [conn, schema, name, arg, holder](Exec& ex) -> Status {
-    DOSQL_ASSIGN_OR_RETURN(PragmaRows rows, PragmaQuery(conn, schema, ex.data, name, arg));
+  prog->run = [conn, db, name, arg, holder](Exec& ex) -> Status {
+    DOSQL_ASSIGN_OR_RETURN(PragmaRows rows, PragmaQuery(conn, db, ex.data, name, arg));
     holder->rows = std::move(rows.rows);
     return Status::OK();
   };
@@ -448,38 +510,103 @@ Result<std::unique_ptr<Program>> CompilePragma(ConnectionImpl* conn, const parse
 
 }  // namespace
 
-Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn) {
-  if (!conn->txn) return Status::Internal("schema change outside a write transaction");
-  if (!conn->txn_schema) {
-    auto cur = conn->CurrentSchema();
-    conn->txn_schema = std::make_shared<Schema>(*cur);
+Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn, int db) {
+  db = conn->Canonical(db);
+  DOSQL_RETURN_IF_ERROR(conn->EnsureWrite(db));
+  DbSlot& slot = conn->dbs[static_cast<size_t>(db)];
+  if (!slot.txn_schema) {
+    auto cur = conn->SlotSchema(db);
+    slot.txn_schema = std::make_shared<Schema>(*cur);
   }
-  return conn->txn_schema;
+  return slot.txn_schema;
 }
 
 Status WriteCatalogRow(ConnectionImpl* conn, Schema& schema, int64_t id, std::string_view type,
                        std::string_view name, std::string_view tbl_name, int64_t root,
                        const std::string* sql) {
   if (schema.catalog_tree == 0) {
-    DOSQL_ASSIGN_OR_RETURN(schema.catalog_tree,
-                           conn->txn->CreateTree(transaction::TreeKind::kInternal));
+    DOSQL_ASSIGN_OR_RETURN(
+        schema.catalog_tree,
+        conn->router.CreateTree(schema.db_tag, transaction::TreeKind::kInternal));
   }
-  std::vector<Value> rec{Value::Text(std::string(type)), Value::Text(std::string(name)),
-                         Value::Text(std::string(tbl_name)), Value::Integer(root),
-                         sql ? Value::Text(*sql) : Value()};
-  return conn->txn->Put(schema.catalog_tree, RowidKey(id), EncodeRecord(rec));
+  // The catalog stores the store's own tree id (rootpage), not the engine's tagged one.
+  std::vector<Value> rec{
+      Value::Text(std::string(type)), Value::Text(std::string(name)),
+      Value::Text(std::string(tbl_name)),
+      Value::Integer(static_cast<int64_t>(RawTreeId(static_cast<uint64_t>(root)))),
+      sql ? Value::Text(*sql) : Value()};
+  return conn->router.Put(schema.catalog_tree, RowidKey(id), EncodeRecord(rec));
 }
 
 Status BumpSchemaCookie(ConnectionImpl* conn, Schema& schema) {
   if (schema.catalog_tree == 0) {
-    DOSQL_ASSIGN_OR_RETURN(schema.catalog_tree,
-                           conn->txn->CreateTree(transaction::TreeKind::kInternal));
+    DOSQL_ASSIGN_OR_RETURN(
+        schema.catalog_tree,
+        conn->router.CreateTree(schema.db_tag, transaction::TreeKind::kInternal));
   }
   schema.schema_version++;
   std::vector<Value> rec{Value::Integer(schema.user_version), Value::Integer(schema.schema_version),
                          Value::Integer(schema.application_id)};
-  return conn->txn->Put(schema.catalog_tree, RowidKey(0), EncodeRecord(rec));
+  return conn->router.Put(schema.catalog_tree, RowidKey(0), EncodeRecord(rec));
 }
+
+namespace {
+
+// The database a CREATE puts its object in (SQLite's sqlite3TwoPartName): the named one, temp
+// for TEMP, else main.
+Result<int> CreateDb(ConnectionImpl* conn, const parser::QualifiedName& name, bool temporary,
+                     std::string_view what) {
+  if (!name.schema) return temporary ? ConnectionImpl::kTemp : ConnectionImpl::kMain;
+  int db = conn->FindDb(name.schema->name);
+  if (temporary && db != ConnectionImpl::kTemp) {
+    (void)what;
+    return Err("temporary table name must be unqualified");
+  }
+  if (db < 0) {
+    conn->error_offset = static_cast<int>(name.schema->span.offset);
+    return Err("unknown database " + name.schema->name);
+  }
+  return db;
+}
+
+// SQLite's sqlite3FixSrcList: the body of a view or trigger of a non-TEMP database may name
+// only that database's objects.
+Status CheckFixed(ConnectionImpl* conn, const parser::Statement& s, int db, std::string_view what,
+                  const std::string& name) {
+  if (db == ConnectionImpl::kTemp) return Status::OK();
+  std::vector<const parser::Identifier*> quals = SchemaQualifiers(s);
+  if (s.Is<parser::CreateTriggerStmt>() && s.As<parser::CreateTriggerStmt>().table_schema) {
+    quals.insert(quals.begin(), &*s.As<parser::CreateTriggerStmt>().table_schema);
+  }
+  for (const parser::Identifier* q : quals) {
+    if (conn->FindDb(q->name) != db) {
+      return Err(std::string(what) + " " + name + " cannot reference objects in database " +
+                 q->name);
+    }
+  }
+  return Status::OK();
+}
+
+// An operand of ATTACH / DETACH: an expression in which a bare identifier means its own name.
+Result<std::shared_ptr<CExpr>> AttachOperand(PlanContext& ctx, const parser::Expr& e) {
+  if (e.Is<parser::ColumnRef>()) {
+    const auto& c = e.As<parser::ColumnRef>();
+    if (!c.table && !c.schema) return std::shared_ptr<CExpr>(MakeConst(Value::Text(c.column.name)));
+  }
+  Scope scope;
+  DOSQL_ASSIGN_OR_RETURN(CExprPtr ce, CompileExpr(ctx, scope, e));
+  return std::shared_ptr<CExpr>(std::move(ce));
+}
+
+Result<std::string> EvalAttachOperand(Exec& ex, const CExpr& e) {
+  Value v;
+  DOSQL_RETURN_IF_ERROR(e.Eval(ex, &v));
+  std::string out;
+  if (!v.is_null()) AppendValueText(v, &out);
+  return out;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Statement& stmt,
                                          std::string_view sql) {
@@ -554,7 +681,15 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
         }
         if (mode == parser::BeginStmt::Mode::kImmediate ||
             mode == parser::BeginStmt::Mode::kExclusive) {
-          DOSQL_RETURN_IF_ERROR(conn->EnsureWrite());
+          // As SQLite: the write lock of every database (the temp one once it exists).
+          for (size_t i = 0; i < conn->dbs.size(); i++) {
+            if (!conn->dbs[i].db) continue;
+            Status st = conn->EnsureWrite(static_cast<int>(i));
+            if (!st.ok()) {
+              conn->RollbackTxn();
+              return st;
+            }
+          }
         }
         conn->explicit_txn = true;
         return Status::OK();
@@ -587,8 +722,8 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
             conn->savepoints.resize(i + 1);
             conn->fk_deferred = conn->savepoints[i].fk_deferred;
             conn->fk_deferred_imm = conn->savepoints[i].fk_deferred_imm;
-            if (conn->txn) {
-              DOSQL_RETURN_IF_ERROR(conn->txn->RollbackTo(conn->savepoints[i].handle));
+            if (conn->InWriteTxn()) {
+              DOSQL_RETURN_IF_ERROR(conn->RollbackTo(conn->savepoints[i].handle));
               DOSQL_RETURN_IF_ERROR(conn->ReloadTxnSchema());
             }
             return Status::OK();
@@ -605,7 +740,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       prog->run = [conn, name](Exec&) -> Status {
         bool started = !conn->explicit_txn;
         DOSQL_RETURN_IF_ERROR(conn->EnsureWrite());
-        DOSQL_ASSIGN_OR_RETURN(uint32_t h, conn->txn->Savepoint());
+        DOSQL_ASSIGN_OR_RETURN(uint32_t h, conn->Savepoint());
         conn->explicit_txn = true;
         conn->savepoints.push_back({name, h, started, conn->fk_deferred, conn->fk_deferred_imm});
         return Status::OK();
@@ -621,7 +756,8 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
           if (Lower(conn->savepoints[i].name) == Lower(name)) {
             bool commit = conn->savepoints[i].started_txn;
             if (commit) DOSQL_RETURN_IF_ERROR(conn->CheckForeignKeys(true));
-            if (conn->txn) DOSQL_RETURN_IF_ERROR(conn->txn->Release(conn->savepoints[i].handle));
+            if (conn->InWriteTxn())
+              DOSQL_RETURN_IF_ERROR(conn->Release(conn->savepoints[i].handle));
             conn->savepoints.resize(i);
             if (commit) return conn->CommitTxn();
             return Status::OK();
@@ -634,82 +770,176 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     case T::kCreateTableStmt: {
       const auto& ct = s->As<parser::CreateTableStmt>();
       const std::string& n = ct.name.name.name;
+      DOSQL_ASSIGN_OR_RETURN(int db, CreateDb(conn, ct.name, ct.temporary, "table"));
       if (Lower(n).rfind("sqlite_", 0) == 0) {
         return Err("object name reserved for internal use: " + n);
       }
-      if (!ct.if_not_exists && (schema->FindTable(n) || schema->FindView(n))) {
+      auto target = conn->SlotSchema(db);
+      if (!ct.if_not_exists && (target->FindTable(n) || target->FindView(n))) {
         conn->error_offset = static_cast<int>(ct.name.name.span.offset);
         return Err("table " + n + " already exists");
       }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
+      prog->write_db = db;
       const auto* cs = &s->As<parser::CreateTableStmt>();
       std::string text(sql);
-      prog->run = [conn, cs, text](Exec& ex) { return ExecCreateTable(conn, ex, *cs, text); };
+      prog->run = [conn, cs, text, db](Exec& ex) {
+        return ExecCreateTable(conn, ex, *cs, text, db);
+      };
       return prog;
     }
     case T::kCreateIndexStmt: {
-      auto prog = std::make_unique<Program>();
-      prog->ctx = NewPlanContext(conn, schema);
-      prog->writes = true;
-      const auto* cs = &s->As<parser::CreateIndexStmt>();
-      std::string text(sql);
-      prog->run = [conn, cs, text](Exec& ex) { return ExecCreateIndex(conn, ex, *cs, text); };
-      return prog;
-    }
-    case T::kCreateViewStmt: {
-      auto prog = std::make_unique<Program>();
-      prog->ctx = NewPlanContext(conn, schema);
-      prog->writes = true;
-      const auto* cs = &s->As<parser::CreateViewStmt>();
-      std::string text(sql);
-      prog->run = [conn, cs, text](Exec&) { return ExecCreateView(conn, *cs, text); };
-      return prog;
-    }
-    case T::kCreateTriggerStmt: {
-      const auto& ct = s->As<parser::CreateTriggerStmt>();
-      if (!schema->FindTable(ct.table.name) && !schema->FindView(ct.table.name)) {
-        conn->error_offset = static_cast<int>(ct.table.span.offset);
-        return Err("no such table: main." + ct.table.name);
+      const auto& ci = s->As<parser::CreateIndexStmt>();
+      DOSQL_ASSIGN_OR_RETURN(int db, CreateDb(conn, ci.name, false, "index"));
+      if (!ci.name.schema) {
+        // An unqualified index on a TEMP table goes with it.
+        auto ctx = NewPlanContext(conn, schema);
+        if (LookupObject(*ctx, std::nullopt, ci.table.name).db == ConnectionImpl::kTemp) {
+          db = ConnectionImpl::kTemp;
+        }
       }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
-      const auto* cs = &s->As<parser::CreateTriggerStmt>();
+      prog->write_db = db;
+      const auto* cs = &ci;
       std::string text(sql);
-      prog->run = [conn, cs, text](Exec&) { return ExecCreateTrigger(conn, *cs, text); };
+      prog->run = [conn, cs, text, db](Exec& ex) {
+        return ExecCreateIndex(conn, ex, *cs, text, db);
+      };
+      return prog;
+    }
+    case T::kCreateViewStmt: {
+      const auto& cv = s->As<parser::CreateViewStmt>();
+      DOSQL_ASSIGN_OR_RETURN(int db, CreateDb(conn, cv.name, cv.temporary, "view"));
+      DOSQL_RETURN_IF_ERROR(CheckFixed(conn, cv, db, "view", cv.name.name.name));
+      auto prog = std::make_unique<Program>();
+      prog->ctx = NewPlanContext(conn, schema);
+      prog->writes = true;
+      prog->write_db = db;
+      const auto* cs = &cv;
+      std::string text(sql);
+      prog->run = [conn, cs, text, db](Exec&) { return ExecCreateView(conn, *cs, text, db); };
+      return prog;
+    }
+    case T::kCreateTriggerStmt: {
+      const auto& ct = s->As<parser::CreateTriggerStmt>();
+      int db = ConnectionImpl::kTemp;
+      if (ct.temporary) {
+        if (ct.name.schema) return Err("temporary trigger may not have qualified name");
+      } else {
+        DOSQL_ASSIGN_OR_RETURN(db, CreateDb(conn, ct.name, false, "trigger"));
+      }
+      auto ctx = NewPlanContext(conn, schema);
+      if (db != ConnectionImpl::kTemp && !ct.name.schema &&
+          LookupObject(*ctx, ct.table_schema, ct.table.name).db == ConnectionImpl::kTemp) {
+        db = ConnectionImpl::kTemp;  // an unqualified trigger on a TEMP table is TEMP
+      }
+      bool found;
+      if (db == ConnectionImpl::kTemp) {
+        NamedObject obj = LookupObject(*ctx, ct.table_schema, ct.table.name);
+        found = obj.table || obj.view;
+      } else {
+        auto target = conn->SlotSchema(db);
+        found = target->FindTable(ct.table.name) || target->FindView(ct.table.name) ||
+                (ct.table_schema && conn->FindDb(ct.table_schema->name) != db);
+      }
+      DOSQL_RETURN_IF_ERROR(CheckFixed(conn, ct, db, "trigger", ct.name.name.name));
+      if (!found) {
+        conn->error_offset = static_cast<int>(ct.table.span.offset);
+        std::string where =
+            ct.table_schema ? ct.table_schema->name : conn->dbs[static_cast<size_t>(db)].name;
+        return Err("no such table: " + where + "." + ct.table.name);
+      }
+      auto prog = std::make_unique<Program>();
+      prog->ctx = NewPlanContext(conn, schema);
+      prog->writes = true;
+      prog->write_db = db;
+      const auto* cs = &ct;
+      std::string text(sql);
+      prog->run = [conn, cs, text, db](Exec&) { return ExecCreateTrigger(conn, *cs, text, db); };
       return prog;
     }
     case T::kDropStmt: {
       const auto& d = s->As<parser::DropStmt>();
       const std::string& n = d.name.name.name;
       using K = parser::DropStmt::ObjectKind;
-      bool exists = d.object == K::kTable   ? schema->FindTable(n) != nullptr
-                    : d.object == K::kView  ? schema->FindView(n) != nullptr
-                    : d.object == K::kIndex ? schema->FindIndex(n) != nullptr
-                                            : schema->triggers.count(Lower(n)) > 0;
-      if (!exists && !d.if_exists && !(d.object == K::kTable && schema->FindView(n)) &&
-          !(d.object == K::kView && schema->FindTable(n))) {
+      // The database holding the object: the named one, or the first in SQLite's order; for
+      // DROP TABLE / DROP VIEW one with the other kind of the name (the wrong DROP is reported
+      // when it runs).
+      auto has = [&](int i, bool other) {
+        auto sc = conn->SlotSchema(i);
+        switch (d.object) {
+          case K::kTable:
+            return other ? sc->FindView(n) != nullptr : sc->FindTable(n) != nullptr;
+          case K::kView:
+            return other ? sc->FindTable(n) != nullptr : sc->FindView(n) != nullptr;
+          case K::kIndex:
+            return !other && sc->FindIndex(n) != nullptr;
+          default:
+            return !other && sc->triggers.count(Lower(n)) > 0;
+        }
+      };
+      std::vector<int> where;
+      if (d.name.schema) {
+        int i = conn->FindDb(d.name.schema->name);
+        if (i >= 0) where.push_back(i);
+      } else {
+        where = SearchOrder(conn);
+      }
+      int db = -1;
+      for (bool other : {false, true}) {
+        for (int i : where) {
+          if (db < 0 && has(i, other)) db = i;
+        }
+      }
+      if (db < 0) {
+        if (d.if_exists) {
+          auto prog = std::make_unique<Program>();
+          prog->ctx = NewPlanContext(conn, schema);
+          return prog;  // nothing to drop
+        }
         conn->error_offset = static_cast<int>(d.name.name.span.offset);
         const char* what = d.object == K::kTable ? "table" : d.object == K::kView ? "view"
                            : d.object == K::kIndex ? "index" : "trigger";
-        return Err(std::string("no such ") + what + ": " + n);
+        if (d.object == K::kTable && !d.name.schema &&
+            (IEquals(n, "sqlite_schema") || IEquals(n, "sqlite_master"))) {
+          return Err("table " + n + " may not be dropped");
+        }
+        return Err(std::string("no such ") + what + ": " +
+                   (d.name.schema ? d.name.schema->name + "." : "") + n);
       }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
-      const auto* ds = &s->As<parser::DropStmt>();
-      prog->run = [conn, ds](Exec& ex) { return ExecDrop(conn, ex, *ds); };
+      prog->write_db = db;
+      const auto* ds = &d;
+      prog->run = [conn, ds, db](Exec& ex) { return ExecDrop(conn, ex, *ds, db); };
       return prog;
     }
     case T::kAlterTableStmt: {
+      const auto& as = s->As<parser::AlterTableStmt>();
+      int db = ConnectionImpl::kMain;
+      {
+        auto ctx = NewPlanContext(conn, schema);
+        NamedObject obj = LookupObject(*ctx, as.table.schema, as.table.name.name);
+        if (obj.table || obj.view) {
+          db = obj.db;
+        } else {
+          return Err(
+              "no such table: " + (as.table.schema ? as.table.schema->name + "." : std::string()) +
+              as.table.name.name);
+        }
+      }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
-      const auto* as = &s->As<parser::AlterTableStmt>();
+      prog->write_db = db;
+      const auto* ap = &as;
       std::string text(sql);
-      prog->run = [conn, as, text](Exec& ex) { return ExecAlter(conn, ex, *as, text); };
+      prog->run = [conn, ap, text, db](Exec& ex) { return ExecAlter(conn, ex, *ap, text, db); };
       return prog;
     }
     case T::kReindexStmt: {
@@ -727,10 +957,13 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       const auto* as = &s->As<parser::AnalyzeStmt>();
       if (as->target && !as->target->schema) {  // names are checked at prepare, as SQLite does
         const std::string& n = as->target->name.name;
-        if (!IEquals(n, "main") && !IEquals(n, "sqlite_schema") && !IEquals(n, "sqlite_master") &&
-            !schema->FindTable(n) && !schema->FindIndex(n)) {
-          return Err("no such table: " + n);
+        bool known =
+            conn->FindDb(n) >= 0 || IEquals(n, "sqlite_schema") || IEquals(n, "sqlite_master");
+        for (int i : SearchOrder(conn)) {
+          auto sc = conn->SlotSchema(i);
+          known = known || sc->FindTable(n) || sc->FindIndex(n);
         }
+        if (!known) return Err("no such table: " + n);
       }
       prog->run = [conn, as](Exec& ex) { return ExecAnalyze(conn, ex, *as); };
       return prog;
@@ -738,19 +971,23 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     case T::kVacuumStmt: {
       const auto& vs = s->As<parser::VacuumStmt>();
       if (vs.into) return Status::NotSupported("VACUUM INTO is not supported");
-      if (vs.schema && !IEquals(vs.schema->name, "main") && !IEquals(vs.schema->name, "temp")) {
-        return Err("unknown database " + vs.schema->name);
+      int db = ConnectionImpl::kMain;
+      if (vs.schema) {
+        db = conn->FindDb(vs.schema->name);
+        if (db < 0) return Err("unknown database " + vs.schema->name);
       }
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
       // dosql's VACUUM: write the newest version out (checkpoint), then compact the data
       // segments, deleting those no snapshot uses and rewriting mostly-empty ones.
-      prog->run = [conn](Exec&) -> Status {
-        if (conn->explicit_txn || conn->txn) {
+      prog->run = [conn, db](Exec&) -> Status {
+        if (conn->explicit_txn || conn->InWriteTxn()) {
           return Status::InvalidArgument("cannot VACUUM from within a transaction");
         }
-        DOSQL_RETURN_IF_ERROR(conn->dbi->store->Checkpoint());
-        return conn->dbi->store->Compact();
+        DatabaseImpl* d = conn->dbs[static_cast<size_t>(db)].impl();
+        if (!d) return Status::OK();  // temp before its first use
+        DOSQL_RETURN_IF_ERROR(d->store->Checkpoint());
+        return d->store->Compact();
       };
       return prog;
     }
@@ -760,6 +997,14 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
       prog->writes = true;
+      {
+        const parser::QualifiedName& target =
+            s->Is<parser::InsertStmt>()   ? s->As<parser::InsertStmt>().table
+            : s->Is<parser::UpdateStmt>() ? s->As<parser::UpdateStmt>().table.name
+                                          : s->As<parser::DeleteStmt>().table.name;
+        NamedObject obj = LookupObject(*prog->ctx, target.schema, target.name.name);
+        if (obj.db >= 0) prog->write_db = obj.db;
+      }
       // Validate names now (so that errors come from prepare, as in SQLite) and learn the
       // RETURNING columns.
       auto cache = NewDmlCache();
@@ -772,12 +1017,15 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
                        ins.select->cores[0]->kind == parser::SelectCore::Kind::kValues &&
                        ins.select->cores[0]->rows.size() == 1 && !ins.select->with;
         bool has_triggers = false;
-        for (const auto& [n, tr] : schema->triggers) {
-          if (tr->table == Lower(ins.table.name.name)) has_triggers = true;
+        auto target = conn->SlotSchema(prog->write_db);
+        for (int i : {prog->write_db, static_cast<int>(ConnectionImpl::kTemp)}) {
+          for (const auto& [n, tr] : conn->SlotSchema(i)->triggers) {
+            if (tr->table == Lower(ins.table.name.name)) has_triggers = true;
+          }
         }
         if (one_row && ins.upserts.empty() && !ins.replace &&
             ins.conflict != parser::ConflictAction::kReplace && !has_triggers &&
-            schema->FindTable(ins.table.name.name)) {
+            target->FindTable(ins.table.name.name)) {
           prog->needs_statement_savepoint = false;
         }
       }
@@ -790,9 +1038,31 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
       if (!prog->columns.empty()) prog->rows = std::make_unique<DeferredRows>(holder);
       return prog;
     }
-    case T::kAttachStmt:
-    case T::kDetachStmt:
-      return Status::NotSupported("ATTACH and DETACH are not supported yet");
+    case T::kAttachStmt: {
+      const auto& at = s->As<parser::AttachStmt>();
+      auto prog = std::make_unique<Program>();
+      prog->ctx = NewPlanContext(conn, schema);
+      DOSQL_ASSIGN_OR_RETURN(auto file, AttachOperand(*prog->ctx, *at.file));
+      DOSQL_ASSIGN_OR_RETURN(auto name, AttachOperand(*prog->ctx, *at.schema_name));
+      if (at.key) return Status::NotSupported("ATTACH ... KEY is not supported");
+      prog->run = [conn, file, name](Exec& ex) -> Status {
+        DOSQL_ASSIGN_OR_RETURN(std::string f, EvalAttachOperand(ex, *file));
+        DOSQL_ASSIGN_OR_RETURN(std::string n, EvalAttachOperand(ex, *name));
+        return conn->Attach(f, n);
+      };
+      return prog;
+    }
+    case T::kDetachStmt: {
+      const auto& dt = s->As<parser::DetachStmt>();
+      auto prog = std::make_unique<Program>();
+      prog->ctx = NewPlanContext(conn, schema);
+      DOSQL_ASSIGN_OR_RETURN(auto name, AttachOperand(*prog->ctx, *dt.schema_name));
+      prog->run = [conn, name](Exec& ex) -> Status {
+        DOSQL_ASSIGN_OR_RETURN(std::string n, EvalAttachOperand(ex, *name));
+        return conn->Detach(n);
+      };
+      return prog;
+    }
     default:
       return Status::NotSupported(std::string(parser::NodeTypeName(s->type())) +
                                   " is not supported yet");

@@ -22,6 +22,7 @@
 namespace dosql::engine {
 
 struct DatabaseImpl {
+  ~DatabaseImpl();  // gives the tag back
   std::string path;
   bool in_memory = false;
   DatabaseOptions options;
@@ -29,7 +30,52 @@ struct DatabaseImpl {
   std::unique_ptr<transaction::Store> store;
   std::mutex mu;
   std::shared_ptr<const Schema> schema;  // committed
-  std::atomic<int> connections{0};  // Connect() may run on several threads at once
+  // Connections, and attachments by connections of other databases (Close waits for none).
+  // Connect() may run on several threads at once.
+  std::atomic<int> connections{0};
+  uint64_t tag = 0;  // the tag of this store's tree ids (catalog.h), unique while it is open
+};
+
+// One database of a connection, as SQLite's Db: main (index 0), temp (1, created on first use)
+// and the attached ones (2, 3, ... in ATTACH order). Each has its own write transaction and
+// deferred-read snapshot, opened when a statement first needs them.
+struct DbSlot {
+  std::string name;                // "main", "temp", or the name given to ATTACH
+  Database* db = nullptr;          // null: the temp database is not created yet
+  std::shared_ptr<Database> keep;  // temp and attached databases: this connection's reference
+  std::unique_ptr<transaction::WriteTransaction> txn;
+  std::unique_ptr<transaction::ReadTransaction> snapshot;  // BEGIN DEFERRED before any write
+  // Snapshots superseded by the write transaction while statements may still read them; freed
+  // when the transaction ends.
+  std::vector<std::unique_ptr<transaction::ReadTransaction>> retired;
+  std::shared_ptr<Schema> txn_schema;  // schema changed inside the open transaction
+  // The write transaction's savepoint handle for each savepoint level the connection has open
+  // (ConnectionImpl::sp_levels), taken when the level was, or when the transaction began.
+  std::vector<uint32_t> sp_handles;
+  int active_reads = 0;  // running statements reading a snapshot of it (DETACH refuses)
+
+  DatabaseImpl* impl() const { return db ? db->impl() : nullptr; }
+};
+
+struct ConnectionImpl;
+
+// Write access for DDL and DML: routes each tagged tree id (catalog.h) to the connection's write
+// transaction on that tree's database, beginning it if needed (ConnectionImpl::EnsureWrite).
+class TxnRouter {
+ public:
+  explicit TxnRouter(ConnectionImpl* c) : c_(c) {}
+  // A new tree in the database tagged `tag` (a schema's db_tag); returns its tagged id.
+  Result<transaction::TreeId> CreateTree(uint64_t tag, transaction::TreeKind kind);
+  Status DropTree(transaction::TreeId tree);
+  Status Put(transaction::TreeId tree, std::string_view key, std::string_view value,
+             bool* existed = nullptr);
+  Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
+  Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
+  Result<btree::Cursor> NewCursor(transaction::TreeId tree);
+
+ private:
+  Result<transaction::WriteTransaction*> For(transaction::TreeId tree);
+  ConnectionImpl* c_;
 };
 
 // A function registered with Connection::Create*Function.
@@ -44,21 +90,34 @@ struct UserFunction {
 };
 
 struct ConnectionImpl {
+  ConnectionImpl();
   std::shared_ptr<Database> db_ref;  // keeps the database alive
   Database* db = nullptr;
-  DatabaseImpl* dbi = nullptr;
-  std::unique_ptr<transaction::WriteTransaction> txn;
-  std::unique_ptr<transaction::ReadTransaction> snapshot;  // BEGIN DEFERRED before any write
+  DatabaseImpl* dbi = nullptr;  // the main database
+  uint64_t id = 0;              // unique in the process (lock ownership)
+  static constexpr int kMain = 0;
+  static constexpr int kTemp = 1;
+  static constexpr int kMaxAttached = 10;  // SQLite's SQLITE_MAX_ATTACHED default
+  std::vector<DbSlot> dbs;                 // main, temp, attached
+  uint64_t attach_generation = 0;          // bumped by ATTACH and DETACH (plans are remade)
+  // Where unqualified table names resolve: -1 in SQLite's order (temp, main, attached), else
+  // only in that database (the bodies of triggers and views of a non-TEMP schema, and the SQL
+  // the engine runs on a table's database: foreign key queries, ANALYZE).
+  int resolve_db = -1;
+  TxnRouter router{this};
   bool explicit_txn = false;
-  std::shared_ptr<Schema> txn_schema;  // schema changed inside the open transaction
   struct SavepointEntry {
     std::string name;
-    uint32_t handle = 0;
+    uint32_t handle = 0;       // the connection's savepoint level id (Savepoint())
     bool started_txn = false;  // SAVEPOINT outside BEGIN opened the transaction
     int64_t fk_deferred = 0;   // the deferred foreign key counters when it was taken
     int64_t fk_deferred_imm = 0;
   };
   std::vector<SavepointEntry> savepoints;
+  // Open savepoint levels (statement savepoints and SAVEPOINT), oldest first; every open write
+  // transaction has one handle per level (DbSlot::sp_handles).
+  std::vector<uint32_t> sp_levels;
+  uint32_t next_sp_level = 1;
   int64_t changes = 0;
   int64_t total_changes = 0;
   int64_t last_insert_rowid = 0;
@@ -107,14 +166,44 @@ struct ConnectionImpl {
   int64_t fk_deferred_imm = 0;
   std::string fk_dropping;  // DROP TABLE's implicit DELETE runs on this table (lower case)
 
-  // The schema statements see: the transaction's if it changed, else the committed one.
-  std::shared_ptr<const Schema> CurrentSchema();
-  // Opens the write transaction if none is open (autocommit statements and BEGIN IMMEDIATE).
-  Status EnsureWrite();
-  // Fails with "FOREIGN KEY constraint failed" (changing nothing) while deferred foreign key
-  // violations are outstanding.
+  // The schema of database `db` statements see: the transaction's if it changed, else the
+  // committed one (an empty schema for a temp database not created yet).
+  std::shared_ptr<const Schema> SlotSchema(int db);
+  // The main database's.
+  std::shared_ptr<const Schema> CurrentSchema() { return SlotSchema(kMain); }
+  // A database attached twice (same file) keeps its transaction state in its first slot: the
+  // index of that slot.
+  int Canonical(int db) const;
+  // The index of the database named `name` (case-insensitive), or -1.
+  int FindDb(std::string_view name) const;
+  // The database whose store has tag `tag` (see TreeTag), or -1.
+  int DbOfTag(uint64_t tag) const;
+  int DbOfSchema(const Schema& s) const { return DbOfTag(s.db_tag); }
+  // Creates the temp database (an in-memory store) if it does not exist yet.
+  Status EnsureTempDb();
+  // Opens the write transaction on database `db` if none is open (autocommit statements, BEGIN
+  // IMMEDIATE, the first write of a transaction to a database).
+  Status EnsureWrite(int db = kMain);
+  // True while any database has an open write transaction.
+  bool InWriteTxn() const;
+  // `st` with the store directories it quotes replaced by this connection's database names
+  // (deadlock errors of the lock manager).
+  Status NameDatabases(const Status& st) const;
+  // Savepoint levels across every database's write transaction (see sp_levels): a new level's
+  // id; back to the state when `level` was taken (it stays open); forget it and later ones.
+  Result<uint32_t> Savepoint();
+  Status RollbackTo(uint32_t level);
+  Status Release(uint32_t level);
+  // Commits every database's write transaction, all or nothing. Fails with "FOREIGN KEY
+  // constraint failed" (changing nothing) while deferred foreign key violations are
+  // outstanding.
   Status CommitTxn();
   void RollbackTxn();
+  // ATTACH / DETACH (SQLite's rules and messages).
+  Status Attach(const std::string& path, const std::string& name);
+  Status Detach(const std::string& name);
+  // Ends the transaction state and releases the attached databases (Connection's destructor).
+  void Close();
   // The statement-end foreign key check: immediate violations, and deferred ones if the
   // statement is about to commit.
   Status CheckForeignKeys(bool committing) const;
@@ -122,21 +211,45 @@ struct ConnectionImpl {
   Status ReloadTxnSchema();
 };
 
-// Data access through the connection's open transaction, or a snapshot.
-class TxnDataAccess final : public DataAccess {
+// Read access for a running statement: each tagged tree id goes to the connection's write
+// transaction on its database if one is open, else to its BEGIN DEFERRED snapshot, else to a
+// snapshot this object takes on first use (pinned for the transaction inside BEGIN).
+class ConnDataAccess final : public DataAccess {
  public:
-  TxnDataAccess(transaction::WriteTransaction* w, transaction::ReadTransaction* r)
-      : w_(w), r_(r) {}
-  Result<btree::Cursor> NewCursor(transaction::TreeId tree) override {
-    return w_ ? w_->NewCursor(tree) : r_->NewCursor(tree);
-  }
-  Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key) override {
-    return w_ ? w_->Get(tree, key) : r_->Get(tree, key);
-  }
+  explicit ConnDataAccess(ConnectionImpl* c) : c_(c) {}
+  ~ConnDataAccess() override;
+  Result<btree::Cursor> NewCursor(transaction::TreeId tree) override;
+  Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key) override;
 
  private:
-  transaction::WriteTransaction* w_;
-  transaction::ReadTransaction* r_;
+  struct Source {
+    transaction::WriteTransaction* w = nullptr;
+    transaction::ReadTransaction* r = nullptr;
+  };
+  Result<Source> For(transaction::TreeId tree);
+  ConnectionImpl* c_;
+  // The statement's own snapshots, with the databases they keep alive.
+  struct Read {
+    int db;
+    Database* database;
+    std::shared_ptr<Database> keep;  // null for the main database (it outlives the connection)
+    std::unique_ptr<transaction::ReadTransaction> txn;
+  };
+  std::vector<Read> reads_;
+};
+
+// Makes unqualified names resolve only in database `db` (ConnectionImpl::resolve_db) while it
+// lives; -1 restores SQLite's search order.
+class ResolveIn {
+ public:
+  ResolveIn(ConnectionImpl* c, int db) : c_(c), saved_(c->resolve_db) { c->resolve_db = db; }
+  ~ResolveIn() { c_->resolve_db = saved_; }
+  ResolveIn(const ResolveIn&) = delete;
+  ResolveIn& operator=(const ResolveIn&) = delete;
+
+ private:
+  ConnectionImpl* c_;
+  int saved_;
 };
 
 // A statement's compiled, executable form.
@@ -145,6 +258,9 @@ struct Program {
   RowSrcPtr rows;  // SELECT / RETURNING / PRAGMA results
   std::vector<ResultColumnInfo> columns;
   bool writes = false;
+  // The database a writing statement writes (its write transaction begins with the statement);
+  // others it writes (TEMP triggers) begin at their first write.
+  int write_db = ConnectionImpl::kMain;
   // Inside BEGIN, a writing statement runs under a statement savepoint so that a failure undoes
   // only it. A statement that checks everything before its first write (one-row INSERT ...
   // VALUES without triggers, REPLACE or UPSERT) does not need one.
@@ -165,21 +281,24 @@ struct PragmaRows {
   std::vector<ResultColumnInfo> columns;
   std::vector<Row> rows;
 };
-Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, std::shared_ptr<const Schema> schema,
-                               DataAccess* data, std::string_view name,
-                               const std::optional<std::string>& arg);
+// `db`: the database named by `PRAGMA db.name` (or the schema argument of pragma_<name>()); -1
+// when none is named (tables are then looked up in SQLite's order).
+Result<PragmaRows> PragmaQuery(ConnectionImpl* conn, int db, DataAccess* data,
+                               std::string_view name, const std::optional<std::string>& arg);
 
-// DDL and DML executors (called from Program::run).
+// DDL and DML executors (called from Program::run). `db` is the database the statement
+// changes (see TargetDb in compile.cc).
 Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTableStmt& s,
-                       std::string_view sql);
+                       std::string_view sql, int db);
 Status ExecCreateIndex(ConnectionImpl* conn, Exec& ex, const parser::CreateIndexStmt& s,
-                       std::string_view sql);
-Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std::string_view sql);
+                       std::string_view sql, int db);
+Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std::string_view sql,
+                      int db);
 Status ExecCreateTrigger(ConnectionImpl* conn, const parser::CreateTriggerStmt& s,
-                         std::string_view sql);
-Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s);
+                         std::string_view sql, int db);
+Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s, int db);
 Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s,
-                 std::string_view sql);
+                 std::string_view sql, int db);
 Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s);
 
 // DML: returns RETURNING rows (if any) in *returning.
@@ -216,6 +335,8 @@ Status ExecAnalyze(ConnectionImpl* conn, Exec& ex, const parser::AnalyzeStmt& s)
 // Runs a statement compiled with Compile() inside the running statement `outer` (same data
 // access) and returns its rows.
 Result<std::vector<Row>> RunNested(Program& prog, Exec& outer);
-Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn);
+// The schema of database `db` that DDL changes inside the write transaction (a copy of the
+// committed one, published at commit).
+Result<std::shared_ptr<Schema>> MutableSchema(ConnectionImpl* conn, int db = ConnectionImpl::kMain);
 
 }  // namespace dosql::engine

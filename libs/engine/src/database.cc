@@ -1,6 +1,8 @@
 #include "dosql/engine/database.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 
 #include "conn.h"
 #include "dosql/core/record.h"
@@ -9,38 +11,231 @@
 
 namespace dosql::engine {
 
+namespace {
+
+// Tags of the tree ids of open stores (catalog.h): 16 bits, reused once a store is closed.
+struct TagAllocator {
+  std::mutex mu;
+  std::vector<uint64_t> free;
+  uint64_t next = 1;
+};
+TagAllocator& Tags() {
+  static TagAllocator* t = new TagAllocator();
+  return *t;
+}
+Result<uint64_t> AllocateTag() {
+  TagAllocator& t = Tags();
+  std::lock_guard<std::mutex> l(t.mu);
+  if (!t.free.empty()) {
+    uint64_t tag = t.free.back();
+    t.free.pop_back();
+    return tag;
+  }
+  if (t.next >= (uint64_t{1} << (64 - kTreeTagShift))) {
+    return Status::NoSpace("too many databases open in this process");
+  }
+  return t.next++;
+}
+void ReleaseTag(uint64_t tag) {
+  if (tag == 0) return;
+  TagAllocator& t = Tags();
+  std::lock_guard<std::mutex> l(t.mu);
+  t.free.push_back(tag);
+}
+
+// The file databases open in this process, by canonical path: opening (or attaching) one again
+// shares its store, so every connection sees the same data, MVCC versions and writer lock.
+struct OpenRegistry {
+  std::mutex mu;
+  std::map<std::string, std::weak_ptr<Database>> open;
+};
+OpenRegistry& Registry() {
+  static OpenRegistry* r = new OpenRegistry();
+  return *r;
+}
+std::string CanonicalPath(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path abs = std::filesystem::absolute(path, ec);
+  if (ec) abs = path;
+  std::filesystem::path p = std::filesystem::weakly_canonical(abs, ec);
+  if (ec) p = abs.lexically_normal();
+  std::string out = p.string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+std::atomic<uint64_t> next_connection_id{1};
+
+bool IsMemoryPath(const std::string& path) { return path.empty() || path == ":memory:"; }
+
+}  // namespace
+
+DatabaseImpl::~DatabaseImpl() { ReleaseTag(tag); }
+
 // ---------------------------------------------------------------------------------------------
 // ConnectionImpl
 // ---------------------------------------------------------------------------------------------
 
-std::shared_ptr<const Schema> ConnectionImpl::CurrentSchema() {
-  if (txn_schema) return txn_schema;
-  std::lock_guard<std::mutex> lock(dbi->mu);
-  return dbi->schema;
+ConnectionImpl::ConnectionImpl() : id(next_connection_id.fetch_add(1)) {}
+
+int ConnectionImpl::Canonical(int db) const {
+  const Database* d = dbs[static_cast<size_t>(db)].db;
+  if (!d) return db;
+  for (size_t i = 0; i < static_cast<size_t>(db); i++) {
+    if (dbs[i].db == d) return static_cast<int>(i);
+  }
+  return db;
 }
 
-Status ConnectionImpl::EnsureWrite() {
-  if (txn) return Status::OK();
-  if (dbi->options.read_only) return Status::ReadOnly("attempt to write a readonly database");
-  if (snapshot) {
+std::shared_ptr<const Schema> ConnectionImpl::SlotSchema(int db) {
+  DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
+  if (s.txn_schema) return s.txn_schema;
+  DatabaseImpl* d = s.impl();
+  if (!d) {
+    static const auto* empty = new std::shared_ptr<const Schema>(std::make_shared<Schema>());
+    return *empty;
+  }
+  std::lock_guard<std::mutex> lock(d->mu);
+  return d->schema;
+}
+
+int ConnectionImpl::FindDb(std::string_view name) const {
+  for (size_t i = 0; i < dbs.size(); i++) {
+    if (IEquals(dbs[i].name, name)) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int ConnectionImpl::DbOfTag(uint64_t tag) const {
+  for (size_t i = 0; i < dbs.size(); i++) {
+    const DatabaseImpl* d = dbs[i].impl();
+    if (d && d->tag == tag) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Status ConnectionImpl::EnsureTempDb() {
+  DbSlot& t = dbs[kTemp];
+  if (t.db) return Status::OK();
+  DatabaseOptions o;
+  o.busy_timeout = dbi->options.busy_timeout;
+  o.sync_commits = false;
+  DOSQL_ASSIGN_OR_RETURN(t.keep, Database::Open(":memory:", o));
+  t.db = t.keep.get();
+  t.keep->impl()->connections++;
+  attach_generation++;  // plans that saw the empty temp schema are remade
+  return Status::OK();
+}
+
+bool ConnectionImpl::InWriteTxn() const {
+  for (const DbSlot& s : dbs) {
+    if (s.txn) return true;
+  }
+  return false;
+}
+
+Status ConnectionImpl::EnsureWrite(int db) {
+  if (db == kTemp) DOSQL_RETURN_IF_ERROR(EnsureTempDb());
+  DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
+  if (s.txn) return Status::OK();
+  DatabaseImpl* d = s.impl();
+  if (!d || !d->store) return Status::InvalidArgument("database " + s.name + " is closed");
+  if (d->options.read_only) return Status::ReadOnly("attempt to write a readonly database");
+  if (s.snapshot) {
     // A deferred transaction that has read: it may only write if nothing committed since.
-    auto stats = dbi->store->stats();
-    if (stats.last_lsn != snapshot->lsn()) {
+    auto stats = d->store->stats();
+    if (stats.last_lsn != s.snapshot->lsn()) {
       return Status::Busy("database is locked");
     }
   }
-  DOSQL_ASSIGN_OR_RETURN(txn, dbi->store->BeginWrite(busy_timeout));
-  if (snapshot && txn) {
+  auto begun = d->store->BeginWrite(busy_timeout, id);
+  if (!begun.ok()) return NameDatabases(begun.status());
+  s.txn = std::move(begun).value();
+  if (s.snapshot) {
     // Re-check under the writer lock.
-    auto stats = dbi->store->stats();
-    if (stats.last_lsn != snapshot->lsn()) {
-      txn->Rollback();
-      txn.reset();
+    auto stats = d->store->stats();
+    if (stats.last_lsn != s.snapshot->lsn()) {
+      s.txn->Rollback();
+      s.txn.reset();
       return Status::Busy("database is locked");
     }
-    snapshot.reset();
+    s.retired.push_back(std::move(s.snapshot));  // running statements may still read it
+  }
+  // The open savepoint levels cover this transaction too (from its start).
+  s.sp_handles.clear();
+  for (size_t i = 0; i < sp_levels.size(); i++) {
+    auto h = s.txn->Savepoint();
+    if (!h.ok()) {
+      s.txn->Rollback();
+      s.txn.reset();
+      s.sp_handles.clear();
+      return h.status();
+    }
+    s.sp_handles.push_back(*h);
   }
   return Status::OK();
+}
+
+Status ConnectionImpl::NameDatabases(const Status& st) const {
+  // The store names its directories ('dir'); say "database aux" for this connection's ones.
+  std::string m = st.message();
+  for (const DbSlot& s : dbs) {
+    const DatabaseImpl* d = s.impl();
+    if (!d || d->in_memory || !d->store) continue;
+    const std::string quoted = "'" + d->store->dir() + "'";
+    for (size_t pos = m.find(quoted); pos != std::string::npos; pos = m.find(quoted, pos)) {
+      const std::string named = "database " + s.name;
+      m.replace(pos, quoted.size(), named);
+      pos += named.size();
+    }
+  }
+  return Status(st.code(), m);
+}
+
+Result<uint32_t> ConnectionImpl::Savepoint() {
+  uint32_t level = next_sp_level++;
+  for (DbSlot& s : dbs) {
+    if (!s.txn) continue;
+    DOSQL_ASSIGN_OR_RETURN(uint32_t h, s.txn->Savepoint());
+    s.sp_handles.push_back(h);
+  }
+  sp_levels.push_back(level);
+  return level;
+}
+
+namespace {
+Result<size_t> LevelIndex(const std::vector<uint32_t>& levels, uint32_t level) {
+  for (size_t i = levels.size(); i-- > 0;) {
+    if (levels[i] == level) return i;
+  }
+  return Status::NotFound("no savepoint " + std::to_string(level) + " is open");
+}
+}  // namespace
+
+Status ConnectionImpl::RollbackTo(uint32_t level) {
+  DOSQL_ASSIGN_OR_RETURN(size_t i, LevelIndex(sp_levels, level));
+  Status st;
+  for (DbSlot& s : dbs) {
+    if (!s.txn || i >= s.sp_handles.size()) continue;
+    Status r = s.txn->RollbackTo(s.sp_handles[i]);
+    if (st.ok()) st = r;
+    s.sp_handles.resize(i + 1);
+  }
+  sp_levels.resize(i + 1);
+  return st;
+}
+
+Status ConnectionImpl::Release(uint32_t level) {
+  DOSQL_ASSIGN_OR_RETURN(size_t i, LevelIndex(sp_levels, level));
+  Status st;
+  for (DbSlot& s : dbs) {
+    if (!s.txn || i >= s.sp_handles.size()) continue;
+    Status r = s.txn->Release(s.sp_handles[i]);
+    if (st.ok()) st = r;
+    s.sp_handles.resize(i);
+  }
+  sp_levels.resize(i);
+  return st;
 }
 
 Status ConnectionImpl::CheckForeignKeys(bool committing) const {
@@ -50,49 +245,209 @@ Status ConnectionImpl::CheckForeignKeys(bool committing) const {
   return Status::OK();
 }
 
+namespace {
+// Ends a database's transaction state (after commit or rollback of its write transaction).
+void EndSlotTxn(DbSlot& s) {
+  s.snapshot.reset();
+  s.retired.clear();
+  s.sp_handles.clear();
+  s.txn_schema.reset();
+}
+}  // namespace
+
 Status ConnectionImpl::CommitTxn() {
   DOSQL_RETURN_IF_ERROR(CheckForeignKeys(true));
   fk_deferred = fk_deferred_imm = 0;
   defer_foreign_keys = false;
-  snapshot.reset();
   savepoints.clear();
+  sp_levels.clear();
   explicit_txn = false;
-  if (!txn) {
-    txn_schema.reset();
-    return Status::OK();
+  // The file databases commit together: atomically (two-phase commit with a decision file,
+  // transaction::CommitAtomically) when more than one changed. Then the in-memory ones (temp,
+  // ":memory:"), which keep no promise across a crash anyway.
+  std::vector<transaction::WriteTransaction*> durable, memory;
+  for (DbSlot& s : dbs) {
+    if (s.txn) (s.impl()->in_memory ? memory : durable).push_back(s.txn.get());
   }
-  auto t = std::move(txn);
-  auto r = t->Commit();
-  if (!r.ok()) {
-    txn_schema.reset();
-    return r.status();
+  Status st = transaction::CommitAtomically(durable);
+  for (transaction::WriteTransaction* t : memory) {
+    if (!st.ok()) {
+      t->Rollback();
+      continue;
+    }
+    auto r = t->Commit();
+    if (!r.ok()) st = r.status();
   }
-  if (txn_schema) {
-    std::lock_guard<std::mutex> lock(dbi->mu);
-    dbi->schema = std::move(txn_schema);
+  for (DbSlot& s : dbs) {
+    if (st.ok() && s.txn && s.txn_schema) {
+      DatabaseImpl* d = s.impl();
+      std::lock_guard<std::mutex> lock(d->mu);
+      d->schema = std::move(s.txn_schema);
+    }
+    s.txn.reset();
+    EndSlotTxn(s);
   }
-  txn_schema.reset();
-  return Status::OK();
+  return st;
 }
 
 void ConnectionImpl::RollbackTxn() {
   fk_deferred = fk_deferred_imm = 0;
   defer_foreign_keys = false;
-  snapshot.reset();
   savepoints.clear();
+  sp_levels.clear();
   explicit_txn = false;
-  if (txn) {
-    txn->Rollback();
-    txn.reset();
+  for (DbSlot& s : dbs) {
+    if (s.txn) {
+      s.txn->Rollback();
+      s.txn.reset();
+    }
+    EndSlotTxn(s);
   }
-  txn_schema.reset();
 }
 
 Status ConnectionImpl::ReloadTxnSchema() {
-  if (!txn || !txn_schema) return Status::OK();
-  DOSQL_ASSIGN_OR_RETURN(auto s, LoadSchema(*txn));
-  txn_schema = std::move(s);
+  for (DbSlot& s : dbs) {
+    if (!s.txn || !s.txn_schema) continue;
+    DOSQL_ASSIGN_OR_RETURN(auto schema, LoadSchema(*s.txn, s.impl()->tag));
+    s.txn_schema = std::move(schema);
+  }
   return Status::OK();
+}
+
+Status ConnectionImpl::Attach(const std::string& path, const std::string& name) {
+  if (FindDb(name) >= 0) return Status::InvalidArgument("database " + name + " is already in use");
+  if (dbs.size() >= static_cast<size_t>(2 + kMaxAttached)) {
+    return Status::InvalidArgument("too many attached databases - max " +
+                                   std::to_string(kMaxAttached));
+  }
+  DatabaseOptions o = dbi->options;
+  o.create_if_missing = !o.read_only;
+  auto opened = Database::Open(path, o);
+  if (!opened.ok()) {
+    return Status(opened.status().code(), "unable to open database: " + path);
+  }
+  DbSlot slot;
+  slot.name = name;
+  slot.keep = std::move(opened).value();
+  slot.db = slot.keep.get();
+  slot.keep->impl()->connections++;
+  dbs.push_back(std::move(slot));
+  attach_generation++;
+  return Status::OK();
+}
+
+Status ConnectionImpl::Detach(const std::string& name) {
+  int i = FindDb(name);
+  if (i == kMain) return Status::InvalidArgument("cannot detach database " + name);
+  if (i < 0 || i == kTemp) return Status::InvalidArgument("no such database: " + name);
+  DbSlot& s = dbs[static_cast<size_t>(i)];
+  if (s.txn || s.snapshot || s.active_reads > 0) {
+    return Status::InvalidArgument("database " + name + " is locked");
+  }
+  s.keep->impl()->connections--;
+  dbs.erase(dbs.begin() + i);
+  attach_generation++;
+  return Status::OK();
+}
+
+void ConnectionImpl::Close() {
+  RollbackTxn();
+  for (size_t i = 1; i < dbs.size(); i++) {
+    if (dbs[i].keep) dbs[i].keep->impl()->connections--;
+  }
+  dbs.resize(std::min<size_t>(dbs.size(), 1));
+}
+
+// ----- TxnRouter -----
+
+Result<transaction::WriteTransaction*> TxnRouter::For(transaction::TreeId tree) {
+  int db = c_->DbOfTag(TreeTag(tree));
+  if (db < 0) return Status::Internal("a tree of a database that is not attached");
+  DOSQL_RETURN_IF_ERROR(c_->EnsureWrite(db));
+  return c_->dbs[static_cast<size_t>(db)].txn.get();
+}
+
+Result<transaction::TreeId> TxnRouter::CreateTree(uint64_t tag, transaction::TreeKind kind) {
+  int db = c_->DbOfTag(tag);
+  if (db < 0) return Status::Internal("a tree of a database that is not attached");
+  DOSQL_RETURN_IF_ERROR(c_->EnsureWrite(db));
+  DOSQL_ASSIGN_OR_RETURN(transaction::TreeId raw,
+                         c_->dbs[static_cast<size_t>(db)].txn->CreateTree(kind));
+  return TaggedTreeId(tag, raw);
+}
+
+Status TxnRouter::DropTree(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->DropTree(RawTreeId(tree));
+}
+
+Status TxnRouter::Put(transaction::TreeId tree, std::string_view key, std::string_view value,
+                      bool* existed) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->Put(RawTreeId(tree), key, value, existed);
+}
+
+Status TxnRouter::Delete(transaction::TreeId tree, std::string_view key, bool* existed) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->Delete(RawTreeId(tree), key, existed);
+}
+
+Result<std::optional<std::string>> TxnRouter::Get(transaction::TreeId tree, std::string_view key) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->Get(RawTreeId(tree), key);
+}
+
+Result<btree::Cursor> TxnRouter::NewCursor(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->NewCursor(RawTreeId(tree));
+}
+
+// ----- ConnDataAccess -----
+
+ConnDataAccess::~ConnDataAccess() {
+  if (c_->closed) return;
+  for (Read& r : reads_) {
+    for (DbSlot& s : c_->dbs) {
+      if (s.db == r.database) s.active_reads--;
+    }
+  }
+}
+
+Result<ConnDataAccess::Source> ConnDataAccess::For(transaction::TreeId tree) {
+  int db = c_->DbOfTag(TreeTag(tree));
+  if (db < 0) return Status::Internal("a tree of a database that is not attached");
+  DbSlot& s = c_->dbs[static_cast<size_t>(db)];
+  if (s.txn) return Source{s.txn.get(), nullptr};
+  if (s.snapshot) return Source{nullptr, s.snapshot.get()};
+  for (Read& r : reads_) {
+    if (r.database == s.db) return Source{nullptr, r.txn.get()};
+  }
+  DatabaseImpl* d = s.impl();
+  DOSQL_ASSIGN_OR_RETURN(auto read, d->store->BeginRead());
+  if (c_->explicit_txn) {
+    // BEGIN DEFERRED: the first read of a database pins its snapshot for the transaction.
+    s.snapshot = std::move(read);
+    return Source{nullptr, s.snapshot.get()};
+  }
+  Read r;
+  r.db = db;
+  r.database = s.db;
+  r.keep = s.keep;
+  r.txn = std::move(read);
+  s.active_reads++;
+  reads_.push_back(std::move(r));
+  return Source{nullptr, reads_.back().txn.get()};
+}
+
+Result<btree::Cursor> ConnDataAccess::NewCursor(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(Source src, For(tree));
+  return src.w ? src.w->NewCursor(RawTreeId(tree)) : src.r->NewCursor(RawTreeId(tree));
+}
+
+Result<std::optional<std::string>> ConnDataAccess::Get(transaction::TreeId tree,
+                                                       std::string_view key) {
+  DOSQL_ASSIGN_OR_RETURN(Source src, For(tree));
+  return src.w ? src.w->Get(RawTreeId(tree), key) : src.r->Get(RawTreeId(tree), key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,12 +459,13 @@ Database::~Database() {
   if (impl_ && impl_->store) (void)impl_->store->Close();
 }
 
-Result<std::shared_ptr<Database>> Database::Open(const std::string& path,
-                                                 const DatabaseOptions& options) {
+namespace {
+
+Result<std::shared_ptr<Database>> OpenNew(const std::string& path, const DatabaseOptions& options) {
   auto impl = std::make_unique<DatabaseImpl>();
   impl->path = path;
   impl->options = options;
-  impl->in_memory = path.empty() || path == ":memory:";
+  impl->in_memory = IsMemoryPath(path);
   std::string dir = path;
   if (impl->in_memory) {
     impl->fs = fsx::NewMemoryFileSystem();
@@ -140,12 +496,35 @@ Result<std::shared_ptr<Database>> Database::Open(const std::string& path,
     return s;
   }
   impl->store = std::move(store).value();
+  DOSQL_ASSIGN_OR_RETURN(impl->tag, AllocateTag());
   {
     DOSQL_ASSIGN_OR_RETURN(auto rt, impl->store->BeginRead());
-    DOSQL_ASSIGN_OR_RETURN(auto schema, LoadSchema(*rt));
+    DOSQL_ASSIGN_OR_RETURN(auto schema, LoadSchema(*rt, impl->tag));
     impl->schema = std::move(schema);
   }
   return std::make_shared<Database>(std::move(impl));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Database>> Database::Open(const std::string& path,
+                                                 const DatabaseOptions& options) {
+  if (IsMemoryPath(path)) return OpenNew(path, options);
+  // A file database already open in this process (by Open or ATTACH) is shared.
+  const std::string key = CanonicalPath(path);
+  OpenRegistry& reg = Registry();
+  std::lock_guard<std::mutex> l(reg.mu);
+  for (auto it = reg.open.begin(); it != reg.open.end();) {
+    it = it->second.expired() ? reg.open.erase(it) : std::next(it);
+  }
+  auto it = reg.open.find(key);
+  if (it != reg.open.end()) {
+    std::shared_ptr<Database> db = it->second.lock();
+    if (db && db->impl()->store && db->impl()->options.read_only == options.read_only) return db;
+  }
+  DOSQL_ASSIGN_OR_RETURN(auto db, OpenNew(path, options));
+  if (!options.read_only) reg.open[key] = db;
+  return db;
 }
 
 Status Database::Close() {
@@ -165,6 +544,10 @@ Result<std::unique_ptr<Connection>> Database::Connect() {
   c->db = this;
   c->dbi = impl_.get();
   c->busy_timeout = impl_->options.busy_timeout;
+  c->dbs.resize(2);
+  c->dbs[ConnectionImpl::kMain].name = "main";
+  c->dbs[ConnectionImpl::kMain].db = this;
+  c->dbs[ConnectionImpl::kTemp].name = "temp";
   impl_->connections++;
   return std::make_unique<Connection>(std::move(c));
 }
@@ -183,7 +566,7 @@ Connection::~Connection() {
   std::set<StatementImpl*> live = std::move(impl_->statements);
   for (StatementImpl* s : live) AbandonStatement(s);
   impl_->closed = true;
-  impl_->RollbackTxn();
+  impl_->Close();
   impl_->dbi->connections--;
   std::shared_ptr<Database> keep = std::move(impl_->db_ref);
   impl_.reset();
@@ -364,17 +747,18 @@ struct StatementImpl {
   int param_count = 0;
   std::vector<std::string> param_names;
   std::vector<Value> params;
-  std::shared_ptr<const Schema> compiled_schema;
+  // The schemas of the connection's databases at compile, and its attach generation.
+  std::vector<std::shared_ptr<const Schema>> compiled_schemas;
+  uint64_t compiled_attach = 0;
   uint64_t compiled_functions = 0;  // ConnectionImpl::functions_generation at compile
   std::unique_ptr<Program> program;
   std::vector<std::string> names;
   std::vector<std::string> decltypes;
   enum class State { kReady, kRunning, kDone, kFailed };
   State state = State::kReady;
-  bool owns_txn = false;       // autocommit write transaction opened by this statement
-  bool owns_snapshot = false;  // autocommit read snapshot
-  std::unique_ptr<transaction::ReadTransaction> read;
-  std::unique_ptr<TxnDataAccess> data;
+  bool owns_txn = false;       // autocommit: the write transactions it opens are its own
+  bool owns_snapshot = false;  // an autocommit read
+  std::unique_ptr<ConnDataAccess> data;
   Exec ex;
   int64_t statement_time = 0;  // 'now' of the current execution (0: not read yet)
   Row row;
@@ -388,11 +772,18 @@ struct StatementImpl {
 };
 
 Status StatementImpl::EnsureCompiled() {
-  auto schema = conn->CurrentSchema();
-  if (program && schema == compiled_schema && compiled_functions == conn->functions_generation) {
-    return Status::OK();
+  bool current = program && compiled_functions == conn->functions_generation &&
+                 compiled_attach == conn->attach_generation &&
+                 compiled_schemas.size() == conn->dbs.size();
+  for (size_t i = 0; current && i < conn->dbs.size(); i++) {
+    current = conn->SlotSchema(static_cast<int>(i)) == compiled_schemas[i];
   }
-  compiled_schema = schema;
+  if (current) return Status::OK();
+  compiled_schemas.clear();
+  for (size_t i = 0; i < conn->dbs.size(); i++) {
+    compiled_schemas.push_back(conn->SlotSchema(static_cast<int>(i)));
+  }
+  compiled_attach = conn->attach_generation;
   compiled_functions = conn->functions_generation;
   DOSQL_ASSIGN_OR_RETURN(program, Compile(conn, *ast, sql));
   names.clear();
@@ -418,28 +809,13 @@ Status StatementImpl::Begin() {
   statement_time = 0;
   ex.statement_time = &statement_time;
   ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 1), nullptr);
-  owns_txn = false;
-  owns_snapshot = false;
-  if (program->writes) {
-    if (!conn->txn) {
-      DOSQL_RETURN_IF_ERROR(conn->EnsureWrite());
-      owns_txn = !conn->explicit_txn;
-    }
-  }
-  if (conn->txn) {
-    data = std::make_unique<TxnDataAccess>(conn->txn.get(), nullptr);
-  } else if (conn->snapshot) {
-    data = std::make_unique<TxnDataAccess>(nullptr, conn->snapshot.get());
-  } else {
-    DOSQL_ASSIGN_OR_RETURN(read, conn->dbi->store->BeginRead());
-    if (conn->explicit_txn) {
-      // BEGIN DEFERRED: the first read pins the snapshot for the whole transaction.
-      conn->snapshot = std::move(read);
-      data = std::make_unique<TxnDataAccess>(nullptr, conn->snapshot.get());
-    } else {
-      owns_snapshot = true;
-      data = std::make_unique<TxnDataAccess>(nullptr, read.get());
-    }
+  // Outside BEGIN, the write transactions a statement opens are committed when it ends.
+  const bool autocommit = !conn->explicit_txn && !conn->InWriteTxn();
+  owns_txn = program->writes && autocommit;
+  owns_snapshot = !program->writes && autocommit;
+  data = std::make_unique<ConnDataAccess>(conn);
+  if (program->writes && program->write_db < static_cast<int>(conn->dbs.size())) {
+    DOSQL_RETURN_IF_ERROR(conn->EnsureWrite(program->write_db));
   }
   ex.data = data.get();
   // Re-check the schema against what this snapshot shows (another connection may have changed
@@ -451,19 +827,18 @@ Status StatementImpl::Finish(bool ok) {
   // An autocommit read of the database ends a transaction too, which turns defer_foreign_keys
   // off (SQLite); PRAGMAs do not count.
   if (owns_snapshot && !ast->Is<parser::PragmaStmt>()) conn->defer_foreign_keys = false;
-  if (owns_snapshot) read.reset();
   owns_snapshot = false;
+  data.reset();
   Status st;
-  if (owns_txn) {
+  if (owns_txn && conn->InWriteTxn()) {
     if (ok) {
       st = conn->CommitTxn();
-      if (!st.ok() && conn->txn) conn->RollbackTxn();
+      if (!st.ok() && conn->InWriteTxn()) conn->RollbackTxn();
     } else {
       conn->RollbackTxn();
     }
   }
   owns_txn = false;
-  data.reset();
   return st;
 }
 
@@ -492,6 +867,8 @@ bool Statement::readonly() const {
     case T::kRollbackStmt:
     case T::kSavepointStmt:
     case T::kReleaseStmt:
+    case T::kAttachStmt:  // they change the connection, not a database (as SQLite)
+    case T::kDetachStmt:
       return true;
     case T::kPragmaStmt:
       return impl_->ast->As<parser::PragmaStmt>().value_kind == parser::PragmaStmt::ValueKind::kNone;
@@ -577,10 +954,10 @@ Result<bool> Statement::Step() {
     if (s.program->run) {
       uint32_t sp = 0;
       // Foreign key checks end the statement after its writes: it needs its savepoint.
-      bool use_sp = s.program->writes && s.conn->txn && !s.owns_txn &&
+      bool use_sp = s.program->writes && s.conn->InWriteTxn() && !s.owns_txn &&
                     (s.program->needs_statement_savepoint || s.conn->foreign_keys);
       if (use_sp) {
-        auto r = s.conn->txn->Savepoint();
+        auto r = s.conn->Savepoint();
         if (!r.ok()) {
           (void)s.Finish(false);
           s.state = StatementImpl::State::kFailed;
@@ -610,12 +987,12 @@ Result<bool> Statement::Step() {
           s.conn->RollbackTxn();
         } else if (action == parser::ConflictAction::kFail) {
           // OR FAIL: what the statement changed before the failure stays.
-          if (use_sp && s.conn->txn) (void)s.conn->txn->Release(sp);
+          if (use_sp && s.conn->InWriteTxn()) (void)s.conn->Release(sp);
           (void)s.Finish(true);  // the constraint error is what is reported
         } else {
-          if (use_sp && s.conn->txn) {
-            (void)s.conn->txn->RollbackTo(sp);
-            (void)s.conn->txn->Release(sp);
+          if (use_sp && s.conn->InWriteTxn()) {
+            (void)s.conn->RollbackTo(sp);
+            (void)s.conn->Release(sp);
             (void)s.conn->ReloadTxnSchema();
           }
           (void)s.Finish(false);
@@ -623,7 +1000,7 @@ Result<bool> Statement::Step() {
         s.state = StatementImpl::State::kFailed;
         return st;
       }
-      if (use_sp && s.conn->txn) (void)s.conn->txn->Release(sp);
+      if (use_sp && s.conn->InWriteTxn()) (void)s.conn->Release(sp);
     }
     if (s.program->rows) {
       st = s.program->rows->Open(s.ex);

@@ -102,14 +102,14 @@ Status InstallTable(ConnectionImpl* conn, Schema& schema, const std::string& sql
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(sql));
   DOSQL_ASSIGN_OR_RETURN(auto t, BuildTable(stmt, sql));
   DOSQL_RETURN_IF_ERROR(CheckCollationsKnown(conn, *t));
-  DOSQL_ASSIGN_OR_RETURN(t->tree, conn->txn->CreateTree(t->without_rowid
-                                                            ? transaction::TreeKind::kRowid
-                                                            : transaction::TreeKind::kRowid));
+  DOSQL_ASSIGN_OR_RETURN(t->tree,
+                         conn->router.CreateTree(schema.db_tag, transaction::TreeKind::kRowid));
   t->catalog_id = schema.next_catalog_id++;
   DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, schema, t->catalog_id, "table", t->name, t->name,
                                         static_cast<int64_t>(t->tree), &t->sql));
   for (auto& idx : t->indexes) {
-    DOSQL_ASSIGN_OR_RETURN(idx->tree, conn->txn->CreateTree(transaction::TreeKind::kIndex));
+    DOSQL_ASSIGN_OR_RETURN(idx->tree,
+                           conn->router.CreateTree(schema.db_tag, transaction::TreeKind::kIndex));
     idx->catalog_id = schema.next_catalog_id++;
     DOSQL_RETURN_IF_ERROR(WriteCatalogRow(conn, schema, idx->catalog_id, "index", idx->name,
                                           t->name, static_cast<int64_t>(idx->tree), nullptr));
@@ -121,12 +121,9 @@ Status InstallTable(ConnectionImpl* conn, Schema& schema, const std::string& sql
 }
 
 Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTableStmt& s,
-                       std::string_view sql) {
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
+                       std::string_view sql, int db) {
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   const std::string name = s.name.name.name;
-  if (s.name.schema && Lower(s.name.schema->name) != "main" && Lower(s.name.schema->name) != "temp") {
-    return Err("unknown database " + s.name.schema->name);
-  }
   if (schema->FindTable(name) || schema->FindView(name) || schema->FindIndex(name) ||
       Lower(name) == "sqlite_schema" || Lower(name) == "sqlite_master") {
     if (s.if_not_exists && !schema->FindIndex(name)) return Status::OK();
@@ -161,7 +158,7 @@ Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTable
     }
     text += end;
   } else {
-    text = CatalogText("CREATE TABLE ", sql, s, s.name.span.offset);
+    text = CatalogText("CREATE TABLE ", sql, s, s.name.name.span.offset);
   }
   std::shared_ptr<TableInfo> t;
   DOSQL_RETURN_IF_ERROR(InstallTable(conn, *schema, text, &t));
@@ -185,16 +182,16 @@ Status ExecCreateTable(ConnectionImpl* conn, Exec& ex, const parser::CreateTable
       for (size_t i = 0; i < r.size() && i < t->columns.size(); i++) {
         ApplyAffinity(&r[i], t->columns[i].affinity);
       }
-      DOSQL_RETURN_IF_ERROR(conn->txn->Put(t->tree, RowidKey(++rowid), EncodeRecord(r)));
+      DOSQL_RETURN_IF_ERROR(conn->router.Put(t->tree, RowidKey(++rowid), EncodeRecord(r)));
     }
   }
   return Status::OK();
 }
 
 Status ExecCreateIndex(ConnectionImpl* conn, Exec& ex, const parser::CreateIndexStmt& s,
-                       std::string_view sql) {
+                       std::string_view sql, int db) {
   (void)ex;
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   const std::string name = s.name.name.name;
   if (s.using_method) return Status::NotSupported("index methods (USING) are not supported yet");
   if (schema->FindIndex(name)) {
@@ -210,15 +207,16 @@ Status ExecCreateIndex(ConnectionImpl* conn, Exec& ex, const parser::CreateIndex
   auto it = schema->tables.find(Lower(s.table.name));
   if (it == schema->tables.end()) {
     if (schema->FindView(s.table.name)) return Err("views may not be indexed");
-    return Err("no such table: main." + s.table.name);
+    return Err("no such table: " + conn->dbs[static_cast<size_t>(db)].name + "." + s.table.name);
   }
   std::string text = CatalogText(s.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ", sql, s,
-                                 s.name.span.offset);
+                                 s.name.name.span.offset);
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(text));
   // The table gets a new TableInfo (schemas share objects; never mutate a published one).
   auto t = std::make_shared<TableInfo>(*it->second);
   DOSQL_ASSIGN_OR_RETURN(auto idx, BuildIndex(*t, stmt, text));
-  DOSQL_ASSIGN_OR_RETURN(idx->tree, conn->txn->CreateTree(transaction::TreeKind::kIndex));
+  DOSQL_ASSIGN_OR_RETURN(idx->tree,
+                         conn->router.CreateTree(schema->db_tag, transaction::TreeKind::kIndex));
   idx->catalog_id = schema->next_catalog_id++;
   t->indexes.push_back(idx);
   schema->tables[Lower(t->name)] = t;
@@ -229,8 +227,9 @@ Status ExecCreateIndex(ConnectionImpl* conn, Exec& ex, const parser::CreateIndex
   return BumpSchemaCookie(conn, *schema);
 }
 
-Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std::string_view sql) {
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
+Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std::string_view sql,
+                      int db) {
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   const std::string name = s.name.name.name;
   if (schema->FindView(name)) {
     if (s.if_not_exists) return Status::OK();
@@ -241,7 +240,7 @@ Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std
     return Err("table " + name + " already exists");
   }
   DOSQL_RETURN_IF_ERROR(CheckName(*schema, name, "view"));
-  std::string text = CatalogText("CREATE VIEW ", sql, s, s.name.span.offset);
+  std::string text = CatalogText("CREATE VIEW ", sql, s, s.name.name.span.offset);
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(text));
   auto v = std::make_shared<ViewInfo>();
   const auto& cv = stmt->As<parser::CreateViewStmt>();
@@ -257,8 +256,8 @@ Status ExecCreateView(ConnectionImpl* conn, const parser::CreateViewStmt& s, std
 }
 
 Status ExecCreateTrigger(ConnectionImpl* conn, const parser::CreateTriggerStmt& s,
-                         std::string_view sql) {
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
+                         std::string_view sql, int db) {
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   const std::string name = s.name.name.name;
   if (schema->triggers.count(Lower(name))) {
     if (s.if_not_exists) return Status::OK();
@@ -267,23 +266,34 @@ Status ExecCreateTrigger(ConnectionImpl* conn, const parser::CreateTriggerStmt& 
   if (Lower(name).rfind("sqlite_", 0) == 0) {
     return Err("object name reserved for internal use: " + name);
   }
-  const TableInfo* t = schema->FindTable(s.table.name);
-  const ViewInfo* v = schema->FindView(s.table.name);
-  if (!t && !v) return Err("no such table: main." + s.table.name);
+  // A TEMP trigger may be on a table of any database; the others on one of their own.
+  int table_db = db;
+  if (db == ConnectionImpl::kTemp) {
+    auto ctx = NewPlanContext(conn, conn->CurrentSchema());
+    NamedObject obj = LookupObject(*ctx, s.table_schema, s.table.name);
+    if (obj.db >= 0) table_db = obj.db;
+  }
+  auto table_schema =
+      table_db == db ? std::shared_ptr<const Schema>(schema) : conn->SlotSchema(table_db);
+  const std::string& table_db_name = conn->dbs[static_cast<size_t>(table_db)].name;
+  const TableInfo* t = table_schema->FindTable(s.table.name);
+  const ViewInfo* v = table_schema->FindView(s.table.name);
+  if (!t && !v) return Err("no such table: " + table_db_name + "." + s.table.name);
   if (v && s.timing != parser::CreateTriggerStmt::Timing::kInsteadOf) {
     return Err(std::string("cannot create ") +
                (s.timing == parser::CreateTriggerStmt::Timing::kAfter ? "AFTER" : "BEFORE") +
-               " trigger on view: main." + s.table.name);
+               " trigger on view: " + table_db_name + "." + s.table.name);
   }
   if (t && s.timing == parser::CreateTriggerStmt::Timing::kInsteadOf) {
     return Err("cannot create INSTEAD OF trigger on table: " + s.table.name);
   }
-  std::string text = CatalogText("CREATE TRIGGER ", sql, s, s.name.span.offset);
+  std::string text = CatalogText("CREATE TRIGGER ", sql, s, s.name.name.span.offset);
   DOSQL_ASSIGN_OR_RETURN(auto stmt, Reparse(text));
   auto tr = std::make_shared<TriggerInfo>();
   tr->create = &stmt->As<parser::CreateTriggerStmt>();
   tr->name = name;
   tr->table = Lower(s.table.name);
+  tr->db_tag = schema->db_tag;
   tr->stmt = stmt;
   tr->sql = text;
   tr->catalog_id = schema->next_catalog_id++;
@@ -295,12 +305,31 @@ Status ExecCreateTrigger(ConnectionImpl* conn, const parser::CreateTriggerStmt& 
 
 namespace {
 Status DeleteCatalogRow(ConnectionImpl* conn, Schema& schema, int64_t id) {
-  return conn->txn->Delete(schema.catalog_tree, RowidKey(id));
+  return conn->router.Delete(schema.catalog_tree, RowidKey(id));
+}
+
+// Drops the TEMP triggers on table `table` of database `db` (DROP TABLE drops them too).
+Status DropTempTriggers(ConnectionImpl* conn, int db, const std::string& table) {
+  if (db == ConnectionImpl::kTemp || !conn->dbs[ConnectionImpl::kTemp].db) return Status::OK();
+  auto temp = conn->SlotSchema(ConnectionImpl::kTemp);
+  auto ctx = NewPlanContext(conn, conn->CurrentSchema());
+  std::vector<std::string> doomed;
+  for (const auto& [n, tr] : temp->triggers) {
+    if (tr->table != table) continue;
+    if (LookupObject(*ctx, tr->create->table_schema, tr->table).db == db) doomed.push_back(n);
+  }
+  if (doomed.empty()) return Status::OK();
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, ConnectionImpl::kTemp));
+  for (const auto& n : doomed) {
+    DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, schema->triggers[n]->catalog_id));
+    schema->triggers.erase(n);
+  }
+  return BumpSchemaCookie(conn, *schema);
 }
 }  // namespace
 
-Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s) {
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
+Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s, int db) {
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   const std::string name = s.name.name.name;
   const std::string lname = Lower(name);
   using K = parser::DropStmt::ObjectKind;
@@ -319,12 +348,13 @@ Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s) {
       // With foreign keys on, the table is first emptied as by DELETE (sqlite3FkDropTable).
       DOSQL_RETURN_IF_ERROR(FkDropTable(conn, ex, *t));
       for (const auto& idx : t->indexes) {
-        DOSQL_RETURN_IF_ERROR(conn->txn->DropTree(idx->tree));
+        DOSQL_RETURN_IF_ERROR(conn->router.DropTree(idx->tree));
         DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, idx->catalog_id));
         schema->indexes.erase(Lower(idx->name));
       }
-      DOSQL_RETURN_IF_ERROR(conn->txn->DropTree(t->tree));
+      DOSQL_RETURN_IF_ERROR(conn->router.DropTree(t->tree));
       DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, t->catalog_id));
+      DOSQL_RETURN_IF_ERROR(DropTempTriggers(conn, db, lname));
       for (auto tit = schema->triggers.begin(); tit != schema->triggers.end();) {
         if (tit->second->table == lname) {
           DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, tit->second->catalog_id));
@@ -346,7 +376,7 @@ Status ExecDrop(ConnectionImpl* conn, Exec& ex, const parser::DropStmt& s) {
       if (idx->auto_index) {
         return Err("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped");
       }
-      DOSQL_RETURN_IF_ERROR(conn->txn->DropTree(idx->tree));
+      DOSQL_RETURN_IF_ERROR(conn->router.DropTree(idx->tree));
       DOSQL_RETURN_IF_ERROR(DeleteCatalogRow(conn, *schema, idx->catalog_id));
       auto tit = schema->tables.find(idx->table);
       if (tit != schema->tables.end()) {
@@ -400,9 +430,9 @@ std::string Splice(const std::string& text, size_t offset, size_t len, const std
 }  // namespace
 
 Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s,
-                 std::string_view sql) {
+                 std::string_view sql, int db) {
   (void)ex;
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
+  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn, db));
   const std::string name = s.table.name.name;
   auto it = schema->tables.find(Lower(name));
   if (it == schema->tables.end()) {
@@ -518,7 +548,7 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
       // Rewrite every row without the column.
       std::vector<std::pair<std::string, std::string>> rows;
       {
-        DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, conn->txn->NewCursor(old->tree));
+        DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, conn->router.NewCursor(old->tree));
         DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
         std::string scratch;
         while (cur.Valid()) {
@@ -532,7 +562,7 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
           DOSQL_RETURN_IF_ERROR(cur.Next());
         }
       }
-      for (const auto& [k, v] : rows) DOSQL_RETURN_IF_ERROR(conn->txn->Put(old->tree, k, v));
+      for (const auto& [k, v] : rows) DOSQL_RETURN_IF_ERROR(conn->router.Put(old->tree, k, v));
       break;
     }
   }
@@ -640,25 +670,36 @@ Status ExecAlter(ConnectionImpl* conn, Exec& ex, const parser::AlterTableStmt& s
 
 Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s) {
   (void)ex;
-  DOSQL_ASSIGN_OR_RETURN(auto schema, MutableSchema(conn));
   std::vector<std::pair<std::shared_ptr<TableInfo>, size_t>> todo;
   std::string target = s.target ? Lower(s.target->name.name) : "";
   bool found = target.empty();
   bool is_collation = target == "binary" || target == "nocase" || target == "rtrim" ||
                       conn->collations.count(target) > 0;
-  for (const auto& [tn, t] : schema->tables) {
-    for (size_t i = 0; i < t->indexes.size(); i++) {
-      const auto& idx = t->indexes[i];
-      bool take = target.empty() || tn == target || Lower(idx->name) == target;
-      if (is_collation) {
-        for (const auto& ic : idx->columns) {
-          if (Lower(std::string(CollationName(ic.collation))) == target) take = true;
+  std::vector<int> dbs;
+  if (s.target && s.target->schema) {
+    int db = conn->FindDb(s.target->schema->name);
+    if (db < 0) return Err("unknown database " + s.target->schema->name);
+    dbs.push_back(db);
+    is_collation = false;
+  } else {
+    for (size_t i = 0; i < conn->dbs.size(); i++) dbs.push_back(static_cast<int>(i));
+  }
+  for (int db : dbs) {
+    auto schema = conn->SlotSchema(db);
+    for (const auto& [tn, t] : schema->tables) {
+      for (size_t i = 0; i < t->indexes.size(); i++) {
+        const auto& idx = t->indexes[i];
+        bool take = target.empty() || tn == target || Lower(idx->name) == target;
+        if (is_collation) {
+          for (const auto& ic : idx->columns) {
+            if (Lower(std::string(CollationName(ic.collation))) == target) take = true;
+          }
         }
+        if (tn == target || Lower(idx->name) == target) found = true;
+        if (take) todo.emplace_back(t, i);
       }
-      if (tn == target || Lower(idx->name) == target) found = true;
-      if (take) todo.emplace_back(t, i);
+      if (tn == target) found = true;
     }
-    if (tn == target) found = true;
   }
   if (!found && !is_collation) return Err("unable to identify the object to be reindexed");
   for (const auto& [t, i] : todo) {
@@ -666,14 +707,14 @@ Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s)
     // Empty the index tree, then rebuild it.
     std::vector<std::string> keys;
     {
-      DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, conn->txn->NewCursor(idx->tree));
+      DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, conn->router.NewCursor(idx->tree));
       DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
       while (cur.Valid()) {
         keys.emplace_back(cur.key());
         DOSQL_RETURN_IF_ERROR(cur.Next());
       }
     }
-    for (const auto& k : keys) DOSQL_RETURN_IF_ERROR(conn->txn->Delete(idx->tree, k));
+    for (const auto& k : keys) DOSQL_RETURN_IF_ERROR(conn->router.Delete(idx->tree, k));
     DOSQL_RETURN_IF_ERROR(PopulateIndex(conn, *t, i));
   }
   return Status::OK();

@@ -155,7 +155,7 @@ Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
   std::string key;
   *has_null = false;
   bool missing = false;
-  IndexKeyAccess access{ex.data, tc.conn->txn.get()};
+  IndexKeyAccess access{ex.data, &tc.conn->router};
   if (entry_values) entry_values->clear();
   for (size_t i = 0; i < idx.columns.size(); i++) {
     const IndexColumn& ic = idx.columns[i];
@@ -197,7 +197,7 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
   return cols;
 }
 
-Status WriteIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
                     const std::vector<Value>& vals, int64_t rowid, bool insert) {
   LoadFrame(tc, ex, vals, rowid);
   for (size_t i = 0; i < tc.t->indexes.size(); i++) {
@@ -223,7 +223,7 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
 // The rowid of a row that conflicts with `vals` (the row at `rowid`) in unique index `i`, other
 // than `self` (the row's own entry when it is already stored), or nullopt.
 Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
-                                                  transaction::WriteTransaction* txn, size_t i,
+                                                  TxnRouter* txn, size_t i,
                                                   const std::vector<Value>& vals, int64_t rowid,
                                                   std::optional<int64_t> self) {
   const IndexInfo& idx = *tc.t->indexes[i];
@@ -248,7 +248,7 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
 }
 
 Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
-                                                  transaction::WriteTransaction* txn,
+                                                  TxnRouter* txn,
                                                   int64_t rowid) {
   DOSQL_ASSIGN_OR_RETURN(auto rec, txn->Get(t.tree, RowidKey(rowid)));
   if (!rec) return std::optional<std::vector<Value>>();
@@ -257,7 +257,7 @@ Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
   return std::optional<std::vector<Value>>(std::move(vals));
 }
 
-Status PutRow(const TableInfo& t, transaction::WriteTransaction* txn,
+Status PutRow(const TableInfo& t, TxnRouter* txn,
               const std::vector<Value>& vals, int64_t rowid) {
   std::vector<Value> stored = vals;
   if (t.rowid_alias >= 0) stored[t.rowid_alias] = Value();
@@ -274,11 +274,60 @@ Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const 
                     int64_t old_rowid, const std::vector<Value>* new_vals, int64_t new_rowid,
                     const std::set<int>* updated, bool* ignore);
 
-bool HasTriggers(const Schema& schema, const std::string& table) {
-  for (const auto& [n, tr] : schema.triggers) {
-    if (tr->table == table) return true;
+// The database of the table a TEMP trigger is on (a TEMP trigger may be on a table of any
+// database): the one named in ON, else the first in SQLite's order that has the table; -1 none.
+int TempTriggerDb(ConnectionImpl* conn, const TriggerInfo& tr) {
+  if (tr.create->table_schema) return conn->FindDb(tr.create->table_schema->name);
+  std::vector<int> order{ConnectionImpl::kTemp, ConnectionImpl::kMain};
+  for (size_t i = 2; i < conn->dbs.size(); i++) order.push_back(static_cast<int>(i));
+  for (int i : order) {
+    auto s = conn->SlotSchema(i);
+    if (s->FindTable(tr.table) || s->FindView(tr.table)) return i;
   }
-  return false;
+  return -1;
+}
+
+// Calls fn(trigger) for every trigger on `table` of the database whose schema is `schema`: its
+// own, and the TEMP triggers on it. Stops when fn returns false.
+template <typename Fn>
+void ForEachTriggerOn(ConnectionImpl* conn, const Schema& schema, const std::string& table, Fn fn) {
+  const bool has_temp = conn->dbs[ConnectionImpl::kTemp].db != nullptr;
+  std::shared_ptr<const Schema> temp;
+  if (has_temp) temp = conn->SlotSchema(ConnectionImpl::kTemp);
+  const bool is_temp = temp && temp->db_tag == schema.db_tag;
+  for (const auto& [n, tr] : schema.triggers) {
+    if (tr->table != table) continue;
+    if (is_temp && TempTriggerDb(conn, *tr) != ConnectionImpl::kTemp) continue;
+    if (!fn(tr)) return;
+  }
+  if (!temp || is_temp || temp->triggers.empty()) return;
+  int db = -1;
+  for (const auto& [n, tr] : temp->triggers) {
+    if (tr->table != table) continue;
+    if (db < 0) db = conn->DbOfSchema(schema);
+    if (TempTriggerDb(conn, *tr) != db) continue;
+    if (!fn(tr)) return;
+  }
+}
+
+// The triggers on `table` of the database whose schema is `schema`: its own and TEMP ones.
+std::vector<std::shared_ptr<TriggerInfo>> TriggersOn(ConnectionImpl* conn, const Schema& schema,
+                                                     const std::string& table) {
+  std::vector<std::shared_ptr<TriggerInfo>> out;
+  ForEachTriggerOn(conn, schema, table, [&](const std::shared_ptr<TriggerInfo>& tr) {
+    out.push_back(tr);
+    return true;
+  });
+  return out;
+}
+
+bool HasTriggers(ConnectionImpl* conn, const Schema& schema, const std::string& table) {
+  bool any = false;
+  ForEachTriggerOn(conn, schema, table, [&](const std::shared_ptr<TriggerInfo>&) {
+    any = true;
+    return false;
+  });
+  return any;
 }
 
 TableInfo PseudoTable(const TableInfo* t, const std::vector<std::string>* view_cols) {
@@ -297,6 +346,9 @@ TableInfo PseudoTable(const TableInfo* t, const std::vector<std::string>* view_c
 Status RunTriggerBody(ConnectionImpl* conn, Exec& outer_ex, const TriggerInfo& tr,
                       const TableInfo& pseudo, const std::vector<Value>* old_vals, int64_t old_rowid,
                       const std::vector<Value>* new_vals, int64_t new_rowid, bool* ignore) {
+  // The body of a trigger of a non-TEMP schema names only that schema's objects.
+  int trigger_db = tr.db_tag ? conn->DbOfTag(tr.db_tag) : conn->resolve_db;
+  ResolveIn pin(conn, trigger_db == ConnectionImpl::kTemp ? -1 : trigger_db);
   auto schema = conn->CurrentSchema();
   auto ctxp = NewPlanContext(conn, schema);
   PlanContext& ctx = *ctxp;
@@ -373,8 +425,7 @@ Status FireTriggers(ConnectionImpl* conn, Exec& ex, const Schema& schema, const 
                     const std::set<int>* updated, bool* ignore) {
   *ignore = false;
   std::vector<std::shared_ptr<TriggerInfo>> todo;
-  for (const auto& [n, tr] : schema.triggers) {
-    if (tr->table != table) continue;
+  for (const auto& tr : TriggersOn(conn, schema, table)) {
     const auto* c = tr->create;
     if (c->event != event) continue;
     Timing tt = c->timing == parser::CreateTriggerStmt::Timing::kAfter ? Timing::kAfter
@@ -506,7 +557,7 @@ Result<bool> CheckRow(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t 
   return true;
 }
 
-Status DeleteRowAndIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+Status DeleteRowAndIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
                            const std::vector<Value>& vals, int64_t rowid) {
   DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, false));
   return txn->Delete(tc.t->tree, RowidKey(rowid));
@@ -514,11 +565,11 @@ Status DeleteRowAndIndexes(TableCtx& tc, Exec& ex, transaction::WriteTransaction
 
 // REPLACE deletes a conflicting row: as a DELETE for foreign keys, and for DELETE triggers
 // when recursive_triggers is on (SQLite).
-Status DeleteConflictingRow(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+Status DeleteConflictingRow(TableCtx& tc, Exec& ex, TxnRouter* txn,
                             const std::vector<Value>& old, int64_t rowid) {
-  auto schema = tc.conn->CurrentSchema();
+  auto schema = tc.conn->SlotSchema(tc.conn->DbOfTag(TreeTag(tc.t->tree)));
   std::string lname = Lower(tc.t->name);
-  bool trig = tc.conn->recursive_triggers && HasTriggers(*schema, lname);
+  bool trig = tc.conn->recursive_triggers && HasTriggers(tc.conn, *schema, lname);
   bool ignore = false;
   auto fire = [&](Timing timing) {
     return FireTriggers(tc.conn, ex, *schema, lname, tc.t, nullptr, timing,
@@ -537,7 +588,7 @@ Status DeleteConflictingRow(TableCtx& tc, Exec& ex, transaction::WriteTransactio
 // (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
 // false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
 // `upsert_hit` receives the conflicting rowid when an upsert clause should handle it.
-Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction* txn,
+Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
                            std::vector<Value>& vals, int64_t rowid, std::optional<int64_t> self,
                            ConflictAction stmt_action, bool has_upsert,
                            const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
@@ -621,20 +672,21 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, transaction::WriteTransaction
 }
 
 
+// The table (or view) a DML statement writes, and the schema of its database.
 Result<const TableInfo*> TargetTable(PlanContext& ctx, const parser::QualifiedName& name,
-                                     const ViewInfo** view) {
+                                     const ViewInfo** view,
+                                     std::shared_ptr<const Schema>* schema) {
   *view = nullptr;
-  if (name.schema && !IEquals(name.schema->name, "main") && !IEquals(name.schema->name, "temp")) {
-    return Err("unknown database " + name.schema->name);
-  }
-  const TableInfo* t = LookupTable(ctx, name.name.name);
+  NamedObject obj = LookupObject(ctx, name.schema, name.name.name);
+  if (obj.db >= 0) *schema = ctx.dbs[static_cast<size_t>(obj.db)].schema;
+  const TableInfo* t = obj.table;
   if (t && t->is_schema_table) return Err("table " + t->name + " may not be modified");
   if (t) return t;
-  if (const ViewInfo* v = ctx.schema->FindView(name.name.name)) {
-    *view = v;
+  if (obj.view) {
+    *view = obj.view;
     return nullptr;
   }
-  return Err("no such table: " + name.name.name);
+  return Err("no such table: " + (name.schema ? name.schema->name + "." : "") + name.name.name);
 }
 
 Status CompileReturning(PlanContext& ctx, Scope& scope, const std::vector<parser::ResultColumn>& rc,
@@ -672,7 +724,7 @@ Status EvalReturning(Exec& ex, const std::vector<CExprPtr>& exprs, DmlResult* re
   return Status::OK();
 }
 
-Result<int64_t> NewRowid(const TableInfo& t, transaction::WriteTransaction* txn) {
+Result<int64_t> NewRowid(const TableInfo& t, TxnRouter* txn) {
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));
   DOSQL_RETURN_IF_ERROR(cur.SeekLast());
   if (!cur.Valid()) return int64_t{1};
@@ -697,7 +749,7 @@ struct Sequence {
   bool dirty = false;
 };
 
-Status LoadSequence(const Schema& schema, const TableInfo& t, transaction::WriteTransaction* txn,
+Status LoadSequence(const Schema& schema, const TableInfo& t, TxnRouter* txn,
                     Sequence* seq) {
   seq->seq_table = schema.FindTable("sqlite_sequence");
   if (!seq->seq_table) return Status::OK();
@@ -719,7 +771,7 @@ Status LoadSequence(const Schema& schema, const TableInfo& t, transaction::Write
   return Status::OK();
 }
 
-Status SaveSequence(const TableInfo& t, transaction::WriteTransaction* txn, Sequence* seq) {
+Status SaveSequence(const TableInfo& t, TxnRouter* txn, Sequence* seq) {
   if (!seq->dirty || !seq->seq_table) return Status::OK();
   if (!seq->row) {
     DOSQL_ASSIGN_OR_RETURN(int64_t r, NewRowid(*seq->seq_table, txn));
@@ -739,7 +791,7 @@ struct SetTarget {
 // Updates one row: `old` at `rowid` gets new values computed by `sets` (evaluated with the
 // frames as the caller set them). Returns whether the row was written.
 Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, TableCtx& tc,
-                          transaction::WriteTransaction* txn, const std::vector<Value>& old,
+                          TxnRouter* txn, const std::vector<Value>& old,
                           int64_t rowid, const std::vector<SetTarget>& sets,
                           ConflictAction action, int64_t* new_rowid_out) {
   const TableInfo& t = *tc.t;
@@ -768,7 +820,7 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
   DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
   DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &nv, new_rowid));
   std::string lname = Lower(t.name);
-  bool has_trig = HasTriggers(schema, lname);
+  bool has_trig = HasTriggers(conn, schema, lname);
   if (has_trig) {
     bool ignore = false;
     DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, schema, lname, &t, nullptr, Timing::kBefore,
@@ -889,19 +941,21 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
   const int base_level = outer ? outer->level + 1 : 0;
   const ViewInfo*& view = plan->view;
   const TableInfo*& t = plan->t;
-  DOSQL_ASSIGN_OR_RETURN(t, TargetTable(ctx, ins.table, &view));
+  DOSQL_ASSIGN_OR_RETURN(t, TargetTable(ctx, ins.table, &view, &plan->schema));
   if (ins.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *ins.with, sql));
   auto& view_cols = plan->view_cols;
   auto& view_table = plan->view_table;
   if (view) {
     // Columns of the view, for INSTEAD OF triggers.
+    int view_db = conn->DbOfSchema(*schema);
+    ResolveIn pin(conn, view_db == ConnectionImpl::kTemp ? -1 : view_db);
     auto vctx = NewPlanContext(conn, schema);
     DOSQL_ASSIGN_OR_RETURN(CompiledQuery vq, PlanSelect(*vctx, *view->select, nullptr, view->sql));
     for (size_t i = 0; i < vq.columns.size(); i++) {
       view_cols.push_back(i < view->columns.size() ? view->columns[i] : vq.columns[i].name);
     }
     bool has = false;
-    for (const auto& [n, tr] : schema->triggers) {
+    for (const auto& tr : TriggersOn(conn, *schema, Lower(view->name))) {
       if (tr->table == Lower(view->name) &&
           tr->create->timing == parser::CreateTriggerStmt::Timing::kInsteadOf &&
           tr->create->event == parser::CreateTriggerStmt::Event::kInsert) {
@@ -1114,10 +1168,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     rows.push_back({});
   }
   if (outer) ex.frames[outer->level] = saved_outer;
-  transaction::WriteTransaction* txn = conn->txn.get();
+  TxnRouter* txn = &conn->router;
   ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
   std::string lname = Lower(t->name);
-  bool has_trig = HasTriggers(*schema, lname);
+  bool has_trig = HasTriggers(conn, *schema, lname);
   if (!view) {
     // SQLite's one-row INSERT (no SELECT, triggers, REPLACE or UPSERT) at top level.
     const parser::SelectStmt* sel = ins.select.get();
@@ -1354,9 +1408,8 @@ Status ExecViewDml(ConnectionImpl* conn, Exec& ex, const Schema& schema, PlanCon
   auto event = set ? parser::CreateTriggerStmt::Event::kUpdate
                    : parser::CreateTriggerStmt::Event::kDelete;
   bool has = false;
-  for (const auto& [n, tr] : schema.triggers) {
-    if (tr->table == Lower(view.name) &&
-        tr->create->timing == parser::CreateTriggerStmt::Timing::kInsteadOf &&
+  for (const auto& tr : TriggersOn(conn, schema, Lower(view.name))) {
+    if (tr->create->timing == parser::CreateTriggerStmt::Timing::kInsteadOf &&
         tr->create->event == event) {
       has = true;
     }
@@ -1420,7 +1473,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   PlanContext& ctx = *ctxp;
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
-  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view));
+  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view, &schema));
   if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
   if (view) {
     return ExecViewDml(conn, ex, *schema, ctx, *view, up.table, &up.set, up.where.get(), sql,
@@ -1475,7 +1528,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     }
     matches = std::move(unique);
   }
-  transaction::WriteTransaction* txn = conn->txn.get();
+  TxnRouter* txn = &conn->router;
   const SourceBinding& sb = scope.sources[0];
   int64_t count = 0;
   Frame frame;
@@ -1507,7 +1560,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   PlanContext& ctx = *ctxp;
   const int level = outer ? outer->level + 1 : 0;
   const ViewInfo* view = nullptr;
-  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view));
+  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view, &schema));
   if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
   if (view) {
     return ExecViewDml(conn, ex, *schema, ctx, *view, del.table, nullptr, del.where.get(), sql,
@@ -1534,11 +1587,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), del.order_by,
                                                       del.limit.get(), del.offset.get()));
   if (outer) ex.frames[outer->level] = saved_outer;
-  transaction::WriteTransaction* txn = conn->txn.get();
+  TxnRouter* txn = &conn->router;
   const SourceBinding& sb = scope.sources[0];
   std::string lname = Lower(t->name);
   // DROP TABLE's implicit DELETE fires no triggers.
-  bool has_trig = HasTriggers(*schema, lname) &&
+  bool has_trig = HasTriggers(conn, *schema, lname) &&
                   !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
   int64_t count = 0;
   for (auto& m : matches) {
@@ -1588,7 +1641,7 @@ std::shared_ptr<DmlCache> NewDmlCache() { return std::make_shared<DmlCache>(); }
 
 Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::string_view sql,
                Scope* outer, DmlResult* result, DmlCache* cache) {
-  if (!conn->txn) return Status::Internal("DML outside a write transaction");
+  if (!conn->InWriteTxn()) return Status::Internal("DML outside a write transaction");
   if (conn->trigger_depth == 0) conn->changes = 0;
   if (s.Is<parser::InsertStmt>()) {
     return ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, outer, result, false,
@@ -1607,12 +1660,12 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
   auto ctxp = NewPlanContext(conn, conn->CurrentSchema());
   TableCtx tc;
   DOSQL_RETURN_IF_ERROR(SetupTable(*ctxp, &tc, &t, 0, "", nullptr, static_cast<int>(index_no)));
-  TxnDataAccess data(conn->txn.get(), nullptr);
+  ConnDataAccess data(conn);
   Exec ex;
   ex.conn = conn;
   ex.data = &data;
   ex.frames.assign(static_cast<size_t>(ctxp->max_level + 2), nullptr);
-  transaction::WriteTransaction* txn = conn->txn.get();
+  TxnRouter* txn = &conn->router;
   std::vector<std::pair<std::vector<Value>, int64_t>> rows;
   {
     DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));

@@ -286,6 +286,7 @@ Status FkTable::ScanChildren(Exec& ex, size_t ref, const std::vector<Value>& val
     q->sql = "SELECT count(*) FROM " + QuoteIdentifier(child.name) + " WHERE " + where;
     DOSQL_ASSIGN_OR_RETURN(q->stmt, ParseInternal(q->sql));
     q->ctx = NewPlanContext(conn_, schema_);
+    q->ctx->pinned_db = conn_->DbOfSchema(*schema_);  // the children are in the parent's database
     q->scope.sql = q->sql;
     AddTableSource(q->scope, *table_, "old");
     q->frame.slots.assign(static_cast<size_t>(q->scope.nslots), Value());
@@ -392,6 +393,7 @@ Result<const TriggerInfo*> FkTable::ActionTrigger(size_t ref, bool update) {
   auto tr = std::make_shared<TriggerInfo>();
   tr->name = "fkey";
   tr->table = Lower(table_->name);
+  tr->db_tag = schema_->db_tag;  // it runs in the parent's database
   tr->sql = std::string("CREATE TRIGGER \"fkey\" AFTER ") + (update ? "UPDATE" : "DELETE") +
             " ON " + QuoteIdentifier(table_->name) + (update ? " WHEN NOT (" + when + ")" : "") +
             " BEGIN " + body + "; END";
@@ -416,7 +418,9 @@ Status FkTable::Actions(Exec& ex, const std::vector<Value>& old_vals, int64_t ol
 
 Status FkDropTable(ConnectionImpl* conn, Exec& ex, const TableInfo& t) {
   if (!conn->foreign_keys) return Status::OK();
-  auto schema = conn->CurrentSchema();
+  const int db = conn->DbOfTag(TreeTag(t.tree));
+  auto schema = conn->SlotSchema(db);
+  ResolveIn pin(conn, db);  // the DELETE below names the table in its own database
   bool referenced = false;
   for (const auto& [name, ct] : schema->tables) {
     for (const auto& fk : ct->foreign_keys) referenced |= IEquals(fk.parent, t.name);

@@ -370,7 +370,7 @@ std::string IndexEntryValue(const IndexInfo& idx, std::span<const Value> column_
   return EncodeRecord(column_values);
 }
 
-Status DeleteIndexEntry(transaction::WriteTransaction* txn, const IndexInfo& idx,
+Status DeleteIndexEntry(TxnRouter* txn, const IndexInfo& idx,
                         std::string_view key, bool absent, int64_t rowid) {
   const bool labelled = IsLabelledIndex(idx);
   if (!absent) {

@@ -42,6 +42,8 @@
 
 namespace dosql::engine {
 
+class TxnRouter;  // conn.h
+
 struct ConnectionImpl;
 
 // True if a column of `idx` uses a user-defined collation (TEXT values stored as labels).
@@ -63,7 +65,7 @@ enum class LabelMode : uint8_t {
 // Reads (and, for kInsert, writes) of the index tree.
 struct IndexKeyAccess {
   DataAccess* data = nullptr;
-  transaction::WriteTransaction* txn = nullptr;  // needed for kInsert
+  TxnRouter* txn = nullptr;  // needed for kInsert (writes through the connection's router)
 };
 
 // Appends the key encoding of `v`, the value of column `col` of `idx` (collation `coll`,
@@ -86,7 +88,7 @@ std::string IndexEntryValue(const IndexInfo& idx, std::span<const Value> column_
 // Removes the entry `key` of row `rowid`. For a labelled index whose key could not be built
 // (`absent`, the labels disagree with the collation) or is not there, the entry is found by
 // scanning for the rowid.
-Status DeleteIndexEntry(transaction::WriteTransaction* txn, const IndexInfo& idx,
+Status DeleteIndexEntry(TxnRouter* txn, const IndexInfo& idx,
                         std::string_view key, bool absent, int64_t rowid);
 
 }  // namespace dosql::engine

@@ -892,17 +892,35 @@ std::unique_ptr<PlanContext> NewPlanContext(ConnectionImpl* conn,
   auto ctx = std::make_unique<PlanContext>();
   ctx->schema = schema.get();
   ctx->conn = conn;
-  auto st = std::make_shared<TableInfo>(SchemaTableInfo());
-  st->tree = schema->catalog_tree;
-  for (const auto& [name, t] : schema->tables) {
-    if (!t->without_rowid) continue;
-    for (const auto& idx : t->indexes) {
-      if (idx->primary_key && idx->auto_index) st->hidden_catalog_rows.push_back(idx->catalog_id);
+  if (conn) {
+    ctx->pinned_db = conn->resolve_db;
+    for (size_t i = 0; i < conn->dbs.size(); i++) {
+      PlanContext::Db d;
+      d.name = conn->dbs[i].name;
+      d.schema = conn->SlotSchema(static_cast<int>(i));
+      ctx->dbs.push_back(std::move(d));
     }
+  } else {
+    ctx->dbs.push_back({"main", schema, nullptr});
   }
-  ctx->schema_table = std::move(st);
   ctx->schema_ref = std::move(schema);
   return ctx;
+}
+
+const TableInfo* SchemaTableOf(PlanContext& ctx, int db) {
+  PlanContext::Db& d = ctx.dbs[static_cast<size_t>(db)];
+  if (!d.schema_table) {
+    auto st = std::make_shared<TableInfo>(SchemaTableInfo());
+    st->tree = d.schema->catalog_tree;
+    for (const auto& [name, t] : d.schema->tables) {
+      if (!t->without_rowid) continue;
+      for (const auto& idx : t->indexes) {
+        if (idx->primary_key && idx->auto_index) st->hidden_catalog_rows.push_back(idx->catalog_id);
+      }
+    }
+    d.schema_table = std::move(st);
+  }
+  return d.schema_table.get();
 }
 
 CExprPtr MakeConst(Value v) { return std::make_unique<ConstExpr>(std::move(v)); }
@@ -950,12 +968,66 @@ int AddTableSource(Scope& scope, const TableInfo& table, std::string alias) {
   return static_cast<int>(scope.sources.size()) - 1;
 }
 
-const TableInfo* LookupTable(PlanContext& ctx, std::string_view name) {
-  if (IEquals(name, "sqlite_schema") || IEquals(name, "sqlite_master") ||
-      IEquals(name, "sqlite_temp_schema") || IEquals(name, "sqlite_temp_master")) {
-    return ctx.schema_table.get();
+namespace {
+
+// A table of database `db` (sqlite_schema and its aliases included, as SQLite's
+// sqlite3FindTable: temp answers to sqlite_temp_schema/master always, and to sqlite_schema/master
+// when named explicitly).
+const TableInfo* FindTableIn(PlanContext& ctx, int db, std::string_view name, bool explicit_db) {
+  if (name.size() > 7 && IEquals(name.substr(0, 7), "sqlite_")) {
+    std::string_view rest = name.substr(7);
+    bool plain = IEquals(rest, "schema") || IEquals(rest, "master");
+    bool temp = IEquals(rest, "temp_schema") || IEquals(rest, "temp_master");
+    if (db == ConnectionImpl::kTemp ? temp || (plain && explicit_db) : plain) {
+      return SchemaTableOf(ctx, db);
+    }
   }
-  return ctx.schema->FindTable(name);
+  return ctx.dbs[static_cast<size_t>(db)].schema->FindTable(name);
+}
+
+}  // namespace
+
+NamedObject LookupObject(PlanContext& ctx, const std::optional<parser::Identifier>& schema,
+                         std::string_view name) {
+  NamedObject out;
+  auto look = [&](int db, bool explicit_db) {
+    if (const TableInfo* t = FindTableIn(ctx, db, name, explicit_db)) {
+      out.table = t;
+    } else if (const ViewInfo* v = ctx.dbs[static_cast<size_t>(db)].schema->FindView(name)) {
+      out.view = v;
+    } else {
+      return false;
+    }
+    out.db = db;
+    return true;
+  };
+  if (schema) {
+    int db = -1;
+    for (size_t i = 0; i < ctx.dbs.size(); i++) {
+      if (IEquals(ctx.dbs[i].name, schema->name)) db = static_cast<int>(i);
+    }
+    if (db < 0) {
+      out.unknown_db = true;
+      return out;
+    }
+    look(db, true);
+    return out;
+  }
+  if (ctx.pinned_db >= 0 && static_cast<size_t>(ctx.pinned_db) < ctx.dbs.size()) {
+    look(ctx.pinned_db, true);
+    return out;
+  }
+  // SQLite's order: temp, main, then the attached databases.
+  if (ctx.dbs.size() > 1 && look(ConnectionImpl::kTemp, false)) return out;
+  if (look(ConnectionImpl::kMain, false)) return out;
+  for (size_t i = 2; i < ctx.dbs.size(); i++) {
+    if (look(static_cast<int>(i), false)) return out;
+  }
+  return out;
+}
+
+const TableInfo* LookupTable(PlanContext& ctx, std::string_view name) {
+  return LookupObject(ctx, std::nullopt, name).table;
 }
 
 namespace {
@@ -1046,6 +1118,7 @@ class Binder {
  private:
   Result<CExprPtr> CompileNode(const parser::Expr& e);
   Result<CExprPtr> CompileColumn(const parser::ColumnRef& c);
+  bool InDatabase(const SourceBinding& sb, const std::string& db) const;
   Result<CExprPtr> CompileBinary(const parser::BinaryExpr& b);
   Result<CExprPtr> CompileFunction(const parser::FunctionCall& f);
   Result<CExprPtr> CompileWindowFunction(const parser::FunctionCall& f, const std::string& name);
@@ -1124,6 +1197,20 @@ Collation PickCollation(const CExpr& a, const CExpr& b) {
   return Collation::kBinary;
 }
 
+// Whether a FROM item is a table of the database named `db` (schema.table.column).
+bool Binder::InDatabase(const SourceBinding& sb, const std::string& db) const {
+  if (!sb.table) return false;
+  uint64_t tag = sb.table->is_schema_table ? 0 : TreeTag(sb.table->tree);
+  for (const auto& d : ctx_.dbs) {
+    if (!IEquals(d.name, db)) continue;
+    if (sb.table->is_schema_table) {
+      return d.schema_table.get() == sb.table;
+    }
+    return d.schema && d.schema->db_tag == tag;
+  }
+  return false;
+}
+
 Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
   std::string col = c.column.name;
   std::string tbl = c.table ? Lower(c.table->name) : "";
@@ -1138,6 +1225,7 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
       const SourceBinding& sb = s->sources[si];
       if (!tbl.empty() && sb.alias != tbl) continue;
       if (tbl.empty() && sb.qualified_only) continue;
+      if (c.schema && !InDatabase(sb, c.schema->name)) continue;
       bool hit = false;
       for (const ColBinding& cb : sb.cols) {
         if (IEquals(cb.name, col)) {
@@ -1162,6 +1250,7 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
       for (size_t si = 0; si < s->sources.size(); si++) {
         const SourceBinding& sb = s->sources[si];
         if (!tbl.empty() && sb.alias != tbl) continue;
+        if (c.schema && !InDatabase(sb, c.schema->name)) continue;
         if (sb.rowid_slot < 0 || sb.rowid_hidden) continue;
         if (rowid_match) return Err("ambiguous column name: " + col);
         rowid_match = true;
@@ -2503,10 +2592,6 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
     if (tn.temporal) return Status::NotSupported("FOR SYSTEM_TIME is not supported yet");
     std::string name = tn.name.name.name;
     std::string lname = Lower(name);
-    if (tn.name.schema && !IEquals(tn.name.schema->name, "main") &&
-        !IEquals(tn.name.schema->name, "temp")) {
-      return Err("no such table: " + tn.name.schema->name + "." + tn.name.name.name);
-    }
     // CTEs first (innermost wins).
     const CteDef* cte = nullptr;
     if (!tn.name.schema) {
@@ -2582,19 +2667,25 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       item.alias = sb.alias;
       scope_.sources.push_back(std::move(sb));
       item.source = static_cast<int>(scope_.sources.size()) - 1;
-    } else if (const TableInfo* t = LookupTable(ctx_, name)) {
+    } else if (NamedObject obj = LookupObject(ctx_, tn.name.schema, name); obj.table) {
+      const TableInfo* t = obj.table;
       item.kind = FromItem::Kind::kTable;
       item.table = t;
       item.table_ref = &tn;
       item.alias = Lower(alias.empty() ? t->name : alias);
       if (t->is_schema_table && alias.empty()) item.alias = lname;
       item.source = AddTableSource(scope_, *t, item.alias);
-    } else if (const ViewInfo* v = ctx_.schema->FindView(name)) {
+    } else if (obj.view) {
+      const ViewInfo* v = obj.view;
       if (ctx_.view_depth > 64) return Err("view " + v->name + " is circularly defined");
       ctx_.view_depth++;
       std::vector<CteDef> saved = std::move(ctx_.ctes);
       ctx_.ctes.clear();
+      // The body of a view of a non-TEMP schema names only that schema's objects.
+      const int saved_pin = ctx_.pinned_db;
+      ctx_.pinned_db = obj.db == ConnectionImpl::kTemp ? -1 : obj.db;
       auto r = PlanSelectImpl(ctx_, *v->select, nullptr, scope_.level + 1, v->sql);
+      ctx_.pinned_db = saved_pin;
       ctx_.ctes = std::move(saved);
       ctx_.view_depth--;
       DOSQL_RETURN_IF_ERROR(r.status());

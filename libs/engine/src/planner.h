@@ -107,10 +107,19 @@ struct Scope {
 };
 
 struct PlanContext {
-  const Schema* schema = nullptr;
+  const Schema* schema = nullptr;            // the main database's
   std::shared_ptr<const Schema> schema_ref;  // keeps `schema` alive
-  std::shared_ptr<TableInfo> schema_table;  // sqlite_schema over this schema's catalog tree
   ConnectionImpl* conn = nullptr;
+  // The connection's databases as this plan sees them, by index (ConnectionImpl::dbs).
+  struct Db {
+    std::string name;
+    std::shared_ptr<const Schema> schema;
+    std::shared_ptr<TableInfo> schema_table;  // its sqlite_schema (made on first use)
+  };
+  std::vector<Db> dbs;
+  // Unqualified names resolve only in this database (a view or trigger body of a non-TEMP
+  // schema; see ConnectionImpl::resolve_db), -1: in temp, main, then the attached ones.
+  int pinned_db = -1;
   int max_level = 0;
   std::vector<CteDef> ctes;  // stack of visible CTEs
   std::vector<std::unique_ptr<std::vector<Row>>> buffers;
@@ -176,6 +185,20 @@ SortKey SortKeyFor(const parser::OrderingTerm& t, int column);
 // The name SQLite gives a result column written as `e` (its text) in `sql`.
 std::string ExprText(std::string_view sql, const parser::Expr& e);
 
+// A table or view named [schema.]name, found as SQLite finds it: in the named database, else in
+// ctx.pinned_db, else in temp, main and the attached databases in order; `db` is its database.
+// Nothing found: table and view null (unknown_db when the schema name is not a database).
+struct NamedObject {
+  const TableInfo* table = nullptr;
+  const ViewInfo* view = nullptr;
+  int db = -1;
+  bool unknown_db = false;
+};
+NamedObject LookupObject(PlanContext& ctx, const std::optional<parser::Identifier>& schema,
+                         std::string_view name);
+// Only the table (unqualified name).
 const TableInfo* LookupTable(PlanContext& ctx, std::string_view name);
+// The sqlite_schema table of database `db`.
+const TableInfo* SchemaTableOf(PlanContext& ctx, int db);
 
 }  // namespace dosql::engine

@@ -11,7 +11,9 @@ using namespace parser;
 
 class Walker {
  public:
-  Walker(const RenameSpec& spec, std::vector<RenameEdit>* out) : spec_(spec), out_(out) {}
+  Walker(const RenameSpec& spec, std::vector<RenameEdit>* out,
+         std::vector<const Identifier*>* quals = nullptr)
+      : spec_(spec), out_(out), quals_(quals) {}
 
   void Stmt(const Statement* s) {
     if (!s) return;
@@ -20,6 +22,7 @@ class Walker {
       case NodeType::kInsertStmt: {
         const auto& i = s->As<InsertStmt>();
         With(i.with.get());
+        Qualifier(i.table);
         TableIdent(i.table.name);
         bool target = Lower(i.table.name.name) == spec_.table;
         for (const auto& c : i.columns) {
@@ -43,6 +46,7 @@ class Walker {
       case NodeType::kUpdateStmt: {
         const auto& u = s->As<UpdateStmt>();
         With(u.with.get());
+        Qualifier(u.table.name);
         TableIdent(u.table.name.name);
         bool target = Lower(u.table.name.name.name) == spec_.table;
         for (const auto& sc : u.set) {
@@ -62,6 +66,7 @@ class Walker {
       case NodeType::kDeleteStmt: {
         const auto& d = s->As<DeleteStmt>();
         With(d.with.get());
+        Qualifier(d.table.name);
         TableIdent(d.table.name.name);
         E(d.where.get());
         Results(d.returning);
@@ -108,6 +113,9 @@ class Walker {
   }
 
  private:
+  void Qualifier(const QualifiedName& n) {
+    if (quals_ && n.schema) quals_->push_back(&*n.schema);
+  }
   void TableIdent(const Identifier& id) {
     if (!spec_.new_table.empty() && Lower(id.name) == spec_.table) {
       out_->push_back({id.span, "\"" + spec_.new_table + "\""});
@@ -153,7 +161,10 @@ class Walker {
   void Ref(const TableRef* r) {
     if (!r) return;
     switch (r->type()) {
-      case NodeType::kTableName: TableIdent(r->As<TableName>().name.name); break;
+      case NodeType::kTableName:
+        Qualifier(r->As<TableName>().name);
+        TableIdent(r->As<TableName>().name.name);
+        break;
       case NodeType::kSubqueryRef: Select(r->As<SubqueryRef>().select.get()); break;
       case NodeType::kTableFunctionRef:
         for (const auto& a : r->As<TableFunctionRef>().args) E(a.get());
@@ -205,7 +216,10 @@ class Walker {
         E(in.operand.get());
         for (const auto& x : in.list) E(x.get());
         Select(in.select.get());
-        if (in.kind == InExpr::Kind::kTable) TableIdent(in.table.name);
+        if (in.kind == InExpr::Kind::kTable) {
+          Qualifier(in.table);
+          TableIdent(in.table.name);
+        }
         break;
       }
       case NodeType::kLike: {
@@ -245,6 +259,7 @@ class Walker {
 
   const RenameSpec& spec_;
   std::vector<RenameEdit>* out_;
+  std::vector<const Identifier*>* quals_;
 };
 
 }  // namespace
@@ -263,6 +278,14 @@ std::string ApplyRename(const std::string& sql, const parser::Statement& stmt,
     out = out.substr(0, e.span.offset) + e.text + out.substr(e.span.end);
   }
   return out;
+}
+
+std::vector<const parser::Identifier*> SchemaQualifiers(const parser::Statement& stmt) {
+  RenameSpec none;
+  std::vector<RenameEdit> edits;
+  std::vector<const parser::Identifier*> quals;
+  Walker(none, &edits, &quals).Stmt(&stmt);
+  return quals;
 }
 
 }  // namespace dosql::engine

@@ -26,4 +26,9 @@ struct RenameEdit {
 std::string ApplyRename(const std::string& sql, const parser::Statement& stmt,
                         const RenameSpec& spec);
 
+// The database qualifiers of the tables `stmt` names (FROM items, IN tables, the targets of
+// DML), in the order they appear: what SQLite's sqlite3FixSrcList checks in the body of a view
+// or trigger.
+std::vector<const parser::Identifier*> SchemaQualifiers(const parser::Statement& stmt);
+
 }  // namespace dosql::engine

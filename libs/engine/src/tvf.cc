@@ -18,27 +18,25 @@ constexpr std::string_view kPragmaFunctions[] = {
 };
 
 Result<TableFunction> PragmaFunction(ConnectionImpl* conn, const std::string& pragma) {
-  DOSQL_ASSIGN_OR_RETURN(PragmaRows shape,
-                         PragmaQuery(conn, conn->CurrentSchema(), nullptr, pragma, std::nullopt));
+  DOSQL_ASSIGN_OR_RETURN(PragmaRows shape, PragmaQuery(conn, -1, nullptr, pragma, std::nullopt));
   TableFunction fn;
   fn.name = "pragma_" + pragma;
   for (const auto& c : shape.columns) fn.columns.push_back(c.name);
   fn.hidden = {"arg", "schema"};
   fn.rows = [conn, pragma](Exec& ex, std::span<const Value> args) -> Result<std::vector<Row>> {
+    int db = -1;
     if (args.size() > 1 && !args[1].is_null()) {
       std::string schema;
       AppendValueText(args[1], &schema);
-      if (!IEquals(schema, "main")) {
-        return Status::InvalidArgument("unknown database '" + schema + "'");
-      }
+      db = conn->FindDb(schema);
+      if (db < 0) return Status::InvalidArgument("unknown database '" + schema + "'");
     }
     std::optional<std::string> arg;
     if (!args.empty() && !args[0].is_null()) {
       arg.emplace();
       AppendValueText(args[0], &*arg);
     }
-    DOSQL_ASSIGN_OR_RETURN(PragmaRows r,
-                           PragmaQuery(conn, conn->CurrentSchema(), ex.data, pragma, arg));
+    DOSQL_ASSIGN_OR_RETURN(PragmaRows r, PragmaQuery(conn, db, ex.data, pragma, arg));
     return std::move(r.rows);
   };
   return fn;

@@ -1,13 +1,16 @@
 #include "dosql/transaction/store.h"
 
 #include <algorithm>
-#include <unordered_set>
 #include <cassert>
+#include <cstdio>
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
+#include <unordered_set>
 
 #include "dosql/core/coding.h"
+#include "dosql/core/crc32c.h"
 #include "dosql/core/record.h"
 #include "store_internal.h"
 
@@ -19,37 +22,143 @@ constexpr const char* kWalDir = "wal";
 constexpr const char* kLockFile = "LOCK";
 constexpr uint64_t kManifestRewriteBytes = 1ull << 20;
 
+// Lock waits of the whole process, for deadlock detection: which owner (a connection, say)
+// waits for which writer slot. Every slot's state is guarded by the one mutex here, so that a
+// wait-for cycle is seen by whoever's wait would close it. Each owner waits for at most one slot
+// and each slot has one holder, so the graph is a chain from any waiter.
+class WriterSlot;
+struct LockGraph {
+  std::mutex mu;
+  std::unordered_map<uint64_t, WriterSlot*> waiting;  // owner -> the slot it waits for
+};
+LockGraph& Graph() {
+  static LockGraph* g = new LockGraph();
+  return *g;
+}
+
 // The writer slot: a lock that may be released by a different thread than the one that took it
-// (a transaction may be committed from another thread), with a timed wait.
+// (a transaction may be committed from another thread), with a timed wait. Owners are ids
+// chosen by the caller (0: anonymous, never part of a deadlock).
 class WriterSlot {
  public:
-  bool Acquire(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> l(mu_);
-    if (!cv_.wait_for(l, timeout, [&] { return !held_; })) return false;
-    held_ = true;
-    return true;
+  void set_name(std::string name) { name_ = std::move(name); }
+
+  bool Acquire(std::chrono::milliseconds timeout) { return AcquireFor(0, timeout).ok(); }
+
+  // OK once held; Busy when `timeout` passes, or at once ("deadlock detected: ...") when the
+  // holder waits, directly or through other holders, for a slot `owner` holds.
+  Status AcquireFor(uint64_t owner, std::chrono::milliseconds timeout) {
+    LockGraph& g = Graph();
+    std::unique_lock<std::mutex> l(g.mu);
+    if (!held_) {
+      Take(owner);
+      return Status::OK();
+    }
+    if (owner != 0) {
+      std::vector<const WriterSlot*> path{this};
+      uint64_t holder = holder_;
+      while (holder != 0) {
+        if (holder == owner) return Status::Busy(DeadlockMessage(path));
+        auto it = g.waiting.find(holder);
+        if (it == g.waiting.end() || !it->second->held_ || path.size() > 4096) break;
+        path.push_back(it->second);
+        holder = it->second->holder_;
+      }
+      g.waiting[owner] = this;
+    }
+    bool got = cv_.wait_for(l, timeout, [&] { return !held_; });
+    if (owner != 0) g.waiting.erase(owner);
+    if (!got) return Status::Busy("timeout");
+    Take(owner);
+    return Status::OK();
   }
   bool TryAcquire() {
-    std::lock_guard<std::mutex> l(mu_);
+    std::lock_guard<std::mutex> l(Graph().mu);
     if (held_) return false;
-    held_ = true;
+    Take(0);
     return true;
   }
   void Release() {
     {
-      std::lock_guard<std::mutex> l(mu_);
+      std::lock_guard<std::mutex> l(Graph().mu);
       held_ = false;
+      holder_ = 0;
     }
     cv_.notify_one();
   }
 
  private:
-  std::mutex mu_;
+  void Take(uint64_t owner) {
+    held_ = true;
+    holder_ = owner;
+  }
+  // The slots of the cycle, from the one wanted to the one the waiter holds.
+  static std::string DeadlockMessage(const std::vector<const WriterSlot*>& path) {
+    std::string m = "deadlock detected: the write lock of '" + path[0]->name_ + "'";
+    if (path.size() == 1) return m + " is already held by this transaction";
+    m += " is held by a transaction that waits for '" + path[1]->name_ + "'";
+    for (size_t i = 2; i < path.size(); i++) {
+      m += ", whose write lock is held by a transaction that waits for '" + path[i]->name_ + "'";
+    }
+    return m + ", which this transaction holds";
+  }
+
   std::condition_variable cv_;
-  bool held_ = false;
+  bool held_ = false;    // guarded by Graph().mu
+  uint64_t holder_ = 0;  // guarded by Graph().mu
+  std::string name_;
 };
 
+// Two-phase commit markers (kMeta records; docs/formats/atomic_commit.md).
+constexpr std::string_view kPrepareKey = "2pc-prepare";
+constexpr std::string_view kAbortKey = "2pc-abort";
+constexpr uint8_t kMarkerVersion = 1;
+
+std::string EncodeMarker(std::string_view gtid, std::string_view decision_path) {
+  std::string out;
+  out.push_back(static_cast<char>(kMarkerVersion));
+  PutVarint64(&out, gtid.size());
+  out.append(gtid);
+  PutVarint64(&out, decision_path.size());
+  out.append(decision_path);
+  return out;
+}
+
+bool DecodeMarker(std::string_view in, std::string* gtid, std::string* decision_path) {
+  if (in.empty() || static_cast<uint8_t>(in[0]) != kMarkerVersion) return false;
+  in.remove_prefix(1);
+  uint64_t n = 0;
+  std::string_view part;
+  if (!GetVarint64(&in, &n) || !GetBytes(&in, n, &part)) return false;
+  gtid->assign(part);
+  if (!GetVarint64(&in, &n) || !GetBytes(&in, n, &part)) return false;
+  decision_path->assign(part);
+  return in.empty();
+}
+
+std::mutex atomic_hook_mu;
+std::function<void(std::string_view)>* atomic_hook = nullptr;
+
+void AtomicCommitStep(const std::string& step) {
+  std::function<void(std::string_view)> hook;
+  {
+    std::lock_guard<std::mutex> l(atomic_hook_mu);
+    if (atomic_hook) hook = *atomic_hook;
+  }
+  if (hook) hook(step);
+}
+
 }  // namespace
+
+// A prepared transaction found at the end of the WAL by recovery, not yet committed or aborted.
+struct UnresolvedPrepared {
+  bool present = false;
+  uint64_t txn_id = 0;
+  Lsn marker_lsn = 0;
+  std::string gtid;
+  std::string decision_path;
+  std::vector<wal::Record> records;
+};
 
 struct Store::Impl {
   std::shared_ptr<fsx::FileSystem> fs;
@@ -156,9 +265,14 @@ struct Store::Impl {
   Status CheckpointEntryFor(const VersionRef& v, btree::PageId root_map);
   Result<VersionRef> InstallCheckpoint(btree::WriteContext& ctx, btree::PageId root_map);
   // Applies committed WAL transactions in (from, to] to `m`. With `recovering`, also advances
-  // the store's id counters and clocks past what the log holds.
+  // the store's id counters and clocks past what the log holds. `unresolved` (if given)
+  // receives a prepared transaction the log ends with (two-phase commit).
   Status Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
-                int64_t* last_time, uint64_t* txns);
+                int64_t* last_time, uint64_t* txns, UnresolvedPrepared* unresolved = nullptr);
+  // Applies one change record of a committed transaction.
+  Status ApplyRecord(Mutator& m, const wal::Record& c, bool recovering);
+  // After a commit: checkpoints if enough WAL or dirty pages accumulated and nobody writes.
+  void MaybeCheckpoint();
   size_t RetentionBase() const;
 };
 
@@ -214,6 +328,11 @@ struct WriteTransaction::Impl {
   std::vector<SavepointState> savepoints;
   uint32_t next_savepoint = 1;
   bool active = true;
+  // Two-phase commit: prepared (durable in the WAL, waiting for CommitPrepared or Rollback).
+  bool prepared = false;
+  std::string gtid;
+  btree::PageId prepared_root = btree::kInvalidPageId;
+  std::string dir;  // the store's directory (kept after End)
 
   void FreePages(const std::vector<btree::PageId>& pages) {
     for (btree::PageId id : pages) store->pager->FreeTransient(id);
@@ -224,15 +343,35 @@ struct WriteTransaction::Impl {
     store->writer.Release();
     store.reset();  // a finished transaction does not keep the store open
   }
-  void RollbackNow() {
+  // `log_abort`: a prepared transaction records that it aborted (not when its outcome is left
+  // to recovery, see Abandon).
+  void RollbackNow(bool log_abort = true) {
     if (!active) return;
+    if (prepared && log_abort) {
+      wal::Record r;
+      r.type = wal::RecordType::kMeta;
+      r.txn_id = txn_id;
+      r.key.assign(kAbortKey);
+      r.has_after = true;
+      r.after = EncodeMarker(gtid, "");
+      (void)store->wal->AppendRecord(r);  // recovery finds no decision file anyway
+    }
+    prepared = false;
     FreePages(mutator->ctx().created);
     mutator.reset();
     log.clear();
     End();
   }
+  // Ends a prepared transaction whose outcome only recovery may decide: the store refuses
+  // writes until it is reopened.
+  void Abandon(const Status& why) {
+    if (!active) return;
+    store->Fail(why);
+    RollbackNow(/*log_abort=*/false);
+  }
   Status Check() const {
     if (!active) return Status::InvalidArgument("transaction is no longer active");
+    if (prepared) return Status::InvalidArgument("transaction is prepared");
     return Status::OK();
   }
   wal::Record& NewRecord(wal::RecordType type, TreeId tree) {
@@ -250,6 +389,9 @@ WriteTransaction::~WriteTransaction() {
 }
 uint64_t WriteTransaction::txn_id() const { return impl_->txn_id; }
 bool WriteTransaction::active() const { return impl_->active; }
+bool WriteTransaction::HasChanges() const { return impl_->active && !impl_->log.empty(); }
+bool WriteTransaction::prepared() const { return impl_->active && impl_->prepared; }
+const std::string& WriteTransaction::store_dir() const { return impl_->dir; }
 
 Result<TreeId> WriteTransaction::CreateTree(TreeKind kind) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
@@ -428,24 +570,214 @@ Result<Lsn> WriteTransaction::Commit() {
   }
   s.Publish(v);
   s.commits.fetch_add(1, std::memory_order_relaxed);
+  s.MaybeCheckpoint();
+  return *lsn;
+}
 
+void Store::Impl::MaybeCheckpoint() {
   // Automatic checkpoint, when nobody else is writing.
-  uint64_t wal_since = s.wal_bytes.load(std::memory_order_relaxed) -
-                       s.wal_bytes_at_checkpoint.load(std::memory_order_relaxed);
-  uint64_t dirty = s.pager->stats().transient_pages * s.pager->page_size();
-  bool want = (s.options.checkpoint_wal_bytes && wal_since >= s.options.checkpoint_wal_bytes) ||
-              (s.options.checkpoint_dirty_bytes && dirty >= s.options.checkpoint_dirty_bytes);
-  if (want && s.writer.TryAcquire()) {
+  uint64_t wal_since = wal_bytes.load(std::memory_order_relaxed) -
+                       wal_bytes_at_checkpoint.load(std::memory_order_relaxed);
+  uint64_t dirty = pager->stats().transient_pages * pager->page_size();
+  bool want = (options.checkpoint_wal_bytes && wal_since >= options.checkpoint_wal_bytes) ||
+              (options.checkpoint_dirty_bytes && dirty >= options.checkpoint_dirty_bytes);
+  if (want && writer.TryAcquire()) {
     // The commit is durable whatever happens here: a failed checkpoint leaves the WAL as the
     // record (the next checkpoint retries), so it is remembered, not reported as a failed commit.
-    Status cs = s.CheckpointLocked(false);
-    s.writer.Release();
+    Status cs = CheckpointLocked(false);
+    writer.Release();
     if (!cs.ok()) {
-      std::lock_guard<std::mutex> l(s.failure_mu);
-      s.last_checkpoint_error = cs;
+      std::lock_guard<std::mutex> l(failure_mu);
+      last_checkpoint_error = cs;
     }
   }
+}
+
+Status WriteTransaction::Prepare(std::string_view gtid, const std::string& decision_path) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  Impl& t = *impl_;
+  Store::Impl& s = *t.store;
+  Status st = s.CheckWritable();
+  if (!st.ok()) {
+    t.RollbackNow();
+    return st;
+  }
+  Result<btree::PageId> root = t.mutator->Flush();
+  if (!root.ok()) {
+    t.RollbackNow();
+    return root.status();
+  }
+  // The changes and the prepare marker form one write group: recovery sees both or neither.
+  std::vector<wal::Record> group = std::move(t.log);
+  t.log.clear();
+  wal::Record& marker = group.emplace_back();
+  marker.type = wal::RecordType::kMeta;
+  marker.txn_id = t.txn_id;
+  marker.key.assign(kPrepareKey);
+  marker.has_after = true;
+  marker.after = EncodeMarker(gtid, decision_path);
+  Result<Lsn> lsn = s.wal->AppendGroup(t.txn_id, group);
+  if (!lsn.ok()) {
+    s.Fail(lsn.status());
+    t.RollbackNow();
+    return lsn.status();
+  }
+  for (const wal::Record& r : group) {
+    s.wal_bytes.fetch_add(r.key.size() + r.before.size() + r.after.size() + 32,
+                          std::memory_order_relaxed);
+  }
+  t.prepared = true;
+  t.gtid.assign(gtid);
+  t.prepared_root = *root;
+  Status durable = s.wal->WaitDurable(*lsn);
+  if (!durable.ok()) {
+    // Whether the prepare reached the disk is unknown; without a decision file it aborts.
+    s.Fail(durable);
+    t.RollbackNow(/*log_abort=*/false);
+    return durable;
+  }
+  return Status::OK();
+}
+
+Result<Lsn> WriteTransaction::CommitPrepared() {
+  Impl& t = *impl_;
+  if (!t.active) return Status::InvalidArgument("transaction is no longer active");
+  if (!t.prepared) return Status::InvalidArgument("transaction is not prepared");
+  std::shared_ptr<Store::Impl> keep = t.store;
+  Store::Impl& s = *keep;
+  int64_t time = s.commit_clock.Next();
+  uint64_t hlc = s.hlc.Now().raw;
+  Result<Lsn> lsn = s.wal->AppendTransaction(t.txn_id, {}, time, hlc);
+  if (!lsn.ok()) {
+    // The outcome was decided (commit): recovery applies it from the prepare marker.
+    t.Abandon(lsn.status());
+    return lsn.status();
+  }
+  VersionRef v = s.MakeVersion(t.prepared_root, *lsn, time);
+  s.Chain(v, std::move(t.mutator->ctx().replaced));
+  t.mutator.reset();
+  t.prepared = false;
+  t.End();
+  Status durable = s.wal->WaitDurable(*lsn);
+  if (!durable.ok()) {
+    s.Fail(durable);
+    return durable;
+  }
+  s.Publish(v);
+  s.commits.fetch_add(1, std::memory_order_relaxed);
+  s.MaybeCheckpoint();
   return *lsn;
+}
+
+namespace {
+
+// "<32 lowercase hex digits>": 128 random bits.
+std::string NewGtid() {
+  static std::mutex mu;
+  static std::mt19937_64 rng = [] {
+    std::random_device rd;
+    std::seed_seq seq{
+        rd(), rd(), rd(), rd(),
+        static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count())};
+    return std::mt19937_64(seq);
+  }();
+  uint64_t a, b;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    a = rng();
+    b = rng();
+  }
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return buf;
+}
+
+// The decision file's contents (docs/formats/atomic_commit.md): what it decides and for whom.
+std::string EncodeDecision(const std::string& gtid, const std::vector<std::string>& dirs) {
+  std::string out = "DOSQLDEC";
+  PutFixed32(&out, 1);
+  PutFixed32(&out, static_cast<uint32_t>(gtid.size()));
+  out += gtid;
+  PutFixed32(&out, static_cast<uint32_t>(dirs.size()));
+  for (const std::string& d : dirs) {
+    PutFixed32(&out, static_cast<uint32_t>(d.size()));
+    out += d;
+  }
+  PutFixed32(&out, crc32c::Value(out));
+  return out;
+}
+
+}  // namespace
+
+void SetAtomicCommitTestHook(std::function<void(std::string_view step)> hook) {
+  std::lock_guard<std::mutex> l(atomic_hook_mu);
+  delete atomic_hook;
+  atomic_hook = hook ? new std::function<void(std::string_view)>(std::move(hook)) : nullptr;
+}
+
+Status CommitAtomically(std::span<WriteTransaction* const> txns) {
+  std::vector<WriteTransaction*> parts;
+  for (WriteTransaction* t : txns) {
+    if (!t || !t->active()) continue;
+    if (t->HasChanges()) {
+      parts.push_back(t);
+    } else {
+      t->Rollback();  // nothing to make durable
+    }
+  }
+  if (parts.empty()) return Status::OK();
+  if (parts.size() == 1) return parts[0]->Commit().status();
+  auto rollback_all = [&] {
+    for (WriteTransaction* t : parts) t->Rollback();
+  };
+  const std::string gtid = NewGtid();
+  std::shared_ptr<Store::Impl> coord = parts[0]->impl_->store;
+  std::shared_ptr<fsx::FileSystem> fs = coord->fs;
+  const std::string decision = fsx::JoinPath(coord->dir, "commit-" + gtid);
+  std::vector<std::string> dirs;
+  for (size_t i = 0; i < parts.size(); i++) {
+    dirs.push_back(parts[i]->impl_->dir);
+    AtomicCommitStep("prepare " + std::to_string(i));
+    Status st = parts[i]->Prepare(gtid, decision);
+    if (!st.ok()) {
+      rollback_all();
+      return st.WithContext("preparing the commit of " + parts[i]->impl_->dir);
+    }
+  }
+  // The commit point: the decision file, durable.
+  AtomicCommitStep("decide");
+  Status decided = fsx::WriteFileAtomic(*fs, decision, EncodeDecision(gtid, dirs));
+  if (!decided.ok()) {
+    // It may have reached the disk in part; make sure it is gone before aborting.
+    Status gone = fs->Remove(decision);
+    if (gone.ok() || gone.IsNotFound()) gone = fs->SyncDir(coord->dir);
+    if (gone.ok()) {
+      rollback_all();
+      return decided.WithContext("committing across " + std::to_string(parts.size()) +
+                                 " databases");
+    }
+    for (WriteTransaction* t : parts) t->impl_->Abandon(decided);
+    return Status(decided.code(),
+                  "the outcome of a commit across databases is unknown until they are reopened "
+                  "(decision file " +
+                      decision + "): " + decided.message());
+  }
+  Status first;
+  for (size_t i = 0; i < parts.size(); i++) {
+    AtomicCommitStep("commit " + std::to_string(i));
+    Result<Lsn> r = parts[i]->CommitPrepared();
+    if (!r.ok() && first.ok()) {
+      first = Status(r.status().code(), "committed, but " + dirs[i] +
+                                            " failed to record it (it shows the commit "
+                                            "once reopened): " +
+                                            r.status().message());
+    }
+  }
+  if (!first.ok()) return first;  // the decision file stays for the failed store's recovery
+  AtomicCommitStep("cleanup");
+  (void)fs->Remove(decision);  // every store has its Commit record; the file decides nothing now
+  return Status::OK();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,11 +846,13 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginRead() {
 }
 
 Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
-    std::optional<std::chrono::milliseconds> timeout) {
+    std::optional<std::chrono::milliseconds> timeout, uint64_t owner) {
   Impl& s = *impl_;
   DOSQL_RETURN_IF_ERROR(s.CheckWritable());
   auto wait = timeout.value_or(s.options.busy_timeout);
-  if (!s.writer.Acquire(wait)) {
+  Status got = s.writer.AcquireFor(owner, wait);
+  if (!got.ok()) {
+    if (got.message() != "timeout") return got;  // a deadlock
     return Status::Busy("database " + s.dir + " is locked: another write transaction is active "
                         "(waited " + std::to_string(wait.count()) + " ms)");
   }
@@ -529,6 +863,7 @@ Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
   }
   auto impl = std::make_unique<WriteTransaction::Impl>();
   impl->store = impl_;
+  impl->dir = s.dir;
   impl->txn_id = s.next_txn_id++;
   impl->mutator =
       std::make_unique<Mutator>(s.pager.get(), s.latest->root_map, s.next_owner.fetch_add(1));
@@ -791,52 +1126,78 @@ Status Store::Impl::CompactLocked() {
   return ReclaimSegments();
 }
 
+Status Store::Impl::ApplyRecord(Mutator& m, const wal::Record& c, bool recovering) {
+  Status st;
+  switch (c.type) {
+    case wal::RecordType::kPut:
+      st = m.Put(c.tree_id, c.key, c.after, nullptr, nullptr);
+      break;
+    case wal::RecordType::kDelete:
+      st = m.Delete(c.tree_id, c.key, nullptr, nullptr);
+      break;
+    case wal::RecordType::kCreateTree: {
+      TreeKind kind = c.key.empty() ? TreeKind::kRowid : static_cast<TreeKind>(c.key[0]);
+      st = m.CreateTree(c.tree_id, kind);
+      if (recovering) next_tree_id = std::max(next_tree_id, c.tree_id + 1);
+      break;
+    }
+    case wal::RecordType::kDropTree:
+      st = m.DropTree(c.tree_id);
+      break;
+    default:
+      break;
+  }
+  if (!st.ok()) {
+    return st.WithContext("replaying WAL record " + std::to_string(c.lsn) + " of " + wal_dir);
+  }
+  return Status::OK();
+}
+
 Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* last_applied,
-                           int64_t* last_time, uint64_t* txns) {
+                           int64_t* last_time, uint64_t* txns, UnresolvedPrepared* unresolved) {
   DOSQL_ASSIGN_OR_RETURN(auto reader, wal::WalReader::Open(fs, wal_dir, from));
   std::vector<wal::Record> pending;
   uint64_t pending_txn = 0;
+  // The pending transaction is prepared (two-phase commit): its marker.
+  bool prepared = false;
+  Lsn marker_lsn = 0;
+  std::string gtid, decision;
   wal::Record r;
   for (;;) {
     DOSQL_ASSIGN_OR_RETURN(bool more, reader->Next(&r));
     if (!more || r.lsn > to) break;
-    if (r.type == wal::RecordType::kMeta) continue;
+    if (r.type == wal::RecordType::kMeta) {
+      if (r.key == kPrepareKey) {
+        if (r.txn_id != pending_txn) {
+          pending.clear();
+          pending_txn = r.txn_id;
+        }
+        prepared = DecodeMarker(r.after, &gtid, &decision);
+        if (!prepared) {
+          return Status::Corruption("malformed prepare marker at WAL record " +
+                                    std::to_string(r.lsn) + " of " + wal_dir);
+        }
+        marker_lsn = r.lsn;
+      } else if (r.key == kAbortKey && r.txn_id == pending_txn) {
+        pending.clear();  // a prepared transaction that rolled back
+        prepared = false;
+      }
+      continue;
+    }
     if (r.type != wal::RecordType::kCommit) {
       if (r.txn_id != pending_txn) {  // records of a transaction that never committed
         pending.clear();
         pending_txn = r.txn_id;
+        prepared = false;
       }
       pending.push_back(std::move(r));
       r = wal::Record();
       continue;
     }
     if (r.txn_id != pending_txn) pending.clear();
-    for (const wal::Record& c : pending) {
-      Status st;
-      switch (c.type) {
-        case wal::RecordType::kPut:
-          st = m.Put(c.tree_id, c.key, c.after, nullptr, nullptr);
-          break;
-        case wal::RecordType::kDelete:
-          st = m.Delete(c.tree_id, c.key, nullptr, nullptr);
-          break;
-        case wal::RecordType::kCreateTree: {
-          TreeKind kind = c.key.empty() ? TreeKind::kRowid : static_cast<TreeKind>(c.key[0]);
-          st = m.CreateTree(c.tree_id, kind);
-          if (recovering) next_tree_id = std::max(next_tree_id, c.tree_id + 1);
-          break;
-        }
-        case wal::RecordType::kDropTree:
-          st = m.DropTree(c.tree_id);
-          break;
-        default:
-          break;
-      }
-      if (!st.ok()) {
-        return st.WithContext("replaying WAL record " + std::to_string(c.lsn) + " of " + wal_dir);
-      }
-    }
+    for (const wal::Record& c : pending) DOSQL_RETURN_IF_ERROR(ApplyRecord(m, c, recovering));
     pending.clear();
+    prepared = false;
     *last_applied = r.lsn;
     *last_time = r.commit_time_us;
     if (recovering) {
@@ -845,6 +1206,14 @@ Status Store::Impl::Replay(Mutator& m, Lsn from, Lsn to, bool recovering, Lsn* l
       commit_clock.Observe(r.commit_time_us);
     }
     (*txns)++;
+  }
+  if (prepared && unresolved) {
+    unresolved->present = true;
+    unresolved->txn_id = pending_txn;
+    unresolved->marker_lsn = marker_lsn;
+    unresolved->gtid = gtid;
+    unresolved->decision_path = decision;
+    unresolved->records = std::move(pending);
   }
   return Status::OK();
 }
@@ -856,6 +1225,7 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
   s->dir = dir;
   s->options = options;
   s->wal_dir = fsx::JoinPath(dir, kWalDir);
+  s->writer.set_name(dir);
   const bool sync = options.sync_mode != wal::SyncMode::kOff;
 
   DOSQL_ASSIGN_OR_RETURN(bool exists, fs->Exists(fsx::JoinPath(dir, Manifest::kFileName)));
@@ -947,7 +1317,37 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
   Lsn last = cp.lsn;
   int64_t last_time = cp.commit_time_us;
   uint64_t txns = 0;
-  DOSQL_RETURN_IF_ERROR(s->Replay(m, cp.lsn + 1, UINT64_MAX, true, &last, &last_time, &txns));
+  UnresolvedPrepared up;
+  DOSQL_RETURN_IF_ERROR(s->Replay(m, cp.lsn + 1, UINT64_MAX, true, &last, &last_time, &txns, &up));
+  if (up.present) {
+    // A prepared transaction of an atomic commit across stores, never resolved: the decision
+    // file decides (docs/formats/atomic_commit.md), and the outcome is logged.
+    DOSQL_ASSIGN_OR_RETURN(bool commit, fs->Exists(up.decision_path));
+    if (commit) {
+      for (const wal::Record& c : up.records) DOSQL_RETURN_IF_ERROR(s->ApplyRecord(m, c, true));
+      s->next_txn_id = std::max(s->next_txn_id, up.txn_id + 1);
+      txns++;
+      if (s->wal) {
+        int64_t time = s->commit_clock.Next();
+        DOSQL_ASSIGN_OR_RETURN(Lsn lsn,
+                               s->wal->AppendTransaction(up.txn_id, {}, time, s->hlc.Now().raw));
+        DOSQL_RETURN_IF_ERROR(s->wal->WaitDurable(lsn));
+        last = lsn;
+        last_time = time;
+      } else {
+        last = up.marker_lsn;  // read-only: the commit exists only in memory
+      }
+    } else if (s->wal) {
+      wal::Record abort;
+      abort.type = wal::RecordType::kMeta;
+      abort.txn_id = up.txn_id;
+      abort.key.assign(kAbortKey);
+      abort.has_after = true;
+      abort.after = EncodeMarker(up.gtid, "");
+      DOSQL_ASSIGN_OR_RETURN(Lsn lsn, s->wal->AppendRecord(abort));
+      DOSQL_RETURN_IF_ERROR(s->wal->WaitDurable(lsn));
+    }
+  }
   DOSQL_ASSIGN_OR_RETURN(btree::PageId root_map, m.Flush());
   for (btree::PageId id : m.ctx().replaced) {
     if (btree::IsTransient(id)) s->pager->FreeTransient(id);  // no version ever saw them

@@ -593,6 +593,37 @@ Result<Lsn> WalWriter::AppendTransaction(uint64_t txn_id, std::span<Record> chan
   return commit_lsn;
 }
 
+Result<Lsn> WalWriter::AppendGroup(uint64_t txn_id, std::span<Record> records) {
+  if (records.empty()) return Status::InvalidArgument("wal: an empty write group");
+  DOSQL_RETURN_IF_ERROR(impl_->CheckUsable());
+  for (const Record& r : records) DOSQL_RETURN_IF_ERROR(CheckChange(r));
+  Impl& w = *impl_;
+  std::lock_guard<std::mutex> l(w.mu);
+  DOSQL_RETURN_IF_ERROR(w.CheckUsable());
+  DOSQL_RETURN_IF_ERROR(w.RollIfNeededLocked());
+  std::string& buf = w.buf;
+  buf.clear();
+  size_t total = 0;
+  for (const Record& r : records) total += internal::EncodedSize(r, txn_id);
+  buf.reserve(total);
+  const Lsn first = w.pos.next_lsn;
+  Lsn lsn = first;
+  for (size_t i = 0; i < records.size(); i++) {
+    internal::AppendEncodedRecord(records[i], lsn++, txn_id, i + 1 == records.size(), &buf);
+  }
+  LogPosition next = w.pos;
+  next.chain = crc32c::Extend(w.pos.chain, buf.data(), buf.size());
+  next.next_lsn = lsn;
+  next.max_txn_id = std::max(next.max_txn_id, txn_id);
+  DOSQL_RETURN_IF_ERROR(w.WriteGroupLocked(next));
+  Lsn assigned = first;
+  for (Record& r : records) {
+    r.lsn = assigned++;
+    r.txn_id = txn_id;
+  }
+  return lsn - 1;
+}
+
 Result<Lsn> WalWriter::AppendRecord(Record& record) {
   DOSQL_RETURN_IF_ERROR(impl_->CheckUsable());
   DOSQL_RETURN_IF_ERROR(CheckChange(record));

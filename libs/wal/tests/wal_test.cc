@@ -510,6 +510,48 @@ TEST(WalWriterTest, StandaloneRecordsAndEmptyTransactions) {
   EXPECT_EQ(records[1].txn_id, 5u);
 }
 
+// AppendGroup: records without a commit, one write group (a prepared transaction); a reader
+// sees all of it, and a torn group is cut as a whole.
+TEST(WalWriterTest, GroupWithoutCommitIsAllOrNothing) {
+  auto fs = fsx::NewMemoryFileSystem();
+  std::string before;
+  {
+    auto w = Unwrap(WalWriter::Open(fs, kDir, Opts(1 << 20)));
+    std::vector<Record> empty;
+    EXPECT_FALSE(w->AppendGroup(7, empty).ok());
+    std::vector<Record> group = {Put(1, "a", "1"), Put(1, "b", "2")};
+    Record marker;
+    marker.type = RecordType::kMeta;
+    marker.key = "2pc-prepare";
+    marker.has_after = true;
+    marker.after = "m";
+    group.push_back(marker);
+    EXPECT_EQ(Unwrap(w->AppendGroup(7, group)), 3u);
+    EXPECT_EQ(group[0].lsn, 1u);
+    EXPECT_EQ(group[2].txn_id, 7u);
+    ASSERT_OK(w->WaitDurable(3));
+    EXPECT_EQ(Unwrap(w->AppendTransaction(7, {}, 10, 1)), 4u);  // its commit, later
+    ASSERT_OK(w->WaitDurable(4));
+    before = Unwrap(fsx::ReadFile(*fs, SegmentPath(1)));
+    before.erase(before.find_last_not_of('\0') + 1);  // the zero padding past the log
+  }
+  std::vector<Record> records;
+  ASSERT_OK(ReadAll(fs, 1, &records));
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[2].type, RecordType::kMeta);
+  EXPECT_EQ(records[3].type, RecordType::kCommit);
+  for (const Record& r : records) EXPECT_EQ(r.txn_id, 7u);
+  // Without its last record (the marker), the group is a torn tail: none of it is in the log.
+  std::vector<Located> located = DecodeSegment(before);
+  ASSERT_EQ(located.size(), 4u);
+  WriteBytes(*fs, SegmentPath(1), before.substr(0, located[2].offset + 5));
+  records.clear();
+  ASSERT_OK(ReadAll(fs, 1, &records));
+  EXPECT_TRUE(records.empty());
+  auto w = Unwrap(WalWriter::Open(fs, kDir, Opts(1 << 20)));
+  EXPECT_EQ(w->recovered().last_lsn, 0u);
+}
+
 TEST(WalWriterTest, BulkTransactionLargerThanASegment) {
   auto fs = fsx::NewMemoryFileSystem();
   constexpr int kRows = 200000;

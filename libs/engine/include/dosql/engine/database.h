@@ -10,6 +10,9 @@
 // Storage: a file database is a directory (see dosql/transaction/store.h) named by `path`; the
 // path ":memory:" or "" opens a private in-memory database. The catalog lives in the database
 // itself, in an internal tree, and is visible as the table sqlite_schema (alias sqlite_master).
+// A file database is open at most once per process: opening (or ATTACHing) a path that is open
+// already shares that Database, so every connection sees one store, writer lock and history.
+// Each connection also has a private TEMP schema and may ATTACH up to 10 more databases (SQL).
 //
 // Errors: every failure is a Status. SQL errors carry SQLite's message text; syntax errors add
 // "at line L, column C" and Statement/Connection::error_offset() gives the byte offset.
@@ -87,6 +90,7 @@ struct StatementImpl;
 class Database {
  public:
   // Opens (or creates) the database at `path`; ":memory:" or "" is a private in-memory database.
+  // A path this process has open already (same read_only option) gives that Database.
   static Result<std::shared_ptr<Database>> Open(const std::string& path,
                                                 const DatabaseOptions& options = {});
   ~Database();

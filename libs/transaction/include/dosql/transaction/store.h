@@ -15,7 +15,7 @@
 // *version*.
 //
 // Concurrency: one WriteTransaction at a time (BeginWrite waits up to the busy timeout, then
-// returns Busy); any number of ReadTransactions on any threads, each pinned to the version that
+// returns Busy; a wait that would deadlock with other stores' writers fails at once); any number of ReadTransactions on any threads, each pinned to the version that
 // was durable when it began. Readers never block and are never blocked by the writer. Commit
 // returns once the transaction's WAL records are durable (group commit: concurrent committers
 // share an fsync); a reader never sees a commit before it is durable.
@@ -27,8 +27,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -143,15 +145,52 @@ class WriteTransaction {
   // is rolled back (a failed WAL write or sync also makes the store refuse further writes until
   // it is reopened, because what reached the disk is unknown).
   Result<Lsn> Commit();
+  // Destroying or rolling back a prepared transaction logs that it aborted.
   void Rollback();
   bool active() const;
+  // Whether Commit would write anything.
+  bool HasChanges() const;
+
+  // Two-phase commit (what CommitAtomically runs): Prepare makes the changes durable in the
+  // WAL as *prepared* — not visible, the writer slot still held, no more writes — and names
+  // `decision_path`, a file whose existence decides the outcome if the process dies before
+  // CommitPrepared or Rollback: recovery commits a prepared transaction if the file exists and
+  // rolls it back otherwise. `gtid` identifies the global transaction (in the WAL marker).
+  // Layout: docs/formats/atomic_commit.md. On error the transaction is rolled back.
+  Status Prepare(std::string_view gtid, const std::string& decision_path);
+  // Commits a prepared transaction (a Commit record, then as Commit).
+  Result<Lsn> CommitPrepared();
+  bool prepared() const;
+  const std::string& store_dir() const;
 
   struct Impl;
   explicit WriteTransaction(std::unique_ptr<Impl> impl);
 
  private:
+  friend Status CommitAtomically(std::span<WriteTransaction* const> txns);
   std::unique_ptr<Impl> impl_;
 };
+
+// Commits write transactions of different stores as one: after a crash at any point, recovery
+// of the stores finds all of them committed or none. Two-phase commit in WAL terms: each
+// transaction with changes is prepared (durable, invisible); then a *decision file* is written
+// (and synced) in the directory of the first one's store — the commit point; then each commits
+// (a Commit record) and the decision file is removed. Recovery of a store whose WAL ends in a
+// prepared transaction commits it if the decision file named in its prepare marker exists, and
+// rolls it back otherwise. Transactions without changes just end; with one transaction with
+// changes this is its Commit. All the stores must share one file system namespace (paths) and
+// sync their commits (a store with SyncMode::kOff keeps no promise across a crash).
+// Errors: before the commit point everything is rolled back and the error returned. If the
+// decision file cannot be made or removed with certainty, the stores refuse writes until they
+// are reopened, and recovery decides. A failure after the commit point is returned too, but the
+// transaction is committed (the failed store shows it once reopened).
+// Byte layouts: docs/formats/atomic_commit.md.
+Status CommitAtomically(std::span<WriteTransaction* const> txns);
+
+// For crash tests: a function called before each step of CommitAtomically ("prepare N",
+// "decide", "commit N", "cleanup"; N counts from 0); the test may end the process there. Null
+// to remove. Process-wide.
+void SetAtomicCommitTestHook(std::function<void(std::string_view step)> hook);
 
 class Store {
  public:
@@ -169,9 +208,13 @@ class Store {
   // A snapshot as of wall-clock time t (microseconds since the epoch): the newest commit with
   // commit time <= t. OutOfRange when t is before the retention window or in the future.
   Result<std::unique_ptr<ReadTransaction>> BeginReadAtTime(int64_t time_us);
-  // Waits up to `timeout` (default: the store's busy_timeout) for the writer slot.
+  // Waits up to `timeout` (default: the store's busy_timeout) for the writer slot, then Busy.
+  // `owner` names who waits (a connection; 0: anonymous) for the process-wide deadlock detector:
+  // the writer slots of every store form one wait-for graph, and a wait that would close a cycle
+  // (this owner holds a slot that the holder of this one waits for, directly or through others)
+  // fails at once with Busy("deadlock detected: ...", naming the stores) instead of waiting.
   Result<std::unique_ptr<WriteTransaction>> BeginWrite(
-      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt, uint64_t owner = 0);
 
   // Writes all dirty pages of the newest version and records a checkpoint in the MANIFEST.
   Status Checkpoint();

@@ -103,6 +103,10 @@ class WalWriter {
                                 uint64_t hlc);
   // Appends one standalone record (e.g. kMeta); returns its LSN.
   Result<Lsn> AppendRecord(Record& record);
+  // Appends `records` (no Commit among them) as one write group of transaction txn_id: readers
+  // and recovery see all of them or none. Returns the last one's LSN. Used for a prepared
+  // transaction (its changes and the prepare marker; the Commit record follows later).
+  Result<Lsn> AppendGroup(uint64_t txn_id, std::span<Record> records);
 
   // Blocks until every record through lsn is durable under the sync mode (group commit).
   Status WaitDurable(Lsn lsn);
