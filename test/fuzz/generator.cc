@@ -479,7 +479,12 @@ struct Generator::Impl {
         if (Has(kCast)) {
           static const std::vector<std::string> types = {"INTEGER", "TEXT",    "REAL", "NUMERIC",
                                                          "BLOB",    "INT",     "FLOAT"};
-          return Ex("CAST(", e(), " AS ", rng.Pick(types), ")");
+          // Not NUMERIC below the top level: CAST(0.0 AS NUMERIC) is the REAL 0.0, and a view
+          // or subquery column of NUMERIC affinity reads it back as 0.0 or 0 depending on
+          // whether SQLite's plan materializes it (docs/compatibility.md).
+          std::string type = rng.Pick(types);
+          if (c.sub_depth > 0 && type == "NUMERIC") type = "REAL";
+          return Ex("CAST(", e(), " AS ", type, ")");
         }
         return Leaf(c);
       case 13:
