@@ -1075,6 +1075,12 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
         for (size_t i = 0; i < t->indexes.size(); i++) {
           const auto& idx = t->indexes[i];
           if (!idx->unique || idx->columns.size() != cols.size()) continue;
+          // A partial index is a target only when the target's WHERE implies the index's
+          // (SQLite); dosql recognises the same expression.
+          if (idx->where && (!up.target_where ||
+                             parser::ToSql(*up.target_where) != parser::ToSql(*idx->where))) {
+            continue;
+          }
           // SQLite's rule: as many terms as the index has columns, and every column of the
           // index matched by some term (the same column, and the same collation when the term
           // names one), so `(c1, c0)` matches an index on `(c1 COLLATE NOCASE, c1)`.
