@@ -92,3 +92,16 @@ INSERT INTO wr VALUES ('bb', 4);
 SELECT * FROM wr;
 SELECT * FROM wr WHERE k > 'zz';
 CREATE UNIQUE INDEX u_rev ON plain(r);
+
+-- Found by dosql-fuzz (+usercoll): which collation an expression carries up. A COLLATE in an
+-- aggregate's or a function's arguments rises; one in a BETWEEN's bounds does not (only the
+-- operand's does); a compound's ORDER BY uses the first SELECT's column collation.
+CREATE TABLE g(c0 TEXT, c1);
+INSERT INTO g VALUES (' 10 ', 1), ('a', 2), ('B', 'b');
+SELECT c0 > (length(group_concat(c1 COLLATE REV)) == 5) FROM g GROUP BY c0 ORDER BY c0;
+SELECT c0 > (0 == count(c1 COLLATE REV)) FROM g GROUP BY c0 ORDER BY c0;
+SELECT c0 > -sum(c1 COLLATE REV) FROM g GROUP BY c0 ORDER BY c0;
+SELECT c0 = lower(max(c1 COLLATE RNOCASE)) FROM g GROUP BY c0 ORDER BY c0;
+SELECT -(1 BETWEEN 0 AND ('b' COLLATE REV)) UNION ALL SELECT 'ff' UNION ALL SELECT '0' ORDER BY 1 DESC;
+SELECT (('b' COLLATE REV) BETWEEN 'a' AND 'c') UNION ALL SELECT 'ff' UNION ALL SELECT '0' ORDER BY 1 DESC;
+SELECT (c0 COLLATE LEN) FROM g UNION SELECT 'zz' ORDER BY 1;

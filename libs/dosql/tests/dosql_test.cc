@@ -8,6 +8,8 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "dosql/test_util/status.h"
 
@@ -222,6 +224,33 @@ TEST(DosqlFacade, SavepointsNestAndUndoTheirPart) {
   EXPECT_TRUE(c->autocommit());
   EXPECT_EQ(Count(*c, "SELECT sum(x) FROM t"), 13);
   EXPECT_FALSE(Savepoint::Begin(*c, "").ok());
+}
+
+TEST(DosqlFacade, UserCollationOrdersAndKeepsAUniqueIndex) {
+  std::unique_ptr<Connection> conn = Unwrap(Connection::Open(":memory:"));
+  // Numeric order of the digits in the text ("item9" < "item10").
+  CollationFunction natural = [](std::string_view a, std::string_view b) {
+    auto split = [](std::string_view s) {
+      size_t d = s.find_first_of("0123456789");
+      std::string_view head = s.substr(0, d == std::string_view::npos ? s.size() : d);
+      long long n = d == std::string_view::npos ? -1 : std::stoll(std::string(s.substr(d)));
+      return std::make_pair(std::string(head), n);
+    };
+    auto x = split(a), y = split(b);
+    return x < y ? -1 : (y < x ? 1 : 0);
+  };
+  ASSERT_OK(conn->CreateCollation("natsort", natural));
+  ASSERT_OK(conn->Exec("CREATE TABLE items(name TEXT UNIQUE COLLATE natsort)"));
+  ASSERT_OK(conn->Exec("INSERT INTO items VALUES ('item10'), ('item9'), ('item100'), ('box2')"));
+  // Equal under the collation: "item010" is "item10".
+  EXPECT_EQ(conn->Exec("INSERT INTO items VALUES ('item010')").message(),
+            "UNIQUE constraint failed: items.name");
+  auto r = Unwrap(conn->Query("SELECT group_concat(name, ' ') FROM (SELECT name FROM items "
+                              "WHERE name > 'item9' OR name < 'c' ORDER BY name)"));
+  EXPECT_EQ(r.rows[0][0].bytes(), "box2 item10 item100");
+  ASSERT_OK(conn->RemoveCollation("natsort"));
+  EXPECT_EQ(conn->Query("SELECT name FROM items ORDER BY name").status().message(),
+            "no such collation sequence: natsort");
 }
 
 TEST(DosqlFacade, StatementCacheReusesResetStatements) {
