@@ -2539,6 +2539,10 @@ class FromPlanner {
   bool order_satisfied_ = false;
   std::vector<std::pair<int, std::vector<char>*>> scans_;  // see ApplyColumnMasks
   void TrackScan(int source, std::vector<char>* needed) { scans_.emplace_back(source, needed); }
+  // Forgets a scan planned and then dropped (its column mask is freed with it).
+  void UntrackScan(const std::vector<char>* needed) {
+    std::erase_if(scans_, [&](const auto& s) { return s.second == needed; });
+  }
   bool has_right_join_ = false;  // the FROM clause has a RIGHT or FULL join (anywhere)
 };
 
@@ -3292,6 +3296,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         iop->owned = std::move(owned);
         order_satisfied_ = true;
         DOSQL_RETURN_IF_ERROR(SetIndexCollations(ctx_, iop.get(), *idx, idx->columns.size()));
+        UntrackScan(&op->needed_columns);  // `op` is dropped for the index walk
         return OpPtr(std::move(iop));
       }
     }
