@@ -2228,10 +2228,9 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
         return Err("sub-select returns " + std::to_string(cols.size()) +
                    " columns - expected 1");
       }
+      // The column's affinity, but no collation: SQLite gives a scalar subquery none.
       auto s = std::make_unique<ScalarSubqueryExpr>(std::move(runner));
       s->affinity = cols[0].affinity;
-      s->collation = cols[0].collation;
-      s->has_collation = cols[0].has_collation;
       return CExprPtr(std::move(s));
     }
     case T::kFunctionCall: return CompileFunction(e.As<parser::FunctionCall>());
