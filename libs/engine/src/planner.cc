@@ -501,7 +501,9 @@ class ExistsCExpr final : public CExpr {
 // the conversion is exact, so nothing else changes.
 inline void RealForIn(Value* v, Affinity aff) {
   constexpr int64_t kExact = int64_t{1} << 53;
-  if (aff == Affinity::kReal && v->type() == ValueType::kInteger &&
+  if (aff != Affinity::kReal) return;
+  ApplyAffinity(v, aff);  // text such as '9223372036854775807' becomes a number first
+  if (v->type() == ValueType::kInteger &&
       (v->integer() > kExact || v->integer() < -kExact)) {
     *v = Value::Real(static_cast<double>(v->integer()));
   }
