@@ -35,6 +35,13 @@ struct TableCtx {
   std::vector<CExprPtr> generated;                  // per column (null: not generated)
   int ncols = 0;
   std::unique_ptr<FkTable> fk;  // foreign keys to enforce (null: none, or they are off)
+
+  bool HasGenerated() const {
+    for (const auto& g : generated) {
+      if (g) return true;
+    }
+    return false;
+  }
 };
 
 // `populating` >= 0: only that index will be written (CREATE INDEX, REINDEX).
@@ -127,9 +134,7 @@ void LoadFrame(TableCtx& tc, Exec& ex, const std::vector<Value>& vals, int64_t r
 
 // Computes generated columns (VIRTUAL ones are computed and stored like STORED ones).
 Status ComputeGenerated(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t rowid) {
-  bool any = false;
-  for (const auto& g : tc.generated) any |= g != nullptr;
-  if (!any) return Status::OK();
+  if (!tc.HasGenerated()) return Status::OK();
   // Two passes: a generated column may read another one declared after it.
   for (int pass = 0; pass < 2; pass++) {
     LoadFrame(tc, ex, *vals, rowid);
@@ -527,7 +532,7 @@ Status ApplyColumnTypes(const TableInfo& t, std::vector<Value>* vals) {
 
 // Checks NOT NULL and CHECK; returns false (skip) under IGNORE.
 Result<bool> CheckRow(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t rowid,
-                      ConflictAction stmt_action) {
+                      ConflictAction stmt_action, const Status* typing = nullptr) {
   const TableInfo& t = *tc.t;
   for (size_t i = 0; i < t.columns.size(); i++) {
     const ColumnInfo& c = t.columns[i];
@@ -543,6 +548,8 @@ Result<bool> CheckRow(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_t 
     }
     return Status::Constraint("NOT NULL constraint failed: " + t.name + "." + c.name);
   }
+  // The typing comes after NOT NULL and before CHECK (SQLite).
+  if (typing && !typing->ok() && !tc.checks.empty()) return *typing;
   if (!tc.checks.empty()) {
     LoadFrame(tc, ex, *vals, rowid);
     for (size_t i = 0; i < tc.checks.size(); i++) {
@@ -584,20 +591,9 @@ Status DeleteConflictingRow(TableCtx& tc, Exec& ex, TxnRouter* txn,
   return Status::OK();
 }
 
-// Resolves uniqueness (rowid and unique indexes) for a row about to be written at `rowid`
-// (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
-// false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
-// `upsert_hit` receives the conflicting rowid when an upsert clause should handle it.
-Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
-                           std::vector<Value>& vals, int64_t rowid, std::optional<int64_t> self,
-                           ConflictAction stmt_action, bool has_upsert,
-                           const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
-                           std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr) {
-  const TableInfo& t = *tc.t;
-  // The order of the checks, SQLite's: an UPSERT's target constraints first, then the rowid,
-  // then the unique indexes newest first, those declared ON CONFLICT REPLACE after the others
-  // (the order of SQLite's index list). It decides which conflict an UPSERT without a target
-  // handles and which constraint an error names. -1 stands for the rowid.
+// The unique indexes of `t` in the order of SQLite's index list: newest first, those declared
+// ON CONFLICT REPLACE after the others.
+std::vector<int> UniqueIndexesInListOrder(const TableInfo& t) {
   std::vector<int> by_age;
   for (bool replace : {false, true}) {
     for (size_t i = t.indexes.size(); i-- > 0;) {
@@ -607,21 +603,43 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
       }
     }
   }
+  return by_age;
+}
+
+// Resolves uniqueness (rowid and unique indexes) for a row about to be written at `rowid`
+// (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
+// false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
+// `upsert_hit` receives the conflicting rowid when an upsert clause should handle it.
+Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
+                           std::vector<Value>& vals, int64_t rowid, std::optional<int64_t> self,
+                           ConflictAction stmt_action, bool has_upsert,
+                           const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
+                           std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr,
+                           const std::vector<int>* upsert_order = nullptr) {
+  const TableInfo& t = *tc.t;
+  // The order of the checks, SQLite's: an UPSERT's target constraints first (`upsert_order`:
+  // in the order of the ON CONFLICT clauses, with the rowid where SQLite checks it), then the
+  // rowid, then the unique indexes newest first, those declared ON CONFLICT REPLACE after the
+  // others (the order of SQLite's index list). It decides which conflict an UPSERT without a
+  // target handles and which constraint an error names. -1 stands for the rowid.
+  std::vector<int> by_age = UniqueIndexesInListOrder(t);
   std::vector<int> order;
   auto targeted = [&](int c) {
     if (!has_upsert) return false;
     if (c < 0) return upsert_rowid_target;
     return !upsert_targets || upsert_targets->count(static_cast<size_t>(c)) > 0;
   };
-  if (has_upsert) {
+  if (upsert_order) {
+    order = *upsert_order;
+  } else if (has_upsert) {
     if (upsert_rowid_target) order.push_back(-1);
     for (int i : by_age) {
       if (targeted(i)) order.push_back(i);
     }
   }
-  if (!targeted(-1)) order.push_back(-1);
+  if (std::find(order.begin(), order.end(), -1) == order.end()) order.push_back(-1);
   for (int i : by_age) {
-    if (!targeted(i)) order.push_back(i);
+    if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
   }
   for (int c : order) {
     if (c < 0) {
@@ -805,9 +823,7 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
     Value v = computed[i];
     if (c == -2 || c == t.rowid_alias) {
       ApplyAffinity(&v, Affinity::kInteger);
-      if (v.is_null() && c == t.rowid_alias) {
-        return Status::Constraint("NOT NULL constraint failed: " + t.name + "." + t.columns[c].name);
-      }
+      // NULL too: SQLite's UPDATE reports a datatype mismatch, even on INTEGER PRIMARY KEY NOT NULL.
       if (v.type() != ValueType::kInteger) return Status::Constraint("datatype mismatch");
       new_rowid = v.integer();
       if (c >= 0) nv[c] = v;
@@ -928,6 +944,14 @@ struct InsertPlan {
   std::vector<std::set<size_t>> upsert_targets;
   std::vector<bool> upsert_rowid_target;
   std::vector<bool> upsert_any;
+  // SQLite's order of the uniqueness checks when the first ON CONFLICT clause has a target:
+  // the clauses' indexes in clause order, the rowid (-1) where the first clause on the rowid
+  // (or the catch-all) stands. Empty otherwise (the rowid first).
+  std::vector<int> upsert_order;
+  // The excluded row is the row before column affinity when the rowid is checked first and
+  // nothing applied the affinity before it (no CHECK constraint, no generated column): the
+  // order of SQLite's constraint checks.
+  bool upsert_rowid_first_raw = false;
   std::vector<CExprPtr> returning;
   std::vector<ResultColumnInfo> columns;
 };
@@ -1110,6 +1134,27 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
       }
     }
   }
+  if (!ins.upserts.empty() && !t->without_rowid) {
+    bool rowid_first = upsert_any[0] || upsert_rowid_target[0];
+    if (!rowid_first) {
+      std::vector<int> list_order = UniqueIndexesInListOrder(*t);
+      auto& order = plan->upsert_order;
+      auto add = [&](int c) {
+        if (std::find(order.begin(), order.end(), c) == order.end()) order.push_back(c);
+      };
+      for (size_t u = 0; u < ins.upserts.size() && !upsert_any[u]; u++) {
+        if (upsert_rowid_target[u]) {
+          add(-1);
+          continue;
+        }
+        for (int i : list_order) {
+          if (upsert_targets[u].count(static_cast<size_t>(i))) add(i);
+        }
+      }
+      add(-1);
+    }
+    plan->upsert_rowid_first_raw = rowid_first && tc.checks.empty() && !tc.HasGenerated();
+  }
   auto& returning = plan->returning;
   {
     std::vector<ResultColumnInfo> cols;
@@ -1235,7 +1280,13 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       rowid = rv.integer();
       have_rowid = true;
     }
-    DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(*t, &vals));
+    // SQLite applies the column affinities (and STRICT typing) late: before the CHECK
+    // constraints, before the first unique index is checked, or when the record is made, so a
+    // NOT NULL failure comes first and an UPSERT on the rowid sees the row as given.
+    std::vector<Value> raw;
+    if (plan->upsert_rowid_first_raw) raw = vals;
+    Status typing = ApplyColumnTypes(*t, &vals);
+    if (!typing.ok() && (has_trig || tc.HasGenerated())) return typing;
     DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &vals, have_rowid ? rowid : -1));
     if (has_trig) {
       bool ignore = false;
@@ -1260,7 +1311,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       seq.dirty = true;
     }
     ex.frames[level] = &tc.frame;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action));
+    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action, &typing));
     if (!ok) continue;
     std::optional<int64_t> upsert_hit;
     // Which upsert clause handles a conflict: the first whose target matches.
@@ -1283,10 +1334,20 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       }
     }
     int hit_constraint = -2;
-    DOSQL_ASSIGN_OR_RETURN(ok, ResolveUnique(tc, ex, txn, vals, rowid, std::nullopt, action,
-                                             has_upsert, targets_ptr, rowid_target, &upsert_hit,
-                                             &hit_constraint));
-    if (!ok) continue;
+    if (!typing.ok()) {
+      // Only an UPSERT on the rowid, checked before the typing, can take the row.
+      if (!plan->upsert_rowid_first_raw) return typing;
+      DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t->tree, RowidKey(rowid)));
+      if (!existing) return typing;
+      upsert_hit = rowid;
+      hit_constraint = -1;
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(
+          ok, ResolveUnique(tc, ex, txn, vals, rowid, std::nullopt, action, has_upsert,
+                            targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
+                            plan->upsert_order.empty() ? nullptr : &plan->upsert_order));
+      if (!ok) continue;
+    }
     if (upsert_hit) {
       // The clause: the first whose target is the violated constraint (or the catch-all).
       size_t u = 0;
@@ -1302,9 +1363,12 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       // Frame: target row, then excluded.
       const SourceBinding& ts = upsert_scope.sources[0];
       const SourceBinding& xs = upsert_scope.sources[1];
+      bool as_given = hit_constraint == -1 && plan->upsert_rowid_first_raw;
+      if (as_given && t->rowid_alias >= 0) raw[t->rowid_alias] = Value::Integer(rowid);
+      const std::vector<Value>& excluded = as_given ? raw : vals;
       for (size_t i = 0; i < t->columns.size(); i++) {
         upsert_frame.slots[ts.cols[i].slot] = (*old)[i];
-        upsert_frame.slots[xs.cols[i].slot] = vals[i];
+        upsert_frame.slots[xs.cols[i].slot] = excluded[i];
       }
       if (ts.rowid_slot >= 0) upsert_frame.slots[ts.rowid_slot] = Value::Integer(*upsert_hit);
       if (xs.rowid_slot >= 0) upsert_frame.slots[xs.rowid_slot] = Value::Integer(rowid);
