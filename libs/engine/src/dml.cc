@@ -202,10 +202,13 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
   return cols;
 }
 
+// `only`: when given, the indexes to write (the others are left as they are).
 Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
-                    const std::vector<Value>& vals, int64_t rowid, bool insert) {
+                    const std::vector<Value>& vals, int64_t rowid, bool insert,
+                    const std::vector<bool>* only = nullptr) {
   LoadFrame(tc, ex, vals, rowid);
   for (size_t i = 0; i < tc.t->indexes.size(); i++) {
+    if (only && !(*only)[i]) continue;
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
     if (!in) continue;
     bool has_null;
@@ -806,6 +809,18 @@ struct SetTarget {
   const CExpr* value = nullptr;
 };
 
+// Whether an UPDATE that keeps the rowid and sets the columns `updated` can change the entry of
+// `idx`: it reads one of them, a generated column, or an expression (partial or expression
+// indexes are always rewritten).
+bool IndexMayChange(const TableInfo& t, const IndexInfo& idx, const std::set<int>& updated) {
+  if (idx.where) return true;
+  for (const IndexColumn& ic : idx.columns) {
+    if (ic.column == -2) continue;
+    if (ic.column < 0 || t.columns[ic.column].generated || updated.count(ic.column)) return true;
+  }
+  return false;
+}
+
 // Updates one row: `old` at `rowid` gets new values computed by `sets` (evaluated with the
 // frames as the caller set them). Returns whether the row was written.
 Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, TableCtx& tc,
@@ -852,11 +867,20 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
   if (!ok) return false;
   // Foreign keys see the old row leave before the new one comes (SQLite's order).
   if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, &updated));
-  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, old, rowid, false));
+  // The entries of an index whose key cannot change stay as they are (SQLite too).
+  std::vector<bool> changing;
+  if (new_rowid == rowid) {
+    changing.resize(t.indexes.size());
+    for (size_t i = 0; i < t.indexes.size(); i++) {
+      changing[i] = IndexMayChange(t, *t.indexes[i], updated);
+    }
+  }
+  const std::vector<bool>* only = changing.empty() ? nullptr : &changing;
+  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, old, rowid, false, only));
   if (new_rowid != rowid || tc.fk) DOSQL_RETURN_IF_ERROR(txn->Delete(t.tree, RowidKey(rowid)));
   if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, nv, new_rowid, &updated));
   DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, new_rowid));
-  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, nv, new_rowid, true));
+  DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, nv, new_rowid, true, only));
   if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, &nv, new_rowid, &updated));
   if (has_trig) {
     bool ignore = false;
