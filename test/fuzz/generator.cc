@@ -410,7 +410,19 @@ struct Generator::Impl {
       case 4: {
         static const std::vector<std::string> ops = {" = ",  " == ", " <> ", " != ", " < ",
                                                      " <= ", " > ",  " >= ", " IS ", " IS NOT "};
-        return Ex("(", e(), rng.Pick(ops), e(), ")");
+        const std::string& op = rng.Pick(ops);
+        Frag l = e(), r = e();
+        // SQLite 3.40 rewrites `c IS NOT NULL` on a NOT NULL column as TRUE, and in a query with
+        // window functions `x IS [NOT] (c IS NOT NULL)` then loses rows (docs/compatibility.md):
+        // a unary + keeps the right operand an expression.
+        if (op == " IS " || op == " IS NOT ") {
+          std::string t = r.ToSql();
+          auto ends = [&](std::string_view tail) {
+            return t.size() >= tail.size() && t.compare(t.size() - tail.size(), tail.size(), tail) == 0;
+          };
+          if (ends(" IS NOT NULL)") || ends(" NOTNULL)")) r = Ex("+", r);
+        }
+        return Ex("(", l, op, r, ")");
       }
       case 5: {
         bool is_and = rng.Chance(50);

@@ -1435,23 +1435,36 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
 // ----- UPDATE / DELETE -----
 
 // Collects the rows a WHERE (and FROM) selects: the full frame of each match.
-Result<std::vector<std::vector<Value>>> CollectMatches(PlanContext& ctx, Exec& ex, Scope& scope,
-                                                       OpPtr op,
-                                                       const std::vector<parser::OrderingTerm>& order,
-                                                       const parser::Expr* limit,
-                                                       const parser::Expr* offset) {
+// The rows an UPDATE or DELETE touches: its scan, then ORDER BY, LIMIT and OFFSET.
+struct MatchPlan {
+  OpPtr op;
   CExprPtr lim, off;
+  std::vector<CExprPtr> order_exprs;
+  std::vector<SortKey> keys;
+};
+
+Result<MatchPlan> PlanMatches(PlanContext& ctx, Scope& scope, OpPtr op,
+                              const std::vector<parser::OrderingTerm>& order,
+                              const parser::Expr* limit, const parser::Expr* offset) {
+  MatchPlan mp;
+  mp.op = std::move(op);
   if (limit) {
-    DOSQL_ASSIGN_OR_RETURN(lim, CompileExpr(ctx, scope, *limit));
+    DOSQL_ASSIGN_OR_RETURN(mp.lim, CompileExpr(ctx, scope, *limit));
   }
   if (offset) {
-    DOSQL_ASSIGN_OR_RETURN(off, CompileExpr(ctx, scope, *offset));
+    DOSQL_ASSIGN_OR_RETURN(mp.off, CompileExpr(ctx, scope, *offset));
   }
-  std::vector<CExprPtr> order_exprs;
-  for (const auto& o : order) {
-    DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, scope, *o.expr));
-    order_exprs.push_back(std::move(e));
+  for (size_t i = 0; i < order.size(); i++) {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr e, CompileExpr(ctx, scope, *order[i].expr));
+    mp.order_exprs.push_back(std::move(e));
+    mp.keys.push_back(SortKeyFor(order[i], scope.nslots + static_cast<int>(i)));
   }
+  return mp;
+}
+
+// Runs `mp` (any number of times): the frames of the matching rows, in order.
+Result<std::vector<std::vector<Value>>> RunMatches(PlanContext& ctx, Exec& ex, Scope& scope,
+                                                   MatchPlan& mp) {
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
@@ -1459,33 +1472,29 @@ Result<std::vector<std::vector<Value>>> CollectMatches(PlanContext& ctx, Exec& e
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
   ex.frames[scope.level] = &frame;
   std::vector<std::vector<Value>> out;
-  DOSQL_RETURN_IF_ERROR(op->Open(ex));
+  DOSQL_RETURN_IF_ERROR(mp.op->Open(ex));
   while (true) {
     ex.frames[scope.level] = &frame;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, op->Next(ex));
+    DOSQL_ASSIGN_OR_RETURN(bool ok, mp.op->Next(ex));
     if (!ok) break;
     std::vector<Value> row = frame.slots;
-    for (const auto& e : order_exprs) {
+    for (const auto& e : mp.order_exprs) {
       Value v;
       DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
       row.push_back(std::move(v));
     }
     out.push_back(std::move(row));
   }
-  if (!order.empty()) {
-    std::vector<SortKey> keys;
-    for (size_t i = 0; i < order.size(); i++) {
-      keys.push_back(SortKeyFor(order[i], scope.nslots + static_cast<int>(i)));
-    }
+  if (!mp.keys.empty()) {
     std::stable_sort(out.begin(), out.end(),
-                     [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) < 0; });
+                     [&](const Row& a, const Row& b) { return CompareRows(a, b, mp.keys) < 0; });
+    for (auto& r : out) r.resize(static_cast<size_t>(scope.nslots));
   }
-  for (auto& r : out) r.resize(static_cast<size_t>(scope.nslots));
-  if (lim) {
+  if (mp.lim) {
     Value lv, ov;
-    DOSQL_RETURN_IF_ERROR(lim->Eval(ex, &lv));
-    if (off) DOSQL_RETURN_IF_ERROR(off->Eval(ex, &ov));
-    int64_t l = ValueToInt64(lv), o = off ? ValueToInt64(ov) : 0;
+    DOSQL_RETURN_IF_ERROR(mp.lim->Eval(ex, &lv));
+    if (mp.off) DOSQL_RETURN_IF_ERROR(mp.off->Eval(ex, &ov));
+    int64_t l = ValueToInt64(lv), o = mp.off ? ValueToInt64(ov) : 0;
     if (o < 0) o = 0;
     if (o > 0) out.erase(out.begin(), out.begin() + std::min<int64_t>(o, static_cast<int64_t>(out.size())));
     if (l >= 0 && static_cast<int64_t>(out.size()) > l) out.resize(static_cast<size_t>(l));
@@ -1533,8 +1542,8 @@ Status ExecViewDml(ConnectionImpl* conn, Exec& ex, const Schema& schema, PlanCon
   DOSQL_ASSIGN_OR_RETURN(OpPtr op, jp.Build(where));
   if (dry_run) return Status::OK();
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), {}, nullptr,
-                                                      nullptr));
+  DOSQL_ASSIGN_OR_RETURN(MatchPlan mp, PlanMatches(ctx, scope, std::move(op), {}, nullptr, nullptr));
+  DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, mp));
   if (outer) ex.frames[outer->level] = saved_outer;
   const SourceBinding& sb = scope.sources[0];
   Frame frame;
@@ -1560,59 +1569,115 @@ Status ExecViewDml(ConnectionImpl* conn, Exec& ex, const Schema& schema, PlanCon
   return Status::OK();
 }
 
-Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
-                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
-  auto schema = conn->CurrentSchema();
-  auto ctxp = NewPlanContext(conn, schema);
-  PlanContext& ctx = *ctxp;
-  const int level = outer ? outer->level + 1 : 0;
-  const ViewInfo* view = nullptr;
-  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, up.table.name, &view, &schema));
-  if (up.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *up.with, sql));
-  if (view) {
-    return ExecViewDml(conn, ex, *schema, ctx, *view, up.table, &up.set, up.where.get(), sql,
-                       outer, dry_run);
-  }
+// A compiled UPDATE or DELETE of a table (not a view): planned once per prepared statement
+// (top level) and run per Step.
+struct RowDmlPlan {
+  std::shared_ptr<const Schema> schema;
+  std::unique_ptr<PlanContext> ctxp;
+  const TableInfo* t = nullptr;
+  int level = 0;
   Scope scope;
-  scope.parent = outer;
-  scope.level = level;
-  scope.sql = sql;
-  std::string alias = up.table.alias ? up.table.alias->name : t->name;
-  AddTableSource(scope, *t, alias);
-  std::unique_ptr<JoinPlanner> jp;
-  if (up.from) {
-    jp = std::make_unique<JoinPlanner>(ctx, scope);
-    jp->AddSource(0);
-    DOSQL_RETURN_IF_ERROR(jp->Bind(*up.from));
-  }
+  std::unique_ptr<JoinPlanner> jp;  // UPDATE ... FROM
   std::vector<CExprPtr> owned;
-  DOSQL_ASSIGN_OR_RETURN(std::vector<SetTarget> sets, ResolveSets(ctx, scope, *t, up.set, &owned));
+  std::vector<SetTarget> sets;      // UPDATE
   TableCtx tc;
-  DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &tc, t, level, alias, outer));
   std::vector<CExprPtr> returning;
-  {
-    std::vector<ResultColumnInfo> cols;
-    DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, up.returning, sql, &returning, &cols));
-    result->columns = std::move(cols);
+  std::vector<ResultColumnInfo> columns;
+  MatchPlan match;
+};
+
+// Plans an UPDATE (`up`) or a DELETE (`del`) of a table. Leaves `plan->t` null when the target
+// is a view (`*view` set; the caller takes the INSTEAD OF path).
+Status PlanRowDml(ConnectionImpl* conn, const parser::UpdateStmt* up,
+                  const parser::DeleteStmt* del, std::string_view sql, Scope* outer,
+                  RowDmlPlan* plan, const ViewInfo** view) {
+  plan->schema = conn->CurrentSchema();
+  plan->ctxp = NewPlanContext(conn, plan->schema);
+  PlanContext& ctx = *plan->ctxp;
+  plan->level = outer ? outer->level + 1 : 0;
+  const parser::QualifiedTableName& target = up ? up->table : del->table;
+  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t,
+                         TargetTable(ctx, target.name, view, &plan->schema));
+  const parser::WithClause* with = up ? up->with.get() : del->with.get();
+  if (with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *with, sql));
+  if (*view) return Status::OK();
+  Scope& scope = plan->scope;
+  scope.parent = outer;
+  scope.level = plan->level;
+  scope.sql = sql;
+  std::string alias = target.alias ? target.alias->name : t->name;
+  AddTableSource(scope, *t, alias);
+  if (up && up->from) {
+    plan->jp = std::make_unique<JoinPlanner>(ctx, scope);
+    plan->jp->AddSource(0);
+    DOSQL_RETURN_IF_ERROR(plan->jp->Bind(*up->from));
   }
+  if (up) {
+    DOSQL_ASSIGN_OR_RETURN(plan->sets, ResolveSets(ctx, scope, *t, up->set, &plan->owned));
+  }
+  DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &plan->tc, t, plan->level, alias, outer));
+  DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, plan->tc.scope, up ? up->returning : del->returning,
+                                         sql, &plan->returning, &plan->columns));
+  const parser::Expr* where = up ? up->where.get() : del->where.get();
   OpPtr op;
-  if (jp) {
-    DOSQL_ASSIGN_OR_RETURN(op, jp->Build(up.where.get()));
+  if (plan->jp) {
+    DOSQL_ASSIGN_OR_RETURN(op, plan->jp->Build(where));
   } else {
-    DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, up.where.get()));
+    DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, where));
   }
+  DOSQL_ASSIGN_OR_RETURN(plan->match,
+                         PlanMatches(ctx, scope, std::move(op), up ? up->order_by : del->order_by,
+                                     up ? up->limit.get() : del->limit.get(),
+                                     up ? up->offset.get() : del->offset.get()));
+  plan->t = t;
+  return Status::OK();
+}
+
+// The plan of an UPDATE or DELETE: the cached one, or a new one (cached when `cache` is given
+// and planning succeeded). Null with `*view` set when the target is a view.
+Result<RowDmlPlan*> GetRowDmlPlan(ConnectionImpl* conn, const parser::UpdateStmt* up,
+                                  const parser::DeleteStmt* del, std::string_view sql,
+                                  Scope* outer, std::unique_ptr<RowDmlPlan>* cache,
+                                  std::unique_ptr<RowDmlPlan>* fresh, const ViewInfo** view) {
+  *view = nullptr;
+  if (cache && *cache) return cache->get();
+  *fresh = std::make_unique<RowDmlPlan>();
+  DOSQL_RETURN_IF_ERROR(PlanRowDml(conn, up, del, sql, outer, fresh->get(), view));
+  if (*view) return static_cast<RowDmlPlan*>(nullptr);
+  if (!cache) return fresh->get();
+  *cache = std::move(*fresh);
+  return cache->get();
+}
+
+Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
+                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run,
+                  std::unique_ptr<RowDmlPlan>* cache = nullptr) {
+  std::unique_ptr<RowDmlPlan> fresh;
+  const ViewInfo* view = nullptr;
+  DOSQL_ASSIGN_OR_RETURN(RowDmlPlan* plan,
+                         GetRowDmlPlan(conn, &up, nullptr, sql, outer, cache, &fresh, &view));
+  if (view) {
+    return ExecViewDml(conn, ex, *fresh->schema, *fresh->ctxp, *view, up.table, &up.set,
+                       up.where.get(), sql, outer, dry_run);
+  }
+  result->columns = plan->columns;
   if (dry_run) return Status::OK();
+  auto& schema = plan->schema;
+  PlanContext& ctx = *plan->ctxp;
+  const TableInfo* t = plan->t;
+  const int level = plan->level;
+  Scope& scope = plan->scope;
+  TableCtx& tc = plan->tc;
   {
     std::set<int> assigned;
-    for (const auto& st : sets) assigned.insert(st.column);
+    for (const auto& st : plan->sets) assigned.insert(st.column);
     DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kUpdate, &assigned,
                                                    false));
   }
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), up.order_by,
-                                                      up.limit.get(), up.offset.get()));
+  DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
   if (outer) ex.frames[outer->level] = saved_outer;
-  if (jp) {
+  if (plan->jp) {
     // UPDATE ... FROM: each target row is updated once (with its first match).
     std::set<int64_t> seen;
     int rs = scope.sources[0].rowid_slot;
@@ -1636,11 +1701,11 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     ex.frames[level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
     int64_t new_rowid = rowid;
-    DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, rowid, sets,
-                                                   up.conflict, &new_rowid));
+    DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, rowid,
+                                                   plan->sets, up.conflict, &new_rowid));
     if (!done) continue;
     count++;
-    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
   }
   if (conn->trigger_depth == 0) conn->changes = count;
   conn->total_changes += count;
@@ -1648,38 +1713,26 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
 }
 
 Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
-                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run) {
-  auto schema = conn->CurrentSchema();
-  auto ctxp = NewPlanContext(conn, schema);
-  PlanContext& ctx = *ctxp;
-  const int level = outer ? outer->level + 1 : 0;
+                  std::string_view sql, Scope* outer, DmlResult* result, bool dry_run,
+                  std::unique_ptr<RowDmlPlan>* cache = nullptr) {
+  std::unique_ptr<RowDmlPlan> fresh;
   const ViewInfo* view = nullptr;
-  DOSQL_ASSIGN_OR_RETURN(const TableInfo* t, TargetTable(ctx, del.table.name, &view, &schema));
-  if (del.with) DOSQL_RETURN_IF_ERROR(PushWith(ctx, *del.with, sql));
+  DOSQL_ASSIGN_OR_RETURN(RowDmlPlan* plan,
+                         GetRowDmlPlan(conn, nullptr, &del, sql, outer, cache, &fresh, &view));
   if (view) {
-    return ExecViewDml(conn, ex, *schema, ctx, *view, del.table, nullptr, del.where.get(), sql,
-                       outer, dry_run);
+    return ExecViewDml(conn, ex, *fresh->schema, *fresh->ctxp, *view, del.table, nullptr,
+                       del.where.get(), sql, outer, dry_run);
   }
-  Scope scope;
-  scope.parent = outer;
-  scope.level = level;
-  scope.sql = sql;
-  std::string alias = del.table.alias ? del.table.alias->name : t->name;
-  AddTableSource(scope, *t, alias);
-  TableCtx tc;
-  DOSQL_RETURN_IF_ERROR(SetupTable(ctx, &tc, t, level, alias, outer));
-  std::vector<CExprPtr> returning;
-  {
-    std::vector<ResultColumnInfo> cols;
-    DOSQL_RETURN_IF_ERROR(CompileReturning(ctx, tc.scope, del.returning, sql, &returning, &cols));
-    result->columns = std::move(cols);
-  }
-  DOSQL_ASSIGN_OR_RETURN(OpPtr op, PlanSingleTableScan(ctx, scope, 0, del.where.get()));
+  result->columns = plan->columns;
   if (dry_run) return Status::OK();
+  auto& schema = plan->schema;
+  PlanContext& ctx = *plan->ctxp;
+  const TableInfo* t = plan->t;
+  Scope& scope = plan->scope;
+  TableCtx& tc = plan->tc;
   DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kDelete, nullptr, false));
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, CollectMatches(ctx, ex, scope, std::move(op), del.order_by,
-                                                      del.limit.get(), del.offset.get()));
+  DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
   if (outer) ex.frames[outer->level] = saved_outer;
   TxnRouter* txn = &conn->router;
   const SourceBinding& sb = scope.sources[0];
@@ -1703,7 +1756,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     }
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, *old, rowid, nullptr));
     LoadFrame(tc, ex, *old, rowid);
-    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
     DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, *old, rowid, nullptr, 0, nullptr));
     count++;
@@ -1730,6 +1783,7 @@ std::string Upper(std::string s) {
 
 struct DmlCache {
   std::unique_ptr<InsertPlan> insert;
+  std::unique_ptr<RowDmlPlan> row_dml;  // UPDATE or DELETE
 };
 std::shared_ptr<DmlCache> NewDmlCache() { return std::make_shared<DmlCache>(); }
 
@@ -1742,10 +1796,12 @@ Status ExecDml(ConnectionImpl* conn, Exec& ex, const parser::Statement& s, std::
                       cache && !outer ? &cache->insert : nullptr);
   }
   if (s.Is<parser::UpdateStmt>()) {
-    return ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, outer, result, false);
+    return ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, outer, result, false,
+                      cache && !outer ? &cache->row_dml : nullptr);
   }
   if (s.Is<parser::DeleteStmt>()) {
-    return ExecDelete(conn, ex, s.As<parser::DeleteStmt>(), sql, outer, result, false);
+    return ExecDelete(conn, ex, s.As<parser::DeleteStmt>(), sql, outer, result, false,
+                      cache && !outer ? &cache->row_dml : nullptr);
   }
   return Status::Internal("not a DML statement");
 }
@@ -1803,9 +1859,11 @@ Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,
     DOSQL_RETURN_IF_ERROR(ExecInsert(conn, ex, s.As<parser::InsertStmt>(), sql, nullptr, &r, true,
                                      cache ? &cache->insert : nullptr));
   } else if (s.Is<parser::UpdateStmt>()) {
-    DOSQL_RETURN_IF_ERROR(ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, nullptr, &r, true));
+    DOSQL_RETURN_IF_ERROR(ExecUpdate(conn, ex, s.As<parser::UpdateStmt>(), sql, nullptr, &r, true,
+                                     cache ? &cache->row_dml : nullptr));
   } else if (s.Is<parser::DeleteStmt>()) {
-    DOSQL_RETURN_IF_ERROR(ExecDelete(conn, ex, s.As<parser::DeleteStmt>(), sql, nullptr, &r, true));
+    DOSQL_RETURN_IF_ERROR(ExecDelete(conn, ex, s.As<parser::DeleteStmt>(), sql, nullptr, &r, true,
+                                     cache ? &cache->row_dml : nullptr));
   }
   return r.columns;
 }
