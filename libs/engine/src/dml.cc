@@ -618,7 +618,8 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
                            ConflictAction stmt_action, bool has_upsert,
                            const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
                            std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr,
-                           const std::vector<int>* upsert_order = nullptr) {
+                           const std::vector<int>* upsert_order = nullptr,
+                           const std::vector<bool>* changing = nullptr) {
   const TableInfo& t = *tc.t;
   // The order of the checks, SQLite's: an UPSERT's target constraints first (`upsert_order`:
   // in the order of the ON CONFLICT clauses, with the rowid where SQLite checks it), then the
@@ -666,6 +667,8 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
       return Status::Constraint("UNIQUE constraint failed: " + t.name + "." + col);
     }
     size_t i = static_cast<size_t>(c);
+    // An UPDATE that keeps the row's rowid and its key in this index cannot conflict there.
+    if (changing && !(*changing)[i]) continue;
     while (true) {
       LoadFrame(tc, ex, vals, rowid);
       // An INSERT's row is not stored yet: a hit at its rowid is another row (the one its
@@ -821,37 +824,63 @@ bool IndexMayChange(const TableInfo& t, const IndexInfo& idx, const std::set<int
   return false;
 }
 
+// What an UPDATE's SET list means for every row it writes, worked out once per statement.
+struct UpdateShape {
+  std::set<int> updated;      // the columns set (-2: the rowid)
+  std::vector<bool> changing;  // per index: its key may change when the rowid is kept
+  std::string lname;          // the table's name, lower case
+  bool has_trig = false;
+};
+
+UpdateShape ShapeOfUpdate(ConnectionImpl* conn, const Schema& schema, const TableInfo& t,
+                          const std::vector<SetTarget>& sets) {
+  UpdateShape shape;
+  for (const auto& st : sets) shape.updated.insert(st.column);
+  shape.changing.resize(t.indexes.size());
+  for (size_t i = 0; i < t.indexes.size(); i++) {
+    shape.changing[i] = IndexMayChange(t, *t.indexes[i], shape.updated);
+  }
+  shape.lname = Lower(t.name);
+  shape.has_trig = HasTriggers(conn, schema, shape.lname);
+  return shape;
+}
+
 // Updates one row: `old` at `rowid` gets new values computed by `sets` (evaluated with the
-// frames as the caller set them). Returns whether the row was written.
+// frames as the caller set them). `shape`: ShapeOfUpdate(sets), or null to work it out here.
+// Returns whether the row was written.
 Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, TableCtx& tc,
                           TxnRouter* txn, const std::vector<Value>& old,
                           int64_t rowid, const std::vector<SetTarget>& sets,
-                          ConflictAction action, int64_t* new_rowid_out) {
+                          ConflictAction action, int64_t* new_rowid_out,
+                          const UpdateShape* shape = nullptr) {
   const TableInfo& t = *tc.t;
+  UpdateShape own_shape;
+  if (!shape) {
+    own_shape = ShapeOfUpdate(conn, schema, t, sets);
+    shape = &own_shape;
+  }
+  const std::set<int>& updated = shape->updated;
+  const std::string& lname = shape->lname;
+  const bool has_trig = shape->has_trig;
   std::vector<Value> nv = old;
   int64_t new_rowid = rowid;
-  std::set<int> updated;
   std::vector<Value> computed(sets.size());
   for (size_t i = 0; i < sets.size(); i++) DOSQL_RETURN_IF_ERROR(sets[i].value->Eval(ex, &computed[i]));
   for (size_t i = 0; i < sets.size(); i++) {
     int c = sets[i].column;
-    Value v = computed[i];
+    Value& v = computed[i];
     if (c == -2 || c == t.rowid_alias) {
       ApplyAffinity(&v, Affinity::kInteger);
       // NULL too: SQLite's UPDATE reports a datatype mismatch, even on INTEGER PRIMARY KEY NOT NULL.
       if (v.type() != ValueType::kInteger) return Status::Constraint("datatype mismatch");
       new_rowid = v.integer();
       if (c >= 0) nv[c] = v;
-      updated.insert(c);
       continue;
     }
     nv[c] = std::move(v);
-    updated.insert(c);
   }
   DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
   DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &nv, new_rowid));
-  std::string lname = Lower(t.name);
-  bool has_trig = HasTriggers(conn, schema, lname);
   if (has_trig) {
     bool ignore = false;
     DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, schema, lname, &t, nullptr, Timing::kBefore,
@@ -862,20 +891,13 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
   DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, new_rowid, action));
   if (!ok) return false;
   std::optional<int64_t> upsert_hit;
+  // The entries of an index whose key cannot change stay as they are (SQLite too).
+  const std::vector<bool>* only = new_rowid == rowid ? &shape->changing : nullptr;
   DOSQL_ASSIGN_OR_RETURN(ok, ResolveUnique(tc, ex, txn, nv, new_rowid, rowid, action, false,
-                                           nullptr, false, &upsert_hit));
+                                           nullptr, false, &upsert_hit, nullptr, nullptr, only));
   if (!ok) return false;
   // Foreign keys see the old row leave before the new one comes (SQLite's order).
   if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, &updated));
-  // The entries of an index whose key cannot change stay as they are (SQLite too).
-  std::vector<bool> changing;
-  if (new_rowid == rowid) {
-    changing.resize(t.indexes.size());
-    for (size_t i = 0; i < t.indexes.size(); i++) {
-      changing[i] = IndexMayChange(t, *t.indexes[i], updated);
-    }
-  }
-  const std::vector<bool>* only = changing.empty() ? nullptr : &changing;
   DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, old, rowid, false, only));
   if (new_rowid != rowid || tc.fk) DOSQL_RETURN_IF_ERROR(txn->Delete(t.tree, RowidKey(rowid)));
   if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, nv, new_rowid, &updated));
@@ -1462,6 +1484,43 @@ Result<MatchPlan> PlanMatches(PlanContext& ctx, Scope& scope, OpPtr op,
   return mp;
 }
 
+// Drops OFFSET rows from the front of `out` and keeps LIMIT rows.
+template <typename T>
+Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
+  if (!mp.lim) return Status::OK();
+  Value lv, ov;
+  DOSQL_RETURN_IF_ERROR(mp.lim->Eval(ex, &lv));
+  if (mp.off) DOSQL_RETURN_IF_ERROR(mp.off->Eval(ex, &ov));
+  int64_t l = ValueToInt64(lv), o = mp.off ? ValueToInt64(ov) : 0;
+  if (o < 0) o = 0;
+  if (o > 0) {
+    out->erase(out->begin(), out->begin() + std::min<int64_t>(o, static_cast<int64_t>(out->size())));
+  }
+  if (l >= 0 && static_cast<int64_t>(out->size()) > l) out->resize(static_cast<size_t>(l));
+  return Status::OK();
+}
+
+// Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`).
+Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope,
+                                            MatchPlan& mp, int rowid_slot) {
+  if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
+    ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
+  }
+  Frame frame;
+  frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
+  ex.frames[scope.level] = &frame;
+  std::vector<int64_t> out;
+  DOSQL_RETURN_IF_ERROR(mp.op->Open(ex));
+  while (true) {
+    ex.frames[scope.level] = &frame;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, mp.op->Next(ex));
+    if (!ok) break;
+    out.push_back(frame.slots[static_cast<size_t>(rowid_slot)].integer());
+  }
+  DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
+  return out;
+}
+
 // Runs `mp` (any number of times): the frames of the matching rows, in order.
 Result<std::vector<std::vector<Value>>> RunMatches(PlanContext& ctx, Exec& ex, Scope& scope,
                                                    MatchPlan& mp) {
@@ -1490,15 +1549,7 @@ Result<std::vector<std::vector<Value>>> RunMatches(PlanContext& ctx, Exec& ex, S
                      [&](const Row& a, const Row& b) { return CompareRows(a, b, mp.keys) < 0; });
     for (auto& r : out) r.resize(static_cast<size_t>(scope.nslots));
   }
-  if (mp.lim) {
-    Value lv, ov;
-    DOSQL_RETURN_IF_ERROR(mp.lim->Eval(ex, &lv));
-    if (mp.off) DOSQL_RETURN_IF_ERROR(mp.off->Eval(ex, &ov));
-    int64_t l = ValueToInt64(lv), o = mp.off ? ValueToInt64(ov) : 0;
-    if (o < 0) o = 0;
-    if (o > 0) out.erase(out.begin(), out.begin() + std::min<int64_t>(o, static_cast<int64_t>(out.size())));
-    if (l >= 0 && static_cast<int64_t>(out.size()) > l) out.resize(static_cast<size_t>(l));
-  }
+  DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
   return out;
 }
 
@@ -1674,35 +1725,47 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kUpdate, &assigned,
                                                    false));
   }
-  Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
-  if (outer) ex.frames[outer->level] = saved_outer;
-  if (plan->jp) {
-    // UPDATE ... FROM: each target row is updated once (with its first match).
-    std::set<int64_t> seen;
-    int rs = scope.sources[0].rowid_slot;
-    std::vector<std::vector<Value>> unique;
-    for (auto& m : matches) {
-      if (seen.insert(m[rs].integer()).second) unique.push_back(std::move(m));
-    }
-    matches = std::move(unique);
-  }
-  TxnRouter* txn = &conn->router;
   const SourceBinding& sb = scope.sources[0];
+  Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
+  // The matching rows are found first (an update must not meet the rows it wrote). A plain
+  // UPDATE keeps only their rowids; UPDATE ... FROM and ORDER BY keep the whole frames.
+  const bool whole_frames = plan->jp || !plan->match.keys.empty();
+  std::vector<std::vector<Value>> matches;
+  std::vector<int64_t> rowids;
+  if (whole_frames) {
+    DOSQL_ASSIGN_OR_RETURN(matches, RunMatches(ctx, ex, scope, plan->match));
+    if (plan->jp) {
+      // UPDATE ... FROM: each target row is updated once (with its first match).
+      std::set<int64_t> seen;
+      std::vector<std::vector<Value>> unique;
+      for (auto& m : matches) {
+        if (seen.insert(m[sb.rowid_slot].integer()).second) unique.push_back(std::move(m));
+      }
+      matches = std::move(unique);
+    }
+    for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot));
+  }
+  if (outer) ex.frames[outer->level] = saved_outer;
+  TxnRouter* txn = &conn->router;
+  const UpdateShape shape = ShapeOfUpdate(conn, *schema, *t, plan->sets);
   int64_t count = 0;
   Frame frame;
-  for (auto& m : matches) {
-    int64_t rowid = m[sb.rowid_slot].integer();
-    // Re-read the row: an earlier update in this statement (or a trigger) may have changed it.
+  frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
+  for (size_t n = 0; n < rowids.size(); n++) {
+    int64_t rowid = rowids[n];
+    // Read the row now: an earlier update in this statement (or a trigger) may have changed it.
     DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));
     if (!old) continue;
-    frame.slots = m;
+    if (whole_frames) frame.slots = matches[n];
     for (size_t i = 0; i < t->columns.size(); i++) frame.slots[sb.cols[i].slot] = (*old)[i];
+    if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = Value::Integer(rowid);
     ex.frames[level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
     int64_t new_rowid = rowid;
     DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, rowid,
-                                                   plan->sets, up.conflict, &new_rowid));
+                                                   plan->sets, up.conflict, &new_rowid, &shape));
     if (!done) continue;
     count++;
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
@@ -1731,18 +1794,23 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   Scope& scope = plan->scope;
   TableCtx& tc = plan->tc;
   DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kDelete, nullptr, false));
+  const SourceBinding& sb = scope.sources[0];
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
+  std::vector<int64_t> rowids;
+  if (!plan->match.keys.empty()) {
+    DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
+    for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot));
+  }
   if (outer) ex.frames[outer->level] = saved_outer;
   TxnRouter* txn = &conn->router;
-  const SourceBinding& sb = scope.sources[0];
   std::string lname = Lower(t->name);
   // DROP TABLE's implicit DELETE fires no triggers.
   bool has_trig = HasTriggers(conn, *schema, lname) &&
                   !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
   int64_t count = 0;
-  for (auto& m : matches) {
-    int64_t rowid = m[sb.rowid_slot].integer();
+  for (int64_t rowid : rowids) {
     DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));
     if (!old) continue;
     if (has_trig) {
