@@ -1282,6 +1282,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   int64_t count = 0;
   Sequence seq;
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(LoadSequence(*schema, *t, txn, &seq));
+  // SQLite computes a constant DEFAULT once per statement and applies the column affinity to
+  // it in place: once a row of the statement got its affinities, later rows see their
+  // defaults converted even where `excluded` is otherwise the row as given.
+  bool defaults_typed = false;
   for (Row& r : rows) {
     std::vector<Value> vals(t->columns.size());
     std::vector<bool> given(t->columns.size(), false);
@@ -1392,6 +1396,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
           ok, ResolveUnique(tc, ex, txn, vals, rowid, std::nullopt, action, has_upsert,
                             targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
                             plan->upsert_order.empty() ? nullptr : &plan->upsert_order));
+      if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
       if (!ok) continue;
     }
     if (upsert_hit) {
@@ -1411,6 +1416,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       const SourceBinding& xs = upsert_scope.sources[1];
       bool as_given = hit_constraint == -1 && plan->upsert_rowid_first_raw;
       if (as_given && t->rowid_alias >= 0) raw[t->rowid_alias] = Value::Integer(rowid);
+      if (as_given && defaults_typed) {
+        for (size_t i = 0; i < t->columns.size(); i++) {
+          if (!given[i]) raw[i] = vals[i];
+        }
+      }
       const std::vector<Value>& excluded = as_given ? raw : vals;
       for (size_t i = 0; i < t->columns.size(); i++) {
         upsert_frame.slots[ts.cols[i].slot] = (*old)[i];
