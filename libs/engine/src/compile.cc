@@ -608,6 +608,67 @@ Result<std::string> EvalAttachOperand(Exec& ex, const CExpr& e) {
 
 }  // namespace
 
+namespace {
+
+// Whether an UPDATE or DELETE writes at most one row and can fail only before its first write
+// (then, as SQLite does without a statement journal, it needs no statement savepoint): the
+// WHERE clause is `rowid = <literal or parameter>`, no ORDER BY, LIMIT, FROM or RETURNING, no
+// trigger on the table, and (UPDATE) no REPLACE conflict handling, which deletes rows before
+// the remaining checks. Foreign keys, when on, still take the savepoint (Statement::Step).
+bool SingleRowWriteWithoutUndo(ConnectionImpl* conn, int db, const parser::Statement& s) {
+  const parser::UpdateStmt* up = s.Is<parser::UpdateStmt>() ? &s.As<parser::UpdateStmt>() : nullptr;
+  const parser::DeleteStmt* del = s.Is<parser::DeleteStmt>() ? &s.As<parser::DeleteStmt>() : nullptr;
+  if (!up && !del) return false;
+  const parser::QualifiedTableName& target = up ? up->table : del->table;
+  const parser::Expr* where = up ? up->where.get() : del->where.get();
+  if ((up ? up->with.get() : del->with.get()) || !where) return false;
+  if (!(up ? up->returning : del->returning).empty()) return false;
+  if (!(up ? up->order_by : del->order_by).empty() || (up ? up->limit : del->limit)) return false;
+  if (up && (up->from || up->conflict == parser::ConflictAction::kReplace)) return false;
+  const TableInfo* t = conn->SlotSchema(db)->FindTable(target.name.name.name);
+  if (!t || t->without_rowid) return false;
+  const std::string lname = Lower(t->name);
+  for (int i : {db, static_cast<int>(ConnectionImpl::kTemp)}) {
+    for (const auto& [n, tr] : conn->SlotSchema(i)->triggers) {
+      if (tr->table == lname) return false;
+    }
+  }
+  // Index entries that could fail to compute after the row is written: expressions, partial
+  // indexes, user collations.
+  for (const auto& idx : t->indexes) {
+    if (idx->where) return false;
+    for (const IndexColumn& ic : idx->columns) {
+      if (ic.column == -1 || ic.collation.is_user()) return false;
+    }
+  }
+  if (up) {
+    if (t->pk_conflict == parser::ConflictAction::kReplace) return false;
+    for (const auto& idx : t->indexes) {
+      if (idx->on_conflict == parser::ConflictAction::kReplace) return false;
+    }
+    for (const auto& c : t->columns) {
+      if (c.not_null_conflict == parser::ConflictAction::kReplace) return false;
+    }
+  }
+  if (!where->Is<parser::BinaryExpr>()) return false;
+  const auto& eq = where->As<parser::BinaryExpr>();
+  if (eq.op != parser::BinaryOp::kEq) return false;
+  auto is_key = [&](const parser::Expr& e) {
+    if (!e.Is<parser::ColumnRef>()) return false;
+    const auto& c = e.As<parser::ColumnRef>();
+    if (c.schema) return false;
+    const std::string& name = c.column.name;
+    int col = t->FindColumn(name);
+    return col >= 0 ? col == t->rowid_alias : IsRowidName(name);
+  };
+  auto is_value = [](const parser::Expr& e) {
+    return e.Is<parser::Parameter>() || e.Is<parser::Literal>();
+  };
+  return (is_key(*eq.left) && is_value(*eq.right)) || (is_value(*eq.left) && is_key(*eq.right));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Statement& stmt,
                                          std::string_view sql) {
   auto schema = conn->CurrentSchema();
@@ -1028,6 +1089,8 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
             target->FindTable(ins.table.name.name)) {
           prog->needs_statement_savepoint = false;
         }
+      } else if (SingleRowWriteWithoutUndo(conn, prog->write_db, *s)) {
+        prog->needs_statement_savepoint = false;
       }
       prog->run = [conn, s, text, holder, cache](Exec& ex) -> Status {
         DmlResult r;
