@@ -1468,6 +1468,8 @@ Generator::~Generator() = default;
 
 GenStatement Generator::Next() { return impl_->NextImpl(); }
 
+void Generator::EndEpisode() { impl_->episode_left = 0; }
+
 void Generator::Accepted(bool ok, int64_t changes) {
   if (ok && impl_->on_accept) impl_->on_accept();
   if (ok && impl_->on_outcome) impl_->on_outcome(changes);

@@ -107,6 +107,8 @@ class Generator {
   // Reports whether both engines accepted the last statement from Next() (DDL changes the
   // schema model only then) and how many rows it changed (to bound the tables' sizes).
   void Accepted(bool ok, int64_t changes);
+  // The next statement starts a new episode (on fresh databases).
+  void EndEpisode();
 
  private:
   struct Impl;

@@ -251,8 +251,22 @@ SqliteSide::SqliteSide() {
 }
 SqliteSide::~SqliteSide() { sqlite3_close_v2(db_); }
 
+int SqliteSide::Progress(void* self) {
+  auto* side = static_cast<SqliteSide*>(self);
+  if (std::chrono::steady_clock::now() < side->deadline_) return 0;
+  side->interrupted_ = true;
+  return 1;
+}
+
 Outcome SqliteSide::Run(const std::string& sql) {
   Outcome o;
+  interrupted_ = false;
+  if (time_limit_ > 0) {
+    deadline_ = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                    std::chrono::duration<double>(time_limit_));
+    sqlite3_progress_handler(db_, 100000, &SqliteSide::Progress, this);
+  }
   o.total_changes_before = sqlite3_total_changes64(db_);
   o.last_insert_rowid_before = sqlite3_last_insert_rowid(db_);
   sqlite3_stmt* st = nullptr;
@@ -283,6 +297,7 @@ Outcome SqliteSide::Run(const std::string& sql) {
   o.total_changes = sqlite3_total_changes64(db_);
   o.last_insert_rowid = sqlite3_last_insert_rowid(db_);
   o.autocommit = sqlite3_get_autocommit(db_) != 0;
+  o.timed_out = interrupted_;
   return o;
 }
 

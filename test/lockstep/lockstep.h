@@ -11,6 +11,7 @@
 #ifndef DOSQL_TEST_LOCKSTEP_LOCKSTEP_H_
 #define DOSQL_TEST_LOCKSTEP_LOCKSTEP_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -45,6 +46,7 @@ struct Outcome {
   int64_t last_insert_rowid_before = 0;
   bool autocommit = true;
   std::string note;  // harness-level anomaly (e.g. text left after the statement)
+  bool timed_out = false;  // SQLite: stopped at its time limit (SqliteSide::set_time_limit)
 };
 
 class SqliteSide {
@@ -54,9 +56,15 @@ class SqliteSide {
   SqliteSide(const SqliteSide&) = delete;
   SqliteSide& operator=(const SqliteSide&) = delete;
   Outcome Run(const std::string& sql);
+  // A statement running longer is interrupted (Outcome::timed_out); 0: no limit.
+  void set_time_limit(double seconds) { time_limit_ = seconds; }
 
  private:
+  static int Progress(void* self);
   sqlite3* db_ = nullptr;
+  double time_limit_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+  bool interrupted_ = false;
 };
 
 class DosqlSide {
