@@ -610,21 +610,57 @@ Result<std::string> EvalAttachOperand(Exec& ex, const CExpr& e) {
 
 namespace {
 
-// Whether an UPDATE or DELETE writes at most one row and can fail only before its first write
-// (then, as SQLite does without a statement journal, it needs no statement savepoint): the
-// WHERE clause is `rowid = <literal or parameter>`, no ORDER BY, LIMIT, FROM or RETURNING, no
-// trigger on the table, and (UPDATE) no REPLACE conflict handling, which deletes rows before
-// the remaining checks. Foreign keys, when on, still take the savepoint (Statement::Step).
-bool SingleRowWriteWithoutUndo(ConnectionImpl* conn, int db, const parser::Statement& s) {
+// Whether evaluating `e` cannot fail at run time: columns, literals, parameters and operators
+// without error cases (SQLite's arithmetic turns overflow into REAL and division by zero into
+// NULL). Functions, subqueries, LIKE and the JSON operators can fail.
+bool CannotFail(const parser::Expr* e) {
+  if (!e) return true;
+  if (e->Is<parser::Literal>() || e->Is<parser::ColumnRef>() || e->Is<parser::Parameter>()) {
+    return true;
+  }
+  if (e->Is<parser::UnaryExpr>()) return CannotFail(e->As<parser::UnaryExpr>().operand.get());
+  if (e->Is<parser::BinaryExpr>()) {
+    const auto& b = e->As<parser::BinaryExpr>();
+    if (b.op == parser::BinaryOp::kJsonExtract || b.op == parser::BinaryOp::kJsonExtractText) {
+      return false;
+    }
+    return CannotFail(b.left.get()) && CannotFail(b.right.get());
+  }
+  if (e->Is<parser::NullTestExpr>()) return CannotFail(e->As<parser::NullTestExpr>().operand.get());
+  if (e->Is<parser::BetweenExpr>()) {
+    const auto& b = e->As<parser::BetweenExpr>();
+    return CannotFail(b.operand.get()) && CannotFail(b.low.get()) && CannotFail(b.high.get());
+  }
+  if (e->Is<parser::CastExpr>()) return CannotFail(e->As<parser::CastExpr>().operand.get());
+  if (e->Is<parser::CaseExpr>()) {
+    const auto& c = e->As<parser::CaseExpr>();
+    if (!CannotFail(c.operand.get()) || !CannotFail(c.else_result.get())) return false;
+    for (const auto& w : c.whens) {
+      if (!CannotFail(w.condition.get()) || !CannotFail(w.result.get())) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+// Whether an UPDATE or DELETE cannot fail once it has written a row, so that, as SQLite without
+// a statement journal, it needs no statement savepoint to undo a partial run:
+// - no RETURNING (evaluated after the write), no trigger on the table, and no index entry that
+//   could fail to compute (expressions, partial indexes, user collations);
+// - DELETE: nothing else can fail after the rows are found;
+// - UPDATE without FROM or REPLACE conflict handling (which deletes rows before the remaining
+//   checks): either it writes at most one row (`WHERE rowid = <literal or parameter>`: every
+//   check comes before the write), or its SET list cannot fail — each value CannotFail() and
+//   each column is free of NOT NULL, UNIQUE, CHECK, STRICT and generated columns, and is not
+//   the rowid.
+// Foreign keys, when on, still take the savepoint (Statement::Step).
+bool WriteWithoutUndo(ConnectionImpl* conn, int db, const parser::Statement& s) {
   const parser::UpdateStmt* up = s.Is<parser::UpdateStmt>() ? &s.As<parser::UpdateStmt>() : nullptr;
   const parser::DeleteStmt* del = s.Is<parser::DeleteStmt>() ? &s.As<parser::DeleteStmt>() : nullptr;
   if (!up && !del) return false;
   const parser::QualifiedTableName& target = up ? up->table : del->table;
-  const parser::Expr* where = up ? up->where.get() : del->where.get();
-  if ((up ? up->with.get() : del->with.get()) || !where) return false;
+  if (up ? up->with.get() : del->with.get()) return false;
   if (!(up ? up->returning : del->returning).empty()) return false;
-  if (!(up ? up->order_by : del->order_by).empty() || (up ? up->limit : del->limit)) return false;
-  if (up && (up->from || up->conflict == parser::ConflictAction::kReplace)) return false;
   const TableInfo* t = conn->SlotSchema(db)->FindTable(target.name.name.name);
   if (!t || t->without_rowid) return false;
   const std::string lname = Lower(t->name);
@@ -633,26 +669,22 @@ bool SingleRowWriteWithoutUndo(ConnectionImpl* conn, int db, const parser::State
       if (tr->table == lname) return false;
     }
   }
-  // Index entries that could fail to compute after the row is written: expressions, partial
-  // indexes, user collations.
   for (const auto& idx : t->indexes) {
     if (idx->where) return false;
     for (const IndexColumn& ic : idx->columns) {
       if (ic.column == -1 || ic.collation.is_user()) return false;
     }
   }
-  if (up) {
-    if (t->pk_conflict == parser::ConflictAction::kReplace) return false;
-    for (const auto& idx : t->indexes) {
-      if (idx->on_conflict == parser::ConflictAction::kReplace) return false;
-    }
-    for (const auto& c : t->columns) {
-      if (c.not_null_conflict == parser::ConflictAction::kReplace) return false;
-    }
+  if (del) return true;
+  if (up->from || up->conflict == parser::ConflictAction::kReplace) return false;
+  if (t->pk_conflict == parser::ConflictAction::kReplace) return false;
+  for (const auto& idx : t->indexes) {
+    if (idx->on_conflict == parser::ConflictAction::kReplace) return false;
   }
-  if (!where->Is<parser::BinaryExpr>()) return false;
-  const auto& eq = where->As<parser::BinaryExpr>();
-  if (eq.op != parser::BinaryOp::kEq) return false;
+  for (const auto& c : t->columns) {
+    if (c.not_null_conflict == parser::ConflictAction::kReplace) return false;
+  }
+  // At most one row: every check of that row comes before its write.
   auto is_key = [&](const parser::Expr& e) {
     if (!e.Is<parser::ColumnRef>()) return false;
     const auto& c = e.As<parser::ColumnRef>();
@@ -664,7 +696,31 @@ bool SingleRowWriteWithoutUndo(ConnectionImpl* conn, int db, const parser::State
   auto is_value = [](const parser::Expr& e) {
     return e.Is<parser::Parameter>() || e.Is<parser::Literal>();
   };
-  return (is_key(*eq.left) && is_value(*eq.right)) || (is_value(*eq.left) && is_key(*eq.right));
+  const parser::Expr* where = up->where.get();
+  if (where && where->Is<parser::BinaryExpr>() && up->order_by.empty() && !up->limit) {
+    const auto& eq = where->As<parser::BinaryExpr>();
+    if (eq.op == parser::BinaryOp::kEq &&
+        ((is_key(*eq.left) && is_value(*eq.right)) || (is_value(*eq.left) && is_key(*eq.right)))) {
+      return true;
+    }
+  }
+  // Many rows: nothing in the SET list can fail.
+  if (t->strict || !t->checks.empty()) return false;
+  for (const auto& c : t->columns) {
+    if (c.generated) return false;
+  }
+  for (const auto& sc : up->set) {
+    if (sc.columns.size() != 1 || !CannotFail(sc.value.get())) return false;
+    int col = t->FindColumn(sc.columns[0].name);
+    if (col < 0 || col == t->rowid_alias || t->columns[col].not_null) return false;
+    for (const auto& idx : t->indexes) {
+      if (!idx->unique) continue;
+      for (const IndexColumn& ic : idx->columns) {
+        if (ic.column == col) return false;
+      }
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -1089,7 +1145,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
             target->FindTable(ins.table.name.name)) {
           prog->needs_statement_savepoint = false;
         }
-      } else if (SingleRowWriteWithoutUndo(conn, prog->write_db, *s)) {
+      } else if (WriteWithoutUndo(conn, prog->write_db, *s)) {
         prog->needs_statement_savepoint = false;
       }
       prog->run = [conn, s, text, holder, cache](Exec& ex) -> Status {

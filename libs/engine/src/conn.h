@@ -72,10 +72,13 @@ class TxnRouter {
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
   Result<btree::Cursor> NewCursor(transaction::TreeId tree);
+  // How many Put/Delete calls were made through this router (to tell whether a statement wrote).
+  uint64_t writes() const { return writes_; }
 
  private:
   Result<transaction::WriteTransaction*> For(transaction::TreeId tree);
   ConnectionImpl* c_;
+  uint64_t writes_ = 0;
 };
 
 // A function registered with Connection::Create*Function.

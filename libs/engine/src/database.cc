@@ -384,11 +384,13 @@ Status TxnRouter::DropTree(transaction::TreeId tree) {
 Status TxnRouter::Put(transaction::TreeId tree, std::string_view key, std::string_view value,
                       bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  writes_++;
   return t->Put(RawTreeId(tree), key, value, existed);
 }
 
 Status TxnRouter::Delete(transaction::TreeId tree, std::string_view key, bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  writes_++;
   return t->Delete(RawTreeId(tree), key, existed);
 }
 
@@ -965,6 +967,7 @@ Result<bool> Statement::Step() {
         }
         sp = *r;
       }
+      const uint64_t writes_before = s.conn->router.writes();
       s.conn->error_action = parser::ConflictAction::kNone;
       s.conn->fk_immediate = 0;
       const int64_t fk_deferred = s.conn->fk_deferred;
@@ -989,6 +992,13 @@ Result<bool> Statement::Step() {
           // OR FAIL: what the statement changed before the failure stays.
           if (use_sp && s.conn->InWriteTxn()) (void)s.conn->Release(sp);
           (void)s.Finish(true);  // the constraint error is what is reported
+        } else if (!use_sp && s.conn->InWriteTxn() && !s.owns_txn &&
+                   s.conn->router.writes() != writes_before) {
+          // A statement that runs without a savepoint (it cannot fail after its first write,
+          // compile.cc) was stopped mid-way all the same (I/O error, interrupt): its partial
+          // changes cannot be undone alone, so the transaction ends, as SQLite does then.
+          (void)s.Finish(false);
+          s.conn->RollbackTxn();
         } else {
           if (use_sp && s.conn->InWriteTxn()) {
             (void)s.conn->RollbackTo(sp);
