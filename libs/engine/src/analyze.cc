@@ -28,50 +28,47 @@ Result<std::vector<Row>> RunSql(ConnectionImpl* conn, Exec& ex, const std::strin
   return rows;
 }
 
-// The SQL text of an index's key terms: "a", "lower(b) COLLATE NOCASE", ...
-std::vector<std::string> KeyTerms(const TableInfo& t, const IndexInfo& idx) {
-  std::vector<std::string> terms;
-  for (const IndexColumn& ic : idx.columns) {
-    std::string term = ic.column >= 0   ? QuoteIdentifier(t.columns[ic.column].name)
-                       : ic.column == -2 ? std::string("rowid")
-                       : ic.expr        ? "(" + parser::ToSql(*ic.expr) + ")"
-                                        : std::string("NULL");
-    term += " COLLATE " + (ic.collation.is_user()
-                               ? QuoteIdentifier(std::string(CollationName(ic.collation)))
-                               : std::string(CollationName(ic.collation)));
-    terms.push_back(std::move(term));
-  }
-  return terms;
-}
-
-// "rows avg1 ... avgN" for `idx`: one ordered pass counting where each prefix changes.
-Result<std::string> IndexStat(ConnectionImpl* conn, Exec& ex, const TableInfo& t,
-                              const IndexInfo& idx, std::vector<int64_t>* numbers) {
-  std::vector<std::string> terms = KeyTerms(t, idx);
-  std::string list;
-  for (size_t i = 0; i < terms.size(); i++) list += (i ? ", " : "") + terms[i];
-  std::string sql = "SELECT " + list + " FROM " + QuoteIdentifier(t.name);
-  if (idx.where) sql += " WHERE " + parser::ToSql(*idx.where);
-  sql += " ORDER BY " + list;
-  DOSQL_ASSIGN_OR_RETURN(std::vector<Row> rows, RunSql(conn, ex, sql));
-  DOSQL_ASSIGN_OR_RETURN(std::vector<Collation> colls, ResolveIndexCollations(conn, idx));
-  std::vector<int64_t> distinct(terms.size(), 0);
-  for (size_t r = 0; r < rows.size(); r++) {
-    // The first column where this row differs from the previous one: every longer prefix is new.
+// "rows avg1 ... avgN" for `idx`: one pass over the index's entries in key order, counting
+// where each column prefix changes. Keys compare as bytes: equal encodings are equal values
+// under the column's collation (a user-defined collation's values equal under it share a label,
+// index_key.h), and a partial index holds exactly the rows its WHERE admits.
+Result<std::string> IndexStat(ConnectionImpl* conn, const IndexInfo& idx,
+                              std::vector<int64_t>* numbers) {
+  const size_t ncols = idx.columns.size();
+  std::vector<int64_t> distinct(ncols, 0);
+  int64_t n = 0;
+  std::string prev;
+  std::vector<size_t> prev_ends(ncols), ends(ncols);
+  DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, conn->router.NewCursor(idx.tree));
+  DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
+  Value scratch;
+  while (cur.Valid()) {
+    std::string_view key = cur.key();
+    std::string_view in = key;
+    for (size_t k = 0; k < ncols; k++) {
+      DOSQL_RETURN_IF_ERROR(DecodeKeyValue(&in, idx.columns[k].desc, &scratch));
+      ends[k] = key.size() - in.size();
+    }
+    // The first column where this entry differs from the previous one: every longer prefix is new.
     size_t first = 0;
-    if (r > 0) {
-      while (first < terms.size() &&
-             CompareValues(rows[r][first], rows[r - 1][first], colls[first]) == 0) {
+    if (n > 0) {
+      while (first < ncols && ends[first] == prev_ends[first] &&
+             key.compare(0, ends[first], prev, 0, ends[first]) == 0) {
         first++;
       }
     }
-    for (size_t k = first; k < terms.size(); k++) distinct[k]++;
+    for (size_t k = first; k < ncols; k++) distinct[k]++;
+    n++;
+    prev.assign(key.data(), key.size());
+    prev_ends.swap(ends);
+    DOSQL_RETURN_IF_ERROR(cur.Next());
   }
-  const int64_t n = static_cast<int64_t>(rows.size());
   numbers->assign(1, n);
   std::string stat = std::to_string(n);
   for (int64_t d : distinct) {
     int64_t avg = d == 0 ? 0 : (n + d - 1) / d;
+    // SQLite: an index whose values are nearly all distinct (within 10%) counts as unique.
+    if (avg == 2 && n * 10 <= d * 11) avg = 1;
     numbers->push_back(avg);
     stat += " " + std::to_string(avg);
   }
@@ -163,7 +160,7 @@ Status AnalyzeIn(ConnectionImpl* conn, Exec& ex, int db, const std::string& targ
       if (only_index && idx.get() != only_index) continue;
       any_index = true;
       std::vector<int64_t> numbers;
-      DOSQL_ASSIGN_OR_RETURN(std::string stat, IndexStat(conn, ex, *t, *idx, &numbers));
+      DOSQL_ASSIGN_OR_RETURN(std::string stat, IndexStat(conn, *idx, &numbers));
       if (numbers[0] == 0) continue;  // SQLite writes no row for an empty index
       DOSQL_RETURN_IF_ERROR(RunSql(conn, ex, "INSERT INTO sqlite_stat1 VALUES (?1, ?2, ?3)",
                                    {Value::Text(t->name), Value::Text(idx->name), Value::Text(stat)})

@@ -2480,6 +2480,7 @@ class FromPlanner {
   struct OrderTerm {
     int col;
     bool desc;
+    std::optional<Collation> coll;  // an explicit built-in COLLATE (else the column's)
   };
   void SetOrderHint(std::vector<OrderTerm> hint) { order_hint_ = std::move(hint); }
   bool order_satisfied() const { return order_satisfied_; }
@@ -2558,7 +2559,7 @@ bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size
     if (j < idx.columns.size()) {
       const IndexColumn& ic = idx.columns[j];
       if (ic.column < 0 || ic.column != term.col) return false;
-      if (ic.collation != t.columns[ic.column].collation) return false;
+      if (ic.collation != (term.coll ? *term.coll : t.columns[ic.column].collation)) return false;
       bool d = term.desc != ic.desc;
       if (dir && *dir != d) return false;
       dir = d;
@@ -3754,11 +3755,24 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     std::vector<FromPlanner::OrderTerm> hint;
     for (const auto& t : *order->terms) {
       if (!ok) break;
-      if (t.nulls != parser::NullsOrder::kDefault || !t.expr->Is<parser::ColumnRef>()) {
+      // A column, or a column under a built-in COLLATE (an index with that collation gives it).
+      const parser::Expr* term_expr = t.expr.get();
+      std::optional<Collation> coll;
+      if (term_expr->Is<parser::CollateExpr>()) {
+        const auto& ce = term_expr->As<parser::CollateExpr>();
+        auto c = CollationFromName(ce.collation.name);
+        if (!c.ok()) {
+          ok = false;
+          break;
+        }
+        coll = *c;
+        term_expr = ce.operand.get();
+      }
+      if (t.nulls != parser::NullsOrder::kDefault || !term_expr->Is<parser::ColumnRef>()) {
         ok = false;
         break;
       }
-      const auto& cr = t.expr->As<parser::ColumnRef>();
+      const auto& cr = term_expr->As<parser::ColumnRef>();
       if (cr.schema || (cr.table && Lower(cr.table->name) != sb.alias)) {
         ok = false;
         break;
@@ -3769,7 +3783,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       int col = sb.table->FindColumn(cr.column.name);
       if (col < 0 && IsRowidName(cr.column.name) && !sb.table->without_rowid) col = -2;
       if (col < 0 && col != -2) ok = false;
-      hint.push_back({col, t.direction == parser::SortDirection::kDesc});
+      hint.push_back({col, t.direction == parser::SortDirection::kDesc, coll});
     }
     if (ok) fp.SetOrderHint(std::move(hint));
   }
