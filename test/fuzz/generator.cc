@@ -622,8 +622,15 @@ struct Generator::Impl {
     };
     // A value for a JSON builder: a BLOB would fail ("JSON cannot hold BLOB values"), which
     // again depends on the plan evaluating it.
+    // A column's value loses its JSON subtype when it comes from a FROM subquery, CTE or view
+    // that SQLite materializes, and keeps it when SQLite flattens one (the plan's choice): text
+    // read from a column goes in as text (`|| ''` drops the subtype in both engines).
     auto arg = [&]() -> Frag {
       Frag x = e();
+      if (x.ToSql().find(".c") != std::string::npos) {
+        return Ex("iif(typeof(", x, ") = 'blob', NULL, iif(typeof(", x, ") = 'text', ", x,
+                  " || '', ", x, "))");
+      }
       return Ex("iif(typeof(", x, ") = 'blob', NULL, ", x, ")");
     };
     switch (rng.Below(9)) {
