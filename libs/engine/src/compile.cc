@@ -643,6 +643,24 @@ bool CannotFail(const parser::Expr* e) {
   return false;
 }
 
+// Whether a one-row INSERT (no UPSERT, no trigger on `t`) cannot fail once it has written:
+// its checks come before its writes, except that REPLACE deletes a conflicting row and goes on
+// checking. Under a statement-level REPLACE every conflict is resolved by deleting (nothing
+// fails after), given index entries that cannot fail to compute; otherwise no constraint of
+// the table may be declared ON CONFLICT REPLACE.
+bool OneRowInsertWithoutUndo(const TableInfo* t, bool replace) {
+  if (!t) return false;
+  for (const auto& idx : t->indexes) {
+    if (replace && idx->where) return false;
+    for (const IndexColumn& ic : idx->columns) {
+      if (replace && (ic.column == -1 || ic.collation.is_user())) return false;
+    }
+    if (!replace && idx->on_conflict == parser::ConflictAction::kReplace) return false;
+  }
+  if (!replace && t->pk_conflict == parser::ConflictAction::kReplace) return false;
+  return true;
+}
+
 // Whether an UPDATE or DELETE cannot fail once it has written a row, so that, as SQLite without
 // a statement journal, it needs no statement savepoint to undo a partial run:
 // - no RETURNING (evaluated after the write), no trigger on the table, and no index entry that
@@ -1140,9 +1158,9 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
             if (tr->table == Lower(ins.table.name.name)) has_triggers = true;
           }
         }
-        if (one_row && ins.upserts.empty() && !ins.replace &&
-            ins.conflict != parser::ConflictAction::kReplace && !has_triggers &&
-            target->FindTable(ins.table.name.name)) {
+        if (one_row && ins.upserts.empty() && !has_triggers &&
+            OneRowInsertWithoutUndo(target->FindTable(ins.table.name.name),
+                                    ins.replace || ins.conflict == parser::ConflictAction::kReplace)) {
           prog->needs_statement_savepoint = false;
         }
       } else if (WriteWithoutUndo(conn, prog->write_db, *s)) {
