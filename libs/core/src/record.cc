@@ -76,28 +76,41 @@ std::string EncodeRecord(std::span<const Value> values) {
 
 Status RecordReader::Init(std::string_view record) {
   record_ = record;
-  types_.clear();
-  offsets_.clear();
   std::string_view in = record;
+  // Varints below 128 (nearly every count and serial type) are one byte: read them inline.
+  auto get = [&in](uint64_t* v) {
+    if (!in.empty() && static_cast<uint8_t>(in[0]) < 0x80) {
+      *v = static_cast<uint8_t>(in[0]);
+      in.remove_prefix(1);
+      return true;
+    }
+    return GetVarint64(&in, v);
+  };
   uint64_t n;
-  if (!GetVarint64(&in, &n)) return Status::Corruption("record: bad column count");
+  if (!get(&n)) return Status::Corruption("record: bad column count");
   if (n > in.size()) return Status::Corruption("record: column count exceeds record size");
-  types_.resize(n);
+  // Sized once per shape: a reader reused for rows of one table does not reallocate or clear.
+  if (types_.size() != n) {
+    types_.resize(n);
+    offsets_.resize(n);
+  }
+  uint64_t* types = types_.data();
   for (uint64_t i = 0; i < n; i++) {
-    if (!GetVarint64(&in, &types_[i])) return Status::Corruption("record: bad serial type");
-    if (types_[i] == 10 || types_[i] == 11) {
-      return Status::Corruption("record: reserved serial type " + std::to_string(types_[i]));
+    if (!get(&types[i])) return Status::Corruption("record: bad serial type");
+    if (types[i] == 10 || types[i] == 11) {
+      return Status::Corruption("record: reserved serial type " + std::to_string(types[i]));
     }
   }
-  uint64_t off = record.size() - in.size();
-  offsets_.resize(n);
+  const uint64_t size = record.size();
+  uint64_t off = size - in.size();
+  uint32_t* offsets = offsets_.data();
   for (uint64_t i = 0; i < n; i++) {
-    offsets_[i] = static_cast<uint32_t>(off);
-    uint64_t sz = BodySize(types_[i]);
-    if (sz > record.size() - off) return Status::Corruption("record: column body past end");
+    offsets[i] = static_cast<uint32_t>(off);
+    uint64_t sz = BodySize(types[i]);
+    if (sz > size - off) return Status::Corruption("record: column body past end");
     off += sz;
   }
-  if (off != record.size()) return Status::Corruption("record: trailing bytes after last column");
+  if (off != size) return Status::Corruption("record: trailing bytes after last column");
   return Status::OK();
 }
 
