@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <deque>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -181,6 +182,7 @@ struct Table {
   bool view = false;
   bool without_rowid = false;
   std::vector<std::vector<std::string>> unique_sets;  // PRIMARY KEY/UNIQUE column sets (upsert)
+  std::set<std::string> unique_cols;  // columns of any PRIMARY KEY/UNIQUE constraint or index
   int64_t rows_hi = 0;                                 // an upper bound of the row count
   int view_items = 0;  // a view: the number of sources in its FROM (its estimate grows with theirs)
   bool HasRealColumn() const {
@@ -1176,7 +1178,14 @@ struct Generator::Impl {
     int n = rng.Range(1, 2);
     for (int i = 0; i < n; i++) {
       const Column& col = t->cols[static_cast<size_t>(rng.Below(static_cast<int>(t->cols.size())))];
-      sets.push_back(Seq(col.name, " = ", rng.Chance(50) || col.ipk ? ValueFor(col) : Expr(c, 2)));
+      // A UNIQUE column gets a constant: with values computed from the row, whether a transient
+      // duplicate fails depends on the order the rows are visited in (SQLite may walk an index
+      // on the WHERE's columns instead of the table).
+      bool unique = col.ipk || t->unique_cols.count(col.name) > 0;
+      for (const auto& set : t->unique_sets) {
+        unique = unique || std::find(set.begin(), set.end(), col.name) != set.end();
+      }
+      sets.push_back(Seq(col.name, " = ", rng.Chance(50) || unique ? ValueFor(col) : Expr(c, 2)));
     }
     // Only ROLLBACK/ABORT: which rows an UPDATE OR IGNORE/REPLACE/FAIL keeps depends on the
     // order it visits them in, which is the plan's.
@@ -1326,10 +1335,10 @@ struct Generator::Impl {
     std::string tname = t->name;
     on_accept = [this, name, tname, unique, simple, plain] {
       indexes.push_back(name);
-      if (unique && simple) {
-        for (Table& t : tables) {
-          if (t.name == tname) t.unique_sets.push_back(plain);
-        }
+      for (Table& t : tables) {
+        if (t.name != tname || !unique) continue;
+        if (simple) t.unique_sets.push_back(plain);
+        t.unique_cols.insert(plain.begin(), plain.end());
       }
     };
     return g;

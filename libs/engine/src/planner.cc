@@ -544,6 +544,7 @@ class InSubqueryExpr final : public CExpr {
             continue;
           }
           ApplyAffinity(&v, affs_[0]);
+          RealForIn(&v, affs_[0]);
           sorted_.emplace_back(std::move(v), i);
         }
         std::stable_sort(sorted_.begin(), sorted_.end(), [&](const auto& a, const auto& b) {
@@ -558,8 +559,7 @@ class InSubqueryExpr final : public CExpr {
         return CompareValues(a.first, b, colls_[0]) < 0;
       });
       for (; it != sorted_.end() && CompareValues(it->first, x, colls_[0]) == 0; ++it) {
-        if (CompareExpr(xs[0], (*rows)[it->second][0], CompareOp::kEq, affs_[0], colls_[0]) ==
-            TriBool::kTrue) {
+        if (CompareExpr(xs[0], it->first, CompareOp::kEq, affs_[0], colls_[0]) == TriBool::kTrue) {
           *out = Value::Integer(negated_ ? 0 : 1);
           return Status::OK();
         }

@@ -290,6 +290,12 @@ TEST(CollationVsSqlite, ComparisonsAndExpressions) {
   b.Same("SELECT (a, r) = ('apple', 'apple') FROM t ORDER BY id");
   b.Same("SELECT id FROM t WHERE a || '' = 'APPLE' ORDER BY id");
   b.Same("SELECT id FROM t WHERE a LIKE 'A%' ORDER BY id");
+  // IN (SELECT) under REAL affinity rounds integers beyond 2^53 also when a user collation
+  // makes the lookup a binary search.
+  b.Exec("CREATE TABLE big(c TEXT COLLATE rev)");
+  b.Exec("INSERT INTO big VALUES ('9223372036854775808')");
+  b.Same("SELECT CAST(c AS REAL) IN (SELECT 9223372036854775807), "
+         "CAST(c AS REAL) IN (SELECT ~(-c) FROM big) FROM big");
 }
 
 TEST(CollationVsSqlite, OrderGroupDistinctCompound) {
