@@ -1466,7 +1466,6 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
 
 // ----- UPDATE / DELETE -----
 
-// Collects the rows a WHERE (and FROM) selects: the full frame of each match.
 // The rows an UPDATE or DELETE touches: its scan, then ORDER BY, LIMIT and OFFSET.
 struct MatchPlan {
   OpPtr op;
