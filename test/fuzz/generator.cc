@@ -630,8 +630,8 @@ struct Generator::Impl {
     auto arg = [&]() -> Frag {
       Frag x = e();
       if (x.ToSql().find(".c") != std::string::npos) {
-        return Ex("iif(typeof(", x, ") = 'blob', NULL, iif(typeof(", x, ") = 'text', ", x,
-                  " || '', ", x, "))");
+        return Ex("CASE typeof(", x, ") WHEN 'blob' THEN NULL WHEN 'text' THEN ", x,
+                  " || '' ELSE ", x, " END");
       }
       return Ex("iif(typeof(", x, ") = 'blob', NULL, ", x, ")");
     };
