@@ -15,6 +15,7 @@
 
 #include "dosql/engine/database.h"
 #include "dosql/test_util/status.h"
+#include "dosql/test_util/temp_dir.h"
 #include "dosql/transaction/store.h"
 
 namespace dosql::engine {
@@ -22,26 +23,6 @@ namespace {
 
 using test_util::Unwrap;
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("dosql_attach_test_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter.fetch_add(1)) + "_" +
-             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -67,7 +48,7 @@ void Exec(Connection& c, std::string_view sql) {
 }
 
 TEST(AttachTest, FileAttachmentIsDurable) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   {
     auto c = Unwrap(Connection::Open(dir.Path("main.db")));
     Exec(*c, "ATTACH " + Quote(dir.Path("aux.db")) + " AS aux");
@@ -92,7 +73,7 @@ TEST(AttachTest, FileAttachmentIsDurable) {
 }
 
 TEST(AttachTest, ConnectionsShareTheAttachedStore) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   const std::string aux = dir.Path("shared.db");
   auto db = Unwrap(Database::Open(dir.Path("main.db")));
   auto c1 = Unwrap(db->Connect());
@@ -127,7 +108,7 @@ TEST(AttachTest, ConnectionsShareTheAttachedStore) {
 }
 
 TEST(AttachTest, DetachRefusesWhileInUse) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   auto c = Unwrap(Connection::Open(":memory:"));
   Exec(*c, "ATTACH " + Quote(dir.Path("d.db")) + " AS d");
   Exec(*c, "CREATE TABLE d.t(v); INSERT INTO d.t VALUES (1), (2), (3)");
@@ -153,7 +134,7 @@ TEST(AttachTest, DetachRefusesWhileInUse) {
 // The same file under two names (given once relative, once absolute) is one database: writes
 // through either name go to one transaction, and there is no deadlock with itself.
 TEST(AttachTest, SameFileAttachedTwice) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   const std::string abs = dir.Path("twice.db");
   const std::string rel = fs::relative(abs).string();
   auto c = Unwrap(Connection::Open(":memory:"));
@@ -168,7 +149,7 @@ TEST(AttachTest, SameFileAttachedTwice) {
 }
 
 TEST(AttachTest, UnopenableFileReportsSQLiteMessage) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   auto c = Unwrap(Connection::Open(":memory:"));
   std::string path = dir.Path("missing/dir/x.db");
   Status s = c->Exec("ATTACH " + Quote(path) + " AS x");
@@ -184,7 +165,7 @@ TEST(AttachTest, UnopenableFileReportsSQLiteMessage) {
 }
 
 TEST(AttachTest, TempSchemaIsPrivateToItsConnection) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   auto db = Unwrap(Database::Open(dir.Path("main.db")));
   auto c1 = Unwrap(db->Connect());
   auto c2 = Unwrap(db->Connect());
@@ -211,7 +192,7 @@ TEST(AttachTest, TempSchemaIsPrivateToItsConnection) {
 }
 
 TEST(AttachTest, TransactionsSpanDatabases) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_attach_test");
   auto c = Unwrap(Connection::Open(dir.Path("main.db")));
   Exec(*c, "ATTACH " + Quote(dir.Path("aux.db")) + " AS aux");
   Exec(*c, "CREATE TABLE m(v); CREATE TABLE aux.a(v)");
@@ -237,7 +218,7 @@ TEST(AttachTest, ProcessDyingDuringCommitLeavesBothOldOrBothNew) {
                                           "commit 1",  "cleanup",   ""};
   for (size_t k = 0; k < steps.size(); k++) {
     SCOPED_TRACE("dies before step '" + steps[k] + "'");
-    TempDir dir;
+    test_util::TempDir dir("dosql_attach_test");
     const std::string attach = "ATTACH " + Quote(dir.Path("aux.db")) + " AS aux";
     {
       auto c = Unwrap(Connection::Open(dir.Path("main.db")));

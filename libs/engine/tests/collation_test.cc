@@ -24,6 +24,7 @@
 
 #include "dosql/engine/database.h"
 #include "dosql/test_util/status.h"
+#include "dosql/test_util/temp_dir.h"
 
 namespace dosql::engine {
 namespace {
@@ -531,24 +532,6 @@ std::string Rows(Connection& c, std::string_view sql) {
   return out;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> n{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("dosql_collation_test_" + std::to_string(::getpid()) + "_" +
-             std::to_string(n.fetch_add(1)));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 TEST(CollationTest, RegistrationRules) {
   auto c = Unwrap(Connection::Open(":memory:"));
   EXPECT_EQ(c->CreateCollation("", Rev).code(), StatusCode::kInvalidArgument);
@@ -588,7 +571,7 @@ TEST(CollationTest, PreparedStatementsFollowReplacementAndRemoval) {
 }
 
 TEST(CollationTest, SchemaWithAnUnregisteredCollation) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_collation_test", false);
   {
     auto c = Unwrap(Connection::Open(dir.path()));
     ASSERT_TRUE(c->CreateCollation("ci", Ci).ok());

@@ -15,32 +15,13 @@
 #include <gtest/gtest.h>
 
 #include "dosql/test_util/status.h"
+#include "dosql/test_util/temp_dir.h"
 
 namespace dosql::engine {
 namespace {
 
 using test_util::Unwrap;
 namespace fs = std::filesystem;
-
-// A unique directory name under the system temp dir, removed (recursively) at the end.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("dosql_database_test_" + std::to_string(::getpid()) + "_" +
-             std::to_string(counter.fetch_add(1)) + "_" +
-             std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<Connection> OpenMemory() { return Unwrap(Connection::Open(":memory:")); }
 
@@ -110,7 +91,7 @@ TEST(DatabaseTest, InMemoryDatabasesAreSeparate) {
 }
 
 TEST(DatabaseTest, FileDatabaseIsADirectoryAndPersists) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_database_test", false);
   {
     auto db = Unwrap(Database::Open(dir.path()));
     EXPECT_FALSE(db->in_memory());
@@ -155,7 +136,7 @@ TEST(DatabaseTest, FileDatabaseIsADirectoryAndPersists) {
 }
 
 TEST(DatabaseTest, CreateIfMissingFalseFailsOnAMissingDatabase) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_database_test", false);
   DatabaseOptions o;
   o.create_if_missing = false;
   auto db = Database::Open(dir.path(), o);
@@ -166,7 +147,7 @@ TEST(DatabaseTest, CreateIfMissingFalseFailsOnAMissingDatabase) {
 }
 
 TEST(DatabaseTest, ReadOnlyDatabaseRejectsWrites) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_database_test", false);
   {
     auto c = Unwrap(Connection::Open(dir.path()));
     ASSERT_OK(c->Exec("CREATE TABLE t(a); INSERT INTO t VALUES (1)"));
@@ -949,7 +930,7 @@ TEST(DatabaseTest, SqliteSchemaContents) {
 // ---------------------------------------------------------------------------------------------
 
 TEST(DatabaseTest, AReaderSeesAStableSnapshot) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_database_test", false);
   auto db = Unwrap(Database::Open(dir.path()));
   auto writer = Unwrap(db->Connect());
   auto reader = Unwrap(db->Connect());
@@ -1059,7 +1040,7 @@ TEST(DatabaseTest, SchemaChangesAreSeenByOtherConnections) {
 }
 
 TEST(DatabaseTest, ConcurrentWritersOnThreadsAllCommit) {
-  TempDir dir;
+  test_util::TempDir dir("dosql_database_test", false);
   DatabaseOptions o;
   o.sync_commits = false;
   auto db = Unwrap(Database::Open(dir.path(), o));

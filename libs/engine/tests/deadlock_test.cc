@@ -15,6 +15,7 @@
 
 #include "dosql/engine/database.h"
 #include "dosql/test_util/status.h"
+#include "dosql/test_util/temp_dir.h"
 
 namespace dosql::engine {
 namespace {
@@ -23,31 +24,13 @@ using test_util::Unwrap;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("dosql_deadlock_test_" + std::to_string(::getpid()) + "_" +
-                                         std::to_string(counter.fetch_add(1)));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Path(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 bool IsDeadlock(const Status& s) {
   return s.code() == StatusCode::kBusy && s.message().rfind("deadlock detected", 0) == 0;
 }
 
 // n connections to one main database, each with the same databases attached as d1, d2, ...
 struct Databases {
-  TempDir dir;
+  test_util::TempDir dir{"dosql_deadlock_test"};
   std::shared_ptr<Database> db;
   std::vector<std::unique_ptr<Connection>> conns;
 
