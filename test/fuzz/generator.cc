@@ -414,16 +414,7 @@ struct Generator::Impl {
                                                      " <= ", " > ",  " >= ", " IS ", " IS NOT "};
         const std::string& op = rng.Pick(ops);
         Frag l = e(), r = e();
-        // SQLite 3.40 rewrites `c IS NOT NULL` on a NOT NULL column as TRUE, and in a query with
-        // window functions `x IS [NOT] (c IS NOT NULL)` then loses rows (docs/compatibility.md):
-        // a unary + keeps the right operand an expression.
-        if (op == " IS " || op == " IS NOT ") {
-          std::string t = r.ToSql();
-          auto ends = [&](std::string_view tail) {
-            return t.size() >= tail.size() && t.compare(t.size() - tail.size(), tail.size(), tail) == 0;
-          };
-          if (ends(" IS NOT NULL)") || ends(" NOTNULL)")) r = Ex("+", r);
-        }
+        if (op == " IS " || op == " IS NOT ") r = IsOperand(r);
         return Ex("(", l, op, r, ")");
       }
       case 5: {
@@ -603,8 +594,21 @@ struct Generator::Impl {
       case 20:
         return Ex("sign(", e(), ")");
       default:
-        return Ex("(", e(), " IS DISTINCT FROM ", e(), ")");
+        return Ex("(", e(), " IS DISTINCT FROM ", IsOperand(e()), ")");
     }
+  }
+
+  // The right operand of IS / IS NOT / IS [NOT] DISTINCT FROM. SQLite 3.40 rewrites
+  // `c IS NOT NULL` on a NOT NULL column as TRUE, and in a query with window functions
+  // `x IS [NOT] (c IS NOT NULL)` then loses rows (docs/compatibility.md): a unary + keeps the
+  // operand an expression.
+  static Frag IsOperand(Frag r) {
+    std::string t = r.ToSql();
+    auto ends = [&](std::string_view tail) {
+      return t.size() >= tail.size() && t.compare(t.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (ends(" IS NOT NULL)") || ends(" NOTNULL)")) return Ex("+", r);
+    return r;
   }
 
   Frag JsonExpr(const Ctx& c, int depth) {
