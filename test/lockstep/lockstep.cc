@@ -79,7 +79,8 @@ bool SameRow(const Row& a, const Row& b, double tolerance) {
 Value LooseCanonical(const Value& v) {
   if (v.type() == ValueType::kReal) {
     double x = v.real();
-    if (x == std::floor(x) && x >= -9.2e18 && x <= 9.2e18) {
+    // Every integral double in [-2^63, 2^63) is an int64 (-2^63 itself too).
+    if (x == std::floor(x) && x >= -9223372036854775808.0 && x < 9223372036854775808.0) {
       return Value::Integer(static_cast<int64_t>(x));
     }
   } else if (v.type() == ValueType::kText) {
