@@ -599,15 +599,16 @@ struct Generator::Impl {
   }
 
   // The right operand of IS / IS NOT / IS [NOT] DISTINCT FROM. SQLite 3.40 rewrites
-  // `c IS NOT NULL` on a NOT NULL column as TRUE, and in a query with window functions
-  // `x IS [NOT] (c IS NOT NULL)` then loses rows (docs/compatibility.md): a unary + keeps the
-  // operand an expression.
+  // `c IS NOT NULL` on a NOT NULL column (and a NULL test of a constant) as TRUE or FALSE, and
+  // in a query with window functions `x IS [NOT] (c IS NOT NULL)` then loses rows
+  // (docs/compatibility.md): a unary + keeps the operand an expression.
   static Frag IsOperand(Frag r) {
     std::string t = r.ToSql();
     auto ends = [&](std::string_view tail) {
       return t.size() >= tail.size() && t.compare(t.size() - tail.size(), tail.size(), tail) == 0;
     };
-    if (ends(" IS NOT NULL)") || ends(" NOTNULL)")) return Ex("+", r);
+    // Also `(x IS NULL)` and the like on a constant, which SQLite folds to FALSE or TRUE.
+    if (ends("NULL)")) return Ex("+", r);
     return r;
   }
 
@@ -1163,7 +1164,10 @@ struct Generator::Impl {
         c.scopes.push_back(scope);
         c.sub_depth = 1;
         const Column& col = t->cols[static_cast<size_t>(rng.Below(static_cast<int>(t->cols.size())))];
-        upsert = Seq(" ON CONFLICT", tgt, " DO UPDATE SET ", col.name, " = ", Expr(c, 2),
+        // The rowid from a value like the UPDATE's: a computed one may reach 2^63-1, after which
+        // SQLite picks the next new rowid at random.
+        upsert = Seq(" ON CONFLICT", tgt, " DO UPDATE SET ", col.name, " = ",
+                     col.ipk ? ValueFor(col) : Expr(c, 2),
                      rng.Chance(30) ? Opt(Seq(" WHERE ", Expr(c, 2))) : Seq());
       }
     }
