@@ -2148,7 +2148,8 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
       if (esc && l.op == parser::LikeOp::kGlob) {
         return Err("wrong number of arguments to function glob()");
       }
-      const CExpr *p1 = x.get(), *p2 = p.get(), *p3 = esc ? esc.get() : x.get();
+      // SQLite calls like(pattern, operand[, escape]): the pattern's COLLATE comes first.
+      const CExpr *p1 = p.get(), *p2 = x.get(), *p3 = esc ? esc.get() : x.get();
       return MaybeFold(std::make_unique<LikeCExpr>(l.op == parser::LikeOp::kGlob, std::move(x),
                                                    std::move(p), std::move(esc), l.negated),
                        {p1, p2, p3});
