@@ -206,8 +206,12 @@ struct Ctx {
   bool aggregates = false;           // aggregate functions are allowed
   int sub_depth = 0;                 // nesting of subqueries
   int64_t rows = 1;                  // rows the enclosing levels loop over (a cost estimate)
+  // A result column of a view, FROM subquery or CTE: no subquery (SQLite 3.40 flattens such
+  // a view into the right side of a LEFT JOIN and then loses the value of an uncorrelated
+  // subquery after the first unmatched row, docs/compatibility.md).
+  bool derived_column = false;
   // A subquery here may run once per outer row: allowed while that stays cheap.
-  bool SubqueryOk() const { return sub_depth < 2 && rows < 300 && !grouped; }
+  bool SubqueryOk() const { return sub_depth < 2 && rows < 300 && !grouped && !derived_column; }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -938,8 +942,10 @@ struct Generator::Impl {
       }
     }
     std::vector<Frag> items;
+    Ctx item_ctx = sel;
+    if (!top) item_ctx.derived_column = true;
     for (int i = 0; i < ncols; i++) {
-      Frag e = Has(kWindow) && !grouped && top && rng.Chance(10) ? WindowExpr(c) : Expr(sel, 3);
+      Frag e = Has(kWindow) && !grouped && top && rng.Chance(10) ? WindowExpr(c) : Expr(item_ctx, 3);
       if (strip_affinity) e = Seq("+(", e, ")");
       items.push_back(named ? Seq(e, " AS c" + std::to_string(i)) : e);
     }
