@@ -1142,7 +1142,12 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
           upsert_rowid_target[u] = true;
           matched = true;
         }
-        for (size_t i = 0; i < t->indexes.size(); i++) {
+        // As SQLite: the rowid, else the first unique index in the table's index list (newest
+        // first, REPLACE-declared last) that the target matches — one index, even when an
+        // unqualified term matches several (one per collation).
+        for (int li : UniqueIndexesInListOrder(*t)) {
+          if (matched) break;
+          const size_t i = static_cast<size_t>(li);
           const auto& idx = t->indexes[i];
           if (!idx->unique || idx->columns.size() != cols.size()) continue;
           // A partial index is a target only when the target's WHERE implies the index's
