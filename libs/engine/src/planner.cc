@@ -4024,9 +4024,33 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
   } else {
     std::vector<std::string> names;
     std::vector<const parser::Expr*> first_exprs;
+    std::vector<CoreResult> cores;
     for (size_t i = 0; i < stmt.cores.size(); i++) {
       DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[i], outer, level, sql,
                                                      nullptr, &result.min_ref_level));
+      if (i > 0 && cr.columns.size() != cores[0].columns.size()) {
+        return Err("SELECTs to the left and right of " +
+                   std::string(stmt.ops[i - 1] == parser::CompoundOp::kUnion      ? "UNION"
+                               : stmt.ops[i - 1] == parser::CompoundOp::kUnionAll ? "UNION ALL"
+                               : stmt.ops[i - 1] == parser::CompoundOp::kIntersect ? "INTERSECT"
+                                                                                  : "EXCEPT") +
+                   " do not have the same number of result columns");
+      }
+      cores.push_back(std::move(cr));
+    }
+    // SQLite's multiSelectCollSeq: every set operation of the chain compares a column under the
+    // collation of the first SELECT, in the whole chain, whose column has one.
+    std::vector<Collation> chain(cores[0].columns.size(), Collation::kBinary);
+    for (size_t c = 0; c < chain.size(); c++) {
+      for (const CoreResult& cr : cores) {
+        if (cr.columns[c].has_collation) {
+          chain[c] = cr.columns[c].collation;
+          break;
+        }
+      }
+    }
+    for (size_t i = 0; i < cores.size(); i++) {
+      CoreResult& cr = cores[i];
       if (i == 0) {
         columns = cr.columns;
         first_columns = cr.columns;
@@ -4036,22 +4060,13 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
         }
         continue;
       }
-      if (cr.columns.size() != columns.size()) {
-        return Err("SELECTs to the left and right of " +
-                   std::string(stmt.ops[i - 1] == parser::CompoundOp::kUnion      ? "UNION"
-                               : stmt.ops[i - 1] == parser::CompoundOp::kUnionAll ? "UNION ALL"
-                               : stmt.ops[i - 1] == parser::CompoundOp::kIntersect ? "INTERSECT"
-                                                                                  : "EXCEPT") +
-                   " do not have the same number of result columns");
-      }
       result.rightmost = cr.columns;
-      std::vector<Collation> colls;
+      std::vector<Collation> colls = chain;
       for (size_t c = 0; c < columns.size(); c++) {
         if (!columns[c].has_collation && cr.columns[c].has_collation) {
           columns[c].collation = cr.columns[c].collation;
           columns[c].has_collation = true;
         }
-        colls.push_back(columns[c].has_collation ? columns[c].collation : Collation::kBinary);
       }
       if (stmt.ops[i - 1] != parser::CompoundOp::kUnionAll) {
         DOSQL_RETURN_IF_ERROR(NeedAll(ctx, &colls));  // UNION ALL compares nothing
