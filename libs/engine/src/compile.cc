@@ -643,6 +643,18 @@ bool CannotFail(const parser::Expr* e) {
   return false;
 }
 
+// Whether computing the index entries of a row of `t` cannot fail: no expression or partial
+// index (their expressions can), no user collation (its labels are looked up).
+bool IndexEntriesCannotFail(const TableInfo& t) {
+  for (const auto& idx : t.indexes) {
+    if (idx->where) return false;
+    for (const IndexColumn& ic : idx->columns) {
+      if (ic.column == -1 || ic.collation.is_user()) return false;
+    }
+  }
+  return true;
+}
+
 // Whether a one-row INSERT (no UPSERT, no trigger on `t`) cannot fail once it has written:
 // its checks come before its writes, except that REPLACE deletes a conflicting row and goes on
 // checking. Under a statement-level REPLACE every conflict is resolved by deleting (nothing
@@ -650,11 +662,8 @@ bool CannotFail(const parser::Expr* e) {
 // the table may be declared ON CONFLICT REPLACE.
 bool OneRowInsertWithoutUndo(const TableInfo* t, bool replace) {
   if (!t) return false;
+  if (replace && !IndexEntriesCannotFail(*t)) return false;
   for (const auto& idx : t->indexes) {
-    if (replace && idx->where) return false;
-    for (const IndexColumn& ic : idx->columns) {
-      if (replace && (ic.column == -1 || ic.collation.is_user())) return false;
-    }
     if (!replace && idx->on_conflict == parser::ConflictAction::kReplace) return false;
   }
   if (!replace && t->pk_conflict == parser::ConflictAction::kReplace) return false;
@@ -687,12 +696,7 @@ bool WriteWithoutUndo(ConnectionImpl* conn, int db, const parser::Statement& s) 
       if (tr->table == lname) return false;
     }
   }
-  for (const auto& idx : t->indexes) {
-    if (idx->where) return false;
-    for (const IndexColumn& ic : idx->columns) {
-      if (ic.column == -1 || ic.collation.is_user()) return false;
-    }
-  }
+  if (!IndexEntriesCannotFail(*t)) return false;
   if (del) return true;
   if (up->from || up->conflict == parser::ConflictAction::kReplace) return false;
   if (t->pk_conflict == parser::ConflictAction::kReplace) return false;
