@@ -608,11 +608,10 @@ struct Generator::Impl {
   // (docs/compatibility.md): a unary + keeps the operand an expression.
   static Frag IsOperand(Frag r) {
     std::string t = r.ToSql();
-    auto ends = [&](std::string_view tail) {
-      return t.size() >= tail.size() && t.compare(t.size() - tail.size(), tail.size(), tail) == 0;
-    };
-    // Also `(x IS NULL)` and the like on a constant, which SQLite folds to FALSE or TRUE.
-    if (ends("NULL)")) return Ex("+", r);
+    // Also `(x IS NULL)` and the like on a constant, which SQLite folds to FALSE or TRUE, and a
+    // NULL test under a COLLATE, `((c IS NULL) COLLATE REV)`, which SQLite looks through: any
+    // operand holding a NULL test gets the +, only the literal NULL itself keeps its IS NULL form.
+    if (t != "NULL" && t.find("NULL") != std::string::npos) return Ex("+", r);
     return r;
   }
 
