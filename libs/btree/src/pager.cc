@@ -39,7 +39,6 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,6 +52,7 @@
 #include "dosql/btree/pager.h"
 #include "dosql/core/coding.h"
 #include "dosql/core/crc32c.h"
+#include "page_id_map.h"
 
 namespace dosql::btree {
 
@@ -146,15 +146,25 @@ Page::~Page() { ::operator delete(data_, std::align_val_t{kPageAlignment}); }
 // ----- Pager::Impl -----
 
 struct Pager::Impl {
+  // A cached page. The entries of a shard form a doubly linked LRU list by index.
   struct CacheEntry {
-    PageRef page;
-    std::list<PageId>::iterator lru;
+    PageRef page;  // null: the entry is free
+    uint32_t prev = kNil;  // towards the most recently used end
+    uint32_t next = kNil;  // towards the least recently used end
   };
+  static constexpr uint32_t kNil = internal::PageIdMap::kAbsent;
+  // How many evicted pages a shard keeps for the next misses to read into (saves the
+  // allocation, zeroing and release of a page per miss while a scan streams through the cache).
+  static constexpr size_t kSparePages = 4;
   struct alignas(64) CacheShard {
     std::mutex mu;
-    std::unordered_map<PageId, CacheEntry> map;
-    std::list<PageId> lru;  // front = most recently used
+    internal::PageIdMap index;         // page id -> entry
+    std::vector<CacheEntry> entries;   // stable indices; free ones listed in free_entries
+    std::vector<uint32_t> free_entries;
+    uint32_t head = kNil;  // most recently used
+    uint32_t tail = kNil;  // least recently used
     uint64_t bytes = 0;
+    std::vector<PageRef> spare;  // evicted pages nobody else holds, to be read into again
   };
   struct alignas(64) TransientShard {
     std::mutex mu;
@@ -210,30 +220,74 @@ struct Pager::Impl {
     return transient_shards[id & (kTransientShards - 1)];
   }
 
-  void EraseLocked(CacheShard& shard, std::unordered_map<PageId, CacheEntry>::iterator it) {
+  static void UnlinkLocked(CacheShard& shard, uint32_t e) {
+    CacheEntry& entry = shard.entries[e];
+    if (entry.prev != kNil) shard.entries[entry.prev].next = entry.next;
+    else shard.head = entry.next;
+    if (entry.next != kNil) shard.entries[entry.next].prev = entry.prev;
+    else shard.tail = entry.prev;
+    entry.prev = entry.next = kNil;
+  }
+
+  static void PushFrontLocked(CacheShard& shard, uint32_t e) {
+    CacheEntry& entry = shard.entries[e];
+    entry.prev = kNil;
+    entry.next = shard.head;
+    if (shard.head != kNil) shard.entries[shard.head].prev = e;
+    shard.head = e;
+    if (shard.tail == kNil) shard.tail = e;
+  }
+
+  static void TouchLocked(CacheShard& shard, uint32_t e) {
+    if (shard.head == e) return;
+    UnlinkLocked(shard, e);
+    PushFrontLocked(shard, e);
+  }
+
+  // Removes entry `e`; returns its page (the caller decides whether to keep it as a spare).
+  PageRef EraseLocked(CacheShard& shard, uint32_t e) {
     shard.bytes -= options.page_size;
     cached_pages.fetch_sub(1, std::memory_order_relaxed);
     cached_bytes.fetch_sub(options.page_size, std::memory_order_relaxed);
-    shard.lru.erase(it->second.lru);
-    shard.map.erase(it);
+    UnlinkLocked(shard, e);
+    PageRef page = std::move(shard.entries[e].page);
+    shard.index.Erase(page->id());
+    shard.free_entries.push_back(e);
+    return page;
   }
 
   // Evicts unpinned least-recently-used pages until `incoming` more bytes fit in the shard's
   // budget. Pinned pages (someone else holds a PageRef) are moved to the front and skipped; each
-  // entry is looked at most once per call.
+  // entry is looked at most once per call. Evicted pages nobody holds become spares.
   void MakeRoomLocked(CacheShard& shard, uint64_t incoming) {
-    size_t to_scan = shard.lru.size();
-    while (to_scan > 0 && shard.bytes + incoming > shard_budget) {
+    size_t to_scan = shard.index.size();
+    while (to_scan > 0 && shard.bytes + incoming > shard_budget && shard.tail != kNil) {
       --to_scan;
-      auto last = std::prev(shard.lru.end());
-      auto it = shard.map.find(*last);
-      if (it->second.page.use_count() == 1) {
-        EraseLocked(shard, it);
+      const uint32_t last = shard.tail;
+      if (shard.entries[last].page.use_count() == 1) {
+        PageRef page = EraseLocked(shard, last);
+        if (shard.spare.size() < kSparePages) shard.spare.push_back(std::move(page));
         evictions.fetch_add(1, std::memory_order_relaxed);
       } else {
-        shard.lru.splice(shard.lru.begin(), shard.lru, last);
+        TouchLocked(shard, last);
       }
     }
+  }
+
+  // A page buffer for reading `id` into: a spare of its shard, or a new one.
+  PageRef TakeSpare(PageId id) {
+    CacheShard& shard = CacheShardFor(id);
+    PageRef page;
+    {
+      std::lock_guard<std::mutex> lock(shard.mu);
+      if (!shard.spare.empty()) {
+        page = std::move(shard.spare.back());
+        shard.spare.pop_back();
+      }
+    }
+    if (page == nullptr) return std::make_shared<Page>(id, options.page_size);
+    page->Reuse(id);
+    return page;
   }
 
   // Caches `page`. If the id is cached already: with replace=false the cached copy wins and is
@@ -241,17 +295,26 @@ struct Pager::Impl {
   PageRef Insert(PageRef page, bool replace) {
     CacheShard& shard = CacheShardFor(page->id());
     std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.map.find(page->id());
-    if (it != shard.map.end()) {
+    const uint32_t found = shard.index.Find(page->id());
+    if (found != kNil) {
       if (!replace) {
-        shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
-        return it->second.page;
+        TouchLocked(shard, found);
+        return shard.entries[found].page;
       }
-      EraseLocked(shard, it);
+      EraseLocked(shard, found);
     }
     MakeRoomLocked(shard, options.page_size);
-    shard.lru.push_front(page->id());
-    shard.map.emplace(page->id(), CacheEntry{page, shard.lru.begin()});
+    uint32_t e;
+    if (!shard.free_entries.empty()) {
+      e = shard.free_entries.back();
+      shard.free_entries.pop_back();
+    } else {
+      e = static_cast<uint32_t>(shard.entries.size());
+      shard.entries.emplace_back();
+    }
+    shard.entries[e].page = page;
+    PushFrontLocked(shard, e);
+    shard.index.Put(page->id(), e);
     shard.bytes += options.page_size;
     cached_pages.fetch_add(1, std::memory_order_relaxed);
     cached_bytes.fetch_add(options.page_size, std::memory_order_relaxed);
@@ -264,13 +327,15 @@ struct Pager::Impl {
     for (size_t s = 0; s < num_cache_shards; ++s) {
       CacheShard& shard = cache_shards[s];
       std::lock_guard<std::mutex> lock(shard.mu);
-      for (auto it = shard.map.begin(); it != shard.map.end();) {
-        auto next = std::next(it);
-        if (pred(it->first) && (!only_unpinned || it->second.page.use_count() == 1)) {
-          EraseLocked(shard, it);
+      for (uint32_t e = shard.head; e != kNil;) {
+        const uint32_t next = shard.entries[e].next;
+        const PageRef& page = shard.entries[e].page;
+        if (pred(page->id()) && (!only_unpinned || page.use_count() == 1)) {
+          EraseLocked(shard, e);
         }
-        it = next;
+        e = next;
       }
+      shard.spare.clear();
     }
   }
 
@@ -343,7 +408,7 @@ struct Pager::Impl {
       return handle.status().WithContext(Where(id, SegmentPath(segment), offset));
     }
     fsx::File& file = **handle;
-    auto page = std::make_shared<Page>(id, options.page_size);
+    PageRef page = TakeSpare(id);
     size_t got = 0;
     Status st = file.ReadAt(offset, options.page_size, page->data(), &got);
     if (!st.ok()) return st.WithContext(Where(id, file.path(), offset));
@@ -467,13 +532,11 @@ Result<PageRef> Pager::Get(PageId id) {
   {
     Impl::CacheShard& shard = d.CacheShardFor(id);
     std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.map.find(id);
-    if (it != shard.map.end()) {
-      if (it->second.lru != shard.lru.begin()) {
-        shard.lru.splice(shard.lru.begin(), shard.lru, it->second.lru);
-      }
+    const uint32_t e = shard.index.Find(id);
+    if (e != Impl::kNil) {
+      Impl::TouchLocked(shard, e);
       d.cache_hits.fetch_add(1, std::memory_order_relaxed);
-      return PageRef(it->second.page);
+      return PageRef(shard.entries[e].page);
     }
   }
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);

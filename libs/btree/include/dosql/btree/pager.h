@@ -50,6 +50,13 @@ class Page {
   void set_owner(uint64_t o) { owner_.store(o, std::memory_order_relaxed); }
 
  private:
+  friend class Pager;
+  // The pager's page cache reads another page into an evicted page that nobody else holds.
+  void Reuse(PageId id) {
+    id_ = id;
+    owner_.store(0, std::memory_order_relaxed);
+  }
+
   PageId id_;
   uint32_t size_;
   uint8_t* data_;
