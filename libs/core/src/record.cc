@@ -1,5 +1,6 @@
 #include "dosql/core/record.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -46,6 +47,34 @@ uint64_t BodySize(uint64_t st) {
   if (st >= 12) return (st - 12) / 2;
   if (st == 7) return 8;
   return IntBytesForSerial(st);
+}
+
+// One column body of serial type st at p (its length already checked) into *out.
+inline Status DecodeBody(uint64_t st, const uint8_t* p, Value* out) {
+  switch (st) {
+    case 0: out->SetNull(); return Status::OK();
+    case 7: out->SetReal(std::bit_cast<double>(DecodeFixed64(p))); return Status::OK();
+    case 8: out->SetInteger(0); return Status::OK();
+    case 9: out->SetInteger(1); return Status::OK();
+    default: break;
+  }
+  if (st >= 12) {
+    std::string_view bytes(reinterpret_cast<const char*>(p), (st - 12) / 2);
+    if (st & 1) out->SetText(bytes);
+    else out->SetBlob(bytes);
+    return Status::OK();
+  }
+  int nb = IntBytesForSerial(st);
+  if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
+  uint64_t u = 0;
+  std::memcpy(&u, p, nb);
+  if (nb < 8) {
+    int shift = 64 - 8 * nb;
+    out->SetInteger(static_cast<int64_t>(u << shift) >> shift);
+  } else {
+    out->SetInteger(static_cast<int64_t>(u));
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -135,30 +164,46 @@ Status RecordReader::ColumnInto(size_t i, Value* out) const {
     out->SetNull();
     return Status::OK();
   }
-  uint64_t st = types_[i];
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(record_.data()) + offsets_[i];
-  switch (st) {
-    case 0: out->SetNull(); return Status::OK();
-    case 7: out->SetReal(std::bit_cast<double>(DecodeFixed64(p))); return Status::OK();
-    case 8: out->SetInteger(0); return Status::OK();
-    case 9: out->SetInteger(1); return Status::OK();
-    default: break;
+  return DecodeBody(types_[i],
+                    reinterpret_cast<const uint8_t*>(record_.data()) + offsets_[i], out);
+}
+
+Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wanted, Value* out,
+                           size_t* column_count) {
+  std::string_view in = record;
+  auto get = [&in](uint64_t* v) {
+    if (!in.empty() && static_cast<uint8_t>(in[0]) < 0x80) {
+      *v = static_cast<uint8_t>(in[0]);
+      in.remove_prefix(1);
+      return true;
+    }
+    return GetVarint64(&in, v);
+  };
+  uint64_t n;
+  if (!get(&n)) return Status::Corruption("record: bad column count");
+  if (n > in.size()) return Status::Corruption("record: column count exceeds record size");
+  *column_count = static_cast<size_t>(n);
+  const size_t visit = std::min<uint64_t>(n, limit);
+  // The bodies start after the whole header, whose length the format does not store: find its
+  // end first (a varint ends at its first byte below 0x80, so the n-th such byte ends the
+  // header), then read the serial types of the visited columns and their bodies together.
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(record.data());
+  const uint64_t size = record.size();
+  uint64_t off = size - in.size();
+  for (uint64_t left = n; left > 0; off++) {
+    if (off == size) return Status::Corruption("record: bad serial type");
+    if (base[off] < 0x80) --left;
   }
-  if (st >= 12) {
-    std::string_view bytes(reinterpret_cast<const char*>(p), (st - 12) / 2);
-    if (st & 1) out->SetText(bytes);
-    else out->SetBlob(bytes);
-    return Status::OK();
-  }
-  int nb = IntBytesForSerial(st);
-  if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
-  uint64_t u = 0;
-  std::memcpy(&u, p, nb);
-  if (nb < 8) {
-    int shift = 64 - 8 * nb;
-    out->SetInteger(static_cast<int64_t>(u << shift) >> shift);
-  } else {
-    out->SetInteger(static_cast<int64_t>(u));
+  for (size_t i = 0; i < visit; i++) {
+    uint64_t st;
+    if (!get(&st)) return Status::Corruption("record: bad serial type");
+    if (st == 10 || st == 11) {
+      return Status::Corruption("record: reserved serial type " + std::to_string(st));
+    }
+    const uint64_t sz = BodySize(st);
+    if (sz > size - off) return Status::Corruption("record: column body past end");
+    if (wanted == nullptr || wanted[i]) DOSQL_RETURN_IF_ERROR(DecodeBody(st, base + off, &out[i]));
+    off += sz;
   }
   return Status::OK();
 }

@@ -190,6 +190,58 @@ TEST(RecordTest, MalformedBytesGiveCorruption) {
   }
 }
 
+TEST(RecordTest, DecodeColumnsSelectsAndStops) {
+  std::vector<Value> row = {Value::Integer(7),   Value::Text("seven"),
+                            Value::Null(),       Value::Real(-2.5),
+                            Value::Integer(1),   Value::Blob(std::string("\xff\x00", 2)),
+                            Value::Integer(1LL << 50)};
+  const std::string rec = EncodeRecord(row);
+  // Every limit, with every column wanted and with every other one.
+  for (size_t limit = 0; limit <= row.size() + 2; limit++) {
+    for (int pattern = 0; pattern < 2; pattern++) {
+      std::vector<char> wanted(limit, 1);
+      if (pattern == 1) {
+        for (size_t i = 0; i < limit; i++) wanted[i] = static_cast<char>(i % 2);
+      }
+      std::vector<Value> out(row.size() + 2, Value::Text("untouched"));
+      size_t count = 0;
+      ASSERT_TRUE(DecodeRecordColumns(rec, limit, pattern == 0 ? nullptr : wanted.data(),
+                                      out.data(), &count)
+                      .ok());
+      EXPECT_EQ(count, row.size());
+      for (size_t i = 0; i < out.size(); i++) {
+        const bool decoded = i < limit && i < row.size() && (pattern == 0 || wanted[i]);
+        if (decoded) {
+          EXPECT_EQ(out[i].type(), row[i].type()) << i;
+          EXPECT_EQ(Value::Compare(out[i], row[i]), 0) << i;
+        } else {
+          EXPECT_EQ(out[i].type(), ValueType::kText) << i;
+          EXPECT_EQ(out[i].bytes(), "untouched") << i;
+        }
+      }
+    }
+  }
+  // Truncations and bit flips: Corruption or a result, never a read out of bounds.
+  for (size_t cut = 0; cut < rec.size(); cut++) {
+    std::vector<Value> out(row.size());
+    size_t count = 0;
+    Status st = DecodeRecordColumns(std::string_view(rec).substr(0, cut), row.size(), nullptr,
+                                    out.data(), &count);
+    EXPECT_FALSE(st.ok()) << cut;
+    EXPECT_TRUE(st.IsCorruption()) << cut;
+  }
+  for (size_t i = 0; i < rec.size(); i++) {
+    for (int bit = 0; bit < 8; bit++) {
+      std::string bad = rec;
+      bad[i] ^= static_cast<char>(1 << bit);
+      std::vector<Value> out(row.size() + 300);
+      size_t count = 0;
+      Status st = DecodeRecordColumns(bad, out.size(), nullptr, out.data(), &count);
+      if (!st.ok()) EXPECT_TRUE(st.IsCorruption());
+    }
+  }
+}
+
 TEST(KeyTest, RowidKeysSortAsIntegers) {
   std::vector<int64_t> ids = {std::numeric_limits<int64_t>::min(), -100, -1, 0, 1, 255, 256,
                               std::numeric_limits<int64_t>::max()};

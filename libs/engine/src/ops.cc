@@ -118,20 +118,23 @@ bool NeedsOrderedKeys(const std::vector<Collation>& colls) {
 // ----- rows -----
 
 Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out, const std::vector<char>* needed, RecordReader* reader) {
-  RecordReader local;
-  RecordReader& rr = reader ? *reader : local;
-  DOSQL_RETURN_IF_ERROR(rr.Init(record));
-  size_t n = table.columns.size();
-  for (size_t i = 0; i < n; i++) {
-    if (needed && i < needed->size() && !(*needed)[i]) continue;
-    if (static_cast<int>(i) == table.rowid_alias) {
-      out[i].SetInteger(rowid);
-    } else if (i < rr.column_count()) {
-      DOSQL_RETURN_IF_ERROR(rr.ColumnInto(i, &out[i]));
-    } else {
-      out[i] = table.columns[i].missing_value;
-    }
+                     Value* out, const std::vector<char>* needed) {
+  const size_t n = table.columns.size();
+  const char* wanted = nullptr;
+  size_t limit = n;
+  if (needed != nullptr && needed->size() >= n) {
+    wanted = needed->data();
+    while (limit > 0 && !wanted[limit - 1]) --limit;
+  }
+  size_t stored = 0;
+  DOSQL_RETURN_IF_ERROR(DecodeRecordColumns(record, limit, wanted, out, &stored));
+  // The rowid alias is stored as NULL; columns added after the row was written are missing.
+  const int alias = table.rowid_alias;
+  if (alias >= 0 && static_cast<size_t>(alias) < limit && (wanted == nullptr || wanted[alias])) {
+    out[alias].SetInteger(rowid);
+  }
+  for (size_t i = stored; i < limit; i++) {
+    if (wanted == nullptr || wanted[i]) out[i] = table.columns[i].missing_value;
   }
   return Status::OK();
 }
@@ -276,8 +279,7 @@ Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view val
   last_rowid_ = rowid;
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
-                                      needed_columns.empty() ? nullptr : &needed_columns,
-                                      &reader_));
+                                      needed_columns.empty() ? nullptr : &needed_columns));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return Status::OK();
 }
@@ -494,8 +496,7 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   if (!rec) return Status::Corruption("index " + index_->name + " names a missing row");
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, *rec, rowid, &f->slots[base_],
-                                      needed_columns.empty() ? nullptr : &needed_columns,
-                                      &reader_));
+                                      needed_columns.empty() ? nullptr : &needed_columns));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return true;
 }

@@ -46,7 +46,6 @@ class TableScanOp final : public Op {
  private:
   Result<bool> NextRow(Exec& ex);
   int64_t last_rowid_ = 0;
-  RecordReader reader_;  // reused for every row (keeps its buffers)
   Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
   const TableInfo* table_;
   int level_, base_, rowid_slot_;
@@ -89,7 +88,6 @@ class IndexScanOp final : public Op {
   std::vector<char> needed_columns;
 
  private:
-  RecordReader reader_;  // reused for every row (keeps its buffers)
   const TableInfo* table_;
   const IndexInfo* index_;
   int level_, base_, rowid_slot_;
@@ -496,7 +494,6 @@ class BufferSrc final : public RowSrc {
 // INTEGER PRIMARY KEY column reads the rowid. With `needed` (one flag per column), only the
 // flagged columns are decoded (the others keep what the slot held).
 Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out, const std::vector<char>* needed = nullptr,
-                     RecordReader* reader = nullptr);
+                     Value* out, const std::vector<char>* needed = nullptr);
 
 }  // namespace dosql::engine

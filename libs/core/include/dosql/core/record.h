@@ -32,6 +32,14 @@ void EncodeRecord(std::span<const Value> values, std::string* out);
 std::string EncodeRecord(std::span<const Value> values);
 Result<std::vector<Value>> DecodeRecord(std::string_view record);
 
+// Decodes, in one walk over the header, the columns i < limit of `record` with wanted[i] != 0
+// (every column below limit when wanted is null) into out[i]; stops after column limit - 1, so
+// the columns after the last wanted one cost nothing. Columns the record does not have are left
+// alone; *column_count receives how many it has. Every length is checked as in RecordReader,
+// except that bytes after the last column visited are not looked at.
+Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wanted, Value* out,
+                           size_t* column_count);
+
 // Random access to the columns of one record without decoding all of them.
 // The reader borrows `record`; it must outlive the reader.
 class RecordReader {
