@@ -1596,7 +1596,12 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
   std::vector<Collation> colls;
   for (size_t i = 0; i < lhs.size(); i++) {
     affs.push_back(ComparisonAffinity(lhs[i]->affinity, cols[i].affinity));
-    if (lhs[i]->has_collation) {
+    // As for x = y (sqlite3BinaryCompareCollSeq): an explicit COLLATE on either side first.
+    if (lhs[i]->explicit_collation) {
+      colls.push_back(lhs[i]->collation);
+    } else if (cols[i].explicit_collation) {
+      colls.push_back(cols[i].collation);
+    } else if (lhs[i]->has_collation) {
       colls.push_back(lhs[i]->collation);
     } else if (cols[i].has_collation) {
       colls.push_back(cols[i].collation);
@@ -3611,6 +3616,7 @@ ResultColumnInfo InfoOf(const CExpr& e, std::string name, std::string decl) {
   info.affinity = e.affinity;
   info.collation = e.collation;
   info.has_collation = e.has_collation;
+  info.explicit_collation = e.explicit_collation;
   return info;
 }
 
@@ -3700,12 +3706,14 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
         info.affinity = rows[0][i]->affinity;
         info.collation = rows[0][i]->collation;
         info.has_collation = rows[0][i]->has_collation;
+        info.explicit_collation = rows[0][i]->explicit_collation;
       }
       out.columns.push_back(info);
       if (rows.size() > 1) {
         info.affinity = rows.back()[i]->affinity;
         info.collation = rows.back()[i]->collation;
         info.has_collation = rows.back()[i]->has_collation;
+        info.explicit_collation = rows.back()[i]->explicit_collation;
         out.rightmost.push_back(info);
       }
     }
@@ -4130,6 +4138,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
     for (size_t c = 0; c < columns.size() && c < first_columns.size(); c++) {
       columns[c].collation = first_columns[c].collation;
       columns[c].has_collation = first_columns[c].has_collation;
+      columns[c].explicit_collation = first_columns[c].explicit_collation;
     }
   }
   result.src = std::move(src);

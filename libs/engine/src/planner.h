@@ -51,6 +51,7 @@ struct ResultColumnInfo {
   Affinity affinity = Affinity::kNone;
   Collation collation = Collation::kBinary;
   bool has_collation = false;
+  bool explicit_collation = false;  // from a COLLATE in the result expression
 };
 
 struct CteDef {
