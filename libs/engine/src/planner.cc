@@ -139,64 +139,6 @@ class CompareCExpr final : public CExpr {
   Collation coll_;
 };
 
-// Row value comparison (a, b) op (c, d): SQLite compares element by element.
-class RowCompareExpr final : public CExpr {
- public:
-  RowCompareExpr(CompareOp op, std::vector<CExprPtr> a, std::vector<CExprPtr> b,
-                 std::vector<Affinity> affs, std::vector<Collation> colls)
-      : op_(op), a_(std::move(a)), b_(std::move(b)), affs_(std::move(affs)), colls_(std::move(colls)) {}
-  Status Eval(Exec& ex, Value* out) const override {
-    bool saw_null = false;
-    for (size_t i = 0; i < a_.size(); i++) {
-      Value x, y;
-      DOSQL_RETURN_IF_ERROR(a_[i]->Eval(ex, &x));
-      DOSQL_RETURN_IF_ERROR(b_[i]->Eval(ex, &y));
-      if (op_ == CompareOp::kIs || op_ == CompareOp::kIsNot) {
-        if (CompareExpr(x, y, CompareOp::kIs, affs_[i], colls_[i]) != TriBool::kTrue) {
-          *out = Value::Integer(op_ == CompareOp::kIsNot);
-          return Status::OK();
-        }
-        continue;
-      }
-      if (x.is_null() || y.is_null()) {
-        saw_null = true;
-        if (op_ == CompareOp::kEq || op_ == CompareOp::kNe) continue;
-        *out = Value();
-        return Status::OK();
-      }
-      TriBool eq = CompareExpr(x, y, CompareOp::kEq, affs_[i], colls_[i]);
-      if (eq == TriBool::kTrue) continue;
-      if (op_ == CompareOp::kEq) {
-        *out = Value::Integer(0);
-        return Status::OK();
-      }
-      if (op_ == CompareOp::kNe) {
-        *out = Value::Integer(1);
-        return Status::OK();
-      }
-      *out = TriToValue(CompareExpr(x, y, op_, affs_[i], colls_[i]));
-      return Status::OK();
-    }
-    if (op_ == CompareOp::kIs) {
-      *out = Value::Integer(1);
-    } else if (op_ == CompareOp::kIsNot) {
-      *out = Value::Integer(0);
-    } else if (saw_null) {
-      *out = Value();
-    } else {
-      bool r = op_ == CompareOp::kEq || op_ == CompareOp::kLe || op_ == CompareOp::kGe;
-      *out = Value::Integer(r);
-    }
-    return Status::OK();
-  }
-
- private:
-  CompareOp op_;
-  std::vector<CExprPtr> a_, b_;
-  std::vector<Affinity> affs_;
-  std::vector<Collation> colls_;
-};
-
 class TruthTestExpr final : public CExpr {
  public:
   TruthTestExpr(CExprPtr a, bool want_true, bool negated)
@@ -349,6 +291,106 @@ class SubqueryRunner {
   mutable uint64_t generation_ = 0;
   mutable int64_t limit_ = 0;
 };
+
+// The collation an operand brings to a comparison (SQLite's sqlite3BinaryCompareCollSeq picks
+// between two of them): its collation, whether it has one (a column or COLLATE) and whether
+// that is explicit (a COLLATE).
+struct CollInfo {
+  Collation collation = Collation::kBinary;
+  bool has = false;
+  bool is_explicit = false;
+};
+
+// One side of a row value comparison: the elements of (a, b, ...), or the first row of a
+// subquery (all NULL when it returns no row).
+struct RowOperand {
+  std::vector<CExprPtr> elements;
+  std::unique_ptr<SubqueryRunner> subquery;
+  size_t width = 0;
+  std::vector<Affinity> affinities;  // per element
+  std::vector<CollInfo> collations;  // per element
+  std::vector<ResultColumnInfo> columns;  // the subquery's result columns
+};
+
+// Row value comparison (a, b) op (c, d): SQLite compares element by element.
+class RowCompareExpr final : public CExpr {
+ public:
+  RowCompareExpr(CompareOp op, RowOperand a, RowOperand b, std::vector<Affinity> affs,
+                 std::vector<Collation> colls)
+      : op_(op), a_(std::move(a)), b_(std::move(b)), affs_(std::move(affs)), colls_(std::move(colls)) {}
+  Status Eval(Exec& ex, Value* out) const override;
+
+ private:
+  // Element i of side `o`: from its subquery's first row (`row`, null: no row) or evaluated.
+  static Status Element(const RowOperand& o, const Row* row, size_t i, Exec& ex, Value* out) {
+    if (o.subquery == nullptr) return o.elements[i]->Eval(ex, out);
+    if (row == nullptr) *out = Value();
+    else *out = (*row)[i];
+    return Status::OK();
+  }
+
+  CompareOp op_;
+  RowOperand a_, b_;
+  std::vector<Affinity> affs_;
+  std::vector<Collation> colls_;
+};
+
+// The first row of a side's subquery (null when it returns none; untouched without one).
+Status FirstRowOf(const RowOperand& o, Exec& ex, const Row** row) {
+  if (o.subquery == nullptr) return Status::OK();
+  DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, o.subquery->Rows(ex, 1));
+  *row = rows->empty() ? nullptr : &(*rows)[0];
+  return Status::OK();
+}
+
+Status RowCompareExpr::Eval(Exec& ex, Value* out) const {
+  const Row* arow = nullptr;
+  const Row* brow = nullptr;
+  DOSQL_RETURN_IF_ERROR(FirstRowOf(a_, ex, &arow));
+  DOSQL_RETURN_IF_ERROR(FirstRowOf(b_, ex, &brow));
+  bool saw_null = false;
+  for (size_t i = 0; i < a_.width; i++) {
+    Value x, y;
+    DOSQL_RETURN_IF_ERROR(Element(a_, arow, i, ex, &x));
+    DOSQL_RETURN_IF_ERROR(Element(b_, brow, i, ex, &y));
+    if (op_ == CompareOp::kIs || op_ == CompareOp::kIsNot) {
+      if (CompareExpr(x, y, CompareOp::kIs, affs_[i], colls_[i]) != TriBool::kTrue) {
+        *out = Value::Integer(op_ == CompareOp::kIsNot);
+        return Status::OK();
+      }
+      continue;
+    }
+    if (x.is_null() || y.is_null()) {
+      saw_null = true;
+      if (op_ == CompareOp::kEq || op_ == CompareOp::kNe) continue;
+      *out = Value();
+      return Status::OK();
+    }
+    TriBool eq = CompareExpr(x, y, CompareOp::kEq, affs_[i], colls_[i]);
+    if (eq == TriBool::kTrue) continue;
+    if (op_ == CompareOp::kEq) {
+      *out = Value::Integer(0);
+      return Status::OK();
+    }
+    if (op_ == CompareOp::kNe) {
+      *out = Value::Integer(1);
+      return Status::OK();
+    }
+    *out = TriToValue(CompareExpr(x, y, op_, affs_[i], colls_[i]));
+    return Status::OK();
+  }
+  if (op_ == CompareOp::kIs) {
+    *out = Value::Integer(1);
+  } else if (op_ == CompareOp::kIsNot) {
+    *out = Value::Integer(0);
+  } else if (saw_null) {
+    *out = Value();
+  } else {
+    bool r = op_ == CompareOp::kEq || op_ == CompareOp::kLe || op_ == CompareOp::kGe;
+    *out = Value::Integer(r);
+  }
+  return Status::OK();
+}
 
 class ScalarSubqueryExpr final : public CExpr {
  public:
@@ -1132,6 +1174,7 @@ class Binder {
     return Err(std::move(msg));
   }
   Result<CExprPtr> CompileIn(const parser::InExpr& in);
+  Result<RowOperand> CompileRowOperand(const parser::Expr& e);
   Result<std::unique_ptr<SubqueryRunner>> CompileSubquery(const parser::SelectStmt& s,
                                                           std::vector<ResultColumnInfo>* cols);
 
@@ -1191,13 +1234,27 @@ E InheritCollation(E e, const std::vector<const CExpr*>& parts) {
   return e;
 }
 
-// Collation of a binary comparison (SQLite's sqlite3BinaryCompareCollSeq).
-Collation PickCollation(const CExpr& a, const CExpr& b) {
-  if (a.explicit_collation) return a.collation;
-  if (b.explicit_collation) return b.collation;
-  if (a.has_collation) return a.collation;
-  if (b.has_collation) return b.collation;
+CollInfo CollOf(const CExpr& e) { return {e.collation, e.has_collation, e.explicit_collation}; }
+CollInfo CollOf(const ResultColumnInfo& c) {
+  return {c.collation, c.has_collation, c.explicit_collation};
+}
+
+// Collation of a binary comparison (SQLite's sqlite3BinaryCompareCollSeq): an explicit COLLATE
+// on the left, then on the right, then the left's (a column's), then the right's.
+Collation PickCollation(const CollInfo& a, const CollInfo& b) {
+  if (a.is_explicit) return a.collation;
+  if (b.is_explicit) return b.collation;
+  if (a.has) return a.collation;
+  if (b.has) return b.collation;
   return Collation::kBinary;
+}
+Collation PickCollation(const CExpr& a, const CExpr& b) { return PickCollation(CollOf(a), CollOf(b)); }
+
+// A scalar subquery: its column's affinity, but no collation (SQLite gives it none).
+CExprPtr ScalarSubquery(std::unique_ptr<SubqueryRunner> runner, const ResultColumnInfo& col) {
+  auto s = std::make_unique<ScalarSubqueryExpr>(std::move(runner));
+  s->affinity = col.affinity;
+  return s;
 }
 
 // Whether a FROM item is a table of the database named `db` (schema.table.column).
@@ -1376,34 +1433,34 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
     case B::kGe:
     case B::kIs:
     case B::kIsNot: {
-      bool lrow = b.left->Is<parser::RowValueExpr>();
-      bool rrow = b.right->Is<parser::RowValueExpr>();
-      if (lrow || rrow) {
-        if (!lrow || !rrow) {
-          if ((lrow && b.right->Is<parser::SubqueryExpr>()) ||
-              (rrow && b.left->Is<parser::SubqueryExpr>())) {
-            return Status::NotSupported("row value compared with a subquery is not supported");
+      const bool lrow = b.left->Is<parser::RowValueExpr>();
+      const bool rrow = b.right->Is<parser::RowValueExpr>();
+      CExprPtr l, r;
+      if (lrow || rrow || b.left->Is<parser::SubqueryExpr>() ||
+          b.right->Is<parser::SubqueryExpr>()) {
+        // Row values, each (a, b, ...) or a subquery's first row (SQLite compares a subquery's
+        // own result expressions: their affinities and collations count).
+        DOSQL_ASSIGN_OR_RETURN(RowOperand lo, CompileRowOperand(*b.left));
+        DOSQL_ASSIGN_OR_RETURN(RowOperand ro, CompileRowOperand(*b.right));
+        if (lo.width != ro.width) return Err("row value misused");
+        if (lo.width >= 2) {
+          std::vector<Affinity> affs;
+          std::vector<Collation> colls;
+          for (size_t i = 0; i < lo.width; i++) {
+            affs.push_back(ComparisonAffinity(lo.affinities[i], ro.affinities[i]));
+            DOSQL_ASSIGN_OR_RETURN(Collation coll,
+                                   Need(ctx_, PickCollation(lo.collations[i], ro.collations[i])));
+            colls.push_back(std::move(coll));
           }
-          return Err("row value misused");
+          return CExprPtr(std::make_unique<RowCompareExpr>(ToCompareOp(b.op), std::move(lo),
+                                                           std::move(ro), std::move(affs),
+                                                           std::move(colls)));
         }
-        const auto& le = b.left->As<parser::RowValueExpr>().elements;
-        const auto& re = b.right->As<parser::RowValueExpr>().elements;
-        if (le.size() != re.size()) return Err("row value misused");
-        std::vector<CExprPtr> ls, rs;
-        std::vector<Affinity> affs;
-        std::vector<Collation> colls;
-        for (size_t i = 0; i < le.size(); i++) {
-          DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*le[i]));
-          DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*re[i]));
-          affs.push_back(ComparisonAffinity(l->affinity, r->affinity));
-          DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
-          colls.push_back(std::move(coll));
-          ls.push_back(std::move(l));
-          rs.push_back(std::move(r));
-        }
-        return CExprPtr(std::make_unique<RowCompareExpr>(ToCompareOp(b.op), std::move(ls),
-                                                         std::move(rs), std::move(affs),
-                                                         std::move(colls)));
+        // Scalars (a subquery of one column among them).
+        l = lo.subquery ? ScalarSubquery(std::move(lo.subquery), lo.columns[0])
+                        : std::move(lo.elements[0]);
+        r = ro.subquery ? ScalarSubquery(std::move(ro.subquery), ro.columns[0])
+                        : std::move(ro.elements[0]);
       }
       if ((b.op == B::kIs || b.op == B::kIsNot) && b.right->Is<parser::Literal>() &&
           (b.right->As<parser::Literal>().kind == parser::LiteralKind::kTrue ||
@@ -1416,8 +1473,10 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
                                                          b.op == B::kIsNot),
                          {lp});
       }
-      DOSQL_ASSIGN_OR_RETURN(CExprPtr l, CompileNode(*b.left));
-      DOSQL_ASSIGN_OR_RETURN(CExprPtr r, CompileNode(*b.right));
+      if (l == nullptr) {
+        DOSQL_ASSIGN_OR_RETURN(l, CompileNode(*b.left));
+        DOSQL_ASSIGN_OR_RETURN(r, CompileNode(*b.right));
+      }
       Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
       DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
       const CExpr* lp = l.get();
@@ -1472,6 +1531,34 @@ Result<std::unique_ptr<SubqueryRunner>> Binder::CompileSubquery(
   if (cols) *cols = q.rightmost.empty() ? q.columns : q.rightmost;
   int width = static_cast<int>(q.columns.size());
   return std::make_unique<SubqueryRunner>(std::move(q.src), correlated, width);
+}
+
+Result<RowOperand> Binder::CompileRowOperand(const parser::Expr& e) {
+  RowOperand o;
+  if (e.Is<parser::SubqueryExpr>()) {
+    DOSQL_ASSIGN_OR_RETURN(o.subquery, CompileSubquery(*e.As<parser::SubqueryExpr>().select,
+                                                       &o.columns));
+    for (const ResultColumnInfo& c : o.columns) {
+      o.affinities.push_back(c.affinity);
+      o.collations.push_back(CollOf(c));
+    }
+    o.width = o.columns.size();
+    return o;
+  }
+  auto add = [&](const parser::Expr& x) -> Status {
+    DOSQL_ASSIGN_OR_RETURN(CExprPtr c, CompileNode(x));
+    o.affinities.push_back(c->affinity);
+    o.collations.push_back(CollOf(*c));
+    o.elements.push_back(std::move(c));
+    return Status::OK();
+  };
+  if (e.Is<parser::RowValueExpr>()) {
+    for (const auto& x : e.As<parser::RowValueExpr>().elements) DOSQL_RETURN_IF_ERROR(add(*x));
+  } else {
+    DOSQL_RETURN_IF_ERROR(add(e));
+  }
+  o.width = o.elements.size();
+  return o;
 }
 
 Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
@@ -1596,18 +1683,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
   std::vector<Collation> colls;
   for (size_t i = 0; i < lhs.size(); i++) {
     affs.push_back(ComparisonAffinity(lhs[i]->affinity, cols[i].affinity));
-    // As for x = y (sqlite3BinaryCompareCollSeq): an explicit COLLATE on either side first.
-    if (lhs[i]->explicit_collation) {
-      colls.push_back(lhs[i]->collation);
-    } else if (cols[i].explicit_collation) {
-      colls.push_back(cols[i].collation);
-    } else if (lhs[i]->has_collation) {
-      colls.push_back(lhs[i]->collation);
-    } else if (cols[i].has_collation) {
-      colls.push_back(cols[i].collation);
-    } else {
-      colls.push_back(Collation::kBinary);
-    }
+    colls.push_back(PickCollation(CollOf(*lhs[i]), CollOf(cols[i])));  // as for x = y
   }
   DOSQL_RETURN_IF_ERROR(NeedAll(ctx_, &colls));
   std::vector<const CExpr*> parts;
@@ -2236,10 +2312,7 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
         return Err("sub-select returns " + std::to_string(cols.size()) +
                    " columns - expected 1");
       }
-      // The column's affinity, but no collation: SQLite gives a scalar subquery none.
-      auto s = std::make_unique<ScalarSubqueryExpr>(std::move(runner));
-      s->affinity = cols[0].affinity;
-      return CExprPtr(std::move(s));
+      return ScalarSubquery(std::move(runner), cols[0]);
     }
     case T::kFunctionCall: return CompileFunction(e.As<parser::FunctionCall>());
     case T::kRaise: {
