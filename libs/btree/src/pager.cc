@@ -166,9 +166,12 @@ struct Pager::Impl {
     uint64_t bytes = 0;
     std::vector<PageRef> spare;  // evicted pages nobody else holds, to be read into again
   };
+  // Transient pages by id: an index into `pages` (free slots listed in `free_slots`).
   struct alignas(64) TransientShard {
     std::mutex mu;
-    std::unordered_map<PageId, PageRef> map;
+    internal::PageIdMap index;
+    std::vector<PageRef> pages;
+    std::vector<uint32_t> free_slots;
   };
   struct SegmentHandle {
     std::shared_ptr<fsx::File> file;
@@ -522,12 +525,12 @@ Result<PageRef> Pager::Get(PageId id) {
   if (IsTransient(id)) {
     Impl::TransientShard& shard = d.TransientShardFor(id);
     std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.map.find(id);
-    if (it == shard.map.end()) {
+    const uint32_t slot = shard.index.Find(id);
+    if (slot == Impl::kNil) {
       return Status::NotFound("transient page " + std::to_string(id & ~kTransientBit) +
                               " not found (freed)");
     }
-    return PageRef(it->second);
+    return PageRef(shard.pages[slot]);
   }
   {
     Impl::CacheShard& shard = d.CacheShardFor(id);
@@ -552,7 +555,16 @@ PageRef Pager::NewTransient(uint64_t owner) {
   Impl::TransientShard& shard = d.TransientShardFor(id);
   {
     std::lock_guard<std::mutex> lock(shard.mu);
-    shard.map.emplace(id, page);
+    uint32_t slot;
+    if (!shard.free_slots.empty()) {
+      slot = shard.free_slots.back();
+      shard.free_slots.pop_back();
+      shard.pages[slot] = page;
+    } else {
+      slot = static_cast<uint32_t>(shard.pages.size());
+      shard.pages.push_back(page);
+    }
+    shard.index.Put(id, slot);
   }
   d.transient_pages.fetch_add(1, std::memory_order_relaxed);
   return page;
@@ -565,10 +577,11 @@ void Pager::FreeTransient(PageId id) {
   PageRef dropped;  // released after the lock
   {
     std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.map.find(id);
-    if (it == shard.map.end()) return;
-    dropped = std::move(it->second);
-    shard.map.erase(it);
+    const uint32_t slot = shard.index.Find(id);
+    if (slot == Impl::kNil) return;
+    dropped = std::move(shard.pages[slot]);
+    shard.index.Erase(id);
+    shard.free_slots.push_back(slot);
   }
   d.transient_pages.fetch_sub(1, std::memory_order_relaxed);
 }
