@@ -1429,7 +1429,14 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       const std::vector<Value>& excluded = as_given ? raw : vals;
       for (size_t i = 0; i < t->columns.size(); i++) {
         upsert_frame.slots[ts.cols[i].slot] = (*old)[i];
-        upsert_frame.slots[xs.cols[i].slot] = excluded[i];
+        Value& x = upsert_frame.slots[xs.cols[i].slot];
+        x = excluded[i];
+        // Reading a REAL column makes an integer a REAL (SQLite's OP_RealAffinity on every
+        // column read), also from the row as given; text stays text.
+        if (as_given && x.type() == ValueType::kInteger &&
+            t->columns[i].affinity == Affinity::kReal) {
+          x = Value::Real(static_cast<double>(x.integer()));
+        }
       }
       if (ts.rowid_slot >= 0) upsert_frame.slots[ts.rowid_slot] = Value::Integer(*upsert_hit);
       if (xs.rowid_slot >= 0) upsert_frame.slots[xs.rowid_slot] = Value::Integer(rowid);
