@@ -858,16 +858,40 @@ Status AggregateOp::Consume(Exec& ex) {
     groups_.push_back(std::move(g));
     return groups_.size() - 1;
   };
+  // While the input arrives in key order (an index or a table loaded in key order), each row
+  // belongs to the last group or starts the next one: no hashing, and no sort at the end. The
+  // first row out of order indexes the groups so far and switches to hashing.
+  bool in_order = true;
+  auto compare_keys = [&](const std::vector<Value>& a, const std::vector<Value>& b) {
+    for (size_t i = 0; i < keys_.size(); i++) {
+      int c = CompareValues(a[i], b[i], colls_[i]);
+      if (c != 0) return c;
+    }
+    return 0;
+  };
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
     if (!ok) break;
     for (size_t i = 0; i < keys_.size(); i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
     size_t gi;
-    if (size_t* found = index.Find(key)) {
-      gi = *found;
-    } else {
-      gi = new_group(key);
-      index.Emplace(key, gi);
+    if (in_order) {
+      const int c = groups_.empty() ? 1 : compare_keys(key, groups_.back()->key);
+      if (c == 0) {
+        gi = groups_.size() - 1;
+      } else if (c > 0) {
+        gi = new_group(key);
+      } else {
+        in_order = false;
+        for (size_t g = 0; g < groups_.size(); g++) index.Emplace(groups_[g]->key, g);
+      }
+    }
+    if (!in_order) {
+      if (size_t* found = index.Find(key)) {
+        gi = *found;
+      } else {
+        gi = new_group(key);
+        index.Emplace(key, gi);
+      }
     }
     Group& g = *groups_[gi];
     bool save_row = !g.row_saved;
@@ -903,13 +927,9 @@ Status AggregateOp::Consume(Exec& ex) {
   }
   if (groups_.empty() && keys_.empty()) new_group({});
   // Output in group-key order, as SQLite's sorter does.
-  if (!keys_.empty()) {
+  if (!keys_.empty() && !in_order) {
     std::stable_sort(groups_.begin(), groups_.end(), [&](const auto& a, const auto& b) {
-      for (size_t i = 0; i < keys_.size(); i++) {
-        int c = CompareValues(a->key[i], b->key[i], colls_[i]);
-        if (c != 0) return c < 0;
-      }
-      return false;
+      return compare_keys(a->key, b->key) < 0;
     });
   }
   return Status::OK();
