@@ -2621,11 +2621,136 @@ class FromPlanner {
   std::vector<std::pair<int, std::vector<char>*>> scans_;  // see ApplyColumnMasks
   void TrackScan(int source, std::vector<char>* needed) { scans_.emplace_back(source, needed); }
   // Forgets a scan planned and then dropped (its column mask is freed with it).
+  // Join ordering (see the caller): another order of items_ estimated at least twice as cheap
+  // as `order`, or empty.
+  std::vector<size_t> CheaperJoinOrder(const std::vector<size_t>& order,
+                                       const std::vector<std::unique_ptr<Conjunct>>& conj) const;
   void UntrackScan(const std::vector<char>* needed) {
     std::erase_if(scans_, [&](const auto& s) { return s.second == needed; });
   }
   bool has_right_join_ = false;  // the FROM clause has a RIGHT or FULL join (anywhere)
 };
+
+std::vector<size_t> FromPlanner::CheaperJoinOrder(
+    const std::vector<size_t>& order, const std::vector<std::unique_ptr<Conjunct>>& conj) const {
+  const size_t n = items_.size();
+  if (n < 3) return {};
+  constexpr double kTableRows = 1e6;
+  constexpr double kRowsPerValue = 10;
+  constexpr double kLookup = 20;
+  auto table_rows = [&](const FromItem& it) {
+    return it.table != nullptr && it.table->stat_rows > 0 ? static_cast<double>(it.table->stat_rows)
+                                                           : kTableRows;
+  };
+  // How a column of a table is reached by equality: 2 = key (rowid or a one-column UNIQUE
+  // index), 1 = first column of an index, 0 = neither.
+  auto reach = [&](const FromItem& it, int col) {
+    if (it.table == nullptr) return 0;
+    if (col == -2 || (col >= 0 && col == it.table->rowid_alias)) return 2;
+    int r = 0;
+    for (const auto& idx : it.table->indexes) {
+      if (idx->where != nullptr || idx->columns.empty() || idx->columns[0].column != col) continue;
+      r = std::max(r, idx->unique && idx->columns.size() == 1 ? 2 : 1);
+    }
+    return r;
+  };
+  // The cost of joining item i after the sources in `have`, `rows` rows so far; updates rows.
+  auto step = [&](size_t i, uint64_t have, double* rows) {
+    const FromItem& it = items_[i];
+    const int src = it.source;
+    const uint64_t mine = uint64_t{1} << src;
+    const double total = table_rows(it);
+    int best_reach = -1;  // -1: no usable equality; else the best reach of one
+    bool joined_eq = false;
+    double filter = 1;
+    for (const auto& c : conj) {
+      if ((c->mask & mine) == 0 || (c->mask & ~(have | mine)) != 0) continue;
+      // The forms of the conjunct that constrain a column of this item.
+      int col = -3;
+      uint64_t other = 0;
+      bool eq = false;
+      if (c->src == src) {
+        col = c->col;
+        other = c->other_mask;
+        eq = c->op == parser::BinaryOp::kEq;
+      } else if (c->alt && c->alt->src == src) {
+        col = c->alt->col;
+        other = c->alt->other_mask;
+        eq = c->alt->op == parser::BinaryOp::kEq;
+      }
+      if (eq && col != -3 && (other & ~have) == 0) {
+        best_reach = std::max(best_reach, reach(it, col));
+        joined_eq |= other != 0;
+      } else {
+        filter *= 0.25;
+      }
+    }
+    double cost;
+    double per_outer;
+    if (best_reach == 2) {
+      per_outer = 1;
+      cost = *rows * kLookup;
+    } else if (best_reach == 1) {
+      per_outer = kRowsPerValue;
+      cost = *rows * (kLookup + kRowsPerValue);
+    } else if (best_reach == 0 && joined_eq) {  // a hash join: one pass to build
+      per_outer = kRowsPerValue;
+      cost = total + *rows * kRowsPerValue;
+    } else if (best_reach == 0) {  // = constant on an unindexed column
+      per_outer = total / kRowsPerValue;
+      cost = *rows * total;
+    } else {
+      per_outer = total;
+      cost = *rows * total;
+    }
+    *rows = std::max(1.0, *rows * per_outer * filter);
+    return cost;
+  };
+  auto cost_of = [&](const std::vector<size_t>& o) {
+    double rows = 1, cost = 0;
+    uint64_t have = 0;
+    for (size_t i : o) {
+      cost += step(i, have, &rows);
+      have |= uint64_t{1} << items_[i].source;
+    }
+    return cost;
+  };
+  const double current = cost_of(order);
+  double best = current / 2;
+  std::vector<size_t> best_order;
+  for (size_t start = 0; start < n; start++) {
+    std::vector<size_t> o{start};
+    std::vector<bool> used(n, false);
+    used[start] = true;
+    double rows = 1;
+    double cost = step(start, 0, &rows);
+    uint64_t have = uint64_t{1} << items_[start].source;
+    while (o.size() < n) {
+      size_t pick = n;
+      double pick_cost = 0, pick_rows = 0;
+      for (size_t i = 0; i < n; i++) {
+        if (used[i]) continue;
+        double r = rows;
+        double c = step(i, have, &r);
+        if (pick == n || c + r < pick_cost + pick_rows) {
+          pick = i;
+          pick_cost = c;
+          pick_rows = r;
+        }
+      }
+      used[pick] = true;
+      o.push_back(pick);
+      cost += pick_cost;
+      rows = pick_rows;
+      have |= uint64_t{1} << items_[pick].source;
+    }
+    if (cost < best) {
+      best = cost;
+      best_order = std::move(o);
+    }
+  }
+  return best_order;
+}
 
 bool FromPlanner::IndexGivesOrder(const TableInfo& t, const IndexInfo& idx, size_t eq,
                                   bool* reverse) const {
@@ -3496,6 +3621,15 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
       used[static_cast<size_t>(best)] = true;
       order.push_back(static_cast<size_t>(best));
       have |= src_mask(items_[static_cast<size_t>(best)]);
+    }
+    // The greedy order above ignores fan-out: joining many rows per outer row (a hash join on a
+    // non-key column) early multiplies the work of everything after it. Estimate the cost of
+    // that order and of a cost-driven greedy order from every start, with SQLite's assumptions
+    // without statistics (a table ~1M rows, ~10 rows per value of a non-unique column, a key
+    // lookup ~20 comparisons), and take the cheaper one when it is clearly cheaper.
+    {
+      std::vector<size_t> best_order = CheaperJoinOrder(order, conj);
+      if (!best_order.empty()) order = std::move(best_order);
     }
     std::vector<FromItem> reordered;
     for (size_t i : order) reordered.push_back(std::move(items_[i]));
