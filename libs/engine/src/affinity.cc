@@ -146,6 +146,14 @@ void ApplyComparisonAffinity(Value* lhs, Value* rhs, Affinity affinity) {
   }
 }
 
+void ApplyOperandAffinity(Value* v, Affinity affinity) {
+  if (IsNumericAffinity(affinity)) {
+    if (v->type() == ValueType::kText) ApplyNumericAffinity(v, false);
+  } else if (affinity == Affinity::kText) {
+    if (v->is_numeric()) Stringify(v);
+  }
+}
+
 Value NumericValue(const Value& v) {
   if (v.type() != ValueType::kText && v.type() != ValueType::kBlob) return v;
   double r;

@@ -377,7 +377,7 @@ Status IndexScanOp::Open(Exec& ex) {
   for (size_t i = 0; i < eq.size(); i++) {
     Value v;
     DOSQL_RETURN_IF_ERROR(eq[i]->Eval(ex, &v));
-    if (i < eq_affinity.size()) ApplyAffinity(&v, eq_affinity[i]);
+    if (i < eq_affinity.size()) ApplyOperandAffinity(&v, eq_affinity[i]);
     if (v.is_null()) {
       done_ = true;
       return Status::OK();
@@ -401,7 +401,7 @@ Status IndexScanOp::Open(Exec& ex) {
     auto bound = [&](const CExpr* e, std::string* key, bool* null, bool* exact) -> Status {
       Value v;
       DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
-      ApplyAffinity(&v, range_affinity);
+      ApplyOperandAffinity(&v, range_affinity);
       if (v.is_null()) {
         *null = true;
         return Status::OK();

@@ -65,6 +65,11 @@ Affinity ComparisonAffinity(Affinity lhs, Affinity rhs);
 // (on both sides); TEXT affinity turns numbers into text when the other side is text.
 void ApplyComparisonAffinity(Value* lhs, Value* rhs, Affinity affinity);
 
+// The same for one operand compared with a column (an index lookup's key or bound): numeric
+// affinities turn numeric-looking TEXT into a number and leave numbers exact (an INTEGER next
+// to REAL keys stays an INTEGER, unlike ApplyAffinity(kReal)); TEXT turns numbers into text.
+void ApplyOperandAffinity(Value* v, Affinity affinity);
+
 // CAST(v AS <affinity>) (sqlite3VdbeMemCast): NULL stays NULL.
 //  - INTEGER: REAL truncated and saturated; TEXT/BLOB by integer prefix ('12abc' -> 12,
 //    'abc' -> 0, '1e5' -> 1, huge -> INT64_MAX).
