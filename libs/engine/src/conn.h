@@ -67,6 +67,7 @@ class TxnRouter {
   // A new tree in the database tagged `tag` (a schema's db_tag); returns its tagged id.
   Result<transaction::TreeId> CreateTree(uint64_t tag, transaction::TreeKind kind);
   Status DropTree(transaction::TreeId tree);
+  Status ClearTree(transaction::TreeId tree);
   Status Put(transaction::TreeId tree, std::string_view key, std::string_view value,
              bool* existed = nullptr);
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);

@@ -381,6 +381,12 @@ Status TxnRouter::DropTree(transaction::TreeId tree) {
   return t->DropTree(RawTreeId(tree));
 }
 
+Status TxnRouter::ClearTree(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  writes_++;
+  return t->ClearTree(RawTreeId(tree));
+}
+
 Status TxnRouter::Put(transaction::TreeId tree, std::string_view key, std::string_view value,
                       bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));

@@ -1815,6 +1815,31 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   Scope& scope = plan->scope;
   TableCtx& tc = plan->tc;
   DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kDelete, nullptr, false));
+  TxnRouter* txn = &conn->router;
+  std::string lname = Lower(t->name);
+  // DROP TABLE's implicit DELETE fires no triggers.
+  bool has_trig = HasTriggers(conn, *schema, lname) &&
+                  !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
+  // SQLite's truncate optimisation: DELETE without WHERE, with nothing to run per row (no
+  // trigger, no foreign key work, no RETURNING), empties the table's and its indexes' trees
+  // instead of deleting row by row; changes() still counts the rows.
+  if (del.where == nullptr && del.limit == nullptr && plan->returning.empty() && !has_trig &&
+      !tc.fk && conn->trigger_depth == 0 && !t->is_schema_table &&
+      !lname.starts_with("sqlite_")) {
+    int64_t count = 0;
+    {
+      DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t->tree));
+      DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
+      for (; cur.Valid(); count++) DOSQL_RETURN_IF_ERROR(cur.Next());
+    }
+    if (count > 0) {
+      DOSQL_RETURN_IF_ERROR(txn->ClearTree(t->tree));
+      for (const auto& idx : t->indexes) DOSQL_RETURN_IF_ERROR(txn->ClearTree(idx->tree));
+    }
+    conn->changes = count;
+    conn->total_changes += count;
+    return Status::OK();
+  }
   const SourceBinding& sb = scope.sources[0];
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   std::vector<int64_t> rowids;
@@ -1825,11 +1850,6 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
-  TxnRouter* txn = &conn->router;
-  std::string lname = Lower(t->name);
-  // DROP TABLE's implicit DELETE fires no triggers.
-  bool has_trig = HasTriggers(conn, *schema, lname) &&
-                  !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
   int64_t count = 0;
   for (int64_t rowid : rowids) {
     DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));

@@ -410,6 +410,17 @@ Status WriteTransaction::DropTree(TreeId tree) {
   return Status::OK();
 }
 
+Status WriteTransaction::ClearTree(TreeId tree) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, impl_->mutator->GetTree(tree));
+  DOSQL_RETURN_IF_ERROR(impl_->mutator->DropTree(tree));
+  impl_->NewRecord(wal::RecordType::kDropTree, tree);
+  DOSQL_RETURN_IF_ERROR(impl_->mutator->CreateTree(tree, info.kind));
+  wal::Record& r = impl_->NewRecord(wal::RecordType::kCreateTree, tree);
+  r.key.assign(1, static_cast<char>(info.kind));
+  return Status::OK();
+}
+
 Result<TreeInfo> WriteTransaction::GetTree(TreeId id) const {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   return impl_->mutator->GetTree(id);

@@ -123,6 +123,9 @@ class WriteTransaction {
 
   Result<TreeId> CreateTree(TreeKind kind);
   Status DropTree(TreeId tree);
+  // Empties a tree, keeping its id and kind (logged as a drop and a re-creation): DELETE
+  // without WHERE without visiting each row.
+  Status ClearTree(TreeId tree);
   Result<TreeInfo> GetTree(TreeId id) const;
   Result<std::vector<TreeInfo>> ListTrees() const;
 
