@@ -274,6 +274,36 @@ TEST(StoreTest, TreesCreateDropAndList) {
   EXPECT_GT(*w->CreateTree(TreeKind::kRowid), b);
 }
 
+TEST(StoreTest, ClearTreeKeepsIdAndKindAndSurvivesRecovery) {
+  auto fs = fsx::NewMemoryFileSystem();
+  TreeId t;
+  {
+    auto s = OpenOk(fs, "db");
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kIndex);
+    for (int i = 0; i < 300; i++) ASSERT_TRUE(w->Put(t, RowidKey(i), "old").ok());
+    ASSERT_TRUE(w->Commit().ok());
+    auto before = *s->BeginRead();  // a snapshot taken before the clear keeps its rows
+    auto w2 = *s->BeginWrite();
+    ASSERT_TRUE(w2->ClearTree(t).ok());
+    EXPECT_FALSE((*w2->Get(t, RowidKey(5))).has_value());
+    ASSERT_TRUE(w2->Put(t, RowidKey(7), "new").ok());
+    ASSERT_TRUE(w2->Commit().ok());
+    EXPECT_EQ(Scan(*before, t).size(), 300u);
+    EXPECT_EQ(ScanLatest(*s, t).size(), 1u);
+    // A clear rolled back leaves the tree as it was.
+    auto w3 = *s->BeginWrite();
+    ASSERT_TRUE(w3->ClearTree(t).ok());
+    w3->Rollback();
+    EXPECT_EQ(ScanLatest(*s, t).size(), 1u);
+  }
+  auto s = OpenOk(fs, "db");  // replays the drop and re-creation from the log
+  auto r = *s->BeginRead();
+  EXPECT_EQ(r->GetTree(t)->kind, TreeKind::kIndex);
+  EXPECT_EQ(Scan(*r, t).size(), 1u);
+  EXPECT_EQ(**r->Get(t, RowidKey(7)), "new");
+}
+
 TEST(StoreTest, LargeValuesSurviveRecoveryAndCheckpoint) {
   auto fs = fsx::NewMemoryFileSystem();
   std::string big(3 << 20, '\0');
