@@ -578,22 +578,10 @@ class InSubqueryExpr final : public CExpr {
       // A user-defined collation has no hash: binary search in the rows sorted by it.
       if (!hash_valid_ || hash_generation_ != r_->generation()) {
         sorted_.clear();
-        has_null_ = false;
-        for (size_t i = 0; i < rows->size(); i++) {
-          Value v = (*rows)[i][0];
-          if (v.is_null()) {
-            has_null_ = true;
-            continue;
-          }
-          ApplyAffinity(&v, affs_[0]);
-          RealForIn(&v, affs_[0]);
-          sorted_.emplace_back(std::move(v), i);
-        }
+        BuildLookup(*rows, [&](Value v, size_t i) { sorted_.emplace_back(std::move(v), i); });
         std::stable_sort(sorted_.begin(), sorted_.end(), [&](const auto& a, const auto& b) {
           return CompareValues(a.first, b.first, colls_[0]) < 0;
         });
-        hash_valid_ = true;
-        hash_generation_ = r_->generation();
       }
       Value x = xs[0];
       ApplyAffinity(&x, affs_[0]);
@@ -614,19 +602,7 @@ class InSubqueryExpr final : public CExpr {
       // candidates are confirmed with the real comparison.
       if (!hash_valid_ || hash_generation_ != r_->generation()) {
         hash_.clear();
-        has_null_ = false;
-        for (size_t i = 0; i < rows->size(); i++) {
-          Value v = (*rows)[i][0];
-          if (v.is_null()) {
-            has_null_ = true;
-            continue;
-          }
-          ApplyAffinity(&v, affs_[0]);
-          RealForIn(&v, affs_[0]);
-          hash_.emplace(HashValue(v, colls_[0]), i);
-        }
-        hash_valid_ = true;
-        hash_generation_ = r_->generation();
+        BuildLookup(*rows, [&](Value v, size_t i) { hash_.emplace(HashValue(v, colls_[0]), i); });
       }
       Value x = xs[0];
       ApplyAffinity(&x, affs_[0]);
@@ -663,6 +639,25 @@ class InSubqueryExpr final : public CExpr {
   }
 
  private:
+  // Feeds add(value, row) the subquery's non-NULL values with the comparison's affinity (and
+  // notes whether a NULL was among them): the lookup structure of an uncorrelated IN (SELECT x).
+  template <typename Add>
+  void BuildLookup(const std::vector<Row>& rows, Add add) const {
+    has_null_ = false;
+    for (size_t i = 0; i < rows.size(); i++) {
+      Value v = rows[i][0];
+      if (v.is_null()) {
+        has_null_ = true;
+        continue;
+      }
+      ApplyAffinity(&v, affs_[0]);
+      RealForIn(&v, affs_[0]);
+      add(std::move(v), i);
+    }
+    hash_valid_ = true;
+    hash_generation_ = r_->generation();
+  }
+
   std::vector<CExprPtr> x_;
   std::unique_ptr<SubqueryRunner> r_;
   std::vector<Affinity> affs_;
