@@ -106,6 +106,25 @@ std::string_view CollationName(const Collation& c) {
   return "BINARY";
 }
 
+std::string CollationKeyText(std::string_view text, Collation::Kind kind) {
+  std::string s(text);
+  if (kind == Collation::kNoCase) {
+    const size_t nul = s.find('\0');
+    if (nul != std::string::npos) {
+      s.resize(nul + 1);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        s.push_back(static_cast<char>((static_cast<uint64_t>(text.size()) >> shift) & 0xff));
+      }
+    }
+    for (size_t i = 0; i < s.size() && (nul == std::string::npos || i < nul); i++) {
+      if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] - 'A' + 'a');
+    }
+  } else if (kind == Collation::kRTrim) {
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+  }
+  return s;
+}
+
 int CompareText(std::string_view a, std::string_view b, const Collation& coll) {
   switch (coll.kind()) {
     case Collation::kBinary:

@@ -299,15 +299,7 @@ Result<std::vector<Collation>> ResolveIndexCollations(ConnectionImpl* conn, cons
 Value IndexKeyValue(const Value& v, const Collation& coll) {
   if (v.type() != ValueType::kText) return v;
   if (coll.kind() != Collation::kNoCase && coll.kind() != Collation::kRTrim) return v;
-  std::string s(v.view());
-  if (coll.kind() == Collation::kNoCase) {
-    for (char& c : s) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-  } else {
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-  }
-  return Value::Text(std::move(s));
+  return Value::Text(CollationKeyText(v.view(), coll.kind()));
 }
 
 Status AppendIndexKey(const IndexInfo& idx, size_t col, const Collation& coll, const Value& v,

@@ -63,15 +63,7 @@ size_t HashValue(const Value& v, const Collation& coll) {
     case ValueType::kText: {
       if (coll.kind() == Collation::kBinary) return static_cast<size_t>(Hash64(v.view(), 2));
       if (coll.kind() == Collation::kUser) return 0x5bd1e995u;  // no hash: see exec.h
-      std::string s(v.view());
-      if (coll.kind() == Collation::kNoCase) {
-        for (char& c : s) {
-          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        }
-      } else {
-        while (!s.empty() && s.back() == ' ') s.pop_back();
-      }
-      return static_cast<size_t>(Hash64(s, 2));
+      return static_cast<size_t>(Hash64(CollationKeyText(v.view(), coll.kind()), 2));
     }
     case ValueType::kBlob:
       return static_cast<size_t>(Hash64(v.view(), 3));

@@ -76,6 +76,13 @@ std::string_view CollationName(const Collation& c);
 // Compares two strings under a collation: <0, 0, >0.
 int CompareText(std::string_view a, std::string_view b, const Collation& coll);
 
+// The form of `text` under a built-in collation that equals another text's form exactly when
+// CompareText says they are equal, and orders (bytewise) as CompareText does: BINARY the text;
+// RTRIM without trailing spaces; NOCASE lower-cased ASCII, and — since SQLite's NOCASE stops
+// comparing at a NUL — for a text holding a NUL, its lower-cased bytes up to that NUL followed
+// by the whole length (8 bytes, big-endian). Hash and index keys of collated text use it.
+std::string CollationKeyText(std::string_view text, Collation::Kind kind);
+
 // Compares an integer with a double exactly (SQLite's sqlite3IntFloatCompare).
 int CompareIntReal(int64_t i, double r);
 
