@@ -49,6 +49,24 @@ uint64_t BodySize(uint64_t st) {
   return IntBytesForSerial(st);
 }
 
+// A varint of a record header; below 128 (nearly every count and serial type) it is one byte,
+// read inline.
+inline bool GetHeaderVarint(std::string_view* in, uint64_t* v) {
+  if (!in->empty() && static_cast<uint8_t>((*in)[0]) < 0x80) {
+    *v = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    return true;
+  }
+  return GetVarint64(in, v);
+}
+
+// The column count at the front of a record, checked against the bytes after it.
+inline Status ReadColumnCount(std::string_view* in, uint64_t* n) {
+  if (!GetHeaderVarint(in, n)) return Status::Corruption("record: bad column count");
+  if (*n > in->size()) return Status::Corruption("record: column count exceeds record size");
+  return Status::OK();
+}
+
 // One column body of serial type st at p (its length already checked) into *out.
 inline Status DecodeBody(uint64_t st, const uint8_t* p, Value* out) {
   switch (st) {
@@ -106,18 +124,9 @@ std::string EncodeRecord(std::span<const Value> values) {
 Status RecordReader::Init(std::string_view record) {
   record_ = record;
   std::string_view in = record;
-  // Varints below 128 (nearly every count and serial type) are one byte: read them inline.
-  auto get = [&in](uint64_t* v) {
-    if (!in.empty() && static_cast<uint8_t>(in[0]) < 0x80) {
-      *v = static_cast<uint8_t>(in[0]);
-      in.remove_prefix(1);
-      return true;
-    }
-    return GetVarint64(&in, v);
-  };
+  auto get = [&in](uint64_t* v) { return GetHeaderVarint(&in, v); };
   uint64_t n;
-  if (!get(&n)) return Status::Corruption("record: bad column count");
-  if (n > in.size()) return Status::Corruption("record: column count exceeds record size");
+  DOSQL_RETURN_IF_ERROR(ReadColumnCount(&in, &n));
   // Sized once per shape: a reader reused for rows of one table does not reallocate or clear.
   if (types_.size() != n) {
     types_.resize(n);
@@ -171,17 +180,9 @@ Status RecordReader::ColumnInto(size_t i, Value* out) const {
 Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wanted, Value* out,
                            size_t* column_count) {
   std::string_view in = record;
-  auto get = [&in](uint64_t* v) {
-    if (!in.empty() && static_cast<uint8_t>(in[0]) < 0x80) {
-      *v = static_cast<uint8_t>(in[0]);
-      in.remove_prefix(1);
-      return true;
-    }
-    return GetVarint64(&in, v);
-  };
+  auto get = [&in](uint64_t* v) { return GetHeaderVarint(&in, v); };
   uint64_t n;
-  if (!get(&n)) return Status::Corruption("record: bad column count");
-  if (n > in.size()) return Status::Corruption("record: column count exceeds record size");
+  DOSQL_RETURN_IF_ERROR(ReadColumnCount(&in, &n));
   *column_count = static_cast<size_t>(n);
   const size_t visit = std::min<uint64_t>(n, limit);
   // The bodies start after the whole header, whose length the format does not store: find its
