@@ -905,8 +905,11 @@ Status AggregateOp::Consume(Exec& ex) {
         DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
         DOSQL_ASSIGN_OR_RETURN(Value after, g.states[a]->Final());
         if (before.is_null() || CompareValues(before, after, spec.collation) != 0) save_row = true;
+        g.minmax_seen = true;
         continue;
       }
+      // Until min()/max() has seen a value, the bare columns follow the latest row (SQLite's).
+      if (static_cast<int>(a) == minmax_agg && !g.minmax_seen) save_row = true;
       DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
     }
     if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group

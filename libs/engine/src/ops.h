@@ -307,6 +307,7 @@ class AggregateOp final : public Op {
     std::vector<Value> minmax_key;  // the key values of the min/max row (minmax_agg >= 0)
     std::vector<Value> saved;
     bool row_saved = false;
+    bool minmax_seen = false;  // the min/max aggregate has seen a non-NULL value
     std::vector<std::unique_ptr<AggregateState>> states;
   };
   Status Consume(Exec& ex);
