@@ -17,6 +17,8 @@
 namespace dosql::transaction {
 
 namespace {
+// The largest emptied transaction log kept for the next writer (records; ~150 bytes each).
+constexpr size_t kRecycledLogRecords = 16384;
 constexpr const char* kDataDir = "data";
 constexpr const char* kWalDir = "wal";
 constexpr const char* kLockFile = "LOCK";
@@ -196,6 +198,8 @@ struct Store::Impl {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_bytes{0};  // appended since open (approximate, for auto checkpoint)
+  // The last write transaction's log, emptied, for the next one (touched by the writer only).
+  std::vector<wal::Record> spare_log;
   uint64_t recovered_txns = 0;
 
   std::mutex failure_mu;
@@ -340,6 +344,10 @@ struct WriteTransaction::Impl {
   void End() {
     if (!active) return;
     active = false;
+    // The emptied log goes to the next writer: a transaction then does not grow a fresh vector
+    // (allocation, page faults, moves) record by record.
+    log.clear();
+    if (log.capacity() <= kRecycledLogRecords) store->spare_log = std::move(log);
     store->writer.Release();
     store.reset();  // a finished transaction does not keep the store open
   }
@@ -876,6 +884,8 @@ Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
   impl->store = impl_;
   impl->dir = s.dir;
   impl->txn_id = s.next_txn_id++;
+  impl->log = std::move(s.spare_log);
+  s.spare_log.clear();
   impl->mutator =
       std::make_unique<Mutator>(s.pager.get(), s.latest->root_map, s.next_owner.fetch_add(1));
   return std::make_unique<WriteTransaction>(std::move(impl));
