@@ -782,6 +782,7 @@ Result<bool> RowSrcScanOp::Next(Exec& ex) {
   const Row* r;
   if (materialize) {
     if (pos_ >= rows_.size()) return false;
+    DOSQL_RETURN_IF_ERROR(ex.Poll());  // a correlated subquery may rescan it per outer row
     r = &rows_[pos_++];
   } else {
     DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &row_));

@@ -621,6 +621,7 @@ class InSubqueryExpr final : public CExpr {
     bool saw_null = false;
     Value rv;
     for (const Row& r : *rows) {
+      DOSQL_RETURN_IF_ERROR(ex.Poll());
       TriBool all = TriBool::kTrue;
       for (size_t i = 0; i < xs.size(); i++) {
         rv = r[i];
