@@ -55,7 +55,7 @@ std::vector<std::string> g_exec_args;
 std::vector<char*> g_exec_argv;
 
 // The time SQLite gets for one statement before it is interrupted and the statement skipped.
-constexpr int kSqliteSeconds = 20;
+
 char g_crash_at[24];
 volatile int64_t g_current_statement = 0;
 
@@ -119,6 +119,8 @@ int ReplayFile(const std::string& path) {
   buf << in.rdbuf();
   dosql::lockstep::DosqlSide dosql;
   dosql::lockstep::SqliteSide sqlite;
+  dosql.set_limits(dosql::fuzz::kDosqlLimits);
+  sqlite.set_limits(dosql::fuzz::kSqliteLimits);
   int differing = 0;
   for (const auto& st : dosql::lockstep::SplitScript(buf.str())) {
     dosql::lockstep::Outcome d = dosql.Run(st.text), s = sqlite.Run(st.text);
@@ -207,9 +209,9 @@ int main(int argc, char** argv) {
     if (g.new_episode || !dosql) {
       dosql = std::make_unique<dosql::lockstep::DosqlSide>();
       sqlite = std::make_unique<dosql::lockstep::SqliteSide>();
-      // SQLite runs some generated joins in nested loops for minutes (the oracle has no
-      // automatic indexes): such a statement is not compared, and its episode ends.
-      sqlite->set_time_limit(kSqliteSeconds);
+      // A statement over an engine's limits (reducer.h) is not compared, and its episode ends.
+      sqlite->set_limits(dosql::fuzz::kSqliteLimits);
+      dosql->set_limits(dosql::fuzz::kDosqlLimits);
       episode.clear();
       episodes++;
     }
@@ -247,8 +249,8 @@ int main(int argc, char** argv) {
     // SQLite's implementation limits — the parser's fixed stack (YYSTACKDEPTH), "more than 2000
     // aggregate terms" once nested views multiply an expression — are not dosql's: such a
     // statement is not compared (docs/compatibility.md).
-    if (s.timed_out || (!s.ok && (s.error == "parser stack overflow" ||
-                                  s.error.rfind("more than ", 0) == 0))) {
+    if (s.timed_out || (d.timed_out && !s.ok) ||
+        (!s.ok && (s.error == "parser stack overflow" || s.error.rfind("more than ", 0) == 0))) {
       sqlite_timeouts++;
       gen.EndEpisode();
       dosql.reset();
@@ -297,12 +299,12 @@ int main(int argc, char** argv) {
   double secs = elapsed();
   std::printf(
       "dosql-fuzz: %lld statements agreed (%lld episodes, %lld queries returning %lld rows, %lld "
-      "failing in both, %lld not compared: SQLite over %d s or out of parser stack) in %.1f s "
+      "failing in both, %lld not compared: SQLite over %d s, a result over the row limit or out of parser stack) in %.1f s "
       "(dosql %.1f s, SQLite "
       "%.1f s): %.0f statements/s\n",
       static_cast<long long>(n), static_cast<long long>(episodes),
       static_cast<long long>(queries), static_cast<long long>(rows),
       static_cast<long long>(both_failed), static_cast<long long>(sqlite_timeouts),
-      kSqliteSeconds, secs, dosql_secs, sqlite_secs, n / secs);
+      static_cast<int>(dosql::fuzz::kSqliteLimits.seconds), secs, dosql_secs, sqlite_secs, n / secs);
   return 0;
 }

@@ -27,6 +27,8 @@ std::string MismatchKind(const std::string& diff) {
 std::optional<Mismatch> Replay(const std::vector<GenStatement>& script) {
   lockstep::DosqlSide dosql;
   lockstep::SqliteSide sqlite;
+  dosql.set_limits(kDosqlLimits);
+  sqlite.set_limits(kSqliteLimits);
   for (size_t i = 0; i < script.size(); i++) {
     std::string sql = script[i].frag.ToSql();
     Mismatch m;

@@ -42,6 +42,13 @@ std::optional<Mismatch> Replay(const std::vector<GenStatement>& script);
 // large join of a view may take seconds in either engine without being a bug.
 constexpr int kHangSeconds = 300;
 
+// What each engine may spend on one statement. SQLite runs some generated joins in nested loops
+// for minutes (the oracle has no automatic indexes), and a few views joined can ask for tens of
+// millions of rows: such a statement is not compared. dosql gets longer, so a statement SQLite
+// finishes and dosql does not is reported (a plan gone wrong), not skipped.
+inline constexpr lockstep::Limits kSqliteLimits{20, 200000};
+inline constexpr lockstep::Limits kDosqlLimits{60, 200000};
+
 std::string ProbeInChild(const std::vector<GenStatement>& script, int timeout_seconds);
 
 struct ReduceLimits {

@@ -265,10 +265,10 @@ int SqliteSide::Progress(void* self) {
 Outcome SqliteSide::Run(const std::string& sql) {
   Outcome o;
   interrupted_ = false;
-  if (time_limit_ > 0) {
+  if (limits_.seconds > 0) {
     deadline_ = std::chrono::steady_clock::now() +
                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                    std::chrono::duration<double>(time_limit_));
+                    std::chrono::duration<double>(limits_.seconds));
     sqlite3_progress_handler(db_, 100000, &SqliteSide::Progress, this);
   }
   o.total_changes_before = sqlite3_total_changes64(db_);
@@ -286,6 +286,12 @@ Outcome SqliteSide::Run(const std::string& sql) {
     o.columns = sqlite3_column_count(st);
     for (int i = 0; i < o.columns; i++) o.names.push_back(sqlite3_column_name(st, i));
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      if (limits_.max_rows > 0 && o.rows.size() >= limits_.max_rows) {
+        interrupted_ = true;
+        rc = SQLITE_DONE;
+        o.rows.clear();
+        break;
+      }
       Row row;
       for (int i = 0; i < o.columns; i++) row.push_back(SqliteColumn(st, i));
       o.rows.push_back(std::move(row));
@@ -318,6 +324,11 @@ DosqlSide::DosqlSide() {
 }
 DosqlSide::~DosqlSide() = default;
 
+void DosqlSide::set_limits(Limits limits) {
+  limits_ = limits;
+  conn_->SetStatementTimeout(std::chrono::milliseconds(static_cast<int64_t>(limits.seconds * 1000)));
+}
+
 Outcome DosqlSide::Run(const std::string& sql) {
   Outcome o;
   o.total_changes_before = conn_->total_changes();
@@ -344,9 +355,16 @@ Outcome DosqlSide::Run(const std::string& sql) {
         o.error = r.status().ToString();
         o.message = r.status().message();
         o.rows.clear();
+        o.timed_out = limits_.seconds > 0 &&
+                      r.status().message().find("timed out") != std::string::npos;
         break;
       }
       if (!*r) break;
+      if (limits_.max_rows > 0 && o.rows.size() >= limits_.max_rows) {
+        o.timed_out = true;
+        o.rows.clear();
+        break;
+      }
       Row row;
       for (int i = 0; i < o.columns; i++) row.push_back(st->column(i));
       o.rows.push_back(std::move(row));

@@ -46,7 +46,15 @@ struct Outcome {
   int64_t last_insert_rowid_before = 0;
   bool autocommit = true;
   std::string note;  // harness-level anomaly (e.g. text left after the statement)
-  bool timed_out = false;  // SQLite: stopped at its time limit (SqliteSide::set_time_limit)
+  // Stopped at the side's limits (set_limits): its time limit, or more rows than it keeps.
+  bool timed_out = false;
+};
+
+// What a side may spend on one statement (0: no limit): a generated join of a few views can ask
+// for tens of millions of rows, which neither engine should be made to hold or compute.
+struct Limits {
+  double seconds = 0;
+  size_t max_rows = 0;
 };
 
 class SqliteSide {
@@ -57,12 +65,12 @@ class SqliteSide {
   SqliteSide& operator=(const SqliteSide&) = delete;
   Outcome Run(const std::string& sql);
   // A statement running longer is interrupted (Outcome::timed_out); 0: no limit.
-  void set_time_limit(double seconds) { time_limit_ = seconds; }
+  void set_limits(Limits limits) { limits_ = limits; }
 
  private:
   static int Progress(void* self);
   sqlite3* db_ = nullptr;
-  double time_limit_ = 0;
+  Limits limits_;
   std::chrono::steady_clock::time_point deadline_;
   bool interrupted_ = false;
 };
@@ -74,9 +82,11 @@ class DosqlSide {
   DosqlSide(const DosqlSide&) = delete;
   DosqlSide& operator=(const DosqlSide&) = delete;
   Outcome Run(const std::string& sql);
+  void set_limits(Limits limits);
 
  private:
   std::unique_ptr<engine::Connection> conn_;
+  Limits limits_;
 };
 
 // How to compare two outcomes.
