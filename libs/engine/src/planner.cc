@@ -3880,9 +3880,12 @@ std::vector<int> SavedSlots(const std::set<int>& bare, int source_slots) {
   return out;
 }
 
+// `dedup_follows`: the core's rows go into a set operation that removes duplicates (a later
+// UNION, EXCEPT or INTERSECT of its compound), which makes SQLite ignore the core's own DISTINCT
+// (it may compare under another collation than the set operation's).
 Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Scope* outer,
                             int level, std::string_view sql, const OrderSpec* order,
-                            int* min_ref_level) {
+                            int* min_ref_level, bool dedup_follows = false) {
   ctx.max_level = std::max(ctx.max_level, level + 1);
   Scope scope;
   scope.parent = outer;
@@ -4191,7 +4194,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   }
   for (auto& e : extra) exprs.push_back(std::move(e));
   RowSrcPtr src = std::make_unique<ProjectSrc>(std::move(op), std::move(exprs), level, scope.nslots);
-  if (core.quantifier == parser::SelectCore::Quantifier::kDistinct) {
+  if (core.quantifier == parser::SelectCore::Quantifier::kDistinct && !dedup_follows) {
     std::vector<Collation> colls;
     for (int i = 0; i < out.visible; i++) {
       colls.push_back(out.columns[i].has_collation ? out.columns[i].collation : Collation::kBinary);
@@ -4237,8 +4240,15 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
     std::vector<const parser::Expr*> first_exprs;
     std::vector<CoreResult> cores;
     for (size_t i = 0; i < stmt.cores.size(); i++) {
+      // The chain is left-deep: core i's rows pass through operator i-1 (core 0: operator 0) and
+      // every operator after it.
+      bool dedup_follows = false;
+      for (size_t j = i == 0 ? 0 : i - 1; j < stmt.ops.size(); j++) {
+        dedup_follows |= stmt.ops[j] != parser::CompoundOp::kUnionAll;
+      }
       DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[i], outer, level, sql,
-                                                     nullptr, &result.min_ref_level));
+                                                     nullptr, &result.min_ref_level,
+                                                     dedup_follows));
       if (i > 0 && cr.columns.size() != cores[0].columns.size()) {
         return Err("SELECTs to the left and right of " +
                    std::string(stmt.ops[i - 1] == parser::CompoundOp::kUnion      ? "UNION"
