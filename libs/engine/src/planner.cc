@@ -2630,7 +2630,7 @@ class FromPlanner {
 std::vector<size_t> FromPlanner::CheaperJoinOrder(
     const std::vector<size_t>& order, const std::vector<std::unique_ptr<Conjunct>>& conj) const {
   const size_t n = items_.size();
-  if (n < 3) return {};
+  if (n < 3) return {};  // two items: the connectivity greedy already picks the keyed side
   constexpr double kTableRows = 1e6;
   constexpr double kRowsPerValue = 10;
   constexpr double kLookup = 20;
