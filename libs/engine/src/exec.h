@@ -158,6 +158,10 @@ struct GroupKeyEq {
   const std::vector<Collation>* colls;
   bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const;
 };
+// Lexicographic comparison of keys, each column by CompareValues under its collation (colls
+// may be null or shorter: BINARY): <0, 0, >0.
+int CompareGroupKeys(const std::vector<Value>& a, const std::vector<Value>& b,
+                     const std::vector<Collation>* colls);
 // Lexicographic order of keys, each column by CompareValues under its collation.
 struct GroupKeyLess {
   const std::vector<Collation>* colls;

@@ -92,12 +92,17 @@ bool GroupKeyEq::operator()(const std::vector<Value>& a, const std::vector<Value
   return true;
 }
 
-bool GroupKeyLess::operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
+int CompareGroupKeys(const std::vector<Value>& a, const std::vector<Value>& b,
+                     const std::vector<Collation>* colls) {
   for (size_t i = 0; i < a.size() && i < b.size(); i++) {
     int c = CompareValues(a[i], b[i], KeyCollation(colls, i));
-    if (c != 0) return c < 0;
+    if (c != 0) return c;
   }
-  return a.size() < b.size();
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+bool GroupKeyLess::operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
+  return CompareGroupKeys(a, b, colls) < 0;
 }
 
 bool NeedsOrderedKeys(const std::vector<Collation>& colls) {
@@ -856,11 +861,7 @@ Status AggregateOp::Consume(Exec& ex) {
   // first row out of order indexes the groups so far and switches to hashing.
   bool in_order = true;
   auto compare_keys = [&](const std::vector<Value>& a, const std::vector<Value>& b) {
-    for (size_t i = 0; i < keys_.size(); i++) {
-      int c = CompareValues(a[i], b[i], colls_[i]);
-      if (c != 0) return c;
-    }
-    return 0;
+    return CompareGroupKeys(a, b, &colls_);
   };
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
