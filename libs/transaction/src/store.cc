@@ -382,6 +382,18 @@ struct WriteTransaction::Impl {
     if (prepared) return Status::InvalidArgument("transaction is prepared");
     return Status::OK();
   }
+  // Creates (or re-creates) tree `id` and logs it.
+  Status CreateTreeAs(TreeId id, TreeKind kind) {
+    DOSQL_RETURN_IF_ERROR(mutator->CreateTree(id, kind));
+    wal::Record& r = NewRecord(wal::RecordType::kCreateTree, id);
+    r.key.assign(1, static_cast<char>(kind));
+    return Status::OK();
+  }
+  Status DropTreeNow(TreeId id) {
+    DOSQL_RETURN_IF_ERROR(mutator->DropTree(id));
+    NewRecord(wal::RecordType::kDropTree, id);
+    return Status::OK();
+  }
   wal::Record& NewRecord(wal::RecordType type, TreeId tree) {
     wal::Record& r = log.emplace_back();
     r.type = type;
@@ -404,29 +416,21 @@ const std::string& WriteTransaction::store_dir() const { return impl_->dir; }
 Result<TreeId> WriteTransaction::CreateTree(TreeKind kind) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   TreeId id = impl_->store->next_tree_id;
-  DOSQL_RETURN_IF_ERROR(impl_->mutator->CreateTree(id, kind));
+  DOSQL_RETURN_IF_ERROR(impl_->CreateTreeAs(id, kind));
   impl_->store->next_tree_id = id + 1;
-  wal::Record& r = impl_->NewRecord(wal::RecordType::kCreateTree, id);
-  r.key.assign(1, static_cast<char>(kind));
   return id;
 }
 
 Status WriteTransaction::DropTree(TreeId tree) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
-  DOSQL_RETURN_IF_ERROR(impl_->mutator->DropTree(tree));
-  impl_->NewRecord(wal::RecordType::kDropTree, tree);
-  return Status::OK();
+  return impl_->DropTreeNow(tree);
 }
 
 Status WriteTransaction::ClearTree(TreeId tree) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   DOSQL_ASSIGN_OR_RETURN(TreeInfo info, impl_->mutator->GetTree(tree));
-  DOSQL_RETURN_IF_ERROR(impl_->mutator->DropTree(tree));
-  impl_->NewRecord(wal::RecordType::kDropTree, tree);
-  DOSQL_RETURN_IF_ERROR(impl_->mutator->CreateTree(tree, info.kind));
-  wal::Record& r = impl_->NewRecord(wal::RecordType::kCreateTree, tree);
-  r.key.assign(1, static_cast<char>(info.kind));
-  return Status::OK();
+  DOSQL_RETURN_IF_ERROR(impl_->DropTreeNow(tree));
+  return impl_->CreateTreeAs(tree, info.kind);
 }
 
 Result<TreeInfo> WriteTransaction::GetTree(TreeId id) const {
