@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <ctime>
+#include <unordered_map>
 
 #include "conn.h"
 #include "datetime.h"
@@ -1074,10 +1075,24 @@ const TableInfo* LookupTable(PlanContext& ctx, std::string_view name) {
 namespace {
 
 Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt& stmt,
-                                     Scope* outer, int level, std::string_view sql);
+                                     Scope* outer, int level, std::string_view sql,
+                                     const PushedTerms* pushed = nullptr);
 Result<CompiledQuery> PlanRecursiveCte(PlanContext& ctx, const CteDef& def, Scope* outer,
                                        int level);
 bool FromNames(const parser::TableRef* ref, const std::string& name);
+
+}  // namespace
+
+// WHERE terms of an enclosing query applied inside a view, FROM subquery or CTE it reads (SQLite's
+// push-down optimisation), so that the subquery produces only rows they keep. A reference in a
+// term to the subquery's column i (`refs`) compiles as the subquery's i-th result expression.
+struct PushedTerms {
+  std::vector<const parser::Expr*> terms;
+  std::unordered_map<const parser::ColumnRef*, int> refs;
+  const std::vector<parser::ResultColumn>* columns = nullptr;  // the subquery's result columns
+};
+
+namespace {
 
 // A collation from the schema or a COLLATE clause, with the connection's function when it
 // has one; an unknown one stays unresolved until something compares with it (SQLite names a
@@ -1268,6 +1283,17 @@ bool Binder::InDatabase(const SourceBinding& sb, const std::string& db) const {
 }
 
 Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
+  if (scope_.pushed) {
+    if (auto it = scope_.pushed->refs.find(&c); it != scope_.pushed->refs.end()) {
+      // As SQLite's substitution: the column's expression, with the collation the column had
+      // (BINARY when it names none), no longer explicit.
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*(*scope_.pushed->columns)[it->second].expr));
+      if (!x->has_collation) x->collation = Collation::kBinary;
+      x->has_collation = true;
+      x->explicit_collation = false;
+      return x;
+    }
+  }
   std::string col = c.column.name;
   std::string tbl = c.table ? Lower(c.table->name) : "";
   int depth = 0;
@@ -2415,6 +2441,113 @@ bool HasWindow(const parser::Expr* e) {
   return HasCall(e, [](const parser::FunctionCall& f) { return f.is_window(); });
 }
 
+// Can a WHERE term be evaluated inside a subquery too (push-down)? Only deterministic
+// expressions without subqueries, aggregates or windows can; collects its column references.
+bool PushableExpr(const parser::Expr* e, const ConnectionImpl* conn,
+                  std::vector<const parser::ColumnRef*>* refs) {
+  if (!e) return true;
+  using T = parser::NodeType;
+  auto all = [&](const parser::ExprList& l) {
+    for (const auto& x : l) {
+      if (!PushableExpr(x.get(), conn, refs)) return false;
+    }
+    return true;
+  };
+  switch (e->type()) {
+    case T::kLiteral:
+    case T::kParameter: return true;
+    case T::kColumnRef:
+      refs->push_back(&e->As<parser::ColumnRef>());
+      return true;
+    case T::kUnary: return PushableExpr(e->As<parser::UnaryExpr>().operand.get(), conn, refs);
+    case T::kBinary:
+      return PushableExpr(e->As<parser::BinaryExpr>().left.get(), conn, refs) &&
+             PushableExpr(e->As<parser::BinaryExpr>().right.get(), conn, refs);
+    case T::kNullTest:
+      return PushableExpr(e->As<parser::NullTestExpr>().operand.get(), conn, refs);
+    case T::kBetween: {
+      const auto& b = e->As<parser::BetweenExpr>();
+      return PushableExpr(b.operand.get(), conn, refs) && PushableExpr(b.low.get(), conn, refs) &&
+             PushableExpr(b.high.get(), conn, refs);
+    }
+    case T::kIn: {
+      const auto& in = e->As<parser::InExpr>();
+      return in.kind == parser::InExpr::Kind::kList && PushableExpr(in.operand.get(), conn, refs) &&
+             all(in.list);
+    }
+    case T::kLike: {
+      const auto& l = e->As<parser::LikeExpr>();
+      return PushableExpr(l.operand.get(), conn, refs) &&
+             PushableExpr(l.pattern.get(), conn, refs) && PushableExpr(l.escape.get(), conn, refs);
+    }
+    case T::kCollate: return PushableExpr(e->As<parser::CollateExpr>().operand.get(), conn, refs);
+    case T::kCase: {
+      const auto& c = e->As<parser::CaseExpr>();
+      if (!PushableExpr(c.operand.get(), conn, refs) ||
+          !PushableExpr(c.else_result.get(), conn, refs)) {
+        return false;
+      }
+      for (const auto& w : c.whens) {
+        if (!PushableExpr(w.condition.get(), conn, refs) ||
+            !PushableExpr(w.result.get(), conn, refs)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    case T::kCast: return PushableExpr(e->As<parser::CastExpr>().operand.get(), conn, refs);
+    case T::kRowValue: return all(e->As<parser::RowValueExpr>().elements);
+    case T::kFunctionCall: {
+      const auto& f = e->As<parser::FunctionCall>();
+      if (f.is_window() || f.star || f.distinct || f.filter || !f.order_by.empty() ||
+          IsAggregateCall(f, conn)) {
+        return false;
+      }
+      const std::string n = Lower(f.name.name);
+      const int nargs = static_cast<int>(f.args.size());
+      bool deterministic = false;
+      if (auto user = conn ? conn->FindFunction(n, nargs) : nullptr) {
+        deterministic = user->flags.deterministic;
+      } else if (n == "coalesce" || n == "ifnull" || n == "iif" || n == "likely" ||
+                 n == "unlikely" || n == "likelihood") {
+        deterministic = true;
+      } else if (const ScalarFunctionInfo* sf = FindScalarFunction(n)) {
+        // The date and time functions are registered as non-deterministic only because of
+        // 'now', which is one instant for a whole statement.
+        deterministic = sf->deterministic || n == "date" || n == "time" || n == "datetime" ||
+                        n == "julianday" || n == "unixepoch" || n == "strftime" ||
+                        n == "timediff";
+      }
+      return deterministic && all(f.args);
+    }
+    default: return false;  // subqueries, EXISTS, RAISE
+  }
+}
+
+// Can WHERE terms of an enclosing query be applied inside `sel` as well? Not past a LIMIT,
+// grouping or windows (they would change which rows those see), nor into a compound or VALUES;
+// its result columns must be expressions (no `*`), so that column i is result column i. Past a
+// DISTINCT, as SQLite: which of the values equal under a column's collation it keeps is then
+// one the term keeps.
+bool CanPushInto(const parser::SelectStmt& sel, const ConnectionImpl* conn) {
+  if (sel.cores.size() != 1 || sel.limit) return false;
+  const parser::SelectCore& core = *sel.cores[0];
+  if (core.kind != parser::SelectCore::Kind::kSelect || !core.from || !core.group_by.empty() ||
+      core.having) {
+    return false;
+  }
+  for (const auto& rc : core.columns) {
+    if (rc.kind != parser::ResultColumn::Kind::kExpr || HasAggregate(rc.expr.get(), conn) ||
+        HasWindow(rc.expr.get())) {
+      return false;
+    }
+  }
+  for (const auto& t : sel.order_by) {
+    if (HasAggregate(t.expr.get(), conn) || HasWindow(t.expr.get())) return false;
+  }
+  return true;
+}
+
 void SplitConjuncts(const parser::Expr* e, std::vector<const parser::Expr*>* out) {
   if (!e) return;
   if (e->Is<parser::BinaryExpr>() && e->As<parser::BinaryExpr>().op == parser::BinaryOp::kAnd) {
@@ -2548,8 +2681,12 @@ class FromPlanner {
 
   // Binds all FROM items into the scope (so that every clause can see them).
   Status Bind(const parser::JoinClause& from);
-  // Builds the operator tree, consuming `where` conjuncts it can apply.
-  Result<OpPtr> Build(const parser::Expr* where);
+  // The WHERE of the query this FROM belongs to, before Bind: its terms that read only one view,
+  // FROM subquery or CTE are pushed into it (see PushDown).
+  void SetWhere(const parser::Expr* where) { where_ = where; }
+  // Builds the operator tree, consuming `where` conjuncts it can apply; `pushed`: terms of an
+  // enclosing query pushed into this SELECT (scope.pushed set while it runs).
+  Result<OpPtr> Build(const parser::Expr* where, const PushedTerms* pushed = nullptr);
   // ORDER BY of a single-table query, as columns of that table (-2: rowid); when the access
   // path can produce rows in that order, order_satisfied() turns true and no sort is needed.
   struct OrderTerm {
@@ -2625,7 +2762,95 @@ class FromPlanner {
     std::erase_if(scans_, [&](const auto& s) { return s.second == needed; });
   }
   bool has_right_join_ = false;  // the FROM clause has a RIGHT or FULL join (anywhere)
+  const parser::Expr* where_ = nullptr;  // see SetWhere
+
+  // The terms of where_ that read only the columns of the FROM item about to be bound: `sel`
+  // (a view, FROM subquery or CTE body) under `alias`, joined by `join`, its columns named by
+  // `names` (a column list; empty: by sel's result columns). Null when there are none.
+  std::unique_ptr<PushedTerms> PushDown(const parser::SelectStmt& sel,
+                                        const std::vector<std::string>& names,
+                                        const std::string& alias, parser::JoinKind join) const;
+  // Plans `sel` with the terms PushDown finds (`plan(pushed)` plans it), and without them
+  // should a pushed reference turn out not to name the column planned at its index.
+  Result<CompiledQuery> PlanPushedInto(
+      const parser::SelectStmt& sel, const std::vector<std::string>& names,
+      const std::string& alias, parser::JoinKind join,
+      const std::function<Result<CompiledQuery>(const PushedTerms*)>& plan) const;
 };
+
+std::unique_ptr<PushedTerms> FromPlanner::PushDown(const parser::SelectStmt& sel,
+                                                   const std::vector<std::string>& names,
+                                                   const std::string& alias,
+                                                   parser::JoinKind join) const {
+  // A WHERE term filters the joined rows: it may filter an item's rows beforehand unless the
+  // item is on the null-extended side of an outer join.
+  if (!where_ || has_right_join_ || join == parser::JoinKind::kLeft ||
+      join == parser::JoinKind::kRight || join == parser::JoinKind::kFull ||
+      !CanPushInto(sel, ctx_.conn)) {
+    return nullptr;
+  }
+  const auto& columns = sel.cores[0]->columns;
+  auto column_name = [&](size_t i) -> std::string {
+    if (i < names.size()) return names[i];
+    const parser::ResultColumn& rc = columns[i];
+    if (rc.alias) return rc.alias->name;
+    if (rc.expr->Is<parser::ColumnRef>()) return rc.expr->As<parser::ColumnRef>().column.name;
+    return "";  // named by its text: not a name a term is likely to use
+  };
+  const std::string lalias = Lower(alias);
+  auto pushed = std::make_unique<PushedTerms>();
+  pushed->columns = &columns;
+  std::vector<const parser::Expr*> parts;
+  SplitConjuncts(where_, &parts);
+  for (const parser::Expr* term : parts) {
+    std::vector<const parser::ColumnRef*> refs;
+    if (!PushableExpr(term, ctx_.conn, &refs) || refs.empty()) continue;
+    std::vector<std::pair<const parser::ColumnRef*, int>> mapped;
+    for (const parser::ColumnRef* r : refs) {
+      if (r->schema || (r->table && Lower(r->table->name) != lalias)) break;
+      // The item's first column of that name; an unqualified name must not be an earlier
+      // item's column too (a later item's would make the query fail as ambiguous).
+      int index = -1;
+      for (size_t i = 0; i < columns.size() && index < 0; i++) {
+        if (IEquals(column_name(i), r->column.name)) index = static_cast<int>(i);
+      }
+      if (index < 0) break;
+      bool earlier = false;
+      for (const SourceBinding& sb : scope_.sources) {
+        if (r->table && sb.alias == lalias) earlier = true;
+        for (const ColBinding& cb : sb.cols) {
+          if (!r->table && IEquals(cb.name, r->column.name)) earlier = true;
+        }
+      }
+      if (earlier) break;
+      mapped.emplace_back(r, index);
+    }
+    if (mapped.size() != refs.size()) continue;
+    pushed->terms.push_back(term);
+    for (const auto& [r, i] : mapped) pushed->refs[r] = i;
+  }
+  if (pushed->terms.empty()) return nullptr;
+  return pushed;
+}
+
+Result<CompiledQuery> FromPlanner::PlanPushedInto(
+    const parser::SelectStmt& sel, const std::vector<std::string>& names,
+    const std::string& alias, parser::JoinKind join,
+    const std::function<Result<CompiledQuery>(const PushedTerms*)>& plan) const {
+  std::unique_ptr<PushedTerms> pushed = PushDown(sel, names, alias, join);
+  if (!pushed) return plan(nullptr);
+  DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, plan(pushed.get()));
+  for (const auto& [r, i] : pushed->refs) {
+    const std::string& name = static_cast<size_t>(i) < names.size() ? names[i] : q.columns[i].name;
+    bool first = IEquals(name, r->column.name);
+    for (int j = 0; j < i && first; j++) {
+      const std::string& other = static_cast<size_t>(j) < names.size() ? names[j] : q.columns[j].name;
+      if (IEquals(other, r->column.name)) first = false;
+    }
+    if (!first) return plan(nullptr);
+  }
+  return q;
+}
 
 std::vector<size_t> FromPlanner::CheaperJoinOrder(
     const std::vector<size_t>& order, const std::vector<std::unique_ptr<Conjunct>>& conj) const {
@@ -2840,8 +3065,13 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
         size_t pos = static_cast<size_t>(cte - ctx_.ctes.data());
         ctx_.ctes.resize(pos);
         Scope cte_scope_parent;  // CTE bodies cannot see the referencing query's columns
-        auto r = PlanSelectImpl(ctx_, *copy.cte->select, scope_.parent, scope_.level + 1,
-                                copy.sql);
+        std::vector<std::string> names;
+        for (const auto& c : cte_ast->columns) names.push_back(c.name);
+        auto r = PlanPushedInto(*copy.cte->select, names, sb.alias, join,
+                                [&](const PushedTerms* pushed) {
+                                  return PlanSelectImpl(ctx_, *copy.cte->select, scope_.parent,
+                                                        scope_.level + 1, copy.sql, pushed);
+                                });
         ctx_.ctes = std::move(saved);
         DOSQL_RETURN_IF_ERROR(r.status());
         CompiledQuery q = std::move(r).value();
@@ -2891,7 +3121,11 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       // The body of a view of a non-TEMP schema names only that schema's objects.
       const int saved_pin = ctx_.pinned_db;
       ctx_.pinned_db = obj.db == ConnectionImpl::kTemp ? -1 : obj.db;
-      auto r = PlanSelectImpl(ctx_, *v->select, nullptr, scope_.level + 1, v->sql);
+      auto r = PlanPushedInto(*v->select, v->columns, alias.empty() ? v->name : alias, join,
+                              [&](const PushedTerms* pushed) {
+                                return PlanSelectImpl(ctx_, *v->select, nullptr, scope_.level + 1,
+                                                      v->sql, pushed);
+                              });
       ctx_.pinned_db = saved_pin;
       ctx_.ctes = std::move(saved);
       ctx_.view_depth--;
@@ -2929,8 +3163,12 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
     }
   } else if (ref.Is<parser::SubqueryRef>()) {
     const auto& sr = ref.As<parser::SubqueryRef>();
-    DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelectImpl(ctx_, *sr.select, scope_.parent,
-                                                           scope_.level + 1, scope_.sql));
+    DOSQL_ASSIGN_OR_RETURN(
+        CompiledQuery q,
+        PlanPushedInto(*sr.select, {}, alias, join, [&](const PushedTerms* pushed) {
+          return PlanSelectImpl(ctx_, *sr.select, scope_.parent, scope_.level + 1, scope_.sql,
+                                pushed);
+        }));
     SourceBinding sb;
     sb.alias = Lower(alias);
     sb.base = scope_.nslots;
@@ -3507,7 +3745,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
   return OpPtr(std::move(op));
 }
 
-Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
+Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* pushed) {
   const int level = scope_.level;
   // Conjuncts: WHERE, and ON of inner joins (equivalent to WHERE).
   std::vector<std::unique_ptr<Conjunct>> conj;
@@ -3527,6 +3765,15 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where) {
   for (const parser::Expr* p : parts) {
     DOSQL_ASSIGN_OR_RETURN(std::vector<Conjunct> cs, MakeConjunct(p));
     for (auto& c : cs) conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+  }
+  // Pushed terms filter like this WHERE's own. One that does not compile here is left to the
+  // enclosing query, which still tests every term and reports any error in it.
+  for (const parser::Expr* p : pushed ? pushed->terms : std::vector<const parser::Expr*>{}) {
+    const int saved_offset = ctx_.conn ? ctx_.conn->error_offset : -1;
+    auto cs = MakeConjunct(p);
+    if (ctx_.conn) ctx_.conn->error_offset = saved_offset;
+    if (!cs.ok()) continue;
+    for (auto& c : cs.value()) conj.push_back(std::make_unique<Conjunct>(std::move(c)));
   }
   std::vector<std::vector<std::unique_ptr<Conjunct>>> on_conj(items_.size());
   for (size_t i = 0; i < items_.size(); i++) {
@@ -3885,7 +4132,8 @@ std::vector<int> SavedSlots(const std::set<int>& bare, int source_slots) {
 // (it may compare under another collation than the set operation's).
 Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Scope* outer,
                             int level, std::string_view sql, const OrderSpec* order,
-                            int* min_ref_level, bool dedup_follows = false) {
+                            int* min_ref_level, bool dedup_follows = false,
+                            const PushedTerms* pushed = nullptr) {
   ctx.max_level = std::max(ctx.max_level, level + 1);
   Scope scope;
   scope.parent = outer;
@@ -3943,6 +4191,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   }
   // FROM
   FromPlanner fp(ctx, scope);
+  fp.SetWhere(core.where.get());
   if (core.from) DOSQL_RETURN_IF_ERROR(fp.Bind(*core.from));
   int source_slots = scope.nslots;
   // Window functions (they reorder the rows, so no ORDER BY from the access path).
@@ -4006,7 +4255,9 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   scope.aliases = &core.columns;
   OpPtr op;
   {
-    auto r = fp.Build(core.where.get());
+    scope.pushed = pushed;
+    auto r = fp.Build(core.where.get(), pushed);
+    scope.pushed = nullptr;
     DOSQL_RETURN_IF_ERROR(r.status());
     op = std::move(r).value();
   }
@@ -4210,7 +4461,8 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
 }
 
 Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt& stmt,
-                                     Scope* outer, int level, std::string_view sql) {
+                                     Scope* outer, int level, std::string_view sql,
+                                     const PushedTerms* pushed) {
   ctx.max_level = std::max(ctx.max_level, level + 1);
   size_t cte_mark = ctx.ctes.size();
   struct CteRestore {
@@ -4230,7 +4482,7 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
   int visible = 0;
   if (!compound) {
     DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[0], outer, level, sql,
-                                                   &order, &result.min_ref_level));
+                                                   &order, &result.min_ref_level, false, pushed));
     src = std::move(cr.src);
     columns = std::move(cr.columns);
     result.rightmost = std::move(cr.rightmost);

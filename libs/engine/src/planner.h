@@ -66,6 +66,7 @@ struct CteDef {
 
 struct AggCollector;
 struct WindowCollector;
+struct PushedTerms;
 
 struct Scope {
   Scope* parent = nullptr;
@@ -97,6 +98,9 @@ struct Scope {
   uint64_t* ref_mask = nullptr;
   // Trigger bodies: NEW / OLD pseudo-tables live in these slots.
   bool in_trigger = false;
+  // Set while this SELECT's FROM is planned with WHERE terms of an enclosing query pushed into
+  // it: their references to this SELECT's result columns compile as those columns' expressions.
+  const PushedTerms* pushed = nullptr;
   // Slots that some compiled expression reads (scans decode only the columns whose slot is
   // marked; see FromPlanner::ApplyColumnMasks).
   std::vector<char> used_slots;
