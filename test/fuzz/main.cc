@@ -16,6 +16,7 @@
 // Exit status: 0 when every statement agreed, 1 on a mismatch, crash or hang, 2 on a usage
 // error.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -140,6 +141,14 @@ int ReplayFile(const std::string& path) {
 
 int main(int argc, char** argv) {
   Options opt;
+  {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_AS, &lim) == 0 &&
+        (lim.rlim_max == RLIM_INFINITY || lim.rlim_max > dosql::fuzz::kAddressSpaceBytes)) {
+      lim.rlim_cur = dosql::fuzz::kAddressSpaceBytes;
+      (void)setrlimit(RLIMIT_AS, &lim);
+    }
+  }
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
     std::string value;
@@ -200,6 +209,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<dosql::lockstep::SqliteSide> sqlite;
   std::vector<GenStatement> episode;
   int64_t n = 0, queries = 0, both_failed = 0, episodes = 0, rows = 0, sqlite_timeouts = 0;
+  int64_t dosql_no_memory = 0;
   double dosql_secs = 0, sqlite_secs = 0;
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
   while (true) {
@@ -256,6 +266,13 @@ int main(int argc, char** argv) {
       dosql.reset();
       continue;
     }
+    // dosql out of memory (kAddressSpaceBytes): a resource limit, counted, not compared.
+    if (!d.ok && d.error.rfind("NoMemory", 0) == 0) {
+      dosql_no_memory++;
+      gen.EndEpisode();
+      dosql.reset();
+      continue;
+    }
     std::string diff = dosql::lockstep::Difference(d, s, dosql::fuzz::ComparisonFor(g, sql));
     if (!diff.empty()) {
       std::cout << "\n=== MISMATCH at statement " << n << " (seed " << opt.seed << ", episode "
@@ -299,12 +316,13 @@ int main(int argc, char** argv) {
   double secs = elapsed();
   std::printf(
       "dosql-fuzz: %lld statements agreed (%lld episodes, %lld queries returning %lld rows, %lld "
-      "failing in both, %lld not compared: SQLite over %d s, a result over the row limit or out of parser stack) in %.1f s "
-      "(dosql %.1f s, SQLite "
+      "failing in both, %lld not compared: SQLite over %d s, a result over the row limit or out of "
+      "parser stack; %lld not compared: dosql out of memory) in %.1f s (dosql %.1f s, SQLite "
       "%.1f s): %.0f statements/s\n",
       static_cast<long long>(n), static_cast<long long>(episodes),
       static_cast<long long>(queries), static_cast<long long>(rows),
       static_cast<long long>(both_failed), static_cast<long long>(sqlite_timeouts),
-      static_cast<int>(dosql::fuzz::kSqliteLimits.seconds), secs, dosql_secs, sqlite_secs, n / secs);
+      static_cast<int>(dosql::fuzz::kSqliteLimits.seconds), static_cast<long long>(dosql_no_memory),
+      secs, dosql_secs, sqlite_secs, n / secs);
   return 0;
 }

@@ -45,6 +45,8 @@ int ResultCode(const Status& s) {
       return 2;  // SQLITE_INTERNAL
     case StatusCode::kAborted:
       return 4;  // SQLITE_ABORT
+    case StatusCode::kNoMemory:
+      return 7;  // SQLITE_NOMEM
     case StatusCode::kBusy:
       return 5;  // SQLITE_BUSY
     case StatusCode::kReadOnly:

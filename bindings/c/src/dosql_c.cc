@@ -122,6 +122,8 @@ int CodeFor(const dosql::Status& s) {
       return DOSQL_ABORT;
     case StatusCode::kInternal:
       return DOSQL_INTERNAL;
+    case StatusCode::kNoMemory:
+      return DOSQL_NOMEM;
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
     case StatusCode::kAlreadyExists:

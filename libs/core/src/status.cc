@@ -19,6 +19,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kNotSupported: return "NotSupported";
     case StatusCode::kSyntaxError: return "SyntaxError";
     case StatusCode::kInternal: return "Internal";
+    case StatusCode::kNoMemory: return "NoMemory";
   }
   return "Unknown";
 }

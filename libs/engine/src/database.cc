@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <new>
 
 #include "conn.h"
 #include "dosql/core/record.h"
@@ -944,8 +945,9 @@ Status Statement::ClearBindings() {
   return Status::OK();
 }
 
-Result<bool> Statement::Step() {
-  StatementImpl& s = *impl_;
+namespace {
+
+Result<bool> StepStatement(StatementImpl& s) {
   if (s.conn->closed) return Status::InvalidArgument("the connection is closed");
   if (s.state == StatementImpl::State::kDone) return false;
   if (s.state == StatementImpl::State::kFailed) {
@@ -1052,6 +1054,28 @@ Result<bool> Statement::Step() {
     return false;
   }
   return true;
+}
+
+}  // namespace
+
+Result<bool> Statement::Step() {
+  StatementImpl& s = *impl_;
+  try {
+    return StepStatement(s);
+  } catch (const std::bad_alloc&) {
+    // Intermediate rows (sorts, windows, hash tables, materialized subqueries) are held in
+    // memory: when an allocation fails the statement fails, as with SQLite's SQLITE_NOMEM. What
+    // it held goes with its plan (recompiled on the next run); a write transaction it wrote in
+    // ends, since the statement may have stopped half-way through a change.
+    const bool wrote = s.program && s.program->writes && s.conn->InWriteTxn() && !s.owns_txn;
+    (void)s.Finish(false);
+    if (wrote) s.conn->RollbackTxn();
+    s.row.clear();
+    s.row.shrink_to_fit();
+    s.program.reset();
+    s.state = StatementImpl::State::kFailed;
+    return Status::NoMemory("out of memory");
+  }
 }
 
 Status Statement::Reset() {

@@ -3,10 +3,12 @@
 // resetting, counters, transactions, errors, persistence and several connections).
 #include "dosql/engine/database.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -1017,6 +1019,42 @@ TEST(DatabaseTest, ADeferredTransactionThatReadAnOldSnapshotCannotWrite) {
   ASSERT_OK(b->Exec("ROLLBACK"));
   ASSERT_OK(b->Exec("INSERT INTO t VALUES (3)"));
   EXPECT_EQ(Int(*a, "SELECT sum(x) FROM t"), 6);
+}
+
+// A statement whose intermediate rows outgrow the memory the process may have fails with
+// NoMemory ("out of memory", SQLite's SQLITE_NOMEM) instead of ending the process; the
+// connection, and the transaction it was in if it only read, stay usable.
+TEST(DatabaseTest, OutOfMemoryFailsTheStatementNotTheProcess) {
+  EXPECT_EXIT(
+      {
+        auto c = OpenMemory();
+        bool ok = c->Exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2); BEGIN;").ok();
+        // The address space the process uses now, plus 256 MiB.
+        long pages = 0;
+        if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+          ok = ok && std::fscanf(f, "%ld", &pages) == 1;
+          std::fclose(f);
+        }
+        rlimit old{};
+        getrlimit(RLIMIT_AS, &old);
+        rlimit lim = old;
+        lim.rlim_cur = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) +
+                       (rlim_t{256} << 20);
+        ok = ok && setrlimit(RLIMIT_AS, &lim) == 0;
+        // count(*) OVER () holds its whole partition: 10^8 rows.
+        auto r = c->Query(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 100000000) "
+            "SELECT count(*) OVER () FROM n");
+        ok = ok && !r.ok() && r.status().code() == StatusCode::kNoMemory &&
+             r.status().message() == "out of memory";
+        auto n = c->Query("SELECT count(*) FROM t");
+        ok = ok && n.ok() && n->rows.size() == 1 && n->rows[0][0].integer() == 2;
+        ok = ok && c->Exec("INSERT INTO t VALUES (3); COMMIT;").ok();
+        auto m = c->Query("SELECT count(*) FROM t");
+        ok = ok && m.ok() && m->rows.size() == 1 && m->rows[0][0].integer() == 3;
+        std::_Exit(ok ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(DatabaseTest, SchemaChangesAreSeenByOtherConnections) {

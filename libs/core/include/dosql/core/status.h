@@ -32,6 +32,7 @@ enum class StatusCode : uint8_t {
   kNotSupported,      // valid request the build or backend cannot serve
   kSyntaxError,       // SQL that does not parse
   kInternal,          // an invariant inside dosql broke (a bug)
+  kNoMemory,          // an allocation failed (SQLite's SQLITE_NOMEM)
 };
 
 // Returns the canonical name of a code, e.g. "Corruption".
@@ -57,6 +58,7 @@ class [[nodiscard]] Status {
   static Status NotSupported(std::string m) { return {StatusCode::kNotSupported, std::move(m)}; }
   static Status SyntaxError(std::string m) { return {StatusCode::kSyntaxError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status NoMemory(std::string m) { return {StatusCode::kNoMemory, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
