@@ -20,6 +20,21 @@ Status Err(std::string m) { return Status::InvalidArgument(std::move(m)); }
 
 // Per-statement state for writing one table: its row frame (columns then rowid) and the
 // compiled CHECK constraints, defaults and index expressions, all evaluated against that frame.
+// The unique indexes of `t` in the order of SQLite's index list: newest first, those declared
+// ON CONFLICT REPLACE after the others.
+std::vector<int> UniqueIndexesInListOrder(const TableInfo& t) {
+  std::vector<int> by_age;
+  for (bool replace : {false, true}) {
+    for (size_t i = t.indexes.size(); i-- > 0;) {
+      const IndexInfo& idx = *t.indexes[i];
+      if (idx.unique && (idx.on_conflict == ConflictAction::kReplace) == replace) {
+        by_age.push_back(static_cast<int>(i));
+      }
+    }
+  }
+  return by_age;
+}
+
 struct TableCtx {
   ConnectionImpl* conn = nullptr;
   const TableInfo* t = nullptr;
@@ -35,6 +50,9 @@ struct TableCtx {
   std::vector<CExprPtr> generated;                  // per column (null: not generated)
   int ncols = 0;
   std::unique_ptr<FkTable> fk;  // foreign keys to enforce (null: none, or they are off)
+  // ResolveUnique's order of checks without an UPSERT: the rowid (-1), then the unique indexes
+  // in SQLite's list order (UniqueIndexesInListOrder).
+  std::vector<int> unique_checks;
 
   bool HasGenerated() const {
     for (const auto& g : generated) {
@@ -51,6 +69,8 @@ Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
   tc->t = t;
   tc->level = level;
   tc->ncols = static_cast<int>(t->columns.size());
+  tc->unique_checks = {-1};
+  for (int i : UniqueIndexesInListOrder(*t)) tc->unique_checks.push_back(i);
   tc->scope.parent = outer;
   tc->scope.level = level;
   tc->scope.sql = t->sql;
@@ -265,11 +285,15 @@ Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
   return std::optional<std::vector<Value>>(std::move(vals));
 }
 
-Status PutRow(const TableInfo& t, TxnRouter* txn,
-              const std::vector<Value>& vals, int64_t rowid) {
-  std::vector<Value> stored = vals;
-  if (t.rowid_alias >= 0) stored[t.rowid_alias] = Value();
-  return txn->Put(t.tree, RowidKey(rowid), EncodeRecord(stored));
+// Stores a row; `vals` is as given on return (its INTEGER PRIMARY KEY, stored as NULL in the
+// record, is set aside while the record is made).
+Status PutRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& vals, int64_t rowid) {
+  if (t.rowid_alias < 0) return txn->Put(t.tree, RowidKey(rowid), EncodeRecord(vals));
+  Value alias = std::move(vals[t.rowid_alias]);
+  vals[t.rowid_alias] = Value();
+  std::string record = EncodeRecord(vals);
+  vals[t.rowid_alias] = std::move(alias);
+  return txn->Put(t.tree, RowidKey(rowid), record);
 }
 
 // ----- triggers -----
@@ -594,21 +618,6 @@ Status DeleteConflictingRow(TableCtx& tc, Exec& ex, TxnRouter* txn,
   return Status::OK();
 }
 
-// The unique indexes of `t` in the order of SQLite's index list: newest first, those declared
-// ON CONFLICT REPLACE after the others.
-std::vector<int> UniqueIndexesInListOrder(const TableInfo& t) {
-  std::vector<int> by_age;
-  for (bool replace : {false, true}) {
-    for (size_t i = t.indexes.size(); i-- > 0;) {
-      const IndexInfo& idx = *t.indexes[i];
-      if (idx.unique && (idx.on_conflict == ConflictAction::kReplace) == replace) {
-        by_age.push_back(static_cast<int>(i));
-      }
-    }
-  }
-  return by_age;
-}
-
 // Resolves uniqueness (rowid and unique indexes) for a row about to be written at `rowid`
 // (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
 // false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
@@ -626,26 +635,28 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
   // rowid, then the unique indexes newest first, those declared ON CONFLICT REPLACE after the
   // others (the order of SQLite's index list). It decides which conflict an UPSERT without a
   // target handles and which constraint an error names. -1 stands for the rowid.
-  std::vector<int> by_age = UniqueIndexesInListOrder(t);
   std::vector<int> order;
   auto targeted = [&](int c) {
     if (!has_upsert) return false;
     if (c < 0) return upsert_rowid_target;
     return !upsert_targets || upsert_targets->count(static_cast<size_t>(c)) > 0;
   };
-  if (upsert_order) {
-    order = *upsert_order;
-  } else if (has_upsert) {
-    if (upsert_rowid_target) order.push_back(-1);
-    for (int i : by_age) {
-      if (targeted(i)) order.push_back(i);
+  const std::vector<int>* checks = &tc.unique_checks;
+  if (upsert_order || has_upsert) {
+    if (upsert_order) {
+      order = *upsert_order;
+    } else {
+      if (upsert_rowid_target) order.push_back(-1);
+      for (size_t k = 1; k < tc.unique_checks.size(); k++) {
+        if (targeted(tc.unique_checks[k])) order.push_back(tc.unique_checks[k]);
+      }
     }
+    for (int c : tc.unique_checks) {
+      if (std::find(order.begin(), order.end(), c) == order.end()) order.push_back(c);
+    }
+    checks = &order;
   }
-  if (std::find(order.begin(), order.end(), -1) == order.end()) order.push_back(-1);
-  for (int i : by_age) {
-    if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
-  }
-  for (int c : order) {
+  for (int c : *checks) {
     if (c < 0) {
       if (t.without_rowid || (self && *self == rowid)) continue;
       DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t.tree, RowidKey(rowid)));
@@ -748,12 +759,16 @@ Status EvalReturning(Exec& ex, const std::vector<CExprPtr>& exprs, DmlResult* re
   return Status::OK();
 }
 
-Result<int64_t> NewRowid(const TableInfo& t, TxnRouter* txn) {
+// A rowid for a new row of `t`: one past its largest (`*past_last` then true), or a free one
+// below when the largest is INT64_MAX.
+Result<int64_t> NewRowid(const TableInfo& t, TxnRouter* txn, bool* past_last = nullptr) {
+  if (past_last) *past_last = true;
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));
   DOSQL_RETURN_IF_ERROR(cur.SeekLast());
   if (!cur.Valid()) return int64_t{1};
   DOSQL_ASSIGN_OR_RETURN(int64_t last, DecodeRowidKey(cur.key()));
   if (last == INT64_MAX) {
+    if (past_last) *past_last = false;
     // SQLite then tries random rowids; we search for a gap from the bottom.
     for (int64_t r = 1; r < INT64_MAX; r++) {
       DOSQL_ASSIGN_OR_RETURN(auto e, txn->Get(t.tree, RowidKey(r)));
@@ -1291,6 +1306,13 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // it in place: once a row of the statement got its affinities, later rows see their
   // defaults converted even where `excluded` is otherwise the row as given.
   bool defaults_typed = false;
+  // The table's largest rowid, once known, while only this loop's own inserts can change it (no
+  // trigger, UPSERT or REPLACE removing or moving rows): a new rowid is then the next one,
+  // without a seek to the end of the table per row.
+  bool may_replace = action == ConflictAction::kReplace || t->pk_conflict == ConflictAction::kReplace;
+  for (const auto& idx : t->indexes) may_replace |= idx->on_conflict == ConflictAction::kReplace;
+  const bool track_last = !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
+  std::optional<int64_t> last_rowid;
   for (Row& r : rows) {
     std::vector<Value> vals(t->columns.size());
     std::vector<bool> given(t->columns.size(), false);
@@ -1351,8 +1373,14 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
                                          &vals, have_rowid ? rowid : -1, nullptr, &ignore));
       if (ignore) continue;
     }
+    bool past_last = false;  // rowid is beyond every rowid of the table
     if (!have_rowid) {
-      DOSQL_ASSIGN_OR_RETURN(rowid, NewRowid(*t, txn));
+      if (track_last && last_rowid && *last_rowid < INT64_MAX) {
+        rowid = *last_rowid + 1;
+        past_last = true;
+      } else {
+        DOSQL_ASSIGN_OR_RETURN(rowid, NewRowid(*t, txn, &past_last));
+      }
       if (t->autoincrement && seq.value >= rowid) {
         if (seq.value == INT64_MAX) return Status::NoSpace("database or disk is full");
         rowid = seq.value + 1;
@@ -1397,8 +1425,12 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       upsert_hit = rowid;
       hit_constraint = -1;
     } else {
+      // A rowid past the table's last cannot conflict: passed as the row's own, its check is
+      // skipped (no index entry can name it either).
       DOSQL_ASSIGN_OR_RETURN(
-          ok, ResolveUnique(tc, ex, txn, vals, rowid, std::nullopt, action, has_upsert,
+          ok, ResolveUnique(tc, ex, txn, vals, rowid,
+                            past_last ? std::optional<int64_t>(rowid) : std::nullopt, action,
+                            has_upsert,
                             targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
                             plan->upsert_order.empty() ? nullptr : &plan->upsert_order));
       if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
@@ -1457,6 +1489,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, vals, rowid, nullptr));
     DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
     DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
+    if (track_last && past_last) {
+      last_rowid = rowid;
+    } else if (track_last && last_rowid) {
+      last_rowid = std::max(*last_rowid, rowid);
+    }
     count++;
     if (conn->trigger_depth == 0 && !t->without_rowid) conn->last_insert_rowid = rowid;
     if (has_trig) {
