@@ -284,4 +284,23 @@ TEST(DifferentialHarness, LooseTiesInOrder) {
   EXPECT_NE(Difference(a, b, ties), "");  // out of order
 }
 
+TEST(DifferentialHarness, LooseTextIsNocaseAndRtrimEquality) {
+  using dosql::lockstep::Difference;
+  using namespace std::string_literals;
+  Outcome a, b;
+  a.columns = b.columns = 1;
+  Comparison loose;
+  loose.ordered = loose.loose = true;
+  a.rows = {{Value::Integer(-3)}, {Value::Text("ab \0x1"s)}};
+  b.rows = {{Value::Integer(-3)}, {Value::Text("AB \0y2"s)}};
+  EXPECT_EQ(Difference(a, b, loose), "");  // NOCASE stops at the NUL, then compares lengths
+  b.rows = {{Value::Integer(-3)}, {Value::Text("AB \0y"s)}};
+  EXPECT_NE(Difference(a, b, loose), "");
+  b.rows = {{Value::Integer(-3)}, {Value::Text("AC \0x1"s)}};
+  EXPECT_NE(Difference(a, b, loose), "");
+  a.rows = {{Value::Integer(-3)}, {Value::Text("ab  ")}};
+  b.rows = {{Value::Integer(-3)}, {Value::Text("AB")}};
+  EXPECT_EQ(Difference(a, b, loose), "");
+}
+
 }  // namespace

@@ -85,7 +85,14 @@ Value LooseCanonical(const Value& v) {
     }
   } else if (v.type() == ValueType::kText) {
     std::string t(v.bytes());
-    while (!t.empty() && t.back() == ' ') t.pop_back();
+    const size_t nul = t.find('\0');
+    if (nul != std::string::npos) {
+      // NOCASE stops comparing at a NUL and then compares lengths: texts with the same
+      // (case-folded) prefix and the same length are equal.
+      t.replace(nul, std::string::npos, t.size() - nul, '\0');
+    } else {
+      while (!t.empty() && t.back() == ' ') t.pop_back();
+    }
     for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return Value::Text(t);
   }

@@ -95,7 +95,8 @@ struct Comparison {
   bool ordered = false;
   // Values are compared modulo the differences SQL leaves unspecified when it picks one of
   // several equal values (DISTINCT, UNION, GROUP BY representatives): an integral REAL equals the
-  // INTEGER, and text compares ASCII-case-insensitively without trailing spaces (NOCASE, RTRIM).
+  // INTEGER, and text compares ASCII-case-insensitively without trailing spaces (NOCASE, RTRIM),
+  // a text holding a NUL only up to it, and its length (NOCASE).
   bool loose = false;
   // With `ordered`: rows that tie (equal when loose) may come in either order, as long as the
   // multiset of rows agrees (strictly unless `loose`).
