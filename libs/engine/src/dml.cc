@@ -995,6 +995,7 @@ struct InsertPlan {
   TableInfo view_table;
   std::vector<int> targets;
   RowSrcPtr src;
+  bool src_reads_target = true;  // the source may read the target table (see PlanContext::reads)
   int level = 0;
   TableCtx tc;
   Scope upsert_scope;
@@ -1078,7 +1079,13 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
   // Source rows.
   auto& src = plan->src;
   if (!ins.default_values) {
-    DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, PlanSelect(ctx, *ins.select, outer, sql));
+    std::set<const TableInfo*> reads;
+    ctx.reads = &reads;
+    auto planned = PlanSelect(ctx, *ins.select, outer, sql);
+    ctx.reads = nullptr;
+    DOSQL_ASSIGN_OR_RETURN(CompiledQuery q, std::move(planned));
+    plan->src_reads_target = view != nullptr;
+    for (const TableInfo* r : reads) plan->src_reads_target |= !r || r == t || r->tree == t->tree;
     if (q.columns.size() != targets.size()) {
       if (ins.columns.empty()) {
         return Err("table " + t->name + " has " + std::to_string(targets.size()) +
@@ -1270,12 +1277,23 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
+  TxnRouter* txn = &conn->router;
+  ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
+  std::string lname = Lower(t->name);
+  bool has_trig = HasTriggers(conn, *schema, lname);
+  bool may_replace = action == ConflictAction::kReplace || t->pk_conflict == ConflictAction::kReplace;
+  for (const auto& idx : t->indexes) may_replace |= idx->on_conflict == ConflictAction::kReplace;
+  // The source rows: one at a time as the rows go in (SQLite's co-routine) when nothing the
+  // INSERT does can change what the source reads — it does not read the target table, and no
+  // trigger, UPSERT or REPLACE writes elsewhere; otherwise all of them first (INSERT INTO t
+  // SELECT ... FROM t).
+  const bool stream = src && !outer && !plan->src_reads_target && !has_trig &&
+                      ins.upserts.empty() && !may_replace;
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  // Materialize the source rows first (INSERT INTO t SELECT ... FROM t).
   std::vector<Row> rows;
   if (src) {
     DOSQL_RETURN_IF_ERROR(src->Open(ex));
-    while (true) {
+    while (!stream) {
       Row r;
       DOSQL_ASSIGN_OR_RETURN(bool ok, src->Next(ex, &r));
       if (!ok) break;
@@ -1285,10 +1303,6 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     rows.push_back({});
   }
   if (outer) ex.frames[outer->level] = saved_outer;
-  TxnRouter* txn = &conn->router;
-  ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
-  std::string lname = Lower(t->name);
-  bool has_trig = HasTriggers(conn, *schema, lname);
   if (!view) {
     // SQLite's one-row INSERT (no SELECT, triggers, REPLACE or UPSERT) at top level.
     const parser::SelectStmt* sel = ins.select.get();
@@ -1309,11 +1323,21 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // The table's largest rowid, once known, while only this loop's own inserts can change it (no
   // trigger, UPSERT or REPLACE removing or moving rows): a new rowid is then the next one,
   // without a seek to the end of the table per row.
-  bool may_replace = action == ConflictAction::kReplace || t->pk_conflict == ConflictAction::kReplace;
-  for (const auto& idx : t->indexes) may_replace |= idx->on_conflict == ConflictAction::kReplace;
   const bool track_last = !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
   std::optional<int64_t> last_rowid;
-  for (Row& r : rows) {
+  size_t next_row = 0;
+  Row streamed;
+  while (true) {
+    Row* rp = nullptr;
+    if (stream) {
+      DOSQL_ASSIGN_OR_RETURN(bool more, src->Next(ex, &streamed));
+      if (!more) break;
+      rp = &streamed;
+    } else {
+      if (next_row == rows.size()) break;
+      rp = &rows[next_row++];
+    }
+    Row& r = *rp;
     std::vector<Value> vals(t->columns.size());
     std::vector<bool> given(t->columns.size(), false);
     std::optional<Value> rowid_given;

@@ -3486,6 +3486,8 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
                                 bool* correlated_to_left) {
   *correlated_to_left = false;
   const int level = scope_.level;
+  if (ctx_.reads && item.kind == FromItem::Kind::kTable) ctx_.reads->insert(item.table);
+  if (ctx_.reads && item.kind == FromItem::Kind::kFunction) ctx_.reads->insert(nullptr);
   if (item.kind == FromItem::Kind::kNested) return std::move(item.nested);
   if (item.kind == FromItem::Kind::kSubquery) {
     const SourceBinding& sb = scope_.sources[item.source];

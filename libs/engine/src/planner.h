@@ -130,6 +130,9 @@ struct PlanContext {
   std::vector<std::unique_ptr<std::vector<Row>>> buffers;
   int view_depth = 0;
   bool readonly = true;
+  // When set, every table what is planned scans is added (nullptr: a table-valued function,
+  // whose reads are not known): INSERT ... SELECT streams its source unless it reads the target.
+  std::set<const TableInfo*>* reads = nullptr;
 };
 
 // A planning context for `conn` over `schema` (sqlite_schema reads its catalog tree).
