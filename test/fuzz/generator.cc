@@ -493,6 +493,13 @@ struct Generator::Impl {
           // whether SQLite's plan materializes it (docs/compatibility.md).
           std::string type = rng.Pick(types);
           if (c.sub_depth > 0 && type == "NUMERIC") type = "REAL";
+          // Nor a bare REAL below the top level: a REAL-affinity column holding -0.0 reads back
+          // as 0.0 when SQLite materializes the view, CTE or subquery (it stores an integral
+          // REAL as an integer) and as -0.0 when it does not; + 0.0 makes -0.0 0.0 and leaves
+          // the column without affinity (docs/compatibility.md).
+          if (c.sub_depth > 0 && (type == "REAL" || type == "FLOAT")) {
+            return Ex("(CAST(", e(), " AS ", type, ") + 0.0)");
+          }
           return Ex("CAST(", e(), " AS ", type, ")");
         }
         return Leaf(c);
