@@ -45,6 +45,14 @@ int TableInfo::FindColumn(std::string_view n) const {
   return -1;
 }
 
+bool TableInfo::DeclaresReplace() const {
+  if (pk_conflict == parser::ConflictAction::kReplace) return true;
+  for (const auto& idx : indexes) {
+    if (idx->on_conflict == parser::ConflictAction::kReplace) return true;
+  }
+  return false;
+}
+
 const TableInfo* Schema::FindTable(std::string_view name) const {
   auto it = tables.find(Lower(name));
   return it == tables.end() ? nullptr : it->second.get();

@@ -128,6 +128,8 @@ struct TableInfo {
   std::vector<int64_t> hidden_catalog_rows;
 
   int FindColumn(std::string_view name) const;  // -1 if none
+  // The PRIMARY KEY or a UNIQUE index is declared ON CONFLICT REPLACE: a write may delete rows.
+  bool DeclaresReplace() const;
 };
 
 struct ViewInfo {

@@ -663,11 +663,7 @@ bool IndexEntriesCannotFail(const TableInfo& t) {
 bool OneRowInsertWithoutUndo(const TableInfo* t, bool replace) {
   if (!t) return false;
   if (replace && !IndexEntriesCannotFail(*t)) return false;
-  for (const auto& idx : t->indexes) {
-    if (!replace && idx->on_conflict == parser::ConflictAction::kReplace) return false;
-  }
-  if (!replace && t->pk_conflict == parser::ConflictAction::kReplace) return false;
-  return true;
+  return replace || !t->DeclaresReplace();
 }
 
 // Whether an UPDATE or DELETE cannot fail once it has written a row, so that, as SQLite without
@@ -698,10 +694,8 @@ bool WriteWithoutUndo(ConnectionImpl* conn, int db, const parser::Statement& s) 
   }
   if (!IndexEntriesCannotFail(*t)) return false;
   if (del) return true;
-  if (up->from || up->conflict == parser::ConflictAction::kReplace) return false;
-  if (t->pk_conflict == parser::ConflictAction::kReplace) return false;
-  for (const auto& idx : t->indexes) {
-    if (idx->on_conflict == parser::ConflictAction::kReplace) return false;
+  if (up->from || up->conflict == parser::ConflictAction::kReplace || t->DeclaresReplace()) {
+    return false;
   }
   for (const auto& c : t->columns) {
     if (c.not_null_conflict == parser::ConflictAction::kReplace) return false;

@@ -1281,8 +1281,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
   std::string lname = Lower(t->name);
   bool has_trig = HasTriggers(conn, *schema, lname);
-  bool may_replace = action == ConflictAction::kReplace || t->pk_conflict == ConflictAction::kReplace;
-  for (const auto& idx : t->indexes) may_replace |= idx->on_conflict == ConflictAction::kReplace;
+  const bool may_replace = action == ConflictAction::kReplace || t->DeclaresReplace();
   // The source rows: one at a time as the rows go in (SQLite's co-routine) when nothing the
   // INSERT does can change what the source reads — it does not read the target table, and no
   // trigger, UPSERT or REPLACE writes elsewhere; otherwise all of them first (INSERT INTO t
