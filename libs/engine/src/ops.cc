@@ -535,6 +535,34 @@ Result<bool> FilterOp::Next(Exec& ex) {
 
 std::string FilterOp::Describe(int indent) const { return child_->Describe(indent); }
 
+Status InvariantFilterOp::Open(Exec& ex) {
+  rejected_ = false;
+  checked_ = first_row_ == nullptr;
+  if (before_) {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*before_, ex));
+    if (t != TriBool::kTrue) {
+      rejected_ = true;
+      return Status::OK();
+    }
+  }
+  return child_->Open(ex);
+}
+
+Result<bool> InvariantFilterOp::Next(Exec& ex) {
+  if (rejected_) return false;
+  DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
+  if (!ok) return false;
+  if (!checked_) {
+    checked_ = true;
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*first_row_, ex));
+    if (t != TriBool::kTrue) {
+      rejected_ = true;
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string SingleRowOp::Describe(int indent) const { return Pad(indent) + "SCAN CONSTANT ROW\n"; }
 
 // ----- NestedLoopJoinOp -----

@@ -114,6 +114,27 @@ class FilterOp final : public Op {
   CExprPtr pred_;
 };
 
+// WHERE terms that read no table of their query (constants, columns of enclosing queries),
+// the same for all of its rows: `before` (may be null) is tested once when the query is
+// opened, before its first row, `first_row` (may be null) once at its first row; either
+// failing ends the rows until the next Open.
+class InvariantFilterOp final : public Op {
+ public:
+  InvariantFilterOp(OpPtr child, CExprPtr before, CExprPtr first_row)
+      : child_(std::move(child)), before_(std::move(before)), first_row_(std::move(first_row)) {}
+  Status Open(Exec& ex) override;
+  Result<bool> Next(Exec& ex) override;
+  void NullRow(Exec& ex) override { child_->NullRow(ex); }
+  std::string Describe(int indent) const override { return child_->Describe(indent); }
+
+ private:
+  OpPtr child_;
+  CExprPtr before_;
+  CExprPtr first_row_;
+  bool rejected_ = false;
+  bool checked_ = false;  // first_row_ was tested since Open
+};
+
 // One row, no columns (SELECT without FROM).
 class SingleRowOp final : public Op {
  public:

@@ -6,6 +6,7 @@
 #include <functional>
 #include <ctime>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "conn.h"
 #include "datetime.h"
@@ -1085,14 +1086,27 @@ bool FromNames(const parser::TableRef* ref, const std::string& name);
 
 // WHERE terms of an enclosing query applied inside a view, FROM subquery or CTE it reads (SQLite's
 // push-down optimisation), so that the subquery produces only rows they keep. A reference in a
-// term to the subquery's column i (`refs`) compiles as the subquery's i-th result expression.
+// term to the subquery's column i (`refs`) compiles as the subquery's i-th result expression; a
+// reference to a column of a query enclosing the pushing one (`outer`, a correlated term)
+// compiles as it does there, resolved from `outer_scope` (the pushing query's parent), and makes
+// the subquery correlated with that query.
 struct PushedTerms {
   std::vector<const parser::Expr*> terms;
   std::unordered_map<const parser::ColumnRef*, int> refs;
+  std::unordered_set<const parser::ColumnRef*> outer;
+  Scope* outer_scope = nullptr;
   const std::vector<parser::ResultColumn>* columns = nullptr;  // the subquery's result columns
 };
 
 namespace {
+
+// The date and time functions are registered as non-deterministic only because of 'now', which
+// is one instant for a whole statement.
+bool ReadsOnlyNow(const std::string& lower_name) {
+  return lower_name == "date" || lower_name == "time" || lower_name == "datetime" ||
+         lower_name == "julianday" || lower_name == "unixepoch" || lower_name == "strftime" ||
+         lower_name == "timediff";
+}
 
 // A collation from the schema or a COLLATE clause, with the connection's function when it
 // has one; an unknown one stays unresolved until something compares with it (SQLite names a
@@ -1291,6 +1305,12 @@ Result<CExprPtr> Binder::CompileColumn(const parser::ColumnRef& c) {
       if (!x->has_collation) x->collation = Collation::kBinary;
       x->has_collation = true;
       x->explicit_collation = false;
+      return x;
+    }
+    if (scope_.pushed->outer.count(&c)) {
+      Binder outer(ctx_, *scope_.pushed->outer_scope);
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr x, outer.CompileColumn(c));
+      scope_.min_ref_level = std::min(scope_.min_ref_level, x->column_level);
       return x;
     }
   }
@@ -1976,6 +1996,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       DOSQL_ASSIGN_OR_RETURN(CExprPtr x, CompileNode(*a));
       args.push_back(std::move(x));
     }
+    if (!user->flags.deterministic) ctx_.volatile_calls++;
     return CExprPtr(std::make_unique<UserFunctionExpr>(std::move(user), std::move(args)));
   }
   if (!user && FindBuiltinWindow(name)) {
@@ -2091,6 +2112,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     auto k = name == "last_insert_rowid" ? ConnInfoExpr::Kind::kLastInsertRowid
              : name == "changes"         ? ConnInfoExpr::Kind::kChanges
                                          : ConnInfoExpr::Kind::kTotalChanges;
+    ctx_.volatile_calls++;
     return CExprPtr(std::make_unique<ConnInfoExpr>(k));
   }
   if (name == "likely" || name == "unlikely" || name == "likelihood") {
@@ -2137,6 +2159,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
   if (name == "min" || name == "max" || name == "nullif") {  // the ones that compare
     DOSQL_ASSIGN_OR_RETURN(fctx.collation, Need(ctx_, fctx.collation));
   }
+  if (!sf->deterministic && !ReadsOnlyNow(name)) ctx_.volatile_calls++;
   bool all = sf->deterministic && AllConst(raw);
   auto e = InheritCollation(std::make_unique<FunctionCExpr>(sf, std::move(args), fctx), raw);
   if (all) return MaybeFold(std::move(e), {});
@@ -2512,11 +2535,7 @@ bool PushableExpr(const parser::Expr* e, const ConnectionImpl* conn,
                  n == "unlikely" || n == "likelihood") {
         deterministic = true;
       } else if (const ScalarFunctionInfo* sf = FindScalarFunction(n)) {
-        // The date and time functions are registered as non-deterministic only because of
-        // 'now', which is one instant for a whole statement.
-        deterministic = sf->deterministic || n == "date" || n == "time" || n == "datetime" ||
-                        n == "julianday" || n == "unixepoch" || n == "strftime" ||
-                        n == "timediff";
+        deterministic = sf->deterministic || ReadsOnlyNow(n);
       }
       return deterministic && all(f.args);
     }
@@ -2806,8 +2825,19 @@ std::unique_ptr<PushedTerms> FromPlanner::PushDown(const parser::SelectStmt& sel
     std::vector<const parser::ColumnRef*> refs;
     if (!PushableExpr(term, ctx_.conn, &refs) || refs.empty()) continue;
     std::vector<std::pair<const parser::ColumnRef*, int>> mapped;
+    std::vector<const parser::ColumnRef*> outer;
     for (const parser::ColumnRef* r : refs) {
-      if (r->schema || (r->table && Lower(r->table->name) != lalias)) break;
+      if (r->schema) break;
+      if (r->table && Lower(r->table->name) != lalias) {
+        // A column of an enclosing query (no FROM item here has that name): a value fixed
+        // while this query runs, read inside the subquery as well.
+        const std::string t = Lower(r->table->name);
+        bool here = false;
+        for (const SourceBinding& sb : scope_.sources) here |= sb.alias == t;
+        if (here || !scope_.parent) break;
+        outer.push_back(r);
+        continue;
+      }
       // The item's first column of that name; an unqualified name must not be an earlier
       // item's column too (a later item's would make the query fail as ambiguous).
       int index = -1;
@@ -2825,10 +2855,12 @@ std::unique_ptr<PushedTerms> FromPlanner::PushDown(const parser::SelectStmt& sel
       if (earlier) break;
       mapped.emplace_back(r, index);
     }
-    if (mapped.size() != refs.size()) continue;
+    if (mapped.empty() || mapped.size() + outer.size() != refs.size()) continue;
     pushed->terms.push_back(term);
     for (const auto& [r, i] : mapped) pushed->refs[r] = i;
+    for (const parser::ColumnRef* r : outer) pushed->outer.insert(r);
   }
+  pushed->outer_scope = scope_.parent;
   if (pushed->terms.empty()) return nullptr;
   return pushed;
 }
@@ -3151,7 +3183,11 @@ Status FromPlanner::BindItem(const parser::TableRef& ref, parser::JoinKind join,
       }
       item.kind = FromItem::Kind::kSubquery;
       item.subquery = ReadAsTable(q, !q.rightmost.empty());
-      item.subquery_materialize = true;
+      // Once per statement, unless a pushed term made it read an enclosing query.
+      item.subquery_materialize = q.min_ref_level > scope_.level;
+      if (q.min_ref_level < INT_MAX) {
+        scope_.min_ref_level = std::min(scope_.min_ref_level, q.min_ref_level);
+      }
       item.width = static_cast<int>(q.columns.size());
       item.alias = sb.alias;
       scope_.sources.push_back(std::move(sb));
@@ -3764,9 +3800,24 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
   }
   std::vector<const parser::Expr*> parts;
   SplitConjuncts(where, &parts);
+  // WHERE terms that read no table of this query (constants, columns of enclosing queries) are
+  // the same for every row: as SQLite, one without subqueries is tested once before the first
+  // row (so that an error in it is raised even when there are no rows), one with subqueries
+  // (SQLite tests it at its outermost loop) once at the first row.
+  std::vector<CExprPtr> invariant_before, invariant_first_row;
   for (const parser::Expr* p : parts) {
+    const int volatile_before = ctx_.volatile_calls;
     DOSQL_ASSIGN_OR_RETURN(std::vector<Conjunct> cs, MakeConjunct(p));
-    for (auto& c : cs) conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+    const bool invariant = ctx_.volatile_calls == volatile_before;
+    for (auto& c : cs) {
+      if (invariant && c.mask == 0) {
+        std::vector<const parser::ColumnRef*> refs;
+        (PushableExpr(p, ctx_.conn, &refs) ? invariant_before : invariant_first_row)
+            .push_back(std::move(c.expr));
+        continue;
+      }
+      conj.push_back(std::make_unique<Conjunct>(std::move(c)));
+    }
   }
   // Pushed terms filter like this WHERE's own. One that does not compile here is left to the
   // enclosing query, which still tests every term and reports any error in it.
@@ -4047,6 +4098,10 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
       CExprPtr f = AndAll(std::move(rest));
       if (f) tree = std::make_unique<FilterOp>(std::move(tree), std::move(f));
     }
+  if (!invariant_before.empty() || !invariant_first_row.empty()) {
+    tree = std::make_unique<InvariantFilterOp>(std::move(tree), AndAll(std::move(invariant_before)),
+                                               AndAll(std::move(invariant_first_row)));
+  }
   return tree;
 }
 

@@ -133,6 +133,10 @@ struct PlanContext {
   // When set, every table what is planned scans is added (nullptr: a table-valued function,
   // whose reads are not known): INSERT ... SELECT streams its source unless it reads the target.
   std::set<const TableInfo*>* reads = nullptr;
+  // How many calls whose value may change from one row to the next (random(), changes(), a
+  // user function not declared deterministic) have been compiled: a WHERE term that compiled
+  // none and reads no table of its query is the same for all of its rows.
+  int volatile_calls = 0;
 };
 
 // A planning context for `conn` over `schema` (sqlite_schema reads its catalog tree).
