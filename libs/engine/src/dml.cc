@@ -213,13 +213,12 @@ Result<bool> InPartialIndex(TableCtx& tc, Exec& ex, size_t index_no) {
 std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
   std::string cols;
   for (const auto& ic : idx.columns) {
+    // An index on an expression is named instead of its columns, as SQLite does.
+    if (ic.column == -1) return "UNIQUE constraint failed: index '" + idx.name + "'";
     if (!cols.empty()) cols += ", ";
-    cols += t.name + "." + (ic.column >= 0 ? t.columns[ic.column].name : std::string("<expr>"));
+    cols += t.name + "." + (ic.column >= 0 ? t.columns[ic.column].name : std::string("rowid"));
   }
-  if (idx.auto_index || idx.columns.empty() || true) {
-    return (idx.primary_key ? "UNIQUE constraint failed: " : "UNIQUE constraint failed: ") + cols;
-  }
-  return cols;
+  return "UNIQUE constraint failed: " + cols;
 }
 
 // `only`: when given, the indexes to write (the others are left as they are).
@@ -1999,21 +1998,61 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
       DOSQL_RETURN_IF_ERROR(cur.Next());
     }
   }
+  const IndexInfo& idx = *t.indexes[index_no];
+  if (IsLabelledIndex(idx)) {
+    // A new TEXT value's label depends on the entries already stored: one row at a time.
+    for (const auto& [vals, rowid] : rows) {
+      LoadFrame(tc, ex, vals, rowid);
+      DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
+      if (!in) continue;
+      if (idx.unique) {
+        DOSQL_ASSIGN_OR_RETURN(auto hit,
+                               FindUniqueConflict(tc, ex, txn, index_no, vals, rowid, rowid));
+        if (hit) return Status::Constraint(UniqueMessage(t, idx));
+      }
+      bool has_null;
+      std::vector<Value> entry;
+      DOSQL_ASSIGN_OR_RETURN(std::string key,
+                             MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null,
+                                          LabelMode::kInsert, nullptr, &entry));
+      DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
+    }
+    return Status::OK();
+  }
+  // As SQLite builds an index: every entry first (an error in an indexed expression shows
+  // before a UNIQUE violation), sorted, then stored in key order (each store lands next to the
+  // one before it); equal keys of a UNIQUE index are then neighbours.
+  struct Entry {
+    std::string key;
+    std::string value;
+    bool has_null;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(rows.size());
+  std::vector<Value> entry_values;
   for (const auto& [vals, rowid] : rows) {
     LoadFrame(tc, ex, vals, rowid);
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
     if (!in) continue;
-    if (t.indexes[index_no]->unique) {
-      DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, index_no, vals, rowid, rowid));
-      if (hit) return Status::Constraint(UniqueMessage(t, *t.indexes[index_no]));
+    Entry e;
+    DOSQL_ASSIGN_OR_RETURN(e.key, MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null,
+                                               LabelMode::kLookup, nullptr, &entry_values));
+    e.value = IndexEntryValue(idx, entry_values);
+    entries.push_back(std::move(e));
+  }
+  rows.clear();
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.key < b.key; });
+  for (size_t i = 0; i < entries.size(); i++) {
+    const Entry& e = entries[i];
+    if (idx.unique && i > 0 && !e.has_null) {
+      const std::string& prev = entries[i - 1].key;
+      const size_t n = e.key.size() - kRowidKeySize;
+      if (prev.size() == e.key.size() && prev.compare(0, n, e.key, 0, n) == 0) {
+        return Status::Constraint(UniqueMessage(t, idx));
+      }
     }
-    bool has_null;
-    std::vector<Value> entry;
-    DOSQL_ASSIGN_OR_RETURN(std::string key,
-                           MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null,
-                                        LabelMode::kInsert, nullptr, &entry));
-    DOSQL_RETURN_IF_ERROR(
-        txn->Put(t.indexes[index_no]->tree, key, IndexEntryValue(*t.indexes[index_no], entry)));
+    DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, e.key, e.value));
   }
   return Status::OK();
 }
