@@ -4185,8 +4185,8 @@ std::vector<int> SavedSlots(const std::set<int>& bare, int source_slots) {
 }
 
 // `dedup_follows`: the core's rows go into a set operation that removes duplicates (a later
-// UNION, EXCEPT or INTERSECT of its compound), which makes SQLite ignore the core's own DISTINCT
-// (it may compare under another collation than the set operation's).
+// UNION, EXCEPT or INTERSECT of its compound without ORDER BY), which makes SQLite ignore the
+// core's own DISTINCT (it may compare under another collation than the set operation's).
 Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Scope* outer,
                             int level, std::string_view sql, const OrderSpec* order,
                             int* min_ref_level, bool dedup_follows = false,
@@ -4550,9 +4550,10 @@ Result<CompiledQuery> PlanSelectImpl(PlanContext& ctx, const parser::SelectStmt&
     std::vector<CoreResult> cores;
     for (size_t i = 0; i < stmt.cores.size(); i++) {
       // The chain is left-deep: core i's rows pass through operator i-1 (core 0: operator 0) and
-      // every operator after it.
+      // every operator after it. With an ORDER BY, SQLite runs each core on its own and merges
+      // their sorted rows: every core's DISTINCT then applies.
       bool dedup_follows = false;
-      for (size_t j = i == 0 ? 0 : i - 1; j < stmt.ops.size(); j++) {
+      for (size_t j = i == 0 ? 0 : i - 1; stmt.order_by.empty() && j < stmt.ops.size(); j++) {
         dedup_follows |= stmt.ops[j] != parser::CompoundOp::kUnionAll;
       }
       DOSQL_ASSIGN_OR_RETURN(CoreResult cr, PlanCore(ctx, *stmt.cores[i], outer, level, sql,
