@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -25,9 +26,73 @@ using internal::CheckRange;
 using internal::ClosedStatus;
 using internal::ErrnoStatus;
 
-struct FileData {
+// A file's bytes, in fixed-size chunks: growing a file never copies what it holds (a WAL
+// segment grows by appends), and a chunk comes from calloc, whose fresh pages are already
+// zero, so bytes never written read as zeros without a memset. Requires `mu` for everything.
+class FileData {
+ public:
   std::shared_mutex mu;
-  std::string bytes;
+
+  uint64_t size() const { return size_; }
+
+  // Copies bytes [offset, offset + n) out; the range must lie within size().
+  void Read(uint64_t offset, size_t n, char* dst) const {
+    while (n > 0) {
+      const size_t in = static_cast<size_t>(offset % kChunk);
+      const size_t take = std::min(n, kChunk - in);
+      std::memcpy(dst, chunks_[offset / kChunk].get() + in, take);
+      offset += take;
+      dst += take;
+      n -= take;
+    }
+  }
+
+  // Writes bytes at offset, growing the file when they end past it. False when memory ran out.
+  bool Write(uint64_t offset, const char* src, size_t n) {
+    if (!Resize(std::max(size_, offset + n))) return false;
+    while (n > 0) {
+      const size_t in = static_cast<size_t>(offset % kChunk);
+      const size_t take = std::min(n, kChunk - in);
+      std::memcpy(chunks_[offset / kChunk].get() + in, src, take);
+      offset += take;
+      src += take;
+      n -= take;
+    }
+    return true;
+  }
+
+  // Grows (with zeros) or shrinks the file; a shrunk file's cut bytes read as zeros if it
+  // grows again. False when memory ran out (the file is then unchanged in size).
+  bool Resize(uint64_t size) {
+    const size_t want = static_cast<size_t>((size + kChunk - 1) / kChunk);
+    if (size < size_) {
+      chunks_.resize(want);
+      if (size % kChunk != 0) {
+        const size_t in = static_cast<size_t>(size % kChunk);
+        std::memset(chunks_.back().get() + in, 0, kChunk - in);
+      }
+    }
+    while (chunks_.size() < want) {
+      Chunk c(static_cast<char*>(std::calloc(1, kChunk)));
+      if (!c) return false;
+      try {
+        chunks_.push_back(std::move(c));
+      } catch (const std::exception&) {
+        return false;
+      }
+    }
+    size_ = size;
+    return true;
+  }
+
+ private:
+  static constexpr size_t kChunk = size_t{1} << 18;  // 256 KiB
+  struct Free {
+    void operator()(char* p) const { std::free(p); }
+  };
+  using Chunk = std::unique_ptr<char[], Free>;
+  std::vector<Chunk> chunks_;
+  uint64_t size_ = 0;
 };
 
 struct Node {
@@ -62,17 +127,6 @@ std::string NameOf(const std::string& key) {
   return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
-// Grows `bytes` to at least `size`, turning allocation failure into NoSpace.
-Status Grow(std::string& bytes, uint64_t size, std::string_view op, const std::string& path) {
-  if (size <= bytes.size()) return Status::OK();
-  try {
-    bytes.resize(size);
-  } catch (const std::exception&) {
-    return ErrnoStatus(ENOSPC, op, path);
-  }
-  return Status::OK();
-}
-
 class MemoryFile final : public File {
  public:
   MemoryFile(std::string path, std::shared_ptr<FileData> data, bool read_only)
@@ -85,10 +139,10 @@ class MemoryFile final : public File {
     if (closed_) return ClosedStatus("read", path_);
     DOSQL_RETURN_IF_ERROR(CheckRange("read", path_, offset, n));
     std::shared_lock lock(data_->mu);
-    const std::string& bytes = data_->bytes;
-    if (offset >= bytes.size()) return Status::OK();
-    const size_t got = std::min<uint64_t>(n, bytes.size() - offset);
-    std::memcpy(dst, bytes.data() + offset, got);
+    const uint64_t size = data_->size();
+    if (offset >= size) return Status::OK();
+    const size_t got = static_cast<size_t>(std::min<uint64_t>(n, size - offset));
+    data_->Read(offset, got, static_cast<char*>(dst));
     *bytes_read = got;
     return Status::OK();
   }
@@ -102,7 +156,7 @@ class MemoryFile final : public File {
   Status Append(const void* src, size_t n) override {
     DOSQL_RETURN_IF_ERROR(CheckWritable("append"));
     std::unique_lock lock(data_->mu);
-    return WriteLocked("append", data_->bytes.size(), src, n);
+    return WriteLocked("append", data_->size(), src, n);
   }
 
   Status Sync() override {
@@ -114,19 +168,14 @@ class MemoryFile final : public File {
     DOSQL_RETURN_IF_ERROR(CheckWritable("truncate"));
     DOSQL_RETURN_IF_ERROR(CheckRange("truncate", path_, size, 0));
     std::unique_lock lock(data_->mu);
-    std::string& bytes = data_->bytes;
-    if (size <= bytes.size()) {
-      bytes.resize(size);
-      if (bytes.capacity() > 2 * size + 4096) bytes.shrink_to_fit();
-      return Status::OK();
-    }
-    return Grow(bytes, size, "truncate", path_);
+    if (!data_->Resize(size)) return ErrnoStatus(ENOSPC, "truncate", path_);
+    return Status::OK();
   }
 
   Result<uint64_t> Size() override {
     if (closed_) return ClosedStatus("size", path_);
     std::shared_lock lock(data_->mu);
-    return static_cast<uint64_t>(data_->bytes.size());
+    return data_->size();
   }
 
   Status Close() override {
@@ -146,9 +195,7 @@ class MemoryFile final : public File {
 
   Status WriteLocked(std::string_view op, uint64_t offset, const void* src, size_t n) {
     DOSQL_RETURN_IF_ERROR(CheckRange(op, path_, offset, n));
-    std::string& bytes = data_->bytes;
-    DOSQL_RETURN_IF_ERROR(Grow(bytes, offset + n, op, path_));
-    if (n > 0) std::memcpy(bytes.data() + offset, src, n);
+    if (!data_->Write(offset, static_cast<const char*>(src), n)) return ErrnoStatus(ENOSPC, op, path_);
     return Status::OK();
   }
 
@@ -323,8 +370,7 @@ class MemoryFileSystem final : public FileSystem {
       std::shared_ptr<FileData> data = it->second.data;
       if (opts.truncate) {
         std::unique_lock data_lock(data->mu);
-        data->bytes.clear();
-        data->bytes.shrink_to_fit();
+        data->Resize(0);
       }
       return data;
     }
