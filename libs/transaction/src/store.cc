@@ -17,8 +17,9 @@
 namespace dosql::transaction {
 
 namespace {
-// The largest emptied transaction log kept for the next writer (records; ~150 bytes each).
-constexpr size_t kRecycledLogRecords = 16384;
+// The largest emptied transaction log (encoded change records) whose memory the next writer
+// reuses.
+constexpr size_t kRecycledLogBytes = size_t{4} << 20;
 constexpr const char* kDataDir = "data";
 constexpr const char* kWalDir = "wal";
 constexpr const char* kLockFile = "LOCK";
@@ -199,7 +200,7 @@ struct Store::Impl {
   std::atomic<uint64_t> checkpoints{0};
   std::atomic<uint64_t> wal_bytes{0};  // appended since open (approximate, for auto checkpoint)
   // The last write transaction's log, emptied, for the next one (touched by the writer only).
-  std::vector<wal::Record> spare_log;
+  wal::ChangeBuffer spare_log;
   uint64_t recovered_txns = 0;
 
   std::mutex failure_mu;
@@ -323,7 +324,7 @@ struct WriteTransaction::Impl {
   std::shared_ptr<Store::Impl> store;
   uint64_t txn_id = 0;
   std::unique_ptr<Mutator> mutator;
-  std::vector<wal::Record> log;
+  wal::ChangeBuffer log;  // this transaction's changes, encoded as WAL records
   struct SavepointState {
     uint32_t id;
     Mutator::Saved saved;
@@ -344,10 +345,10 @@ struct WriteTransaction::Impl {
   void End() {
     if (!active) return;
     active = false;
-    // The emptied log goes to the next writer: a transaction then does not grow a fresh vector
+    // The emptied log goes to the next writer: a transaction then does not grow a fresh buffer
     // (allocation, page faults, moves) record by record.
-    log.clear();
-    if (log.capacity() <= kRecycledLogRecords) store->spare_log = std::move(log);
+    log.Clear(kRecycledLogBytes);
+    store->spare_log = std::move(log);
     store->writer.Release();
     store.reset();  // a finished transaction does not keep the store open
   }
@@ -367,7 +368,6 @@ struct WriteTransaction::Impl {
     prepared = false;
     FreePages(mutator->ctx().created);
     mutator.reset();
-    log.clear();
     End();
   }
   // Ends a prepared transaction whose outcome only recovery may decide: the store refuses
@@ -385,21 +385,14 @@ struct WriteTransaction::Impl {
   // Creates (or re-creates) tree `id` and logs it.
   Status CreateTreeAs(TreeId id, TreeKind kind) {
     DOSQL_RETURN_IF_ERROR(mutator->CreateTree(id, kind));
-    wal::Record& r = NewRecord(wal::RecordType::kCreateTree, id);
-    r.key.assign(1, static_cast<char>(kind));
+    const char k = static_cast<char>(kind);
+    log.Add(wal::RecordType::kCreateTree, id, std::string_view(&k, 1), nullptr, nullptr);
     return Status::OK();
   }
   Status DropTreeNow(TreeId id) {
     DOSQL_RETURN_IF_ERROR(mutator->DropTree(id));
-    NewRecord(wal::RecordType::kDropTree, id);
+    log.Add(wal::RecordType::kDropTree, id, {}, nullptr, nullptr);
     return Status::OK();
-  }
-  wal::Record& NewRecord(wal::RecordType type, TreeId tree) {
-    wal::Record& r = log.emplace_back();
-    r.type = type;
-    r.txn_id = txn_id;
-    r.tree_id = tree;
-    return r;
   }
 };
 
@@ -449,12 +442,8 @@ Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view
   std::string before;
   bool had = false;
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, &before, &had));
-  wal::Record& r = impl_->NewRecord(wal::RecordType::kPut, tree);
-  r.key.assign(key);
-  r.has_before = had;
-  if (had) r.before = std::move(before);
-  r.has_after = true;
-  r.after.assign(value);
+  const std::string_view before_view(before);
+  impl_->log.Add(wal::RecordType::kPut, tree, key, had ? &before_view : nullptr, &value);
   if (existed) *existed = had;
   return Status::OK();
 }
@@ -465,10 +454,8 @@ Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed
   bool had = false;
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Delete(tree, key, &before, &had));
   if (had) {
-    wal::Record& r = impl_->NewRecord(wal::RecordType::kDelete, tree);
-    r.key.assign(key);
-    r.has_before = true;
-    r.before = std::move(before);
+    const std::string_view before_view(before);
+    impl_->log.Add(wal::RecordType::kDelete, tree, key, &before_view, nullptr);
   }
   if (existed) *existed = had;
   return Status::OK();
@@ -489,7 +476,7 @@ Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {
 Result<uint32_t> WriteTransaction::Savepoint() {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   uint32_t id = impl_->next_savepoint++;
-  impl_->savepoints.push_back({id, impl_->mutator->Save(), impl_->log.size()});
+  impl_->savepoints.push_back({id, impl_->mutator->Save(), impl_->log.count()});
   // Pages written so far belong to the savepoint's state: later writes must copy them.
   impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
   return id;
@@ -503,7 +490,7 @@ Status WriteTransaction::RollbackTo(uint32_t savepoint) {
     return Status::NotFound("no savepoint " + std::to_string(savepoint) + " is open");
   }
   impl_->FreePages(impl_->mutator->Restore(it->saved));
-  impl_->log.resize(it->log_size);
+  impl_->log.Truncate(it->log_size);
   sps.erase(it + 1, sps.end());
   impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
   return Status::OK();
@@ -570,20 +557,16 @@ Result<Lsn> WriteTransaction::Commit() {
   }
   int64_t time = s.commit_clock.Next();
   uint64_t hlc = s.hlc.Now().raw;
-  Result<Lsn> lsn = s.wal->AppendTransaction(t.txn_id, t.log, time, hlc);
+  Result<Lsn> lsn = s.wal->AppendTransaction(t.log, time, hlc);
   if (!lsn.ok()) {
     s.Fail(lsn.status());
     t.RollbackNow();
     return lsn.status();
   }
-  for (const wal::Record& r : t.log) {
-    s.wal_bytes.fetch_add(r.key.size() + r.before.size() + r.after.size() + 32,
-                          std::memory_order_relaxed);
-  }
+  s.wal_bytes.fetch_add(t.log.encoded_bytes(), std::memory_order_relaxed);
   VersionRef v = s.MakeVersion(*root, *lsn, time);
   s.Chain(v, std::move(t.mutator->ctx().replaced));
   t.mutator.reset();
-  t.log.clear();
   t.End();  // the next writer may start while we wait for the fsync (group commit)
 
   Status durable = s.wal->WaitDurable(*lsn);
@@ -631,8 +614,8 @@ Status WriteTransaction::Prepare(std::string_view gtid, const std::string& decis
     return root.status();
   }
   // The changes and the prepare marker form one write group: recovery sees both or neither.
-  std::vector<wal::Record> group = std::move(t.log);
-  t.log.clear();
+  std::vector<wal::Record> group = t.log.ToRecords();
+  t.log.Clear(kRecycledLogBytes);
   wal::Record& marker = group.emplace_back();
   marker.type = wal::RecordType::kMeta;
   marker.txn_id = t.txn_id;
@@ -889,7 +872,7 @@ Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
   impl->dir = s.dir;
   impl->txn_id = s.next_txn_id++;
   impl->log = std::move(s.spare_log);
-  s.spare_log.clear();
+  impl->log.Reset(impl->txn_id);
   impl->mutator =
       std::make_unique<Mutator>(s.pager.get(), s.latest->root_map, s.next_owner.fetch_add(1));
   return std::make_unique<WriteTransaction>(std::move(impl));

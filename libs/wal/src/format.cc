@@ -182,6 +182,48 @@ void AppendEncodedRecord(const Record& r, Lsn lsn, uint64_t txn_id, bool group_e
   EncodeFixed32(base + 17, crc32c::Value(base, 17));
 }
 
+bool AppendPendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
+                         const std::string_view* before, const std::string_view* after,
+                         std::string* out) {
+  const uint64_t data =
+      uint64_t{key.size()} + (before ? before->size() : 0) + (after ? after->size() : 0);
+  if (data > kMaxRecordDataBytes) return false;
+  size_t payload_len = VarintLength(txn_id) + VarintLength(tree_id) + 1 +
+                       VarintLength(key.size()) + key.size() + 1;
+  if (before) payload_len += VarintLength(before->size()) + before->size();
+  if (after) payload_len += VarintLength(after->size()) + after->size();
+  const size_t start = out->size();
+  out->resize(start + kRecordHeaderSize + payload_len);
+  {
+    uint8_t* base = reinterpret_cast<uint8_t*>(out->data()) + start;
+    uint8_t* payload = base + kRecordHeaderSize;
+    uint8_t* p = payload;
+    p = PutVarint(p, txn_id);
+    p = PutVarint(p, tree_id);
+    *p++ = static_cast<uint8_t>((before ? kFlagHasBefore : 0) | (after ? kFlagHasAfter : 0));
+    auto put = [&p](std::string_view b) {
+      p = PutVarint(p, b.size());
+      if (!b.empty()) std::memcpy(p, b.data(), b.size());
+      p += b.size();
+    };
+    put(key);
+    if (before) put(*before);
+    if (after) put(*after);
+    *p++ = kPayloadTrailer;
+    EncodeFixed32(base, static_cast<uint32_t>(payload_len));
+    EncodeFixed64(base + 4, 0);
+    base[12] = static_cast<uint8_t>(type);
+    EncodeFixed32(base + 13, crc32c::Value(payload, payload_len));
+    EncodeFixed32(base + 17, 0);
+  }
+  return true;
+}
+
+void FinishRecordHeader(uint8_t* header, Lsn lsn) {
+  EncodeFixed64(header + 4, lsn);
+  EncodeFixed32(header + 17, crc32c::Value(header, 17));
+}
+
 bool ParsePayload(RecordType type, std::string_view in, PayloadView* v) {
   if (in.empty() || static_cast<uint8_t>(in.back()) != kPayloadTrailer) return false;
   in.remove_suffix(1);

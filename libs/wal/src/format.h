@@ -72,6 +72,15 @@ size_t EncodedSize(const Record& record, uint64_t txn_id);
 void AppendEncodedRecord(const Record& record, Lsn lsn, uint64_t txn_id, bool group_end,
                          std::string* out);
 
+// Appends a change record whose LSN is not known yet: its header holds LSN 0 and no header
+// checksum until FinishRecordHeader; the payload checksum is final. Returns false (appending
+// nothing) when key + before + after exceed kMaxRecordDataBytes.
+bool AppendPendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
+                         const std::string_view* before, const std::string_view* after,
+                         std::string* out);
+// Sets the LSN of the record whose header starts at `header` and checksums the header.
+void FinishRecordHeader(uint8_t* header, Lsn lsn);
+
 struct PayloadView {
   uint64_t txn_id = 0;
   uint64_t tree_id = 0;

@@ -1,5 +1,6 @@
 // WalWriter: recovery scan, appends with segment rolling, group commit, retention and search.
 
+#include <cassert>
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -161,7 +162,8 @@ struct WalWriter::Impl {
   Status Recover();
   Result<std::unique_ptr<fsx::File>> CreateSegmentLocked();
   Status RollIfNeededLocked(bool force = false);
-  Status WriteGroupLocked(const LogPosition& new_pos);
+  // Writes `data` (default: buf) as one write group and moves the position to new_pos.
+  Status WriteGroupLocked(const LogPosition& new_pos, const std::string* data = nullptr);
   Status SyncAllLocked();
   Status GroupSync(Lsn lsn);
   void PublishLocked();
@@ -379,11 +381,12 @@ Status WalWriter::Impl::RollIfNeededLocked(bool force) {
   return Status::OK();
 }
 
-Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos) {
+Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos, const std::string* data) {
+  if (data == nullptr) data = &buf;
   // The file is grown ahead of the log in zero-filled chunks (written, not fallocated), so that
   // most commits overwrite blocks that already exist and their fdatasync has no file size to
   // commit. Zeros past the log read as its end (docs/formats/wal.md, "Zero padding").
-  const uint64_t end = active_size + buf.size();
+  const uint64_t end = active_size + data->size();
   if (end > active_allocated && options.sync_mode != SyncMode::kOff) {
     static const std::string kZeros(64 << 10, '\0');
     const uint64_t target = std::max(end, active_size + kPreallocBytes);
@@ -396,10 +399,10 @@ Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos) {
     active_allocated = target;
   }
   // The writer knows where the log ends: a positional write saves Append's size lookup.
-  Status s = active->WriteAt(active_size, buf.data(), buf.size());
+  Status s = active->WriteAt(active_size, data->data(), data->size());
   if (!s.ok()) return Fail(s);
   active_allocated = std::max(active_allocated, end);
-  active_size += buf.size();
+  active_size += data->size();
   active_has_records = true;
   pos = new_pos;
   if (buf.capacity() > kMaxRetainedBuffer) {
@@ -593,6 +596,52 @@ Result<Lsn> WalWriter::AppendTransaction(uint64_t txn_id, std::span<Record> chan
   return commit_lsn;
 }
 
+Result<Lsn> WalWriter::AppendTransaction(ChangeBuffer& changes, int64_t commit_time_us,
+                                         uint64_t hlc) {
+  DOSQL_RETURN_IF_ERROR(impl_->CheckUsable());
+  if (changes.too_large_) {
+    return Status::InvalidArgument("wal: record too large (over " +
+                                   std::to_string(internal::kMaxRecordDataBytes) + " bytes)");
+  }
+  const uint64_t txn_id = changes.txn_id_;
+  Impl& w = *impl_;
+  std::lock_guard<std::mutex> l(w.mu);
+  DOSQL_RETURN_IF_ERROR(w.CheckUsable());
+  if (w.pos.last_commit_lsn != kInvalidLsn && commit_time_us <= w.pos.last_commit_time_us) {
+    return Status::InvalidArgument("wal: commit time " + std::to_string(commit_time_us) +
+                                   " does not exceed the last commit time " +
+                                   std::to_string(w.pos.last_commit_time_us));
+  }
+  DOSQL_RETURN_IF_ERROR(w.RollIfNeededLocked());
+
+  std::string& buf = changes.buf_;
+  Lsn lsn = w.pos.next_lsn;
+  for (size_t off : changes.offsets_) {
+    internal::FinishRecordHeader(reinterpret_cast<uint8_t*>(buf.data()) + off, lsn++);
+  }
+  LogPosition next = w.pos;
+  next.chain = crc32c::Extend(w.pos.chain, buf.data(), buf.size());
+  Record commit;
+  commit.type = RecordType::kCommit;
+  commit.commit_time_us = commit_time_us;
+  commit.hlc = hlc;
+  commit.chain = next.chain;
+  // The commit record goes after the changes for the one write, and is taken off again.
+  const size_t commit_offset = buf.size();
+  const Lsn commit_lsn = lsn;
+  internal::AppendEncodedRecord(commit, commit_lsn, txn_id, /*group_end=*/true, &buf);
+  next.chain = crc32c::Extend(next.chain, buf.data() + commit_offset, buf.size() - commit_offset);
+  next.next_lsn = commit_lsn + 1;
+  next.last_commit_lsn = commit_lsn;
+  next.last_commit_time_us = commit_time_us;
+  next.last_hlc = hlc;
+  next.max_txn_id = std::max(next.max_txn_id, txn_id);
+  Status st = w.WriteGroupLocked(next, &buf);
+  buf.resize(commit_offset);
+  DOSQL_RETURN_IF_ERROR(st);
+  return commit_lsn;
+}
+
 Result<Lsn> WalWriter::AppendGroup(uint64_t txn_id, std::span<Record> records) {
   if (records.empty()) return Status::InvalidArgument("wal: an empty write group");
   DOSQL_RETURN_IF_ERROR(impl_->CheckUsable());
@@ -760,6 +809,65 @@ Result<int64_t> WalWriter::CommitTime(Lsn lsn) {
     return Status::InvalidArgument("wal: LSN " + std::to_string(lsn) + " is not a commit record");
   }
   return record.commit_time_us;
+}
+
+// ----- ChangeBuffer -----
+
+void ChangeBuffer::Reset(uint64_t txn_id) {
+  txn_id_ = txn_id;
+  buf_.clear();
+  offsets_.clear();
+  too_large_ = false;
+}
+
+void ChangeBuffer::Add(RecordType type, uint64_t tree_id, std::string_view key,
+                       const std::string_view* before, const std::string_view* after) {
+  const size_t start = buf_.size();
+  if (!internal::AppendPendingChange(type, txn_id_, tree_id, key, before, after, &buf_)) {
+    too_large_ = true;
+    return;
+  }
+  offsets_.push_back(start);
+}
+
+void ChangeBuffer::Truncate(size_t n) {
+  if (n >= offsets_.size()) return;
+  buf_.resize(offsets_[n]);
+  offsets_.resize(n);
+}
+
+void ChangeBuffer::Clear(size_t keep_bytes) {
+  if (buf_.capacity() > keep_bytes) {
+    std::string().swap(buf_);
+    std::vector<size_t>().swap(offsets_);
+  }
+  Reset(txn_id_);
+}
+
+std::vector<Record> ChangeBuffer::ToRecords() const {
+  std::vector<Record> out;
+  out.reserve(offsets_.size());
+  for (size_t i = 0; i < offsets_.size(); i++) {
+    const size_t start = offsets_[i];
+    const size_t end = i + 1 < offsets_.size() ? offsets_[i + 1] : buf_.size();
+    const std::string_view bytes(buf_.data() + start, end - start);
+    const auto type = static_cast<RecordType>(static_cast<uint8_t>(bytes[12]) & internal::kTypeMask);
+    internal::PayloadView v;
+    // The buffer holds what Add encoded: its payloads parse.
+    const bool ok = internal::ParsePayload(type, bytes.substr(internal::kRecordHeaderSize), &v);
+    assert(ok);
+    (void)ok;
+    Record& r = out.emplace_back();
+    r.type = type;
+    r.txn_id = v.txn_id;
+    r.tree_id = v.tree_id;
+    r.key.assign(v.key);
+    r.has_before = v.has_before;
+    r.before.assign(v.before);
+    r.has_after = v.has_after;
+    r.after.assign(v.after);
+  }
+  return out;
 }
 
 }  // namespace dosql::wal

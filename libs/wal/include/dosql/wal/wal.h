@@ -87,6 +87,36 @@ struct WalState {
   uint64_t truncated_bytes = 0;        // torn tail cut off during Open
 };
 
+// The change records of one write transaction, encoded as they are made (docs/formats/wal.md):
+// one growing buffer instead of a Record with three strings per change. Their LSNs, and the
+// header checksums over them, are filled in by WalWriter::AppendTransaction. Used by one
+// thread (the transaction's writer).
+class ChangeBuffer {
+ public:
+  // Starts over for transaction txn_id, keeping the memory.
+  void Reset(uint64_t txn_id);
+  // Appends a change record (any type but kCommit; `before`/`after` may be null: absent).
+  void Add(RecordType type, uint64_t tree_id, std::string_view key, const std::string_view* before,
+           const std::string_view* after);
+  size_t count() const { return offsets_.size(); }
+  bool empty() const { return offsets_.empty(); }
+  uint64_t txn_id() const { return txn_id_; }
+  size_t encoded_bytes() const { return buf_.size(); }
+  // Drops every change after the first n (a savepoint rolled back to).
+  void Truncate(size_t n);
+  // Empties the buffer; frees its memory when it grew past `keep_bytes`.
+  void Clear(size_t keep_bytes);
+  // The changes as records (lsn unset).
+  std::vector<Record> ToRecords() const;
+
+ private:
+  friend class WalWriter;
+  uint64_t txn_id_ = 0;
+  std::string buf_;
+  std::vector<size_t> offsets_;  // where each record starts in buf_
+  bool too_large_ = false;       // a record over the size limit (AppendTransaction refuses it)
+};
+
 class WalWriter {
  public:
   // Opens (creating if needed) the log in `dir`, validates it and cuts a torn tail.
@@ -101,6 +131,8 @@ class WalWriter {
   // record's LSN. Not durable until WaitDurable(lsn) (or Sync) returns.
   Result<Lsn> AppendTransaction(uint64_t txn_id, std::span<Record> changes, int64_t commit_time_us,
                                 uint64_t hlc);
+  // The same for changes already encoded (txn id changes.txn_id()); `changes` keeps them.
+  Result<Lsn> AppendTransaction(ChangeBuffer& changes, int64_t commit_time_us, uint64_t hlc);
   // Appends one standalone record (e.g. kMeta); returns its LSN.
   Result<Lsn> AppendRecord(Record& record);
   // Appends `records` (no Commit among them) as one write group of transaction txn_id: readers
