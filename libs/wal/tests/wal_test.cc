@@ -1287,5 +1287,57 @@ TEST_F(LocalDirTest, LocalFileSystemEndToEnd) {
   ConcurrentReadWhileWriting(fs_, 4096);
 }
 
+
+// A transaction's changes encoded as they are made (ChangeBuffer) make the same log, byte for
+// byte, as the same changes appended as Records; a truncated buffer (a savepoint rolled back
+// to) leaves out exactly the dropped changes; ToRecords gives the changes back.
+TEST(WalWriterTest, ChangeBufferWritesTheSameBytesAsRecords) {
+  auto by_records = fsx::NewMemoryFileSystem();
+  auto by_buffer = fsx::NewMemoryFileSystem();
+  auto wr = Unwrap(WalWriter::Open(by_records, kDir, Opts(1 << 12)));
+  auto wb = Unwrap(WalWriter::Open(by_buffer, kDir, Opts(1 << 12)));
+  ChangeBuffer buf;
+  for (int i = 1; i <= 40; i++) {
+    std::vector<Record> changes = TxnChanges(i);
+    Record create;
+    create.type = RecordType::kCreateTree;
+    create.tree_id = 100 + static_cast<uint64_t>(i);
+    create.key.assign(1, '\x02');
+    changes.push_back(create);
+    buf.Reset(static_cast<uint64_t>(i));
+    for (const Record& r : changes) {
+      const std::string_view before(r.before), after(r.after);
+      buf.Add(r.type, r.tree_id, r.key, r.has_before ? &before : nullptr,
+              r.has_after ? &after : nullptr);
+    }
+    // A change added and dropped again, as after ROLLBACK TO.
+    const size_t kept = buf.count();
+    const std::string_view junk("dropped");
+    buf.Add(RecordType::kPut, 5, "junk", nullptr, &junk);
+    buf.Truncate(kept);
+    ASSERT_EQ(buf.count(), changes.size());
+    std::vector<Record> back = buf.ToRecords();
+    ASSERT_EQ(back.size(), changes.size());
+    for (size_t j = 0; j < back.size(); j++) {
+      EXPECT_EQ(back[j].type, changes[j].type);
+      EXPECT_EQ(back[j].tree_id, changes[j].tree_id);
+      EXPECT_EQ(back[j].key, changes[j].key);
+      EXPECT_EQ(back[j].has_before, changes[j].has_before);
+      EXPECT_EQ(back[j].before, changes[j].before);
+      EXPECT_EQ(back[j].has_after, changes[j].has_after);
+      EXPECT_EQ(back[j].after, changes[j].after);
+      EXPECT_EQ(back[j].txn_id, static_cast<uint64_t>(i));
+    }
+    const Lsn a = Unwrap(wr->AppendTransaction(static_cast<uint64_t>(i), changes, TimeOf(i), 7));
+    const Lsn b = Unwrap(wb->AppendTransaction(buf, TimeOf(i), 7));
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(buf.count(), changes.size());  // the buffer keeps its changes
+  }
+  EXPECT_EQ(Snapshot(*by_records), Snapshot(*by_buffer));
+  std::vector<Record> read;
+  ASSERT_TRUE(ReadAll(by_buffer, 1, &read).ok());
+  EXPECT_EQ(read.back().lsn, wb->last_lsn());
+}
+
 }  // namespace
 }  // namespace dosql::wal
