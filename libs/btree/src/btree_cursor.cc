@@ -181,6 +181,37 @@ Status Cursor::Seek(std::string_view target) {
   return st.ok() ? st : m.Invalidate(std::move(st));
 }
 
+Status Cursor::SeekNear(std::string_view target) {
+  Impl& m = *impl_;
+  if (m.valid && m.depth > 0) {
+    Impl::Frame& leaf = m.path[m.depth - 1];
+    const uint8_t* p = leaf.page->data();
+    const uint32_t ps = leaf.page->size();
+    auto cell_at = [&](uint32_t i, internal::LeafCell* c) {
+      const uint32_t off = internal::SlotAt(p, i);
+      return internal::ValidCellOffset(leaf.h, ps, off) && internal::ParseLeafCell(p, ps, off, c);
+    };
+    internal::LeafCell first, last;
+    if (leaf.h.n > 0 && cell_at(0, &first) && cell_at(leaf.h.n - 1, &last) &&
+        first.key_view() <= target && target <= last.key_view()) {
+      bool found;
+      if (!internal::LeafLowerBound(p, ps, leaf.h, target, &leaf.idx, &found)) {
+        return m.Invalidate(internal::PageCorruption(leaf.page->id(), "bad cell offset or key"));
+      }
+      Status st = m.LoadCell();
+      return st.ok() ? st : m.Invalidate(std::move(st));
+    }
+  }
+  return Seek(target);
+}
+
+void Cursor::Reset(PageId root) {
+  impl_->Invalidate(Status::OK()).IgnoreError();
+  impl_->root = root;
+}
+
+PageId Cursor::root() const { return impl_->root; }
+
 Status Cursor::SeekForPrev(std::string_view target) {
   Impl& m = *impl_;
   bool found;

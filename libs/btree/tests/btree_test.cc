@@ -1218,6 +1218,45 @@ TEST_F(BtreeTest, CursorEdgesAndSeeks) {
   EXPECT_EQ(*DecodeRowidKey(moved.key()), 12);
 }
 
+// SeekNear lands where Seek does, whether the target is on the cursor's leaf (no descent),
+// before it, after it or past the end; Next and Prev keep working from there; after Reset the
+// cursor reads another root.
+TEST_F(BtreeTest, SeekNearAgreesWithSeek) {
+  WriteContext ctx = Ctx();
+  auto r = CreateTree(ctx);
+  ASSERT_TRUE(r.ok());
+  PageId root = *r;
+  for (int i = 0; i < 20000; i += 3) root = MustPut(ctx, root, RowidKey(i), std::to_string(i));
+  Cursor near(pager_.get(), root);
+  Cursor plain(pager_.get(), root);
+  std::mt19937 rng(7);
+  int target = -10;
+  for (int step = 0; step < 20000; step++) {
+    // Mostly small steps forward (a join probing nearby keys), sometimes a jump either way.
+    target = step % 50 == 0 ? static_cast<int>(rng() % 20100) - 50 : target + static_cast<int>(rng() % 7);
+    ASSERT_TRUE(near.SeekNear(RowidKey(target)).ok());
+    ASSERT_TRUE(plain.Seek(RowidKey(target)).ok());
+    ASSERT_EQ(near.Valid(), plain.Valid()) << target;
+    if (!plain.Valid()) continue;
+    ASSERT_EQ(near.key(), plain.key()) << target;
+    if (step % 97 == 0) {
+      ASSERT_TRUE(near.Next().ok());
+      ASSERT_TRUE(plain.Next().ok());
+      ASSERT_EQ(near.Valid(), plain.Valid());
+      if (plain.Valid()) ASSERT_EQ(near.key(), plain.key());
+      ASSERT_TRUE(near.Prev().ok());
+      ASSERT_TRUE(plain.Prev().ok());
+      ASSERT_EQ(near.Valid(), plain.Valid());
+      if (plain.Valid()) ASSERT_EQ(near.key(), plain.key());
+    }
+  }
+  const PageId other = NewTree();
+  near.Reset(other);
+  EXPECT_EQ(near.root(), other);
+  ASSERT_TRUE(near.SeekNear(RowidKey(30)).ok());
+  EXPECT_FALSE(near.Valid());
+}
+
 // Readers on many threads over one committed (persisted) root, with a cache too small to hold
 // the tree, while a writer builds new versions from it.
 TEST_F(BtreeTest, ConcurrentReadersOverACommittedRoot) {

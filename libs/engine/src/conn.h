@@ -223,6 +223,7 @@ class ConnDataAccess final : public DataAccess {
   explicit ConnDataAccess(ConnectionImpl* c) : c_(c) {}
   ~ConnDataAccess() override;
   Result<btree::Cursor> NewCursor(transaction::TreeId tree) override;
+  Result<TreeVersion> Version(transaction::TreeId tree) override;
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key) override;
 
  private:

@@ -453,6 +453,20 @@ Result<btree::Cursor> ConnDataAccess::NewCursor(transaction::TreeId tree) {
   return src.w ? src.w->NewCursor(RawTreeId(tree)) : src.r->NewCursor(RawTreeId(tree));
 }
 
+Result<DataAccess::TreeVersion> ConnDataAccess::Version(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(Source src, For(tree));
+  TreeVersion v;
+  if (src.w) {
+    DOSQL_ASSIGN_OR_RETURN(transaction::TreeInfo info, src.w->GetTree(RawTreeId(tree)));
+    v.root = info.root;
+    v.changes = src.w->changes();
+  } else {
+    DOSQL_ASSIGN_OR_RETURN(transaction::TreeInfo info, src.r->GetTree(RawTreeId(tree)));
+    v.root = info.root;
+  }
+  return v;
+}
+
 Result<std::optional<std::string>> ConnDataAccess::Get(transaction::TreeId tree,
                                                        std::string_view key) {
   DOSQL_ASSIGN_OR_RETURN(Source src, For(tree));

@@ -42,6 +42,14 @@ class DataAccess {
  public:
   virtual ~DataAccess() = default;
   virtual Result<btree::Cursor> NewCursor(transaction::TreeId tree) = 0;
+  // What a cursor over `tree` would read now: its root, and the write transaction's change
+  // count (0 for a read snapshot). While both stay the same within one execution, a cursor
+  // made earlier still reads the current state (and may seek from where it is).
+  struct TreeVersion {
+    btree::PageId root = btree::kInvalidPageId;
+    uint64_t changes = 0;
+  };
+  virtual Result<TreeVersion> Version(transaction::TreeId tree) = 0;
   virtual Result<std::optional<std::string>> Get(transaction::TreeId tree,
                                                  std::string_view key) = 0;
 };

@@ -141,6 +141,22 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
 TableScanOp::TableScanOp(const TableInfo* table, int level, int base, int rowid_slot)
     : table_(table), level_(level), base_(base), rowid_slot_(rowid_slot) {}
 
+Result<bool> CursorReuse::Prepare(Exec& ex, transaction::TreeId tree,
+                                  std::optional<btree::Cursor>* cursor) {
+  DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(tree));
+  const bool near = cursor->has_value() && generation == ex.generation && changes == v.changes &&
+                    (*cursor)->root() == v.root;
+  if (!cursor->has_value()) {
+    DOSQL_ASSIGN_OR_RETURN(btree::Cursor c, ex.data->NewCursor(tree));
+    cursor->emplace(std::move(c));
+  } else if (!near) {
+    (*cursor)->Reset(v.root);
+  }
+  generation = ex.generation;
+  changes = v.changes;
+  return near;
+}
+
 Status TableScanOp::Open(Exec& ex) {
   done_ = false;
   single_ = false;
@@ -150,8 +166,7 @@ Status TableScanOp::Open(Exec& ex) {
     done_ = true;
     return Status::OK();
   }
-  DOSQL_ASSIGN_OR_RETURN(auto cur, ex.data->NewCursor(table_->tree));
-  cursor_.emplace(std::move(cur));
+  DOSQL_ASSIGN_OR_RETURN(const bool near, reuse_.Prepare(ex, table_->tree, &cursor_));
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
   bool lo_set = false;
   auto to_rowid = [&](const CExpr* e, bool is_lo, bool inclusive, int64_t* out,
@@ -226,7 +241,11 @@ Status TableScanOp::Open(Exec& ex) {
       return Status::OK();
     }
     single_ = true;
-    DOSQL_RETURN_IF_ERROR(cursor_->Seek(RowidKey(r)));
+    if (near) {
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
+    } else {
+      DOSQL_RETURN_IF_ERROR(cursor_->Seek(RowidKey(r)));
+    }
     if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
     return Status::OK();
   }
@@ -442,8 +461,7 @@ Status IndexScanOp::Open(Exec& ex) {
       has_upper_ = true;
     }
   }
-  DOSQL_ASSIGN_OR_RETURN(auto cur, ex.data->NewCursor(index_->tree));
-  cursor_.emplace(std::move(cur));
+  DOSQL_ASSIGN_OR_RETURN(const bool near, reuse_.Prepare(ex, index_->tree, &cursor_));
   first_row_ = true;
   lower_ = start;
   if (reverse) {
@@ -458,7 +476,11 @@ Status IndexScanOp::Open(Exec& ex) {
     }
     return Status::OK();
   }
-  DOSQL_RETURN_IF_ERROR(cursor_->Seek(start));
+  if (near) {
+    DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(start));
+  } else {
+    DOSQL_RETURN_IF_ERROR(cursor_->Seek(start));
+  }
   return Status::OK();
 }
 

@@ -20,6 +20,17 @@ struct KeyBound {
   bool inclusive = true;
 };
 
+// A scan's cursor, kept from one Open to the next (no allocation per lookup in a join): when
+// the tree has not changed since, within the same execution, the next seek may start from the
+// leaf the cursor is on (btree::Cursor::SeekNear).
+struct CursorReuse {
+  uint64_t generation = 0;
+  uint64_t changes = 0;
+  // Makes *cursor (made if empty) read `tree` as it is now; true when its position may be kept
+  // for SeekNear.
+  Result<bool> Prepare(Exec& ex, transaction::TreeId tree, std::optional<btree::Cursor>* cursor);
+};
+
 // Full or rowid-range scan of a rowid table; writes columns to slots [base, base+ncols) and the
 // rowid to rowid_slot.
 class TableScanOp final : public Op {
@@ -50,6 +61,7 @@ class TableScanOp final : public Op {
   const TableInfo* table_;
   int level_, base_, rowid_slot_;
   std::optional<btree::Cursor> cursor_;
+  CursorReuse reuse_;
   bool done_ = false;
   bool single_ = false;
   bool first_ = true;
@@ -92,6 +104,7 @@ class IndexScanOp final : public Op {
   const IndexInfo* index_;
   int level_, base_, rowid_slot_;
   std::optional<btree::Cursor> cursor_;
+  CursorReuse reuse_;
   std::string prefix_;   // encoded eq prefix
   std::string upper_;    // exclusive upper key bound (empty: prefix end)
   bool has_upper_ = false;

@@ -325,6 +325,7 @@ struct WriteTransaction::Impl {
   uint64_t txn_id = 0;
   std::unique_ptr<Mutator> mutator;
   wal::ChangeBuffer log;  // this transaction's changes, encoded as WAL records
+  uint64_t changes = 0;   // see WriteTransaction::changes
   struct SavepointState {
     uint32_t id;
     Mutator::Saved saved;
@@ -384,12 +385,14 @@ struct WriteTransaction::Impl {
   }
   // Creates (or re-creates) tree `id` and logs it.
   Status CreateTreeAs(TreeId id, TreeKind kind) {
+    changes++;
     DOSQL_RETURN_IF_ERROR(mutator->CreateTree(id, kind));
     const char k = static_cast<char>(kind);
     log.Add(wal::RecordType::kCreateTree, id, std::string_view(&k, 1), nullptr, nullptr);
     return Status::OK();
   }
   Status DropTreeNow(TreeId id) {
+    changes++;
     DOSQL_RETURN_IF_ERROR(mutator->DropTree(id));
     log.Add(wal::RecordType::kDropTree, id, {}, nullptr, nullptr);
     return Status::OK();
@@ -402,6 +405,7 @@ WriteTransaction::~WriteTransaction() {
 }
 uint64_t WriteTransaction::txn_id() const { return impl_->txn_id; }
 bool WriteTransaction::active() const { return impl_->active; }
+uint64_t WriteTransaction::changes() const { return impl_->changes; }
 bool WriteTransaction::HasChanges() const { return impl_->active && !impl_->log.empty(); }
 bool WriteTransaction::prepared() const { return impl_->active && impl_->prepared; }
 const std::string& WriteTransaction::store_dir() const { return impl_->dir; }
@@ -441,6 +445,7 @@ Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   std::string before;
   bool had = false;
+  impl_->changes++;
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, &before, &had));
   const std::string_view before_view(before);
   impl_->log.Add(wal::RecordType::kPut, tree, key, had ? &before_view : nullptr, &value);
@@ -452,6 +457,7 @@ Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   std::string before;
   bool had = false;
+  impl_->changes++;
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Delete(tree, key, &before, &had));
   if (had) {
     const std::string_view before_view(before);
@@ -489,6 +495,7 @@ Status WriteTransaction::RollbackTo(uint32_t savepoint) {
   if (it == sps.end()) {
     return Status::NotFound("no savepoint " + std::to_string(savepoint) + " is open");
   }
+  impl_->changes++;
   impl_->FreePages(impl_->mutator->Restore(it->saved));
   impl_->log.Truncate(it->log_size);
   sps.erase(it + 1, sps.end());

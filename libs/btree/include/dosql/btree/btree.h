@@ -105,6 +105,13 @@ class Cursor {
   Status SeekLast();
   // First entry with key >= target.
   Status Seek(std::string_view target);
+  // The same, starting from the leaf the cursor is on when target lies between its first and
+  // last key (no descent from the root: lookups of nearby keys). Only for a cursor whose tree
+  // has not changed since it was positioned.
+  Status SeekNear(std::string_view target);
+  // Forgets the position and reads the tree rooted at `root` (of the same pager) from now on.
+  void Reset(PageId root);
+  PageId root() const;
   // Last entry with key <= target.
   Status SeekForPrev(std::string_view target);
   Status Next();

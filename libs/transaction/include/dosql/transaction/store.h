@@ -137,6 +137,9 @@ class WriteTransaction {
   // A cursor over the transaction's current state of one tree. It is invalidated by the next
   // write to that tree.
   Result<btree::Cursor> NewCursor(TreeId tree) const;
+  // Grows with every change (a write, a tree created or dropped, a rollback to a savepoint):
+  // while it stays the same, a cursor keeps showing the transaction's current state.
+  uint64_t changes() const;
 
   // Nested savepoints: Savepoint returns a handle; RollbackTo undoes everything after it (the
   // savepoint stays open, as in SQL); Release forgets it and every savepoint opened after it.
