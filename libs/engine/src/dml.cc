@@ -287,12 +287,21 @@ Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
 // Stores a row; `vals` is as given on return (its INTEGER PRIMARY KEY, stored as NULL in the
 // record, is set aside while the record is made).
 Status PutRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& vals, int64_t rowid) {
-  if (t.rowid_alias < 0) return txn->Put(t.tree, RowidKey(rowid), EncodeRecord(vals));
-  Value alias = std::move(vals[t.rowid_alias]);
-  vals[t.rowid_alias] = Value();
-  std::string record = EncodeRecord(vals);
-  vals[t.rowid_alias] = std::move(alias);
-  return txn->Put(t.tree, RowidKey(rowid), record);
+  // One buffer per thread for the record (a row store allocates nothing for it); a large
+  // record's memory is not kept.
+  thread_local std::string record;
+  record.clear();
+  if (t.rowid_alias < 0) {
+    EncodeRecord(vals, &record);
+  } else {
+    Value alias = std::move(vals[t.rowid_alias]);
+    vals[t.rowid_alias] = Value();
+    EncodeRecord(vals, &record);
+    vals[t.rowid_alias] = std::move(alias);
+  }
+  Status st = txn->Put(t.tree, RowidKey(rowid), record);
+  if (record.capacity() > (size_t{1} << 16)) std::string().swap(record);
+  return st;
 }
 
 // ----- triggers -----
