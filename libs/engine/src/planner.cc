@@ -447,7 +447,7 @@ class SubqueryColumnExpr final : public CExpr {
 
 class InSubqueryValues final : public InValues {
  public:
-  explicit InSubqueryValues(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  explicit InSubqueryValues(std::shared_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
   Status Get(Exec& ex, std::vector<Value>* out) const override {
     DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, -1));
     out->clear();
@@ -456,7 +456,7 @@ class InSubqueryValues final : public InValues {
   }
 
  private:
-  std::unique_ptr<SubqueryRunner> r_;
+  std::shared_ptr<SubqueryRunner> r_;
 };
 
 // Runs its child (a rowid or index lookup whose key is `current`) once per distinct IN value,
@@ -555,7 +555,7 @@ inline void RealForIn(Value* v, Affinity aff) {
 
 class InSubqueryExpr final : public CExpr {
  public:
-  InSubqueryExpr(std::vector<CExprPtr> x, std::unique_ptr<SubqueryRunner> r,
+  InSubqueryExpr(std::vector<CExprPtr> x, std::shared_ptr<SubqueryRunner> r,
                  std::vector<Affinity> affs, std::vector<Collation> colls, bool negated)
       : x_(std::move(x)), r_(std::move(r)), affs_(std::move(affs)), colls_(std::move(colls)),
         negated_(negated) {}
@@ -662,7 +662,7 @@ class InSubqueryExpr final : public CExpr {
   }
 
   std::vector<CExprPtr> x_;
-  std::unique_ptr<SubqueryRunner> r_;
+  std::shared_ptr<SubqueryRunner> r_;
   std::vector<Affinity> affs_;
   std::vector<Collation> colls_;
   bool negated_;
@@ -1164,10 +1164,24 @@ class Binder {
     }
     if (in.kind != parser::InExpr::Kind::kSelect) return Err("unsupported IN");
     std::vector<ResultColumnInfo> cols;
-    DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(*in.select, &cols));
+    DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner,
+                           CompileInSubquery(*in.select, &cols));
     if (cols.size() != 1 || runner_correlated(*runner)) return Err("unsupported IN");
     *rhs_affinity = cols[0].affinity;
     return std::unique_ptr<InValues>(std::make_unique<InSubqueryValues>(std::move(runner)));
+  }
+  // The subquery of `x IN (SELECT ...)`. An uncorrelated one compiled at this level before (the
+  // WHERE term, then its lookup access path) is shared, so that it runs once per execution.
+  Result<std::shared_ptr<SubqueryRunner>> CompileInSubquery(const parser::SelectStmt& s,
+                                                            std::vector<ResultColumnInfo>* cols) {
+    const auto key = std::make_pair(&s, scope_.level);
+    if (auto it = ctx_.in_subqueries.find(key); it != ctx_.in_subqueries.end()) {
+      *cols = it->second.columns;
+      return std::static_pointer_cast<SubqueryRunner>(it->second.runner);
+    }
+    DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner, CompileSubquery(s, cols));
+    if (!runner->correlated()) ctx_.in_subqueries[key] = {runner, *cols};
+    return runner;
   }
   static bool runner_correlated(const SubqueryRunner& r) { return r.correlated(); }
 
@@ -1698,10 +1712,10 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
     if (all_const) return MaybeFold(std::move(e), {});
     return CExprPtr(std::move(e));
   }
-  std::unique_ptr<SubqueryRunner> runner;
+  std::shared_ptr<SubqueryRunner> runner;
   std::vector<ResultColumnInfo> cols;
   if (in.kind == parser::InExpr::Kind::kSelect) {
-    DOSQL_ASSIGN_OR_RETURN(runner, CompileSubquery(*in.select, &cols));
+    DOSQL_ASSIGN_OR_RETURN(runner, CompileInSubquery(*in.select, &cols));
   } else {
     // x IN table: the table's (single) column.
     auto sel = std::make_unique<parser::SelectStmt>();
