@@ -28,24 +28,82 @@ bool TakeLengthPrefixed(std::string_view* in, std::string_view* out) {
   return GetBytes(in, static_cast<size_t>(n), out);
 }
 
-size_t PayloadSize(const Record& r, uint64_t txn_id) {
+// The fields of one record as views: a Record's, or a change being added to a ChangeBuffer.
+struct Parts {
+  RecordType type = RecordType::kPut;
+  uint64_t tree_id = 0;
+  std::string_view key;
+  const std::string_view* before = nullptr;  // null: absent
+  const std::string_view* after = nullptr;
+  const Record* commit = nullptr;  // kCommit: its time, HLC and chain
+};
+
+size_t PayloadSize(const Parts& r, uint64_t txn_id) {
   size_t n = VarintLength(txn_id) + VarintLength(r.tree_id) + 1 + VarintLength(r.key.size()) +
              r.key.size();
-  if (r.has_before) n += VarintLength(r.before.size()) + r.before.size();
-  if (r.has_after) n += VarintLength(r.after.size()) + r.after.size();
-  if (r.type == RecordType::kCommit) {
-    n += VarintLength(ZigZagEncode(r.commit_time_us)) + VarintLength(r.hlc) + 4;
+  if (r.before) n += VarintLength(r.before->size()) + r.before->size();
+  if (r.after) n += VarintLength(r.after->size()) + r.after->size();
+  if (r.commit) {
+    n += VarintLength(ZigZagEncode(r.commit->commit_time_us)) + VarintLength(r.commit->hlc) + 4;
   }
   return n + 1;  // kPayloadTrailer
 }
 
 uint8_t* PutVarint(uint8_t* p, uint64_t v) { return p + EncodeVarint64(p, v); }
 
-uint8_t* PutBytes(uint8_t* p, const std::string& s) {
+uint8_t* PutBytes(uint8_t* p, std::string_view s) {
   p = PutVarint(p, s.size());
   if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
+
+// Appends the record: header and payload; the header's LSN and checksum only when `finish`
+// (otherwise LSN 0 and no checksum, for FinishRecordHeader).
+void AppendParts(const Parts& r, Lsn lsn, uint64_t txn_id, bool group_end, bool finish,
+                 std::string* out) {
+  const size_t payload_len = PayloadSize(r, txn_id);
+  const size_t start = out->size();
+  out->resize(start + kRecordHeaderSize + payload_len);
+  uint8_t* base = reinterpret_cast<uint8_t*>(out->data()) + start;
+  uint8_t* payload = base + kRecordHeaderSize;
+  uint8_t* p = payload;
+  p = PutVarint(p, txn_id);
+  p = PutVarint(p, r.tree_id);
+  *p++ = static_cast<uint8_t>((r.before ? kFlagHasBefore : 0) | (r.after ? kFlagHasAfter : 0));
+  p = PutBytes(p, r.key);
+  if (r.before) p = PutBytes(p, *r.before);
+  if (r.after) p = PutBytes(p, *r.after);
+  if (r.commit) {
+    p = PutVarint(p, ZigZagEncode(r.commit->commit_time_us));
+    p = PutVarint(p, r.commit->hlc);
+    EncodeFixed32(p, r.commit->chain);
+    p += 4;
+  }
+  *p++ = kPayloadTrailer;
+  EncodeFixed32(base, static_cast<uint32_t>(payload_len));
+  base[12] = static_cast<uint8_t>(static_cast<uint8_t>(r.type) | (group_end ? kGroupEndBit : 0));
+  EncodeFixed32(base + 13, crc32c::Value(payload, payload_len));
+  if (finish) {
+    FinishRecordHeader(base, lsn);
+  } else {
+    EncodeFixed64(base + 4, 0);
+    EncodeFixed32(base + 17, 0);
+  }
+}
+
+// Parts of a Record (views into it).
+struct RecordParts {
+  explicit RecordParts(const Record& r) : before(r.before), after(r.after) {
+    parts.type = r.type;
+    parts.tree_id = r.tree_id;
+    parts.key = r.key;
+    if (r.has_before) parts.before = &before;
+    if (r.has_after) parts.after = &after;
+    if (r.type == RecordType::kCommit) parts.commit = &r;
+  }
+  std::string_view before, after;
+  Parts parts;
+};
 
 }  // namespace
 
@@ -148,38 +206,12 @@ bool IsValidType(uint8_t type) {
 }
 
 size_t EncodedSize(const Record& record, uint64_t txn_id) {
-  return kRecordHeaderSize + PayloadSize(record, txn_id);
+  return kRecordHeaderSize + PayloadSize(RecordParts(record).parts, txn_id);
 }
 
 void AppendEncodedRecord(const Record& r, Lsn lsn, uint64_t txn_id, bool group_end,
                          std::string* out) {
-  const size_t payload_len = PayloadSize(r, txn_id);
-  const size_t start = out->size();
-  out->resize(start + kRecordHeaderSize + payload_len);
-  uint8_t* base = reinterpret_cast<uint8_t*>(out->data()) + start;
-  uint8_t* payload = base + kRecordHeaderSize;
-
-  uint8_t* p = payload;
-  p = PutVarint(p, txn_id);
-  p = PutVarint(p, r.tree_id);
-  *p++ =
-      static_cast<uint8_t>((r.has_before ? kFlagHasBefore : 0) | (r.has_after ? kFlagHasAfter : 0));
-  p = PutBytes(p, r.key);
-  if (r.has_before) p = PutBytes(p, r.before);
-  if (r.has_after) p = PutBytes(p, r.after);
-  if (r.type == RecordType::kCommit) {
-    p = PutVarint(p, ZigZagEncode(r.commit_time_us));
-    p = PutVarint(p, r.hlc);
-    EncodeFixed32(p, r.chain);
-    p += 4;
-  }
-  *p++ = kPayloadTrailer;
-
-  EncodeFixed32(base, static_cast<uint32_t>(payload_len));
-  EncodeFixed64(base + 4, lsn);
-  base[12] = static_cast<uint8_t>(static_cast<uint8_t>(r.type) | (group_end ? kGroupEndBit : 0));
-  EncodeFixed32(base + 13, crc32c::Value(payload, payload_len));
-  EncodeFixed32(base + 17, crc32c::Value(base, 17));
+  AppendParts(RecordParts(r).parts, lsn, txn_id, group_end, /*finish=*/true, out);
 }
 
 bool AppendPendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
@@ -188,34 +220,13 @@ bool AppendPendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std
   const uint64_t data =
       uint64_t{key.size()} + (before ? before->size() : 0) + (after ? after->size() : 0);
   if (data > kMaxRecordDataBytes) return false;
-  size_t payload_len = VarintLength(txn_id) + VarintLength(tree_id) + 1 +
-                       VarintLength(key.size()) + key.size() + 1;
-  if (before) payload_len += VarintLength(before->size()) + before->size();
-  if (after) payload_len += VarintLength(after->size()) + after->size();
-  const size_t start = out->size();
-  out->resize(start + kRecordHeaderSize + payload_len);
-  {
-    uint8_t* base = reinterpret_cast<uint8_t*>(out->data()) + start;
-    uint8_t* payload = base + kRecordHeaderSize;
-    uint8_t* p = payload;
-    p = PutVarint(p, txn_id);
-    p = PutVarint(p, tree_id);
-    *p++ = static_cast<uint8_t>((before ? kFlagHasBefore : 0) | (after ? kFlagHasAfter : 0));
-    auto put = [&p](std::string_view b) {
-      p = PutVarint(p, b.size());
-      if (!b.empty()) std::memcpy(p, b.data(), b.size());
-      p += b.size();
-    };
-    put(key);
-    if (before) put(*before);
-    if (after) put(*after);
-    *p++ = kPayloadTrailer;
-    EncodeFixed32(base, static_cast<uint32_t>(payload_len));
-    EncodeFixed64(base + 4, 0);
-    base[12] = static_cast<uint8_t>(type);
-    EncodeFixed32(base + 13, crc32c::Value(payload, payload_len));
-    EncodeFixed32(base + 17, 0);
-  }
+  Parts parts;
+  parts.type = type;
+  parts.tree_id = tree_id;
+  parts.key = key;
+  parts.before = before;
+  parts.after = after;
+  AppendParts(parts, 0, txn_id, /*group_end=*/false, /*finish=*/false, out);
   return true;
 }
 

@@ -550,44 +550,14 @@ Result<Lsn> WalWriter::AppendTransaction(uint64_t txn_id, std::span<Record> chan
                                          int64_t commit_time_us, uint64_t hlc) {
   DOSQL_RETURN_IF_ERROR(impl_->CheckUsable());
   for (const Record& r : changes) DOSQL_RETURN_IF_ERROR(CheckChange(r));
-  Impl& w = *impl_;
-  std::lock_guard<std::mutex> l(w.mu);
-  DOSQL_RETURN_IF_ERROR(w.CheckUsable());
-  if (w.pos.last_commit_lsn != kInvalidLsn && commit_time_us <= w.pos.last_commit_time_us) {
-    return Status::InvalidArgument("wal: commit time " + std::to_string(commit_time_us) +
-                                   " does not exceed the last commit time " +
-                                   std::to_string(w.pos.last_commit_time_us));
-  }
-  DOSQL_RETURN_IF_ERROR(w.RollIfNeededLocked());
-
-  // Size the buffer once: a bulk transaction then costs one allocation and no regrowth copies.
-  std::string& buf = w.buf;
-  buf.clear();
-  size_t total = kRecordHeaderSize + 40;  // the commit record (at most 37 payload bytes)
-  for (const Record& r : changes) total += internal::EncodedSize(r, txn_id);
-  buf.reserve(total);
-  Lsn lsn = w.pos.next_lsn;
+  ChangeBuffer encoded;
+  encoded.Reset(txn_id);
   for (const Record& r : changes) {
-    internal::AppendEncodedRecord(r, lsn++, txn_id, /*group_end=*/false, &buf);
+    const std::string_view before(r.before), after(r.after);
+    encoded.Add(r.type, r.tree_id, r.key, r.has_before ? &before : nullptr,
+                r.has_after ? &after : nullptr);
   }
-  LogPosition next = w.pos;
-  next.chain = crc32c::Extend(w.pos.chain, buf.data(), buf.size());
-  Record commit;
-  commit.type = RecordType::kCommit;
-  commit.commit_time_us = commit_time_us;
-  commit.hlc = hlc;
-  commit.chain = next.chain;
-  const size_t commit_offset = buf.size();
-  const Lsn commit_lsn = lsn;
-  internal::AppendEncodedRecord(commit, commit_lsn, txn_id, /*group_end=*/true, &buf);
-  next.chain = crc32c::Extend(next.chain, buf.data() + commit_offset, buf.size() - commit_offset);
-  next.next_lsn = commit_lsn + 1;
-  next.last_commit_lsn = commit_lsn;
-  next.last_commit_time_us = commit_time_us;
-  next.last_hlc = hlc;
-  next.max_txn_id = std::max(next.max_txn_id, txn_id);
-
-  DOSQL_RETURN_IF_ERROR(w.WriteGroupLocked(next));
+  DOSQL_ASSIGN_OR_RETURN(const Lsn commit_lsn, AppendTransaction(encoded, commit_time_us, hlc));
   Lsn assigned = commit_lsn - changes.size();
   for (Record& r : changes) {
     r.lsn = assigned++;
