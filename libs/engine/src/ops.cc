@@ -511,10 +511,21 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   }
   if (key.size() < kRowidKeySize) return Status::Corruption("index key too short");
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(key.size() - kRowidKeySize)));
-  DOSQL_ASSIGN_OR_RETURN(auto rec, ex.data->Get(table_->tree, RowidKey(rowid)));
-  if (!rec) return Status::Corruption("index " + index_->name + " names a missing row");
+  // Entries next to each other often name rows next to each other: the row cursor then finds
+  // the next one in the leaf it is on.
+  DOSQL_ASSIGN_OR_RETURN(const bool near, row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
+  const std::string row_key = RowidKey(rowid);
+  if (near) {
+    DOSQL_RETURN_IF_ERROR(row_cursor_->SeekNear(row_key));
+  } else {
+    DOSQL_RETURN_IF_ERROR(row_cursor_->Seek(row_key));
+  }
+  if (!row_cursor_->Valid() || row_cursor_->key() != row_key) {
+    return Status::Corruption("index " + index_->name + " names a missing row");
+  }
+  DOSQL_ASSIGN_OR_RETURN(std::string_view rec, row_cursor_->value(&row_scratch_));
   Frame* f = ex.frames[level_];
-  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, *rec, rowid, &f->slots[base_],
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, rec, rowid, &f->slots[base_],
                                       needed_columns.empty() ? nullptr : &needed_columns));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return true;

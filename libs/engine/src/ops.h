@@ -105,6 +105,10 @@ class IndexScanOp final : public Op {
   int level_, base_, rowid_slot_;
   std::optional<btree::Cursor> cursor_;
   CursorReuse reuse_;
+  // The table rows the index entries name, read through a cursor of their own.
+  std::optional<btree::Cursor> row_cursor_;
+  CursorReuse row_reuse_;
+  std::string row_scratch_;  // an overflowing row's bytes
   std::string prefix_;   // encoded eq prefix
   std::string upper_;    // exclusive upper key bound (empty: prefix end)
   bool has_upper_ = false;
