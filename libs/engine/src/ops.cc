@@ -144,8 +144,9 @@ TableScanOp::TableScanOp(const TableInfo* table, int level, int base, int rowid_
 Result<bool> CursorReuse::Prepare(Exec& ex, transaction::TreeId tree,
                                   std::optional<btree::Cursor>* cursor) {
   DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(tree));
-  const bool near = cursor->has_value() && generation == ex.generation && changes == v.changes &&
-                    (*cursor)->root() == v.root;
+  // (Generation 0: an execution without a number of its own; its position is never kept.)
+  const bool near = cursor->has_value() && ex.generation != 0 && generation == ex.generation &&
+                    changes == v.changes && (*cursor)->root() == v.root;
   if (!cursor->has_value()) {
     DOSQL_ASSIGN_OR_RETURN(btree::Cursor c, ex.data->NewCursor(tree));
     cursor->emplace(std::move(c));
