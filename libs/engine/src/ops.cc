@@ -141,8 +141,8 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
 TableScanOp::TableScanOp(const TableInfo* table, int level, int base, int rowid_slot)
     : table_(table), level_(level), base_(base), rowid_slot_(rowid_slot) {}
 
-Result<bool> CursorReuse::Prepare(Exec& ex, transaction::TreeId tree,
-                                  std::optional<btree::Cursor>* cursor) {
+Status CursorReuse::Prepare(Exec& ex, transaction::TreeId tree,
+                            std::optional<btree::Cursor>* cursor) {
   DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(tree));
   // (Generation 0: an execution without a number of its own; its position is never kept.)
   const bool near = cursor->has_value() && ex.generation != 0 && generation == ex.generation &&
@@ -155,7 +155,7 @@ Result<bool> CursorReuse::Prepare(Exec& ex, transaction::TreeId tree,
   }
   generation = ex.generation;
   changes = v.changes;
-  return near;
+  return Status::OK();
 }
 
 Status TableScanOp::Open(Exec& ex) {
@@ -167,7 +167,7 @@ Status TableScanOp::Open(Exec& ex) {
     done_ = true;
     return Status::OK();
   }
-  DOSQL_ASSIGN_OR_RETURN(const bool near, reuse_.Prepare(ex, table_->tree, &cursor_));
+  DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
   bool lo_set = false;
   auto to_rowid = [&](const CExpr* e, bool is_lo, bool inclusive, int64_t* out,
@@ -242,11 +242,7 @@ Status TableScanOp::Open(Exec& ex) {
       return Status::OK();
     }
     single_ = true;
-    if (near) {
-      DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
-    } else {
-      DOSQL_RETURN_IF_ERROR(cursor_->Seek(RowidKey(r)));
-    }
+    DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
     if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
     return Status::OK();
   }
@@ -462,7 +458,7 @@ Status IndexScanOp::Open(Exec& ex) {
       has_upper_ = true;
     }
   }
-  DOSQL_ASSIGN_OR_RETURN(const bool near, reuse_.Prepare(ex, index_->tree, &cursor_));
+  DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, index_->tree, &cursor_));
   first_row_ = true;
   lower_ = start;
   if (reverse) {
@@ -477,11 +473,7 @@ Status IndexScanOp::Open(Exec& ex) {
     }
     return Status::OK();
   }
-  if (near) {
-    DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(start));
-  } else {
-    DOSQL_RETURN_IF_ERROR(cursor_->Seek(start));
-  }
+  DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(start));
   return Status::OK();
 }
 
@@ -514,13 +506,9 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(key.size() - kRowidKeySize)));
   // Entries next to each other often name rows next to each other: the row cursor then finds
   // the next one in the leaf it is on.
-  DOSQL_ASSIGN_OR_RETURN(const bool near, row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
+  DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
   const std::string row_key = RowidKey(rowid);
-  if (near) {
-    DOSQL_RETURN_IF_ERROR(row_cursor_->SeekNear(row_key));
-  } else {
-    DOSQL_RETURN_IF_ERROR(row_cursor_->Seek(row_key));
-  }
+  DOSQL_RETURN_IF_ERROR(row_cursor_->SeekNear(row_key));
   if (!row_cursor_->Valid() || row_cursor_->key() != row_key) {
     return Status::Corruption("index " + index_->name + " names a missing row");
   }

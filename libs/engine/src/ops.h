@@ -22,13 +22,13 @@ struct KeyBound {
 
 // A scan's cursor, kept from one Open to the next (no allocation per lookup in a join): when
 // the tree has not changed since, within the same execution, the next seek may start from the
-// leaf the cursor is on (btree::Cursor::SeekNear).
+// leaf the cursor is on (btree::Cursor::SeekNear); otherwise the cursor is Reset, which makes
+// SeekNear a plain Seek.
 struct CursorReuse {
   uint64_t generation = 0;
   uint64_t changes = 0;
-  // Makes *cursor (made if empty) read `tree` as it is now; true when its position may be kept
-  // for SeekNear.
-  Result<bool> Prepare(Exec& ex, transaction::TreeId tree, std::optional<btree::Cursor>* cursor);
+  // Makes *cursor (made if empty) read `tree` as it is now, so that SeekNear is safe on it.
+  Status Prepare(Exec& ex, transaction::TreeId tree, std::optional<btree::Cursor>* cursor);
 };
 
 // Full or rowid-range scan of a rowid table; writes columns to slots [base, base+ncols) and the
