@@ -451,6 +451,15 @@ struct PutArgs {
   std::string_view value;
   std::string* old_value = nullptr;
   bool existed = false;
+  // In place only (a hinted leaf): when the change needs a split or an overflow chain, nothing is
+  // changed and no_room is set.
+  bool may_split = true;
+  bool no_room = false;
+  // The path taken, for a LeafHint: the leaf the key went to (kInvalidPageId when it split) and
+  // whether every level took its first / last child.
+  PageId leaf = kInvalidPageId;
+  bool leftmost = true;
+  bool rightmost = true;
 };
 
 bool PointsInto(std::string_view s, const Page& page) {
@@ -479,11 +488,22 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
   const uint32_t cell_size = LeafCellSize(key.size(), vlen, overflow);
 
   LeafCell old;
+  if (found && !ParseLeafCell(p, ps, SlotAt(p, idx), &old)) {
+    return PageCorruption(ref->id(), "malformed cell " + std::to_string(idx));
+  }
+  if (!a.may_split) {
+    const bool fits =
+        !overflow && (found ? !old.overflow && (cell_size <= old.size ||
+                                                FreeBytes(h, ps) + old.size >= cell_size)
+                            : FreeBytes(h, ps) >= cell_size + kSlotSize);
+    if (!fits) {
+      a.no_room = true;
+      return NodeResult{};
+    }
+  }
+  a.leaf = kInvalidPageId;
   if (found) {
     a.existed = true;
-    if (!ParseLeafCell(p, ps, SlotAt(p, idx), &old)) {
-      return PageCorruption(ref->id(), "malformed cell " + std::to_string(idx));
-    }
     if (a.old_value != nullptr) {
       a.old_value->clear();
       DOSQL_RETURN_IF_ERROR(AppendLeafValue(w.pager(), ref->id(), old, a.old_value));
@@ -493,6 +513,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
       if (vlen != 0) std::memmove(const_cast<uint8_t*>(old.value), value.data(), vlen);
       NodeResult r;
       r.id = ref->id();
+      a.leaf = r.id;
       return r;
     }
     if (old.overflow) {
@@ -510,6 +531,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
       StoreNodeHeader(wp, h);
       NodeResult r;
       r.id = page->id();
+      a.leaf = r.id;
       return r;
     }
     RemoveCell(*page, h, idx, old.size);
@@ -519,6 +541,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
     EncodeLeafCell(dst, key, vlen, overflow, value.data(), first_overflow);
     NodeResult r;
     r.id = page->id();
+    a.leaf = r.id;
     return r;
   }
   std::string cell(cell_size, '\0');
@@ -542,6 +565,8 @@ Result<NodeResult> PutRec(Writer& w, PageId parent, PageId id, int expected_leve
     return PageCorruption(id, "bad separator cell");
   }
   const bool child_rightmost = rightmost && idx == h.n;
+  a.leftmost = a.leftmost && idx == 0;
+  a.rightmost = child_rightmost;
   DOSQL_ASSIGN_OR_RETURN(NodeResult r, PutRec(w, id, child, h.level - 1, child_rightmost, a));
   if (!r.split && r.id == child) {
     NodeResult same;
@@ -575,6 +600,15 @@ struct DeleteArgs {
   std::string_view key;
   std::string* old_value = nullptr;
   bool existed = false;
+  // In place only (a hinted leaf that is not the root): when the leaf would fall under a third
+  // full, nothing is changed and no_room is set.
+  bool may_underflow = true;
+  bool no_room = false;
+  // The path taken, for a LeafHint (as in PutArgs); leaf is kInvalidPageId when the leaf fell
+  // under a third full (it is then merged or refilled from a sibling).
+  PageId leaf = kInvalidPageId;
+  bool leftmost = true;
+  bool rightmost = true;
 };
 
 // Merges child idx of the writable interior node `parent` (which fell under a third full) with a
@@ -666,12 +700,19 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
     if (!LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
       return PageCorruption(id, "bad cell offset or key");
     }
-    if (!found) return out;
-    a.existed = true;
+    if (!found) {
+      a.leaf = id;
+      return out;
+    }
     LeafCell cell;
     if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
       return PageCorruption(id, "malformed cell " + std::to_string(idx));
     }
+    if (!a.may_underflow && UsedBytes(h, ps) - cell.size - kSlotSize < UnderfullThreshold(ps)) {
+      a.no_room = true;
+      return out;
+    }
+    a.existed = true;
     if (a.old_value != nullptr) {
       a.old_value->clear();
       DOSQL_RETURN_IF_ERROR(AppendLeafValue(w.pager(), id, cell, a.old_value));
@@ -683,6 +724,7 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
     RemoveCell(*page, h, idx, cell.size);
     out.id = page->id();
     out.underfull = UsedBytes(h, ps) < UnderfullThreshold(ps);
+    a.leaf = out.underfull ? kInvalidPageId : out.id;
     return out;
   }
   uint32_t idx;
@@ -690,6 +732,8 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
   if (!InteriorUpperBound(p, ps, h, a.key, &idx) || !ChildAt(p, ps, h, idx, &child)) {
     return PageCorruption(id, "bad separator cell");
   }
+  a.leftmost = a.leftmost && idx == 0;
+  a.rightmost = a.rightmost && idx == h.n;
   DOSQL_ASSIGN_OR_RETURN(NodeResult r, DeleteRec(w, id, child, h.level - 1, a));
   if (!r.split && !r.underfull && r.id == child) return out;
   PageRef page = w.Writable(ref);
@@ -709,38 +753,99 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
   return out;
 }
 
+// ----- leaf hints -----
+
+// Loads the hint's leaf into *page / *h when `key` belongs to it: the hint was taken under this
+// root, and the key lies between the leaf's first and last keys (or before the first key of the
+// first leaf, or after the last key of the last leaf). A key between two keys of a leaf can only
+// belong to that leaf, whatever the separators above it are. Any doubt returns false, and the
+// caller descends from the root (which reports a corrupt page as such).
+bool HintedLeaf(Pager& pager, PageId root, const LeafHint* hint, std::string_view key,
+                PageRef* page, NodeHeader* h) {
+  if (hint == nullptr || hint->leaf == kInvalidPageId || hint->root != root) return false;
+  Result<PageRef> r = pager.Get(hint->leaf);
+  if (!r.ok()) return false;
+  const Page& pg = *r.value();
+  const uint32_t ps = pager.page_size();
+  if (pg.size() != ps || ReadNodeHeader(pg.data(), ps, h) != nullptr || !h->leaf()) return false;
+  const uint8_t* p = pg.data();
+  if (h->n == 0 && !(hint->leftmost && hint->rightmost)) return false;
+  const uint8_t* k;
+  uint32_t kn;
+  const auto* t = reinterpret_cast<const uint8_t*>(key.data());
+  if (!hint->leftmost) {
+    const uint32_t off = SlotAt(p, 0);
+    if (!ValidCellOffset(*h, ps, off) || !ParseLeafKey(p, ps, off, &k, &kn) ||
+        CompareKeys(t, key.size(), k, kn) < 0) {
+      return false;
+    }
+  }
+  if (!hint->rightmost) {
+    const uint32_t off = SlotAt(p, h->n - 1);
+    if (!ValidCellOffset(*h, ps, off) || !ParseLeafKey(p, ps, off, &k, &kn) ||
+        CompareKeys(t, key.size(), k, kn) > 0) {
+      return false;
+    }
+  }
+  *page = std::move(r).value();
+  return true;
+}
+
+// Records (or clears, when `leaf` is kInvalidPageId) where the last access to a tree went.
+void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool rightmost) {
+  if (hint == nullptr) return;
+  hint->root = root;
+  hint->leaf = leaf;
+  hint->leftmost = leftmost;
+  hint->rightmost = rightmost;
+}
+
 // ----- Get -----
 
-Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::string_view key) {
+// The value of `key` in the leaf `page`.
+Result<std::optional<std::string>> GetFromLeaf(Pager& pager, const PageRef& page,
+                                               const NodeHeader& h, std::string_view key) {
+  const uint32_t ps = pager.page_size();
+  const uint8_t* p = page->data();
+  uint32_t idx;
+  bool found;
+  if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
+    return PageCorruption(page->id(), "bad cell offset or key");
+  }
+  if (!found) return std::optional<std::string>();
+  LeafCell cell;
+  if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
+    return PageCorruption(page->id(), "malformed cell " + std::to_string(idx));
+  }
+  std::optional<std::string> value(std::in_place);
+  DOSQL_RETURN_IF_ERROR(AppendLeafValue(pager, page->id(), cell, &*value));
+  return value;
+}
+
+Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::string_view key,
+                                           LeafHint* hint) {
   const uint32_t ps = pager.page_size();
   PageRef page;
   NodeHeader h;
+  if (HintedLeaf(pager, root, hint, key, &page, &h)) return GetFromLeaf(pager, page, h, key);
   PageId id = root;
   PageId parent = kInvalidPageId;
   int level = -1;
+  bool leftmost = true, rightmost = true;
   for (;;) {
     DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, &page, &h));
     const uint8_t* p = page->data();
     if (h.leaf()) {
-      uint32_t idx;
-      bool found;
-      if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
-        return PageCorruption(id, "bad cell offset or key");
-      }
-      if (!found) return std::optional<std::string>();
-      LeafCell cell;
-      if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
-        return PageCorruption(id, "malformed cell " + std::to_string(idx));
-      }
-      std::optional<std::string> value(std::in_place);
-      DOSQL_RETURN_IF_ERROR(AppendLeafValue(pager, id, cell, &*value));
-      return value;
+      SetHint(hint, root, id, leftmost, rightmost);
+      return GetFromLeaf(pager, page, h, key);
     }
     uint32_t idx;
     parent = id;
     if (!InteriorUpperBound(p, ps, h, key, &idx) || !ChildAt(p, ps, h, idx, &id)) {
       return PageCorruption(parent, "bad separator cell");
     }
+    leftmost = leftmost && idx == 0;
+    rightmost = rightmost && idx == h.n;
     level = h.level - 1;
   }
 }
@@ -785,12 +890,13 @@ Result<PageId> CreateTree(WriteContext& ctx) {
   return root->id();
 }
 
-Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key) {
-  return internal::GetImpl(pager, root, key);
+Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key,
+                                       LeafHint* hint) {
+  return internal::GetImpl(pager, root, key, hint);
 }
 
 Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std::string_view value,
-                      std::string* old_value) {
+                      std::string* old_value, LeafHint* hint) {
   DOSQL_RETURN_IF_ERROR(internal::CheckContext(ctx));
   DOSQL_RETURN_IF_ERROR(internal::CheckKey(*ctx.pager, key));
   if (value.size() > kMaxValueSize) {
@@ -802,19 +908,36 @@ Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std:
   a.key = key;
   a.value = value;
   a.old_value = old_value;
+  PutResult out;
+  {
+    PageRef leaf;
+    internal::NodeHeader h;
+    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h) &&
+        leaf->owner() == ctx.owner) {
+      a.may_split = false;
+      DOSQL_RETURN_IF_ERROR(internal::PutLeaf(w, leaf, h, false, a).status());
+      if (!a.no_room) {
+        out.existed = a.existed;
+        out.root = root;
+        return out;
+      }
+      a.may_split = true;
+    }
+  }
+  if (hint != nullptr) hint->Clear();  // set again when the descent succeeds
   DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
                          internal::PutRec(w, kInvalidPageId, root, -1, true, a));
-  PutResult out;
   out.existed = a.existed;
   out.root = r.id;
   if (r.split) {
     DOSQL_ASSIGN_OR_RETURN(out.root, internal::GrowRoot(w, r));
   }
+  internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost);
   return out;
 }
 
 Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key,
-                            std::string* old_value) {
+                            std::string* old_value, LeafHint* hint) {
   DOSQL_RETURN_IF_ERROR(internal::CheckContext(ctx));
   DeleteResult out;
   out.root = root;
@@ -823,12 +946,31 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
   internal::DeleteArgs a;
   a.key = key;
   a.old_value = old_value;
+  {
+    PageRef leaf;
+    internal::NodeHeader h;
+    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h) &&
+        leaf->owner() == ctx.owner) {
+      // The root may hold any number of keys; another leaf must stay a third full.
+      a.may_underflow = leaf->id() == root;
+      DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
+                             internal::DeleteRec(w, kInvalidPageId, leaf->id(), 0, a));
+      if (!a.no_room) {
+        if (r.id != leaf->id()) return Status::Internal("btree: a hinted delete moved its leaf");
+        out.existed = a.existed;
+        return out;
+      }
+      a.may_underflow = true;
+    }
+  }
+  if (hint != nullptr) hint->Clear();  // set again when the descent succeeds
   DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
                          internal::DeleteRec(w, kInvalidPageId, root, -1, a));
   out.existed = a.existed;
   out.root = r.id;
   if (r.split) {
     DOSQL_ASSIGN_OR_RETURN(out.root, internal::GrowRoot(w, r));
+    internal::SetHint(hint, out.root, kInvalidPageId, false, false);
     return out;
   }
   // Collapse interior roots left with a single child (they report themselves underfull).
@@ -845,6 +987,9 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
     out.root = child;
     r.level = h.level - 1;
   }
+  // The leaf keeps its key range (merges and moves above it keep the order of the separators)
+  // unless it fell under a third full, when a.leaf is kInvalidPageId.
+  internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost);
   return out;
 }
 

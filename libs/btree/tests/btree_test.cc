@@ -380,6 +380,81 @@ TEST_F(BtreeTest, RandomizedDifferentialAgainstStdMap) {
   EXPECT_LT(Pages(root).size(), max_pages);
 }
 
+// Get, Put and Delete through one LeafHint agree with a model: appends, runs of neighbouring
+// keys (the hint's leaf), random keys, reads followed by rewrites of the same key, values that
+// grow and shrink in place, overflow values, deletes that empty leaves, new owners (pages that
+// must be copied, not changed in place) and persists (which change the tree without the hint,
+// so the hint is cleared). Each batch leaves the previous root's snapshot untouched.
+TEST_F(BtreeTest, LeafHintAgreesWithTheModel) {
+  OpenPager(1024, 64ull << 20);
+  std::mt19937_64 rng(20261127);
+  std::map<std::string, std::string> model;
+  PageId root = NewTree();
+  LeafHint hint;
+  int64_t last = 0;
+  for (int batch = 0; batch < 80; ++batch) {
+    WriteContext ctx = Ctx();
+    const PageId before = root;
+    const Entries before_entries = ToEntries(model);
+    // Grow for a while, then shrink, then grow again.
+    const int put_percent = batch < 30 ? 60 : batch < 60 ? 25 : 55;
+    for (int i = 0; i < 1500; ++i) {
+      const int how = static_cast<int>(rng() % 10);
+      if (how < 2) {
+        last = static_cast<int64_t>(rng() % 6000);  // anywhere
+      } else if (how < 4) {
+        last = last + 1;  // the next key (appends past the end)
+      } else if (how < 9) {
+        last = std::max<int64_t>(0, last + static_cast<int64_t>(rng() % 7) - 3);  // near
+      }  // else the same key again
+      const std::string key = RowidKey(last);
+      const int op = static_cast<int>(rng() % 100);
+      if (op < 15) {
+        auto g = Get(*pager_, root, key, &hint);
+        ASSERT_TRUE(g.ok()) << g.status().ToString();
+        auto it = model.find(key);
+        ASSERT_EQ(g->has_value(), it != model.end()) << "batch " << batch << " op " << i;
+        if (it != model.end()) ASSERT_EQ(**g, it->second);
+      } else if (op < 15 + put_percent) {
+        const size_t len = rng() % 50 == 0 ? 300 + rng() % 3000 : rng() % 120;
+        std::string value = RandomBytes(rng, len);
+        std::string old;
+        auto r = Put(ctx, root, key, value, &old, &hint);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        auto it = model.find(key);
+        ASSERT_EQ(r->existed, it != model.end()) << "batch " << batch << " op " << i;
+        if (it != model.end()) ASSERT_EQ(old, it->second);
+        model[key] = std::move(value);
+        root = r->root;
+      } else {
+        std::string old;
+        auto r = Delete(ctx, root, key, &old, &hint);
+        ASSERT_TRUE(r.ok()) << r.status().ToString();
+        auto it = model.find(key);
+        ASSERT_EQ(r->existed, it != model.end()) << "batch " << batch << " op " << i;
+        if (it != model.end()) {
+          ASSERT_EQ(old, it->second);
+          model.erase(it);
+        }
+        root = r->root;
+      }
+    }
+    ASSERT_EQ(Scan(before), before_entries) << "batch " << batch << " changed an old snapshot";
+    Release(ctx);
+    TreeStats stats = Check(root);
+    ASSERT_EQ(stats.entries, model.size());
+    ASSERT_EQ(Scan(root, true), ToEntries(model)) << "batch " << batch;
+    if (batch % 9 == 8) {
+      WriteContext pctx = Ctx();
+      auto persisted = PersistTree(pctx, root);
+      ASSERT_TRUE(persisted.ok()) << persisted.status().ToString();
+      root = *persisted;
+      hint.Clear();
+      Release(pctx);
+    }
+  }
+}
+
 // ----- copy-on-write and snapshots -----
 
 TEST_F(BtreeTest, OldRootsStayReadableAndUnchanged) {

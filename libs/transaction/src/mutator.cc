@@ -115,6 +115,7 @@ Status Mutator::CreateTree(TreeId id, TreeKind kind) {
 Status Mutator::DropTree(TreeId id) {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
   DOSQL_RETURN_IF_ERROR(btree::DropTree(ctx_, st->root));
+  st->hint.Clear();
   st->dropped = true;
   st->dirty = true;
   changed_ = true;
@@ -124,7 +125,8 @@ Status Mutator::DropTree(TreeId id) {
 Status Mutator::Put(TreeId id, std::string_view key, std::string_view value,
                     std::string* old_value, bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
-  DOSQL_ASSIGN_OR_RETURN(btree::PutResult r, btree::Put(ctx_, st->root, key, value, old_value));
+  DOSQL_ASSIGN_OR_RETURN(btree::PutResult r,
+                         btree::Put(ctx_, st->root, key, value, old_value, &st->hint));
   if (r.root != st->root) {
     st->root = r.root;
     st->dirty = true;
@@ -136,7 +138,8 @@ Status Mutator::Put(TreeId id, std::string_view key, std::string_view value,
 
 Status Mutator::Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
-  DOSQL_ASSIGN_OR_RETURN(btree::DeleteResult r, btree::Delete(ctx_, st->root, key, old_value));
+  DOSQL_ASSIGN_OR_RETURN(btree::DeleteResult r,
+                         btree::Delete(ctx_, st->root, key, old_value, &st->hint));
   if (r.root != st->root) {
     st->root = r.root;
     st->dirty = true;
@@ -144,6 +147,11 @@ Status Mutator::Delete(TreeId id, std::string_view key, std::string* old_value, 
   if (existed) *existed = r.existed;
   if (r.existed) changed_ = true;
   return Status::OK();
+}
+
+Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  return btree::Get(*pager_, st->root, key, &st->hint);
 }
 
 Result<TreeInfo> Mutator::GetTree(TreeId id) const {
@@ -204,6 +212,7 @@ std::vector<btree::PageId> Mutator::Restore(const Saved& s) {
   ctx_.replaced.resize(s.replaced);
   root_map_ = s.root_map;
   trees_ = s.trees;
+  for (auto& [id, st] : trees_) st.hint.Clear();  // their leaves may be among the freed pages
   changed_ = s.changed;
   return freed;
 }

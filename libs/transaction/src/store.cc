@@ -469,8 +469,7 @@ Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed
 
 Result<std::optional<std::string>> WriteTransaction::Get(TreeId tree, std::string_view key) const {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
-  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, impl_->mutator->GetTree(tree));
-  return btree::Get(*impl_->store->pager, info.root, key);
+  return impl_->mutator->Get(tree, key);
 }
 
 Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {

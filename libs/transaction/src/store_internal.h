@@ -73,6 +73,7 @@ class Mutator {
   Status Put(TreeId id, std::string_view key, std::string_view value, std::string* old_value,
              bool* existed);
   Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
+  Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
   Result<TreeInfo> GetTree(TreeId id) const;
   Result<std::vector<TreeInfo>> ListTrees() const;
   // Writes every changed tree root into the root map and returns the root map's root.
@@ -87,6 +88,9 @@ class Mutator {
     btree::PageId root = btree::kInvalidPageId;
     bool dirty = false;
     bool dropped = false;
+    // Where the last Get, Put or Delete of the tree went: every change to the tree goes through
+    // Put and Delete here, which keep it right; DropTree and Restore clear it.
+    btree::LeafHint hint;
   };
   struct Saved {
     btree::PageId root_map;

@@ -44,23 +44,42 @@ struct WriteContext {
 // Creates an empty tree (one empty leaf) and returns its root.
 Result<PageId> CreateTree(WriteContext& ctx);
 
-// Point lookup. Returns std::nullopt when the key is absent.
-Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key);
+// A remembered leaf of one tree, so that the next Get, Put or Delete of a key that belongs to the
+// same leaf skips the descent from the root (a row read and then rewritten, the next row of an
+// update in key order, appends at the end of a table). Owned by whoever holds the tree's root: a
+// write transaction keeps one per tree. It is right only while every change to the tree goes
+// through calls given this same hint (each keeps it right or clears it); Clear it when the tree
+// changes any other way (dropped, restored to a savepoint). A stale hint is never trusted blindly:
+// the leaf must still be a leaf of that root whose keys enclose the key, else the call descends.
+struct LeafHint {
+  PageId root = kInvalidPageId;  // the root the leaf was reached from
+  PageId leaf = kInvalidPageId;  // kInvalidPageId: no hint
+  bool leftmost = false;         // the leaf is the first of the tree (no key sorts before it)
+  bool rightmost = false;        // the leaf is the last of the tree
+  void Clear() { leaf = kInvalidPageId; }
+};
+
+// Point lookup. Returns std::nullopt when the key is absent. `hint` (may be null): see LeafHint.
+Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key,
+                                       LeafHint* hint = nullptr);
 
 struct PutResult {
   PageId root = kInvalidPageId;
   bool existed = false;  // the key had a value, which `old_value` received if non-null
 };
-// Inserts or replaces. `old_value` (may be null) receives the previous value.
+// Inserts or replaces. `old_value` (may be null) receives the previous value. With a hint whose
+// leaf holds the key's place, is owned by ctx and has room, the leaf is changed in place without
+// a descent (the result is the same as with the descent).
 Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std::string_view value,
-                      std::string* old_value = nullptr);
+                      std::string* old_value = nullptr, LeafHint* hint = nullptr);
 
 struct DeleteResult {
   PageId root = kInvalidPageId;
   bool existed = false;
 };
+// Removes a key. `hint` as for Put (the leaf must also stay at least a third full).
 Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key,
-                            std::string* old_value = nullptr);
+                            std::string* old_value = nullptr, LeafHint* hint = nullptr);
 
 // Marks every page of the tree replaced (the caller frees them when no snapshot needs them).
 Status DropTree(WriteContext& ctx, PageId root);
