@@ -1762,6 +1762,14 @@ Status PlanRowDml(ConnectionImpl* conn, const parser::UpdateStmt* up,
   OpPtr op;
   if (plan->jp) {
     DOSQL_ASSIGN_OR_RETURN(op, plan->jp->Build(where));
+  } else if ((up ? up->order_by : del->order_by).empty()) {
+    // The match keeps only rowids (each row is read again when it is changed): its scan decodes
+    // only what the WHERE reads, so the slots marked by SET and RETURNING are set aside.
+    std::vector<char> marked;
+    marked.swap(scope.used_slots);
+    DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, where, true));
+    if (scope.used_slots.size() < marked.size()) scope.used_slots.resize(marked.size(), 0);
+    for (size_t i = 0; i < marked.size(); i++) scope.used_slots[i] |= marked[i];
   } else {
     DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, where));
   }

@@ -379,8 +379,14 @@ std::string PrefixEnd(std::string prefix) {
 }
 }  // namespace
 
+bool IndexScanOp::ReadsNoColumn() const {
+  return !needed_columns.empty() && std::all_of(needed_columns.begin(), needed_columns.end(),
+                                                [](char needed) { return needed == 0; });
+}
+
 Status IndexScanOp::Open(Exec& ex) {
   done_ = false;
+  reads_no_column_ = ReadsNoColumn();
   prefix_.clear();
   has_upper_ = false;
   auto coll_of = [&](size_t i) -> const Collation& {
@@ -504,6 +510,11 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   }
   if (key.size() < kRowidKeySize) return Status::Corruption("index key too short");
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(key.size() - kRowidKeySize)));
+  Frame* f = ex.frames[level_];
+  if (reads_no_column_) {  // only the rowid is wanted: the row is not read
+    if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
+    return true;
+  }
   // Entries next to each other often name rows next to each other: the row cursor then finds
   // the next one in the leaf it is on.
   DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
@@ -513,7 +524,6 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
     return Status::Corruption("index " + index_->name + " names a missing row");
   }
   DOSQL_ASSIGN_OR_RETURN(std::string_view rec, row_cursor_->value(&row_scratch_));
-  Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, rec, rowid, &f->slots[base_],
                                       needed_columns.empty() ? nullptr : &needed_columns));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
@@ -540,8 +550,10 @@ std::string IndexScanOp::Describe(int indent) const {
     if (hi) cond += (cond.empty() ? "" : " AND ") + c + "<?";
   }
   std::string name = table_->name + (alias.empty() || alias == Lower(table_->name) ? "" : " AS " + alias);
-  if (cond.empty()) return Pad(indent) + "SCAN " + name + " USING INDEX " + index_->name + "\n";
-  return Pad(indent) + "SEARCH " + name + " USING INDEX " + index_->name + " (" + cond + ")\n";
+  const std::string using_index =
+      std::string(ReadsNoColumn() ? " USING COVERING INDEX " : " USING INDEX ") + index_->name;
+  if (cond.empty()) return Pad(indent) + "SCAN " + name + using_index + "\n";
+  return Pad(indent) + "SEARCH " + name + using_index + " (" + cond + ")\n";
 }
 
 // ----- FilterOp -----

@@ -115,6 +115,10 @@ class IndexScanOp final : public Op {
   std::string lower_;    // inclusive lower key bound (reverse scans stop below it)
   bool done_ = false;
   bool first_row_ = true;
+  // needed_columns names no column: only rowids are wanted, the rows are not read (SQLite's
+  // "covering index" when the query reads no column at all).
+  bool ReadsNoColumn() const;
+  bool reads_no_column_ = false;  // ReadsNoColumn(), fixed at Open
 };
 
 // Evaluates a filter on each row of its child.

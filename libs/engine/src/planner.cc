@@ -4876,10 +4876,12 @@ Status JoinPlanner::Bind(const parser::JoinClause& from) { return impl_->fp.Bind
 Result<OpPtr> JoinPlanner::Build(const parser::Expr* where) { return impl_->fp.Build(where); }
 
 Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
-                                  const parser::Expr* where) {
+                                  const parser::Expr* where, bool only_used_columns) {
   ctx.max_level = std::max(ctx.max_level, scope.level + 1);
   FromPlanner fp(ctx, scope);
-  return fp.BuildForSource(source, where);
+  DOSQL_ASSIGN_OR_RETURN(OpPtr op, fp.BuildForSource(source, where));
+  if (only_used_columns) fp.ApplyColumnMasks();
+  return op;
 }
 
 }  // namespace dosql::engine

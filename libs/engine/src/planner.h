@@ -170,9 +170,11 @@ Result<CExprPtr> CompileExpr(PlanContext& ctx, Scope& scope, const parser::Expr&
 int AddTableSource(Scope& scope, const TableInfo& table, std::string alias);
 
 // Plans a scan of `source` of `scope` filtered by `where` (may be null), choosing rowid or
-// index access from the conjuncts; used by UPDATE and DELETE.
+// index access from the conjuncts; used by UPDATE and DELETE. With `only_used_columns`, the scan
+// decodes only the columns marked in scope.used_slots once `where` is compiled (an index scan
+// whose terms all became its bounds then reads no row at all).
 Result<OpPtr> PlanSingleTableScan(PlanContext& ctx, Scope& scope, int source,
-                                  const parser::Expr* where);
+                                  const parser::Expr* where, bool only_used_columns = false);
 
 // Makes the CTEs of a WITH clause visible to what is planned next with `ctx`.
 [[nodiscard]] Status PushWith(PlanContext& ctx, const parser::WithClause& with,
