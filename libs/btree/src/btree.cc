@@ -822,32 +822,93 @@ Result<std::optional<std::string>> GetFromLeaf(Pager& pager, const PageRef& page
   return value;
 }
 
-Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::string_view key,
-                                           LeafHint* hint) {
+// Loads the leaf that holds `key`'s place: the hint's when the key belongs to it, else the one a
+// descent from the root reaches (which then becomes the hint). *leftmost / *rightmost: whether
+// it is the tree's first / last leaf.
+Status FindLeaf(Pager& pager, PageId root, std::string_view key, LeafHint* hint, PageRef* page,
+                NodeHeader* h, bool* leftmost, bool* rightmost) {
+  if (HintedLeaf(pager, root, hint, key, page, h)) {
+    *leftmost = hint->leftmost;
+    *rightmost = hint->rightmost;
+    return Status::OK();
+  }
   const uint32_t ps = pager.page_size();
-  PageRef page;
-  NodeHeader h;
-  if (HintedLeaf(pager, root, hint, key, &page, &h)) return GetFromLeaf(pager, page, h, key);
   PageId id = root;
   PageId parent = kInvalidPageId;
   int level = -1;
-  bool leftmost = true, rightmost = true;
+  *leftmost = *rightmost = true;
   for (;;) {
-    DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, &page, &h));
-    const uint8_t* p = page->data();
-    if (h.leaf()) {
-      SetHint(hint, root, id, leftmost, rightmost);
-      return GetFromLeaf(pager, page, h, key);
+    DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, page, h));
+    if (h->leaf()) {
+      SetHint(hint, root, id, *leftmost, *rightmost);
+      return Status::OK();
     }
+    const uint8_t* p = (*page)->data();
     uint32_t idx;
     parent = id;
-    if (!InteriorUpperBound(p, ps, h, key, &idx) || !ChildAt(p, ps, h, idx, &id)) {
+    if (!InteriorUpperBound(p, ps, *h, key, &idx) || !ChildAt(p, ps, *h, idx, &id)) {
       return PageCorruption(parent, "bad separator cell");
     }
-    leftmost = leftmost && idx == 0;
-    rightmost = rightmost && idx == h.n;
-    level = h.level - 1;
+    *leftmost = *leftmost && idx == 0;
+    *rightmost = *rightmost && idx == h->n;
+    level = h->level - 1;
   }
+}
+
+Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::string_view key,
+                                           LeafHint* hint) {
+  PageRef page;
+  NodeHeader h;
+  bool leftmost, rightmost;
+  DOSQL_RETURN_IF_ERROR(FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost));
+  return GetFromLeaf(pager, page, h, key);
+}
+
+// The key of cell i of a leaf.
+Result<std::string> LeafKeyAt(const Page& page, const NodeHeader& h, uint32_t i) {
+  const uint8_t* k;
+  uint32_t kn;
+  const uint32_t off = SlotAt(page.data(), i);
+  if (!ValidCellOffset(h, page.size(), off) || !ParseLeafKey(page.data(), page.size(), off, &k, &kn)) {
+    return PageCorruption(page.id(), "malformed cell " + std::to_string(i));
+  }
+  return std::string(reinterpret_cast<const char*>(k), kn);
+}
+
+Result<NeighborKeys> NeighborsImpl(Pager& pager, PageId root, std::string_view key,
+                                   LeafHint* hint) {
+  PageRef page;
+  NodeHeader h;
+  bool leftmost, rightmost;
+  DOSQL_RETURN_IF_ERROR(FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost));
+  uint32_t idx;
+  NeighborKeys out;
+  if (!LeafLowerBound(page->data(), page->size(), h, key, &idx, &out.found)) {
+    return PageCorruption(page->id(), "bad cell offset or key");
+  }
+  const uint32_t next = out.found ? idx + 1 : idx;
+  // A neighbour in another leaf (rare: the key sorts at an edge of its leaf) is found by a cursor.
+  const bool below_here = idx > 0 || leftmost;
+  const bool above_here = next < h.n || rightmost;
+  if (idx > 0) {
+    DOSQL_ASSIGN_OR_RETURN(out.below, LeafKeyAt(*page, h, idx - 1));
+  }
+  if (next < h.n) {
+    DOSQL_ASSIGN_OR_RETURN(out.above, LeafKeyAt(*page, h, next));
+  }
+  if (below_here && above_here) return out;
+  Cursor c(&pager, root);
+  if (!below_here) {
+    DOSQL_RETURN_IF_ERROR(c.SeekForPrev(key));
+    if (c.Valid() && c.key() == key) DOSQL_RETURN_IF_ERROR(c.Prev());
+    if (c.Valid()) out.below = std::string(c.key());
+  }
+  if (!above_here) {
+    DOSQL_RETURN_IF_ERROR(c.Seek(key));
+    if (c.Valid() && c.key() == key) DOSQL_RETURN_IF_ERROR(c.Next());
+    if (c.Valid()) out.above = std::string(c.key());
+  }
+  return out;
 }
 
 // ----- validation of arguments -----
@@ -893,6 +954,10 @@ Result<PageId> CreateTree(WriteContext& ctx) {
 Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key,
                                        LeafHint* hint) {
   return internal::GetImpl(pager, root, key, hint);
+}
+
+Result<NeighborKeys> Neighbors(Pager& pager, PageId root, std::string_view key, LeafHint* hint) {
+  return internal::NeighborsImpl(pager, root, key, hint);
 }
 
 Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std::string_view value,

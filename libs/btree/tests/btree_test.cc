@@ -380,7 +380,7 @@ TEST_F(BtreeTest, RandomizedDifferentialAgainstStdMap) {
   EXPECT_LT(Pages(root).size(), max_pages);
 }
 
-// Get, Put and Delete through one LeafHint agree with a model: appends, runs of neighbouring
+// Get, Neighbors, Put and Delete through one LeafHint agree with a model: appends, runs of neighbouring
 // keys (the hint's leaf), random keys, reads followed by rewrites of the same key, values that
 // grow and shrink in place, overflow values, deletes that empty leaves, new owners (pages that
 // must be copied, not changed in place) and persists (which change the tree without the hint,
@@ -409,7 +409,17 @@ TEST_F(BtreeTest, LeafHintAgreesWithTheModel) {
       }  // else the same key again
       const std::string key = RowidKey(last);
       const int op = static_cast<int>(rng() % 100);
-      if (op < 15) {
+      if (op < 5) {
+        auto nb = Neighbors(*pager_, root, key, &hint);
+        ASSERT_TRUE(nb.ok()) << nb.status().ToString();
+        ASSERT_EQ(nb->found, model.count(key) == 1) << "batch " << batch << " op " << i;
+        auto lb = model.lower_bound(key);
+        ASSERT_EQ(nb->below.has_value(), lb != model.begin());
+        if (lb != model.begin()) ASSERT_EQ(*nb->below, std::prev(lb)->first);
+        auto ub = model.upper_bound(key);
+        ASSERT_EQ(nb->above.has_value(), ub != model.end());
+        if (ub != model.end()) ASSERT_EQ(*nb->above, ub->first);
+      } else if (op < 15) {
         auto g = Get(*pager_, root, key, &hint);
         ASSERT_TRUE(g.ok()) << g.status().ToString();
         auto it = model.find(key);

@@ -72,6 +72,7 @@ class TxnRouter {
              bool* existed = nullptr);
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
+  Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key);
   Result<btree::Cursor> NewCursor(transaction::TreeId tree);
   // How many Put/Delete calls were made through this router (to tell whether a statement wrote).
   uint64_t writes() const { return writes_; }

@@ -406,6 +406,11 @@ Result<std::optional<std::string>> TxnRouter::Get(transaction::TreeId tree, std:
   return t->Get(RawTreeId(tree), key);
 }
 
+Result<btree::NeighborKeys> TxnRouter::Neighbors(transaction::TreeId tree, std::string_view key) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->Neighbors(RawTreeId(tree), key);
+}
+
 Result<btree::Cursor> TxnRouter::NewCursor(transaction::TreeId tree) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
   return t->NewCursor(RawTreeId(tree));

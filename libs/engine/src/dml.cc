@@ -262,6 +262,23 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
   DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, rowid, false, &has_null,
                                                           LabelMode::kLookup, &absent));
   if (has_null || absent) return std::optional<int64_t>();
+  auto conflict = [&](const std::optional<std::string>& key) -> Result<std::optional<int64_t>> {
+    if (!key || key->size() != prefix.size() + kRowidKeySize || !key->starts_with(prefix)) {
+      return std::optional<int64_t>();
+    }
+    DOSQL_ASSIGN_OR_RETURN(int64_t hit, DecodeRowidKey(std::string_view(*key).substr(prefix.size())));
+    return hit != self ? std::optional<int64_t>(hit) : std::optional<int64_t>();
+  };
+  if (!self || *self == rowid) {
+    // The entries with this prefix sort together, and this row's entry (stored or not) sorts
+    // among them: another one, if any, is next to it. The entry is then written to the same leaf.
+    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb, txn->Neighbors(idx.tree, prefix + RowidKey(rowid)));
+    // The key itself: an entry of another row with this rowid (an INSERT whose rowid is taken).
+    if (nb.found && self != rowid) return std::optional<int64_t>(rowid);
+    DOSQL_ASSIGN_OR_RETURN(std::optional<int64_t> below, conflict(nb.below));
+    if (below) return below;
+    return conflict(nb.above);
+  }
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(idx.tree));
   DOSQL_RETURN_IF_ERROR(cur.Seek(prefix));
   while (cur.Valid()) {

@@ -154,6 +154,11 @@ Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key)
   return btree::Get(*pager_, st->root, key, &st->hint);
 }
 
+Result<btree::NeighborKeys> Mutator::Neighbors(TreeId id, std::string_view key) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  return btree::Neighbors(*pager_, st->root, key, &st->hint);
+}
+
 Result<TreeInfo> Mutator::GetTree(TreeId id) const {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
   return TreeInfo{id, st->kind, st->root};

@@ -472,6 +472,11 @@ Result<std::optional<std::string>> WriteTransaction::Get(TreeId tree, std::strin
   return impl_->mutator->Get(tree, key);
 }
 
+Result<btree::NeighborKeys> WriteTransaction::Neighbors(TreeId tree, std::string_view key) const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  return impl_->mutator->Neighbors(tree, key);
+}
+
 Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   DOSQL_ASSIGN_OR_RETURN(TreeInfo info, impl_->mutator->GetTree(tree));

@@ -74,6 +74,7 @@ class Mutator {
              bool* existed);
   Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
   Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
+  Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key) const;
   Result<TreeInfo> GetTree(TreeId id) const;
   Result<std::vector<TreeInfo>> ListTrees() const;
   // Writes every changed tree root into the root map and returns the root map's root.

@@ -63,6 +63,16 @@ struct LeafHint {
 Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key,
                                        LeafHint* hint = nullptr);
 
+// The keys next to where `key` sorts (a unique index's check: an entry with the same prefix, if
+// any, is next to where the new entry goes). `hint` as for Get.
+struct NeighborKeys {
+  bool found = false;                // `key` itself is stored
+  std::optional<std::string> below;  // the greatest key less than `key`
+  std::optional<std::string> above;  // the least key greater than `key`
+};
+Result<NeighborKeys> Neighbors(Pager& pager, PageId root, std::string_view key,
+                               LeafHint* hint = nullptr);
+
 struct PutResult {
   PageId root = kInvalidPageId;
   bool existed = false;  // the key had a value, which `old_value` received if non-null

@@ -134,6 +134,8 @@ class WriteTransaction {
   // Removes a key; `existed` tells whether it was there.
   Status Delete(TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
+  // The keys next to where `key` sorts (btree::Neighbors).
+  Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key) const;
   // A cursor over the transaction's current state of one tree. It is invalidated by the next
   // write to that tree.
   Result<btree::Cursor> NewCursor(TreeId tree) const;
