@@ -191,7 +191,29 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
   const uint8_t* base = reinterpret_cast<const uint8_t*>(record.data());
   const uint64_t size = record.size();
   uint64_t off = size - in.size();
-  for (uint64_t left = n; left > 0; off++) {
+  uint64_t left = n;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight header bytes at a time while the n-th end is not among them.
+    while (left > 0 && size - off >= 8) {
+      uint64_t w;
+      std::memcpy(&w, base + off, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull;
+      constexpr uint64_t kHighs = 0x8080808080808080ull;
+      const uint64_t ends = (~w & kHighs) >> 7;  // 1 in each byte below 0x80
+      const uint64_t upto = ends * kOnes;  // byte i: the ends in bytes 0..i (at most 8)
+      const uint64_t count = upto >> 56;
+      if (count >= left) {
+        // The first byte whose running count reaches `left` ends the header.
+        const uint64_t reached = (upto + (0x80 - left) * kOnes) & kHighs;
+        off += static_cast<uint64_t>(std::countr_zero(reached) / 8) + 1;
+        left = 0;
+        break;
+      }
+      left -= count;
+      off += 8;
+    }
+  }
+  for (; left > 0; off++) {
     if (off == size) return Status::Corruption("record: bad serial type");
     if (base[off] < 0x80) --left;
   }

@@ -24,12 +24,17 @@ std::string_view StatusCodeName(StatusCode code) {
   return "Unknown";
 }
 
+const std::string& Status::message() const {
+  static const std::string kEmpty;
+  return state_ ? state_->message : kEmpty;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  std::string s(StatusCodeName(code_));
-  if (!message_.empty()) {
+  std::string s(StatusCodeName(state_->code));
+  if (!state_->message.empty()) {
     s += ": ";
-    s += message_;
+    s += state_->message;
   }
   return s;
 }
@@ -38,8 +43,8 @@ Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
   std::string m(context);
   m += ": ";
-  m += message_;
-  return Status(code_, std::move(m));
+  m += state_->message;
+  return Status(state_->code, std::move(m));
 }
 
 }  // namespace dosql

@@ -97,6 +97,9 @@ class CExpr {
     DOSQL_RETURN_IF_ERROR(Eval(ex, scratch));
     return scratch;
   }
+  // The value's truth (WHERE, AND, OR, CASE WHEN...): a comparison or a logical operator
+  // answers without making a Value; others are evaluated and their value tested.
+  virtual Result<TriBool> Truth(Exec& ex) const;
   // True for constants (folded at plan time).
   virtual bool IsConst() const { return false; }
 
@@ -110,6 +113,8 @@ class CExpr {
 using CExprPtr = std::unique_ptr<CExpr>;
 
 Result<TriBool> EvalTruth(const CExpr& e, Exec& ex);
+// *out = the truth as SQL's value of a condition (1, 0 or NULL), reusing *out.
+void SetTruthValue(TriBool t, Value* out);
 
 CExprPtr MakeConst(Value v);
 CExprPtr MakeSlot(int level, int slot, Affinity aff, Collation coll, bool has_coll);

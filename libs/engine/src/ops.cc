@@ -40,10 +40,20 @@ void LoadSlots(Frame* f, const std::vector<int>& slots, const Row& r) {
 
 }  // namespace
 
-Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) {
+Result<TriBool> CExpr::Truth(Exec& ex) const {
   Value v;
-  DOSQL_RETURN_IF_ERROR(e.Eval(ex, &v));
-  return Truth(v);
+  DOSQL_RETURN_IF_ERROR(Eval(ex, &v));
+  return engine::Truth(v);
+}
+
+Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) { return e.Truth(ex); }
+
+void SetTruthValue(TriBool t, Value* out) {
+  if (t == TriBool::kNull) {
+    out->SetNull();
+  } else {
+    out->SetInteger(t == TriBool::kTrue ? 1 : 0);
+  }
 }
 
 // ----- hashing -----

@@ -126,11 +126,15 @@ class CompareCExpr final : public CExpr {
  public:
   CompareCExpr(CompareOp op, CExprPtr a, CExprPtr b, Affinity aff, Collation coll)
       : op_(op), a_(std::move(a)), b_(std::move(b)), aff_(aff), coll_(coll) {}
-  Status Eval(Exec& ex, Value* out) const override {
+  Result<TriBool> Truth(Exec& ex) const override {
     Value xs, ys;
     DOSQL_ASSIGN_OR_RETURN(const Value* x, a_->Read(ex, &xs));
     DOSQL_ASSIGN_OR_RETURN(const Value* y, b_->Read(ex, &ys));
-    *out = TriToValue(CompareExpr(*x, *y, op_, aff_, coll_));
+    return CompareExpr(*x, *y, op_, aff_, coll_);
+  }
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
     return Status::OK();
   }
 
@@ -145,10 +149,14 @@ class TruthTestExpr final : public CExpr {
  public:
   TruthTestExpr(CExprPtr a, bool want_true, bool negated)
       : a_(std::move(a)), want_true_(want_true), negated_(negated) {}
-  Status Eval(Exec& ex, Value* out) const override {
+  Result<TriBool> Truth(Exec& ex) const override {
     DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*a_, ex));
     bool r = want_true_ ? t == TriBool::kTrue : t == TriBool::kFalse;
-    *out = Value::Integer(r != negated_ ? 1 : 0);
+    return r != negated_ ? TriBool::kTrue : TriBool::kFalse;
+  }
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
     return Status::OK();
   }
 
@@ -160,18 +168,16 @@ class TruthTestExpr final : public CExpr {
 class AndOrExpr final : public CExpr {
  public:
   AndOrExpr(bool is_and, CExprPtr a, CExprPtr b) : and_(is_and), a_(std::move(a)), b_(std::move(b)) {}
-  Status Eval(Exec& ex, Value* out) const override {
+  Result<TriBool> Truth(Exec& ex) const override {
     DOSQL_ASSIGN_OR_RETURN(TriBool x, EvalTruth(*a_, ex));
-    if (and_ && x == TriBool::kFalse) {
-      *out = Value::Integer(0);
-      return Status::OK();
-    }
-    if (!and_ && x == TriBool::kTrue) {
-      *out = Value::Integer(1);
-      return Status::OK();
-    }
+    if (and_ && x == TriBool::kFalse) return TriBool::kFalse;
+    if (!and_ && x == TriBool::kTrue) return TriBool::kTrue;
     DOSQL_ASSIGN_OR_RETURN(TriBool y, EvalTruth(*b_, ex));
-    *out = TriToValue(and_ ? TriAnd(x, y) : TriOr(x, y));
+    return and_ ? TriAnd(x, y) : TriOr(x, y);
+  }
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
     return Status::OK();
   }
 
@@ -183,10 +189,14 @@ class AndOrExpr final : public CExpr {
 class NullTestCExpr final : public CExpr {
  public:
   NullTestCExpr(CExprPtr a, bool negated) : a_(std::move(a)), negated_(negated) {}
+  Result<TriBool> Truth(Exec& ex) const override {
+    Value vs;
+    DOSQL_ASSIGN_OR_RETURN(const Value* v, a_->Read(ex, &vs));
+    return v->is_null() != negated_ ? TriBool::kTrue : TriBool::kFalse;
+  }
   Status Eval(Exec& ex, Value* out) const override {
-    Value v;
-    DOSQL_RETURN_IF_ERROR(a_->Eval(ex, &v));
-    *out = Value::Integer(v.is_null() != negated_);
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
     return Status::OK();
   }
 
@@ -201,16 +211,19 @@ class BetweenCExpr final : public CExpr {
                Collation coll_lo, Collation coll_hi, bool negated)
       : x_(std::move(x)), lo_(std::move(lo)), hi_(std::move(hi)), aff_lo_(aff_lo),
         aff_hi_(aff_hi), coll_lo_(coll_lo), coll_hi_(coll_hi), negated_(negated) {}
-  Status Eval(Exec& ex, Value* out) const override {
-    Value x, lo, hi;
-    DOSQL_RETURN_IF_ERROR(x_->Eval(ex, &x));
-    DOSQL_RETURN_IF_ERROR(lo_->Eval(ex, &lo));
-    DOSQL_RETURN_IF_ERROR(hi_->Eval(ex, &hi));
-    TriBool a = CompareExpr(x, lo, CompareOp::kGe, aff_lo_, coll_lo_);
-    TriBool b = CompareExpr(x, hi, CompareOp::kLe, aff_hi_, coll_hi_);
+  Result<TriBool> Truth(Exec& ex) const override {
+    Value xs, los, his;
+    DOSQL_ASSIGN_OR_RETURN(const Value* x, x_->Read(ex, &xs));
+    DOSQL_ASSIGN_OR_RETURN(const Value* lo, lo_->Read(ex, &los));
+    DOSQL_ASSIGN_OR_RETURN(const Value* hi, hi_->Read(ex, &his));
+    TriBool a = CompareExpr(*x, *lo, CompareOp::kGe, aff_lo_, coll_lo_);
+    TriBool b = CompareExpr(*x, *hi, CompareOp::kLe, aff_hi_, coll_hi_);
     TriBool r = TriAnd(a, b);
-    if (negated_) r = TriNot(r);
-    *out = TriToValue(r);
+    return negated_ ? TriNot(r) : r;
+  }
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
     return Status::OK();
   }
 

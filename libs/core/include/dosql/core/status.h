@@ -8,6 +8,7 @@
 
 #include <cassert>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,8 +41,18 @@ std::string_view StatusCodeName(StatusCode code);
 
 class [[nodiscard]] Status {
  public:
+  // An OK status is one null pointer (made, moved, tested and dropped on every call that
+  // succeeds); an error holds its code and message on the heap.
   Status() = default;
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message)
+      : state_(code == StatusCode::kOk ? nullptr : new State{code, std::move(message)}) {}
+  Status(const Status& o) : state_(o.state_ ? new State(*o.state_) : nullptr) {}
+  Status& operator=(const Status& o) {
+    if (this != &o) state_.reset(o.state_ ? new State(*o.state_) : nullptr);
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
 
   static Status OK() { return Status(); }
   static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
@@ -60,14 +71,14 @@ class [[nodiscard]] Status {
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   static Status NoMemory(std::string m) { return {StatusCode::kNoMemory, std::move(m)}; }
 
-  bool ok() const { return code_ == StatusCode::kOk; }
-  StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
-  bool IsCorruption() const { return code_ == StatusCode::kCorruption; }
-  bool IsNotFound() const { return code_ == StatusCode::kNotFound; }
-  bool IsBusy() const { return code_ == StatusCode::kBusy; }
-  bool IsIOError() const { return code_ == StatusCode::kIOError; }
-  bool IsNoSpace() const { return code_ == StatusCode::kNoSpace; }
+  bool ok() const { return state_ == nullptr; }
+  StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }
+  const std::string& message() const;
+  bool IsCorruption() const { return code() == StatusCode::kCorruption; }
+  bool IsNotFound() const { return code() == StatusCode::kNotFound; }
+  bool IsBusy() const { return code() == StatusCode::kBusy; }
+  bool IsIOError() const { return code() == StatusCode::kIOError; }
+  bool IsNoSpace() const { return code() == StatusCode::kNoSpace; }
 
   // "Corruption: page 12: checksum mismatch", or "OK".
   std::string ToString() const;
@@ -79,12 +90,15 @@ class [[nodiscard]] Status {
   void IgnoreError() const {}
 
   friend bool operator==(const Status& a, const Status& b) {
-    return a.code_ == b.code_ && a.message_ == b.message_;
+    return a.code() == b.code() && a.message() == b.message();
   }
 
  private:
-  StatusCode code_ = StatusCode::kOk;
-  std::string message_;
+  struct State {
+    StatusCode code;
+    std::string message;
+  };
+  std::unique_ptr<State> state_;  // null: OK
 };
 
 template <typename T>

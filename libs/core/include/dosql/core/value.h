@@ -27,6 +27,19 @@ std::string_view ValueTypeName(ValueType t);  // "null", "integer", "real", "tex
 class Value {
  public:
   Value() = default;  // NULL
+  // Copies touch the byte string only for TEXT and BLOB (a number's copy is three stores).
+  Value(const Value& o) : type_(o.type_), subtype_(o.subtype_), i_(o.i_) {
+    if (o.type_ == ValueType::kText || o.type_ == ValueType::kBlob) s_ = o.s_;
+  }
+  Value& operator=(const Value& o) {
+    type_ = o.type_;
+    subtype_ = o.subtype_;
+    i_ = o.i_;  // the union's bytes, whichever member is in use
+    if (o.type_ == ValueType::kText || o.type_ == ValueType::kBlob) s_ = o.s_;
+    return *this;
+  }
+  Value(Value&&) noexcept = default;
+  Value& operator=(Value&&) noexcept = default;
   static Value Null() { return Value(); }
   static Value Integer(int64_t v) { Value x; x.type_ = ValueType::kInteger; x.i_ = v; return x; }
   static Value Real(double v) { Value x; x.type_ = ValueType::kReal; x.d_ = v; return x; }
