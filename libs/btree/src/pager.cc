@@ -135,10 +135,13 @@ size_t FloorPowerOfTwo(size_t v) {
 
 // ----- Page -----
 
-Page::Page(PageId id, uint32_t size) : id_(id), size_(size) {
-  size_t n = AllocationSize(size);
-  data_ = static_cast<uint8_t*>(::operator new(n, std::align_val_t{kPageAlignment}));
-  std::memset(data_, 0, n);
+Page::Page(PageId id, uint32_t size, Unfilled) : id_(id), size_(size) {
+  data_ = static_cast<uint8_t*>(
+      ::operator new(AllocationSize(size), std::align_val_t{kPageAlignment}));
+}
+
+Page::Page(PageId id, uint32_t size) : Page(id, size, Unfilled{}) {
+  std::memset(data_, 0, AllocationSize(size));
 }
 
 Page::~Page() { ::operator delete(data_, std::align_val_t{kPageAlignment}); }
@@ -288,7 +291,7 @@ struct Pager::Impl {
         shard.spare.pop_back();
       }
     }
-    if (page == nullptr) return std::make_shared<Page>(id, options.page_size);
+    if (page == nullptr) return std::make_shared<Page>(id, options.page_size, Page::Unfilled{});
     page->Reuse(id);
     return page;
   }

@@ -302,12 +302,24 @@ Value IndexKeyValue(const Value& v, const Collation& coll) {
   return Value::Text(CollationKeyText(v.view(), coll.kind()));
 }
 
+namespace {
+// AppendKeyValue(IndexKeyValue(v, coll), ...) without copying a value stored unchanged.
+void AppendCollatedKeyValue(const Value& v, const Collation& coll, bool desc, std::string* key) {
+  if (v.type() == ValueType::kText &&
+      (coll.kind() == Collation::kNoCase || coll.kind() == Collation::kRTrim)) {
+    AppendKeyValue(IndexKeyValue(v, coll), desc, key);
+  } else {
+    AppendKeyValue(v, desc, key);
+  }
+}
+}  // namespace
+
 Status AppendIndexKey(const IndexInfo& idx, size_t col, const Collation& coll, const Value& v,
                       LabelMode mode, const IndexKeyAccess& access, std::string* key,
                       bool* absent) {
   const bool desc = idx.columns[col].desc;
   if (!coll.is_user() || v.type() != ValueType::kText) {
-    AppendKeyValue(IndexKeyValue(v, coll), desc, key);
+    AppendCollatedKeyValue(v, coll, desc, key);
     return Status::OK();
   }
   if (coll.unresolved()) {
@@ -340,7 +352,7 @@ Status AppendIndexBound(const IndexInfo& idx, size_t col, const Collation& coll,
   *exact = true;
   const bool desc = idx.columns[col].desc;
   if (!coll.is_user() || v.type() != ValueType::kText) {
-    AppendKeyValue(IndexKeyValue(v, coll), desc, key);
+    AppendCollatedKeyValue(v, coll, desc, key);
     return Status::OK();
   }
   if (coll.unresolved()) {

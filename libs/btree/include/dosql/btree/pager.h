@@ -36,7 +36,11 @@ inline bool IsTransient(PageId id) { return (id & kTransientBit) != 0; }
 
 class Page {
  public:
-  Page(PageId id, uint32_t size);
+  Page(PageId id, uint32_t size);  // zero-filled
+  // A buffer whose bytes the caller overwrites in full before anyone reads it (a page read from
+  // its segment file): not zero-filled.
+  struct Unfilled {};
+  Page(PageId id, uint32_t size, Unfilled);
   ~Page();
   Page(const Page&) = delete;
   Page& operator=(const Page&) = delete;
