@@ -51,6 +51,7 @@ Result<PageId> CreateTree(WriteContext& ctx);
 // through calls given this same hint (each keeps it right or clears it); Clear it when the tree
 // changes any other way (dropped, restored to a savepoint). A stale hint is never trusted blindly:
 // the leaf must still be a leaf of that root whose keys enclose the key, else the call descends.
+// A hint is updated by the calls given it: one thread at a time.
 struct LeafHint {
   PageId root = kInvalidPageId;  // the root the leaf was reached from
   PageId leaf = kInvalidPageId;  // kInvalidPageId: no hint
