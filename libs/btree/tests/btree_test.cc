@@ -415,16 +415,22 @@ TEST_F(BtreeTest, LeafHintAgreesWithTheModel) {
         ASSERT_EQ(nb->found, model.count(key) == 1) << "batch " << batch << " op " << i;
         auto lb = model.lower_bound(key);
         ASSERT_EQ(nb->below.has_value(), lb != model.begin());
-        if (lb != model.begin()) ASSERT_EQ(*nb->below, std::prev(lb)->first);
+        if (lb != model.begin()) {
+          ASSERT_EQ(*nb->below, std::prev(lb)->first);
+        }
         auto ub = model.upper_bound(key);
         ASSERT_EQ(nb->above.has_value(), ub != model.end());
-        if (ub != model.end()) ASSERT_EQ(*nb->above, ub->first);
+        if (ub != model.end()) {
+          ASSERT_EQ(*nb->above, ub->first);
+        }
       } else if (op < 15) {
         auto g = Get(*pager_, root, key, &hint);
         ASSERT_TRUE(g.ok()) << g.status().ToString();
         auto it = model.find(key);
         ASSERT_EQ(g->has_value(), it != model.end()) << "batch " << batch << " op " << i;
-        if (it != model.end()) ASSERT_EQ(**g, it->second);
+        if (it != model.end()) {
+          ASSERT_EQ(**g, it->second);
+        }
       } else if (op < 15 + put_percent) {
         const size_t len = rng() % 50 == 0 ? 300 + rng() % 3000 : rng() % 120;
         std::string value = RandomBytes(rng, len);
@@ -433,7 +439,9 @@ TEST_F(BtreeTest, LeafHintAgreesWithTheModel) {
         ASSERT_TRUE(r.ok()) << r.status().ToString();
         auto it = model.find(key);
         ASSERT_EQ(r->existed, it != model.end()) << "batch " << batch << " op " << i;
-        if (it != model.end()) ASSERT_EQ(old, it->second);
+        if (it != model.end()) {
+          ASSERT_EQ(old, it->second);
+        }
         model[key] = std::move(value);
         root = r->root;
       } else {

@@ -1,6 +1,7 @@
 #include "dosql/core/record.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -48,6 +49,20 @@ uint64_t BodySize(uint64_t st) {
   if (st == 7) return 8;
   return IntBytesForSerial(st);
 }
+
+// BodySize of the serial types below 128 (one header byte), looked up.
+constexpr auto kSmallBodySize = [] {
+  std::array<uint8_t, 128> t{};
+  for (uint64_t st = 0; st < 128; st++) {
+    t[st] = static_cast<uint8_t>(st >= 12 ? (st - 12) / 2
+                                 : st == 7 ? 8
+                                 : st == 5 ? 6
+                                 : st == 6 ? 8
+                                 : st >= 1 && st <= 4 ? st
+                                           : 0);
+  }
+  return t;
+}();
 
 // A varint of a record header; below 128 (nearly every count and serial type) it is one byte,
 // read inline.
@@ -180,7 +195,6 @@ Status RecordReader::ColumnInto(size_t i, Value* out) const {
 Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wanted, Value* out,
                            size_t* column_count) {
   std::string_view in = record;
-  auto get = [&in](uint64_t* v) { return GetHeaderVarint(&in, v); };
   uint64_t n;
   DOSQL_RETURN_IF_ERROR(ReadColumnCount(&in, &n));
   *column_count = static_cast<size_t>(n);
@@ -217,13 +231,21 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
     if (off == size) return Status::Corruption("record: bad serial type");
     if (base[off] < 0x80) --left;
   }
+  const uint8_t* hp = base + (size - in.size());  // the serial types, up to base + off
+  const uint8_t* const header_end = base + off;
   for (size_t i = 0; i < visit; i++) {
-    uint64_t st;
-    if (!get(&st)) return Status::Corruption("record: bad serial type");
+    uint64_t st, sz;
+    if (*hp < 0x80) {  // a one-byte serial type (hp < header_end: the header has n ends)
+      st = *hp++;
+      sz = kSmallBodySize[st];
+    } else {
+      hp = DecodeVarint64(hp, header_end, &st);
+      if (hp == nullptr) return Status::Corruption("record: bad serial type");
+      sz = BodySize(st);
+    }
     if (st == 10 || st == 11) {
       return Status::Corruption("record: reserved serial type " + std::to_string(st));
     }
-    const uint64_t sz = BodySize(st);
     if (sz > size - off) return Status::Corruption("record: column body past end");
     if (wanted == nullptr || wanted[i]) DOSQL_RETURN_IF_ERROR(DecodeBody(st, base + off, &out[i]));
     off += sz;

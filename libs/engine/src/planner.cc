@@ -238,29 +238,25 @@ class InListExpr final : public CExpr {
  public:
   InListExpr(CExprPtr x, std::vector<CExprPtr> list, Affinity aff, Collation coll, bool negated)
       : x_(std::move(x)), list_(std::move(list)), aff_(aff), coll_(coll), negated_(negated) {}
-  Status Eval(Exec& ex, Value* out) const override {
-    if (list_.empty()) {
-      *out = Value::Integer(negated_ ? 1 : 0);
-      return Status::OK();
-    }
-    Value x;
-    DOSQL_RETURN_IF_ERROR(x_->Eval(ex, &x));
-    if (x.is_null()) {
-      *out = Value();
-      return Status::OK();
-    }
+  Result<TriBool> Truth(Exec& ex) const override {
+    if (list_.empty()) return negated_ ? TriBool::kTrue : TriBool::kFalse;
+    Value xs;
+    DOSQL_ASSIGN_OR_RETURN(const Value* x, x_->Read(ex, &xs));
+    if (x->is_null()) return TriBool::kNull;
     bool saw_null = false;
+    Value ys;
     for (const auto& e : list_) {
-      Value y;
-      DOSQL_RETURN_IF_ERROR(e->Eval(ex, &y));
-      TriBool t = CompareExpr(x, y, CompareOp::kEq, aff_, coll_);
-      if (t == TriBool::kTrue) {
-        *out = Value::Integer(negated_ ? 0 : 1);
-        return Status::OK();
-      }
+      DOSQL_ASSIGN_OR_RETURN(const Value* y, e->Read(ex, &ys));
+      TriBool t = CompareExpr(*x, *y, CompareOp::kEq, aff_, coll_);
+      if (t == TriBool::kTrue) return negated_ ? TriBool::kFalse : TriBool::kTrue;
       if (t == TriBool::kNull) saw_null = true;
     }
-    *out = saw_null ? Value() : Value::Integer(negated_ ? 1 : 0);
+    if (saw_null) return TriBool::kNull;
+    return negated_ ? TriBool::kTrue : TriBool::kFalse;
+  }
+  Status Eval(Exec& ex, Value* out) const override {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
     return Status::OK();
   }
 
@@ -729,15 +725,18 @@ class LikeCExpr final : public CExpr {
       : glob_(glob), x_(std::move(x)), p_(std::move(pattern)), e_(std::move(escape)),
         negated_(negated) {}
   Status Eval(Exec& ex, Value* out) const override {
-    Value x, p, e;
-    DOSQL_RETURN_IF_ERROR(x_->Eval(ex, &x));
-    DOSQL_RETURN_IF_ERROR(p_->Eval(ex, &p));
-    if (e_) DOSQL_RETURN_IF_ERROR(e_->Eval(ex, &e));
+    Value xs, ps, es;
+    DOSQL_ASSIGN_OR_RETURN(const Value* x, x_->Read(ex, &xs));
+    DOSQL_ASSIGN_OR_RETURN(const Value* p, p_->Read(ex, &ps));
+    const Value* e = nullptr;
+    if (e_) {
+      DOSQL_ASSIGN_OR_RETURN(e, e_->Read(ex, &es));
+    }
     Value r;
     if (glob_) {
-      DOSQL_ASSIGN_OR_RETURN(r, SqlGlob(x, p));
+      DOSQL_ASSIGN_OR_RETURN(r, SqlGlob(*x, *p));
     } else {
-      DOSQL_ASSIGN_OR_RETURN(r, SqlLike(x, p, e_ ? &e : nullptr));
+      DOSQL_ASSIGN_OR_RETURN(r, SqlLike(*x, *p, e));
     }
     *out = negated_ ? LogicalNot(r) : r;
     return Status::OK();
@@ -756,14 +755,16 @@ class CaseCExpr final : public CExpr {
       : operand_(std::move(operand)), whens_(std::move(whens)), else_(std::move(els)),
         affs_(std::move(affs)), colls_(std::move(colls)) {}
   Status Eval(Exec& ex, Value* out) const override {
-    Value base;
-    if (operand_) DOSQL_RETURN_IF_ERROR(operand_->Eval(ex, &base));
+    Value base_scratch, w_scratch;
+    const Value* base = nullptr;
+    if (operand_) {
+      DOSQL_ASSIGN_OR_RETURN(base, operand_->Read(ex, &base_scratch));
+    }
     for (size_t i = 0; i < whens_.size(); i++) {
       bool hit;
       if (operand_) {
-        Value w;
-        DOSQL_RETURN_IF_ERROR(whens_[i].first->Eval(ex, &w));
-        hit = CompareExpr(base, w, CompareOp::kEq, affs_[i], colls_[i]) == TriBool::kTrue;
+        DOSQL_ASSIGN_OR_RETURN(const Value* w, whens_[i].first->Read(ex, &w_scratch));
+        hit = CompareExpr(*base, *w, CompareOp::kEq, affs_[i], colls_[i]) == TriBool::kTrue;
       } else {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*whens_[i].first, ex));
         hit = t == TriBool::kTrue;
