@@ -869,7 +869,8 @@ Result<std::string> LeafKeyAt(const Page& page, const NodeHeader& h, uint32_t i)
   const uint8_t* k;
   uint32_t kn;
   const uint32_t off = SlotAt(page.data(), i);
-  if (!ValidCellOffset(h, page.size(), off) || !ParseLeafKey(page.data(), page.size(), off, &k, &kn)) {
+  if (!ValidCellOffset(h, page.size(), off) ||
+      !ParseLeafKey(page.data(), page.size(), off, &k, &kn)) {
     return PageCorruption(page.id(), "malformed cell " + std::to_string(i));
   }
   return std::string(reinterpret_cast<const char*>(k), kn);

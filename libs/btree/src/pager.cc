@@ -137,7 +137,7 @@ size_t FloorPowerOfTwo(size_t v) {
 
 Page::Page(PageId id, uint32_t size, Unfilled) : id_(id), size_(size) {
   data_ = static_cast<uint8_t*>(
-      ::operator new(AllocationSize(size), std::align_val_t{kPageAlignment}));
+      ::operator new (AllocationSize(size), std::align_val_t{kPageAlignment}));
 }
 
 Page::Page(PageId id, uint32_t size) : Page(id, size, Unfilled{}) {

@@ -380,11 +380,11 @@ TEST_F(BtreeTest, RandomizedDifferentialAgainstStdMap) {
   EXPECT_LT(Pages(root).size(), max_pages);
 }
 
-// Get, Neighbors, Put and Delete through one LeafHint agree with a model: appends, runs of neighbouring
-// keys (the hint's leaf), random keys, reads followed by rewrites of the same key, values that
-// grow and shrink in place, overflow values, deletes that empty leaves, new owners (pages that
-// must be copied, not changed in place) and persists (which change the tree without the hint,
-// so the hint is cleared). Each batch leaves the previous root's snapshot untouched.
+// Get, Neighbors, Put and Delete through one LeafHint agree with a model: appends, runs of
+// neighbouring keys (the hint's leaf), random keys, reads followed by rewrites of the same key,
+// values that grow and shrink in place, overflow values, deletes that empty leaves, new owners
+// (pages that must be copied, not changed in place) and persists (which change the tree without the
+// hint, so the hint is cleared). Each batch leaves the previous root's snapshot untouched.
 TEST_F(BtreeTest, LeafHintAgreesWithTheModel) {
   OpenPager(1024, 64ull << 20);
   std::mt19937_64 rng(20261127);

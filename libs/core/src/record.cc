@@ -54,12 +54,12 @@ uint64_t BodySize(uint64_t st) {
 constexpr auto kSmallBodySize = [] {
   std::array<uint8_t, 128> t{};
   for (uint64_t st = 0; st < 128; st++) {
-    t[st] = static_cast<uint8_t>(st >= 12 ? (st - 12) / 2
-                                 : st == 7 ? 8
-                                 : st == 5 ? 6
-                                 : st == 6 ? 8
+    t[st] = static_cast<uint8_t>(st >= 12             ? (st - 12) / 2
+                                 : st == 7            ? 8
+                                 : st == 5            ? 6
+                                 : st == 6            ? 8
                                  : st >= 1 && st <= 4 ? st
-                                           : 0);
+                                                      : 0);
   }
   return t;
 }();
@@ -214,7 +214,7 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
       constexpr uint64_t kOnes = 0x0101010101010101ull;
       constexpr uint64_t kHighs = 0x8080808080808080ull;
       const uint64_t ends = (~w & kHighs) >> 7;  // 1 in each byte below 0x80
-      const uint64_t upto = ends * kOnes;  // byte i: the ends in bytes 0..i (at most 8)
+      const uint64_t upto = ends * kOnes;        // byte i: the ends in bytes 0..i (at most 8)
       const uint64_t count = upto >> 56;
       if (count >= left) {
         // The first byte whose running count reaches `left` ends the header.

@@ -252,12 +252,24 @@ TEST(RecordTest, DecodeColumnsAgreesWithReaderOnManyShapes) {
     std::vector<Value> row;
     for (size_t i = 0; i < n; i++) {
       switch (rng() % 6) {
-        case 0: row.push_back(Value::Null()); break;
-        case 1: row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64))); break;
-        case 2: row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0)); break;
-        case 3: row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 'x'))); break;
-        case 4: row.push_back(Value::Blob(std::string(rng() % 300, '\x80'))); break;
-        default: row.push_back(Value::Integer(static_cast<int64_t>(rng() % 2))); break;
+        case 0:
+          row.push_back(Value::Null());
+          break;
+        case 1:
+          row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64)));
+          break;
+        case 2:
+          row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
+          break;
+        case 3:
+          row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 'x')));
+          break;
+        case 4:
+          row.push_back(Value::Blob(std::string(rng() % 300, '\x80')));
+          break;
+        default:
+          row.push_back(Value::Integer(static_cast<int64_t>(rng() % 2)));
+          break;
       }
     }
     const std::string rec = EncodeRecord(row);
@@ -283,8 +295,8 @@ TEST(RecordTest, DecodeColumnsAgreesWithReaderOnManyShapes) {
     for (size_t cut = 0; cut < header_end; cut++) {
       std::vector<Value> out(n);
       size_t count = 0;
-      Status st = DecodeRecordColumns(std::string_view(rec).substr(0, cut), n, nullptr,
-                                      out.data(), &count);
+      Status st =
+          DecodeRecordColumns(std::string_view(rec).substr(0, cut), n, nullptr, out.data(), &count);
       ASSERT_TRUE(st.IsCorruption()) << round << " cut " << cut;
     }
   }

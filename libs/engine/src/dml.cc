@@ -266,13 +266,15 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
     if (!key || key->size() != prefix.size() + kRowidKeySize || !key->starts_with(prefix)) {
       return std::optional<int64_t>();
     }
-    DOSQL_ASSIGN_OR_RETURN(int64_t hit, DecodeRowidKey(std::string_view(*key).substr(prefix.size())));
+    DOSQL_ASSIGN_OR_RETURN(int64_t hit,
+                           DecodeRowidKey(std::string_view(*key).substr(prefix.size())));
     return hit != self ? std::optional<int64_t>(hit) : std::optional<int64_t>();
   };
   if (!self || *self == rowid) {
     // The entries with this prefix sort together, and this row's entry (stored or not) sorts
     // among them: another one, if any, is next to it. The entry is then written to the same leaf.
-    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb, txn->Neighbors(idx.tree, prefix + RowidKey(rowid)));
+    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb,
+                           txn->Neighbors(idx.tree, prefix + RowidKey(rowid)));
     // The key itself: an entry of another row with this rowid (an INSERT whose rowid is taken).
     if (nb.found && self != rowid) return std::optional<int64_t>(rowid);
     DOSQL_ASSIGN_OR_RETURN(std::optional<int64_t> below, conflict(nb.below));
