@@ -684,49 +684,58 @@ Result<NodeResult> Rebalance(Writer& w, const PageRef& parent, NodeHeader& ph, u
                     static_cast<uint32_t>(cell.size()), false);
 }
 
+// Removes a.key from the leaf `ref` (a.may_underflow false: only if the leaf stays a third full).
+Result<NodeResult> DeleteFromLeaf(Writer& w, const PageRef& ref, NodeHeader h, DeleteArgs& a) {
+  const uint32_t ps = w.page_size();
+  const uint8_t* p = ref->data();
+  const PageId id = ref->id();
+  NodeResult out;
+  out.id = id;
+  out.level = h.level;
+  uint32_t idx;
+  bool found;
+  if (!LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
+    return PageCorruption(id, "bad cell offset or key");
+  }
+  if (!found) {
+    a.leaf = id;
+    return out;
+  }
+  LeafCell cell;
+  if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
+    return PageCorruption(id, "malformed cell " + std::to_string(idx));
+  }
+  if (!a.may_underflow && UsedBytes(h, ps) - cell.size - kSlotSize < UnderfullThreshold(ps)) {
+    a.no_room = true;
+    return out;
+  }
+  a.existed = true;
+  if (a.old_value != nullptr) {
+    a.old_value->clear();
+    DOSQL_RETURN_IF_ERROR(AppendLeafValue(w.pager(), id, cell, a.old_value));
+  }
+  if (cell.overflow) {
+    DOSQL_RETURN_IF_ERROR(w.ReleaseChain(id, cell.first_overflow, cell.value_len));
+  }
+  PageRef page = w.Writable(ref);
+  RemoveCell(*page, h, idx, cell.size);
+  out.id = page->id();
+  out.underfull = UsedBytes(h, ps) < UnderfullThreshold(ps);
+  a.leaf = out.underfull ? kInvalidPageId : out.id;
+  return out;
+}
+
 Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_level,
                              DeleteArgs& a) {
   PageRef ref;
   NodeHeader h;
   DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  if (h.leaf()) return DeleteFromLeaf(w, ref, h, a);
   const uint32_t ps = w.page_size();
   const uint8_t* p = ref->data();
   NodeResult out;
   out.id = id;
   out.level = h.level;
-  if (h.leaf()) {
-    uint32_t idx;
-    bool found;
-    if (!LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
-      return PageCorruption(id, "bad cell offset or key");
-    }
-    if (!found) {
-      a.leaf = id;
-      return out;
-    }
-    LeafCell cell;
-    if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
-      return PageCorruption(id, "malformed cell " + std::to_string(idx));
-    }
-    if (!a.may_underflow && UsedBytes(h, ps) - cell.size - kSlotSize < UnderfullThreshold(ps)) {
-      a.no_room = true;
-      return out;
-    }
-    a.existed = true;
-    if (a.old_value != nullptr) {
-      a.old_value->clear();
-      DOSQL_RETURN_IF_ERROR(AppendLeafValue(w.pager(), id, cell, a.old_value));
-    }
-    if (cell.overflow) {
-      DOSQL_RETURN_IF_ERROR(w.ReleaseChain(id, cell.first_overflow, cell.value_len));
-    }
-    PageRef page = w.Writable(ref);
-    RemoveCell(*page, h, idx, cell.size);
-    out.id = page->id();
-    out.underfull = UsedBytes(h, ps) < UnderfullThreshold(ps);
-    a.leaf = out.underfull ? kInvalidPageId : out.id;
-    return out;
-  }
   uint32_t idx;
   PageId child;
   if (!InteriorUpperBound(p, ps, h, a.key, &idx) || !ChildAt(p, ps, h, idx, &child)) {
@@ -1019,10 +1028,8 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
         leaf->owner() == ctx.owner) {
       // The root may hold any number of keys; another leaf must stay a third full.
       a.may_underflow = leaf->id() == root;
-      DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
-                             internal::DeleteRec(w, kInvalidPageId, leaf->id(), 0, a));
-      if (!a.no_room) {
-        if (r.id != leaf->id()) return Status::Internal("btree: a hinted delete moved its leaf");
+      DOSQL_RETURN_IF_ERROR(internal::DeleteFromLeaf(w, leaf, h, a).status());
+      if (!a.no_room) {  // an owned leaf changed in place: the root stays
         out.existed = a.existed;
         return out;
       }

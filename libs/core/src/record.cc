@@ -11,7 +11,7 @@
 namespace dosql {
 namespace {
 
-int IntBytesForSerial(uint64_t st) {
+constexpr int IntBytesForSerial(uint64_t st) {
   switch (st) {
     case 1: return 1;
     case 2: return 2;
@@ -44,7 +44,7 @@ uint64_t SerialTypeFor(const Value& v) {
   return 0;
 }
 
-uint64_t BodySize(uint64_t st) {
+constexpr uint64_t BodySize(uint64_t st) {
   if (st >= 12) return (st - 12) / 2;
   if (st == 7) return 8;
   return IntBytesForSerial(st);
@@ -53,14 +53,7 @@ uint64_t BodySize(uint64_t st) {
 // BodySize of the serial types below 128 (one header byte), looked up.
 constexpr auto kSmallBodySize = [] {
   std::array<uint8_t, 128> t{};
-  for (uint64_t st = 0; st < 128; st++) {
-    t[st] = static_cast<uint8_t>(st >= 12             ? (st - 12) / 2
-                                 : st == 7            ? 8
-                                 : st == 5            ? 6
-                                 : st == 6            ? 8
-                                 : st >= 1 && st <= 4 ? st
-                                                      : 0);
-  }
+  for (uint64_t st = 0; st < 128; st++) t[st] = static_cast<uint8_t>(BodySize(st));
   return t;
 }();
 
