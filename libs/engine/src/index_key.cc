@@ -296,17 +296,23 @@ Result<std::vector<Collation>> ResolveIndexCollations(ConnectionImpl* conn, cons
   return out;
 }
 
+namespace {
+// Whether an index stores `v` under `coll` as other text (NOCASE folds, RTRIM trims).
+bool KeyTextDiffers(const Value& v, const Collation& coll) {
+  return v.type() == ValueType::kText &&
+         (coll.kind() == Collation::kNoCase || coll.kind() == Collation::kRTrim);
+}
+}  // namespace
+
 Value IndexKeyValue(const Value& v, const Collation& coll) {
-  if (v.type() != ValueType::kText) return v;
-  if (coll.kind() != Collation::kNoCase && coll.kind() != Collation::kRTrim) return v;
+  if (!KeyTextDiffers(v, coll)) return v;
   return Value::Text(CollationKeyText(v.view(), coll.kind()));
 }
 
 namespace {
 // AppendKeyValue(IndexKeyValue(v, coll), ...) without copying a value stored unchanged.
 void AppendCollatedKeyValue(const Value& v, const Collation& coll, bool desc, std::string* key) {
-  if (v.type() == ValueType::kText &&
-      (coll.kind() == Collation::kNoCase || coll.kind() == Collation::kRTrim)) {
+  if (KeyTextDiffers(v, coll)) {
     AppendKeyValue(IndexKeyValue(v, coll), desc, key);
   } else {
     AppendKeyValue(v, desc, key);
