@@ -769,12 +769,15 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
 // first leaf, or after the last key of the last leaf). A key between two keys of a leaf can only
 // belong to that leaf, whatever the separators above it are. Any doubt returns false, and the
 // caller descends from the root (which reports a corrupt page as such).
-bool HintedLeaf(Pager& pager, PageId root, const LeafHint* hint, std::string_view key,
+bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key,
                 PageRef* page, NodeHeader* h) {
   if (hint == nullptr || hint->leaf == kInvalidPageId || hint->root != root) return false;
-  Result<PageRef> r = pager.Get(hint->leaf);
-  if (!r.ok()) return false;
-  const Page& pg = *r.value();
+  if (!hint->page || hint->page->id() != hint->leaf || hint->page->freed()) {
+    Result<PageRef> r = pager.Get(hint->leaf);
+    if (!r.ok()) return false;
+    hint->page = std::move(r).value();
+  }
+  const Page& pg = *hint->page;
   const uint32_t ps = pager.page_size();
   if (pg.size() != ps || ReadNodeHeader(pg.data(), ps, h) != nullptr || !h->leaf()) return false;
   const uint8_t* p = pg.data();
@@ -796,7 +799,7 @@ bool HintedLeaf(Pager& pager, PageId root, const LeafHint* hint, std::string_vie
       return false;
     }
   }
-  *page = std::move(r).value();
+  *page = hint->page;
   return true;
 }
 

@@ -586,6 +586,7 @@ void Pager::FreeTransient(PageId id) {
     shard.index.Erase(id);
     shard.free_slots.push_back(slot);
   }
+  dropped->set_owner(Page::kFreedOwner);
   d.transient_pages.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -51,13 +51,19 @@ Result<PageId> CreateTree(WriteContext& ctx);
 // through calls given this same hint (each keeps it right or clears it); Clear it when the tree
 // changes any other way (dropped, restored to a savepoint). A stale hint is never trusted blindly:
 // the leaf must still be a leaf of that root whose keys enclose the key, else the call descends.
-// A hint is updated by the calls given it: one thread at a time.
+// A hint is updated by the calls given it: one thread at a time. It holds the leaf page itself
+// (`page`, loaded on first use) so that a hinted call skips the page cache; a page freed since
+// (Page::freed) is looked up again, and fails the checks above.
 struct LeafHint {
   PageId root = kInvalidPageId;  // the root the leaf was reached from
   PageId leaf = kInvalidPageId;  // kInvalidPageId: no hint
   bool leftmost = false;         // the leaf is the first of the tree (no key sorts before it)
   bool rightmost = false;        // the leaf is the last of the tree
-  void Clear() { leaf = kInvalidPageId; }
+  PageRef page;                  // the page `leaf` when loaded (a cache: may be older or null)
+  void Clear() {
+    leaf = kInvalidPageId;
+    page.reset();
+  }
 };
 
 // Point lookup. Returns std::nullopt when the key is absent. `hint` (may be null): see LeafHint.

@@ -52,6 +52,10 @@ class Page {
   // Tag of the write context allowed to modify this page in place (0 = nobody: immutable).
   uint64_t owner() const { return owner_.load(std::memory_order_relaxed); }
   void set_owner(uint64_t o) { owner_.store(o, std::memory_order_relaxed); }
+  // A transient page that Pager::FreeTransient dropped (whoever still holds it must not use it as
+  // a page of any tree; nobody may change it).
+  bool freed() const { return owner() == kFreedOwner; }
+  static constexpr uint64_t kFreedOwner = ~uint64_t{0};
 
  private:
   friend class Pager;
