@@ -53,6 +53,11 @@ struct TableCtx {
   // ResolveUnique's order of checks without an UPSERT: the rowid (-1), then the unique indexes
   // in SQLite's list order (UniqueIndexesInListOrder).
   std::vector<int> unique_checks;
+  // The index keys (rowid included) that ResolveUnique's checks built for the row they let
+  // through, per index (`checked[i]`: set), which WriteIndexes then stores instead of building
+  // them again. Only indexes whose keys depend on nothing but the row (not labelled ones).
+  std::vector<std::string> checked_keys;
+  std::vector<char> checked;
 
   bool HasGenerated() const {
     for (const auto& g : generated) {
@@ -71,6 +76,8 @@ Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
   tc->ncols = static_cast<int>(t->columns.size());
   tc->unique_checks = {-1};
   for (int i : UniqueIndexesInListOrder(*t)) tc->unique_checks.push_back(i);
+  tc->checked_keys.assign(t->indexes.size(), std::string());
+  tc->checked.assign(t->indexes.size(), 0);
   tc->scope.parent = outer;
   tc->scope.level = level;
   tc->scope.sql = t->sql;
@@ -230,6 +237,12 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
     if (only && !(*only)[i]) continue;
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
     if (!in) continue;
+    const IndexInfo& idx = *tc.t->indexes[i];
+    if (insert && tc.checked[i]) {
+      tc.checked[i] = 0;
+      DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, tc.checked_keys[i], std::string_view()));
+      continue;
+    }
     bool has_null;
     bool absent = false;
     std::vector<Value> entry;
@@ -237,7 +250,6 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
                            MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null,
                                         insert ? LabelMode::kInsert : LabelMode::kLookup,
                                         &absent, &entry));
-    const IndexInfo& idx = *tc.t->indexes[i];
     if (insert) {
       DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     } else {
@@ -259,34 +271,41 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
   if (!in) return std::optional<int64_t>();
   bool has_null;
   bool absent = false;
-  DOSQL_ASSIGN_OR_RETURN(std::string prefix, MakeIndexKey(tc, ex, i, vals, rowid, false, &has_null,
-                                                          LabelMode::kLookup, &absent));
+  // The row's own entry: its values' key, then the rowid.
+  DOSQL_ASSIGN_OR_RETURN(std::string key, MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null,
+                                                       LabelMode::kLookup, &absent));
   if (has_null || absent) return std::optional<int64_t>();
-  auto conflict = [&](const std::optional<std::string>& key) -> Result<std::optional<int64_t>> {
-    if (!key || key->size() != prefix.size() + kRowidKeySize || !key->starts_with(prefix)) {
+  const std::string_view prefix = std::string_view(key).substr(0, key.size() - kRowidKeySize);
+  auto conflict = [&](const std::optional<std::string>& other) -> Result<std::optional<int64_t>> {
+    if (!other || other->size() != key.size() || !other->starts_with(prefix)) {
       return std::optional<int64_t>();
     }
     DOSQL_ASSIGN_OR_RETURN(int64_t hit,
-                           DecodeRowidKey(std::string_view(*key).substr(prefix.size())));
+                           DecodeRowidKey(std::string_view(*other).substr(prefix.size())));
     return hit != self ? std::optional<int64_t>(hit) : std::optional<int64_t>();
   };
   if (!self || *self == rowid) {
     // The entries with this prefix sort together, and this row's entry (stored or not) sorts
     // among them: another one, if any, is next to it. The entry is then written to the same leaf.
-    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb,
-                           txn->Neighbors(idx.tree, prefix + RowidKey(rowid)));
+    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb, txn->Neighbors(idx.tree, key));
     // The key itself: an entry of another row with this rowid (an INSERT whose rowid is taken).
     if (nb.found && self != rowid) return std::optional<int64_t>(rowid);
     DOSQL_ASSIGN_OR_RETURN(std::optional<int64_t> below, conflict(nb.below));
     if (below) return below;
-    return conflict(nb.above);
+    DOSQL_ASSIGN_OR_RETURN(std::optional<int64_t> above, conflict(nb.above));
+    if (!above && !IsLabelledIndex(idx)) {
+      // No conflict: the entry WriteIndexes will store for this row (see TableCtx::checked).
+      tc.checked_keys[i] = std::move(key);
+      tc.checked[i] = 1;
+    }
+    return above;
   }
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(idx.tree));
   DOSQL_RETURN_IF_ERROR(cur.Seek(prefix));
   while (cur.Valid()) {
-    std::string_view key = cur.key();
-    if (key.size() != prefix.size() + kRowidKeySize || key.substr(0, prefix.size()) != prefix) break;
-    DOSQL_ASSIGN_OR_RETURN(int64_t hit, DecodeRowidKey(key.substr(prefix.size())));
+    std::string_view other = cur.key();
+    if (other.size() != key.size() || other.substr(0, prefix.size()) != prefix) break;
+    DOSQL_ASSIGN_OR_RETURN(int64_t hit, DecodeRowidKey(other.substr(prefix.size())));
     if (hit != self) return std::optional<int64_t>(hit);
     DOSQL_RETURN_IF_ERROR(cur.Next());
   }
@@ -668,6 +687,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
     if (c < 0) return upsert_rowid_target;
     return !upsert_targets || upsert_targets->count(static_cast<size_t>(c)) > 0;
   };
+  std::fill(tc.checked.begin(), tc.checked.end(), 0);
   const std::vector<int>* checks = &tc.unique_checks;
   if (upsert_order || has_upsert) {
     if (upsert_order) {
