@@ -58,6 +58,10 @@ struct TableCtx {
   // them again. Only indexes whose keys depend on nothing but the row (not labelled ones).
   std::vector<std::string> checked_keys;
   std::vector<char> checked;
+  // UpdateOneRow's buffers for the new row and the SET values, while `updating`.
+  std::vector<Value> update_row;
+  std::vector<Value> update_sets;
+  bool updating = false;
 
   bool HasGenerated() const {
     for (const auto& g : generated) {
@@ -312,13 +316,23 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
   return std::optional<int64_t>();
 }
 
+// Reads the row at `rowid` into *vals (whose TEXT and BLOB buffers are reused); false when
+// there is none.
+Result<bool> ReadRowInto(const TableInfo& t, TxnRouter* txn, int64_t rowid,
+                         std::vector<Value>* vals) {
+  DOSQL_ASSIGN_OR_RETURN(auto rec, txn->Get(t.tree, RowidKey(rowid)));
+  if (!rec) return false;
+  vals->resize(t.columns.size());
+  DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, *rec, rowid, vals->data()));
+  return true;
+}
+
 Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
                                                   TxnRouter* txn,
                                                   int64_t rowid) {
-  DOSQL_ASSIGN_OR_RETURN(auto rec, txn->Get(t.tree, RowidKey(rowid)));
-  if (!rec) return std::optional<std::vector<Value>>();
-  std::vector<Value> vals(t.columns.size());
-  DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, *rec, rowid, vals.data()));
+  std::vector<Value> vals;
+  DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(t, txn, rowid, &vals));
+  if (!found) return std::optional<std::vector<Value>>();
   return std::optional<std::vector<Value>>(std::move(vals));
 }
 
@@ -924,9 +938,23 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
   const std::set<int>& updated = shape->updated;
   const std::string& lname = shape->lname;
   const bool has_trig = shape->has_trig;
-  std::vector<Value> nv = old;
+  // The new row and the SET values: the table context's buffers (their TEXT and BLOB buffers
+  // reused from row to row) unless an update of this table is already using them.
+  std::vector<Value> own_nv, own_computed;
+  const bool reuse = !tc.updating;
+  std::vector<Value>& nv = reuse ? tc.update_row : own_nv;
+  std::vector<Value>& computed = reuse ? tc.update_sets : own_computed;
+  tc.updating = true;
+  struct Release {
+    TableCtx& tc;
+    bool reuse;
+    ~Release() {
+      if (reuse) tc.updating = false;
+    }
+  } release{tc, reuse};
+  nv = old;
   int64_t new_rowid = rowid;
-  std::vector<Value> computed(sets.size());
+  computed.resize(sets.size());
   for (size_t i = 0; i < sets.size(); i++) DOSQL_RETURN_IF_ERROR(sets[i].value->Eval(ex, &computed[i]));
   for (size_t i = 0; i < sets.size(); i++) {
     int c = sets[i].column;
@@ -939,7 +967,7 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
       if (c >= 0) nv[c] = v;
       continue;
     }
-    nv[c] = std::move(v);
+    nv[c] = v;
   }
   DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
   DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &nv, new_rowid));
@@ -1373,6 +1401,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   std::optional<int64_t> last_rowid;
   size_t next_row = 0;
   Row streamed;
+  // The row being inserted and which columns it gives: reused from row to row (a TEXT or BLOB
+  // value copied in keeps the buffer of the one before).
+  std::vector<Value> vals(t->columns.size());
+  std::vector<bool> given(t->columns.size());
   while (true) {
     Row* rp = nullptr;
     if (stream) {
@@ -1384,8 +1416,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       rp = &rows[next_row++];
     }
     Row& r = *rp;
-    std::vector<Value> vals(t->columns.size());
-    std::vector<bool> given(t->columns.size(), false);
+    for (Value& v : vals) {
+      v.SetNull();
+      v.set_subtype(0);
+    }
+    std::fill(given.begin(), given.end(), false);
     std::optional<Value> rowid_given;
     for (size_t i = 0; i < targets.size(); i++) {
       if (targets[i] == -2) {
@@ -1889,18 +1924,19 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   int64_t count = 0;
   Frame frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
+  std::vector<Value> old;  // reused from row to row
   for (size_t n = 0; n < rowids.size(); n++) {
     int64_t rowid = rowids[n];
     // Read the row now: an earlier update in this statement (or a trigger) may have changed it.
-    DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));
-    if (!old) continue;
+    DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
+    if (!found) continue;
     if (whole_frames) frame.slots = matches[n];
-    for (size_t i = 0; i < t->columns.size(); i++) frame.slots[sb.cols[i].slot] = (*old)[i];
+    for (size_t i = 0; i < t->columns.size(); i++) frame.slots[sb.cols[i].slot] = old[i];
     if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = Value::Integer(rowid);
     ex.frames[level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
     int64_t new_rowid = rowid;
-    DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, rowid,
+    DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, old, rowid,
                                                    plan->sets, up.conflict, &new_rowid, &shape));
     if (!done) continue;
     count++;
@@ -1966,28 +2002,29 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   int64_t count = 0;
+  std::vector<Value> old;  // reused from row to row
   for (int64_t rowid : rowids) {
-    DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, rowid));
-    if (!old) continue;
+    DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
+    if (!found) continue;
     if (has_trig) {
       bool ignore = false;
       DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
-                                         parser::CreateTriggerStmt::Event::kDelete, &*old, rowid,
+                                         parser::CreateTriggerStmt::Event::kDelete, &old, rowid,
                                          nullptr, 0, nullptr, &ignore));
       if (ignore) continue;
-      DOSQL_ASSIGN_OR_RETURN(old, ReadRow(*t, txn, rowid));
-      if (!old) continue;
+      DOSQL_ASSIGN_OR_RETURN(found, ReadRowInto(*t, txn, rowid, &old));
+      if (!found) continue;
     }
-    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, *old, rowid, nullptr));
-    LoadFrame(tc, ex, *old, rowid);
+    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
+    LoadFrame(tc, ex, old, rowid);
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
-    DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, *old, rowid));
-    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, *old, rowid, nullptr, 0, nullptr));
+    DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, old, rowid));
+    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, nullptr, 0, nullptr));
     count++;
     if (has_trig) {
       bool ignore = false;
       DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kAfter,
-                                         parser::CreateTriggerStmt::Event::kDelete, &*old, rowid,
+                                         parser::CreateTriggerStmt::Event::kDelete, &old, rowid,
                                          nullptr, 0, nullptr, &ignore));
     }
   }
