@@ -1621,6 +1621,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
 // ----- UPDATE / DELETE -----
 
 // The rows an UPDATE or DELETE touches: its scan, then ORDER BY, LIMIT and OFFSET.
+// Rows an UPDATE or DELETE keeps from its match scan (the first kMaxKeptRows; the rest are read
+// again by rowid): their columns, one row after another.
+constexpr size_t kMaxKeptRows = 4096;
+
 struct MatchPlan {
   OpPtr op;
   CExprPtr lim, off;
@@ -1664,8 +1668,12 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
 }
 
 // Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`).
+// The rowids of the rows `mp` matches, in order. With `kept`, also the columns of the first
+// kMaxKeptRows of them (`sb`'s slots), one row after another.
 Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope,
-                                            MatchPlan& mp, int rowid_slot) {
+                                            MatchPlan& mp, int rowid_slot,
+                                            std::vector<Value>* kept = nullptr,
+                                            const SourceBinding* sb = nullptr) {
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
@@ -1679,6 +1687,9 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
     DOSQL_ASSIGN_OR_RETURN(bool ok, mp.op->Next(ex));
     if (!ok) break;
     out.push_back(frame.slots[static_cast<size_t>(rowid_slot)].integer());
+    if (kept && out.size() <= kMaxKeptRows) {
+      for (const auto& cb : sb->cols) kept->push_back(frame.slots[static_cast<size_t>(cb.slot)]);
+    }
   }
   DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
   return out;
@@ -1798,7 +1809,27 @@ struct RowDmlPlan {
   std::vector<CExprPtr> returning;
   std::vector<ResultColumnInfo> columns;
   MatchPlan match;
+  // The match scan decodes whole rows, which the statement changes without reading them again
+  // when nothing it does per row can change another matched row (see KeepsMatchedRows).
+  bool keep_rows = false;
 };
+
+// Whether an UPDATE (`up`) or DELETE of `t` may change the rows its scan matched as the scan
+// read them: no trigger, no REPLACE (which deletes other rows), no new rowid, no LIMIT, a table
+// with rowids. Foreign keys are checked when the statement runs.
+bool KeepsMatchedRows(ConnectionImpl* conn, const Schema& schema, const TableInfo& t,
+                      const parser::UpdateStmt* up, const parser::DeleteStmt* del,
+                      const std::vector<SetTarget>& sets) {
+  if (t.without_rowid || (up ? up->limit : del->limit) != nullptr) return false;
+  if (HasTriggers(conn, schema, Lower(t.name))) return false;
+  if (up) {
+    if (up->conflict == parser::ConflictAction::kReplace || t.DeclaresReplace()) return false;
+    for (const auto& st : sets) {
+      if (st.column == -2 || st.column == t.rowid_alias) return false;
+    }
+  }
+  return true;
+}
 
 // Plans an UPDATE (`up`) or a DELETE (`del`) of a table. Leaves `plan->t` null when the target
 // is a view (`*view` set; the caller takes the INSTEAD OF path).
@@ -1844,6 +1875,13 @@ Status PlanRowDml(ConnectionImpl* conn, const parser::UpdateStmt* up,
     DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, where, true));
     if (scope.used_slots.size() < marked.size()) scope.used_slots.resize(marked.size(), 0);
     for (size_t i = 0; i < marked.size(); i++) scope.used_slots[i] |= marked[i];
+    // When the scan reads only the rows it matches (a rowid or index range, or every row
+    // without a WHERE), it decodes them whole and the statement keeps them.
+    if ((where == nullptr || op->Seeks()) &&
+        KeepsMatchedRows(conn, *plan->schema, *t, up, del, plan->sets)) {
+      op->PrepareToChangeRows();
+      plan->keep_rows = true;
+    }
   } else {
     DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, where));
   }
@@ -1903,6 +1941,11 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const bool whole_frames = plan->jp || !plan->match.keys.empty();
   std::vector<std::vector<Value>> matches;
   std::vector<int64_t> rowids;
+  const UpdateShape shape = ShapeOfUpdate(conn, *schema, *t, plan->sets);
+  // The rows as the scan read them, when nothing this statement does to one row can change
+  // another (the plan's conditions, and no foreign key or trigger now).
+  const bool keep = plan->keep_rows && !whole_frames && !tc.fk && !shape.has_trig;
+  std::vector<Value> kept;
   if (whole_frames) {
     DOSQL_ASSIGN_OR_RETURN(matches, RunMatches(ctx, ex, scope, plan->match));
     if (plan->jp) {
@@ -1916,20 +1959,27 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     }
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
-    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot));
+    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot,
+                                                  keep ? &kept : nullptr, &sb));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   TxnRouter* txn = &conn->router;
-  const UpdateShape shape = ShapeOfUpdate(conn, *schema, *t, plan->sets);
   int64_t count = 0;
   Frame frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
   std::vector<Value> old;  // reused from row to row
+  const size_t ncols = t->columns.size();
+  const size_t nkept = kept.size() / std::max<size_t>(ncols, 1);
   for (size_t n = 0; n < rowids.size(); n++) {
     int64_t rowid = rowids[n];
-    // Read the row now: an earlier update in this statement (or a trigger) may have changed it.
-    DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
-    if (!found) continue;
+    if (n < nkept) {
+      old.resize(ncols);
+      for (size_t i = 0; i < ncols; i++) std::swap(old[i], kept[n * ncols + i]);
+    } else {
+      // Read the row now: an earlier update in this statement (or a trigger) may have changed it.
+      DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
+      if (!found) continue;
+    }
     if (whole_frames) frame.slots = matches[n];
     for (size_t i = 0; i < t->columns.size(); i++) frame.slots[sb.cols[i].slot] = old[i];
     if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = Value::Integer(rowid);
@@ -1994,26 +2044,39 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   const SourceBinding& sb = scope.sources[0];
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   std::vector<int64_t> rowids;
+  // The rows as the scan read them, when deleting one cannot change another (the plan's
+  // conditions, and no foreign key or trigger now).
+  const bool keep = plan->keep_rows && plan->match.keys.empty() && !tc.fk && !has_trig;
+  std::vector<Value> kept;
   if (!plan->match.keys.empty()) {
     DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
-    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot));
+    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot,
+                                                  keep ? &kept : nullptr, &sb));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   int64_t count = 0;
   std::vector<Value> old;  // reused from row to row
-  for (int64_t rowid : rowids) {
-    DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
-    if (!found) continue;
+  const size_t ncols = t->columns.size();
+  const size_t nkept = kept.size() / std::max<size_t>(ncols, 1);
+  for (size_t n = 0; n < rowids.size(); n++) {
+    const int64_t rowid = rowids[n];
+    if (n < nkept) {
+      old.resize(ncols);
+      for (size_t i = 0; i < ncols; i++) std::swap(old[i], kept[n * ncols + i]);
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
+      if (!found) continue;
+    }
     if (has_trig) {
       bool ignore = false;
       DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
                                          parser::CreateTriggerStmt::Event::kDelete, &old, rowid,
                                          nullptr, 0, nullptr, &ignore));
       if (ignore) continue;
-      DOSQL_ASSIGN_OR_RETURN(found, ReadRowInto(*t, txn, rowid, &old));
-      if (!found) continue;
+      DOSQL_ASSIGN_OR_RETURN(bool still, ReadRowInto(*t, txn, rowid, &old));
+      if (!still) continue;
     }
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
     LoadFrame(tc, ex, old, rowid);

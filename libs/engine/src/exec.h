@@ -132,6 +132,14 @@ class Op {
   // Sets every slot this operator writes to NULL (outer joins).
   virtual void NullRow(Exec& ex) = 0;
   virtual std::string Describe(int indent) const = 0;
+  // A single-table scan (UPDATE and DELETE plan one): whether it visits only the rows a rowid or
+  // index range selects (not every row of its table); and PrepareToChangeRows: the statement
+  // will change the rows it yields without reading them again, so it decodes every column
+  // (whatever the planner found the query reads) and reads a single row (rowid =) with a point
+  // read, which leaves the write transaction's leaf hint at that row. Other operators: false,
+  // and nothing to do.
+  virtual bool Seeks() const { return false; }
+  virtual void PrepareToChangeRows() {}
 };
 using OpPtr = std::unique_ptr<Op>;
 

@@ -177,6 +177,38 @@ Status TableScanOp::Open(Exec& ex) {
     done_ = true;
     return Status::OK();
   }
+  if (rowid_eq) {
+    Value v;
+    DOSQL_RETURN_IF_ERROR(rowid_eq->Eval(ex, &v));
+    ApplyAffinity(&v, Affinity::kNumeric);
+    int64_t r;
+    if (v.type() == ValueType::kInteger) {
+      r = v.integer();
+    } else if (v.type() == ValueType::kReal && RealSameAsInt(v.real(), RealToInt64(v.real()))) {
+      r = RealToInt64(v.real());
+    } else {
+      done_ = true;
+      return Status::OK();
+    }
+    single_ = true;
+    single_rowid_ = r;
+    if (point_read_) {
+      // A point read, no cursor: in a write transaction it goes through the tree's leaf hint,
+      // so that the UPDATE or DELETE of the row then finds its leaf at once.
+      DOSQL_ASSIGN_OR_RETURN(std::optional<std::string> record,
+                             ex.data->Get(table_->tree, RowidKey(r)));
+      if (!record) {
+        done_ = true;
+      } else {
+        single_record_ = std::move(*record);
+      }
+      return Status::OK();
+    }
+    DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
+    DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
+    if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
+    return Status::OK();
+  }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
   bool lo_set = false;
@@ -238,24 +270,6 @@ Status TableScanOp::Open(Exec& ex) {
     *out = r;
     return Status::OK();
   };
-  if (rowid_eq) {
-    Value v;
-    DOSQL_RETURN_IF_ERROR(rowid_eq->Eval(ex, &v));
-    ApplyAffinity(&v, Affinity::kNumeric);
-    int64_t r;
-    if (v.type() == ValueType::kInteger) {
-      r = v.integer();
-    } else if (v.type() == ValueType::kReal && RealSameAsInt(v.real(), RealToInt64(v.real()))) {
-      r = RealToInt64(v.real());
-    } else {
-      done_ = true;
-      return Status::OK();
-    }
-    single_ = true;
-    DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
-    if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
-    return Status::OK();
-  }
   if (rowid_lo) {
     bool empty = false;
     int64_t v = INT64_MIN;
@@ -297,8 +311,7 @@ Status TableScanOp::Open(Exec& ex) {
   return Status::OK();
 }
 
-Status TableScanOp::LoadRow(Exec& ex, std::string_view key, std::string_view value) {
-  DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
+Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value) {
   last_rowid_ = rowid;
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
@@ -318,8 +331,14 @@ Result<bool> TableScanOp::Next(Exec& ex) {
 Result<bool> TableScanOp::NextRow(Exec& ex) {
   if (done_) return false;
   DOSQL_RETURN_IF_ERROR(ex.Poll());
-  if (!first_) {
-    if (reverse && !single_) {
+  if (single_) {
+    done_ = true;
+    if (point_read_) {
+      DOSQL_RETURN_IF_ERROR(LoadRow(ex, single_rowid_, single_record_));
+      return true;
+    }
+  } else if (!first_) {
+    if (reverse) {
       DOSQL_RETURN_IF_ERROR(cursor_->Prev());
     } else {
       DOSQL_RETURN_IF_ERROR(cursor_->Next());
@@ -346,8 +365,8 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
     }
   }
   DOSQL_ASSIGN_OR_RETURN(std::string_view value, cursor_->value(&scratch_));
-  DOSQL_RETURN_IF_ERROR(LoadRow(ex, cursor_->key(), value));
-  if (single_) done_ = true;
+  DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cursor_->key()));
+  DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value));
   return true;
 }
 

@@ -41,6 +41,12 @@ class TableScanOp final : public Op {
   void NullRow(Exec& ex) override;
   std::string Describe(int indent) const override;
 
+  bool Seeks() const override { return rowid_eq || rowid_lo || rowid_hi; }
+  void PrepareToChangeRows() override {
+    needed_columns.clear();
+    point_read_ = true;
+  }
+
   // Optional rowid constraints (evaluated at Open).
   const CExpr* rowid_eq = nullptr;
   const CExpr* rowid_lo = nullptr;
@@ -57,13 +63,16 @@ class TableScanOp final : public Op {
  private:
   Result<bool> NextRow(Exec& ex);
   int64_t last_rowid_ = 0;
-  Status LoadRow(Exec& ex, std::string_view key, std::string_view value);
+  Status LoadRow(Exec& ex, int64_t rowid, std::string_view value);
   const TableInfo* table_;
   int level_, base_, rowid_slot_;
   std::optional<btree::Cursor> cursor_;
   CursorReuse reuse_;
   bool done_ = false;
-  bool single_ = false;
+  bool point_read_ = false;  // PrepareToChangeRows: rowid_eq reads its row with a point read
+  bool single_ = false;      // rowid_eq
+  std::string single_record_;  // with point_read_: the one row (at single_rowid_)
+  int64_t single_rowid_ = 0;
   bool first_ = true;
   int64_t hi_ = 0;
   bool has_hi_ = false;
@@ -81,6 +90,8 @@ class IndexScanOp final : public Op {
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override;
   std::string Describe(int indent) const override;
+  bool Seeks() const override { return !eq.empty() || lo || hi; }
+  void PrepareToChangeRows() override { needed_columns.clear(); }
 
   std::vector<const CExpr*> eq;      // values for the first eq.size() index columns
   std::vector<Affinity> eq_affinity;  // affinity applied to each value before encoding
@@ -129,6 +140,8 @@ class FilterOp final : public Op {
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override { child_->NullRow(ex); }
   std::string Describe(int indent) const override;
+  bool Seeks() const override { return child_->Seeks(); }
+  void PrepareToChangeRows() override { child_->PrepareToChangeRows(); }
 
  private:
   OpPtr child_;
@@ -147,6 +160,8 @@ class InvariantFilterOp final : public Op {
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override { child_->NullRow(ex); }
   std::string Describe(int indent) const override { return child_->Describe(indent); }
+  bool Seeks() const override { return child_->Seeks(); }
+  void PrepareToChangeRows() override { child_->PrepareToChangeRows(); }
 
  private:
   OpPtr child_;
