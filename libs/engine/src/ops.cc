@@ -494,6 +494,9 @@ Status IndexScanOp::Open(Exec& ex) {
     }
   }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, index_->tree, &cursor_));
+  // The row cursor too, once per scan: like the index cursor it reads the trees as they are
+  // now (writes elsewhere while the scan runs, as an INSERT ... SELECT makes, leave it be).
+  if (!reads_no_column_) DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
   first_row_ = true;
   lower_ = start;
   if (reverse) {
@@ -546,7 +549,6 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   }
   // Entries next to each other often name rows next to each other: the row cursor then finds
   // the next one in the leaf it is on.
-  DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
   const std::string row_key = RowidKey(rowid);
   DOSQL_RETURN_IF_ERROR(row_cursor_->SeekNear(row_key));
   if (!row_cursor_->Valid() || row_cursor_->key() != row_key) {
