@@ -814,15 +814,27 @@ class FunctionCExpr final : public CExpr {
   FunctionCExpr(const ScalarFunctionInfo* fn, std::vector<CExprPtr> args, FunctionContext ctx)
       : fn_(fn), args_(std::move(args)), ctx_(ctx) {}
   Status Eval(Exec& ex, Value* out) const override {
-    Value buf[4];
-    std::vector<Value> heap;
-    Value* vals = buf;
-    if (args_.size() > 4) {
-      heap.resize(args_.size());
-      vals = heap.data();
-    }
+    // The arguments go to this call's own buffer (a TEXT or BLOB argument copied in keeps the
+    // allocation of the row before) unless the call is already being evaluated further up
+    // (an argument holding a subquery that reaches it again).
+    std::vector<Value> own;
+    const bool reuse = !busy_;
+    std::vector<Value>& vals = reuse ? args_scratch_ : own;
+    vals.resize(args_.size());
+    busy_ = true;
+    struct Release {
+      const FunctionCExpr* e;
+      bool reuse;
+      ~Release() {
+        if (!reuse) return;
+        e->busy_ = false;
+        for (Value& v : e->args_scratch_) {  // a large argument's memory is not kept
+          if (v.bytes().capacity() > (size_t{1} << 16)) v = Value();
+        }
+      }
+    } release{this, reuse};
     for (size_t i = 0; i < args_.size(); i++) DOSQL_RETURN_IF_ERROR(args_[i]->Eval(ex, &vals[i]));
-    std::span<const Value> args(vals, args_.size());
+    std::span<const Value> args(vals.data(), args_.size());
     if (!fn_->deterministic) {  // may read the statement's 'now'
       FunctionContext ctx = ctx_;
       ctx.statement_time = ex.statement_time;
@@ -837,6 +849,9 @@ class FunctionCExpr final : public CExpr {
   const ScalarFunctionInfo* fn_;
   std::vector<CExprPtr> args_;
   FunctionContext ctx_;
+  // Evaluation state: a compiled expression is evaluated by one statement execution at a time.
+  mutable std::vector<Value> args_scratch_;
+  mutable bool busy_ = false;
 };
 
 // A call of a user-defined scalar function (Connection::CreateFunction).
