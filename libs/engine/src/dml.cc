@@ -1695,6 +1695,19 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
   return out;
 }
 
+// The n-th row a search matched (at `rowid`), into *old: the copy the search kept (`kept`, as
+// RunMatchRowids fills it), else read again by rowid (false: the row is gone).
+Result<bool> MatchedRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& kept, size_t n,
+                        int64_t rowid, std::vector<Value>* old) {
+  const size_t ncols = t.columns.size();
+  if (ncols > 0 && (n + 1) * ncols <= kept.size()) {
+    old->resize(ncols);
+    for (size_t i = 0; i < ncols; i++) std::swap((*old)[i], kept[n * ncols + i]);
+    return true;
+  }
+  return ReadRowInto(t, txn, rowid, old);
+}
+
 // Runs `mp` (any number of times): the frames of the matching rows, in order.
 Result<std::vector<std::vector<Value>>> RunMatches(PlanContext& ctx, Exec& ex, Scope& scope,
                                                    MatchPlan& mp) {
@@ -1968,18 +1981,12 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   Frame frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
   std::vector<Value> old;  // reused from row to row
-  const size_t ncols = t->columns.size();
-  const size_t nkept = kept.size() / std::max<size_t>(ncols, 1);
   for (size_t n = 0; n < rowids.size(); n++) {
     int64_t rowid = rowids[n];
-    if (n < nkept) {
-      old.resize(ncols);
-      for (size_t i = 0; i < ncols; i++) std::swap(old[i], kept[n * ncols + i]);
-    } else {
-      // Read the row now: an earlier update in this statement (or a trigger) may have changed it.
-      DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
-      if (!found) continue;
-    }
+    // Unless kept: read the row now, an earlier update in this statement (or a trigger) may
+    // have changed it.
+    DOSQL_ASSIGN_OR_RETURN(bool found, MatchedRow(*t, txn, kept, n, rowid, &old));
+    if (!found) continue;
     if (whole_frames) frame.slots = matches[n];
     for (size_t i = 0; i < t->columns.size(); i++) frame.slots[sb.cols[i].slot] = old[i];
     if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = Value::Integer(rowid);
@@ -2058,17 +2065,10 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   if (outer) ex.frames[outer->level] = saved_outer;
   int64_t count = 0;
   std::vector<Value> old;  // reused from row to row
-  const size_t ncols = t->columns.size();
-  const size_t nkept = kept.size() / std::max<size_t>(ncols, 1);
   for (size_t n = 0; n < rowids.size(); n++) {
     const int64_t rowid = rowids[n];
-    if (n < nkept) {
-      old.resize(ncols);
-      for (size_t i = 0; i < ncols; i++) std::swap(old[i], kept[n * ncols + i]);
-    } else {
-      DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(*t, txn, rowid, &old));
-      if (!found) continue;
-    }
+    DOSQL_ASSIGN_OR_RETURN(bool found, MatchedRow(*t, txn, kept, n, rowid, &old));
+    if (!found) continue;
     if (has_trig) {
       bool ignore = false;
       DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
