@@ -1620,11 +1620,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
 
 // ----- UPDATE / DELETE -----
 
-// The rows an UPDATE or DELETE touches: its scan, then ORDER BY, LIMIT and OFFSET.
 // Rows an UPDATE or DELETE keeps from its match scan (the first kMaxKeptRows; the rest are read
 // again by rowid): their columns, one row after another.
 constexpr size_t kMaxKeptRows = 4096;
 
+// The rows an UPDATE or DELETE touches: its scan, then ORDER BY, LIMIT and OFFSET.
 struct MatchPlan {
   OpPtr op;
   CExprPtr lim, off;
@@ -1667,9 +1667,9 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
   return Status::OK();
 }
 
-// Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`).
-// The rowids of the rows `mp` matches, in order. With `kept`, also the columns of the first
-// kMaxKeptRows of them (`sb`'s slots), one row after another.
+// Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`), in
+// order; with `kept`, also the columns of the first kMaxKeptRows of them (`sb`'s slots), one row
+// after another.
 Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope,
                                             MatchPlan& mp, int rowid_slot,
                                             std::vector<Value>* kept = nullptr,
