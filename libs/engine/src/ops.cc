@@ -54,6 +54,7 @@ void SetTruthValue(TriBool t, Value* out) {
   } else {
     out->SetInteger(t == TriBool::kTrue ? 1 : 0);
   }
+  out->set_subtype(0);  // `out` may be a reused buffer that held a JSON value
 }
 
 // ----- hashing -----
