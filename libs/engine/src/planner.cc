@@ -122,7 +122,17 @@ class ArithExpr final : public CExpr {
   CExprPtr a_, b_;
 };
 
-class CompareCExpr final : public CExpr {
+// A condition: it answers Truth, and its value is that truth as 1, 0 or NULL.
+class TruthCExpr : public CExpr {
+ public:
+  Status Eval(Exec& ex, Value* out) const final {
+    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
+    SetTruthValue(t, out);
+    return Status::OK();
+  }
+};
+
+class CompareCExpr final : public TruthCExpr {
  public:
   CompareCExpr(CompareOp op, CExprPtr a, CExprPtr b, Affinity aff, Collation coll)
       : op_(op), a_(std::move(a)), b_(std::move(b)), aff_(aff), coll_(coll) {}
@@ -132,11 +142,6 @@ class CompareCExpr final : public CExpr {
     DOSQL_ASSIGN_OR_RETURN(const Value* y, b_->Read(ex, &ys));
     return CompareExpr(*x, *y, op_, aff_, coll_);
   }
-  Status Eval(Exec& ex, Value* out) const override {
-    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
-    SetTruthValue(t, out);
-    return Status::OK();
-  }
 
  private:
   CompareOp op_;
@@ -145,7 +150,7 @@ class CompareCExpr final : public CExpr {
   Collation coll_;
 };
 
-class TruthTestExpr final : public CExpr {
+class TruthTestExpr final : public TruthCExpr {
  public:
   TruthTestExpr(CExprPtr a, bool want_true, bool negated)
       : a_(std::move(a)), want_true_(want_true), negated_(negated) {}
@@ -154,18 +159,13 @@ class TruthTestExpr final : public CExpr {
     bool r = want_true_ ? t == TriBool::kTrue : t == TriBool::kFalse;
     return r != negated_ ? TriBool::kTrue : TriBool::kFalse;
   }
-  Status Eval(Exec& ex, Value* out) const override {
-    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
-    SetTruthValue(t, out);
-    return Status::OK();
-  }
 
  private:
   CExprPtr a_;
   bool want_true_, negated_;
 };
 
-class AndOrExpr final : public CExpr {
+class AndOrExpr final : public TruthCExpr {
  public:
   AndOrExpr(bool is_and, CExprPtr a, CExprPtr b) : and_(is_and), a_(std::move(a)), b_(std::move(b)) {}
   Result<TriBool> Truth(Exec& ex) const override {
@@ -175,18 +175,13 @@ class AndOrExpr final : public CExpr {
     DOSQL_ASSIGN_OR_RETURN(TriBool y, EvalTruth(*b_, ex));
     return and_ ? TriAnd(x, y) : TriOr(x, y);
   }
-  Status Eval(Exec& ex, Value* out) const override {
-    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
-    SetTruthValue(t, out);
-    return Status::OK();
-  }
 
  private:
   bool and_;
   CExprPtr a_, b_;
 };
 
-class NullTestCExpr final : public CExpr {
+class NullTestCExpr final : public TruthCExpr {
  public:
   NullTestCExpr(CExprPtr a, bool negated) : a_(std::move(a)), negated_(negated) {}
   Result<TriBool> Truth(Exec& ex) const override {
@@ -194,18 +189,13 @@ class NullTestCExpr final : public CExpr {
     DOSQL_ASSIGN_OR_RETURN(const Value* v, a_->Read(ex, &vs));
     return v->is_null() != negated_ ? TriBool::kTrue : TriBool::kFalse;
   }
-  Status Eval(Exec& ex, Value* out) const override {
-    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
-    SetTruthValue(t, out);
-    return Status::OK();
-  }
 
  private:
   CExprPtr a_;
   bool negated_;
 };
 
-class BetweenCExpr final : public CExpr {
+class BetweenCExpr final : public TruthCExpr {
  public:
   BetweenCExpr(CExprPtr x, CExprPtr lo, CExprPtr hi, Affinity aff_lo, Affinity aff_hi,
                Collation coll_lo, Collation coll_hi, bool negated)
@@ -221,11 +211,6 @@ class BetweenCExpr final : public CExpr {
     TriBool r = TriAnd(a, b);
     return negated_ ? TriNot(r) : r;
   }
-  Status Eval(Exec& ex, Value* out) const override {
-    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
-    SetTruthValue(t, out);
-    return Status::OK();
-  }
 
  private:
   CExprPtr x_, lo_, hi_;
@@ -234,7 +219,7 @@ class BetweenCExpr final : public CExpr {
   bool negated_;
 };
 
-class InListExpr final : public CExpr {
+class InListExpr final : public TruthCExpr {
  public:
   InListExpr(CExprPtr x, std::vector<CExprPtr> list, Affinity aff, Collation coll, bool negated)
       : x_(std::move(x)), list_(std::move(list)), aff_(aff), coll_(coll), negated_(negated) {}
@@ -253,11 +238,6 @@ class InListExpr final : public CExpr {
     }
     if (saw_null) return TriBool::kNull;
     return negated_ ? TriBool::kTrue : TriBool::kFalse;
-  }
-  Status Eval(Exec& ex, Value* out) const override {
-    DOSQL_ASSIGN_OR_RETURN(TriBool t, Truth(ex));
-    SetTruthValue(t, out);
-    return Status::OK();
   }
 
  private:
