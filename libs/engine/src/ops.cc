@@ -737,12 +737,13 @@ size_t KeyHash(const std::vector<Value>& k, const std::vector<Collation>& colls)
 }  // namespace
 
 Status HashJoinOp::Build(Exec& ex) {
-  rows_.clear();
-  table_.clear();
+  values_.clear();
+  hashes_.clear();
   sorted_.clear();
   Frame* f = ex.frames[right_level];
   DOSQL_RETURN_IF_ERROR(right_->Open(ex));
   std::vector<Value> key(right_keys_.size());
+  size_t n = 0;
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex));
     if (!ok) break;
@@ -753,13 +754,26 @@ Status HashJoinOp::Build(Exec& ex) {
       if (key[i].is_null()) has_null = true;
     }
     if (has_null) continue;  // = is never true for NULL
-    Row r = SaveSlots(*f, right_slots);
+    if (n >= UINT32_MAX - 1) return Status::NoMemory("hash join: more than 4 billion rows to hash");
     if (ordered_) {
-      sorted_.emplace(key, rows_.size());
+      sorted_.emplace(key, n);
     } else {
-      table_.emplace(KeyHash(key, colls_), rows_.size());
+      hashes_.push_back(KeyHash(key, colls_));
     }
-    rows_.push_back(std::move(r));
+    for (int s : right_slots) values_.push_back(f->slots[s]);
+    n++;
+  }
+  if (!ordered_) {
+    size_t buckets = 16;
+    while (buckets < n) buckets *= 2;
+    mask_ = buckets - 1;
+    heads_.assign(buckets, 0);
+    next_.resize(n);
+    for (size_t i = n; i-- > 0;) {  // backwards, so that each chain is in build order
+      uint32_t& head = heads_[hashes_[i] & mask_];
+      next_[i] = head;
+      head = static_cast<uint32_t>(i + 1);
+    }
   }
   built_ = true;
   built_generation_ = ex.generation;
@@ -776,7 +790,12 @@ Status HashJoinOp::Open(Exec& ex) {
 
 Result<bool> HashJoinOp::Next(Exec& ex) {
   Frame* f = ex.frames[right_level];
-  std::vector<Value> key(left_keys_.size());
+  const size_t width = right_slots.size();
+  auto load = [&](size_t row) {
+    const Value* v = values_.data() + row * width;
+    for (size_t k = 0; k < width; k++) f->slots[right_slots[k]] = v[k];
+  };
+  key_.resize(left_keys_.size());
   while (true) {
     if (!left_valid_) {
       DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex));
@@ -785,25 +804,34 @@ Result<bool> HashJoinOp::Next(Exec& ex) {
       matched_ = false;
       candidates_.clear();
       cand_pos_ = 0;
+      chain_ = 0;
       bool has_null = false;
       for (size_t i = 0; i < left_keys_.size(); i++) {
-        DOSQL_RETURN_IF_ERROR(left_keys_[i]->Eval(ex, &key[i]));
-        ApplyAffinity(&key[i], key_affinity_[i]);
-        if (key[i].is_null()) has_null = true;
+        DOSQL_RETURN_IF_ERROR(left_keys_[i]->Eval(ex, &key_[i]));
+        ApplyAffinity(&key_[i], key_affinity_[i]);
+        if (key_[i].is_null()) has_null = true;
       }
       if (!has_null && ordered_) {
-        auto range = sorted_.equal_range(key);
+        auto range = sorted_.equal_range(key_);
         for (auto it = range.first; it != range.second; ++it) candidates_.push_back(it->second);
         std::sort(candidates_.begin(), candidates_.end());
       } else if (!has_null) {
-        auto range = table_.equal_range(KeyHash(key, colls_));
-        for (auto it = range.first; it != range.second; ++it) candidates_.push_back(it->second);
-        std::sort(candidates_.begin(), candidates_.end());
+        probe_hash_ = KeyHash(key_, colls_);
+        chain_ = heads_[probe_hash_ & mask_];
       }
     }
-    while (cand_pos_ < candidates_.size()) {
-      const Row& r = rows_[candidates_[cand_pos_++]];
-      LoadSlots(f, right_slots, r);
+    while (true) {
+      size_t row;
+      if (chain_ != 0) {
+        row = chain_ - 1;
+        chain_ = next_[row];
+        if (hashes_[row] != probe_hash_) continue;
+      } else if (cand_pos_ < candidates_.size()) {
+        row = candidates_[cand_pos_++];
+      } else {
+        break;
+      }
+      load(row);
       if (on_) {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*on_, ex));
         if (t != TriBool::kTrue) continue;

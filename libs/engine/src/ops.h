@@ -256,13 +256,22 @@ class HashJoinOp final : public Op {
   JoinType type_;
   bool built_ = false;
   uint64_t built_generation_ = 0;
-  std::vector<Row> rows_;
-  std::unordered_multimap<size_t, size_t> table_;
+  // The build side: the values of right_slots, row after row, and each row's key hash.
+  std::vector<Value> values_;
+  std::vector<size_t> hashes_;
+  // Chained buckets over the rows: heads_[hash & mask_] is the bucket's first row + 1 (0: none),
+  // next_[row] the bucket's next row + 1. A chain lists its rows in build order.
+  std::vector<uint32_t> heads_, next_;
+  size_t mask_ = 0;
   // With a user-defined collation among the keys (no hash): the rows by key, in order.
   bool ordered_;
   std::multimap<std::vector<Value>, size_t, GroupKeyLess> sorted_;
   std::vector<size_t> candidates_;
   size_t cand_pos_ = 0;
+  // The probe: its key (reused per left row), its hash, the next candidate row + 1 (0: none).
+  std::vector<Value> key_;
+  size_t probe_hash_ = 0;
+  uint32_t chain_ = 0;
   bool left_valid_ = false;
   bool matched_ = false;
 };
@@ -278,6 +287,8 @@ class MaterializeOp final : public Op {
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override { child_->NullRow(ex); }
   std::string Describe(int indent) const override { return child_->Describe(indent); }
+  // The slots it buffers (the planner drops those no expression reads).
+  std::vector<int>* slots() { return &slots_; }
 
  private:
   OpPtr child_;

@@ -2740,15 +2740,29 @@ class FromPlanner {
   bool order_satisfied() const { return order_satisfied_; }
 
   // Once every expression of the query level is compiled: tells each table scan which columns
-  // are read (Scope::used_slots), so that it decodes only those.
+  // are read (Scope::used_slots), so that it decodes only those, and drops the columns it does
+  // not decode from the slots that joins buffer (TrackSlots).
   void ApplyColumnMasks() {
+    std::vector<char> undecoded;  // by slot
+    auto used = [&](size_t slot) {
+      return slot < scope_.used_slots.size() && scope_.used_slots[slot] != 0;
+    };
     for (const auto& [source, needed] : scans_) {
       const SourceBinding& sb = scope_.sources[static_cast<size_t>(source)];
       needed->assign(sb.cols.size(), 0);
       for (size_t i = 0; i < sb.cols.size(); i++) {
         size_t slot = static_cast<size_t>(sb.cols[i].slot);
-        (*needed)[i] = slot < scope_.used_slots.size() ? scope_.used_slots[slot] : 0;
+        (*needed)[i] = used(slot) ? 1 : 0;
+        if (!used(slot)) {
+          if (undecoded.size() <= slot) undecoded.resize(slot + 1, 0);
+          undecoded[slot] = 1;
+        }
       }
+    }
+    for (std::vector<int>* slots : slot_lists_) {
+      std::erase_if(*slots, [&](int s) {
+        return static_cast<size_t>(s) < undecoded.size() && undecoded[static_cast<size_t>(s)];
+      });
     }
   }
 
@@ -2794,7 +2808,10 @@ class FromPlanner {
   std::vector<OrderTerm> order_hint_;
   bool order_satisfied_ = false;
   std::vector<std::pair<int, std::vector<char>*>> scans_;  // see ApplyColumnMasks
+  std::vector<std::vector<int>*> slot_lists_;              // see ApplyColumnMasks
   void TrackScan(int source, std::vector<char>* needed) { scans_.emplace_back(source, needed); }
+  // A join's list of slots it saves and restores (see ApplyColumnMasks).
+  void TrackSlots(std::vector<int>* slots) { slot_lists_.push_back(slots); }
   // Forgets a scan planned and then dropped (its column mask is freed with it).
   // Join ordering (see the caller): another order of items_ estimated at least twice as cheap
   // as `order`, or empty.
@@ -4084,17 +4101,21 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
                                             std::move(on), jt);
       j->right_level = level;
       j->right_slots = std::move(right_slots);
+      TrackSlots(&j->right_slots);
       tree = std::move(j);
     } else {
       if (!correlated && !leaf_outer_ref && item.kind == FromItem::Kind::kTable &&
           jt != JoinType::kFull) {
         // The inner side does not depend on the outer rows: read it once per execution.
-        leaf = std::make_unique<MaterializeOp>(std::move(leaf), level, right_slots);
+        auto m = std::make_unique<MaterializeOp>(std::move(leaf), level, right_slots);
+        TrackSlots(m->slots());
+        leaf = std::move(m);
       }
-      auto j = std::make_unique<NestedLoopJoinOp>(std::move(tree), std::move(leaf), std::move(on),
-                                                  jt);
+      auto j =
+          std::make_unique<NestedLoopJoinOp>(std::move(tree), std::move(leaf), std::move(on), jt);
       j->right_level = level;
       j->right_slots = std::move(right_slots);
+      TrackSlots(&j->right_slots);
       tree = std::move(j);
     }
     available |= mine;
