@@ -12,6 +12,9 @@
 //
 // Cache: permanent pages are cached in an LRU bounded by PagerOptions::cache_bytes; pages in use
 // (referenced by a PageRef) are never evicted. Transient pages stay in memory until FreeTransient.
+// Read-ahead: a miss on the page right after the previous miss's reads up to 128 KiB (at most
+// 1/16 of the cache) of the following written pages of its segment in one call and caches those
+// that verify, so a scan over leaves written in order costs one read per run of pages.
 //
 // Threads: all methods are thread-safe. A Page's bytes are immutable once the page is published
 // to readers (committed); only the write transaction that owns a transient page may change it,
