@@ -72,10 +72,38 @@ TEST_F(JoinOrderTest, SixWayJoinScansTheFactTableAndLooksUpByKey) {
   EXPECT_EQ(r.rows[1][0].DebugString() + r.rows[1][1].DebugString(), "'JAPAN'5");
 }
 
+TEST_F(JoinOrderTest, ShippingPriorityScansLineitemRatherThanHashingOrders) {
+  ASSERT_TRUE(c_->Exec("ALTER TABLE customer ADD COLUMN c_mktsegment TEXT; "
+                       "ALTER TABLE lineitem ADD COLUMN l_shipdate TEXT; "
+                       "UPDATE customer SET c_mktsegment = 'BUILDING' WHERE c_custkey <> 1001; "
+                       "UPDATE lineitem SET l_shipdate = '1995-04-01' WHERE l_linenumber = 1")
+                  .ok());
+  const std::string q =
+      "SELECT l_orderkey, sum(l_price) AS revenue, o_orderdate FROM customer, orders, lineitem "
+      "WHERE c_mktsegment = 'BUILDING' AND c_custkey = o_custkey AND l_orderkey = o_orderkey "
+      "AND o_orderdate < '1995-03-15' AND l_shipdate > '1995-03-15' "
+      "GROUP BY l_orderkey, o_orderdate ORDER BY revenue DESC, l_orderkey";
+  // Hashing orders on o_custkey and then fetching lineitem rows through its key index, one
+  // order at a time, reads lineitem in random order; SQLite scans lineitem (one pass, in the
+  // order it is stored) and looks orders and customer up by key. The estimate (a table scan, two
+  // key lookups per remaining row) is the cheaper one by about a third.
+  EXPECT_EQ(Plan(*c_, q),
+            "SCAN lineitem\n"
+            "SEARCH orders USING INTEGER PRIMARY KEY (rowid=?)\n"
+            "SEARCH customer USING INTEGER PRIMARY KEY (rowid=?)\n"
+            "USE TEMP B-TREE FOR GROUP BY\n"
+            "USE TEMP B-TREE FOR ORDER BY\n");
+  auto r = Unwrap(c_->Query(q));
+  ASSERT_EQ(r.rows.size(), 2u);
+  EXPECT_EQ(r.rows[0][0].DebugString() + r.rows[0][1].DebugString(), "110");
+  EXPECT_EQ(r.rows[1][0].DebugString() + r.rows[1][1].DebugString(), "37");
+}
+
 TEST_F(JoinOrderTest, AKeyLookupStillDrivesTheJoin) {
   ASSERT_TRUE(c_->Exec("CREATE INDEX o_cust ON orders(o_custkey)").ok());
-  EXPECT_EQ(Plan(*c_, "SELECT o_orderkey FROM orders, customer "
-                      "WHERE o_custkey = c_custkey AND c_custkey = 1000"),
+  EXPECT_EQ(Plan(*c_,
+                 "SELECT o_orderkey FROM orders, customer "
+                 "WHERE o_custkey = c_custkey AND c_custkey = 1000"),
             "SEARCH customer USING INTEGER PRIMARY KEY (rowid=?)\n"
             "SEARCH orders USING INDEX o_cust (o_custkey=?)\n");
 }
