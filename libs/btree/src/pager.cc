@@ -301,13 +301,14 @@ struct Pager::Impl {
   }
 
   // Caches `page`. If the id is cached already: with replace=false the cached copy wins and is
-  // returned (concurrent misses end up sharing one page); with replace=true `page` replaces it.
+  // returned (concurrent misses end up sharing one page) unless it awaits verification (read
+  // ahead); with replace=true `page` replaces it.
   PageRef Insert(PageRef page, bool replace) {
     CacheShard& shard = CacheShardFor(page->id());
     std::lock_guard<std::mutex> lock(shard.mu);
     const uint32_t found = shard.index.Find(page->id());
     if (found != kNil) {
-      if (!replace) {
+      if (!replace && shard.entries[found].page->verified_) {
         TouchLocked(shard, found);
         return shard.entries[found].page;
       }
@@ -430,9 +431,10 @@ struct Pager::Impl {
   }
 
   // A miss on the page after the previous miss's: reads up to kReadAheadBytes of the pages from
-  // `id` on (same segment, already written) in one call, caches the ones after `id` that verify
-  // and are not cached yet, and returns `id`'s page (verified). A scan reading leaves laid out in
-  // order then costs one read per run of pages instead of one per page.
+  // `id` on (same segment, already written) in one call, caches the ones after `id` that are not
+  // cached yet, unverified (Pager::Get verifies them on first use), and returns `id`'s page
+  // (verified). A scan reading leaves laid out in order then costs one read per run of pages
+  // instead of one per page.
   Result<PageRef> ReadRun(PageId id) {
     const uint64_t segment = SegmentOfId(id);
     const uint64_t offset = OffsetOfId(id);
@@ -460,10 +462,10 @@ struct Pager::Impl {
         std::memcpy(first->data(), image, ps);
         continue;
       }
-      // A page that does not verify is left for its own Get to report.
-      if (Cached(pid) || !Verify(pid, image, file.path(), offset + i * ps).ok()) continue;
+      if (Cached(pid)) continue;
       PageRef page = TakeSpare(pid);
       std::memcpy(page->data(), image, ps);
+      page->verified_ = false;
       Insert(std::move(page), /*replace=*/false);
     }
     last_miss.store(id + n - 1, std::memory_order_relaxed);
@@ -594,9 +596,17 @@ Result<PageRef> Pager::Get(PageId id) {
     std::lock_guard<std::mutex> lock(shard.mu);
     const uint32_t e = shard.index.Find(id);
     if (e != Impl::kNil) {
-      Impl::TouchLocked(shard, e);
-      d.cache_hits.fetch_add(1, std::memory_order_relaxed);
-      return PageRef(shard.entries[e].page);
+      Page* page = shard.entries[e].page.get();
+      if (!page->verified_ && !d.Verify(id, page->data(), std::string(), 0).ok()) {
+        // Read ahead and damaged: dropped, and read again below, which reports the damage
+        // with its file and offset.
+        d.EraseLocked(shard, e);
+      } else {
+        page->verified_ = true;
+        Impl::TouchLocked(shard, e);
+        d.cache_hits.fetch_add(1, std::memory_order_relaxed);
+        return PageRef(shard.entries[e].page);
+      }
     }
   }
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);

@@ -236,17 +236,19 @@ TEST(PagerTest, ReadAheadOnlyForMissesInPageOrder) {
   EXPECT_EQ(pager->stats().cached_pages, 8u);
 }
 
-TEST(PagerTest, ReadAheadLeavesADamagedPageToItsOwnGet) {
+TEST(PagerTest, ReadAheadPagesAreVerifiedOnFirstUse) {
   auto fs = fsx::NewMemoryFileSystem();
   auto pager = OpenPager(fs, "root/db", SmallOptions(16));
   ASSERT_NE(pager, nullptr);
   auto written = WritePages(*pager, 8);
   WriteBytes(*fs, SegPath("root/db", 0), 2 * 1024 + 700, "\x5a");  // page 3
   pager->DropCache();
-  ASSERT_TRUE(pager->Get(1).ok());  // reads 1-4 in one go; 3 does not verify and is not cached
-  EXPECT_EQ(pager->stats().cached_pages, 3u);
+  ASSERT_TRUE(pager->Get(1).ok());  // reads 1-4 in one go, 2-4 cached unverified
+  EXPECT_EQ(pager->stats().cached_pages, 4u);
   ASSERT_TRUE(pager->Get(2).ok());
+  // 3 fails its check on first use: dropped, read again, reported with its file and offset.
   ExpectCorruptionNaming(pager->Get(3), 3, "checksum mismatch");
+  EXPECT_EQ(pager->stats().cached_pages, 3u);
   auto four = pager->Get(4);
   ASSERT_TRUE(four.ok());
   EXPECT_TRUE(Holds(**four, written[4]));

@@ -13,8 +13,9 @@
 // Cache: permanent pages are cached in an LRU bounded by PagerOptions::cache_bytes; pages in use
 // (referenced by a PageRef) are never evicted. Transient pages stay in memory until FreeTransient.
 // Read-ahead: a miss on the page right after the previous miss's reads up to 128 KiB (at most
-// 1/16 of the cache) of the following written pages of its segment in one call and caches those
-// that verify, so a scan over leaves written in order costs one read per run of pages.
+// 1/16 of the cache) of the following written pages of its segment in one call and caches them,
+// each verified when first asked for, so a scan over leaves written in order costs one read per
+// run of pages (and no checksum for a page it skips).
 //
 // Threads: all methods are thread-safe. A Page's bytes are immutable once the page is published
 // to readers (committed); only the write transaction that owns a transient page may change it,
@@ -66,12 +67,16 @@ class Page {
   void Reuse(PageId id) {
     id_ = id;
     owner_.store(0, std::memory_order_relaxed);
+    verified_ = true;
   }
 
   PageId id_;
   uint32_t size_;
   uint8_t* data_;
   std::atomic<uint64_t> owner_{0};
+  // False for a page read ahead and cached before anyone asked for it: the first Get verifies
+  // it (under its cache shard's lock) before handing it out.
+  bool verified_ = true;
 };
 using PageRef = std::shared_ptr<Page>;
 
