@@ -185,21 +185,44 @@ Status Cursor::SeekNear(std::string_view target) {
   Impl& m = *impl_;
   if (m.valid && m.depth > 0) {
     Impl::Frame& leaf = m.path[m.depth - 1];
-    const uint8_t* p = leaf.page->data();
-    const uint32_t ps = leaf.page->size();
-    auto cell_at = [&](uint32_t i, internal::LeafCell* c) {
-      const uint32_t off = internal::SlotAt(p, i);
-      return internal::ValidCellOffset(leaf.h, ps, off) && internal::ParseLeafCell(p, ps, off, c);
-    };
-    internal::LeafCell first, last;
-    if (leaf.h.n > 0 && cell_at(0, &first) && cell_at(leaf.h.n - 1, &last) &&
-        first.key_view() <= target && target <= last.key_view()) {
-      bool found;
-      if (!internal::LeafLowerBound(p, ps, leaf.h, target, &leaf.idx, &found)) {
-        return m.Invalidate(internal::PageCorruption(leaf.page->id(), "bad cell offset or key"));
-      }
+    uint32_t idx;
+    bool found;
+    if (!internal::LeafLowerBound(leaf.page->data(), leaf.page->size(), leaf.h, target, &idx,
+                                  &found)) {
+      return m.Invalidate(internal::PageCorruption(leaf.page->id(), "bad cell offset or key"));
+    }
+    // Between this leaf's first and last keys: it is the leaf Seek would reach.
+    if ((idx > 0 && idx < leaf.h.n) || (idx == 0 && found)) {
+      leaf.idx = idx;
       Status st = m.LoadCell();
       return st.ok() ? st : m.Invalidate(std::move(st));
+    }
+    // Past either end of the leaf, but between two separators of its parent: the child between
+    // them is the leaf Seek would reach (a lookup of the next keys in order, on a sibling).
+    if (m.depth >= 2) {
+      Impl::Frame& parent = m.path[m.depth - 2];
+      uint32_t child;
+      if (!internal::InteriorUpperBound(parent.page->data(), parent.page->size(), parent.h, target,
+                                        &child)) {
+        return m.Invalidate(internal::PageCorruption(parent.page->id(), "bad separator cell"));
+      }
+      if (child > 0 && child < parent.h.n) {
+        m.valid = false;
+        leaf.page.reset();
+        m.depth--;
+        parent.idx = child;
+        Status st = m.PushChild();
+        if (st.ok()) {
+          Impl::Frame& next = m.path[m.depth - 1];
+          if (!next.h.leaf() || !internal::LeafLowerBound(next.page->data(), next.page->size(),
+                                                          next.h, target, &next.idx, &found)) {
+            st = internal::PageCorruption(next.page->id(), "bad cell offset or key");
+          } else {
+            st = next.idx < next.h.n ? m.LoadCell() : m.SkipForward();
+          }
+        }
+        return st.ok() ? st : m.Invalidate(std::move(st));
+      }
     }
   }
   return Seek(target);

@@ -142,9 +142,10 @@ class Cursor {
   // First entry with key >= target.
   Status Seek(std::string_view target);
   // The same, starting from the leaf the cursor is on when target lies between its first and
-  // last key (no descent from the root: lookups of nearby keys); a cursor positioned nowhere
-  // seeks from the root. Only for a cursor whose tree has not changed since it was positioned
-  // (Reset one that may be stale).
+  // last key, or from that leaf's parent when target lies between two of its separators (no
+  // descent from the root: lookups of nearby keys); otherwise, and for a cursor positioned
+  // nowhere, from the root. Only for a cursor whose tree has not changed since it was
+  // positioned (Reset one that may be stale).
   Status SeekNear(std::string_view target);
   // Forgets the position and reads the tree rooted at `root` (of the same pager) from now on.
   void Reset(PageId root);
