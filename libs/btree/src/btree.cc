@@ -50,7 +50,10 @@ Status LoadNode(Pager& pager, PageId from, PageId id, int expected_level, PageRe
   Result<PageRef> r = pager.Get(id);
   if (!r.ok()) return r.status();
   *page = std::move(r).value();
-  const Page& pg = **page;
+  return ReadNode(pager, id, expected_level, **page, h);
+}
+
+Status ReadNode(Pager& pager, PageId id, int expected_level, const Page& pg, NodeHeader* h) {
   if (pg.size() != pager.page_size()) return PageCorruption(id, "unexpected page size");
   const char* problem = ReadNodeHeader(pg.data(), pg.size(), h);
   if (problem != nullptr) {

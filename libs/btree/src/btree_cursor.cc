@@ -3,7 +3,8 @@
 // There are no sibling links (copy-on-write would have to copy neighbours on every split), so
 // moving past the end of a leaf climbs the stack to the nearest ancestor with a further child
 // and descends again. The stack is a fixed array of PageRefs: positioning and stepping allocate
-// nothing (a cache miss inside the Pager aside).
+// nothing (a cache miss inside the Pager aside). A frame keeps its page after the cursor moves
+// up, so the next descent through the same pages (the root, upper levels) skips the cache.
 
 #include <array>
 #include <string>
@@ -44,7 +45,15 @@ struct Cursor::Impl {
       return internal::PageCorruption(id, "tree deeper than the depth limit");
     }
     Frame& f = path[depth];
-    DOSQL_RETURN_IF_ERROR(internal::LoadNode(*pager, from, id, level, &f.page, &f.h));
+    if (f.page != nullptr && f.page->id() == id && !f.page->freed()) {
+      // The page this frame held at the previous descent (the root, an upper level): no trip
+      // through the page cache. Ids are never reused, so it is the page Get would return; its
+      // header is read again (a write transaction may have changed its own page in place).
+      DOSQL_RETURN_IF_ERROR(internal::CheckReference(from, id));
+      DOSQL_RETURN_IF_ERROR(internal::ReadNode(*pager, id, level, *f.page, &f.h));
+    } else {
+      DOSQL_RETURN_IF_ERROR(internal::LoadNode(*pager, from, id, level, &f.page, &f.h));
+    }
     f.idx = 0;
     depth++;
     return Status::OK();

@@ -24,6 +24,8 @@ Status CheckReference(PageId from, PageId to);
 // uniform and a page cannot reference itself or an ancestor).
 Status LoadNode(Pager& pager, PageId from, PageId id, int expected_level, PageRef* page,
                 NodeHeader* h);
+// LoadNode's checks on a page already at hand (`pg`, page `id`).
+Status ReadNode(Pager& pager, PageId id, int expected_level, const Page& pg, NodeHeader* h);
 
 // Calls fn for each page of the overflow chain holding a value of value_len bytes, after checking
 // its type, its byte count and its link (every page is full except the last, which ends the
