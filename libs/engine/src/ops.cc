@@ -961,21 +961,25 @@ std::string BufferScanOp::Describe(int indent) const {
 
 Status AggregateOp::Consume(Exec& ex) {
   groups_.clear();
+  states_.clear();
+  saved_.clear();
+  order_.clear();
   Frame* f = ex.frames[level_];
   KeyMap<size_t> index(&colls_);
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
   std::vector<Value> key(keys_.size());
   std::vector<Value> args;
-  auto new_group = [&](std::vector<Value> k) {
-    auto g = std::make_unique<Group>();
-    g->key = std::move(k);
+  const size_t n_aggs = aggs_.size(), n_saved = saved_slots_.size();
+  auto new_group = [&](const std::vector<Value>& k) {
+    Group& g = groups_.emplace_back();
+    g.key = k;
     for (const AggSpec& a : aggs_) {
       auto st = a.fn->make(a.collation);
       if (a.distinct) st = MakeDistinct(std::move(st), a.collation);
       if (!a.order_by.empty()) st = MakeOrdered(std::move(st), a.order_keys, a.args.size());
-      g->states.push_back(std::move(st));
+      states_.push_back(std::move(st));
     }
-    groups_.push_back(std::move(g));
+    saved_.resize(saved_.size() + n_saved);
     return groups_.size() - 1;
   };
   // While the input arrives in key order (an index or a table loaded in key order), each row
@@ -991,14 +995,14 @@ Status AggregateOp::Consume(Exec& ex) {
     for (size_t i = 0; i < keys_.size(); i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
     size_t gi;
     if (in_order) {
-      const int c = groups_.empty() ? 1 : compare_keys(key, groups_.back()->key);
+      const int c = groups_.empty() ? 1 : compare_keys(key, groups_.back().key);
       if (c == 0) {
         gi = groups_.size() - 1;
       } else if (c > 0) {
         gi = new_group(key);
       } else {
         in_order = false;
-        for (size_t g = 0; g < groups_.size(); g++) index.Emplace(groups_[g]->key, g);
+        for (size_t g = 0; g < groups_.size(); g++) index.Emplace(groups_[g].key, g);
       }
     }
     if (!in_order) {
@@ -1009,7 +1013,8 @@ Status AggregateOp::Consume(Exec& ex) {
         index.Emplace(key, gi);
       }
     }
-    Group& g = *groups_[gi];
+    Group& g = groups_[gi];
+    std::unique_ptr<AggregateState>* states = states_.data() + gi * n_aggs;
     bool save_row = !g.row_saved;
     for (size_t a = 0; a < aggs_.size(); a++) {
       const AggSpec& spec = aggs_[a];
@@ -1025,30 +1030,32 @@ Status AggregateOp::Consume(Exec& ex) {
         DOSQL_RETURN_IF_ERROR(spec.order_by[i]->Eval(ex, &args[spec.args.size() + i]));
       }
       if (static_cast<int>(a) == minmax_agg && !args.empty() && !args[0].is_null()) {
-        DOSQL_ASSIGN_OR_RETURN(Value before, g.states[a]->Final());
-        DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
-        DOSQL_ASSIGN_OR_RETURN(Value after, g.states[a]->Final());
+        DOSQL_ASSIGN_OR_RETURN(Value before, states[a]->Final());
+        DOSQL_RETURN_IF_ERROR(states[a]->Step(args));
+        DOSQL_ASSIGN_OR_RETURN(Value after, states[a]->Final());
         if (before.is_null() || CompareValues(before, after, spec.collation) != 0) save_row = true;
         g.minmax_seen = true;
         continue;
       }
       // Until min()/max() has seen a value, the bare columns follow the latest row (SQLite's).
       if (static_cast<int>(a) == minmax_agg && !g.minmax_seen) save_row = true;
-      DOSQL_RETURN_IF_ERROR(g.states[a]->Step(args));
+      DOSQL_RETURN_IF_ERROR(states[a]->Step(args));
     }
     if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
     if (save_row && minmax_agg >= 0) g.minmax_key = key;
     if (save_row) {
       g.row_saved = true;
-      g.saved.resize(saved_slots_.size());
-      for (size_t i = 0; i < saved_slots_.size(); i++) g.saved[i] = f->slots[saved_slots_[i]];
+      Value* saved = saved_.data() + gi * n_saved;
+      for (size_t i = 0; i < n_saved; i++) saved[i] = f->slots[saved_slots_[i]];
     }
   }
   if (groups_.empty() && keys_.empty()) new_group({});
   // Output in group-key order, as SQLite's sorter does.
   if (!keys_.empty() && !in_order) {
-    std::stable_sort(groups_.begin(), groups_.end(), [&](const auto& a, const auto& b) {
-      return compare_keys(a->key, b->key) < 0;
+    order_.resize(groups_.size());
+    for (size_t i = 0; i < order_.size(); i++) order_[i] = static_cast<uint32_t>(i);
+    std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
+      return compare_keys(groups_[a].key, groups_[b].key) < 0;
     });
   }
   return Status::OK();
@@ -1061,13 +1068,14 @@ Status AggregateOp::Open(Exec& ex) {
 
 Result<bool> AggregateOp::Next(Exec& ex) {
   if (pos_ >= groups_.size()) return false;
-  Group& g = *groups_[pos_++];
+  const size_t gi = order_.empty() ? pos_ : order_[pos_];
+  pos_++;
+  const Group& g = groups_[gi];
   Frame* f = ex.frames[level_];
-  for (size_t i = 0; i < saved_slots_.size(); i++) {
-    f->slots[saved_slots_[i]] = g.saved.empty() ? Value() : g.saved[i];
-  }
+  const Value* saved = saved_.data() + gi * saved_slots_.size();
+  for (size_t i = 0; i < saved_slots_.size(); i++) f->slots[saved_slots_[i]] = saved[i];
   for (size_t a = 0; a < aggs_.size(); a++) {
-    DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], g.states[a]->Final());
+    DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], states_[gi * aggs_.size() + a]->Final());
   }
   const std::vector<Value>& key = g.minmax_key.empty() ? g.key : g.minmax_key;
   for (size_t i = 0; i < key_slots.size() && i < key.size(); i++) f->slots[key_slots[i]] = key[i];

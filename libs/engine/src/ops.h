@@ -370,13 +370,13 @@ class AggregateOp final : public Op {
   std::vector<int> key_slots;
 
  private:
+  // A group; its aggregate states and saved slot values live in states_ and saved_, at
+  // aggs_.size() and saved_slots_.size() entries per group (no allocation per group for them).
   struct Group {
     std::vector<Value> key;
     std::vector<Value> minmax_key;  // the key values of the min/max row (minmax_agg >= 0)
-    std::vector<Value> saved;
     bool row_saved = false;
     bool minmax_seen = false;  // the min/max aggregate has seen a non-NULL value
-    std::vector<std::unique_ptr<AggregateState>> states;
   };
   Status Consume(Exec& ex);
   OpPtr child_;
@@ -385,7 +385,10 @@ class AggregateOp final : public Op {
   std::vector<Collation> colls_;
   std::vector<AggSpec> aggs_;
   std::vector<int> saved_slots_;
-  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<Group> groups_;
+  std::vector<std::unique_ptr<AggregateState>> states_;
+  std::vector<Value> saved_;
+  std::vector<uint32_t> order_;  // the output order of groups_ when they came out of order
   size_t pos_ = 0;
 };
 
