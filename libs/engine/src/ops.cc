@@ -1014,7 +1014,7 @@ Status AggregateOp::Consume(Exec& ex) {
       }
     }
     Group& g = groups_[gi];
-    std::unique_ptr<AggregateState>* states = states_.data() + gi * n_aggs;
+    auto states = states_.begin() + static_cast<std::ptrdiff_t>(gi * n_aggs);
     bool save_row = !g.row_saved;
     for (size_t a = 0; a < aggs_.size(); a++) {
       const AggSpec& spec = aggs_[a];
@@ -1045,7 +1045,7 @@ Status AggregateOp::Consume(Exec& ex) {
     if (save_row && minmax_agg >= 0) g.minmax_key = key;
     if (save_row) {
       g.row_saved = true;
-      Value* saved = saved_.data() + gi * n_saved;
+      auto saved = saved_.begin() + static_cast<std::ptrdiff_t>(gi * n_saved);
       for (size_t i = 0; i < n_saved; i++) saved[i] = f->slots[saved_slots_[i]];
     }
   }
@@ -1072,7 +1072,7 @@ Result<bool> AggregateOp::Next(Exec& ex) {
   pos_++;
   const Group& g = groups_[gi];
   Frame* f = ex.frames[level_];
-  const Value* saved = saved_.data() + gi * saved_slots_.size();
+  auto saved = saved_.cbegin() + static_cast<std::ptrdiff_t>(gi * saved_slots_.size());
   for (size_t i = 0; i < saved_slots_.size(); i++) f->slots[saved_slots_[i]] = saved[i];
   for (size_t a = 0; a < aggs_.size(); a++) {
     DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], states_[gi * aggs_.size() + a]->Final());

@@ -372,6 +372,7 @@ class AggregateOp final : public Op {
  private:
   // A group; its aggregate states and saved slot values live in states_ and saved_, at
   // aggs_.size() and saved_slots_.size() entries per group (no allocation per group for them).
+  // Deques: growing never moves (and so never touches again) what is there.
   struct Group {
     std::vector<Value> key;
     std::vector<Value> minmax_key;  // the key values of the min/max row (minmax_agg >= 0)
@@ -385,9 +386,9 @@ class AggregateOp final : public Op {
   std::vector<Collation> colls_;
   std::vector<AggSpec> aggs_;
   std::vector<int> saved_slots_;
-  std::vector<Group> groups_;
-  std::vector<std::unique_ptr<AggregateState>> states_;
-  std::vector<Value> saved_;
+  std::deque<Group> groups_;
+  std::deque<std::unique_ptr<AggregateState>> states_;
+  std::deque<Value> saved_;
   std::vector<uint32_t> order_;  // the output order of groups_ when they came out of order
   size_t pos_ = 0;
 };
