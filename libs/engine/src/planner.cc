@@ -2812,11 +2812,11 @@ class FromPlanner {
   void TrackScan(int source, std::vector<char>* needed) { scans_.emplace_back(source, needed); }
   // A join's list of slots it saves and restores (see ApplyColumnMasks).
   void TrackSlots(std::vector<int>* slots) { slot_lists_.push_back(slots); }
-  // Forgets a scan planned and then dropped (its column mask is freed with it).
-  // Join ordering (see the caller): another order of items_ estimated at least twice as cheap
-  // as `order`, or empty.
+  // Join ordering (see the caller): another order of items_ whose estimate is at least a fifth
+  // below `order`'s, or empty.
   std::vector<size_t> CheaperJoinOrder(const std::vector<size_t>& order,
                                        const std::vector<std::unique_ptr<Conjunct>>& conj) const;
+  // Forgets a scan planned and then dropped (its column mask is freed with it).
   void UntrackScan(const std::vector<char>* needed) {
     std::erase_if(scans_, [&](const auto& s) { return s.second == needed; });
   }
@@ -3009,7 +3009,7 @@ std::vector<size_t> FromPlanner::CheaperJoinOrder(
     return cost;
   };
   const double current = cost_of(order);
-  double best = current / 1.25;  // see the caller: only a clearly cheaper order
+  double best = current / 1.25;  // only an order at least a fifth cheaper
   std::vector<size_t> best_order;
   for (size_t start = 0; start < n; start++) {
     std::vector<size_t> o{start};
