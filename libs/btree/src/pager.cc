@@ -315,6 +315,33 @@ struct Pager::Impl {
       EraseLocked(shard, found);
     }
     MakeRoomLocked(shard, options.page_size);
+    LinkLocked(shard, page);
+    return page;
+  }
+
+  // Caches a copy of `image` as page `id`, awaiting verification (Pager::Get verifies it on
+  // first use), unless the id is cached already: one lock for the lookup, the buffer (a spare
+  // when there is one) and the insert.
+  void InsertReadAhead(PageId id, const uint8_t* image) {
+    CacheShard& shard = CacheShardFor(id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (shard.index.Find(id) != kNil) return;
+    MakeRoomLocked(shard, options.page_size);
+    PageRef page;
+    if (!shard.spare.empty()) {
+      page = std::move(shard.spare.back());
+      shard.spare.pop_back();
+      page->Reuse(id);
+    } else {
+      page = std::make_shared<Page>(id, options.page_size, Page::Unfilled{});
+    }
+    std::memcpy(page->data(), image, options.page_size);
+    page->verified_ = false;
+    LinkLocked(shard, std::move(page));
+  }
+
+  // Adds `page` (its id not cached, room made) at the front of the shard's LRU list.
+  void LinkLocked(CacheShard& shard, PageRef page) {
     uint32_t e;
     if (!shard.free_entries.empty()) {
       e = shard.free_entries.back();
@@ -323,13 +350,13 @@ struct Pager::Impl {
       e = static_cast<uint32_t>(shard.entries.size());
       shard.entries.emplace_back();
     }
-    shard.entries[e].page = page;
+    const PageId id = page->id();
+    shard.entries[e].page = std::move(page);
     PushFrontLocked(shard, e);
-    shard.index.Put(page->id(), e);
+    shard.index.Put(id, e);
     shard.bytes += options.page_size;
     cached_pages.fetch_add(1, std::memory_order_relaxed);
     cached_bytes.fetch_add(options.page_size, std::memory_order_relaxed);
-    return page;
   }
 
   // Removes cached pages whose id satisfies pred; with only_unpinned, pinned pages stay.
@@ -462,20 +489,10 @@ struct Pager::Impl {
         std::memcpy(first->data(), image, ps);
         continue;
       }
-      if (Cached(pid)) continue;
-      PageRef page = TakeSpare(pid);
-      std::memcpy(page->data(), image, ps);
-      page->verified_ = false;
-      Insert(std::move(page), /*replace=*/false);
+      InsertReadAhead(pid, image);
     }
     last_miss.store(id + n - 1, std::memory_order_relaxed);
     return first;
-  }
-
-  bool Cached(PageId id) {
-    CacheShard& shard = CacheShardFor(id);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    return shard.index.Find(id) != kNil;
   }
 
   Status Verify(PageId id, const uint8_t* p, const std::string& path, uint64_t offset) const {
