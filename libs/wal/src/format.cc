@@ -59,12 +59,8 @@ uint8_t* PutBytes(uint8_t* p, std::string_view s) {
 
 // Appends the record: header and payload; the header's LSN and checksum only when `finish`
 // (otherwise LSN 0 and no checksum, for FinishRecordHeader).
-void AppendParts(const Parts& r, Lsn lsn, uint64_t txn_id, bool group_end, bool finish,
-                 std::string* out) {
-  const size_t payload_len = PayloadSize(r, txn_id);
-  const size_t start = out->size();
-  out->resize(start + kRecordHeaderSize + payload_len);
-  uint8_t* base = reinterpret_cast<uint8_t*>(out->data()) + start;
+void EncodeParts(const Parts& r, Lsn lsn, uint64_t txn_id, bool group_end, bool finish,
+                 size_t payload_len, uint8_t* base) {
   uint8_t* payload = base + kRecordHeaderSize;
   uint8_t* p = payload;
   p = PutVarint(p, txn_id);
@@ -89,6 +85,15 @@ void AppendParts(const Parts& r, Lsn lsn, uint64_t txn_id, bool group_end, bool 
     EncodeFixed64(base + 4, 0);
     EncodeFixed32(base + 17, 0);
   }
+}
+
+void AppendParts(const Parts& r, Lsn lsn, uint64_t txn_id, bool group_end, bool finish,
+                 std::string* out) {
+  const size_t payload_len = PayloadSize(r, txn_id);
+  const size_t start = out->size();
+  out->resize(start + kRecordHeaderSize + payload_len);
+  EncodeParts(r, lsn, txn_id, group_end, finish, payload_len,
+              reinterpret_cast<uint8_t*>(out->data()) + start);
 }
 
 // Parts of a Record (views into it).
@@ -214,20 +219,40 @@ void AppendEncodedRecord(const Record& r, Lsn lsn, uint64_t txn_id, bool group_e
   AppendParts(RecordParts(r).parts, lsn, txn_id, group_end, /*finish=*/true, out);
 }
 
-bool AppendPendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
-                         const std::string_view* before, const std::string_view* after,
-                         std::string* out) {
-  const uint64_t data =
-      uint64_t{key.size()} + (before ? before->size() : 0) + (after ? after->size() : 0);
-  if (data > kMaxRecordDataBytes) return false;
+namespace {
+
+Parts ChangeParts(RecordType type, uint64_t tree_id, std::string_view key,
+                  const std::string_view* before, const std::string_view* after) {
   Parts parts;
   parts.type = type;
   parts.tree_id = tree_id;
   parts.key = key;
   parts.before = before;
   parts.after = after;
-  AppendParts(parts, 0, txn_id, /*group_end=*/false, /*finish=*/false, out);
-  return true;
+  return parts;
+}
+
+}  // namespace
+
+size_t PendingChangeSize(uint64_t txn_id, uint64_t tree_id, std::string_view key,
+                         const std::string_view* before, const std::string_view* after) {
+  const uint64_t data =
+      uint64_t{key.size()} + (before ? before->size() : 0) + (after ? after->size() : 0);
+  if (data > kMaxRecordDataBytes) return 0;
+  return kRecordHeaderSize +
+         PayloadSize(ChangeParts(RecordType::kPut, tree_id, key, before, after), txn_id);
+}
+
+void EncodePendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
+                         const std::string_view* before, const std::string_view* after,
+                         uint8_t* out) {
+  const Parts parts = ChangeParts(type, tree_id, key, before, after);
+  EncodeParts(parts, 0, txn_id, /*group_end=*/false, /*finish=*/false, PayloadSize(parts, txn_id),
+              out);
+}
+
+size_t EncodedRecordSize(const uint8_t* header) {
+  return kRecordHeaderSize + DecodeFixed32(header);
 }
 
 void FinishRecordHeader(uint8_t* header, Lsn lsn) {

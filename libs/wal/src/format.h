@@ -72,12 +72,17 @@ size_t EncodedSize(const Record& record, uint64_t txn_id);
 void AppendEncodedRecord(const Record& record, Lsn lsn, uint64_t txn_id, bool group_end,
                          std::string* out);
 
-// Appends a change record whose LSN is not known yet: its header holds LSN 0 and no header
-// checksum until FinishRecordHeader; the payload checksum is final. Returns false (appending
-// nothing) when key + before + after exceed kMaxRecordDataBytes.
-bool AppendPendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
+// A change record whose LSN is not known yet: its header holds LSN 0 and no header checksum
+// until FinishRecordHeader; the payload checksum is final. PendingChangeSize gives its encoded
+// size (header + payload), or 0 when key + before + after exceed kMaxRecordDataBytes;
+// EncodePendingChange writes exactly that many bytes at `out`.
+size_t PendingChangeSize(uint64_t txn_id, uint64_t tree_id, std::string_view key,
+                         const std::string_view* before, const std::string_view* after);
+void EncodePendingChange(RecordType type, uint64_t txn_id, uint64_t tree_id, std::string_view key,
                          const std::string_view* before, const std::string_view* after,
-                         std::string* out);
+                         uint8_t* out);
+// The encoded size (header + payload) of the record whose header starts at `header`.
+size_t EncodedRecordSize(const uint8_t* header);
 // Sets the LSN of the record whose header starts at `header` and checksums the header.
 void FinishRecordHeader(uint8_t* header, Lsn lsn);
 

@@ -163,7 +163,9 @@ struct WalWriter::Impl {
   Result<std::unique_ptr<fsx::File>> CreateSegmentLocked();
   Status RollIfNeededLocked(bool force = false);
   // Writes `data` (default: buf) as one write group and moves the position to new_pos.
-  Status WriteGroupLocked(const LogPosition& new_pos, const std::string* data = nullptr);
+  // Writes `pieces` (by default `buf`) as the next bytes of the log, one after the other.
+  Status WriteGroupLocked(const LogPosition& new_pos,
+                          std::span<const std::string_view> pieces = {});
   Status SyncAllLocked();
   Status GroupSync(Lsn lsn);
   void PublishLocked();
@@ -188,7 +190,8 @@ struct WalWriter::Impl {
   // Directories whose entries changed without a SyncDir (kOff); Sync() syncs them.
   std::vector<std::string> unsynced_dirs;
   LogPosition pos;
-  std::string buf;  // reused encode buffer
+  std::string buf;                       // reused encode buffer
+  std::vector<std::string_view> pieces;  // a ChangeBuffer's chunks, for WriteGroupLocked
 
   // Lock-free mirrors for the getters.
   std::atomic<Lsn> last_lsn{kInvalidLsn};
@@ -381,12 +384,16 @@ Status WalWriter::Impl::RollIfNeededLocked(bool force) {
   return Status::OK();
 }
 
-Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos, const std::string* data) {
-  if (data == nullptr) data = &buf;
+Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos,
+                                         std::span<const std::string_view> pieces) {
+  const std::string_view whole(buf);
+  if (pieces.empty()) pieces = std::span<const std::string_view>(&whole, 1);
+  uint64_t size = 0;
+  for (std::string_view piece : pieces) size += piece.size();
   // The file is grown ahead of the log in zero-filled chunks (written, not fallocated), so that
   // most commits overwrite blocks that already exist and their fdatasync has no file size to
   // commit. Zeros past the log read as its end (docs/formats/wal.md, "Zero padding").
-  const uint64_t end = active_size + data->size();
+  const uint64_t end = active_size + size;
   if (end > active_allocated && options.sync_mode != SyncMode::kOff) {
     static const std::string kZeros(64 << 10, '\0');
     const uint64_t target = std::max(end, active_size + kPreallocBytes);
@@ -399,10 +406,14 @@ Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos, const std::
     active_allocated = target;
   }
   // The writer knows where the log ends: a positional write saves Append's size lookup.
-  Status s = active->WriteAt(active_size, data->data(), data->size());
-  if (!s.ok()) return Fail(s);
+  uint64_t at = active_size;
+  for (std::string_view piece : pieces) {
+    Status s = active->WriteAt(at, piece.data(), piece.size());
+    if (!s.ok()) return Fail(s);
+    at += piece.size();
+  }
   active_allocated = std::max(active_allocated, end);
-  active_size += data->size();
+  active_size = end;
   active_has_records = true;
   pos = new_pos;
   if (buf.capacity() > kMaxRetainedBuffer) {
@@ -584,30 +595,34 @@ Result<Lsn> WalWriter::AppendTransaction(ChangeBuffer& changes, int64_t commit_t
   }
   DOSQL_RETURN_IF_ERROR(w.RollIfNeededLocked());
 
-  std::string& buf = changes.buf_;
   Lsn lsn = w.pos.next_lsn;
-  for (size_t off : changes.offsets_) {
-    internal::FinishRecordHeader(reinterpret_cast<uint8_t*>(buf.data()) + off, lsn++);
-  }
+  for (uint8_t* header : changes.records_) internal::FinishRecordHeader(header, lsn++);
   LogPosition next = w.pos;
-  next.chain = crc32c::Extend(w.pos.chain, buf.data(), buf.size());
+  for (size_t i = 0; i < changes.used_; i++) {
+    next.chain =
+        crc32c::Extend(next.chain, changes.chunks_[i].bytes.get(), changes.chunks_[i].size);
+  }
   Record commit;
   commit.type = RecordType::kCommit;
   commit.commit_time_us = commit_time_us;
   commit.hlc = hlc;
   commit.chain = next.chain;
-  // The commit record goes after the changes for the one write, and is taken off again.
-  const size_t commit_offset = buf.size();
+  // The commit record goes after the changes (in their last chunk when it has room: one write
+  // for a small transaction), and is taken off again.
   const Lsn commit_lsn = lsn;
-  internal::AppendEncodedRecord(commit, commit_lsn, txn_id, /*group_end=*/true, &buf);
-  next.chain = crc32c::Extend(next.chain, buf.data() + commit_offset, buf.size() - commit_offset);
+  w.buf.clear();
+  internal::AppendEncodedRecord(commit, commit_lsn, txn_id, /*group_end=*/true, &w.buf);
+  next.chain = crc32c::Extend(next.chain, w.buf.data(), w.buf.size());
+  uint8_t* commit_at = changes.Reserve(w.buf.size());
+  std::memcpy(commit_at, w.buf.data(), w.buf.size());
   next.next_lsn = commit_lsn + 1;
   next.last_commit_lsn = commit_lsn;
   next.last_commit_time_us = commit_time_us;
   next.last_hlc = hlc;
   next.max_txn_id = std::max(next.max_txn_id, txn_id);
-  Status st = w.WriteGroupLocked(next, &buf);
-  buf.resize(commit_offset);
+  changes.Pieces(&w.pieces);
+  Status st = w.WriteGroupLocked(next, w.pieces);
+  changes.TruncateAt(commit_at);
   DOSQL_RETURN_IF_ERROR(st);
   return commit_lsn;
 }
@@ -783,45 +798,101 @@ Result<int64_t> WalWriter::CommitTime(Lsn lsn) {
 
 // ----- ChangeBuffer -----
 
+namespace {
+
+// A new chunk holds at least this much, and at most kMaxChunkBytes unless one record needs more;
+// in between, each new chunk is as big as the buffer so far (the buffer doubles, as a string
+// would, but nothing is copied).
+constexpr size_t kMinChunkBytes = size_t{64} << 10;
+constexpr size_t kMaxChunkBytes = size_t{8} << 20;
+
+}  // namespace
+
 void ChangeBuffer::Reset(uint64_t txn_id) {
   txn_id_ = txn_id;
-  buf_.clear();
-  offsets_.clear();
+  for (size_t i = 0; i < used_; i++) chunks_[i].size = 0;
+  used_ = 0;
+  bytes_ = 0;
+  records_.clear();
   too_large_ = false;
+}
+
+uint8_t* ChangeBuffer::Reserve(size_t n) {
+  if (used_ == 0 || chunks_[used_ - 1].capacity - chunks_[used_ - 1].size < n) {
+    if (used_ == chunks_.size() || chunks_[used_].capacity < n) {
+      Chunk c;
+      c.capacity = std::max(n, std::clamp(bytes_, kMinChunkBytes, kMaxChunkBytes));
+      c.bytes = std::make_unique_for_overwrite<uint8_t[]>(c.capacity);
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(used_), std::move(c));
+    }
+    used_++;
+  }
+  Chunk& c = chunks_[used_ - 1];
+  uint8_t* out = c.bytes.get() + c.size;
+  c.size += n;
+  bytes_ += n;
+  return out;
+}
+
+void ChangeBuffer::TruncateAt(const uint8_t* at) {
+  while (used_ > 0) {
+    Chunk& c = chunks_[used_ - 1];
+    const uint8_t* begin = c.bytes.get();
+    if (at >= begin && at <= begin + c.size) {
+      const auto keep = static_cast<size_t>(at - begin);
+      bytes_ -= c.size - keep;
+      c.size = keep;
+      if (keep == 0) used_--;
+      return;
+    }
+    bytes_ -= c.size;
+    c.size = 0;
+    used_--;
+  }
+}
+
+void ChangeBuffer::Pieces(std::vector<std::string_view>* pieces) const {
+  pieces->clear();
+  for (size_t i = 0; i < used_; i++) {
+    pieces->emplace_back(reinterpret_cast<const char*>(chunks_[i].bytes.get()), chunks_[i].size);
+  }
 }
 
 void ChangeBuffer::Add(RecordType type, uint64_t tree_id, std::string_view key,
                        const std::string_view* before, const std::string_view* after) {
-  const size_t start = buf_.size();
-  if (!internal::AppendPendingChange(type, txn_id_, tree_id, key, before, after, &buf_)) {
+  const size_t n = internal::PendingChangeSize(txn_id_, tree_id, key, before, after);
+  if (n == 0) {
     too_large_ = true;
     return;
   }
-  offsets_.push_back(start);
+  uint8_t* out = Reserve(n);
+  internal::EncodePendingChange(type, txn_id_, tree_id, key, before, after, out);
+  records_.push_back(out);
 }
 
 void ChangeBuffer::Truncate(size_t n) {
-  if (n >= offsets_.size()) return;
-  buf_.resize(offsets_[n]);
-  offsets_.resize(n);
+  if (n >= records_.size()) return;
+  TruncateAt(records_[n]);
+  records_.resize(n);
 }
 
 void ChangeBuffer::Clear(size_t keep_bytes) {
-  if (buf_.capacity() > keep_bytes) {
-    std::string().swap(buf_);
-    std::vector<size_t>().swap(offsets_);
-  }
   Reset(txn_id_);
+  size_t kept = 0, i = 0;
+  while (i < chunks_.size() && kept + chunks_[i].capacity <= keep_bytes)
+    kept += chunks_[i++].capacity;
+  chunks_.resize(i);
+  if (records_.capacity() > keep_bytes / 64) std::vector<uint8_t*>().swap(records_);
 }
 
 std::vector<Record> ChangeBuffer::ToRecords() const {
   std::vector<Record> out;
-  out.reserve(offsets_.size());
-  for (size_t i = 0; i < offsets_.size(); i++) {
-    const size_t start = offsets_[i];
-    const size_t end = i + 1 < offsets_.size() ? offsets_[i + 1] : buf_.size();
-    const std::string_view bytes(buf_.data() + start, end - start);
-    const auto type = static_cast<RecordType>(static_cast<uint8_t>(bytes[12]) & internal::kTypeMask);
+  out.reserve(records_.size());
+  for (const uint8_t* header : records_) {
+    const std::string_view bytes(reinterpret_cast<const char*>(header),
+                                 internal::EncodedRecordSize(header));
+    const auto type =
+        static_cast<RecordType>(static_cast<uint8_t>(bytes[12]) & internal::kTypeMask);
     internal::PayloadView v;
     // The buffer holds what Add encoded: its payloads parse.
     const bool ok = internal::ParsePayload(type, bytes.substr(internal::kRecordHeaderSize), &v);

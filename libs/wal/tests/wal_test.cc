@@ -1339,5 +1339,74 @@ TEST(WalWriterTest, ChangeBufferWritesTheSameBytesAsRecords) {
   EXPECT_EQ(read.back().lsn, wb->last_lsn());
 }
 
+// A transaction bigger than a ChangeBuffer chunk (records of every size, some bigger than a
+// chunk) is written as the same bytes as the Records path; a savepoint rolled back across chunk
+// boundaries drops exactly its changes, and the kept chunks serve the next transaction.
+TEST(WalWriterTest, ChangeBufferSpanningChunksWritesTheSameBytesAsRecords) {
+  auto by_records = fsx::NewMemoryFileSystem();
+  auto by_buffer = fsx::NewMemoryFileSystem();
+  auto wr = Unwrap(WalWriter::Open(by_records, kDir, Opts(1 << 20)));
+  auto wb = Unwrap(WalWriter::Open(by_buffer, kDir, Opts(1 << 20)));
+  ChangeBuffer buf;
+  std::mt19937 rng(7);
+  auto change = [&](uint64_t txn, int j) {
+    Record r;
+    r.type = j % 7 == 3 ? RecordType::kDelete : RecordType::kPut;
+    r.tree_id = 3 + static_cast<uint64_t>(j % 4);
+    r.key = "k" + std::to_string(txn) + "." + std::to_string(j);
+    const size_t len = j % 97 == 5 ? 100000 + rng() % 50000 : rng() % 300;
+    r.has_before = j % 3 == 0;
+    if (r.has_before) r.before.assign(len / 2, static_cast<char>('a' + j % 26));
+    r.has_after = r.type == RecordType::kPut;
+    if (r.has_after) r.after.assign(len, static_cast<char>('A' + j % 26));
+    return r;
+  };
+  auto add = [&](const Record& r) {
+    const std::string_view before(r.before), after(r.after);
+    buf.Add(r.type, r.tree_id, r.key, r.has_before ? &before : nullptr,
+            r.has_after ? &after : nullptr);
+  };
+  for (uint64_t txn = 1; txn <= 3; txn++) {
+    buf.Reset(txn);
+    std::vector<Record> changes;
+    for (int j = 0; j < 3000; j++) {
+      changes.push_back(change(txn, j));
+      add(changes.back());
+    }
+    const size_t bytes = buf.encoded_bytes();
+    ASSERT_GT(bytes, size_t{1} << 20);  // many chunks
+    // Changes after a savepoint, across several chunks, rolled back.
+    for (int j = 0; j < 2000; j++) add(change(txn + 100, j));
+    buf.Truncate(changes.size());
+    ASSERT_EQ(buf.count(), changes.size());
+    ASSERT_EQ(buf.encoded_bytes(), bytes);
+    // A rollback into the middle of the kept changes, then more changes.
+    buf.Truncate(1234);
+    changes.resize(1234);
+    for (int j = 3000; j < 3500; j++) {
+      changes.push_back(change(txn, j));
+      add(changes.back());
+    }
+    std::vector<Record> back = buf.ToRecords();
+    ASSERT_EQ(back.size(), changes.size());
+    for (size_t j = 0; j < back.size(); j++) {
+      ASSERT_EQ(back[j].key, changes[j].key);
+      ASSERT_EQ(back[j].after, changes[j].after);
+      ASSERT_EQ(back[j].before, changes[j].before);
+    }
+    const Lsn a = Unwrap(wr->AppendTransaction(txn, changes, TimeOf(static_cast<int>(txn)), 7));
+    const Lsn b = Unwrap(wb->AppendTransaction(buf, TimeOf(static_cast<int>(txn)), 7));
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(buf.count(), changes.size());
+    buf.Clear(size_t{1} << 20);
+    EXPECT_TRUE(buf.empty());
+    EXPECT_EQ(buf.encoded_bytes(), 0u);
+  }
+  EXPECT_EQ(Snapshot(*by_records), Snapshot(*by_buffer));
+  std::vector<Record> read;
+  ASSERT_OK(ReadAll(by_buffer, 1, &read));
+  EXPECT_EQ(read.back().lsn, wb->last_lsn());
+}
+
 }  // namespace
 }  // namespace dosql::wal

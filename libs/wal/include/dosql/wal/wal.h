@@ -24,6 +24,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dosql/core/status.h"
@@ -88,33 +89,53 @@ struct WalState {
 };
 
 // The change records of one write transaction, encoded as they are made (docs/formats/wal.md):
-// one growing buffer instead of a Record with three strings per change. Their LSNs, and the
-// header checksums over them, are filled in by WalWriter::AppendTransaction. Used by one
-// thread (the transaction's writer).
+// records laid end to end in chunks of memory instead of a Record with three strings per change.
+// A record never spans two chunks, and a chunk is never moved or grown, so a big transaction
+// costs no copying as it grows; the chunks are kept (up to Clear's limit) for the next
+// transaction. Their LSNs, and the header checksums over them, are filled in by
+// WalWriter::AppendTransaction. Used by one thread (the transaction's writer).
 class ChangeBuffer {
  public:
+  ChangeBuffer() = default;
+  ChangeBuffer(ChangeBuffer&&) noexcept = default;
+  ChangeBuffer& operator=(ChangeBuffer&&) noexcept = default;
+
   // Starts over for transaction txn_id, keeping the memory.
   void Reset(uint64_t txn_id);
   // Appends a change record (any type but kCommit; `before`/`after` may be null: absent).
   void Add(RecordType type, uint64_t tree_id, std::string_view key, const std::string_view* before,
            const std::string_view* after);
-  size_t count() const { return offsets_.size(); }
-  bool empty() const { return offsets_.empty(); }
+  size_t count() const { return records_.size(); }
+  bool empty() const { return records_.empty(); }
   uint64_t txn_id() const { return txn_id_; }
-  size_t encoded_bytes() const { return buf_.size(); }
+  size_t encoded_bytes() const { return bytes_; }
   // Drops every change after the first n (a savepoint rolled back to).
   void Truncate(size_t n);
-  // Empties the buffer; frees its memory when it grew past `keep_bytes`.
+  // Empties the buffer; keeps chunks of up to `keep_bytes` in all for the next transaction.
   void Clear(size_t keep_bytes);
   // The changes as records (lsn unset).
   std::vector<Record> ToRecords() const;
 
  private:
   friend class WalWriter;
+  struct Chunk {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t size = 0;  // bytes in use
+    size_t capacity = 0;
+  };
+  // n bytes at the end of the buffer (in the current chunk, else in a new or spare one).
+  uint8_t* Reserve(size_t n);
+  // Drops everything from `at` (a record's start, or where Reserve put bytes) on.
+  void TruncateAt(const uint8_t* at);
+  // The bytes in use, chunk by chunk.
+  void Pieces(std::vector<std::string_view>* pieces) const;
+
   uint64_t txn_id_ = 0;
-  std::string buf_;
-  std::vector<size_t> offsets_;  // where each record starts in buf_
-  bool too_large_ = false;       // a record over the size limit (AppendTransaction refuses it)
+  std::vector<Chunk> chunks_;  // [0, used_) hold records; the rest are empty spares
+  size_t used_ = 0;
+  size_t bytes_ = 0;               // bytes of the records
+  std::vector<uint8_t*> records_;  // where each record starts
+  bool too_large_ = false;         // a record over the size limit (AppendTransaction refuses it)
 };
 
 class WalWriter {
