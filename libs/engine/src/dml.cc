@@ -1,14 +1,15 @@
 // INSERT, UPDATE, DELETE: constraints, conflict resolution, index maintenance, triggers,
 // UPSERT and RETURNING.
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "conn.h"
-#include "fkey.h"
-#include "index_key.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
+#include "fkey.h"
+#include "index_key.h"
 
 namespace dosql::engine {
 namespace {
@@ -263,10 +264,43 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
   return Status::OK();
 }
 
+// Sets (*changing)[i] for each index of `t` whose entry for a row may differ between `before` and
+// `after` (the same rowid): an indexed column whose value is not identical (type and bytes), an
+// expression column, or a partial index.
+void IndexKeysThatChange(const TableInfo& t, const std::vector<Value>& before,
+                         const std::vector<Value>& after, std::vector<bool>* changing) {
+  auto identical = [](const Value& a, const Value& b) {
+    if (a.type() != b.type()) return false;
+    switch (a.type()) {
+      case ValueType::kNull:
+        return true;
+      case ValueType::kInteger:
+        return a.integer() == b.integer();
+      case ValueType::kReal: {
+        const double x = a.real(), y = b.real();
+        return std::memcmp(&x, &y, sizeof x) == 0;
+      }
+      default:
+        return a.bytes() == b.bytes();
+    }
+  };
+  changing->assign(t.indexes.size(), false);
+  for (size_t i = 0; i < t.indexes.size(); i++) {
+    const IndexInfo& idx = *t.indexes[i];
+    bool differs = idx.where != nullptr;
+    for (const IndexColumn& c : idx.columns) {
+      if (differs) break;
+      if (c.column == -2) continue;  // the rowid: the same
+      differs = c.column < 0 || !identical(before[static_cast<size_t>(c.column)],
+                                           after[static_cast<size_t>(c.column)]);
+    }
+    (*changing)[i] = differs;
+  }
+}
+
 // The rowid of a row that conflicts with `vals` (the row at `rowid`) in unique index `i`, other
 // than `self` (the row's own entry when it is already stored), or nullopt.
-Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex,
-                                                  TxnRouter* txn, size_t i,
+Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex, TxnRouter* txn, size_t i,
                                                   const std::vector<Value>& vals, int64_t rowid,
                                                   std::optional<int64_t> self) {
   const IndexInfo& idx = *tc.t->indexes[i];
@@ -682,13 +716,14 @@ Status DeleteConflictingRow(TableCtx& tc, Exec& ex, TxnRouter* txn,
 // (`self` is the row's current rowid for UPDATE, or a value that matches nothing). Returns
 // false to skip the row (IGNORE). Under REPLACE the conflicting rows are deleted.
 // `upsert_hit` receives the conflicting rowid when an upsert clause should handle it.
-Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
-                           std::vector<Value>& vals, int64_t rowid, std::optional<int64_t> self,
-                           ConflictAction stmt_action, bool has_upsert,
-                           const std::set<size_t>* upsert_targets, bool upsert_rowid_target,
-                           std::optional<int64_t>* upsert_hit, int* hit_constraint = nullptr,
+Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<Value>& vals,
+                           int64_t rowid, std::optional<int64_t> self, ConflictAction stmt_action,
+                           bool has_upsert, const std::set<size_t>* upsert_targets,
+                           bool upsert_rowid_target, std::optional<int64_t>* upsert_hit,
+                           int* hit_constraint = nullptr,
                            const std::vector<int>* upsert_order = nullptr,
-                           const std::vector<bool>* changing = nullptr) {
+                           const std::vector<bool>* changing = nullptr,
+                           std::optional<std::vector<Value>>* replace_in_place = nullptr) {
   const TableInfo& t = *tc.t;
   // The order of the checks, SQLite's: an UPSERT's target constraints first (`upsert_order`:
   // in the order of the ON CONFLICT clauses, with the rowid where SQLite checks it), then the
@@ -731,7 +766,15 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
       if (a == ConflictAction::kIgnore) return false;
       if (a == ConflictAction::kReplace) {
         DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, rowid));
-        if (old) DOSQL_RETURN_IF_ERROR(DeleteConflictingRow(tc, ex, txn, *old, rowid));
+        if (!old) continue;
+        if (replace_in_place && !has_upsert && !tc.fk && !tc.conn->recursive_triggers) {
+          // Deleting the row runs nothing (no foreign key, no DELETE trigger): the caller
+          // overwrites it instead, and its own index entries are no conflict for the new row.
+          *replace_in_place = std::move(old);
+          self = rowid;
+          continue;
+        }
+        DOSQL_RETURN_IF_ERROR(DeleteConflictingRow(tc, ex, txn, *old, rowid));
         continue;
       }
       tc.conn->error_action = a;
@@ -766,7 +809,6 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn,
   }
   return true;
 }
-
 
 // The table (or view) a DML statement writes, and the schema of its database.
 Result<const TableInfo*> TargetTable(PlanContext& ctx, const parser::QualifiedName& name,
@@ -1405,6 +1447,9 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // value copied in keeps the buffer of the one before).
   std::vector<Value> vals(t->columns.size());
   std::vector<bool> given(t->columns.size());
+  // A row that REPLACE overwrites at the new row's rowid, and which index keys then change.
+  std::optional<std::vector<Value>> replaced;
+  std::vector<bool> changing;
   while (true) {
     Row* rp = nullptr;
     if (stream) {
@@ -1532,12 +1577,13 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     } else {
       // A rowid past the table's last cannot conflict: passed as the row's own, its check is
       // skipped (no index entry can name it either).
+      replaced.reset();
       DOSQL_ASSIGN_OR_RETURN(
           ok, ResolveUnique(tc, ex, txn, vals, rowid,
                             past_last ? std::optional<int64_t>(rowid) : std::nullopt, action,
-                            has_upsert,
-                            targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
-                            plan->upsert_order.empty() ? nullptr : &plan->upsert_order));
+                            has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
+                            plan->upsert_order.empty() ? nullptr : &plan->upsert_order, nullptr,
+                            &replaced));
       if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
       if (!ok) continue;
     }
@@ -1592,8 +1638,17 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       continue;
     }
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, vals, rowid, nullptr));
-    DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
-    DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
+    if (replaced) {
+      // REPLACE over the row at this rowid: the row is overwritten, and only the index entries
+      // whose key changes are replaced.
+      IndexKeysThatChange(*t, *replaced, vals, &changing);
+      DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, *replaced, rowid, false, &changing));
+      DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
+      DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true, &changing));
+    } else {
+      DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
+      DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
+    }
     if (track_last && past_last) {
       last_rowid = rowid;
     } else if (track_last && last_rowid) {
