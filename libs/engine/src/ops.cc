@@ -960,19 +960,24 @@ std::string BufferScanOp::Describe(int indent) const {
 // ----- AggregateOp -----
 
 Status AggregateOp::Consume(Exec& ex) {
-  groups_.clear();
+  n_groups_ = 0;
+  group_keys_.clear();
+  minmax_keys_.clear();
+  flags_.clear();
   states_.clear();
   saved_.clear();
   order_.clear();
   Frame* f = ex.frames[level_];
   KeyMap<size_t> index(&colls_);
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
-  std::vector<Value> key(keys_.size());
+  const size_t n_keys = keys_.size(), n_aggs = aggs_.size(), n_saved = saved_slots_.size();
+  std::vector<Value> key(n_keys);
+  std::vector<Value> last;  // the newest group's key, while the input is in key order
   std::vector<Value> args;
-  const size_t n_aggs = aggs_.size(), n_saved = saved_slots_.size();
   auto new_group = [&](const std::vector<Value>& k) {
-    Group& g = groups_.emplace_back();
-    g.key = k;
+    group_keys_.insert(group_keys_.end(), k.begin(), k.end());
+    if (minmax_agg >= 0) minmax_keys_.resize(minmax_keys_.size() + n_keys);
+    flags_.push_back(0);
     for (const AggSpec& a : aggs_) {
       auto st = a.fn->make(a.collation);
       if (a.distinct) st = MakeDistinct(std::move(st), a.collation);
@@ -980,29 +985,32 @@ Status AggregateOp::Consume(Exec& ex) {
       states_.push_back(std::move(st));
     }
     saved_.resize(saved_.size() + n_saved);
-    return groups_.size() - 1;
+    return n_groups_++;
+  };
+  auto group_key = [&](size_t g) {
+    return group_keys_.cbegin() + static_cast<std::ptrdiff_t>(g * n_keys);
   };
   // While the input arrives in key order (an index or a table loaded in key order), each row
   // belongs to the last group or starts the next one: no hashing, and no sort at the end. The
   // first row out of order indexes the groups so far and switches to hashing.
   bool in_order = true;
-  auto compare_keys = [&](const std::vector<Value>& a, const std::vector<Value>& b) {
-    return CompareGroupKeys(a, b, &colls_);
-  };
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
     if (!ok) break;
-    for (size_t i = 0; i < keys_.size(); i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
+    for (size_t i = 0; i < n_keys; i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
     size_t gi;
     if (in_order) {
-      const int c = groups_.empty() ? 1 : compare_keys(key, groups_.back().key);
+      const int c = n_groups_ == 0 ? 1 : CompareGroupKeys(key, last, &colls_);
       if (c == 0) {
-        gi = groups_.size() - 1;
+        gi = n_groups_ - 1;
       } else if (c > 0) {
         gi = new_group(key);
+        last = key;
       } else {
         in_order = false;
-        for (size_t g = 0; g < groups_.size(); g++) index.Emplace(groups_[g].key, g);
+        for (size_t g = 0; g < n_groups_; g++) {
+          index.Emplace(std::vector<Value>(group_key(g), group_key(g + 1)), g);
+        }
       }
     }
     if (!in_order) {
@@ -1013,10 +1021,10 @@ Status AggregateOp::Consume(Exec& ex) {
         index.Emplace(key, gi);
       }
     }
-    Group& g = groups_[gi];
+    uint8_t& flags = flags_[gi];
     auto states = states_.begin() + static_cast<std::ptrdiff_t>(gi * n_aggs);
-    bool save_row = !g.row_saved;
-    for (size_t a = 0; a < aggs_.size(); a++) {
+    bool save_row = (flags & kRowSaved) == 0;
+    for (size_t a = 0; a < n_aggs; a++) {
       const AggSpec& spec = aggs_[a];
       if (spec.filter) {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*spec.filter, ex));
@@ -1034,28 +1042,36 @@ Status AggregateOp::Consume(Exec& ex) {
         DOSQL_RETURN_IF_ERROR(states[a]->Step(args));
         DOSQL_ASSIGN_OR_RETURN(Value after, states[a]->Final());
         if (before.is_null() || CompareValues(before, after, spec.collation) != 0) save_row = true;
-        g.minmax_seen = true;
+        flags |= kMinmaxSeen;
         continue;
       }
       // Until min()/max() has seen a value, the bare columns follow the latest row (SQLite's).
-      if (static_cast<int>(a) == minmax_agg && !g.minmax_seen) save_row = true;
+      if (static_cast<int>(a) == minmax_agg && (flags & kMinmaxSeen) == 0) save_row = true;
       DOSQL_RETURN_IF_ERROR(states[a]->Step(args));
     }
     if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
-    if (save_row && minmax_agg >= 0) g.minmax_key = key;
+    if (save_row && minmax_agg >= 0) {
+      std::copy(key.begin(), key.end(),
+                minmax_keys_.begin() + static_cast<std::ptrdiff_t>(gi * n_keys));
+    }
     if (save_row) {
-      g.row_saved = true;
+      flags |= kRowSaved;
       auto saved = saved_.begin() + static_cast<std::ptrdiff_t>(gi * n_saved);
       for (size_t i = 0; i < n_saved; i++) saved[i] = f->slots[saved_slots_[i]];
     }
   }
-  if (groups_.empty() && keys_.empty()) new_group({});
+  if (n_groups_ == 0 && n_keys == 0) new_group({});
   // Output in group-key order, as SQLite's sorter does.
-  if (!keys_.empty() && !in_order) {
-    order_.resize(groups_.size());
+  if (n_keys != 0 && !in_order) {
+    order_.resize(n_groups_);
     for (size_t i = 0; i < order_.size(); i++) order_[i] = static_cast<uint32_t>(i);
     std::stable_sort(order_.begin(), order_.end(), [&](uint32_t a, uint32_t b) {
-      return compare_keys(groups_[a].key, groups_[b].key) < 0;
+      auto ka = group_key(a), kb = group_key(b);
+      for (size_t i = 0; i < n_keys; i++) {
+        const int c = CompareValues(ka[i], kb[i], KeyCollation(&colls_, i));
+        if (c != 0) return c < 0;
+      }
+      return false;
     });
   }
   return Status::OK();
@@ -1067,18 +1083,20 @@ Status AggregateOp::Open(Exec& ex) {
 }
 
 Result<bool> AggregateOp::Next(Exec& ex) {
-  if (pos_ >= groups_.size()) return false;
+  if (pos_ >= n_groups_) return false;
   const size_t gi = order_.empty() ? pos_ : order_[pos_];
   pos_++;
-  const Group& g = groups_[gi];
   Frame* f = ex.frames[level_];
   auto saved = saved_.cbegin() + static_cast<std::ptrdiff_t>(gi * saved_slots_.size());
   for (size_t i = 0; i < saved_slots_.size(); i++) f->slots[saved_slots_[i]] = saved[i];
   for (size_t a = 0; a < aggs_.size(); a++) {
     DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], states_[gi * aggs_.size() + a]->Final());
   }
-  const std::vector<Value>& key = g.minmax_key.empty() ? g.key : g.minmax_key;
-  for (size_t i = 0; i < key_slots.size() && i < key.size(); i++) f->slots[key_slots[i]] = key[i];
+  // The key values of the min/max row once there is one, else the group's.
+  const bool minmax_row = minmax_agg >= 0 && (flags_[gi] & kRowSaved) != 0;
+  auto key = (minmax_row ? minmax_keys_ : group_keys_).cbegin() +
+             static_cast<std::ptrdiff_t>(gi * keys_.size());
+  for (size_t i = 0; i < key_slots.size() && i < keys_.size(); i++) f->slots[key_slots[i]] = key[i];
   return true;
 }
 

@@ -370,14 +370,13 @@ class AggregateOp final : public Op {
   std::vector<int> key_slots;
 
  private:
-  // A group; its aggregate states and saved slot values live in states_ and saved_, at
-  // aggs_.size() and saved_slots_.size() entries per group (no allocation per group for them).
-  // Deques: growing never moves (and so never touches again) what is there.
-  struct Group {
-    std::vector<Value> key;
-    std::vector<Value> minmax_key;  // the key values of the min/max row (minmax_agg >= 0)
-    bool row_saved = false;
-    bool minmax_seen = false;  // the min/max aggregate has seen a non-NULL value
+  // Each group's key values, aggregate states and saved slot values live in group_keys_,
+  // states_ and saved_, at keys_.size(), aggs_.size() and saved_slots_.size() entries per group
+  // (no allocation per group for them); deques: growing never moves (and so never touches
+  // again) what is there.
+  enum GroupFlag : uint8_t {
+    kRowSaved = 1,
+    kMinmaxSeen = 2,  // the min/max aggregate has seen a non-NULL value
   };
   Status Consume(Exec& ex);
   OpPtr child_;
@@ -386,10 +385,13 @@ class AggregateOp final : public Op {
   std::vector<Collation> colls_;
   std::vector<AggSpec> aggs_;
   std::vector<int> saved_slots_;
-  std::deque<Group> groups_;
+  size_t n_groups_ = 0;
+  std::deque<Value> group_keys_;
+  std::deque<Value> minmax_keys_;  // the key values of each group's min/max row (minmax_agg >= 0)
+  std::vector<uint8_t> flags_;     // GroupFlag bits per group
   std::deque<std::unique_ptr<AggregateState>> states_;
   std::deque<Value> saved_;
-  std::vector<uint32_t> order_;  // the output order of groups_ when they came out of order
+  std::vector<uint32_t> order_;  // the output order of the groups when they came out of order
   size_t pos_ = 0;
 };
 
