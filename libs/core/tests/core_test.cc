@@ -70,7 +70,7 @@ TEST(Crc32cTest, KnownVectorsAndHardwareMatchesPortable) {
   std::string buf(4099, '\0');
   for (auto& c : buf) c = static_cast<char>(rng());
   for (size_t off : {0, 1, 3, 7}) {
-    for (size_t n : {0, 1, 8, 15, 1000, 4090}) {
+    for (size_t n : {0, 1, 8, 15, 767, 768, 769, 1000, 1543, 2304, 4090}) {
       EXPECT_EQ(crc32c::Extend(0, buf.data() + off, n),
                 crc32c::ExtendPortable(0, buf.data() + off, n));
     }
