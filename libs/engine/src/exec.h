@@ -112,7 +112,7 @@ class CExpr {
 };
 using CExprPtr = std::unique_ptr<CExpr>;
 
-Result<TriBool> EvalTruth(const CExpr& e, Exec& ex);
+inline Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) { return e.Truth(ex); }
 // *out = the truth as SQL's value of a condition (1, 0 or NULL), reusing *out.
 void SetTruthValue(TriBool t, Value* out);
 

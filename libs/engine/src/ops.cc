@@ -46,8 +46,6 @@ Result<TriBool> CExpr::Truth(Exec& ex) const {
   return engine::Truth(v);
 }
 
-Result<TriBool> EvalTruth(const CExpr& e, Exec& ex) { return e.Truth(ex); }
-
 void SetTruthValue(TriBool t, Value* out) {
   if (t == TriBool::kNull) {
     out->SetNull();

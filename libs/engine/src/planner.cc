@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
-#include <functional>
+#include <cstring>
 #include <ctime>
+#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -50,6 +51,8 @@ class SlotExpr final : public CExpr {
     return Status::OK();
   }
   const Value* Ref(Exec& ex) const override { return &Slot(ex, level_, slot_); }
+  int level() const { return level_; }
+  int slot() const { return slot_; }
 
  private:
   int level_, slot_;
@@ -150,6 +153,72 @@ class CompareCExpr final : public TruthCExpr {
   Collation coll_;
 };
 
+// `column op constant` (either way round): the column's value is read in place and compared
+// with the constant directly when their types need no conversion (numbers with numbers; TEXT with
+// TEXT under BINARY and no numeric affinity), else as CompareCExpr does. A scan's filters are
+// mostly such terms.
+class ColumnConstCompare final : public TruthCExpr {
+ public:
+  ColumnConstCompare(CompareOp op, CExprPtr a, CExprPtr b, Affinity aff, Collation coll,
+                     const SlotExpr& column, const ConstExpr& konst)
+      : op_(op),
+        a_(std::move(a)),
+        b_(std::move(b)),
+        aff_(aff),
+        coll_(coll),
+        level_(column.level()),
+        slot_(column.slot()),
+        column_first_(a_.get() == &column),
+        konst_(konst.value()),
+        text_fast_(coll_.kind() == Collation::kBinary && !IsNumericAffinity(aff_)) {}
+  Result<TriBool> Truth(Exec& ex) const override {
+    const Value& v = Slot(ex, level_, slot_);
+    const ValueType tv = v.type(), tk = konst_.type();
+    int c;
+    if (tv == ValueType::kInteger && tk == ValueType::kInteger) {
+      c = v.integer() < konst_.integer() ? -1 : (v.integer() > konst_.integer() ? 1 : 0);
+    } else if (v.is_numeric() && konst_.is_numeric()) {
+      c = CompareValues(v, konst_, coll_);
+    } else if (tv == ValueType::kText && tk == ValueType::kText && text_fast_) {
+      const std::string_view x = v.view(), y = konst_.view();
+      const size_t n = std::min(x.size(), y.size());
+      c = n ? std::memcmp(x.data(), y.data(), n) : 0;
+      if (c == 0) c = x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+    } else {
+      return column_first_ ? CompareExpr(v, konst_, op_, aff_, coll_)
+                           : CompareExpr(konst_, v, op_, aff_, coll_);
+    }
+    if (!column_first_) c = -c;
+    switch (op_) {
+      case CompareOp::kEq:
+      case CompareOp::kIs:
+        return TriFromBool(c == 0);
+      case CompareOp::kNe:
+      case CompareOp::kIsNot:
+        return TriFromBool(c != 0);
+      case CompareOp::kLt:
+        return TriFromBool(c < 0);
+      case CompareOp::kLe:
+        return TriFromBool(c <= 0);
+      case CompareOp::kGt:
+        return TriFromBool(c > 0);
+      case CompareOp::kGe:
+        return TriFromBool(c >= 0);
+    }
+    return TriBool::kNull;
+  }
+
+ private:
+  CompareOp op_;
+  CExprPtr a_, b_;  // kept: the result's collation was taken from them
+  Affinity aff_;
+  Collation coll_;
+  int level_, slot_;
+  bool column_first_;
+  Value konst_;
+  bool text_fast_;
+};
+
 class TruthTestExpr final : public TruthCExpr {
  public:
   TruthTestExpr(CExprPtr a, bool want_true, bool negated)
@@ -179,6 +248,25 @@ class AndOrExpr final : public TruthCExpr {
  private:
   bool and_;
   CExprPtr a_, b_;
+};
+
+// The AND of several terms (a filter's conjuncts), tested in order until one is false: one call
+// per term instead of a chain of nested ANDs.
+class AllOfExpr final : public TruthCExpr {
+ public:
+  explicit AllOfExpr(std::vector<CExprPtr> terms) : terms_(std::move(terms)) {}
+  Result<TriBool> Truth(Exec& ex) const override {
+    TriBool all = TriBool::kTrue;
+    for (const CExprPtr& t : terms_) {
+      DOSQL_ASSIGN_OR_RETURN(TriBool x, t->Truth(ex));
+      if (x == TriBool::kFalse) return x;
+      if (x == TriBool::kNull) all = x;
+    }
+    return all;
+  }
+
+ private:
+  std::vector<CExprPtr> terms_;
 };
 
 class NullTestCExpr final : public TruthCExpr {
@@ -1546,6 +1634,18 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
       const CExpr* lp = l.get();
       const CExpr* rp = r.get();
+      const auto* lslot = dynamic_cast<const SlotExpr*>(lp);
+      const auto* rslot = dynamic_cast<const SlotExpr*>(rp);
+      const auto* lconst = dynamic_cast<const ConstExpr*>(lp);
+      const auto* rconst = dynamic_cast<const ConstExpr*>(rp);
+      if ((lslot && rconst) || (rslot && lconst)) {
+        const SlotExpr& column = lslot ? *lslot : *rslot;
+        const ConstExpr& konst = rconst ? *rconst : *lconst;
+        return CExprPtr(InheritCollation(
+            std::make_unique<ColumnConstCompare>(ToCompareOp(b.op), std::move(l), std::move(r), aff,
+                                                 coll, column, konst),
+            {lp, rp}));
+      }
       auto e = InheritCollation(
           std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff, coll),
           {lp, rp});
@@ -2647,16 +2747,14 @@ void SplitConjuncts(const parser::Expr* e, std::vector<const parser::Expr*>* out
 }
 
 CExprPtr AndAll(std::vector<CExprPtr> preds) {
-  CExprPtr out;
-  for (auto& p : preds) {
-    if (!p) continue;  // access-path-only conjuncts (the upper half of a BETWEEN)
-    if (!out) {
-      out = std::move(p);
-    } else {
-      out = std::make_unique<AndOrExpr>(true, std::move(out), std::move(p));
-    }
+  // (Null entries are access-path-only conjuncts: the upper half of a BETWEEN.)
+  std::erase_if(preds, [](const CExprPtr& p) { return p == nullptr; });
+  if (preds.empty()) return nullptr;
+  if (preds.size() == 1) return std::move(preds[0]);
+  if (preds.size() == 2) {
+    return std::make_unique<AndOrExpr>(true, std::move(preds[0]), std::move(preds[1]));
   }
-  return out;
+  return std::make_unique<AllOfExpr>(std::move(preds));
 }
 
 // ---------------------------------------------------------------------------------------------
