@@ -50,10 +50,14 @@ constexpr uint64_t BodySize(uint64_t st) {
   return IntBytesForSerial(st);
 }
 
-// BodySize of the serial types below 128 (one header byte), looked up.
+// BodySize of the serial types below 128 (one header byte), looked up; kReservedType for the
+// reserved types 10 and 11 (no body size is that large).
+constexpr uint8_t kReservedType = 0xff;
 constexpr auto kSmallBodySize = [] {
   std::array<uint8_t, 128> t{};
-  for (uint64_t st = 0; st < 128; st++) t[st] = static_cast<uint8_t>(BodySize(st));
+  for (uint64_t st = 0; st < 128; st++) {
+    t[st] = st == 10 || st == 11 ? kReservedType : static_cast<uint8_t>(BodySize(st));
+  }
   return t;
 }();
 
@@ -226,23 +230,33 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
   }
   const uint8_t* hp = base + (size - in.size());  // the serial types, up to base + off
   const uint8_t* const header_end = base + off;
+  // A column not wanted only moves `off` (by at most 57 bytes on the one-byte path, so it cannot
+  // wrap); bounds are checked before a body is read and once at the end.
   for (size_t i = 0; i < visit; i++) {
     uint64_t st, sz;
     if (*hp < 0x80) {  // a one-byte serial type (hp < header_end: the header has n ends)
       st = *hp++;
       sz = kSmallBodySize[st];
+      if (sz == kReservedType) {
+        return Status::Corruption("record: reserved serial type " + std::to_string(st));
+      }
     } else {
       hp = DecodeVarint64(hp, header_end, &st);
       if (hp == nullptr) return Status::Corruption("record: bad serial type");
       sz = BodySize(st);
+      if (off > size || sz > size - off) {
+        return Status::Corruption("record: column body past end");
+      }
     }
-    if (st == 10 || st == 11) {
-      return Status::Corruption("record: reserved serial type " + std::to_string(st));
+    if (wanted == nullptr || wanted[i]) {
+      if (off > size || sz > size - off) {
+        return Status::Corruption("record: column body past end");
+      }
+      DOSQL_RETURN_IF_ERROR(DecodeBody(st, base + off, &out[i]));
     }
-    if (sz > size - off) return Status::Corruption("record: column body past end");
-    if (wanted == nullptr || wanted[i]) DOSQL_RETURN_IF_ERROR(DecodeBody(st, base + off, &out[i]));
     off += sz;
   }
+  if (off > size) return Status::Corruption("record: column body past end");
   return Status::OK();
 }
 
