@@ -244,6 +244,10 @@ void Cursor::Reset(PageId root) {
 
 PageId Cursor::root() const { return impl_->root; }
 
+PageRef Cursor::leaf_page() const {
+  return impl_->valid && impl_->depth > 0 ? impl_->path[impl_->depth - 1].page : nullptr;
+}
+
 Status Cursor::SeekForPrev(std::string_view target) {
   Impl& m = *impl_;
   bool found;

@@ -73,6 +73,10 @@ class TxnRouter {
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
   Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key);
+  // WriteTransaction::TreeShape and SuggestLeaf, for the tree's database's write transaction.
+  uint64_t TreeShape(transaction::TreeId tree);
+  void SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::PageId root,
+                   const btree::PageRef& leaf);
   Result<btree::Cursor> NewCursor(transaction::TreeId tree);
   // How many Put/Delete calls were made through this router (to tell whether a statement wrote).
   uint64_t writes() const { return writes_; }

@@ -406,6 +406,17 @@ Result<std::optional<std::string>> TxnRouter::Get(transaction::TreeId tree, std:
   return t->Get(RawTreeId(tree), key);
 }
 
+uint64_t TxnRouter::TreeShape(transaction::TreeId tree) {
+  auto t = For(tree);
+  return t.ok() ? t.value()->TreeShape(RawTreeId(tree)) : 0;
+}
+
+void TxnRouter::SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::PageId root,
+                            const btree::PageRef& leaf) {
+  auto t = For(tree);
+  if (t.ok()) t.value()->SuggestLeaf(RawTreeId(tree), shape, root, leaf);
+}
+
 Result<btree::NeighborKeys> TxnRouter::Neighbors(transaction::TreeId tree, std::string_view key) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
   return t->Neighbors(RawTreeId(tree), key);

@@ -1725,10 +1725,17 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
 // Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`), in
 // order; with `kept`, also the columns of the first kMaxKeptRows of them (`sb`'s slots), one row
 // after another.
-Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope,
-                                            MatchPlan& mp, int rowid_slot,
-                                            std::vector<Value>* kept = nullptr,
-                                            const SourceBinding* sb = nullptr) {
+// A kept row's place: the leaf the search read it from, and the root it descended from (the
+// write of the row starts there: TxnRouter::SuggestLeaf).
+struct RowLeaf {
+  btree::PageId root = btree::kInvalidPageId;
+  btree::PageRef leaf;
+};
+
+Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope, MatchPlan& mp,
+                                            int rowid_slot, std::vector<Value>* kept = nullptr,
+                                            const SourceBinding* sb = nullptr,
+                                            std::vector<RowLeaf>* leaves = nullptr) {
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
@@ -1744,6 +1751,10 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
     out.push_back(frame.slots[static_cast<size_t>(rowid_slot)].integer());
     if (kept && out.size() <= kMaxKeptRows) {
       for (const auto& cb : sb->cols) kept->push_back(frame.slots[static_cast<size_t>(cb.slot)]);
+      if (leaves) {
+        RowLeaf& where = leaves->emplace_back();
+        mp.op->RowLeaf(&where.root, &where.leaf);
+      }
     }
   }
   DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
@@ -2014,6 +2025,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   // another (the plan's conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && !whole_frames && !tc.fk && !shape.has_trig;
   std::vector<Value> kept;
+  std::vector<RowLeaf> leaves;  // where each kept row was read
   if (whole_frames) {
     DOSQL_ASSIGN_OR_RETURN(matches, RunMatches(ctx, ex, scope, plan->match));
     if (plan->jp) {
@@ -2028,10 +2040,12 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
     DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot,
-                                                  keep ? &kept : nullptr, &sb));
+                                                  keep ? &kept : nullptr, &sb, &leaves));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   TxnRouter* txn = &conn->router;
+  // The table's shape when the search read the kept rows (it wrote nothing).
+  const uint64_t shape_read = leaves.empty() ? 0 : txn->TreeShape(t->tree);
   int64_t count = 0;
   Frame frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
@@ -2048,6 +2062,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     ex.frames[level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
     int64_t new_rowid = rowid;
+    if (n < leaves.size()) txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf);
     DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, old, rowid,
                                                    plan->sets, up.conflict, &new_rowid, &shape));
     if (!done) continue;
@@ -2110,14 +2125,17 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   // conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && plan->match.keys.empty() && !tc.fk && !has_trig;
   std::vector<Value> kept;
+  std::vector<RowLeaf> leaves;  // where each kept row was read
   if (!plan->match.keys.empty()) {
     DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
     DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot,
-                                                  keep ? &kept : nullptr, &sb));
+                                                  keep ? &kept : nullptr, &sb, &leaves));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
+  // The table's shape when the search read the kept rows (it wrote nothing).
+  const uint64_t shape_read = leaves.empty() ? 0 : txn->TreeShape(t->tree);
   int64_t count = 0;
   std::vector<Value> old;  // reused from row to row
   for (size_t n = 0; n < rowids.size(); n++) {
@@ -2136,6 +2154,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
     LoadFrame(tc, ex, old, rowid);
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
+    if (n < leaves.size()) txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf);
     DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, old, rowid));
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, nullptr, 0, nullptr));
     count++;

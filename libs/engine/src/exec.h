@@ -140,6 +140,13 @@ class Op {
   // and nothing to do.
   virtual bool Seeks() const { return false; }
   virtual void PrepareToChangeRows() {}
+  // A scan of one table (under filters): the leaf page its current row was read from and the
+  // root its cursor descended from, for the write that changes that row (TxnRouter::SuggestLeaf);
+  // a null page when unknown.
+  virtual void RowLeaf(btree::PageId* root, btree::PageRef* leaf) const {
+    (void)root;
+    leaf->reset();
+  }
 };
 using OpPtr = std::unique_ptr<Op>;
 

@@ -319,6 +319,15 @@ Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value) {
   return Status::OK();
 }
 
+void TableScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf) const {
+  if (single_ && point_read_) {  // read with a point Get: the write transaction's hint is set
+    leaf->reset();
+    return;
+  }
+  *leaf = cursor_ ? cursor_->leaf_page() : nullptr;
+  if (*leaf) *root = cursor_->root();
+}
+
 Result<bool> TableScanOp::Next(Exec& ex) {
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool row, NextRow(ex));
@@ -512,6 +521,11 @@ Status IndexScanOp::Open(Exec& ex) {
   }
   DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(start));
   return Status::OK();
+}
+
+void IndexScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf) const {
+  *leaf = row_cursor_ && !reads_no_column_ ? row_cursor_->leaf_page() : nullptr;
+  if (*leaf) *root = row_cursor_->root();
 }
 
 Result<bool> IndexScanOp::Next(Exec& ex) {

@@ -122,11 +122,13 @@ Status Mutator::DropTree(TreeId id) {
   return Status::OK();
 }
 
-Status Mutator::Put(TreeId id, std::string_view key, std::string_view value,
-                    std::string* old_value, bool* existed) {
+Status Mutator::Put(TreeId id, std::string_view key, std::string_view value, std::string* old_value,
+                    bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  const size_t pages = ctx_.created.size() + ctx_.replaced.size();
   DOSQL_ASSIGN_OR_RETURN(btree::PutResult r,
                          btree::Put(ctx_, st->root, key, value, old_value, &st->hint));
+  if (ctx_.created.size() + ctx_.replaced.size() != pages) st->shape++;
   if (r.root != st->root) {
     st->root = r.root;
     st->dirty = true;
@@ -138,8 +140,10 @@ Status Mutator::Put(TreeId id, std::string_view key, std::string_view value,
 
 Status Mutator::Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed) {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  const size_t pages = ctx_.created.size() + ctx_.replaced.size();
   DOSQL_ASSIGN_OR_RETURN(btree::DeleteResult r,
                          btree::Delete(ctx_, st->root, key, old_value, &st->hint));
+  if (ctx_.created.size() + ctx_.replaced.size() != pages) st->shape++;
   if (r.root != st->root) {
     st->root = r.root;
     st->dirty = true;
@@ -157,6 +161,30 @@ Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key)
 Result<btree::NeighborKeys> Mutator::Neighbors(TreeId id, std::string_view key) const {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
   return btree::Neighbors(*pager_, st->root, key, &st->hint);
+}
+
+uint64_t Mutator::Shape(TreeId id) const {
+  auto it = trees_.find(id);
+  return it == trees_.end() ? 0 : it->second.shape;
+}
+
+void Mutator::SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root,
+                          const btree::PageRef& leaf) {
+  auto it = trees_.find(id);
+  if (it == trees_.end() || !leaf) return;
+  TreeState& st = it->second;
+  // A page of this transaction's (changed in place), reached from the current root while the
+  // tree has had no page created or dropped since: it is one of the tree's leaves.
+  if (st.dropped || st.shape != shape || st.root != root || leaf->owner() != ctx_.owner ||
+      leaf->freed()) {
+    return;
+  }
+  if (st.hint.leaf == leaf->id() && st.hint.root == root) return;
+  st.hint.root = root;
+  st.hint.leaf = leaf->id();
+  st.hint.leftmost = false;
+  st.hint.rightmost = false;
+  st.hint.page = leaf;
 }
 
 Result<TreeInfo> Mutator::GetTree(TreeId id) const {

@@ -472,6 +472,13 @@ Result<std::optional<std::string>> WriteTransaction::Get(TreeId tree, std::strin
   return impl_->mutator->Get(tree, key);
 }
 
+uint64_t WriteTransaction::TreeShape(TreeId tree) const { return impl_->mutator->Shape(tree); }
+
+void WriteTransaction::SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root,
+                                   const btree::PageRef& leaf) {
+  if (impl_->Check().ok()) impl_->mutator->SuggestLeaf(tree, shape, root, leaf);
+}
+
 Result<btree::NeighborKeys> WriteTransaction::Neighbors(TreeId tree, std::string_view key) const {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   return impl_->mutator->Neighbors(tree, key);

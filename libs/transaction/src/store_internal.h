@@ -75,6 +75,9 @@ class Mutator {
   Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
   Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
   Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key) const;
+  // WriteTransaction::TreeShape and SuggestLeaf.
+  uint64_t Shape(TreeId id) const;
+  void SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root, const btree::PageRef& leaf);
   Result<TreeInfo> GetTree(TreeId id) const;
   Result<std::vector<TreeInfo>> ListTrees() const;
   // Writes every changed tree root into the root map and returns the root map's root.
@@ -92,6 +95,9 @@ class Mutator {
     // Where the last Get, Put or Delete of the tree went: every change to the tree goes through
     // Put and Delete here, which keep it right; DropTree and Restore clear it.
     btree::LeafHint hint;
+    // Grows with every Put or Delete that creates or drops a page of the tree (a split, a merge,
+    // a copy on write): a leaf read before it changed may no longer be in the tree.
+    uint64_t shape = 0;
   };
   struct Saved {
     btree::PageId root_map;

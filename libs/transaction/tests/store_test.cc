@@ -128,6 +128,85 @@ TEST(StoreTest, RollbackDiscardsAndSecondWriterIsBusy) {
   ASSERT_TRUE(w.ok());
 }
 
+// SuggestLeaf takes a cursor's leaf as the tree's hint only when it is certainly in the tree: a
+// leaf read before the transaction replaced it (copy on write) under the same root is ignored,
+// and so is a leaf of the transaction's own once the tree's shape changed (a merge may have
+// dropped it); reads and writes after a suggestion see the tree as it is.
+TEST(StoreTest, SuggestedLeafIsTakenOnlyWhenItIsCertainlyInTheTree) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  Model model;
+  {
+    auto w = s->BeginWrite();
+    ASSERT_TRUE(w.ok());
+    t = *(*w)->CreateTree(TreeKind::kRowid);
+    for (int i = 0; i < 2000; i++) {
+      model[RowidKey(i)] = "v" + std::to_string(i);
+      ASSERT_TRUE((*w)->Put(t, RowidKey(i), model[RowidKey(i)]).ok());
+    }
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  auto w = s->BeginWrite();
+  ASSERT_TRUE(w.ok());
+  WriteTransaction& txn = **w;
+  auto put = [&](int i, const std::string& v) {
+    model[RowidKey(i)] = v;
+    ASSERT_TRUE(txn.Put(t, RowidKey(i), v).ok());
+  };
+  put(1999, "x");  // the root and the last leaf are now the transaction's own
+  auto c = txn.NewCursor(t);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c->Seek(RowidKey(10)).ok());
+  ASSERT_TRUE(c->Valid());
+  const uint64_t shape = txn.TreeShape(t);
+  const btree::PageRef stale = c->leaf_page();
+  const btree::PageId root = c->root();
+  ASSERT_TRUE(stale != nullptr);
+  put(11, "new11");  // copies the leaf of key 10; the root (owned) changes in place
+  auto c2 = txn.NewCursor(t);
+  ASSERT_TRUE(c2.ok());
+  ASSERT_EQ(c2->root(), root);
+  txn.SuggestLeaf(t, shape, root, stale);
+  auto got = txn.Get(t, RowidKey(11));
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->value_or("absent"), "new11");
+  put(12, "new12");
+  ASSERT_TRUE(c2->Seek(RowidKey(10)).ok());
+  ASSERT_TRUE(c2->Valid());
+  txn.SuggestLeaf(t, txn.TreeShape(t), c2->root(), c2->leaf_page());
+  put(10, "new10");
+  // Leaves of the transaction's own read before deletes merged them away (dropped from the
+  // tree, not freed yet): no hint once the tree's shape changed.
+  std::vector<std::pair<int, btree::PageRef>> read;
+  const uint64_t before = txn.TreeShape(t);
+  for (int i = 100; i < 900; i += 20) {
+    put(i, "own" + std::to_string(i));
+    ASSERT_TRUE(c2->Seek(RowidKey(i)).ok());
+    read.emplace_back(i, c2->leaf_page());
+  }
+  const uint64_t shape_read = txn.TreeShape(t);
+  EXPECT_NE(shape_read, before);  // the puts copied leaves
+  const btree::PageId root_read = c2->root();
+  for (int i = 100; i < 900; i++) {
+    if (i % 20 == 5) continue;
+    model.erase(RowidKey(i));
+    ASSERT_TRUE(txn.Delete(t, RowidKey(i)).ok());
+  }
+  for (const auto& [i, leaf] : read) {
+    txn.SuggestLeaf(t, shape_read, root_read, leaf);
+    auto v = txn.Get(t, RowidKey(i + 5));
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->value_or("absent"), model[RowidKey(i + 5)]) << i;
+    txn.SuggestLeaf(t, shape_read, root_read, leaf);
+    model.erase(RowidKey(i + 5));
+    ASSERT_TRUE(txn.Delete(t, RowidKey(i + 5)).ok());
+  }
+  ASSERT_TRUE(txn.Commit().ok());
+  EXPECT_EQ(ScanLatest(*s, t), model);
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
 TEST(StoreTest, NestedSavepoints) {
   auto fs = fsx::NewMemoryFileSystem();
   auto s = OpenOk(fs, "db");

@@ -150,6 +150,8 @@ class Cursor {
   // Forgets the position and reads the tree rooted at `root` (of the same pager) from now on.
   void Reset(PageId root);
   PageId root() const;
+  // The leaf page the cursor stands on; null when it is not Valid().
+  PageRef leaf_page() const;
   // Last entry with key <= target.
   Status SeekForPrev(std::string_view target);
   Status Next();

@@ -136,6 +136,15 @@ class WriteTransaction {
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
   // The keys next to where `key` sorts (btree::Neighbors).
   Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key) const;
+  // Grows whenever a write of `tree` creates or drops one of its pages (a split, a merge, a copy
+  // on write); the same value means the tree's pages are the ones it had.
+  uint64_t TreeShape(TreeId tree) const;
+  // Where the next write of `tree` is likely to go: the leaf on which a cursor of this
+  // transaction (reading from `root`) found a key while TreeShape was `shape`. Taken as the
+  // tree's leaf hint only while the shape and root are unchanged and the page is one this
+  // transaction changes in place; the write checks the key against the leaf's first and last
+  // keys, as for any hint.
+  void SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root, const btree::PageRef& leaf);
   // A cursor over the transaction's current state of one tree. It is invalidated by the next
   // write to that tree.
   Result<btree::Cursor> NewCursor(TreeId tree) const;
