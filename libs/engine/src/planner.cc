@@ -1641,10 +1641,11 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
       if ((lslot && rconst) || (rslot && lconst)) {
         const SlotExpr& column = lslot ? *lslot : *rslot;
         const ConstExpr& konst = rconst ? *rconst : *lconst;
-        return CExprPtr(InheritCollation(
-            std::make_unique<ColumnConstCompare>(ToCompareOp(b.op), std::move(l), std::move(r), aff,
-                                                 coll, column, konst),
-            {lp, rp}));
+        return MaybeFold(InheritCollation(std::make_unique<ColumnConstCompare>(
+                                              ToCompareOp(b.op), std::move(l), std::move(r), aff,
+                                              coll, column, konst),
+                                          {lp, rp}),
+                         {lp, rp});
       }
       auto e = InheritCollation(
           std::make_unique<CompareCExpr>(ToCompareOp(b.op), std::move(l), std::move(r), aff, coll),
