@@ -233,17 +233,7 @@ TriBool CompareExpr(const Value& lhs, const Value& rhs, CompareOp op, Affinity a
   } else {
     c = CompareValues(lhs, rhs, coll);
   }
-  switch (op) {
-    case CompareOp::kEq:
-    case CompareOp::kIs: return TriFromBool(c == 0);
-    case CompareOp::kNe:
-    case CompareOp::kIsNot: return TriFromBool(c != 0);
-    case CompareOp::kLt: return TriFromBool(c < 0);
-    case CompareOp::kLe: return TriFromBool(c <= 0);
-    case CompareOp::kGt: return TriFromBool(c > 0);
-    case CompareOp::kGe: return TriFromBool(c >= 0);
-  }
-  return TriBool::kNull;
+  return CompareOutcome(c, op);
 }
 
 }  // namespace dosql::engine

@@ -188,24 +188,7 @@ class ColumnConstCompare final : public TruthCExpr {
       return column_first_ ? CompareExpr(v, konst_, op_, aff_, coll_)
                            : CompareExpr(konst_, v, op_, aff_, coll_);
     }
-    if (!column_first_) c = -c;
-    switch (op_) {
-      case CompareOp::kEq:
-      case CompareOp::kIs:
-        return TriFromBool(c == 0);
-      case CompareOp::kNe:
-      case CompareOp::kIsNot:
-        return TriFromBool(c != 0);
-      case CompareOp::kLt:
-        return TriFromBool(c < 0);
-      case CompareOp::kLe:
-        return TriFromBool(c <= 0);
-      case CompareOp::kGt:
-        return TriFromBool(c > 0);
-      case CompareOp::kGe:
-        return TriFromBool(c >= 0);
-    }
-    return TriBool::kNull;
+    return CompareOutcome(column_first_ ? c : -c, op_);
   }
 
  private:

@@ -100,6 +100,26 @@ TriBool TriOr(TriBool a, TriBool b);
 Value TriToValue(TriBool t);
 
 enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kIs, kIsNot };
+// The truth of `a op b` given c = the order of a and b (< 0, 0, > 0), neither being NULL.
+inline TriBool CompareOutcome(int c, CompareOp op) {
+  switch (op) {
+    case CompareOp::kEq:
+    case CompareOp::kIs:
+      return TriFromBool(c == 0);
+    case CompareOp::kNe:
+    case CompareOp::kIsNot:
+      return TriFromBool(c != 0);
+    case CompareOp::kLt:
+      return TriFromBool(c < 0);
+    case CompareOp::kLe:
+      return TriFromBool(c <= 0);
+    case CompareOp::kGt:
+      return TriFromBool(c > 0);
+    case CompareOp::kGe:
+      return TriFromBool(c >= 0);
+  }
+  return TriBool::kNull;
+}
 
 // Evaluates `lhs op rhs` as SQLite's comparison opcodes do: the operands are first converted
 // under `affinity` (see ComparisonAffinity/ApplyComparisonAffinity), then compared with `coll`.
