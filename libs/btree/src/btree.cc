@@ -9,6 +9,7 @@
 #include "dosql/btree/btree.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -498,7 +499,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
 
   uint32_t idx;
   bool found;
-  if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
+  if (!LeafLowerBoundForWrite(p, ps, h, key, &idx, &found)) {
     return PageCorruption(ref->id(), "bad cell offset or key");
   }
   const uint64_t vlen = value.size();
@@ -968,10 +969,15 @@ Status CheckKey(const Pager& pager, std::string_view key) {
 size_t MaxKeySize(uint32_t page_size) {
   using internal::kPageRefSize;
   if (page_size < 256) return 0;
+  // The last answer, (page size << 32) | size: asked on every write, for one page size.
+  static std::atomic<uint64_t> last{0};
+  const uint64_t known = last.load(std::memory_order_relaxed);
+  if (known >> 32 == page_size) return static_cast<size_t>(known & 0xffffffffu);
   const uint32_t local = internal::MaxLocalCell(page_size);
   const uint32_t vword_len = static_cast<uint32_t>(VarintLength((kMaxValueSize << 1) | 1));
   size_t k = local - kPageRefSize - vword_len;
   while (k > 0 && k + VarintLength(k) + kPageRefSize + vword_len > local) --k;
+  last.store(uint64_t{page_size} << 32 | k, std::memory_order_relaxed);
   return k;
 }
 

@@ -284,6 +284,27 @@ inline bool LeafLowerBound(const uint8_t* p, uint32_t ps, const NodeHeader& h,
   return true;
 }
 
+// LeafLowerBound for a write, which often appends (a new rowid is the table's largest): the last
+// key is tried before the search.
+inline bool LeafLowerBoundForWrite(const uint8_t* p, uint32_t ps, const NodeHeader& h,
+                                   std::string_view target, uint32_t* idx, bool* found) {
+  if (h.n > 0) {
+    const uint32_t off = SlotAt(p, h.n - 1);
+    if (!ValidCellOffset(h, ps, off)) return false;
+    const uint8_t* k;
+    uint32_t kn;
+    if (!ParseLeafKey(p, ps, off, &k, &kn)) return false;
+    const int c =
+        CompareKeys(k, kn, reinterpret_cast<const uint8_t*>(target.data()), target.size());
+    if (c <= 0) {
+      *idx = c < 0 ? h.n : h.n - 1;
+      *found = c == 0;
+      return true;
+    }
+  }
+  return LeafLowerBound(p, ps, h, target, idx, found);
+}
+
 // *idx = the number of separators <= target: the index of the child whose range holds target.
 inline bool InteriorUpperBound(const uint8_t* p, uint32_t ps, const NodeHeader& h,
                                std::string_view target, uint32_t* idx) {

@@ -73,6 +73,8 @@ class TxnRouter {
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
   Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key);
+  // WriteTransaction::LastKey, for the tree's database's write transaction.
+  Result<std::optional<std::string>> LastKey(transaction::TreeId tree);
   // WriteTransaction::TreeShape and SuggestLeaf, for the tree's database's write transaction.
   uint64_t TreeShape(transaction::TreeId tree);
   void SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::PageId root,
@@ -226,7 +228,9 @@ struct ConnectionImpl {
 class ConnDataAccess final : public DataAccess {
  public:
   explicit ConnDataAccess(ConnectionImpl* c) : c_(c) {}
-  ~ConnDataAccess() override;
+  ~ConnDataAccess() override { Release(); }
+  // Ends the statement's own snapshots; the object then serves the statement's next execution.
+  void Release();
   Result<btree::Cursor> NewCursor(transaction::TreeId tree) override;
   Result<TreeVersion> Version(transaction::TreeId tree) override;
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key) override;

@@ -422,6 +422,11 @@ Result<btree::NeighborKeys> TxnRouter::Neighbors(transaction::TreeId tree, std::
   return t->Neighbors(RawTreeId(tree), key);
 }
 
+Result<std::optional<std::string>> TxnRouter::LastKey(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->LastKey(RawTreeId(tree));
+}
+
 Result<btree::Cursor> TxnRouter::NewCursor(transaction::TreeId tree) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
   return t->NewCursor(RawTreeId(tree));
@@ -429,13 +434,16 @@ Result<btree::Cursor> TxnRouter::NewCursor(transaction::TreeId tree) {
 
 // ----- ConnDataAccess -----
 
-ConnDataAccess::~ConnDataAccess() {
-  if (c_->closed) return;
-  for (Read& r : reads_) {
-    for (DbSlot& s : c_->dbs) {
-      if (s.db == r.database) s.active_reads--;
+void ConnDataAccess::Release() {
+  if (reads_.empty()) return;
+  if (!c_->closed) {
+    for (Read& r : reads_) {
+      for (DbSlot& s : c_->dbs) {
+        if (s.db == r.database) s.active_reads--;
+      }
     }
   }
+  reads_.clear();
 }
 
 Result<ConnDataAccess::Source> ConnDataAccess::For(transaction::TreeId tree) {
@@ -836,7 +844,10 @@ Status StatementImpl::EnsureCompiled() {
 
 Status StatementImpl::Begin() {
   DOSQL_RETURN_IF_ERROR(EnsureCompiled());
+  // A fresh execution state that keeps the frame table's storage.
+  std::vector<Frame*> frames = std::move(ex.frames);
   ex = Exec();
+  ex.frames = std::move(frames);
   ex.conn = conn;
   ex.params = &params;
   ex.generation = ++generation;
@@ -847,12 +858,13 @@ Status StatementImpl::Begin() {
   }
   statement_time = 0;
   ex.statement_time = &statement_time;
-  ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 1), nullptr);
+  // (+ 2: an INSERT's UPSERT frame sits one level above its plan's deepest.)
+  ex.frames.assign(static_cast<size_t>(std::max(program->ctx->max_level, 1) + 2), nullptr);
   // Outside BEGIN, the write transactions a statement opens are committed when it ends.
   const bool autocommit = !conn->explicit_txn && !conn->InWriteTxn();
   owns_txn = program->writes && autocommit;
   owns_snapshot = !program->writes && autocommit;
-  data = std::make_unique<ConnDataAccess>(conn);
+  if (!data) data = std::make_unique<ConnDataAccess>(conn);
   if (program->writes && program->write_db < static_cast<int>(conn->dbs.size())) {
     DOSQL_RETURN_IF_ERROR(conn->EnsureWrite(program->write_db));
   }
@@ -867,7 +879,7 @@ Status StatementImpl::Finish(bool ok) {
   // off (SQLite); PRAGMAs do not count.
   if (owns_snapshot && !ast->Is<parser::PragmaStmt>()) conn->defer_foreign_keys = false;
   owns_snapshot = false;
-  data.reset();
+  if (data) data->Release();
   Status st;
   if (owns_txn && conn->InWriteTxn()) {
     if (ok) {

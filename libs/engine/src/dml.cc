@@ -234,12 +234,15 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
 }
 
 // `only`: when given, the indexes to write (the others are left as they are).
-Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
-                    const std::vector<Value>& vals, int64_t rowid, bool insert,
-                    const std::vector<bool>* only = nullptr) {
-  LoadFrame(tc, ex, vals, rowid);
+Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Value>& vals,
+                    int64_t rowid, bool insert, const std::vector<bool>* only = nullptr) {
+  bool loaded = false;  // the row is put in the frame for the first index written
   for (size_t i = 0; i < tc.t->indexes.size(); i++) {
     if (only && !(*only)[i]) continue;
+    if (!loaded) {
+      LoadFrame(tc, ex, vals, rowid);
+      loaded = true;
+    }
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, i));
     if (!in) continue;
     const IndexInfo& idx = *tc.t->indexes[i];
@@ -866,10 +869,9 @@ Status EvalReturning(Exec& ex, const std::vector<CExprPtr>& exprs, DmlResult* re
 // below when the largest is INT64_MAX.
 Result<int64_t> NewRowid(const TableInfo& t, TxnRouter* txn, bool* past_last = nullptr) {
   if (past_last) *past_last = true;
-  DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));
-  DOSQL_RETURN_IF_ERROR(cur.SeekLast());
-  if (!cur.Valid()) return int64_t{1};
-  DOSQL_ASSIGN_OR_RETURN(int64_t last, DecodeRowidKey(cur.key()));
+  DOSQL_ASSIGN_OR_RETURN(std::optional<std::string> last_key, txn->LastKey(t.tree));
+  if (!last_key) return int64_t{1};
+  DOSQL_ASSIGN_OR_RETURN(int64_t last, DecodeRowidKey(*last_key));
   if (last == INT64_MAX) {
     if (past_last) *past_last = false;
     // SQLite then tries random rowids; we search for a gap from the bottom.
@@ -1133,6 +1135,8 @@ struct InsertPlan {
   bool upsert_rowid_first_raw = false;
   std::vector<CExprPtr> returning;
   std::vector<ResultColumnInfo> columns;
+  std::string lname;      // the target's name in lower case
+  bool has_trig = false;  // a trigger on the target (the plan is remade when the schema changes)
 };
 
 Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::string_view sql,
@@ -1170,6 +1174,8 @@ Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::stri
     view_table.name = view->name;
     t = &view_table;
   }
+  plan->lname = Lower(t->name);
+  plan->has_trig = HasTriggers(conn, *schema, plan->lname);
   // Target columns.
   auto& targets = plan->targets;
   if (ins.columns.empty()) {
@@ -1396,8 +1402,8 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   }
   TxnRouter* txn = &conn->router;
   ConflictAction action = ins.replace ? ConflictAction::kReplace : ins.conflict;
-  std::string lname = Lower(t->name);
-  bool has_trig = HasTriggers(conn, *schema, lname);
+  const std::string& lname = plan->lname;
+  const bool has_trig = plan->has_trig;
   const bool may_replace = action == ConflictAction::kReplace || t->DeclaresReplace();
   // The source rows: one at a time as the rows go in (SQLite's co-routine) when nothing the
   // INSERT does can change what the source reads — it does not read the target table, and no
@@ -1662,8 +1668,10 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
                                          parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
                                          &vals, rowid, nullptr, &ignore));
     }
-    LoadFrame(tc, ex, vals, rowid);
-    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+    if (!returning.empty()) {
+      LoadFrame(tc, ex, vals, rowid);
+      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+    }
   }
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(SaveSequence(*t, txn, &seq));
   if (conn->trigger_depth == 0) {
@@ -1768,7 +1776,7 @@ Result<bool> MatchedRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& 
   const size_t ncols = t.columns.size();
   if (ncols > 0 && (n + 1) * ncols <= kept.size()) {
     old->resize(ncols);
-    for (size_t i = 0; i < ncols; i++) std::swap((*old)[i], kept[n * ncols + i]);
+    for (size_t i = 0; i < ncols; i++) swap((*old)[i], kept[n * ncols + i]);
     return true;
   }
   return ReadRowInto(t, txn, rowid, old);

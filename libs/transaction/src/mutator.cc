@@ -108,6 +108,7 @@ Status Mutator::CreateTree(TreeId id, TreeKind kind) {
   DOSQL_ASSIGN_OR_RETURN(btree::PageId root, btree::CreateTree(ctx_));
   TreeState& st = trees_[id];
   st = TreeState{kind, root, true, false};
+  st.last = TreeState::Last::kEmpty;
   changed_ = true;
   return Status::OK();
 }
@@ -133,6 +134,11 @@ Status Mutator::Put(TreeId id, std::string_view key, std::string_view value, std
     st->root = r.root;
     st->dirty = true;
   }
+  if (st->last == TreeState::Last::kEmpty ||
+      (st->last == TreeState::Last::kKey && key > st->last_key)) {
+    st->last = TreeState::Last::kKey;
+    st->last_key.assign(key);
+  }
   if (existed) *existed = r.existed;
   changed_ = true;
   return Status::OK();
@@ -148,6 +154,9 @@ Status Mutator::Delete(TreeId id, std::string_view key, std::string* old_value, 
     st->root = r.root;
     st->dirty = true;
   }
+  if (r.existed && st->last == TreeState::Last::kKey && key == st->last_key) {
+    st->last = TreeState::Last::kUnknown;
+  }
   if (existed) *existed = r.existed;
   if (r.existed) changed_ = true;
   return Status::OK();
@@ -161,6 +170,22 @@ Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key)
 Result<btree::NeighborKeys> Mutator::Neighbors(TreeId id, std::string_view key) const {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
   return btree::Neighbors(*pager_, st->root, key, &st->hint);
+}
+
+Result<std::optional<std::string>> Mutator::LastKey(TreeId id) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  if (st->last == TreeState::Last::kUnknown) {
+    btree::Cursor c(pager_, st->root);
+    DOSQL_RETURN_IF_ERROR(c.SeekLast());
+    if (c.Valid()) {
+      st->last_key.assign(c.key());
+      st->last = TreeState::Last::kKey;
+    } else {
+      st->last = TreeState::Last::kEmpty;
+    }
+  }
+  if (st->last == TreeState::Last::kEmpty) return std::optional<std::string>();
+  return std::optional<std::string>(st->last_key);
 }
 
 uint64_t Mutator::Shape(TreeId id) const {

@@ -472,6 +472,11 @@ Result<std::optional<std::string>> WriteTransaction::Get(TreeId tree, std::strin
   return impl_->mutator->Get(tree, key);
 }
 
+Result<std::optional<std::string>> WriteTransaction::LastKey(TreeId tree) const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  return impl_->mutator->LastKey(tree);
+}
+
 uint64_t WriteTransaction::TreeShape(TreeId tree) const { return impl_->mutator->Shape(tree); }
 
 void WriteTransaction::SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root,

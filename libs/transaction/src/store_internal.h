@@ -75,6 +75,8 @@ class Mutator {
   Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
   Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
   Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key) const;
+  // WriteTransaction::LastKey.
+  Result<std::optional<std::string>> LastKey(TreeId id) const;
   // WriteTransaction::TreeShape and SuggestLeaf.
   uint64_t Shape(TreeId id) const;
   void SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root, const btree::PageRef& leaf);
@@ -98,6 +100,11 @@ class Mutator {
     // Grows with every Put or Delete that creates or drops a page of the tree (a split, a merge,
     // a copy on write): a leaf read before it changed may no longer be in the tree.
     uint64_t shape = 0;
+    // The tree's largest key, once a LastKey or a CreateTree found it: Put and Delete keep it
+    // right (a Put beyond it moves it, a Delete of it forgets it); Save/Restore carry it.
+    enum class Last : uint8_t { kUnknown, kEmpty, kKey };
+    Last last = Last::kUnknown;
+    std::string last_key;
   };
   struct Saved {
     btree::PageId root_map;

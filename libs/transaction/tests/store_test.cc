@@ -207,6 +207,74 @@ TEST(StoreTest, SuggestedLeafIsTakenOnlyWhenItIsCertainlyInTheTree) {
   ASSERT_TRUE(s->CheckIntegrity().ok());
 }
 
+TEST(StoreTest, LastKeyFollowsPutsDeletesAndSavepoints) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  Model model;
+  {
+    auto w = s->BeginWrite();
+    ASSERT_TRUE(w.ok());
+    t = *(*w)->CreateTree(TreeKind::kRowid);
+    for (int i = 0; i < 3000; i += 3) {
+      model[RowidKey(i)] = "v";
+      ASSERT_TRUE((*w)->Put(t, RowidKey(i), "v").ok());
+    }
+    ASSERT_TRUE((*w)->Commit().ok());
+  }
+  auto w = s->BeginWrite();
+  ASSERT_TRUE(w.ok());
+  WriteTransaction& txn = **w;
+  // What the tree holds, not what the transaction remembers: its last key by a cursor.
+  auto check = [&](const char* where) {
+    auto c = txn.NewCursor(t);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c->SeekLast().ok());
+    auto last = txn.LastKey(t);
+    ASSERT_TRUE(last.ok()) << where;
+    ASSERT_EQ(last->has_value(), c->Valid()) << where;
+    if (c->Valid()) EXPECT_EQ(**last, std::string(c->key())) << where;
+    ASSERT_EQ(c->Valid(), !model.empty()) << where;
+    if (!model.empty()) EXPECT_EQ(**last, model.rbegin()->first) << where;
+  };
+  check("committed");
+  auto put = [&](int i) {
+    model[RowidKey(i)] = "w";
+    ASSERT_TRUE(txn.Put(t, RowidKey(i), "w").ok());
+  };
+  auto del = [&](int i) {
+    model.erase(RowidKey(i));
+    ASSERT_TRUE(txn.Delete(t, RowidKey(i)).ok());
+  };
+  put(5000);
+  check("put past the end");
+  put(10);
+  check("put in the middle");
+  const uint32_t sp = *txn.Savepoint();
+  for (int i = 5001; i < 5400; i++) put(i);
+  check("appends");
+  del(5399);
+  check("last deleted");
+  del(5398);
+  put(7000);
+  del(7000);
+  check("new last deleted");
+  ASSERT_TRUE(txn.RollbackTo(sp).ok());
+  model.clear();
+  for (int i = 0; i < 3000; i += 3) model[RowidKey(i)] = "v";
+  model[RowidKey(5000)] = model[RowidKey(10)] = "w";
+  check("rolled back to the savepoint");
+  while (!model.empty()) del(static_cast<int>(*DecodeRowidKey(model.rbegin()->first)));
+  check("emptied");
+  put(-4);
+  check("refilled");
+  ASSERT_TRUE(txn.ClearTree(t).ok());
+  model.clear();
+  check("cleared");
+  put(1);
+  check("after clear");
+}
+
 TEST(StoreTest, NestedSavepoints) {
   auto fs = fsx::NewMemoryFileSystem();
   auto s = OpenOk(fs, "db");

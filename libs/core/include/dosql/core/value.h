@@ -38,11 +38,42 @@ class Value {
     if (o.type_ == ValueType::kText || o.type_ == ValueType::kBlob) s_ = o.s_;
     return *this;
   }
-  Value(Value&&) noexcept = default;
-  Value& operator=(Value&&) noexcept = default;
+  // Moves, like copies, touch the byte string only for TEXT and BLOB (the moved-from value keeps
+  // its type; its bytes are unspecified).
+  Value(Value&& o) noexcept : type_(o.type_), subtype_(o.subtype_), i_(o.i_) {
+    if (o.type_ == ValueType::kText || o.type_ == ValueType::kBlob) s_ = std::move(o.s_);
+  }
+  Value& operator=(Value&& o) noexcept {
+    type_ = o.type_;
+    subtype_ = o.subtype_;
+    i_ = o.i_;
+    if ((o.type_ == ValueType::kText || o.type_ == ValueType::kBlob) && this != &o) {
+      s_ = std::move(o.s_);
+    }
+    return *this;
+  }
+  friend void swap(Value& a, Value& b) noexcept {
+    std::swap(a.type_, b.type_);
+    std::swap(a.subtype_, b.subtype_);
+    std::swap(a.i_, b.i_);
+    if (a.type_ == ValueType::kText || a.type_ == ValueType::kBlob || b.type_ == ValueType::kText ||
+        b.type_ == ValueType::kBlob) {
+      a.s_.swap(b.s_);
+    }
+  }
   static Value Null() { return Value(); }
-  static Value Integer(int64_t v) { Value x; x.type_ = ValueType::kInteger; x.i_ = v; return x; }
-  static Value Real(double v) { Value x; x.type_ = ValueType::kReal; x.d_ = v; return x; }
+  static Value Integer(int64_t v) {
+    Value x;
+    x.type_ = ValueType::kInteger;
+    x.i_ = v;
+    return x;
+  }
+  static Value Real(double v) {
+    Value x;
+    x.type_ = ValueType::kReal;
+    x.d_ = v;
+    return x;
+  }
   static Value Text(std::string s) {
     Value x; x.type_ = ValueType::kText; x.s_ = std::move(s); return x;
   }

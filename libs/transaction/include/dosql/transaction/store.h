@@ -136,6 +136,10 @@ class WriteTransaction {
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
   // The keys next to where `key` sorts (btree::Neighbors).
   Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key) const;
+  // The tree's largest key (none when it is empty), as this transaction sees it. Kept per tree
+  // while the transaction writes, so asking again after inserts at the end costs no search (a
+  // new rowid).
+  Result<std::optional<std::string>> LastKey(TreeId tree) const;
   // Grows whenever a write of `tree` creates or drops one of its pages (a split, a merge, a copy
   // on write); the same value means the tree's pages are the ones it had.
   uint64_t TreeShape(TreeId tree) const;
