@@ -471,6 +471,10 @@ struct PutArgs {
   std::string_view value;
   std::string* old_value = nullptr;
   bool existed = false;
+  // In: the key's slot in the leaf, when the caller found it there (LeafHint::slot). Out: the
+  // slot of the key after it, the next write's likely place.
+  uint32_t slot = LeafHint::kNoSlot;
+  uint32_t next_slot = LeafHint::kNoSlot;
   // In place only (a hinted leaf): when the change needs a split or an overflow chain, nothing is
   // changed and no_room is set.
   bool may_split = true;
@@ -497,11 +501,12 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
   if (PointsInto(key, *ref)) key = key_copy.assign(key);
   if (PointsInto(value, *ref)) value = value_copy.assign(value);
 
-  uint32_t idx;
-  bool found;
-  if (!LeafLowerBoundForWrite(p, ps, h, key, &idx, &found)) {
+  uint32_t idx = a.slot;
+  bool found = true;
+  if (idx == LeafHint::kNoSlot && !LeafLowerBoundForWrite(p, ps, h, key, &idx, &found)) {
     return PageCorruption(ref->id(), "bad cell offset or key");
   }
+  a.next_slot = idx + 1;
   const uint64_t vlen = value.size();
   // (A cell with an empty value always fits: MaxKeySize leaves room for it.)
   const bool overflow = vlen > 0 && LeafCellSize(key.size(), vlen, false) > MaxLocalCell(ps);
@@ -620,6 +625,8 @@ struct DeleteArgs {
   std::string_view key;
   std::string* old_value = nullptr;
   bool existed = false;
+  uint32_t slot = LeafHint::kNoSlot;  // as in PutArgs
+  uint32_t next_slot = LeafHint::kNoSlot;
   // In place only (a hinted leaf that is not the root): when the leaf would fall under a third
   // full, nothing is changed and no_room is set.
   bool may_underflow = true;
@@ -712,11 +719,12 @@ Result<NodeResult> DeleteFromLeaf(Writer& w, const PageRef& ref, NodeHeader h, D
   NodeResult out;
   out.id = id;
   out.level = h.level;
-  uint32_t idx;
-  bool found;
-  if (!LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
+  uint32_t idx = a.slot;
+  bool found = true;
+  if (idx == LeafHint::kNoSlot && !LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
     return PageCorruption(id, "bad cell offset or key");
   }
+  a.next_slot = idx;  // the key after the removed one slides into its slot
   if (!found) {
     a.leaf = id;
     return out;
@@ -789,8 +797,10 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
 // first leaf, or after the last key of the last leaf). A key between two keys of a leaf can only
 // belong to that leaf, whatever the separators above it are. Any doubt returns false, and the
 // caller descends from the root (which reports a corrupt page as such).
-bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key,
-                PageRef* page, NodeHeader* h) {
+// *slot: the key's slot when the hint's guess holds it, else LeafHint::kNoSlot.
+bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key, PageRef* page,
+                NodeHeader* h, uint32_t* slot = nullptr) {
+  if (slot != nullptr) *slot = LeafHint::kNoSlot;
   if (hint == nullptr || hint->leaf == kInvalidPageId || hint->root != root) return false;
   if (!hint->page || hint->page->id() != hint->leaf || hint->page->freed()) {
     Result<PageRef> r = pager.Get(hint->leaf);
@@ -805,6 +815,15 @@ bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key,
   const uint8_t* k;
   uint32_t kn;
   const auto* t = reinterpret_cast<const uint8_t*>(key.data());
+  if (slot != nullptr && hint->slot < h->n) {
+    const uint32_t off = SlotAt(p, hint->slot);
+    if (ValidCellOffset(*h, ps, off) && ParseLeafKey(p, ps, off, &k, &kn) &&
+        CompareKeys(t, key.size(), k, kn) == 0) {
+      *slot = hint->slot;
+      *page = hint->page;
+      return true;
+    }
+  }
   if (!hint->leftmost) {
     const uint32_t off = SlotAt(p, 0);
     if (!ValidCellOffset(*h, ps, off) || !ParseLeafKey(p, ps, off, &k, &kn) ||
@@ -830,6 +849,7 @@ void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool right
   hint->leaf = leaf;
   hint->leftmost = leftmost;
   hint->rightmost = rightmost;
+  hint->slot = LeafHint::kNoSlot;
 }
 
 // ----- Get -----
@@ -1015,17 +1035,19 @@ Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std:
   {
     PageRef leaf;
     internal::NodeHeader h;
-    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h) &&
+    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h, &a.slot) &&
         leaf->owner() == ctx.owner) {
       a.may_split = false;
       DOSQL_RETURN_IF_ERROR(internal::PutLeaf(w, leaf, h, false, a).status());
       if (!a.no_room) {
         out.existed = a.existed;
         out.root = root;
+        hint->slot = a.next_slot;
         return out;
       }
       a.may_split = true;
     }
+    a.slot = LeafHint::kNoSlot;
   }
   if (hint != nullptr) hint->Clear();  // set again when the descent succeeds
   DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
@@ -1036,6 +1058,7 @@ Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std:
     DOSQL_ASSIGN_OR_RETURN(out.root, internal::GrowRoot(w, r));
   }
   internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost);
+  if (hint != nullptr && a.leaf != kInvalidPageId) hint->slot = a.next_slot;
   return out;
 }
 
@@ -1052,17 +1075,19 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
   {
     PageRef leaf;
     internal::NodeHeader h;
-    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h) &&
+    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h, &a.slot) &&
         leaf->owner() == ctx.owner) {
       // The root may hold any number of keys; another leaf must stay a third full.
       a.may_underflow = leaf->id() == root;
       DOSQL_RETURN_IF_ERROR(internal::DeleteFromLeaf(w, leaf, h, a).status());
       if (!a.no_room) {  // an owned leaf changed in place: the root stays
         out.existed = a.existed;
+        hint->slot = a.next_slot;
         return out;
       }
       a.may_underflow = true;
     }
+    a.slot = LeafHint::kNoSlot;
   }
   if (hint != nullptr) hint->Clear();  // set again when the descent succeeds
   DOSQL_ASSIGN_OR_RETURN(internal::NodeResult r,
@@ -1091,6 +1116,7 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
   // The leaf keeps its key range (merges and moves above it keep the order of the separators)
   // unless it fell under a third full, when a.leaf is kInvalidPageId.
   internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost);
+  if (hint != nullptr && a.leaf != kInvalidPageId) hint->slot = a.next_slot;
   return out;
 }
 

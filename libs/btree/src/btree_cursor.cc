@@ -248,6 +248,10 @@ PageRef Cursor::leaf_page() const {
   return impl_->valid && impl_->depth > 0 ? impl_->path[impl_->depth - 1].page : nullptr;
 }
 
+uint32_t Cursor::leaf_slot() const {
+  return impl_->valid && impl_->depth > 0 ? impl_->path[impl_->depth - 1].idx : LeafHint::kNoSlot;
+}
+
 Status Cursor::SeekForPrev(std::string_view target) {
   Impl& m = *impl_;
   bool found;

@@ -172,8 +172,10 @@ inline bool ParseLeafCell(const uint8_t* p, uint32_t ps, uint32_t off, LeafCell*
   return true;
 }
 
-inline bool ParseLeafKey(const uint8_t* p, uint32_t ps, uint32_t off, const uint8_t** key,
-                         uint32_t* key_len) {
+// (Always inlined: the searches call it per probe, and GCC's size heuristics outline it once
+// it has many callers.)
+[[gnu::always_inline]] inline bool ParseLeafKey(const uint8_t* p, uint32_t ps, uint32_t off,
+                                                const uint8_t** key, uint32_t* key_len) {
   const uint8_t* end = p + ps;
   uint64_t klen, vword;
   const uint8_t* q = ReadVarint(p + off, end, &klen);

@@ -78,7 +78,7 @@ class TxnRouter {
   // WriteTransaction::TreeShape and SuggestLeaf, for the tree's database's write transaction.
   uint64_t TreeShape(transaction::TreeId tree);
   void SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::PageId root,
-                   const btree::PageRef& leaf);
+                   const btree::PageRef& leaf, uint32_t slot);
   Result<btree::Cursor> NewCursor(transaction::TreeId tree);
   // How many Put/Delete calls were made through this router (to tell whether a statement wrote).
   uint64_t writes() const { return writes_; }

@@ -412,9 +412,9 @@ uint64_t TxnRouter::TreeShape(transaction::TreeId tree) {
 }
 
 void TxnRouter::SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::PageId root,
-                            const btree::PageRef& leaf) {
+                            const btree::PageRef& leaf, uint32_t slot) {
   auto t = For(tree);
-  if (t.ok()) t.value()->SuggestLeaf(RawTreeId(tree), shape, root, leaf);
+  if (t.ok()) t.value()->SuggestLeaf(RawTreeId(tree), shape, root, leaf, slot);
 }
 
 Result<btree::NeighborKeys> TxnRouter::Neighbors(transaction::TreeId tree, std::string_view key) {

@@ -1738,6 +1738,7 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
 struct RowLeaf {
   btree::PageId root = btree::kInvalidPageId;
   btree::PageRef leaf;
+  uint32_t slot = btree::LeafHint::kNoSlot;
 };
 
 Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope, MatchPlan& mp,
@@ -1761,7 +1762,7 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
       for (const auto& cb : sb->cols) kept->push_back(frame.slots[static_cast<size_t>(cb.slot)]);
       if (leaves) {
         RowLeaf& where = leaves->emplace_back();
-        mp.op->RowLeaf(&where.root, &where.leaf);
+        mp.op->RowLeaf(&where.root, &where.leaf, &where.slot);
       }
     }
   }
@@ -2070,7 +2071,8 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     ex.frames[level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
     int64_t new_rowid = rowid;
-    if (n < leaves.size()) txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf);
+    if (n < leaves.size())
+      txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf, leaves[n].slot);
     DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, old, rowid,
                                                    plan->sets, up.conflict, &new_rowid, &shape));
     if (!done) continue;
@@ -2162,7 +2164,8 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
     LoadFrame(tc, ex, old, rowid);
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
-    if (n < leaves.size()) txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf);
+    if (n < leaves.size())
+      txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf, leaves[n].slot);
     DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, old, rowid));
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, nullptr, 0, nullptr));
     count++;

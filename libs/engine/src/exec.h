@@ -142,9 +142,10 @@ class Op {
   virtual void PrepareToChangeRows() {}
   // A scan of one table (under filters): the leaf page its current row was read from and the
   // root its cursor descended from, for the write that changes that row (TxnRouter::SuggestLeaf);
-  // a null page when unknown.
-  virtual void RowLeaf(btree::PageId* root, btree::PageRef* leaf) const {
+  // a null page when unknown. *slot: the row's slot in the leaf.
+  virtual void RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const {
     (void)root;
+    (void)slot;
     leaf->reset();
   }
 };

@@ -319,13 +319,16 @@ Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value) {
   return Status::OK();
 }
 
-void TableScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf) const {
+void TableScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const {
   if (single_ && point_read_) {  // read with a point Get: the write transaction's hint is set
     leaf->reset();
     return;
   }
   *leaf = cursor_ ? cursor_->leaf_page() : nullptr;
-  if (*leaf) *root = cursor_->root();
+  if (*leaf) {
+    *root = cursor_->root();
+    *slot = cursor_->leaf_slot();
+  }
 }
 
 Result<bool> TableScanOp::Next(Exec& ex) {
@@ -523,9 +526,12 @@ Status IndexScanOp::Open(Exec& ex) {
   return Status::OK();
 }
 
-void IndexScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf) const {
+void IndexScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const {
   *leaf = row_cursor_ && !reads_no_column_ ? row_cursor_->leaf_page() : nullptr;
-  if (*leaf) *root = row_cursor_->root();
+  if (*leaf) {
+    *root = row_cursor_->root();
+    *slot = row_cursor_->leaf_slot();
+  }
 }
 
 Result<bool> IndexScanOp::Next(Exec& ex) {

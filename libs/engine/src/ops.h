@@ -46,7 +46,7 @@ class TableScanOp final : public Op {
     needed_columns.clear();
     point_read_ = true;
   }
-  void RowLeaf(btree::PageId* root, btree::PageRef* leaf) const override;
+  void RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const override;
 
   // Optional rowid constraints (evaluated at Open).
   const CExpr* rowid_eq = nullptr;
@@ -93,7 +93,7 @@ class IndexScanOp final : public Op {
   std::string Describe(int indent) const override;
   bool Seeks() const override { return !eq.empty() || lo || hi; }
   void PrepareToChangeRows() override { needed_columns.clear(); }
-  void RowLeaf(btree::PageId* root, btree::PageRef* leaf) const override;
+  void RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const override;
 
   std::vector<const CExpr*> eq;       // values for the first eq.size() index columns
   std::vector<Affinity> eq_affinity;  // affinity applied to each value before encoding
@@ -144,8 +144,8 @@ class FilterOp final : public Op {
   std::string Describe(int indent) const override;
   bool Seeks() const override { return child_->Seeks(); }
   void PrepareToChangeRows() override { child_->PrepareToChangeRows(); }
-  void RowLeaf(btree::PageId* root, btree::PageRef* leaf) const override {
-    child_->RowLeaf(root, leaf);
+  void RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const override {
+    child_->RowLeaf(root, leaf, slot);
   }
 
  private:

@@ -193,8 +193,8 @@ uint64_t Mutator::Shape(TreeId id) const {
   return it == trees_.end() ? 0 : it->second.shape;
 }
 
-void Mutator::SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root,
-                          const btree::PageRef& leaf) {
+void Mutator::SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root, const btree::PageRef& leaf,
+                          uint32_t slot) {
   auto it = trees_.find(id);
   if (it == trees_.end() || !leaf) return;
   TreeState& st = it->second;
@@ -204,9 +204,12 @@ void Mutator::SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root,
       leaf->freed()) {
     return;
   }
+  // Already there: the hint's slot (after the last write's) knows of this transaction's
+  // inserts and deletes in the leaf since the search read it.
   if (st.hint.leaf == leaf->id() && st.hint.root == root) return;
   st.hint.root = root;
   st.hint.leaf = leaf->id();
+  st.hint.slot = slot;
   st.hint.leftmost = false;
   st.hint.rightmost = false;
   st.hint.page = leaf;

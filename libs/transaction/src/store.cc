@@ -480,8 +480,8 @@ Result<std::optional<std::string>> WriteTransaction::LastKey(TreeId tree) const 
 uint64_t WriteTransaction::TreeShape(TreeId tree) const { return impl_->mutator->Shape(tree); }
 
 void WriteTransaction::SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root,
-                                   const btree::PageRef& leaf) {
-  if (impl_->Check().ok()) impl_->mutator->SuggestLeaf(tree, shape, root, leaf);
+                                   const btree::PageRef& leaf, uint32_t slot) {
+  if (impl_->Check().ok()) impl_->mutator->SuggestLeaf(tree, shape, root, leaf, slot);
 }
 
 Result<btree::NeighborKeys> WriteTransaction::Neighbors(TreeId tree, std::string_view key) const {

@@ -79,7 +79,8 @@ class Mutator {
   Result<std::optional<std::string>> LastKey(TreeId id) const;
   // WriteTransaction::TreeShape and SuggestLeaf.
   uint64_t Shape(TreeId id) const;
-  void SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root, const btree::PageRef& leaf);
+  void SuggestLeaf(TreeId id, uint64_t shape, btree::PageId root, const btree::PageRef& leaf,
+                   uint32_t slot);
   Result<TreeInfo> GetTree(TreeId id) const;
   Result<std::vector<TreeInfo>> ListTrees() const;
   // Writes every changed tree root into the root map and returns the root map's root.

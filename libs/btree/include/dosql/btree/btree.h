@@ -60,8 +60,13 @@ struct LeafHint {
   bool leftmost = false;         // the leaf is the first of the tree (no key sorts before it)
   bool rightmost = false;        // the leaf is the last of the tree
   PageRef page;                  // the page `leaf` when loaded (a cache: may be older or null)
+  // Where in the leaf the next access's key may be (the slot after the last write's, for writes
+  // in key order): tried, and checked, before the leaf's search. kNoSlot: no guess.
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+  uint32_t slot = kNoSlot;
   void Clear() {
     leaf = kInvalidPageId;
+    slot = kNoSlot;
     page.reset();
   }
 };
@@ -150,8 +155,10 @@ class Cursor {
   // Forgets the position and reads the tree rooted at `root` (of the same pager) from now on.
   void Reset(PageId root);
   PageId root() const;
-  // The leaf page the cursor stands on; null when it is not Valid().
+  // The leaf page the cursor stands on; null when it is not Valid(). leaf_slot: the entry's
+  // slot in it (LeafHint::slot).
   PageRef leaf_page() const;
+  uint32_t leaf_slot() const;
   // Last entry with key <= target.
   Status SeekForPrev(std::string_view target);
   Status Next();

@@ -147,8 +147,10 @@ class WriteTransaction {
   // transaction (reading from `root`) found a key while TreeShape was `shape`. Taken as the
   // tree's leaf hint only while the shape and root are unchanged and the page is one this
   // transaction changes in place; the write checks the key against the leaf's first and last
-  // keys, as for any hint.
-  void SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root, const btree::PageRef& leaf);
+  // keys, as for any hint. `slot`: where in the leaf the key was (Cursor::leaf_slot), tried
+  // first and checked.
+  void SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root, const btree::PageRef& leaf,
+                   uint32_t slot = btree::LeafHint::kNoSlot);
   // A cursor over the transaction's current state of one tree. It is invalidated by the next
   // write to that tree.
   Result<btree::Cursor> NewCursor(TreeId tree) const;
