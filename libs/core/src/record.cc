@@ -313,12 +313,19 @@ double DoubleFromOrderedBits(uint64_t b) {
 }
 
 void AppendEscaped(std::string_view s, std::string* out) {
-  for (char c : s) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xff');
+  // Runs without a NUL byte are copied whole; each NUL is followed by 0xff.
+  while (true) {
+    const void* nul = s.empty() ? nullptr : std::memchr(s.data(), 0, s.size());
+    if (nul == nullptr) {
+      out->append(s.data(), s.size());
+      break;
+    }
+    const size_t n = static_cast<size_t>(static_cast<const char*>(nul) - s.data());
+    out->append(s.data(), n);
+    out->append("\0\xff", 2);
+    s.remove_prefix(n + 1);
   }
-  out->push_back('\0');
-  out->push_back('\x01');
+  out->append("\0\x01", 2);
 }
 }  // namespace
 

@@ -194,22 +194,23 @@ Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
   bool missing = false;
   IndexKeyAccess access{ex.data, &tc.conn->router};
   if (entry_values) entry_values->clear();
+  Value computed;  // the rowid or an expression's value
   for (size_t i = 0; i < idx.columns.size(); i++) {
     const IndexColumn& ic = idx.columns[i];
-    Value v;
+    const Value* v = &computed;
     if (ic.column >= 0) {
-      v = vals[ic.column];
+      v = &vals[ic.column];
     } else if (ic.column == -2) {
-      v = Value::Integer(rowid);
+      computed = Value::Integer(rowid);
     } else {
-      DOSQL_RETURN_IF_ERROR(tc.index_exprs[index_no][i]->Eval(ex, &v));
+      DOSQL_RETURN_IF_ERROR(tc.index_exprs[index_no][i]->Eval(ex, &computed));
     }
-    if (v.is_null()) *has_null = true;
+    if (v->is_null()) *has_null = true;
     if (!missing) {
       DOSQL_RETURN_IF_ERROR(
-          AppendIndexKey(idx, i, tc.index_colls[index_no][i], v, mode, access, &key, &missing));
+          AppendIndexKey(idx, i, tc.index_colls[index_no][i], *v, mode, access, &key, &missing));
     }
-    if (entry_values) entry_values->push_back(std::move(v));
+    if (entry_values) entry_values->push_back(*v);
   }
   if (absent) *absent = missing;
   if (with_rowid) key += RowidKey(rowid);
@@ -253,11 +254,11 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
     }
     bool has_null;
     bool absent = false;
-    std::vector<Value> entry;
+    std::vector<Value> entry;  // the values a labelled index's entry stores
     DOSQL_ASSIGN_OR_RETURN(std::string key,
                            MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null,
-                                        insert ? LabelMode::kInsert : LabelMode::kLookup,
-                                        &absent, &entry));
+                                        insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
+                                        insert && IsLabelledIndex(idx) ? &entry : nullptr));
     if (insert) {
       DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     } else {
@@ -2225,23 +2226,30 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
   ex.data = &data;
   ex.frames.assign(static_cast<size_t>(ctxp->max_level + 2), nullptr);
   TxnRouter* txn = &conn->router;
-  std::vector<std::pair<std::vector<Value>, int64_t>> rows;
-  {
+  const IndexInfo& idx = *t.indexes[index_no];
+  // Calls row(vals, rowid) for each row of the table, in rowid order.
+  auto for_each_row = [&](auto&& row) -> Status {
     DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(t.tree));
     DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
     std::string scratch;
+    std::vector<Value> vals(t.columns.size());
     while (cur.Valid()) {
       DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cur.key()));
       DOSQL_ASSIGN_OR_RETURN(std::string_view v, cur.value(&scratch));
-      std::vector<Value> vals(t.columns.size());
       DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, v, rowid, vals.data()));
-      rows.emplace_back(std::move(vals), rowid);
+      DOSQL_RETURN_IF_ERROR(row(vals, rowid));
       DOSQL_RETURN_IF_ERROR(cur.Next());
     }
-  }
-  const IndexInfo& idx = *t.indexes[index_no];
+    return Status::OK();
+  };
   if (IsLabelledIndex(idx)) {
-    // A new TEXT value's label depends on the entries already stored: one row at a time.
+    // A new TEXT value's label depends on the entries already stored: one row at a time, after
+    // the scan (the stores change the index the labels are read from, not the table).
+    std::vector<std::pair<std::vector<Value>, int64_t>> rows;
+    DOSQL_RETURN_IF_ERROR(for_each_row([&](const std::vector<Value>& vals, int64_t rowid) {
+      rows.emplace_back(vals, rowid);
+      return Status::OK();
+    }));
     for (const auto& [vals, rowid] : rows) {
       LoadFrame(tc, ex, vals, rowid);
       DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
@@ -2262,38 +2270,36 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
   }
   // As SQLite builds an index: every entry first (an error in an indexed expression shows
   // before a UNIQUE violation), sorted, then stored in key order (each store lands next to the
-  // one before it); equal keys of a UNIQUE index are then neighbours.
+  // one before it); equal keys of a UNIQUE index are then neighbours. The entries are made
+  // while the table is read and sorted through an array of their positions.
   struct Entry {
-    std::string key;
-    std::string value;
+    std::string key;  // (no value: only labelled indexes store one)
     bool has_null;
   };
   std::vector<Entry> entries;
-  entries.reserve(rows.size());
-  std::vector<Value> entry_values;
-  for (const auto& [vals, rowid] : rows) {
+  DOSQL_RETURN_IF_ERROR(for_each_row([&](const std::vector<Value>& vals, int64_t rowid) -> Status {
     LoadFrame(tc, ex, vals, rowid);
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
-    if (!in) continue;
-    Entry e;
-    DOSQL_ASSIGN_OR_RETURN(e.key, MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null,
-                                               LabelMode::kLookup, nullptr, &entry_values));
-    e.value = IndexEntryValue(idx, entry_values);
-    entries.push_back(std::move(e));
-  }
-  rows.clear();
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.key < b.key; });
-  for (size_t i = 0; i < entries.size(); i++) {
-    const Entry& e = entries[i];
+    if (!in) return Status::OK();
+    Entry& e = entries.emplace_back();
+    DOSQL_ASSIGN_OR_RETURN(
+        e.key, MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null, LabelMode::kLookup));
+    return Status::OK();
+  }));
+  std::vector<uint32_t> order(entries.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return entries[a].key < entries[b].key; });
+  for (size_t i = 0; i < order.size(); i++) {
+    const Entry& e = entries[order[i]];
     if (idx.unique && i > 0 && !e.has_null) {
-      const std::string& prev = entries[i - 1].key;
+      const std::string& prev = entries[order[i - 1]].key;
       const size_t n = e.key.size() - kRowidKeySize;
       if (prev.size() == e.key.size() && prev.compare(0, n, e.key, 0, n) == 0) {
         return Status::Constraint(UniqueMessage(t, idx));
       }
     }
-    DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, e.key, e.value));
+    DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, e.key, std::string_view()));
   }
   return Status::OK();
 }
