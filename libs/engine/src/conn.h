@@ -87,6 +87,7 @@ class TxnRouter {
   Result<transaction::WriteTransaction*> For(transaction::TreeId tree);
   ConnectionImpl* c_;
   uint64_t writes_ = 0;
+  size_t last_db_ = SIZE_MAX;  // For's last slot (checked before use)
 };
 
 // A function registered with Connection::Create*Function.

@@ -362,9 +362,16 @@ void ConnectionImpl::Close() {
 // ----- TxnRouter -----
 
 Result<transaction::WriteTransaction*> TxnRouter::For(transaction::TreeId tree) {
-  int db = c_->DbOfTag(TreeTag(tree));
+  const uint64_t tag = TreeTag(tree);
+  // The slot the last call found, while it still holds that database's write transaction.
+  if (last_db_ < c_->dbs.size()) {
+    const DbSlot& s = c_->dbs[last_db_];
+    if (s.txn && s.impl() != nullptr && s.impl()->tag == tag) return s.txn.get();
+  }
+  int db = c_->DbOfTag(tag);
   if (db < 0) return Status::Internal("a tree of a database that is not attached");
   DOSQL_RETURN_IF_ERROR(c_->EnsureWrite(db));
+  last_db_ = static_cast<size_t>(db);
   return c_->dbs[static_cast<size_t>(db)].txn.get();
 }
 

@@ -326,6 +326,7 @@ struct WriteTransaction::Impl {
   std::unique_ptr<Mutator> mutator;
   wal::ChangeBuffer log;  // this transaction's changes, encoded as WAL records
   uint64_t changes = 0;   // see WriteTransaction::changes
+  std::string before;     // Put's and Delete's old value (its buffer kept from call to call)
   struct SavepointState {
     uint32_t id;
     Mutator::Saved saved;
@@ -443,7 +444,7 @@ Result<std::vector<TreeInfo>> WriteTransaction::ListTrees() const {
 Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view value,
                              bool* existed) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
-  std::string before;
+  std::string& before = impl_->before;
   bool had = false;
   impl_->changes++;
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, &before, &had));
@@ -455,7 +456,7 @@ Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view
 
 Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
-  std::string before;
+  std::string& before = impl_->before;
   bool had = false;
   impl_->changes++;
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Delete(tree, key, &before, &had));
