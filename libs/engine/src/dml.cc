@@ -1901,6 +1901,9 @@ struct RowDmlPlan {
   // The match scan decodes whole rows, which the statement changes without reading them again
   // when nothing it does per row can change another matched row (see KeepsMatchedRows).
   bool keep_rows = false;
+  // Worked out at the first run (the plan is remade when the schema changes): the table's name
+  // and triggers, and for UPDATE the columns set and the indexes whose keys they change.
+  std::optional<UpdateShape> shape;
 };
 
 // Whether an UPDATE (`up`) or DELETE of `t` may change the rows its scan matched as the scan
@@ -2017,12 +2020,10 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const int level = plan->level;
   Scope& scope = plan->scope;
   TableCtx& tc = plan->tc;
-  {
-    std::set<int> assigned;
-    for (const auto& st : plan->sets) assigned.insert(st.column);
-    DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kUpdate, &assigned,
-                                                   false));
-  }
+  if (!plan->shape) plan->shape = ShapeOfUpdate(conn, *schema, *t, plan->sets);
+  const UpdateShape& shape = *plan->shape;
+  DOSQL_ASSIGN_OR_RETURN(tc.fk,
+                         FkTable::Prepare(conn, schema, *t, FkOp::kUpdate, &shape.updated, false));
   const SourceBinding& sb = scope.sources[0];
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   // The matching rows are found first (an update must not meet the rows it wrote). A plain
@@ -2030,7 +2031,6 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   const bool whole_frames = plan->jp || !plan->match.keys.empty();
   std::vector<std::vector<Value>> matches;
   std::vector<int64_t> rowids;
-  const UpdateShape shape = ShapeOfUpdate(conn, *schema, *t, plan->sets);
   // The rows as the scan read them, when nothing this statement does to one row can change
   // another (the plan's conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && !whole_frames && !tc.fk && !shape.has_trig;
@@ -2105,10 +2105,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   TableCtx& tc = plan->tc;
   DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kDelete, nullptr, false));
   TxnRouter* txn = &conn->router;
-  std::string lname = Lower(t->name);
+  if (!plan->shape) plan->shape = ShapeOfUpdate(conn, *schema, *t, {});
+  const std::string& lname = plan->shape->lname;
   // DROP TABLE's implicit DELETE fires no triggers.
-  bool has_trig = HasTriggers(conn, *schema, lname) &&
-                  !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
+  bool has_trig =
+      plan->shape->has_trig && !(conn->trigger_depth == 0 && conn->fk_dropping == lname);
   // SQLite's truncate optimisation: DELETE without WHERE, with nothing to run per row (no
   // trigger, no foreign key work, no RETURNING), empties the table's and its indexes' trees
   // instead of deleting row by row; changes() still counts the rows.
