@@ -697,16 +697,21 @@ Status DeleteRowAndIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn,
 
 // REPLACE deletes a conflicting row: as a DELETE for foreign keys, and for DELETE triggers
 // when recursive_triggers is on (SQLite).
-Status DeleteConflictingRow(TableCtx& tc, Exec& ex, TxnRouter* txn,
-                            const std::vector<Value>& old, int64_t rowid) {
-  auto schema = tc.conn->SlotSchema(tc.conn->DbOfTag(TreeTag(tc.t->tree)));
-  std::string lname = Lower(tc.t->name);
-  bool trig = tc.conn->recursive_triggers && HasTriggers(tc.conn, *schema, lname);
+Status DeleteConflictingRow(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Value>& old,
+                            int64_t rowid) {
+  std::shared_ptr<const Schema> schema;
+  std::string lname;
+  bool trig = false;
+  if (tc.conn->recursive_triggers) {
+    schema = tc.conn->SlotSchema(tc.conn->DbOfTag(TreeTag(tc.t->tree)));
+    lname = Lower(tc.t->name);
+    trig = HasTriggers(tc.conn, *schema, lname);
+  }
   bool ignore = false;
   auto fire = [&](Timing timing) {
     return FireTriggers(tc.conn, ex, *schema, lname, tc.t, nullptr, timing,
-                        parser::CreateTriggerStmt::Event::kDelete, &old, rowid, nullptr, 0,
-                        nullptr, &ignore);
+                        parser::CreateTriggerStmt::Event::kDelete, &old, rowid, nullptr, 0, nullptr,
+                        &ignore);
   };
   if (trig) DOSQL_RETURN_IF_ERROR(fire(Timing::kBefore));
   if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
@@ -769,8 +774,9 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
       ConflictAction a = Resolve(stmt_action, t.pk_conflict);
       if (a == ConflictAction::kIgnore) return false;
       if (a == ConflictAction::kReplace) {
-        DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(t, txn, rowid));
-        if (!old) continue;
+        // The row the lookup found (not read again).
+        std::optional<std::vector<Value>> old(std::in_place, t.columns.size());
+        DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, *existing, rowid, old->data()));
         if (replace_in_place && !has_upsert && !tc.fk && !tc.conn->recursive_triggers) {
           // Deleting the row runs nothing (no foreign key, no DELETE trigger): the caller
           // overwrites it instead, and its own index entries are no conflict for the new row.
