@@ -871,7 +871,11 @@ Status StatementImpl::Begin() {
   const bool autocommit = !conn->explicit_txn && !conn->InWriteTxn();
   owns_txn = program->writes && autocommit;
   owns_snapshot = !program->writes && autocommit;
-  if (!data) data = std::make_unique<ConnDataAccess>(conn);
+  if (data) {
+    data->Release();  // (a no-op when the last execution finished)
+  } else {
+    data = std::make_unique<ConnDataAccess>(conn);
+  }
   if (program->writes && program->write_db < static_cast<int>(conn->dbs.size())) {
     DOSQL_RETURN_IF_ERROR(conn->EnsureWrite(program->write_db));
   }

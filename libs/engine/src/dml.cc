@@ -1145,6 +1145,12 @@ struct InsertPlan {
   std::vector<ResultColumnInfo> columns;
   std::string lname;      // the target's name in lower case
   bool has_trig = false;  // a trigger on the target (the plan is remade when the schema changes)
+  // An execution's row buffers, kept with the plan (a cached plan runs one execution at a time:
+  // only top-level statements cache theirs): their storage, and their TEXT and BLOB buffers,
+  // serve the next row and the next execution.
+  Row streamed;             // the source's row
+  std::vector<Value> vals;  // the row being inserted
+  std::vector<bool> given;  // which of its columns the source gives
 };
 
 Status PlanInsert(ConnectionImpl* conn, const parser::InsertStmt& ins, std::string_view sql,
@@ -1453,14 +1459,15 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // The table's largest rowid, once known, while only this loop's own inserts can change it (no
   // trigger, UPSERT or REPLACE removing or moving rows): a new rowid is then the next one,
   // without a seek to the end of the table per row.
-  const bool track_last = !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
+  const bool track_last =
+      !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
   std::optional<int64_t> last_rowid;
   size_t next_row = 0;
-  Row streamed;
-  // The row being inserted and which columns it gives: reused from row to row (a TEXT or BLOB
-  // value copied in keeps the buffer of the one before).
-  std::vector<Value> vals(t->columns.size());
-  std::vector<bool> given(t->columns.size());
+  Row& streamed = plan->streamed;
+  std::vector<Value>& vals = plan->vals;
+  std::vector<bool>& given = plan->given;
+  vals.resize(t->columns.size());
+  given.resize(t->columns.size());
   // A row that REPLACE overwrites at the new row's rowid, and which index keys then change.
   std::optional<std::vector<Value>> replaced;
   std::vector<bool> changing;
@@ -1911,6 +1918,19 @@ struct RowDmlPlan {
   // Worked out at the first run (the plan is remade when the schema changes): the table's name
   // and triggers, and for UPDATE the columns set and the indexes whose keys they change.
   std::optional<UpdateShape> shape;
+  // An execution's buffers, kept with the plan (a cached plan runs one execution at a time:
+  // only top-level statements cache theirs): the rows the search kept and where it read them
+  // (emptied when the execution ends: the leaves pin pages), the row being changed, its frame.
+  std::vector<Value> kept;
+  std::vector<RowLeaf> leaves;
+  std::vector<Value> old;
+  Frame frame;
+};
+
+// Empties a plan's `leaves` when an execution ends, however it ends.
+struct ReleaseLeaves {
+  std::vector<RowLeaf>& leaves;
+  ~ReleaseLeaves() { leaves.clear(); }
 };
 
 // Whether an UPDATE (`up`) or DELETE of `t` may change the rows its scan matched as the scan
@@ -2041,8 +2061,11 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   // The rows as the scan read them, when nothing this statement does to one row can change
   // another (the plan's conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && !whole_frames && !tc.fk && !shape.has_trig;
-  std::vector<Value> kept;
-  std::vector<RowLeaf> leaves;  // where each kept row was read
+  std::vector<Value>& kept = plan->kept;
+  std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
+  kept.clear();
+  leaves.clear();
+  ReleaseLeaves release_leaves{leaves};
   if (whole_frames) {
     DOSQL_ASSIGN_OR_RETURN(matches, RunMatches(ctx, ex, scope, plan->match));
     if (plan->jp) {
@@ -2064,9 +2087,9 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   // The table's shape when the search read the kept rows (it wrote nothing).
   const uint64_t shape_read = leaves.empty() ? 0 : txn->TreeShape(t->tree);
   int64_t count = 0;
-  Frame frame;
+  Frame& frame = plan->frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
-  std::vector<Value> old;  // reused from row to row
+  std::vector<Value>& old = plan->old;  // reused from row to row
   for (size_t n = 0; n < rowids.size(); n++) {
     int64_t rowid = rowids[n];
     // Unless kept: read the row now, an earlier update in this statement (or a trigger) may
@@ -2079,8 +2102,9 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     ex.frames[level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
     int64_t new_rowid = rowid;
-    if (n < leaves.size())
+    if (n < leaves.size()) {
       txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf, leaves[n].slot);
+    }
     DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, old, rowid,
                                                    plan->sets, up.conflict, &new_rowid, &shape));
     if (!done) continue;
@@ -2143,8 +2167,11 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   // The rows as the scan read them, when deleting one cannot change another (the plan's
   // conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && plan->match.keys.empty() && !tc.fk && !has_trig;
-  std::vector<Value> kept;
-  std::vector<RowLeaf> leaves;  // where each kept row was read
+  std::vector<Value>& kept = plan->kept;
+  std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
+  kept.clear();
+  leaves.clear();
+  ReleaseLeaves release_leaves{leaves};
   if (!plan->match.keys.empty()) {
     DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
@@ -2156,7 +2183,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   // The table's shape when the search read the kept rows (it wrote nothing).
   const uint64_t shape_read = leaves.empty() ? 0 : txn->TreeShape(t->tree);
   int64_t count = 0;
-  std::vector<Value> old;  // reused from row to row
+  std::vector<Value>& old = plan->old;  // reused from row to row
   for (size_t n = 0; n < rowids.size(); n++) {
     const int64_t rowid = rowids[n];
     DOSQL_ASSIGN_OR_RETURN(bool found, MatchedRow(*t, txn, kept, n, rowid, &old));
@@ -2173,8 +2200,9 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
     LoadFrame(tc, ex, old, rowid);
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
-    if (n < leaves.size())
+    if (n < leaves.size()) {
       txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf, leaves[n].slot);
+    }
     DOSQL_RETURN_IF_ERROR(DeleteRowAndIndexes(tc, ex, txn, old, rowid));
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->Actions(ex, old, rowid, nullptr, 0, nullptr));
     count++;
