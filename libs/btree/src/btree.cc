@@ -854,9 +854,10 @@ void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool right
 
 // ----- Get -----
 
-// The value of `key` in the leaf `page`.
+// The value of `key` in the leaf `page`; *slot: where the key is or would go.
 Result<std::optional<std::string>> GetFromLeaf(Pager& pager, const PageRef& page,
-                                               const NodeHeader& h, std::string_view key) {
+                                               const NodeHeader& h, std::string_view key,
+                                               uint32_t* slot) {
   const uint32_t ps = pager.page_size();
   const uint8_t* p = page->data();
   uint32_t idx;
@@ -864,6 +865,7 @@ Result<std::optional<std::string>> GetFromLeaf(Pager& pager, const PageRef& page
   if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
     return PageCorruption(page->id(), "bad cell offset or key");
   }
+  *slot = idx;
   if (!found) return std::optional<std::string>();
   LeafCell cell;
   if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
@@ -913,7 +915,11 @@ Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::strin
   NodeHeader h;
   bool leftmost, rightmost;
   DOSQL_RETURN_IF_ERROR(FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost));
-  return GetFromLeaf(pager, page, h, key);
+  uint32_t slot = LeafHint::kNoSlot;
+  Result<std::optional<std::string>> value = GetFromLeaf(pager, page, h, key, &slot);
+  // A write of the key read (an UPDATE of the row) then finds it without a search.
+  if (hint != nullptr && hint->leaf == page->id()) hint->slot = slot;
+  return value;
 }
 
 // The key of cell i of a leaf.

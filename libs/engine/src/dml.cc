@@ -1747,7 +1747,7 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
 
 // Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`), in
 // order; with `kept`, also the columns of the first kMaxKeptRows of them (`sb`'s slots), one row
-// after another.
+// after another. `frame`: the buffer the scan's rows are read into.
 // A kept row's place: the leaf the search read it from, and the root it descended from (the
 // write of the row starts there: TxnRouter::SuggestLeaf).
 struct RowLeaf {
@@ -1757,13 +1757,13 @@ struct RowLeaf {
 };
 
 Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope, MatchPlan& mp,
-                                            int rowid_slot, std::vector<Value>* kept = nullptr,
+                                            Frame& frame, int rowid_slot,
+                                            std::vector<Value>* kept = nullptr,
                                             const SourceBinding* sb = nullptr,
                                             std::vector<RowLeaf>* leaves = nullptr) {
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
-  Frame frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
   ex.frames[scope.level] = &frame;
   std::vector<int64_t> out;
@@ -2079,8 +2079,9 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     }
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
-    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot,
-                                                  keep ? &kept : nullptr, &sb, &leaves));
+    DOSQL_ASSIGN_OR_RETURN(rowids,
+                           RunMatchRowids(ctx, ex, scope, plan->match, plan->frame, sb.rowid_slot,
+                                          keep ? &kept : nullptr, &sb, &leaves));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   TxnRouter* txn = &conn->router;
@@ -2176,8 +2177,9 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
     DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
-    DOSQL_ASSIGN_OR_RETURN(rowids, RunMatchRowids(ctx, ex, scope, plan->match, sb.rowid_slot,
-                                                  keep ? &kept : nullptr, &sb, &leaves));
+    DOSQL_ASSIGN_OR_RETURN(rowids,
+                           RunMatchRowids(ctx, ex, scope, plan->match, plan->frame, sb.rowid_slot,
+                                          keep ? &kept : nullptr, &sb, &leaves));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   // The table's shape when the search read the kept rows (it wrote nothing).
