@@ -471,9 +471,10 @@ struct PutArgs {
   std::string_view value;
   std::string* old_value = nullptr;
   bool existed = false;
-  // In: the key's slot in the leaf, when the caller found it there (LeafHint::slot). Out: the
-  // slot of the key after it, the next write's likely place.
+  // In: where the key is (slot_found) or would go in the leaf, when the caller found out
+  // (LeafHint::slot). Out: the slot after it, the next write's likely place.
   uint32_t slot = LeafHint::kNoSlot;
+  bool slot_found = false;
   uint32_t next_slot = LeafHint::kNoSlot;
   // In place only (a hinted leaf): when the change needs a split or an overflow chain, nothing is
   // changed and no_room is set.
@@ -502,7 +503,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
   if (PointsInto(value, *ref)) value = value_copy.assign(value);
 
   uint32_t idx = a.slot;
-  bool found = true;
+  bool found = a.slot_found;
   if (idx == LeafHint::kNoSlot && !LeafLowerBoundForWrite(p, ps, h, key, &idx, &found)) {
     return PageCorruption(ref->id(), "bad cell offset or key");
   }
@@ -626,6 +627,7 @@ struct DeleteArgs {
   std::string* old_value = nullptr;
   bool existed = false;
   uint32_t slot = LeafHint::kNoSlot;  // as in PutArgs
+  bool slot_found = false;
   uint32_t next_slot = LeafHint::kNoSlot;
   // In place only (a hinted leaf that is not the root): when the leaf would fall under a third
   // full, nothing is changed and no_room is set.
@@ -720,7 +722,7 @@ Result<NodeResult> DeleteFromLeaf(Writer& w, const PageRef& ref, NodeHeader h, D
   out.id = id;
   out.level = h.level;
   uint32_t idx = a.slot;
-  bool found = true;
+  bool found = a.slot_found;
   if (idx == LeafHint::kNoSlot && !LeafLowerBound(p, ps, h, a.key, &idx, &found)) {
     return PageCorruption(id, "bad cell offset or key");
   }
@@ -797,9 +799,11 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
 // first leaf, or after the last key of the last leaf). A key between two keys of a leaf can only
 // belong to that leaf, whatever the separators above it are. Any doubt returns false, and the
 // caller descends from the root (which reports a corrupt page as such).
-// *slot: the key's slot when the hint's guess holds it, else LeafHint::kNoSlot.
+// *slot: where the key is (*found) or would go in the leaf when the hint's guess holds it (the
+// key there is the key, or the keys on either side of the slot bracket it), else
+// LeafHint::kNoSlot.
 bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key, PageRef* page,
-                NodeHeader* h, uint32_t* slot = nullptr) {
+                NodeHeader* h, uint32_t* slot = nullptr, bool* found = nullptr) {
   if (slot != nullptr) *slot = LeafHint::kNoSlot;
   if (hint == nullptr || hint->leaf == kInvalidPageId || hint->root != root) return false;
   if (!hint->page || hint->page->id() != hint->leaf || hint->page->freed()) {
@@ -815,11 +819,29 @@ bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key,
   const uint8_t* k;
   uint32_t kn;
   const auto* t = reinterpret_cast<const uint8_t*>(key.data());
-  if (slot != nullptr && hint->slot < h->n) {
-    const uint32_t off = SlotAt(p, hint->slot);
-    if (ValidCellOffset(*h, ps, off) && ParseLeafKey(p, ps, off, &k, &kn) &&
-        CompareKeys(t, key.size(), k, kn) == 0) {
-      *slot = hint->slot;
+  if (slot != nullptr && hint->slot <= h->n) {
+    const uint32_t s = hint->slot;
+    // At the guess: a key >= the key (none past the tree's last leaf); before it: a key < the
+    // key (none before the tree's first leaf). Any doubt falls back to the checks below.
+    int at = 1;
+    bool holds = hint->rightmost;
+    if (s < h->n) {
+      const uint32_t off = SlotAt(p, s);
+      holds = ValidCellOffset(*h, ps, off) && ParseLeafKey(p, ps, off, &k, &kn) &&
+              (at = CompareKeys(t, key.size(), k, kn)) <= 0;
+    }
+    if (holds && at != 0) {
+      if (s == 0) {
+        holds = hint->leftmost;
+      } else {
+        const uint32_t off = SlotAt(p, s - 1);
+        holds = ValidCellOffset(*h, ps, off) && ParseLeafKey(p, ps, off, &k, &kn) &&
+                CompareKeys(t, key.size(), k, kn) > 0;
+      }
+    }
+    if (holds) {
+      *slot = s;
+      *found = at == 0;
       *page = hint->page;
       return true;
     }
@@ -945,6 +967,8 @@ Result<NeighborKeys> NeighborsImpl(Pager& pager, PageId root, std::string_view k
   if (!LeafLowerBound(page->data(), page->size(), h, key, &idx, &out.found)) {
     return PageCorruption(page->id(), "bad cell offset or key");
   }
+  // The write that follows a UNIQUE check (the entry itself) then goes there without a search.
+  if (hint != nullptr && hint->leaf == page->id()) hint->slot = idx;
   const uint32_t next = out.found ? idx + 1 : idx;
   // A neighbour in another leaf (rare: the key sorts at an edge of its leaf) is found by a cursor.
   const bool below_here = idx > 0 || leftmost;
@@ -1041,7 +1065,7 @@ Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std:
   {
     PageRef leaf;
     internal::NodeHeader h;
-    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h, &a.slot) &&
+    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h, &a.slot, &a.slot_found) &&
         leaf->owner() == ctx.owner) {
       a.may_split = false;
       DOSQL_RETURN_IF_ERROR(internal::PutLeaf(w, leaf, h, false, a).status());
@@ -1081,7 +1105,7 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
   {
     PageRef leaf;
     internal::NodeHeader h;
-    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h, &a.slot) &&
+    if (internal::HintedLeaf(*ctx.pager, root, hint, key, &leaf, &h, &a.slot, &a.slot_found) &&
         leaf->owner() == ctx.owner) {
       // The root may hold any number of keys; another leaf must stay a third full.
       a.may_underflow = leaf->id() == root;

@@ -60,8 +60,9 @@ struct LeafHint {
   bool leftmost = false;         // the leaf is the first of the tree (no key sorts before it)
   bool rightmost = false;        // the leaf is the last of the tree
   PageRef page;                  // the page `leaf` when loaded (a cache: may be older or null)
-  // Where in the leaf the next access's key may be (the slot after the last write's, for writes
-  // in key order): tried, and checked, before the leaf's search. kNoSlot: no guess.
+  // Where in the leaf the next access's key may be or go (the slot after the last write's, for
+  // writes in key order; where the last read's key was or would go): tried, and checked against
+  // the keys at and before it, before the leaf's search. kNoSlot: no guess.
   static constexpr uint32_t kNoSlot = UINT32_MAX;
   uint32_t slot = kNoSlot;
   void Clear() {
