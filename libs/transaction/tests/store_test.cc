@@ -51,6 +51,15 @@ Model ScanLatest(Store& s, TreeId t) {
   return Scan(**r, t);
 }
 
+// Creates a rowid tree holding `rows` in a transaction of its own, committed.
+void CommitNewTree(Store& s, const Model& rows, TreeId* t) {
+  auto w = s.BeginWrite();
+  ASSERT_TRUE(w.ok());
+  *t = *(*w)->CreateTree(TreeKind::kRowid);
+  for (const auto& [key, value] : rows) ASSERT_TRUE((*w)->Put(*t, key, value).ok());
+  ASSERT_TRUE((*w)->Commit().ok());
+}
+
 TEST(StoreTest, CreateWriteReadReopen) {
   auto fs = fsx::NewMemoryFileSystem();
   TreeId t;
@@ -137,16 +146,8 @@ TEST(StoreTest, SuggestedLeafIsTakenOnlyWhenItIsCertainlyInTheTree) {
   auto s = OpenOk(fs, "db");
   TreeId t;
   Model model;
-  {
-    auto w = s->BeginWrite();
-    ASSERT_TRUE(w.ok());
-    t = *(*w)->CreateTree(TreeKind::kRowid);
-    for (int i = 0; i < 2000; i++) {
-      model[RowidKey(i)] = "v" + std::to_string(i);
-      ASSERT_TRUE((*w)->Put(t, RowidKey(i), model[RowidKey(i)]).ok());
-    }
-    ASSERT_TRUE((*w)->Commit().ok());
-  }
+  for (int i = 0; i < 2000; i++) model[RowidKey(i)] = "v" + std::to_string(i);
+  ASSERT_NO_FATAL_FAILURE(CommitNewTree(*s, model, &t));
   auto w = s->BeginWrite();
   ASSERT_TRUE(w.ok());
   WriteTransaction& txn = **w;
@@ -212,16 +213,8 @@ TEST(StoreTest, LastKeyFollowsPutsDeletesAndSavepoints) {
   auto s = OpenOk(fs, "db");
   TreeId t;
   Model model;
-  {
-    auto w = s->BeginWrite();
-    ASSERT_TRUE(w.ok());
-    t = *(*w)->CreateTree(TreeKind::kRowid);
-    for (int i = 0; i < 3000; i += 3) {
-      model[RowidKey(i)] = "v";
-      ASSERT_TRUE((*w)->Put(t, RowidKey(i), "v").ok());
-    }
-    ASSERT_TRUE((*w)->Commit().ok());
-  }
+  for (int i = 0; i < 3000; i += 3) model[RowidKey(i)] = "v";
+  ASSERT_NO_FATAL_FAILURE(CommitNewTree(*s, model, &t));
   auto w = s->BeginWrite();
   ASSERT_TRUE(w.ok());
   WriteTransaction& txn = **w;
