@@ -46,9 +46,9 @@ Status CheckReference(PageId from, PageId to) {
 }
 
 Status LoadNode(Pager& pager, PageId from, PageId id, int expected_level, PageRef* page,
-                NodeHeader* h) {
+                NodeHeader* h, ScanRun* scan_run) {
   DOSQL_RETURN_IF_ERROR(CheckReference(from, id));
-  Result<PageRef> r = pager.Get(id);
+  Result<PageRef> r = scan_run != nullptr ? pager.GetScanning(id, scan_run) : pager.Get(id);
   if (!r.ok()) return r.status();
   *page = std::move(r).value();
   return ReadNode(pager, id, expected_level, **page, h);

@@ -7,6 +7,7 @@
 // up, so the next descent through the same pages (the root, upper levels) skips the cache.
 
 #include <array>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -29,6 +30,8 @@ struct Cursor::Impl {
   bool valid = false;
   internal::LeafCell cell;
   std::array<Frame, internal::kMaxTreeDepth> path;
+  // Read-ahead of the leaves a forward scan steps into (made on the first such step).
+  std::unique_ptr<ScanRun> scan_run;
 
   Impl(Pager* p, PageId r) : pager(p), root(r) {}
 
@@ -40,7 +43,8 @@ struct Cursor::Impl {
   }
 
   // Pushes the node `id` (at `level`, or any level for the root), referenced by page `from`.
-  Status Push(PageId from, PageId id, int level) {
+  // Leaves a forward step enters come through the cursor's ScanRun (`scanning`).
+  Status Push(PageId from, PageId id, int level, bool scanning = false) {
     if (depth >= internal::kMaxTreeDepth) {
       return internal::PageCorruption(id, "tree deeper than the depth limit");
     }
@@ -51,6 +55,10 @@ struct Cursor::Impl {
       // header is read again (a write transaction may have changed its own page in place).
       DOSQL_RETURN_IF_ERROR(internal::CheckReference(from, id));
       DOSQL_RETURN_IF_ERROR(internal::ReadNode(*pager, id, level, *f.page, &f.h));
+    } else if (scanning && level == 0) {
+      if (scan_run == nullptr) scan_run = std::make_unique<ScanRun>();
+      DOSQL_RETURN_IF_ERROR(
+          internal::LoadNode(*pager, from, id, level, &f.page, &f.h, scan_run.get()));
     } else {
       DOSQL_RETURN_IF_ERROR(internal::LoadNode(*pager, from, id, level, &f.page, &f.h));
     }
@@ -60,24 +68,24 @@ struct Cursor::Impl {
   }
 
   // Pushes child f.idx of the top (interior) frame.
-  Status PushChild() {
+  Status PushChild(bool scanning = false) {
     const Frame& f = path[depth - 1];
     PageId child;
     if (!internal::ChildAt(f.page->data(), f.page->size(), f.h, f.idx, &child)) {
       return internal::PageCorruption(f.page->id(), "bad child pointer " + std::to_string(f.idx));
     }
-    return Push(f.page->id(), child, f.h.level - 1);
+    return Push(f.page->id(), child, f.h.level - 1, scanning);
   }
 
   // Descends from the top frame (positioned) to a leaf, always taking the first or last child.
-  Status DescendEdge(bool first) {
+  Status DescendEdge(bool first, bool scanning = false) {
     for (;;) {
       Frame& f = path[depth - 1];
       if (f.h.leaf()) {
         f.idx = first || f.h.n == 0 ? 0 : f.h.n - 1;
         return Status::OK();
       }
-      DOSQL_RETURN_IF_ERROR(PushChild());
+      DOSQL_RETURN_IF_ERROR(PushChild(scanning));
       Frame& c = path[depth - 1];
       c.idx = first ? 0 : c.h.n;
     }
@@ -106,9 +114,9 @@ struct Cursor::Impl {
       for (int i = d + 1; i < depth; ++i) path[i].page.reset();
       depth = d + 1;
       path[d].idx++;
-      DOSQL_RETURN_IF_ERROR(PushChild());
+      DOSQL_RETURN_IF_ERROR(PushChild(/*scanning=*/true));
       path[depth - 1].idx = 0;
-      DOSQL_RETURN_IF_ERROR(DescendEdge(true));
+      DOSQL_RETURN_IF_ERROR(DescendEdge(true, /*scanning=*/true));
       if (path[depth - 1].h.n > 0) return LoadCell();
     }
   }

@@ -23,7 +23,8 @@ Status CheckReference(PageId from, PageId to);
 // its header. With expected_level >= 0 the page must be at that level (so a tree's depth is
 // uniform and a page cannot reference itself or an ancestor).
 Status LoadNode(Pager& pager, PageId from, PageId id, int expected_level, PageRef* page,
-                NodeHeader* h);
+                NodeHeader* h, ScanRun* scan_run = nullptr);
+// (With scan_run: the page comes through Pager::GetScanning.)
 // LoadNode's checks on a page already at hand (`pg`, page `id`).
 Status ReadNode(Pager& pager, PageId id, int expected_level, const Page& pg, NodeHeader* h);
 

@@ -466,28 +466,16 @@ struct Pager::Impl {
   // (verified). A scan reading leaves laid out in order then costs one read per run of pages
   // instead of one per page.
   Result<PageRef> ReadRun(PageId id) {
-    const uint64_t segment = SegmentOfId(id);
-    const uint64_t offset = OffsetOfId(id);
-    uint64_t n = std::min<uint64_t>(read_ahead_pages,
-                                    options.segment_pages - (id - 1) % options.segment_pages);
-    const PageId written_end = next_id.load(std::memory_order_acquire);
-    if (id + n > written_end) n = written_end > id ? written_end - id : 0;
-    if (n < 2) return ReadPage(id);
-    auto handle = ReadHandle(segment);
-    if (!handle.ok()) return ReadPage(id);  // reports the error
-    fsx::File& file = **handle;
-    const size_t ps = options.page_size;
     thread_local std::vector<uint8_t> buffer;
-    buffer.resize(n * ps);
-    size_t got = 0;
-    if (!file.ReadAt(offset, n * ps, buffer.data(), &got).ok() || got < ps) return ReadPage(id);
-    n = got / ps;
+    uint64_t n = ReadRunImages(id, &buffer);
+    if (n == 0) return ReadPage(id);  // too short a run, or a failed read (reported there)
+    const size_t ps = options.page_size;
     PageRef first;
     for (uint64_t i = 0; i < n; i++) {
       const PageId pid = id + i;
       const uint8_t* image = buffer.data() + i * ps;
       if (i == 0) {
-        DOSQL_RETURN_IF_ERROR(Verify(pid, image, file.path(), offset));
+        DOSQL_RETURN_IF_ERROR(VerifyAt(pid, image));
         first = TakeSpare(pid);
         std::memcpy(first->data(), image, ps);
         continue;
@@ -496,6 +484,50 @@ struct Pager::Impl {
     }
     last_miss.store(id + n - 1, std::memory_order_relaxed);
     return first;
+  }
+
+  // Reads the images of up to read_ahead_pages pages from `id` on (same segment, already
+  // written) into *buffer with one read; returns how many it holds, 0 when fewer than two
+  // could be read (the caller reads the one page, which reports any error).
+  uint64_t ReadRunImages(PageId id, std::vector<uint8_t>* buffer) {
+    uint64_t n = std::min<uint64_t>(read_ahead_pages,
+                                    options.segment_pages - (id - 1) % options.segment_pages);
+    const PageId written_end = next_id.load(std::memory_order_acquire);
+    if (id + n > written_end) n = written_end > id ? written_end - id : 0;
+    if (n < 2) return 0;
+    auto handle = ReadHandle(SegmentOfId(id));
+    if (!handle.ok()) return 0;
+    const size_t ps = options.page_size;
+    buffer->resize(n * ps);
+    size_t got = 0;
+    if (!(*handle)->ReadAt(OffsetOfId(id), n * ps, buffer->data(), &got).ok() || got < 2 * ps) {
+      return 0;
+    }
+    return got / ps;
+  }
+
+  // Verify, with the page's file and offset in the message when it fails.
+  Status VerifyAt(PageId id, const uint8_t* p) const {
+    if (Verify(id, p, std::string(), 0).ok()) return Status::OK();
+    return Verify(id, p, SegmentPath(SegmentOfId(id)), OffsetOfId(id));
+  }
+
+  // The cached page `id`, verified, or null (a damaged read-ahead page is dropped: reading it
+  // again reports the damage with its file and offset).
+  PageRef CachedPage(PageId id) {
+    CacheShard& shard = CacheShardFor(id);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    const uint32_t e = shard.index.Find(id);
+    if (e == kNil) return nullptr;
+    Page* page = shard.entries[e].page.get();
+    if (!page->verified_ && !Verify(id, page->data(), std::string(), 0).ok()) {
+      EraseLocked(shard, e);
+      return nullptr;
+    }
+    page->verified_ = true;
+    TouchLocked(shard, e);
+    shard.hits.store(shard.hits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return shard.entries[e].page;
   }
 
   Status Verify(PageId id, const uint8_t* p, const std::string& path, uint64_t offset) const {
@@ -610,28 +642,54 @@ Result<PageRef> Pager::Get(PageId id) {
     }
     return PageRef(shard.pages[slot]);
   }
-  {
-    Impl::CacheShard& shard = d.CacheShardFor(id);
-    std::lock_guard<std::mutex> lock(shard.mu);
-    const uint32_t e = shard.index.Find(id);
-    if (e != Impl::kNil) {
-      Page* page = shard.entries[e].page.get();
-      if (!page->verified_ && !d.Verify(id, page->data(), std::string(), 0).ok()) {
-        // Read ahead and damaged: dropped, and read again below, which reports the damage
-        // with its file and offset.
-        d.EraseLocked(shard, e);
-      } else {
-        page->verified_ = true;
-        Impl::TouchLocked(shard, e);
-        shard.hits.store(shard.hits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        return PageRef(shard.entries[e].page);
-      }
-    }
-  }
+  if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
   const PageId previous = d.last_miss.exchange(id, std::memory_order_relaxed);
   DOSQL_ASSIGN_OR_RETURN(PageRef page, previous + 1 == id ? d.ReadRun(id) : d.ReadPage(id));
   return d.Insert(std::move(page), /*replace=*/false);
+}
+
+Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
+  Impl& d = *impl_;
+  if (id == kInvalidPageId || IsTransient(id)) return Get(id);
+  if (id >= run->first_ && id - run->first_ < run->count_) {
+    PageRef& page = run->pages_[id - run->first_];
+    if (!page->verified_) {
+      DOSQL_RETURN_IF_ERROR(d.VerifyAt(id, page->data()));
+      page->verified_ = true;
+    }
+    return page;
+  }
+  const uint64_t ps = d.options.page_size;
+  if (d.cached_bytes.load(std::memory_order_relaxed) + d.read_ahead_pages * ps <=
+      d.options.cache_bytes) {
+    return Get(id);  // room in the cache: the pages go there
+  }
+  if (PageRef page = d.CachedPage(id)) return page;
+  d.cache_misses.fetch_add(1, std::memory_order_relaxed);
+  run->count_ = 0;
+  const uint64_t n = d.ReadRunImages(id, &run->buffer_);
+  if (n == 0) {
+    DOSQL_ASSIGN_OR_RETURN(PageRef page, d.ReadPage(id));
+    return d.Insert(std::move(page), /*replace=*/false);
+  }
+  if (run->pages_.size() < n) run->pages_.resize(n);
+  for (uint64_t i = 0; i < n; i++) {
+    PageRef& page = run->pages_[i];
+    if (page == nullptr || page.use_count() != 1) {  // still held by someone: a new buffer
+      page = std::make_shared<Page>(id + i, d.options.page_size, Page::Unfilled{});
+    } else {
+      page->Reuse(id + i);
+    }
+    std::memcpy(page->data(), run->buffer_.data() + i * ps, ps);
+    page->verified_ = false;
+  }
+  run->first_ = id;
+  run->count_ = n;
+  PageRef& first = run->pages_[0];
+  DOSQL_RETURN_IF_ERROR(d.VerifyAt(id, first->data()));
+  first->verified_ = true;
+  return first;
 }
 
 PageRef Pager::NewTransient(uint64_t owner) {

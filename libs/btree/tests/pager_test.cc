@@ -255,6 +255,53 @@ TEST(PagerTest, ReadAheadPagesAreVerifiedOnFirstUse) {
   EXPECT_EQ(pager->stats().cache_misses, 2u);
 }
 
+// GetScanning: with room in the cache it caches like Get; once the cache is full its misses
+// read runs into the ScanRun (one read per run of 4 pages here), leave the cache as it was, and
+// check each page on first use, naming the damaged one.
+TEST(PagerTest, ScanningReadsBypassAFullCache) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto pager = OpenPager(fs, "root/db", SmallOptions(/*segment_pages=*/256, /*cache_pages=*/64));
+  ASSERT_NE(pager, nullptr);
+  auto written = WritePages(*pager, 120);
+  WriteBytes(*fs, SegPath("root/db", 0), (90 - 1) * 1024 + 500, "\x33");  // page 90
+  pager->DropCache();
+  ScanRun run;
+  for (PageId id = 1; id <= 40; id++) {  // the cache has room: cached as Get would
+    auto page = pager->GetScanning(id, &run);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_TRUE(Holds(**page, written[id]));
+  }
+  EXPECT_GE(pager->stats().cached_pages, 32u);  // (a shard over its eighth of the budget evicts)
+  for (PageId id = 41; id <= 64; id++) ASSERT_TRUE(pager->Get(id).ok());  // now full
+  const uint64_t cached = pager->stats().cached_pages;
+  ASSERT_GT(cached + 4, 64u);  // no room for a run of 4
+  const uint64_t misses = pager->stats().cache_misses;
+  for (PageId id = 65; id <= 120; id++) {
+    auto page = pager->GetScanning(id, &run);
+    if (id == 90) {
+      ExpectCorruptionNaming(page, 90, "checksum mismatch");
+      EXPECT_NE(page.status().message().find("seg-000000.dat"), std::string::npos);
+      continue;
+    }
+    ASSERT_TRUE(page.ok()) << id << " " << page.status().ToString();
+    EXPECT_TRUE(Holds(**page, written[id])) << id;
+    EXPECT_EQ((*page)->id(), id);
+  }
+  EXPECT_EQ(pager->stats().cache_misses - misses, (120u - 64u) / 4u);  // one read per run
+  EXPECT_EQ(pager->stats().cached_pages, cached);  // nothing evicted, nothing added
+  // A page the scan still holds is not overwritten by the next run's read.
+  auto held = pager->GetScanning(1, &run);  // cached: a hit
+  ASSERT_TRUE(held.ok());
+  auto kept = pager->GetScanning(65, &run);
+  ASSERT_TRUE(kept.ok());
+  ASSERT_TRUE(pager->GetScanning(100, &run).ok());
+  EXPECT_TRUE(Holds(**kept, written[65]));
+  EXPECT_EQ((*kept)->id(), 65u);
+  // The damage is still reported when the page is asked for again, by either path.
+  ExpectCorruptionNaming(pager->GetScanning(90, &run), 90, "checksum mismatch");
+  ExpectCorruptionNaming(pager->Get(90), 90, "checksum mismatch");
+}
+
 TEST(PagerTest, StampsIdAndChecksumInHeader) {
   auto fs = fsx::NewMemoryFileSystem();
   auto pager = OpenPager(fs, "root/db", SmallOptions(16));

@@ -107,6 +107,74 @@ inline Status DecodeBody(uint64_t st, const uint8_t* p, Value* out) {
   return Status::OK();
 }
 
+// The end of a record's header: from `*off` (just after the column count), past `n` serial
+// types. The format does not store the header's length; a varint ends at its first byte below
+// 0x80, so the n-th such byte ends the header.
+inline Status FindHeaderEnd(const uint8_t* base, uint64_t size, uint64_t n, uint64_t* off_io) {
+  uint64_t off = *off_io;
+  uint64_t left = n;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight header bytes at a time while the n-th end is not among them.
+    while (left > 0 && size - off >= 8) {
+      uint64_t w;
+      std::memcpy(&w, base + off, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull;
+      constexpr uint64_t kHighs = 0x8080808080808080ull;
+      const uint64_t ends = (~w & kHighs) >> 7;  // 1 in each byte below 0x80
+      const uint64_t upto = ends * kOnes;        // byte i: the ends in bytes 0..i (at most 8)
+      const uint64_t count = upto >> 56;
+      if (count >= left) {
+        // The first byte whose running count reaches `left` ends the header.
+        const uint64_t reached = (upto + (0x80 - left) * kOnes) & kHighs;
+        off += static_cast<uint64_t>(std::countr_zero(reached) / 8) + 1;
+        left = 0;
+        break;
+      }
+      left -= count;
+      off += 8;
+    }
+  }
+  for (; left > 0; off++) {
+    if (off == size) return Status::Corruption("record: bad serial type");
+    if (base[off] < 0x80) --left;
+  }
+  *off_io = off;
+  return Status::OK();
+}
+
+// One column body of serial type st at p (its length already checked) as a view.
+inline Status ViewBody(uint64_t st, const uint8_t* p, ColumnView* out) {
+  switch (st) {
+    case 0:
+      out->type = ValueType::kNull;
+      return Status::OK();
+    case 7:
+      out->type = ValueType::kReal;
+      out->real = std::bit_cast<double>(DecodeFixed64(p));
+      return Status::OK();
+    case 8:
+    case 9:
+      out->type = ValueType::kInteger;
+      out->integer = static_cast<int64_t>(st - 8);
+      return Status::OK();
+    default:
+      break;
+  }
+  if (st >= 12) {
+    out->type = (st & 1) ? ValueType::kText : ValueType::kBlob;
+    out->bytes = std::string_view(reinterpret_cast<const char*>(p), (st - 12) / 2);
+    return Status::OK();
+  }
+  int nb = IntBytesForSerial(st);
+  if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
+  uint64_t u = 0;
+  std::memcpy(&u, p, nb);
+  const int shift = 64 - 8 * nb;
+  out->type = ValueType::kInteger;
+  out->integer = nb < 8 ? static_cast<int64_t>(u << shift) >> shift : static_cast<int64_t>(u);
+  return Status::OK();
+}
+
 }  // namespace
 
 void EncodeRecord(std::span<const Value> values, std::string* out) {
@@ -202,32 +270,7 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
   const uint8_t* base = reinterpret_cast<const uint8_t*>(record.data());
   const uint64_t size = record.size();
   uint64_t off = size - in.size();
-  uint64_t left = n;
-  if constexpr (std::endian::native == std::endian::little) {
-    // Eight header bytes at a time while the n-th end is not among them.
-    while (left > 0 && size - off >= 8) {
-      uint64_t w;
-      std::memcpy(&w, base + off, 8);
-      constexpr uint64_t kOnes = 0x0101010101010101ull;
-      constexpr uint64_t kHighs = 0x8080808080808080ull;
-      const uint64_t ends = (~w & kHighs) >> 7;  // 1 in each byte below 0x80
-      const uint64_t upto = ends * kOnes;        // byte i: the ends in bytes 0..i (at most 8)
-      const uint64_t count = upto >> 56;
-      if (count >= left) {
-        // The first byte whose running count reaches `left` ends the header.
-        const uint64_t reached = (upto + (0x80 - left) * kOnes) & kHighs;
-        off += static_cast<uint64_t>(std::countr_zero(reached) / 8) + 1;
-        left = 0;
-        break;
-      }
-      left -= count;
-      off += 8;
-    }
-  }
-  for (; left > 0; off++) {
-    if (off == size) return Status::Corruption("record: bad serial type");
-    if (base[off] < 0x80) --left;
-  }
+  DOSQL_RETURN_IF_ERROR(FindHeaderEnd(base, size, n, &off));
   const uint8_t* hp = base + (size - in.size());  // the serial types, up to base + off
   const uint8_t* const header_end = base + off;
   // A column not wanted only moves `off` (by at most 57 bytes on the one-byte path, so it cannot
@@ -258,6 +301,60 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
   }
   if (off > size) return Status::Corruption("record: column body past end");
   return Status::OK();
+}
+
+Status LazyRecordReader::Reset(std::string_view record) {
+  std::string_view in = record;
+  uint64_t n;
+  DOSQL_RETURN_IF_ERROR(ReadColumnCount(&in, &n));
+  base_ = reinterpret_cast<const uint8_t*>(record.data());
+  size_ = record.size();
+  count_ = static_cast<size_t>(n);
+  uint64_t off = size_ - in.size();
+  hp_ = base_ + off;
+  DOSQL_RETURN_IF_ERROR(FindHeaderEnd(base_, size_, n, &off));
+  header_end_ = base_ + off;
+  body_ = off;
+  walked_ = 0;
+  return Status::OK();
+}
+
+Result<bool> LazyRecordReader::Column(size_t i, ColumnView* out) {
+  if (i >= count_ || i >= kMaxColumns) return false;
+  if (walked_ <= i) {
+    // Walked with locals (the members are written back once).
+    const uint8_t* hp = hp_;
+    uint64_t body = body_;  // never past size_: checked before each column is counted
+    size_t w = walked_;
+    do {
+      uint64_t st = *hp;  // hp < header_end_: the header holds count_ serial types
+      uint64_t sz;
+      if (st < 0x80) {
+        hp++;
+        sz = kSmallBodySize[st];
+        if (sz == kReservedType) {
+          return Status::Corruption("record: reserved serial type " + std::to_string(st));
+        }
+      } else {
+        hp = DecodeVarint64(hp, header_end_, &st);
+        if (hp == nullptr) return Status::Corruption("record: bad serial type");
+        if (st == 10 || st == 11) {
+          return Status::Corruption("record: reserved serial type " + std::to_string(st));
+        }
+        sz = BodySize(st);
+      }
+      if (sz > size_ - body) return Status::Corruption("record: column body past end");
+      types_[w] = st;
+      offsets_[w] = static_cast<uint32_t>(body);
+      body += sz;
+      w++;
+    } while (w <= i);
+    hp_ = hp;
+    body_ = body;
+    walked_ = w;
+  }
+  DOSQL_RETURN_IF_ERROR(ViewBody(types_[i], base_ + offsets_[i], out));
+  return true;
 }
 
 Result<std::vector<Value>> DecodeRecord(std::string_view record) {

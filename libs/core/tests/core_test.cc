@@ -302,6 +302,79 @@ TEST(RecordTest, DecodeColumnsAgreesWithReaderOnManyShapes) {
   }
 }
 
+// LazyRecordReader agrees with RecordReader column by column, whatever order the columns are
+// asked for in, across records of many shapes; columns past the record (or past kMaxColumns)
+// are "absent"; a record cut short is Corruption from Reset or Column, never a read past it.
+TEST(RecordTest, LazyReaderAgreesWithReaderInAnyOrder) {
+  std::mt19937_64 rng(20261128);
+  auto view_equals = [](const ColumnView& c, const Value& v) {
+    if (c.type != v.type()) return false;
+    switch (c.type) {
+      case ValueType::kNull:
+        return true;
+      case ValueType::kInteger:
+        return c.integer == v.integer();
+      case ValueType::kReal:
+        return c.real == v.real();
+      default:
+        return c.bytes == v.view();
+    }
+  };
+  for (int round = 0; round < 400; round++) {
+    const size_t n = rng() % 80;
+    std::vector<Value> row;
+    for (size_t i = 0; i < n; i++) {
+      switch (rng() % 5) {
+        case 0:
+          row.push_back(Value::Null());
+          break;
+        case 1:
+          row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64)));
+          break;
+        case 2:
+          row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
+          break;
+        case 3:
+          row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 't')));
+          break;
+        default:
+          row.push_back(Value::Blob(std::string(rng() % 300, '\x80')));
+          break;
+      }
+    }
+    const std::string rec = EncodeRecord(row);
+    LazyRecordReader lazy;
+    ASSERT_TRUE(lazy.Reset(rec).ok());
+    ASSERT_EQ(lazy.column_count(), n);
+    for (int probe = 0; probe < 30; probe++) {
+      const size_t i = rng() % (n + 3);
+      ColumnView c;
+      auto got = lazy.Column(i, &c);
+      ASSERT_TRUE(got.ok()) << round << " " << i;
+      if (i >= n || i >= LazyRecordReader::kMaxColumns) {
+        EXPECT_FALSE(*got) << round << " " << i;
+        continue;
+      }
+      ASSERT_TRUE(*got);
+      ASSERT_TRUE(view_equals(c, row[i])) << round << " " << i;
+    }
+    // Cut short: Reset or a Column call reports Corruption (some cut keeps every column asked).
+    const size_t cut = rng() % (rec.size() + 1);
+    if (cut == rec.size()) continue;
+    const std::string part = rec.substr(0, cut);  // its own buffer: reads past it would show
+    Status st = lazy.Reset(part);
+    if (st.ok()) {
+      for (size_t i = 0; i < n && st.ok(); i++) {
+        ColumnView c;
+        auto got = lazy.Column(i, &c);
+        st = got.status();
+      }
+      if (n > 0 && n <= LazyRecordReader::kMaxColumns) EXPECT_FALSE(st.ok()) << round;
+    }
+    if (!st.ok()) EXPECT_TRUE(st.IsCorruption()) << round << " " << st.ToString();
+  }
+}
+
 TEST(KeyTest, RowidKeysSortAsIntegers) {
   std::vector<int64_t> ids = {std::numeric_limits<int64_t>::min(), -100, -1, 0, 1, 255, 256,
                               std::numeric_limits<int64_t>::max()};

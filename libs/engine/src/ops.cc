@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "dosql/core/coding.h"
 #include "dosql/core/hash.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
@@ -341,44 +342,105 @@ Result<bool> TableScanOp::Next(Exec& ex) {
 
 Result<bool> TableScanOp::NextRow(Exec& ex) {
   if (done_) return false;
-  DOSQL_RETURN_IF_ERROR(ex.Poll());
   if (single_) {
+    DOSQL_RETURN_IF_ERROR(ex.Poll());
     done_ = true;
     if (point_read_) {
       DOSQL_RETURN_IF_ERROR(LoadRow(ex, single_rowid_, single_record_));
       return true;
     }
-  } else if (!first_) {
-    if (reverse) {
-      DOSQL_RETURN_IF_ERROR(cursor_->Prev());
-    } else {
-      DOSQL_RETURN_IF_ERROR(cursor_->Next());
+    first_ = false;
+    if (!cursor_->Valid()) return false;
+    DOSQL_ASSIGN_OR_RETURN(std::string_view value, cursor_->value(&scratch_));
+    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cursor_->key()));
+    DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value));
+    return true;
+  }
+  while (true) {
+    DOSQL_RETURN_IF_ERROR(ex.Poll());
+    if (!first_) {
+      if (reverse) {
+        DOSQL_RETURN_IF_ERROR(cursor_->Prev());
+      } else {
+        DOSQL_RETURN_IF_ERROR(cursor_->Next());
+      }
     }
-  }
-  first_ = false;
-  if (!cursor_->Valid()) {
-    done_ = true;
-    return false;
-  }
-  if (reverse && !single_) {
-    if (has_lo_) {
+    first_ = false;
+    if (!cursor_->Valid()) {
+      done_ = true;
+      return false;
+    }
+    if (reverse) {
+      if (has_lo_) {
+        DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
+        if (r < lo_) {
+          done_ = true;
+          return false;
+        }
+      }
+    } else if (has_hi_) {
       DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
-      if (r < lo_) {
+      if (r > hi_) {
         done_ = true;
         return false;
       }
     }
-  } else if (has_hi_) {
-    DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
-    if (r > hi_) {
-      done_ = true;
-      return false;
+    DOSQL_ASSIGN_OR_RETURN(std::string_view value, cursor_->value(&scratch_));
+    if (!record_tests.empty()) {
+      DOSQL_ASSIGN_OR_RETURN(bool rejected, RecordRejected(value));
+      if (rejected) continue;
     }
+    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cursor_->key()));
+    DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value));
+    return true;
   }
-  DOSQL_ASSIGN_OR_RETURN(std::string_view value, cursor_->value(&scratch_));
-  DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cursor_->key()));
-  DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value));
-  return true;
+}
+
+namespace {
+// True when `t` is certainly not true for the stored value `v`; false when it is true or when
+// telling needs the full comparison (affinity conversions, other collations), which the filter
+// above the scan then makes. Mirrors ColumnConstCompare (planner.cc).
+bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
+  const ValueType tk = t.konst.type();
+  int c;
+  if (v.type == ValueType::kInteger && tk == ValueType::kInteger) {
+    const int64_t k = t.konst.integer();
+    c = v.integer < k ? -1 : (v.integer > k ? 1 : 0);
+  } else if ((v.type == ValueType::kInteger || v.type == ValueType::kReal) &&
+             t.konst.is_numeric()) {
+    const Value x = v.type == ValueType::kInteger ? Value::Integer(v.integer) : Value::Real(v.real);
+    c = CompareValues(x, t.konst, t.coll);
+  } else if (v.type == ValueType::kText && tk == ValueType::kText && t.text_fast) {
+    const std::string_view x = v.bytes, y = t.konst.view();
+    if (x.size() >= 8 && y.size() >= 8) {
+      // Most texts (dates, codes) differ in their first eight bytes: compared as one number
+      // (as big-endian numbers they order as their bytes do).
+      const uint64_t a = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(x.data()));
+      const uint64_t b = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(y.data()));
+      if (a != b) {
+        c = a < b ? -1 : 1;
+        return CompareOutcome(t.column_first ? c : -c, t.op) != TriBool::kTrue;
+      }
+    }
+    const size_t n = std::min(x.size(), y.size());
+    c = n ? std::memcmp(x.data(), y.data(), n) : 0;
+    if (c == 0) c = x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
+  } else {
+    // NULL compared by anything but IS / IS NOT is NULL: not true.
+    return v.type == ValueType::kNull;
+  }
+  return CompareOutcome(t.column_first ? c : -c, t.op) != TriBool::kTrue;
+}
+}  // namespace
+
+Result<bool> TableScanOp::RecordRejected(std::string_view record) {
+  DOSQL_RETURN_IF_ERROR(lazy_.Reset(record));
+  for (const RecordTest& t : record_tests) {
+    ColumnView v;
+    DOSQL_ASSIGN_OR_RETURN(bool stored, lazy_.Column(static_cast<size_t>(t.column), &v));
+    if (stored && RecordTestRejects(t, v)) return true;
+  }
+  return false;
 }
 
 void TableScanOp::NullRow(Exec& ex) {

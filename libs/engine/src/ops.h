@@ -42,6 +42,9 @@ class TableScanOp final : public Op {
   std::string Describe(int indent) const override;
 
   bool Seeks() const override { return rowid_eq || rowid_lo || rowid_hi; }
+  const TableInfo* table() const { return table_; }
+  int level() const { return level_; }
+  int base() const { return base_; }
   void PrepareToChangeRows() override {
     needed_columns.clear();
     point_read_ = true;
@@ -61,8 +64,25 @@ class TableScanOp final : public Op {
   // Columns the query reads (one flag per table column; empty: all): the rest are not decoded.
   std::vector<char> needed_columns;
 
+  // A filter term `column op constant` that the scan tests on the stored record before the row
+  // is decoded (late materialisation): a row it certainly rejects is skipped undecoded. The
+  // filter above the scan still tests every row the scan returns, so a test only has to be
+  // right when it rejects. Set by the planner; op is never IS / IS NOT, konst never NULL.
+  struct RecordTest {
+    int column;  // the table column
+    CompareOp op;
+    bool column_first;  // `column op konst` (else `konst op column`)
+    bool text_fast;     // TEXT with TEXT compares bytewise (BINARY, no numeric affinity)
+    Value konst;
+    Collation coll;
+  };
+  std::vector<RecordTest> record_tests;
+
  private:
   Result<bool> NextRow(Exec& ex);
+  // Whether a record test rejects `record` (the row is then skipped).
+  Result<bool> RecordRejected(std::string_view record);
+  LazyRecordReader lazy_;
   int64_t last_rowid_ = 0;
   Status LoadRow(Exec& ex, int64_t rowid, std::string_view value);
   const TableInfo* table_;

@@ -191,6 +191,19 @@ class ColumnConstCompare final : public TruthCExpr {
     return CompareOutcome(column_first_ ? c : -c, op_);
   }
 
+  // This term as a record test of `scan` (see TableScanOp::RecordTest), when it compares a
+  // stored column of the scan's row with a non-NULL constant by <, <=, >, >=, = or <>.
+  std::optional<TableScanOp::RecordTest> AsRecordTest(const TableScanOp& scan) const {
+    const TableInfo& t = *scan.table();
+    const int column = slot_ - scan.base();
+    if (level_ != scan.level() || column < 0 || column >= static_cast<int>(t.columns.size()) ||
+        column == t.rowid_alias || t.columns[column].generated != nullptr ||
+        op_ == CompareOp::kIs || op_ == CompareOp::kIsNot || konst_.is_null()) {
+      return std::nullopt;
+    }
+    return TableScanOp::RecordTest{column, op_, column_first_, text_fast_, konst_, coll_};
+  }
+
  private:
   CompareOp op_;
   CExprPtr a_, b_;  // kept: the result's collation was taken from them
@@ -4217,6 +4230,15 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
       leaf_outer_ref |= c->outer_ref;
       lf.push_back(std::move(c->expr));
       c->used = true;
+    }
+    if (auto* scan = dynamic_cast<TableScanOp*>(leaf.get())) {
+      // Terms a table scan can test on the stored record, before it decodes the row.
+      for (const CExprPtr& e : lf) {
+        const auto* cc = dynamic_cast<const ColumnConstCompare*>(e.get());
+        if (cc == nullptr) continue;
+        std::optional<TableScanOp::RecordTest> test = cc->AsRecordTest(*scan);
+        if (test) scan->record_tests.push_back(std::move(*test));
+      }
     }
     {
       CExprPtr f = AndAll(std::move(lf));

@@ -104,6 +104,23 @@ struct PagerStats {
   uint64_t evictions = 0;
 };
 
+// A forward scan's own read-ahead (see Pager::GetScanning): the pages of its latest run of
+// reads, held outside the page cache. Owned by one cursor; one thread at a time. Holds up to
+// the pager's read-ahead size of pages (128 KiB) until it is destroyed; reused run to run.
+class ScanRun {
+ public:
+  ScanRun() = default;
+  ScanRun(const ScanRun&) = delete;
+  ScanRun& operator=(const ScanRun&) = delete;
+
+ private:
+  friend class Pager;
+  PageId first_ = kInvalidPageId;  // pages_[i] holds page first_ + i, for i < count_
+  size_t count_ = 0;
+  std::vector<PageRef> pages_;
+  std::vector<uint8_t> buffer_;  // what one read brings in
+};
+
 class Pager {
  public:
   // `dir` holds this store's own segment files (created if missing).
@@ -117,6 +134,12 @@ class Pager {
   // Returns the page, reading and verifying it when permanent and not cached. NotFound for a
   // transient id that was freed; Corruption for a bad checksum or id.
   Result<PageRef> Get(PageId id);
+  // Get for a cursor reading a tree's leaves in order. While the cache has room it is Get; once
+  // the cache is full, a miss reads the run of pages from `id` on (as Get's read-ahead does)
+  // into `run` instead of the cache, and the next calls take their pages from there (verified
+  // on first use). A scan of a tree larger than the cache then neither evicts the pages others
+  // use nor pays the cache's bookkeeping per page (PostgreSQL's ring buffer for large scans).
+  Result<PageRef> GetScanning(PageId id, ScanRun* run);
 
   // A new zeroed transient page owned by `owner`.
   PageRef NewTransient(uint64_t owner);

@@ -40,6 +40,42 @@ Result<std::vector<Value>> DecodeRecord(std::string_view record);
 Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wanted, Value* out,
                            size_t* column_count);
 
+// One column of a record read in place: NULL, a number, or TEXT/BLOB bytes that point into the
+// record (valid while the record's bytes are).
+struct ColumnView {
+  ValueType type = ValueType::kNull;
+  int64_t integer = 0;
+  double real = 0;
+  std::string_view bytes;
+};
+
+// A record's columns read on demand, in any order, without copies: the header is walked only as
+// far as the highest column asked for so far, and where each walked column starts is kept. For
+// testing a few columns of a row before deciding to decode it (a scan's filter). Borrows the
+// record given to Reset; one thread.
+class LazyRecordReader {
+ public:
+  // Starts on `record` (checks the column count; finds the header's end).
+  Status Reset(std::string_view record);
+  size_t column_count() const { return count_; }
+  // Column i into *out; false (out untouched) when the record has no column i, or i is past the
+  // columns this reader keeps (kMaxColumns). Lengths are checked as in DecodeRecordColumns.
+  Result<bool> Column(size_t i, ColumnView* out);
+
+  static constexpr size_t kMaxColumns = 64;
+
+ private:
+  const uint8_t* base_ = nullptr;
+  size_t size_ = 0;
+  size_t count_ = 0;
+  const uint8_t* hp_ = nullptr;  // the next serial type to walk
+  const uint8_t* header_end_ = nullptr;
+  size_t walked_ = 0;  // columns whose type and offset are known
+  uint64_t body_ = 0;  // where column `walked_`'s body starts
+  uint64_t types_[kMaxColumns];
+  uint32_t offsets_[kMaxColumns];
+};
+
 // Random access to the columns of one record without decoding all of them.
 // The reader borrows `record`; it must outlive the reader.
 class RecordReader {
