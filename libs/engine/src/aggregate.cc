@@ -41,17 +41,27 @@ class SumState final : public AggregateState {
   Status Step(std::span<const Value> args) override {
     const Value& v = args[0];
     if (v.is_null()) return Status::OK();
-    Value n = v;
-    if (v.type() == ValueType::kText) ApplyAffinity(&n, Affinity::kNumeric);
     cnt_++;
-    if (n.type() == ValueType::kInteger) {
-      int64_t x = n.integer();
+    if (v.type() == ValueType::kReal) {
+      rsum_ += v.real();
+      approx_ = true;
+      return Status::OK();
+    }
+    Value converted;
+    const Value* n = &v;
+    if (v.type() == ValueType::kText) {
+      converted = v;
+      ApplyAffinity(&converted, Affinity::kNumeric);
+      n = &converted;
+    }
+    if (n->type() == ValueType::kInteger) {
+      int64_t x = n->integer();
       rsum_ += static_cast<double>(x);
       if (!approx_ && !overflow_ && !AddInt64(isum_, x, &isum_)) {
         approx_ = overflow_ = true;
       }
     } else {
-      rsum_ += ValueToReal(n);
+      rsum_ += ValueToReal(*n);
       approx_ = true;
     }
     return Status::OK();

@@ -1053,7 +1053,9 @@ Status AggregateOp::Consume(Exec& ex) {
   const size_t n_keys = keys_.size(), n_aggs = aggs_.size(), n_saved = saved_slots_.size();
   std::vector<Value> key(n_keys);
   std::vector<Value> last;  // the newest group's key, while the input is in key order
-  std::vector<Value> args;
+  size_t max_args = 0;
+  for (const AggSpec& a : aggs_) max_args = std::max(max_args, a.args.size() + a.order_by.size());
+  std::vector<Value> args(max_args);  // each aggregate steps on its first entries
   auto new_group = [&](const std::vector<Value>& k) {
     group_keys_.insert(group_keys_.end(), k.begin(), k.end());
     if (minmax_agg >= 0) minmax_keys_.resize(minmax_keys_.size() + n_keys);
@@ -1103,23 +1105,31 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     uint8_t& flags = flags_[gi];
     auto states = states_.begin() + static_cast<std::ptrdiff_t>(gi * n_aggs);
-    bool save_row = (flags & kRowSaved) == 0;
+    const bool first_save = (flags & kRowSaved) == 0;
+    bool save_row = first_save;
     for (size_t a = 0; a < n_aggs; a++) {
       const AggSpec& spec = aggs_[a];
       if (spec.filter) {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*spec.filter, ex));
         if (t != TriBool::kTrue) continue;
       }
-      args.resize(spec.args.size() + spec.order_by.size());
-      for (size_t i = 0; i < spec.args.size(); i++) {
-        DOSQL_RETURN_IF_ERROR(spec.args[i]->Eval(ex, &args[i]));
+      const size_t n_args = spec.args.size() + spec.order_by.size();
+      std::span<const Value> step_args(args.data(), n_args);
+      if (n_args == 1 && spec.order_by.empty()) {
+        // One argument, read in place when it is a column (no copy).
+        DOSQL_ASSIGN_OR_RETURN(const Value* v, spec.args[0]->Read(ex, &args[0]));
+        step_args = std::span<const Value>(v, 1);
+      } else {
+        for (size_t i = 0; i < spec.args.size(); i++) {
+          DOSQL_RETURN_IF_ERROR(spec.args[i]->Eval(ex, &args[i]));
+        }
+        for (size_t i = 0; i < spec.order_by.size(); i++) {
+          DOSQL_RETURN_IF_ERROR(spec.order_by[i]->Eval(ex, &args[spec.args.size() + i]));
+        }
       }
-      for (size_t i = 0; i < spec.order_by.size(); i++) {
-        DOSQL_RETURN_IF_ERROR(spec.order_by[i]->Eval(ex, &args[spec.args.size() + i]));
-      }
-      if (static_cast<int>(a) == minmax_agg && !args.empty() && !args[0].is_null()) {
+      if (static_cast<int>(a) == minmax_agg && n_args > 0 && !step_args[0].is_null()) {
         DOSQL_ASSIGN_OR_RETURN(Value before, states[a]->Final());
-        DOSQL_RETURN_IF_ERROR(states[a]->Step(args));
+        DOSQL_RETURN_IF_ERROR(states[a]->Step(step_args));
         DOSQL_ASSIGN_OR_RETURN(Value after, states[a]->Final());
         if (before.is_null() || CompareValues(before, after, spec.collation) != 0) save_row = true;
         flags |= kMinmaxSeen;
@@ -1127,7 +1137,7 @@ Status AggregateOp::Consume(Exec& ex) {
       }
       // Until min()/max() has seen a value, the bare columns follow the latest row (SQLite's).
       if (static_cast<int>(a) == minmax_agg && (flags & kMinmaxSeen) == 0) save_row = true;
-      DOSQL_RETURN_IF_ERROR(states[a]->Step(args));
+      DOSQL_RETURN_IF_ERROR(states[a]->Step(step_args));
     }
     if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
     if (save_row && minmax_agg >= 0) {
@@ -1137,7 +1147,11 @@ Status AggregateOp::Consume(Exec& ex) {
     if (save_row) {
       flags |= kRowSaved;
       auto saved = saved_.begin() + static_cast<std::ptrdiff_t>(gi * n_saved);
-      for (size_t i = 0; i < n_saved; i++) saved[i] = f->slots[saved_slots_[i]];
+      for (size_t i = 0; i < n_saved; i++) {
+        const int k = i < saved_key.size() ? saved_key[i] : -1;
+        if (k >= 0 && !first_save && !key[static_cast<size_t>(k)].is_numeric()) continue;
+        saved[i] = f->slots[saved_slots_[i]];
+      }
     }
   }
   if (n_groups_ == 0 && n_keys == 0) new_group({});

@@ -393,6 +393,11 @@ class AggregateOp final : public Op {
   int minmax_agg = -1;
   // Slots that receive each group's key values (one per key).
   std::vector<int> key_slots;
+  // Per saved slot: the index of a key that reads exactly that slot and compares it under
+  // BINARY, or -1. Such a slot's TEXT, BLOB or NULL value is the same in every row of its
+  // group (equal under BINARY means the same bytes), so it is saved once per group; numbers
+  // are saved each row (1 and 1.0 are one group but print differently).
+  std::vector<int> saved_key;
 
  private:
   // Each group's key values, aggregate states and saved slot values live in group_keys_,

@@ -4742,9 +4742,22 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
       std::string_view n = collector.specs[0].fn->name;
       if (n == "min" || n == "max") minmax = 0;
     }
+    std::vector<int> saved = SavedSlots(bare_slots, source_slots);
+    std::vector<int> saved_key(saved.size(), -1);
+    for (size_t i = 0; i < saved.size(); i++) {
+      for (size_t k = 0; k < group_keys.size(); k++) {
+        const auto* slot = dynamic_cast<const SlotExpr*>(group_keys[k].get());
+        if (slot != nullptr && slot->level() == level && slot->slot() == saved[i] &&
+            k < group_colls.size() && group_colls[k].kind() == Collation::kBinary) {
+          saved_key[i] = static_cast<int>(k);
+          break;
+        }
+      }
+    }
     auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
                                              std::move(group_colls), std::move(collector.specs),
-                                             SavedSlots(bare_slots, source_slots));
+                                             std::move(saved));
+    agg->saved_key = std::move(saved_key);
     agg->minmax_agg = minmax;
     for (const auto& g : group_terms) agg->key_slots.push_back(g.slot);
     op = std::move(agg);
