@@ -9,8 +9,6 @@
 namespace dosql::engine {
 namespace {
 
-constexpr size_t kMaxPatternLength = 50000;
-
 enum class Match : uint8_t { kMatch, kNoMatch, kNoWildcardMatch };
 
 struct PatternInfo {
@@ -209,7 +207,7 @@ Result<Value> SqlLike(const Value& text, const Value& pattern, const Value* esca
     return Value::Integer(0);
   }
   std::string pat_buf, text_buf, esc_buf;
-  if (pattern.view().size() > kMaxPatternLength) {
+  if (pattern.view().size() > kMaxLikePatternBytes) {
     return Status::InvalidArgument("LIKE or GLOB pattern too complex");
   }
   uint32_t esc = 0;
@@ -240,7 +238,7 @@ Result<Value> SqlGlob(const Value& text, const Value& pattern) {
   if (text.type() == ValueType::kBlob || pattern.type() == ValueType::kBlob) {
     return Value::Integer(0);
   }
-  if (pattern.view().size() > kMaxPatternLength) {
+  if (pattern.view().size() > kMaxLikePatternBytes) {
     return Status::InvalidArgument("LIKE or GLOB pattern too complex");
   }
   if (text.is_null() || pattern.is_null()) return Value::Null();

@@ -11,6 +11,7 @@
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
+#include "dosql/engine/like.h"
 
 namespace dosql::engine {
 
@@ -210,6 +211,9 @@ Status TableScanOp::Open(Exec& ex) {
     return Status::OK();
   }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
+  for (RecordTest& t : record_tests) {
+    if (t.source != nullptr) DOSQL_RETURN_IF_ERROR(t.source->Eval(ex, &t.konst));
+  }
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
   bool lo_set = false;
   auto to_rowid = [&](const CExpr* e, bool is_lo, bool inclusive, int64_t* out,
@@ -402,6 +406,16 @@ namespace {
 // above the scan then makes. Mirrors ColumnConstCompare (planner.cc).
 bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
   const ValueType tk = t.konst.type();
+  if (t.like) {
+    // As SqlLike: a BLOB never matches, NULL is NULL; numbers (matched by their text) and
+    // patterns that are not text are left to the filter.
+    if (v.type == ValueType::kBlob || v.type == ValueType::kNull) return true;
+    if (v.type != ValueType::kText || tk != ValueType::kText ||
+        t.konst.view().size() > kMaxLikePatternBytes) {
+      return false;
+    }
+    return !LikeMatch(t.konst.view(), v.bytes);
+  }
   int c;
   if (v.type == ValueType::kInteger && tk == ValueType::kInteger) {
     const int64_t k = t.konst.integer();

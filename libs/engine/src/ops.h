@@ -64,17 +64,20 @@ class TableScanOp final : public Op {
   // Columns the query reads (one flag per table column; empty: all): the rest are not decoded.
   std::vector<char> needed_columns;
 
-  // A filter term `column op constant` that the scan tests on the stored record before the row
-  // is decoded (late materialisation): a row it certainly rejects is skipped undecoded. The
-  // filter above the scan still tests every row the scan returns, so a test only has to be
-  // right when it rejects. Set by the planner; op is never IS / IS NOT, konst never NULL.
+  // A filter term `column op value` or `column LIKE pattern`, the value or pattern a constant
+  // or a bound parameter, that the scan tests on the stored record before the row is decoded
+  // (late materialisation): a row it certainly rejects is skipped undecoded. The filter above
+  // the scan still tests every row the scan returns, so a test only has to be right when it
+  // rejects. Set by the planner; op is never IS / IS NOT.
   struct RecordTest {
     int column;  // the table column
-    CompareOp op;
-    bool column_first;  // `column op konst` (else `konst op column`)
-    bool text_fast;     // TEXT with TEXT compares bytewise (BINARY, no numeric affinity)
+    CompareOp op = CompareOp::kEq;
+    bool column_first = true;  // `column op konst` (else `konst op column`)
+    bool text_fast = false;    // TEXT with TEXT compares bytewise (BINARY, no numeric affinity)
+    bool like = false;         // `column LIKE konst` (no ESCAPE) instead of a comparison
     Value konst;
     Collation coll;
+    const CExpr* source = nullptr;  // a parameter: konst is read from it at Open
   };
   std::vector<RecordTest> record_tests;
 

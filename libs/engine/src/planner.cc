@@ -125,6 +125,51 @@ class ArithExpr final : public CExpr {
   CExprPtr a_, b_;
 };
 
+using RecordTests = std::vector<TableScanOp::RecordTest>;
+
+// A record test (TableScanOp::RecordTest) of `column ... operand` when `column` reads a stored
+// column of `scan`'s row (not the rowid alias, not generated) and `operand` is a constant or a
+// bound parameter; the caller fills in the kind of test.
+std::optional<TableScanOp::RecordTest> RecordTestOn(const TableScanOp& scan, const CExpr* column,
+                                                    const CExpr* operand) {
+  const auto* slot = dynamic_cast<const SlotExpr*>(column);
+  if (slot == nullptr || slot->level() != scan.level()) return std::nullopt;
+  const TableInfo& t = *scan.table();
+  const int col = slot->slot() - scan.base();
+  if (col < 0 || col >= static_cast<int>(t.columns.size()) || col == t.rowid_alias ||
+      t.columns[col].generated != nullptr) {
+    return std::nullopt;
+  }
+  TableScanOp::RecordTest test;
+  test.column = col;
+  if (const auto* k = dynamic_cast<const ConstExpr*>(operand)) {
+    test.konst = k->value();
+  } else if (dynamic_cast<const ParamExpr*>(operand) != nullptr) {
+    test.source = operand;
+  } else {
+    return std::nullopt;
+  }
+  return test;
+}
+
+// The record test of a comparison `a op b` under (aff, coll), the column on either side.
+void AppendCompareTest(const TableScanOp& scan, CompareOp op, const CExpr* a, const CExpr* b,
+                       Affinity aff, const Collation& coll, RecordTests* out) {
+  if (op == CompareOp::kIs || op == CompareOp::kIsNot) return;
+  bool column_first = true;
+  std::optional<TableScanOp::RecordTest> test = RecordTestOn(scan, a, b);
+  if (!test) {
+    test = RecordTestOn(scan, b, a);
+    column_first = false;
+  }
+  if (!test) return;
+  test->op = op;
+  test->column_first = column_first;
+  test->text_fast = coll.kind() == Collation::kBinary && !IsNumericAffinity(aff);
+  test->coll = coll;
+  out->push_back(std::move(*test));
+}
+
 // A condition: it answers Truth, and its value is that truth as 1, 0 or NULL.
 class TruthCExpr : public CExpr {
  public:
@@ -144,6 +189,9 @@ class CompareCExpr final : public TruthCExpr {
     DOSQL_ASSIGN_OR_RETURN(const Value* x, a_->Read(ex, &xs));
     DOSQL_ASSIGN_OR_RETURN(const Value* y, b_->Read(ex, &ys));
     return CompareExpr(*x, *y, op_, aff_, coll_);
+  }
+  void AppendRecordTests(const TableScanOp& scan, RecordTests* out) const {
+    AppendCompareTest(scan, op_, a_.get(), b_.get(), aff_, coll_, out);
   }
 
  private:
@@ -191,17 +239,8 @@ class ColumnConstCompare final : public TruthCExpr {
     return CompareOutcome(column_first_ ? c : -c, op_);
   }
 
-  // This term as a record test of `scan` (see TableScanOp::RecordTest), when it compares a
-  // stored column of the scan's row with a non-NULL constant by <, <=, >, >=, = or <>.
-  std::optional<TableScanOp::RecordTest> AsRecordTest(const TableScanOp& scan) const {
-    const TableInfo& t = *scan.table();
-    const int column = slot_ - scan.base();
-    if (level_ != scan.level() || column < 0 || column >= static_cast<int>(t.columns.size()) ||
-        column == t.rowid_alias || t.columns[column].generated != nullptr ||
-        op_ == CompareOp::kIs || op_ == CompareOp::kIsNot || konst_.is_null()) {
-      return std::nullopt;
-    }
-    return TableScanOp::RecordTest{column, op_, column_first_, text_fast_, konst_, coll_};
+  void AppendRecordTests(const TableScanOp& scan, RecordTests* out) const {
+    AppendCompareTest(scan, op_, a_.get(), b_.get(), aff_, coll_, out);
   }
 
  private:
@@ -294,6 +333,12 @@ class BetweenCExpr final : public TruthCExpr {
     TriBool b = CompareExpr(*x, *hi, CompareOp::kLe, aff_hi_, coll_hi_);
     TriBool r = TriAnd(a, b);
     return negated_ ? TriNot(r) : r;
+  }
+  // x >= lo and x <= hi as two tests (a row passes only when both are true).
+  void AppendRecordTests(const TableScanOp& scan, RecordTests* out) const {
+    if (negated_) return;
+    AppendCompareTest(scan, CompareOp::kGe, x_.get(), lo_.get(), aff_lo_, coll_lo_, out);
+    AppendCompareTest(scan, CompareOp::kLe, x_.get(), hi_.get(), aff_hi_, coll_hi_, out);
   }
 
  private:
@@ -804,6 +849,14 @@ class LikeCExpr final : public CExpr {
     }
     *out = negated_ ? LogicalNot(r) : r;
     return Status::OK();
+  }
+  // `column LIKE pattern` (no ESCAPE, not NOT).
+  void AppendRecordTests(const TableScanOp& scan, RecordTests* out) const {
+    if (glob_ || e_ || negated_) return;
+    std::optional<TableScanOp::RecordTest> test = RecordTestOn(scan, x_.get(), p_.get());
+    if (!test) return;
+    test->like = true;
+    out->push_back(std::move(*test));
   }
 
  private:
@@ -4234,10 +4287,16 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
     if (auto* scan = dynamic_cast<TableScanOp*>(leaf.get())) {
       // Terms a table scan can test on the stored record, before it decodes the row.
       for (const CExprPtr& e : lf) {
-        const auto* cc = dynamic_cast<const ColumnConstCompare*>(e.get());
-        if (cc == nullptr) continue;
-        std::optional<TableScanOp::RecordTest> test = cc->AsRecordTest(*scan);
-        if (test) scan->record_tests.push_back(std::move(*test));
+        const CExpr* c = e.get();
+        if (const auto* cc = dynamic_cast<const ColumnConstCompare*>(c)) {
+          cc->AppendRecordTests(*scan, &scan->record_tests);
+        } else if (const auto* ce = dynamic_cast<const CompareCExpr*>(c)) {
+          ce->AppendRecordTests(*scan, &scan->record_tests);
+        } else if (const auto* be = dynamic_cast<const BetweenCExpr*>(c)) {
+          be->AppendRecordTests(*scan, &scan->record_tests);
+        } else if (const auto* le = dynamic_cast<const LikeCExpr*>(c)) {
+          le->AppendRecordTests(*scan, &scan->record_tests);
+        }
       }
     }
     {

@@ -1109,3 +1109,71 @@ TEST(DatabaseTest, ConcurrentWritersOnThreadsAllCommit) {
 
 }  // namespace
 }  // namespace dosql::engine
+
+namespace dosql::engine {
+namespace {
+
+// A scan tests `column op ?`, `column BETWEEN ? AND ?` and `column LIKE ?` on the stored record
+// with the values bound for each execution: one statement, executed again with other values,
+// keeps exactly the rows the same query with the values written as literals keeps.
+TEST(DatabaseTest, ParameterFiltersOnScansFollowEachBinding) {
+  auto c = OpenMemory();
+  ASSERT_OK(c->Exec(
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, a INTEGER, b REAL, c TEXT, d);"
+      "INSERT INTO t VALUES(1, 5, 0.05, '1994-01-01', 7), (2, 24, 0.07, '1994-12-31', '7'),"
+      "(3, NULL, NULL, NULL, NULL), (4, '12', '0.06', '1995-01-01', 7.0),"
+      "(5, 'x', 'y', 19940101, x'07'), (6, 3.5, 6, '1994-01-0', 'abc'),"
+      "(7, -9223372036854775808, 1e300, '1994-01-01 extra', 6.5), (8, 23, 0.05, 'apple', 8)"));
+  struct Case {
+    std::string with_params;
+    std::vector<std::pair<std::vector<Value>, std::string>> bindings;  // values, literal SQL
+  };
+  const std::vector<Case> cases = {
+      {"SELECT id FROM t WHERE c >= ?1 AND c < ?2 ORDER BY id",
+       {{{Value::Text("1994-01-01"), Value::Text("1995-01-01")},
+         "SELECT id FROM t WHERE c >= '1994-01-01' AND c < '1995-01-01' ORDER BY id"},
+        {{Value::Integer(19940101), Value::Text("1994-06")},
+         "SELECT id FROM t WHERE c >= 19940101 AND c < '1994-06' ORDER BY id"},
+        {{Value::Null(), Value::Text("z")},
+         "SELECT id FROM t WHERE c >= NULL AND c < 'z' ORDER BY id"}}},
+      {"SELECT id FROM t WHERE ?1 > a ORDER BY id",
+       {{{Value::Integer(24)}, "SELECT id FROM t WHERE 24 > a ORDER BY id"},
+        {{Value::Real(3.5)}, "SELECT id FROM t WHERE 3.5 > a ORDER BY id"},
+        {{Value::Text("12")}, "SELECT id FROM t WHERE '12' > a ORDER BY id"}}},
+      {"SELECT id FROM t WHERE b BETWEEN ?1 AND ?2 ORDER BY id",
+       {{{Value::Real(0.05), Value::Real(0.07)},
+         "SELECT id FROM t WHERE b BETWEEN 0.05 AND 0.07 ORDER BY id"},
+        {{Value::Integer(1), Value::Text("9")},
+         "SELECT id FROM t WHERE b BETWEEN 1 AND '9' ORDER BY id"}}},
+      {"SELECT id FROM t WHERE d = ?1 ORDER BY id",
+       {{{Value::Integer(7)}, "SELECT id FROM t WHERE d = 7 ORDER BY id"},
+        {{Value::Text("7")}, "SELECT id FROM t WHERE d = '7' ORDER BY id"},
+        {{Value::Blob(std::string(1, '\x07'))}, "SELECT id FROM t WHERE d = x'07' ORDER BY id"}}},
+      {"SELECT id FROM t WHERE c LIKE ?1 ORDER BY id",
+       {{{Value::Text("1994%")}, "SELECT id FROM t WHERE c LIKE '1994%' ORDER BY id"},
+        {{Value::Text("APP__")}, "SELECT id FROM t WHERE c LIKE 'APP__' ORDER BY id"},
+        {{Value::Integer(19940101)}, "SELECT id FROM t WHERE c LIKE 19940101 ORDER BY id"},
+        {{Value::Null()}, "SELECT id FROM t WHERE c LIKE NULL ORDER BY id"}}},
+  };
+  int nonempty = 0;  // bindings that keep some rows (the others are empty for SQLite too)
+  for (const Case& k : cases) {
+    auto st = Prep(*c, k.with_params);
+    ASSERT_NE(st, nullptr);
+    for (const auto& [values, literal] : k.bindings) {
+      ASSERT_OK(st->Reset());
+      for (size_t i = 0; i < values.size(); i++) {
+        ASSERT_OK(st->Bind(static_cast<int>(i + 1), values[i]));
+      }
+      std::vector<int64_t> got;
+      while (Unwrap(st->Step())) got.push_back(st->column(0).integer());
+      std::vector<int64_t> want;
+      for (const auto& row : Rows(*c, literal)) want.push_back(row[0].integer());
+      EXPECT_EQ(got, want) << k.with_params << " as " << literal;
+      nonempty += want.empty() ? 0 : 1;
+    }
+  }
+  EXPECT_EQ(nonempty, 12);
+}
+
+}  // namespace
+}  // namespace dosql::engine

@@ -20,6 +20,9 @@
 
 namespace dosql::engine {
 
+// The longest LIKE or GLOB pattern, in bytes (longer: "LIKE or GLOB pattern too complex").
+inline constexpr size_t kMaxLikePatternBytes = 50000;
+
 // Raw matchers over bytes. `escape` is a code point, or 0 for none.
 bool LikeMatch(std::string_view pattern, std::string_view text, uint32_t escape = 0,
                bool case_sensitive = false);
