@@ -322,19 +322,20 @@ Status LazyRecordReader::Reset(std::string_view record) {
 Result<bool> LazyRecordReader::Column(size_t i, ColumnView* out) {
   if (i >= count_ || i >= kMaxColumns) return false;
   if (walked_ <= i) {
-    // Walked with locals (the members are written back once).
+    // Walked with locals (the members are written back once). A one-byte serial type's body
+    // is at most 57 bytes, so a run of them is checked once at its end (the offsets only grow)
+    // and its reserved types (size 0xff) by OR-ing the sizes together.
     const uint8_t* hp = hp_;
-    uint64_t body = body_;  // never past size_: checked before each column is counted
+    uint64_t body = body_;  // never past size_ at the end of a walk
     size_t w = walked_;
+    uint8_t sizes = 0;
     do {
       uint64_t st = *hp;  // hp < header_end_: the header holds count_ serial types
       uint64_t sz;
       if (st < 0x80) {
         hp++;
         sz = kSmallBodySize[st];
-        if (sz == kReservedType) {
-          return Status::Corruption("record: reserved serial type " + std::to_string(st));
-        }
+        sizes |= static_cast<uint8_t>(sz);
       } else {
         hp = DecodeVarint64(hp, header_end_, &st);
         if (hp == nullptr) return Status::Corruption("record: bad serial type");
@@ -342,13 +343,23 @@ Result<bool> LazyRecordReader::Column(size_t i, ColumnView* out) {
           return Status::Corruption("record: reserved serial type " + std::to_string(st));
         }
         sz = BodySize(st);
+        if (body > size_ || sz > size_ - body) {
+          return Status::Corruption("record: column body past end");
+        }
       }
-      if (sz > size_ - body) return Status::Corruption("record: column body past end");
       types_[w] = st;
       offsets_[w] = static_cast<uint32_t>(body);
       body += sz;
       w++;
     } while (w <= i);
+    if (sizes & 0x80) {
+      for (size_t k = walked_; k < w; k++) {
+        if (types_[k] == 10 || types_[k] == 11) {
+          return Status::Corruption("record: reserved serial type " + std::to_string(types_[k]));
+        }
+      }
+    }
+    if (body > size_) return Status::Corruption("record: column body past end");
     hp_ = hp;
     body_ = body;
     walked_ = w;
