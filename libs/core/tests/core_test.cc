@@ -242,6 +242,36 @@ TEST(RecordTest, DecodeColumnsSelectsAndStops) {
   }
 }
 
+// A row of n random values of every storage class; texts and blobs long enough for two- and
+// three-byte serial types (headers whose varints span several bytes), and the
+// integer constants 0 and 1 (bodiless serial types 8 and 9).
+std::vector<Value> RandomRow(std::mt19937_64& rng, size_t n) {
+  std::vector<Value> row;
+  for (size_t i = 0; i < n; i++) {
+    switch (rng() % 6) {
+      case 0:
+        row.push_back(Value::Null());
+        break;
+      case 1:
+        row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64)));
+        break;
+      case 2:
+        row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
+        break;
+      case 3:
+        row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 'x')));
+        break;
+      case 4:
+        row.push_back(Value::Blob(std::string(rng() % 300, '\x80')));
+        break;
+      default:
+        row.push_back(Value::Integer(static_cast<int64_t>(rng() % 2)));
+        break;
+    }
+  }
+  return row;
+}
+
 // Records of many shapes (up to 40 columns; texts and blobs long enough for two- and three-byte
 // serial types, so headers whose varints span several bytes): DecodeRecordColumns agrees with
 // RecordReader for every column limit, and a truncated header is Corruption.
@@ -249,29 +279,7 @@ TEST(RecordTest, DecodeColumnsAgreesWithReaderOnManyShapes) {
   std::mt19937_64 rng(20261127);
   for (int round = 0; round < 400; round++) {
     const size_t n = rng() % 41;
-    std::vector<Value> row;
-    for (size_t i = 0; i < n; i++) {
-      switch (rng() % 6) {
-        case 0:
-          row.push_back(Value::Null());
-          break;
-        case 1:
-          row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64)));
-          break;
-        case 2:
-          row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
-          break;
-        case 3:
-          row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 'x')));
-          break;
-        case 4:
-          row.push_back(Value::Blob(std::string(rng() % 300, '\x80')));
-          break;
-        default:
-          row.push_back(Value::Integer(static_cast<int64_t>(rng() % 2)));
-          break;
-      }
-    }
+    const std::vector<Value> row = RandomRow(rng, n);
     const std::string rec = EncodeRecord(row);
     RecordReader reader;
     ASSERT_TRUE(reader.Init(rec).ok());
@@ -322,26 +330,7 @@ TEST(RecordTest, LazyReaderAgreesWithReaderInAnyOrder) {
   };
   for (int round = 0; round < 400; round++) {
     const size_t n = rng() % 80;
-    std::vector<Value> row;
-    for (size_t i = 0; i < n; i++) {
-      switch (rng() % 5) {
-        case 0:
-          row.push_back(Value::Null());
-          break;
-        case 1:
-          row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64)));
-          break;
-        case 2:
-          row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
-          break;
-        case 3:
-          row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 't')));
-          break;
-        default:
-          row.push_back(Value::Blob(std::string(rng() % 300, '\x80')));
-          break;
-      }
-    }
+    const std::vector<Value> row = RandomRow(rng, n);
     const std::string rec = EncodeRecord(row);
     LazyRecordReader lazy;
     ASSERT_TRUE(lazy.Reset(rec).ok());
