@@ -1067,6 +1067,8 @@ Status AggregateOp::Consume(Exec& ex) {
   const size_t n_keys = keys_.size(), n_aggs = aggs_.size(), n_saved = saved_slots_.size();
   std::vector<Value> key(n_keys);
   std::vector<Value> last;  // the newest group's key, while the input is in key order
+  std::vector<Value> prev_key;  // once hashing: the previous row's key and group
+  size_t prev_group = 0;
   size_t max_args = 0;
   for (const AggSpec& a : aggs_) max_args = std::max(max_args, a.args.size() + a.order_by.size());
   std::vector<Value> args(max_args);  // each aggregate steps on its first entries
@@ -1110,11 +1112,22 @@ Status AggregateOp::Consume(Exec& ex) {
       }
     }
     if (!in_order) {
-      if (size_t* found = index.Find(key)) {
+      // Neighbouring rows often share a group: the previous row's is tried before hashing.
+      bool same = !prev_key.empty();
+      for (size_t i = 0; same && i < n_keys; i++) {
+        same = CompareValues(key[i], prev_key[i], KeyCollation(&colls_, i)) == 0;
+      }
+      if (same) {
+        gi = prev_group;
+      } else if (size_t* found = index.Find(key)) {
         gi = *found;
       } else {
         gi = new_group(key);
         index.Emplace(key, gi);
+      }
+      if (!same) {
+        prev_key = key;
+        prev_group = gi;
       }
     }
     uint8_t& flags = flags_[gi];

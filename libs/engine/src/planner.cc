@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -104,6 +105,20 @@ class ArithExpr final : public CExpr {
     const Value& x = *xp;
     const Value& y = *yp;
     using B = parser::BinaryOp;
+    if ((op_ == B::kAdd || op_ == B::kSubtract || op_ == B::kMultiply) && x.is_numeric() &&
+        y.is_numeric() && (x.type() == ValueType::kReal || y.type() == ValueType::kReal)) {
+      // A REAL and a number (a scan's prices and rates): as Arith computes it, in place.
+      const double a = x.type() == ValueType::kReal ? x.real() : static_cast<double>(x.integer());
+      const double b = y.type() == ValueType::kReal ? y.real() : static_cast<double>(y.integer());
+      const double r = op_ == B::kAdd ? a + b : (op_ == B::kSubtract ? a - b : a * b);
+      if (std::isnan(r)) {
+        out->SetNull();
+      } else {
+        out->SetReal(r);
+      }
+      out->set_subtype(0);
+      return Status::OK();
+    }
     switch (op_) {
       case B::kAdd: *out = Arith(ArithOp::kAdd, x, y); break;
       case B::kSubtract: *out = Arith(ArithOp::kSubtract, x, y); break;
