@@ -652,14 +652,16 @@ Result<PageRef> Pager::Get(PageId id) {
 Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   Impl& d = *impl_;
   if (id == kInvalidPageId || IsTransient(id)) return Get(id);
-  if (id >= run->first_ && id - run->first_ < run->count_) {
+  // A page of the run, checked on its first use.
+  auto from_run = [&]() -> Result<PageRef> {
     PageRef& page = run->pages_[id - run->first_];
     if (!page->verified_) {
       DOSQL_RETURN_IF_ERROR(d.VerifyAt(id, page->data()));
       page->verified_ = true;
     }
     return page;
-  }
+  };
+  if (id >= run->first_ && id - run->first_ < run->count_) return from_run();
   const uint64_t ps = d.options.page_size;
   if (d.cached_bytes.load(std::memory_order_relaxed) + d.read_ahead_pages * ps <=
       d.options.cache_bytes) {
@@ -686,10 +688,7 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   }
   run->first_ = id;
   run->count_ = n;
-  PageRef& first = run->pages_[0];
-  DOSQL_RETURN_IF_ERROR(d.VerifyAt(id, first->data()));
-  first->verified_ = true;
-  return first;
+  return from_run();
 }
 
 PageRef Pager::NewTransient(uint64_t owner) {

@@ -403,7 +403,7 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
 namespace {
 // True when `t` is certainly not true for the stored value `v`; false when it is true or when
 // telling needs the full comparison (affinity conversions, other collations), which the filter
-// above the scan then makes. Mirrors ColumnConstCompare (planner.cc).
+// above the scan then makes. The comparison is ColumnConstCompare's (OrderWithConstant).
 bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
   const ValueType tk = t.konst.type();
   if (t.like) {
@@ -417,29 +417,7 @@ bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
     return !LikeMatch(t.konst.view(), v.bytes);
   }
   int c;
-  if (v.type == ValueType::kInteger && tk == ValueType::kInteger) {
-    const int64_t k = t.konst.integer();
-    c = v.integer < k ? -1 : (v.integer > k ? 1 : 0);
-  } else if ((v.type == ValueType::kInteger || v.type == ValueType::kReal) &&
-             t.konst.is_numeric()) {
-    const Value x = v.type == ValueType::kInteger ? Value::Integer(v.integer) : Value::Real(v.real);
-    c = CompareValues(x, t.konst, t.coll);
-  } else if (v.type == ValueType::kText && tk == ValueType::kText && t.text_fast) {
-    const std::string_view x = v.bytes, y = t.konst.view();
-    if (x.size() >= 8 && y.size() >= 8) {
-      // Most texts (dates, codes) differ in their first eight bytes: compared as one number
-      // (as big-endian numbers they order as their bytes do).
-      const uint64_t a = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(x.data()));
-      const uint64_t b = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(y.data()));
-      if (a != b) {
-        c = a < b ? -1 : 1;
-        return CompareOutcome(t.column_first ? c : -c, t.op) != TriBool::kTrue;
-      }
-    }
-    const size_t n = std::min(x.size(), y.size());
-    c = n ? std::memcmp(x.data(), y.data(), n) : 0;
-    if (c == 0) c = x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
-  } else {
+  if (!OrderWithConstant(v.type, v.integer, v.real, v.bytes, t.konst, t.coll, t.text_fast, &c)) {
     // NULL compared by anything but IS / IS NOT is NULL: not true.
     return v.type == ValueType::kNull;
   }

@@ -1,14 +1,16 @@
 // dosql::engine (internal) — the physical operators (see exec.h for the model).
 #pragma once
 
+#include <cstring>
 #include <deque>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <vector>
 
 #include "aggregate.h"
+#include "dosql/core/coding.h"
 #include "dosql/core/record.h"
 #include "exec.h"
 
@@ -30,6 +32,39 @@ struct CursorReuse {
   // Makes *cursor (made if empty) read `tree` as it is now, so that SeekNear is safe on it.
   Status Prepare(Exec& ex, transaction::TreeId tree, std::optional<btree::Cursor>* cursor);
 };
+
+// *c = the order of a value (of type tv: the number i or r, or the bytes) and the constant k
+// when telling needs no conversion: integers, a number with a number (SQLite's exact
+// integer/real order), TEXT with TEXT when text_fast (BINARY collation, no numeric affinity;
+// the first eight bytes compared as one big-endian number, where most texts differ). False
+// when the full comparison (CompareExpr) is needed. Shared by ColumnConstCompare (a decoded
+// column) and a scan's record tests (a column read in place).
+inline bool OrderWithConstant(ValueType tv, int64_t i, double r, std::string_view bytes,
+                              const Value& k, const Collation& coll, bool text_fast, int* c) {
+  const ValueType tk = k.type();
+  if (tv == ValueType::kInteger && tk == ValueType::kInteger) {
+    *c = i < k.integer() ? -1 : (i > k.integer() ? 1 : 0);
+    return true;
+  }
+  if ((tv == ValueType::kInteger || tv == ValueType::kReal) && k.is_numeric()) {
+    *c = CompareValues(tv == ValueType::kInteger ? Value::Integer(i) : Value::Real(r), k, coll);
+    return true;
+  }
+  if (tv != ValueType::kText || tk != ValueType::kText || !text_fast) return false;
+  const std::string_view y = k.view();
+  if (bytes.size() >= 8 && y.size() >= 8) {
+    const uint64_t a = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(bytes.data()));
+    const uint64_t b = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(y.data()));
+    if (a != b) {
+      *c = a < b ? -1 : 1;
+      return true;
+    }
+  }
+  const size_t n = std::min(bytes.size(), y.size());
+  *c = n ? std::memcmp(bytes.data(), y.data(), n) : 0;
+  if (*c == 0) *c = bytes.size() < y.size() ? -1 : (bytes.size() > y.size() ? 1 : 0);
+  return true;
+}
 
 // Full or rowid-range scan of a rowid table; writes columns to slots [base, base+ncols) and the
 // rowid to rowid_slot.

@@ -236,18 +236,13 @@ class ColumnConstCompare final : public TruthCExpr {
         text_fast_(coll_.kind() == Collation::kBinary && !IsNumericAffinity(aff_)) {}
   Result<TriBool> Truth(Exec& ex) const override {
     const Value& v = Slot(ex, level_, slot_);
-    const ValueType tv = v.type(), tk = konst_.type();
+    const ValueType tv = v.type();
     int c;
-    if (tv == ValueType::kInteger && tk == ValueType::kInteger) {
-      c = v.integer() < konst_.integer() ? -1 : (v.integer() > konst_.integer() ? 1 : 0);
-    } else if (v.is_numeric() && konst_.is_numeric()) {
-      c = CompareValues(v, konst_, coll_);
-    } else if (tv == ValueType::kText && tk == ValueType::kText && text_fast_) {
-      const std::string_view x = v.view(), y = konst_.view();
-      const size_t n = std::min(x.size(), y.size());
-      c = n ? std::memcmp(x.data(), y.data(), n) : 0;
-      if (c == 0) c = x.size() < y.size() ? -1 : (x.size() > y.size() ? 1 : 0);
-    } else {
+    const bool number = tv == ValueType::kInteger || tv == ValueType::kReal;
+    if (!OrderWithConstant(tv, tv == ValueType::kInteger ? v.integer() : 0,
+                           tv == ValueType::kReal ? v.real() : 0,
+                           number || tv == ValueType::kNull ? std::string_view() : v.view(), konst_,
+                           coll_, text_fast_, &c)) {
       return column_first_ ? CompareExpr(v, konst_, op_, aff_, coll_)
                            : CompareExpr(konst_, v, op_, aff_, coll_);
     }
