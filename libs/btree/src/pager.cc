@@ -460,14 +460,14 @@ struct Pager::Impl {
     return page;
   }
 
-  // A miss on the page after the previous miss's: reads up to kReadAheadBytes of the pages from
-  // `id` on (same segment, already written) in one call, caches the ones after `id` that are not
-  // cached yet, unverified (Pager::Get verifies them on first use), and returns `id`'s page
-  // (verified). A scan reading leaves laid out in order then costs one read per run of pages
-  // instead of one per page.
-  Result<PageRef> ReadRun(PageId id) {
+  // A miss on the page after the previous miss's: reads up to `max_pages` pages from `id` on
+  // (same segment, already written) in one call, caches the ones after `id` that are not cached
+  // yet, unverified (Pager::Get verifies them on first use), and returns `id`'s page (verified).
+  // A scan reading leaves laid out in order then costs one read per run of pages instead of one
+  // per page.
+  Result<PageRef> ReadRun(PageId id, uint64_t max_pages) {
     thread_local std::vector<uint8_t> buffer;
-    uint64_t n = ReadRunImages(id, &buffer);
+    uint64_t n = ReadRunImages(id, max_pages, &buffer);
     if (n == 0) return ReadPage(id);  // too short a run, or a failed read (reported there)
     const size_t ps = options.page_size;
     PageRef first;
@@ -486,12 +486,12 @@ struct Pager::Impl {
     return first;
   }
 
-  // Reads the images of up to read_ahead_pages pages from `id` on (same segment, already
-  // written) into *buffer with one read; returns how many it holds, 0 when fewer than two
-  // could be read (the caller reads the one page, which reports any error).
-  uint64_t ReadRunImages(PageId id, std::vector<uint8_t>* buffer) {
-    uint64_t n = std::min<uint64_t>(read_ahead_pages,
-                                    options.segment_pages - (id - 1) % options.segment_pages);
+  // Reads the images of up to `max_pages` pages from `id` on (same segment, already written)
+  // into *buffer with one read; returns how many it holds, 0 when fewer than two could be read
+  // (the caller reads the one page, which reports any error).
+  uint64_t ReadRunImages(PageId id, uint64_t max_pages, std::vector<uint8_t>* buffer) {
+    uint64_t n =
+        std::min<uint64_t>(max_pages, options.segment_pages - (id - 1) % options.segment_pages);
     const PageId written_end = next_id.load(std::memory_order_acquire);
     if (id + n > written_end) n = written_end > id ? written_end - id : 0;
     if (n < 2) return 0;
@@ -560,9 +560,15 @@ struct Pager::Impl {
 
   size_t num_cache_shards = 1;
   uint64_t shard_budget = 0;
-  // Read-ahead (ReadRun): pages per read, and the last page a miss read.
+  // Read-ahead (ReadRun): the most pages per read, the last page a miss read, and the window of
+  // the next read ahead: kFirstReadAhead pages after a miss that did not follow the previous
+  // one, doubling with each miss that does, up to read_ahead_pages (the kernel's read-ahead
+  // ramp). Two index lookups that land on neighbouring pages then read a few pages, not 128K;
+  // a scan reaches the full window after a few reads.
+  static constexpr uint64_t kFirstReadAhead = 4;
   uint64_t read_ahead_pages = 1;
   std::atomic<PageId> last_miss{kInvalidPageId};
+  std::atomic<uint64_t> read_ahead_window{kFirstReadAhead};
   std::unique_ptr<CacheShard[]> cache_shards;
   std::array<TransientShard, kTransientShards> transient_shards;
   std::atomic<uint64_t> transient_counter{1};
@@ -645,7 +651,15 @@ Result<PageRef> Pager::Get(PageId id) {
   if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
   const PageId previous = d.last_miss.exchange(id, std::memory_order_relaxed);
-  DOSQL_ASSIGN_OR_RETURN(PageRef page, previous + 1 == id ? d.ReadRun(id) : d.ReadPage(id));
+  PageRef page;
+  if (previous + 1 == id) {
+    const uint64_t window = d.read_ahead_window.load(std::memory_order_relaxed);
+    d.read_ahead_window.store(std::min(window * 2, d.read_ahead_pages), std::memory_order_relaxed);
+    DOSQL_ASSIGN_OR_RETURN(page, d.ReadRun(id, std::min(window, d.read_ahead_pages)));
+  } else {
+    d.read_ahead_window.store(Impl::kFirstReadAhead, std::memory_order_relaxed);
+    DOSQL_ASSIGN_OR_RETURN(page, d.ReadPage(id));
+  }
   return d.Insert(std::move(page), /*replace=*/false);
 }
 
@@ -670,7 +684,7 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
   run->count_ = 0;
-  const uint64_t n = d.ReadRunImages(id, &run->buffer_);
+  const uint64_t n = d.ReadRunImages(id, d.read_ahead_pages, &run->buffer_);
   if (n == 0) {
     DOSQL_ASSIGN_OR_RETURN(PageRef page, d.ReadPage(id));
     return d.Insert(std::move(page), /*replace=*/false);
