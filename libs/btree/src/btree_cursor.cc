@@ -323,4 +323,11 @@ Result<std::string_view> Cursor::value(std::string* scratch) const {
 
 uint64_t Cursor::value_size() const { return Valid() ? impl_->cell.value_len : 0; }
 
+uint64_t Cursor::EstimatedEntries() const {
+  if (!Valid()) return 0;
+  uint64_t n = 1;
+  for (int i = 0; i + 1 < impl_->depth; i++) n *= uint64_t{impl_->path[i].h.n} + 1;
+  return n * impl_->path[impl_->depth - 1].h.n;
+}
+
 }  // namespace dosql::btree

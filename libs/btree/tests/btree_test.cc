@@ -1350,6 +1350,29 @@ TEST_F(BtreeTest, SeekNearAgreesWithSeek) {
   EXPECT_FALSE(near.Valid());
 }
 
+// EstimatedEntries: exact on a one-page tree, within a small factor of the truth from any
+// position in a deep one (it multiplies the fan-outs of one path), 0 when not positioned.
+TEST_F(BtreeTest, EstimatedEntriesFromTheCursorPath) {
+  WriteContext ctx = Ctx();
+  auto r = CreateTree(ctx);
+  ASSERT_TRUE(r.ok());
+  PageId root = *r;
+  for (int i = 0; i < 10; i++) root = MustPut(ctx, root, RowidKey(i), "v");
+  Cursor small(pager_.get(), root);
+  EXPECT_EQ(small.EstimatedEntries(), 0u);
+  ASSERT_TRUE(small.SeekFirst().ok());
+  EXPECT_EQ(small.EstimatedEntries(), 10u);
+  constexpr int kEntries = 60000;
+  for (int i = 10; i < kEntries; i++) root = MustPut(ctx, root, RowidKey(i), std::to_string(i));
+  Cursor c(pager_.get(), root);
+  for (int target = 0; target < kEntries; target += 997) {
+    ASSERT_TRUE(c.Seek(RowidKey(target)).ok());
+    const uint64_t estimate = c.EstimatedEntries();
+    EXPECT_GE(estimate, kEntries / 4) << target;
+    EXPECT_LE(estimate, kEntries * 4) << target;
+  }
+}
+
 // Readers on many threads over one committed (persisted) root, with a cache too small to hold
 // the tree, while a writer builds new versions from it.
 TEST_F(BtreeTest, ConcurrentReadersOverACommittedRoot) {

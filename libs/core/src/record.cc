@@ -303,6 +303,52 @@ Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wa
   return Status::OK();
 }
 
+Status ProjectRecord(std::string_view record, const char* wanted, size_t wanted_size,
+                     std::string* out) {
+  std::string_view in = record;
+  uint64_t n;
+  DOSQL_RETURN_IF_ERROR(ReadColumnCount(&in, &n));
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(record.data());
+  const uint64_t size = record.size();
+  uint64_t off = size - in.size();
+  DOSQL_RETURN_IF_ERROR(FindHeaderEnd(base, size, n, &off));
+  const uint8_t* const types = base + (size - in.size());
+  const uint8_t* const header_end = base + off;
+  const uint64_t body_start = off;
+  out->clear();
+  PutVarint64(out, n);
+  // First walk: the header (a column not wanted becomes serial type 0) and the bounds.
+  const uint8_t* hp = types;
+  for (uint64_t i = 0; i < n; i++) {
+    const uint8_t* at = hp;
+    uint64_t st;
+    hp = DecodeVarint64(hp, header_end, &st);
+    if (hp == nullptr) return Status::Corruption("record: bad serial type");
+    if (st == 10 || st == 11) {
+      return Status::Corruption("record: reserved serial type " + std::to_string(st));
+    }
+    const uint64_t sz = BodySize(st);
+    if (sz > size - off) return Status::Corruption("record: column body past end");
+    off += sz;
+    if (i < wanted_size && wanted[i]) {
+      out->append(reinterpret_cast<const char*>(at), static_cast<size_t>(hp - at));
+    } else {
+      out->push_back('\0');
+    }
+  }
+  // Second walk: the wanted columns' bodies.
+  hp = types;
+  off = body_start;
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t st;
+    hp = DecodeVarint64(hp, header_end, &st);
+    const uint64_t sz = BodySize(st);
+    if (i < wanted_size && wanted[i]) out->append(record.substr(off, sz));
+    off += sz;
+  }
+  return Status::OK();
+}
+
 Status LazyRecordReader::Reset(std::string_view record) {
   std::string_view in = record;
   uint64_t n;

@@ -364,6 +364,30 @@ TEST(RecordTest, LazyReaderAgreesWithReaderInAnyOrder) {
   }
 }
 
+TEST(RecordTest, ProjectRecordKeepsTheWantedColumnsAndNullsTheRest) {
+  std::mt19937_64 rng(20261129);
+  std::string projected;
+  for (int round = 0; round < 400; round++) {
+    const size_t n = rng() % 40;
+    const std::vector<Value> row = RandomRow(rng, n);
+    const std::string rec = EncodeRecord(row);
+    std::vector<char> wanted(rng() % (n + 3));
+    for (char& w : wanted) w = static_cast<char>(rng() % 2);
+    ASSERT_TRUE(ProjectRecord(rec, wanted.data(), wanted.size(), &projected).ok()) << round;
+    std::vector<Value> expected = row;
+    for (size_t i = 0; i < n; i++) {
+      if (i >= wanted.size() || !wanted[i]) expected[i] = Value();
+    }
+    EXPECT_EQ(projected, EncodeRecord(expected)) << round;
+    // Cut short: Corruption, never a read past the bytes.
+    const size_t cut = rng() % (rec.size() + 1);
+    if (cut == rec.size()) continue;
+    const std::string part = rec.substr(0, cut);
+    Status st = ProjectRecord(part, wanted.data(), wanted.size(), &projected);
+    if (n > 0 || cut == 0) EXPECT_TRUE(st.IsCorruption()) << round << " " << st.ToString();
+  }
+}
+
 TEST(KeyTest, RowidKeysSortAsIntegers) {
   std::vector<int64_t> ids = {std::numeric_limits<int64_t>::min(), -100, -1, 0, 1, 255, 256,
                               std::numeric_limits<int64_t>::max()};

@@ -890,6 +890,8 @@ Status StatementImpl::Finish(bool ok) {
   // off (SQLite); PRAGMAs do not count.
   if (owns_snapshot && !ast->Is<parser::PragmaStmt>()) conn->defer_foreign_keys = false;
   owns_snapshot = false;
+  for (ExecutionMemory* m : ex.held) m->Free();
+  ex.held.clear();
   if (data) data->Release();
   Status st;
   if (owns_txn && conn->InWriteTxn()) {

@@ -56,6 +56,14 @@ class DataAccess {
 
 struct ConnectionImpl;
 
+// Memory an operator keeps for one execution only (LookupMemo): freed when the execution
+// finishes, so that a statement kept between executions holds none.
+class ExecutionMemory {
+ public:
+  virtual ~ExecutionMemory() = default;
+  virtual void Free() = 0;
+};
+
 struct Exec {
   DataAccess* data = nullptr;
   ConnectionImpl* conn = nullptr;
@@ -63,6 +71,8 @@ struct Exec {
   std::vector<Frame*> frames;  // frames[level]
   FunctionContext fctx;
   uint64_t generation = 0;  // bumps on every statement execution (subquery caches)
+  // What to free when the execution finishes (the statement's Finish); the operators outlive it.
+  std::vector<ExecutionMemory*> held;
 
   // Connection::Interrupt() and the statement time limit, polled by scans and loops.
   const std::atomic<uint64_t>* interrupt_requests = nullptr;

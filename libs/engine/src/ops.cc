@@ -149,12 +149,98 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
 
 // ----- TableScanOp -----
 
+// ----- LookupMemo -----
+
+void LookupMemo::Track(uint64_t generation, const DataAccess::TreeVersion& v) {
+  if (generation == generation_ && v.root == version_.root && v.changes == version_.changes) {
+    return;
+  }
+  Clear();
+  generation_ = generation;
+  version_ = v;
+}
+
+void LookupMemo::Clear() {
+  state_ = State::kCounting;
+  lookups_ = 0;
+  next_check_ = kFirstCheck;
+  blocks_.clear();
+  block_size_ = block_left_ = 0;
+  bytes_ = 0;
+  std::vector<Entry>().swap(entries_);
+  std::vector<uint32_t>().swap(starts_);
+}
+
+bool LookupMemo::CountLookup(uint64_t estimated_rows) {
+  if (++lookups_ < next_check_) return false;
+  next_check_ = lookups_ * 2;  // the estimate is from one path: look again later
+  return lookups_ * kRowsPerLookup >= estimated_rows;
+}
+
+bool LookupMemo::Add(int64_t rowid, std::string_view record) {
+  const size_t cost = record.size() + sizeof(Entry);
+  if (bytes_ + cost > kMaxBytes || entries_.size() >= UINT32_MAX - 1) {
+    Clear();
+    state_ = State::kGaveUp;
+    return false;
+  }
+  if (record.size() > block_left_) {
+    const size_t n = std::max(kBlockBytes, record.size());
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(n));
+    block_size_ = block_left_ = n;
+  }
+  char* p = blocks_.back().get() + (block_size_ - block_left_);
+  std::memcpy(p, record.data(), record.size());
+  block_left_ -= record.size();
+  bytes_ += cost;
+  entries_.push_back(Entry{rowid, p, record.size()});
+  return true;
+}
+
+void LookupMemo::Finish() {
+  first_ = entries_.empty() ? 0 : entries_.front().rowid;
+  const uint64_t span = entries_.empty() ? 0
+                                         : static_cast<uint64_t>(entries_.back().rowid) -
+                                               static_cast<uint64_t>(first_);
+  shift_ = 0;
+  while ((span >> shift_) >= std::max<uint64_t>(entries_.size(), 1)) shift_++;
+  const size_t buckets = static_cast<size_t>(span >> shift_) + 1;
+  starts_.assign(buckets + 1, 0);
+  size_t e = 0;
+  for (size_t b = 0; b <= buckets; b++) {
+    // The first entry at or after the bucket's first rowid.
+    while (e < entries_.size() &&
+           (static_cast<uint64_t>(entries_[e].rowid) - static_cast<uint64_t>(first_)) >> shift_ <
+               b) {
+      e++;
+    }
+    starts_[b] = static_cast<uint32_t>(e);
+  }
+  state_ = State::kBuilt;
+}
+
+std::optional<std::string_view> LookupMemo::Find(int64_t rowid) const {
+  if (entries_.empty() || rowid < first_ || rowid > entries_.back().rowid) return std::nullopt;
+  const size_t b =
+      static_cast<size_t>((static_cast<uint64_t>(rowid) - static_cast<uint64_t>(first_)) >> shift_);
+  auto begin = entries_.begin() + starts_[b], end = entries_.begin() + starts_[b + 1];
+  auto it =
+      std::lower_bound(begin, end, rowid, [](const Entry& x, int64_t r) { return x.rowid < r; });
+  if (it == end || it->rowid != rowid) return std::nullopt;
+  return std::string_view(it->data, it->size);
+}
+
 TableScanOp::TableScanOp(const TableInfo* table, int level, int base, int rowid_slot)
     : table_(table), level_(level), base_(base), rowid_slot_(rowid_slot) {}
 
 Status CursorReuse::Prepare(Exec& ex, transaction::TreeId tree,
                             std::optional<btree::Cursor>* cursor) {
   DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(tree));
+  return Prepare(ex, tree, v, cursor);
+}
+
+Status CursorReuse::Prepare(Exec& ex, transaction::TreeId tree, const DataAccess::TreeVersion& v,
+                            std::optional<btree::Cursor>* cursor) {
   // (Generation 0: an execution without a number of its own; its position is never kept.)
   const bool near = cursor->has_value() && ex.generation != 0 && generation == ex.generation &&
                     changes == v.changes && (*cursor)->root() == v.root;
@@ -193,6 +279,29 @@ Status TableScanOp::Open(Exec& ex) {
     }
     single_ = true;
     single_rowid_ = r;
+    memo_record_.reset();
+    if (!point_read_ && ex.generation != 0 && !table_->is_schema_table) {
+      DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(table_->tree));
+      memo_.Track(ex.generation, v);
+      if (memo_.state() == LookupMemo::State::kBuilt) {
+        memo_record_ = memo_.Find(r);
+        if (!memo_record_) done_ = true;
+        return Status::OK();
+      }
+      DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, v, &cursor_));
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
+      if (memo_.state() == LookupMemo::State::kCounting &&
+          memo_.CountLookup(cursor_->EstimatedEntries())) {
+        DOSQL_RETURN_IF_ERROR(BuildMemo(ex));
+        if (memo_.state() == LookupMemo::State::kBuilt) {
+          memo_record_ = memo_.Find(r);
+          if (!memo_record_) done_ = true;
+          return Status::OK();
+        }
+      }
+      if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
+      return Status::OK();
+    }
     if (point_read_) {
       // A point read, no cursor: in a write transaction it goes through the tree's leaf hint,
       // so that the UPDATE or DELETE of the row then finds its leaf at once.
@@ -211,9 +320,7 @@ Status TableScanOp::Open(Exec& ex) {
     return Status::OK();
   }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
-  for (RecordTest& t : record_tests) {
-    if (t.source != nullptr) DOSQL_RETURN_IF_ERROR(t.source->Eval(ex, &t.konst));
-  }
+  DOSQL_RETURN_IF_ERROR(EvalRecordTestSources(ex));
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
   bool lo_set = false;
   auto to_rowid = [&](const CExpr* e, bool is_lo, bool inclusive, int64_t* out,
@@ -325,7 +432,7 @@ Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value) {
 }
 
 void TableScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const {
-  if (single_ && point_read_) {  // read with a point Get: the write transaction's hint is set
+  if (single_ && (point_read_ || memo_record_)) {  // not read through the cursor
     leaf->reset();
     return;
   }
@@ -351,6 +458,10 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
     done_ = true;
     if (point_read_) {
       DOSQL_RETURN_IF_ERROR(LoadRow(ex, single_rowid_, single_record_));
+      return true;
+    }
+    if (memo_record_) {
+      DOSQL_RETURN_IF_ERROR(LoadRow(ex, single_rowid_, *memo_record_));
       return true;
     }
     first_ = false;
@@ -424,6 +535,39 @@ bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
   return CompareOutcome(t.column_first ? c : -c, t.op) != TriBool::kTrue;
 }
 }  // namespace
+
+Status TableScanOp::EvalRecordTestSources(Exec& ex) {
+  for (RecordTest& t : record_tests) {
+    if (t.source != nullptr) DOSQL_RETURN_IF_ERROR(t.source->Eval(ex, &t.konst));
+  }
+  return Status::OK();
+}
+
+Status TableScanOp::BuildMemo(Exec& ex) {
+  DOSQL_RETURN_IF_ERROR(EvalRecordTestSources(ex));
+  DOSQL_ASSIGN_OR_RETURN(btree::Cursor c, ex.data->NewCursor(table_->tree));
+  DOSQL_RETURN_IF_ERROR(c.SeekFirst());
+  std::string scratch;
+  for (; c.Valid();) {
+    DOSQL_RETURN_IF_ERROR(ex.Poll());
+    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(c.key()));
+    DOSQL_ASSIGN_OR_RETURN(std::string_view value, c.value(&scratch));
+    bool rejected = false;
+    if (!record_tests.empty()) {
+      DOSQL_ASSIGN_OR_RETURN(rejected, RecordRejected(value));
+    }
+    if (!rejected && !needed_columns.empty()) {
+      DOSQL_RETURN_IF_ERROR(
+          ProjectRecord(value, needed_columns.data(), needed_columns.size(), &memo_scratch_));
+      value = memo_scratch_;
+    }
+    if (!rejected && !memo_.Add(rowid, value)) return Status::OK();  // too big: lookups it is
+    DOSQL_RETURN_IF_ERROR(c.Next());
+  }
+  memo_.Finish();
+  ex.held.push_back(&memo_);
+  return Status::OK();
+}
 
 Result<bool> TableScanOp::RecordRejected(std::string_view record) {
   DOSQL_RETURN_IF_ERROR(lazy_.Reset(record));

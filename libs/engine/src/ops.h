@@ -31,6 +31,64 @@ struct CursorReuse {
   uint64_t changes = 0;
   // Makes *cursor (made if empty) read `tree` as it is now, so that SeekNear is safe on it.
   Status Prepare(Exec& ex, transaction::TreeId tree, std::optional<btree::Cursor>* cursor);
+  // The same, given what Version(tree) returned just before.
+  Status Prepare(Exec& ex, transaction::TreeId tree, const DataAccess::TreeVersion& v,
+                 std::optional<btree::Cursor>* cursor);
+};
+
+// The rows of a table held in memory for one execution, by rowid: a table scan that looks rows
+// up by rowid (a join's inner side) reads its table into one once its lookups outnumber a
+// fraction of the table's rows, then answers them from memory with no B-tree descent (an
+// automatic hash index, made only when the lookups show it pays: SQL Server's adaptive join).
+// Only the records the scan's record tests do not reject are held: a lookup of a rejected row
+// finds nothing, which the filter above the scan would have made of it anyway.
+class LookupMemo final : public ExecutionMemory {
+ public:
+  // The most bytes of records one memo holds; a table with more is left to lookups.
+  static constexpr size_t kMaxBytes = size_t{128} << 20;
+  // Lookups before the first look at the table's size, and the share of its estimated rows
+  // the lookups must reach (1/kRowsPerLookup) before the table is read.
+  static constexpr uint64_t kFirstCheck = 64;
+  static constexpr uint64_t kRowsPerLookup = 8;
+
+  enum class State { kCounting, kBuilt, kGaveUp };
+  // Starts over (memory freed) unless it is for this execution and tree version.
+  void Track(uint64_t generation, const DataAccess::TreeVersion& v);
+  // Counts a lookup; true when the caller should build (the table estimated at `rows`).
+  bool CountLookup(uint64_t estimated_rows);
+  State state() const { return state_; }
+  void Clear();
+  void Free() override { Clear(); }
+  // Building: rows in rowid order; false once over kMaxBytes (the memo then gives up).
+  bool Add(int64_t rowid, std::string_view record);
+  size_t bytes() const { return bytes_; }
+  void Finish();  // indexes the rows added; state kBuilt
+  // The record of `rowid`, or nullopt when the table (as the memo holds it) has none.
+  std::optional<std::string_view> Find(int64_t rowid) const;
+
+ private:
+  struct Entry {
+    int64_t rowid;
+    const char* data;
+    size_t size;
+  };
+  State state_ = State::kCounting;
+  uint64_t generation_ = 0;
+  DataAccess::TreeVersion version_;
+  uint64_t lookups_ = 0;
+  uint64_t next_check_ = kFirstCheck;
+  // The records, in blocks that never move (no copy as they grow).
+  static constexpr size_t kBlockBytes = size_t{1} << 20;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_size_ = 0, block_left_ = 0;
+  size_t bytes_ = 0;            // records and entries
+  std::vector<Entry> entries_;  // in rowid order
+  // Buckets of rowids: bucket b holds rowids first_ + [b << shift_, (b + 1) << shift_), its
+  // entries are entries_[starts_[b], starts_[b + 1]). About one entry per bucket, and
+  // neighbouring rowids in neighbouring memory (lookups in rowid order stay in the CPU cache).
+  int64_t first_ = 0;
+  int shift_ = 0;
+  std::vector<uint32_t> starts_;
 };
 
 // *c = the order of a value (of type tv: the number i or r, or the bytes) and the constant k
@@ -120,6 +178,12 @@ class TableScanOp final : public Op {
   Result<bool> NextRow(Exec& ex);
   // Whether a record test rejects `record` (the row is then skipped).
   Result<bool> RecordRejected(std::string_view record);
+  // Reads the table into memo_ (its rows the record tests keep), or gives up on it.
+  Status BuildMemo(Exec& ex);
+  Status EvalRecordTestSources(Exec& ex);
+  LookupMemo memo_;
+  std::optional<std::string_view> memo_record_;  // rowid_eq answered by memo_: the row
+  std::string memo_scratch_;
   LazyRecordReader lazy_;
   int64_t last_rowid_ = 0;
   Status LoadRow(Exec& ex, int64_t rowid, std::string_view value);

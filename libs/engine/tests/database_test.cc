@@ -1175,5 +1175,60 @@ TEST(DatabaseTest, ParameterFiltersOnScansFollowEachBinding) {
   EXPECT_EQ(nonempty, 12);
 }
 
+// A join looking its inner table up by rowid many times answers from memory after a while
+// (LookupMemo): a statement run again sees the table's changes and each new binding of a filter
+// on the inner table, inside and outside a transaction.
+TEST(DatabaseTest, RepeatedRowidLookupsFollowChangesAndBindings) {
+  auto c = OpenMemory();
+  ASSERT_OK(
+      c->Exec("CREATE TABLE p(id INTEGER PRIMARY KEY, grp INTEGER, amount INTEGER);"
+              "CREATE TABLE c(k INTEGER PRIMARY KEY, pid INTEGER);"
+              "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 3000)"
+              " INSERT INTO p SELECT i * 2, i % 5, i FROM s;"
+              "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20000)"
+              " INSERT INTO c SELECT i, (i * 7919) % 6500 FROM s;"));
+  std::map<int64_t, std::pair<int64_t, int64_t>> p;  // id -> (grp, amount), the model
+  for (int64_t i = 1; i <= 3000; i++) p[i * 2] = {i % 5, i};
+  auto expected = [&](int64_t grp) {
+    int64_t sum = 0;
+    for (int64_t k = 1; k <= 20000; k++) {
+      auto it = p.find((k * 7919) % 6500);
+      if (it != p.end() && it->second.first == grp) sum += it->second.second;
+    }
+    return sum;
+  };
+  auto st = Prep(*c, "SELECT total(p.amount) FROM c CROSS JOIN p ON p.id = c.pid WHERE p.grp = ?1");
+  ASSERT_NE(st, nullptr);
+  auto run = [&](int64_t grp) {
+    EXPECT_OK(st->Reset());
+    EXPECT_OK(st->Bind(1, Value::Integer(grp)));
+    EXPECT_TRUE(Unwrap(st->Step()));
+    const double got = st->column(0).real();
+    while (Unwrap(st->Step())) {
+    }
+    return static_cast<int64_t>(got);
+  };
+  for (int64_t grp = 0; grp < 5; grp++) EXPECT_EQ(run(grp), expected(grp)) << grp;
+  ASSERT_OK(c->Exec(
+      "UPDATE p SET amount = amount * 10 WHERE id % 3 = 0; DELETE FROM p WHERE id % 7 = 0"));
+  for (auto it = p.begin(); it != p.end();) {
+    if (it->first % 3 == 0) it->second.second *= 10;
+    it = it->first % 7 == 0 ? p.erase(it) : std::next(it);
+  }
+  EXPECT_EQ(run(2), expected(2));
+  ASSERT_OK(c->Exec("BEGIN; UPDATE p SET grp = 4 WHERE id < 1000"));
+  for (auto& [id, v] : p) {
+    if (id < 1000) v.first = 4;
+  }
+  EXPECT_EQ(run(4), expected(4));
+  ASSERT_OK(c->Exec("INSERT INTO p VALUES(6001, 4, 1000000), (6003, 4, 2000000)"));
+  p[6001] = {4, 1000000};
+  p[6003] = {4, 2000000};
+  EXPECT_EQ(run(4), expected(4));
+  ASSERT_OK(c->Exec("COMMIT"));
+  EXPECT_EQ(run(4), expected(4));
+  EXPECT_EQ(run(1), expected(1));
+}
+
 }  // namespace
 }  // namespace dosql::engine

@@ -171,6 +171,10 @@ class Cursor {
   Result<std::string_view> value(std::string* scratch) const;
   // Size of the value without reading overflow pages.
   uint64_t value_size() const;
+  // An estimate of the tree's entries from the path the cursor stands on: the product of the
+  // child counts of the interior pages on it times the entries of its leaf (exact for a tree of
+  // one page). 0 when the cursor is not positioned. Reads no page.
+  uint64_t EstimatedEntries() const;
 
   struct Impl;
 

@@ -40,6 +40,12 @@ Result<std::vector<Value>> DecodeRecord(std::string_view record);
 Status DecodeRecordColumns(std::string_view record, size_t limit, const char* wanted, Value* out,
                            size_t* column_count);
 
+// *out = `record` with the columns i not wanted (i >= wanted_size or wanted[i] == 0) made NULL:
+// the same column count, the wanted columns' serial types and bytes unchanged. For keeping the
+// columns a query reads of many rows in memory. Checked as DecodeRecordColumns checks.
+Status ProjectRecord(std::string_view record, const char* wanted, size_t wanted_size,
+                     std::string* out);
+
 // One column of a record read in place: NULL, a number, or TEXT/BLOB bytes that point into the
 // record (valid while the record's bytes are).
 struct ColumnView {
