@@ -67,6 +67,18 @@ struct Cursor::Impl {
     return Status::OK();
   }
 
+  // Whether child `child` of interior frame `parent` is a leaf a little way ahead of leaf
+  // `here` (page ids in (here, here + kNearLeafPages]): lookups in key order that skip a few
+  // pages. Such a leaf is read through the ScanRun: one read for the pages after it too, which
+  // the next lookups are likely to reach.
+  static constexpr PageId kNearLeafPages = 32;
+  bool LeafAhead(const Frame& parent, uint32_t child, PageId here) const {
+    PageId next = kInvalidPageId;
+    return parent.h.level == 1 &&
+           internal::ChildAt(parent.page->data(), parent.page->size(), parent.h, child, &next) &&
+           next > here && next - here <= kNearLeafPages;
+  }
+
   // Pushes child f.idx of the top (interior) frame.
   Status PushChild(bool scanning = false) {
     const Frame& f = path[depth - 1];
@@ -168,7 +180,9 @@ struct Cursor::Impl {
       if (!internal::InteriorUpperBound(p, ps, f.h, target, &f.idx)) {
         return internal::PageCorruption(f.page->id(), "bad separator cell");
       }
-      DOSQL_RETURN_IF_ERROR(PushChild());
+      // The leaf this frame's slot held at the previous descent, if any.
+      const PageRef& before = path[depth].page;
+      DOSQL_RETURN_IF_ERROR(PushChild(before != nullptr && LeafAhead(f, f.idx, before->id())));
     }
   }
 };
@@ -224,11 +238,15 @@ Status Cursor::SeekNear(std::string_view target) {
         return m.Invalidate(internal::PageCorruption(parent.page->id(), "bad separator cell"));
       }
       if (child > 0 && child < parent.h.n) {
+        // A leaf a little way ahead of this one (lookups in key order skipping a few pages)
+        // comes through the cursor's ScanRun: one read for the pages around it, which the next
+        // lookups are likely to reach too.
+        const bool ahead = child > parent.idx && m.LeafAhead(parent, child, leaf.page->id());
         m.valid = false;
         leaf.page.reset();
         m.depth--;
         parent.idx = child;
-        Status st = m.PushChild();
+        Status st = m.PushChild(/*scanning=*/ahead);
         if (st.ok()) {
           Impl::Frame& next = m.path[m.depth - 1];
           if (!next.h.leaf() || !internal::LeafLowerBound(next.page->data(), next.page->size(),

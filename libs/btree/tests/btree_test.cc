@@ -1373,6 +1373,52 @@ TEST_F(BtreeTest, EstimatedEntriesFromTheCursorPath) {
   }
 }
 
+// Lookups in key order that skip a few leaves at a time, on a tree larger than a full cache:
+// SeekNear reads the leaves a little way ahead through the cursor's run (one read for several
+// leaves) and lands where Seek does.
+TEST_F(BtreeTest, SeekNearReadsLeavesAheadInRuns) {
+  OpenPager(1024, 256 * 1024);  // 16-page runs; the tree is ~3x the cache
+  WriteContext ctx = Ctx();
+  auto r = CreateTree(ctx);
+  ASSERT_TRUE(r.ok());
+  PageId root = *r;
+  constexpr int kKeys = 30000;
+  for (int i = 0; i < kKeys; i++)
+    root = MustPut(ctx, root, RowidKey(i), "value " + std::to_string(i));
+  WriteContext pctx = Ctx();
+  auto persisted = PersistTree(pctx, root);
+  ASSERT_TRUE(persisted.ok());
+  root = *persisted;
+  ASSERT_TRUE(pager_->SyncData().ok());
+  {  // fill the cache with other pages of the tree
+    Cursor fill(pager_.get(), root);
+    ASSERT_TRUE(fill.SeekLast().ok());
+    for (int i = 0; i < 12000 && fill.Valid(); i++) ASSERT_TRUE(fill.Prev().ok());
+  }
+  std::mt19937 rng(11);
+  std::vector<int> targets;
+  for (int t = 0; t < kKeys - 4000; t += 1 + static_cast<int>(rng() % 120)) targets.push_back(t);
+  Cursor near(pager_.get(), root);
+  std::set<PageId> leaves;
+  std::vector<std::string> values;
+  const uint64_t misses_before = pager_->stats().cache_misses;
+  std::string scratch;
+  for (int t : targets) {
+    ASSERT_TRUE(near.SeekNear(RowidKey(t)).ok());
+    ASSERT_TRUE(near.Valid());
+    leaves.insert(near.leaf_page()->id());
+    ASSERT_EQ(*DecodeRowidKey(near.key()), t);
+    values.emplace_back(*near.value(&scratch));
+  }
+  const uint64_t misses = pager_->stats().cache_misses - misses_before;
+  EXPECT_LT(misses * 4, leaves.size()) << misses << " misses for " << leaves.size() << " leaves";
+  Cursor plain(pager_.get(), root);
+  for (size_t i = 0; i < targets.size(); i++) {
+    ASSERT_TRUE(plain.Seek(RowidKey(targets[i])).ok());
+    ASSERT_EQ(*plain.value(&scratch), values[i]) << targets[i];
+  }
+}
+
 // Readers on many threads over one committed (persisted) root, with a cache too small to hold
 // the tree, while a writer builds new versions from it.
 TEST_F(BtreeTest, ConcurrentReadersOverACommittedRoot) {
