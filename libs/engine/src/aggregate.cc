@@ -35,6 +35,18 @@ class CountState final : public AggregateState {
 // sum/total/avg share SQLite 3.40's accumulator: an exact integer sum while every input is an
 // integer, and a double sum of everything.
 class SumState final : public AggregateState {
+  // Adds an INTEGER exactly (while no REAL was seen and the sum fits) and anything else as REAL.
+  void AddNumber(const Value& n) {
+    if (n.type() == ValueType::kInteger) {
+      const int64_t x = n.integer();
+      rsum_ += static_cast<double>(x);
+      if (!approx_ && !overflow_ && !AddInt64(isum_, x, &isum_)) approx_ = overflow_ = true;
+    } else {
+      rsum_ += ValueToReal(n);
+      approx_ = true;
+    }
+  }
+
  public:
   enum class Kind { kSum, kTotal, kAvg };
   explicit SumState(Kind k) : kind_(k) {}
@@ -47,22 +59,12 @@ class SumState final : public AggregateState {
       approx_ = true;
       return Status::OK();
     }
-    Value converted;
-    const Value* n = &v;
     if (v.type() == ValueType::kText) {
-      converted = v;
+      Value converted = v;
       ApplyAffinity(&converted, Affinity::kNumeric);
-      n = &converted;
-    }
-    if (n->type() == ValueType::kInteger) {
-      int64_t x = n->integer();
-      rsum_ += static_cast<double>(x);
-      if (!approx_ && !overflow_ && !AddInt64(isum_, x, &isum_)) {
-        approx_ = overflow_ = true;
-      }
+      AddNumber(converted);
     } else {
-      rsum_ += ValueToReal(*n);
-      approx_ = true;
+      AddNumber(v);
     }
     return Status::OK();
   }

@@ -1253,7 +1253,7 @@ Status AggregateOp::Consume(Exec& ex) {
       }
     }
     uint8_t& flags = flags_[gi];
-    auto states = states_.begin() + static_cast<std::ptrdiff_t>(gi * n_aggs);
+    std::unique_ptr<AggregateState>* states = states_.data() + gi * n_aggs;
     const bool first_save = (flags & kRowSaved) == 0;
     bool save_row = first_save;
     for (size_t a = 0; a < n_aggs; a++) {

@@ -521,7 +521,7 @@ class AggregateOp final : public Op {
   std::deque<Value> group_keys_;
   std::deque<Value> minmax_keys_;  // the key values of each group's min/max row (minmax_agg >= 0)
   std::vector<uint8_t> flags_;     // GroupFlag bits per group
-  std::deque<std::unique_ptr<AggregateState>> states_;
+  std::vector<std::unique_ptr<AggregateState>> states_;  // (growing moves only pointers)
   std::deque<Value> saved_;
   std::vector<uint32_t> order_;  // the output order of the groups when they came out of order
   size_t pos_ = 0;
