@@ -105,7 +105,14 @@ inline bool OrderWithConstant(ValueType tv, int64_t i, double r, std::string_vie
     return true;
   }
   if ((tv == ValueType::kInteger || tv == ValueType::kReal) && k.is_numeric()) {
-    *c = CompareValues(tv == ValueType::kInteger ? Value::Integer(i) : Value::Real(r), k, coll);
+    // As CompareValues orders two numbers (one of them REAL here), without making a Value.
+    if (tv == ValueType::kInteger) {
+      *c = CompareIntReal(i, k.real());
+    } else if (tk == ValueType::kInteger) {
+      *c = -CompareIntReal(k.integer(), r);
+    } else {
+      *c = r < k.real() ? -1 : (r > k.real() ? 1 : 0);
+    }
     return true;
   }
   if (tv != ValueType::kText || tk != ValueType::kText || !text_fast) return false;
