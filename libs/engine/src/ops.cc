@@ -147,8 +147,6 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
   return Status::OK();
 }
 
-// ----- TableScanOp -----
-
 // ----- LookupMemo -----
 
 void LookupMemo::Track(uint64_t generation, const DataAccess::TreeVersion& v) {
@@ -230,6 +228,8 @@ std::optional<std::string_view> LookupMemo::Find(int64_t rowid) const {
   return std::string_view(it->data, it->size);
 }
 
+// ----- TableScanOp -----
+
 TableScanOp::TableScanOp(const TableInfo* table, int level, int base, int rowid_slot)
     : table_(table), level_(level), base_(base), rowid_slot_(rowid_slot) {}
 
@@ -283,23 +283,20 @@ Status TableScanOp::Open(Exec& ex) {
     if (!point_read_ && ex.generation != 0 && !table_->is_schema_table) {
       DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(table_->tree));
       memo_.Track(ex.generation, v);
+      if (memo_.state() != LookupMemo::State::kBuilt) {
+        DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, v, &cursor_));
+        DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
+        if (memo_.state() == LookupMemo::State::kCounting &&
+            memo_.CountLookup(cursor_->EstimatedEntries())) {
+          DOSQL_RETURN_IF_ERROR(BuildMemo(ex));
+        }
+      }
       if (memo_.state() == LookupMemo::State::kBuilt) {
         memo_record_ = memo_.Find(r);
         if (!memo_record_) done_ = true;
-        return Status::OK();
+      } else if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) {
+        done_ = true;
       }
-      DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, v, &cursor_));
-      DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
-      if (memo_.state() == LookupMemo::State::kCounting &&
-          memo_.CountLookup(cursor_->EstimatedEntries())) {
-        DOSQL_RETURN_IF_ERROR(BuildMemo(ex));
-        if (memo_.state() == LookupMemo::State::kBuilt) {
-          memo_record_ = memo_.Find(r);
-          if (!memo_record_) done_ = true;
-          return Status::OK();
-        }
-      }
-      if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
       return Status::OK();
     }
     if (point_read_) {
@@ -571,9 +568,14 @@ Status TableScanOp::BuildMemo(Exec& ex) {
 
 Result<bool> TableScanOp::RecordRejected(std::string_view record) {
   DOSQL_RETURN_IF_ERROR(lazy_.Reset(record));
+  ColumnView v;
+  bool stored = false;
+  int read = -1;  // the column in v (a range or BETWEEN makes two tests of one column in a row)
   for (const RecordTest& t : record_tests) {
-    ColumnView v;
-    DOSQL_ASSIGN_OR_RETURN(bool stored, lazy_.Column(static_cast<size_t>(t.column), &v));
+    if (t.column != read) {
+      DOSQL_ASSIGN_OR_RETURN(stored, lazy_.Column(static_cast<size_t>(t.column), &v));
+      read = t.column;
+    }
     if (stored && RecordTestRejects(t, v)) return true;
   }
   return false;
