@@ -180,8 +180,9 @@ struct Cursor::Impl {
       if (!internal::InteriorUpperBound(p, ps, f.h, target, &f.idx)) {
         return internal::PageCorruption(f.page->id(), "bad separator cell");
       }
-      // The leaf this frame's slot held at the previous descent, if any.
-      const PageRef& before = path[depth].page;
+      // The leaf the next frame held at the previous descent, if any (past the depth limit
+      // there is none: Push reports the corruption).
+      const Page* before = depth < internal::kMaxTreeDepth ? path[depth].page.get() : nullptr;
       DOSQL_RETURN_IF_ERROR(PushChild(before != nullptr && LeafAhead(f, f.idx, before->id())));
     }
   }

@@ -39,7 +39,7 @@ struct CursorReuse {
 // The rows of a table held in memory for one execution, by rowid: a table scan that looks rows
 // up by rowid (a join's inner side) reads its table into one once its lookups outnumber a
 // fraction of the table's rows, then answers them from memory with no B-tree descent (an
-// automatic hash index, made only when the lookups show it pays: SQL Server's adaptive join).
+// automatic index, made only when the lookups show it pays: SQL Server's adaptive join).
 // Only the records the scan's record tests do not reject are held: a lookup of a rejected row
 // finds nothing, which the filter above the scan would have made of it anyway.
 class LookupMemo final : public ExecutionMemory {
@@ -61,7 +61,6 @@ class LookupMemo final : public ExecutionMemory {
   void Free() override { Clear(); }
   // Building: rows in rowid order; false once over kMaxBytes (the memo then gives up).
   bool Add(int64_t rowid, std::string_view record);
-  size_t bytes() const { return bytes_; }
   void Finish();  // indexes the rows added; state kBuilt
   // The record of `rowid`, or nullopt when the table (as the memo holds it) has none.
   std::optional<std::string_view> Find(int64_t rowid) const;
@@ -511,8 +510,8 @@ class AggregateOp final : public Op {
  private:
   // Each group's key values, aggregate states and saved slot values live in group_keys_,
   // states_ and saved_, at keys_.size(), aggs_.size() and saved_slots_.size() entries per group
-  // (no allocation per group for them); deques: growing never moves (and so never touches
-  // again) what is there.
+  // (no allocation per group for them); the values in deques: growing never moves (and so never
+  // touches again) what is there; the states by pointer, indexed directly.
   enum GroupFlag : uint8_t {
     kRowSaved = 1,
     kMinmaxSeen = 2,  // the min/max aggregate has seen a non-NULL value
