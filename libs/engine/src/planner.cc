@@ -2878,6 +2878,14 @@ struct FromItem {
   parser::JoinKind join = parser::JoinKind::kComma;
   const parser::Expr* on = nullptr;
   CExprPtr using_pred;  // USING / NATURAL equalities
+  // The same equalities as hash-join keys: each left column's slot, the right column's, their
+  // affinities, and the comparison's affinity and collation.
+  struct UsingKey {
+    int left_slot, right_slot;
+    Affinity left_affinity, right_affinity, affinity;
+    Collation collation;
+  };
+  std::vector<UsingKey> using_keys;
   RowSrcPtr subquery;
   bool subquery_materialize = false;
   std::vector<Row>* buffer = nullptr;
@@ -3620,6 +3628,8 @@ Status FromPlanner::BindUsing(FromItem& item, const parser::JoinItem& ji) {
                       right->has_collation);
     Affinity aff = ComparisonAffinity(l->affinity, r->affinity);
     DOSQL_ASSIGN_OR_RETURN(Collation coll, Need(ctx_, PickCollation(*l, *r)));
+    item.using_keys.push_back(
+        FromItem::UsingKey{left->slot, right->slot, left->affinity, right->affinity, aff, coll});
     preds.push_back(std::make_unique<CompareCExpr>(CompareOp::kEq, std::move(l), std::move(r),
                                                    aff, coll));
     if (ji.kind == parser::JoinKind::kRight || ji.kind == parser::JoinKind::kFull) {
@@ -4353,6 +4363,15 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
       kaff.push_back(c->cmp_affinity);
       DOSQL_ASSIGN_OR_RETURN(Collation kc, Need(ctx_, c->cmp_collation));
       kcoll.push_back(std::move(kc));
+    }
+    // USING / NATURAL equalities key a hash join too (the condition below still tests them).
+    if (!correlated && item.kind != FromItem::Kind::kNested && item.using_pred) {
+      for (const FromItem::UsingKey& k : item.using_keys) {
+        rkeys.push_back(MakeSlot(level, k.right_slot, k.right_affinity, Collation::kBinary, false));
+        lkeys.push_back(MakeSlot(level, k.left_slot, k.left_affinity, Collation::kBinary, false));
+        kaff.push_back(k.affinity);
+        kcoll.push_back(k.collation);
+      }
     }
     for (Conjunct* c : joinpreds) {
       on_parts.push_back(std::move(c->expr));
