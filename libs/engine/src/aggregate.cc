@@ -37,7 +37,10 @@ class CountState final : public AggregateState {
 class SumState final : public AggregateState {
   // Adds an INTEGER exactly (while no REAL was seen and the sum fits) and anything else as REAL.
   void AddNumber(const Value& n) {
-    if (n.type() == ValueType::kInteger) {
+    if (n.type() == ValueType::kReal) {
+      rsum_ += n.real();
+      approx_ = true;
+    } else if (n.type() == ValueType::kInteger) {
       const int64_t x = n.integer();
       rsum_ += static_cast<double>(x);
       if (!approx_ && !overflow_ && !AddInt64(isum_, x, &isum_)) approx_ = overflow_ = true;
@@ -54,11 +57,6 @@ class SumState final : public AggregateState {
     const Value& v = args[0];
     if (v.is_null()) return Status::OK();
     cnt_++;
-    if (v.type() == ValueType::kReal) {
-      rsum_ += v.real();
-      approx_ = true;
-      return Status::OK();
-    }
     if (v.type() == ValueType::kText) {
       Value converted = v;
       ApplyAffinity(&converted, Affinity::kNumeric);

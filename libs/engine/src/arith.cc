@@ -41,30 +41,8 @@ Value Arith(ArithOp op, const Value& lhs, const Value& rhs) {
     int_math = true;
   } else if (lhs.is_null() || rhs.is_null()) {
     return Value::Null();
-  } else if (lhs.is_numeric() && rhs.is_numeric() && op != ArithOp::kRemainder) {
-    // A REAL and a number: floating-point math at once.
-    const double ra =
-        lhs.type() == ValueType::kReal ? lhs.real() : static_cast<double>(lhs.integer());
-    const double rb =
-        rhs.type() == ValueType::kReal ? rhs.real() : static_cast<double>(rhs.integer());
-    double res;
-    switch (op) {
-      case ArithOp::kAdd:
-        res = ra + rb;
-        break;
-      case ArithOp::kSubtract:
-        res = ra - rb;
-        break;
-      case ArithOp::kMultiply:
-        res = ra * rb;
-        break;
-      default:  // kDivide
-        if (rb == 0.0) return Value::Null();
-        res = ra / rb;
-        break;
-    }
-    if (std::isnan(res)) return Value::Null();
-    return Value::Real(res);
+  } else if (Value r; RealArith(op, lhs, rhs, &r)) {  // a REAL and a number
+    return r;
   } else {
     int_math = Classify(lhs, &a) == NumClass::kInt && Classify(rhs, &b) == NumClass::kInt;
   }

@@ -280,25 +280,6 @@ Status TableScanOp::Open(Exec& ex) {
     single_ = true;
     single_rowid_ = r;
     memo_record_.reset();
-    if (!point_read_ && ex.generation != 0 && !table_->is_schema_table) {
-      DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion v, ex.data->Version(table_->tree));
-      memo_.Track(ex.generation, v);
-      if (memo_.state() != LookupMemo::State::kBuilt) {
-        DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, v, &cursor_));
-        DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
-        if (memo_.state() == LookupMemo::State::kCounting &&
-            memo_.CountLookup(cursor_->EstimatedEntries())) {
-          DOSQL_RETURN_IF_ERROR(BuildMemo(ex));
-        }
-      }
-      if (memo_.state() == LookupMemo::State::kBuilt) {
-        memo_record_ = memo_.Find(r);
-        if (!memo_record_) done_ = true;
-      } else if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) {
-        done_ = true;
-      }
-      return Status::OK();
-    }
     if (point_read_) {
       // A point read, no cursor: in a write transaction it goes through the tree's leaf hint,
       // so that the UPDATE or DELETE of the row then finds its leaf at once.
@@ -311,9 +292,28 @@ Status TableScanOp::Open(Exec& ex) {
       }
       return Status::OK();
     }
-    DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
-    DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
-    if (!cursor_->Valid() || DecodeRowidKey(cursor_->key()).value() != r) done_ = true;
+    // Lookups of one execution may be answered from memory (LookupMemo); an execution without
+    // a number of its own, and the schema table, always seek.
+    const bool memo = ex.generation != 0 && !table_->is_schema_table;
+    DOSQL_ASSIGN_OR_RETURN(DataAccess::TreeVersion version, ex.data->Version(table_->tree));
+    if (memo) memo_.Track(ex.generation, version);
+    if (!memo || memo_.state() != LookupMemo::State::kBuilt) {
+      DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, version, &cursor_));
+      DOSQL_RETURN_IF_ERROR(cursor_->SeekNear(RowidKey(r)));
+      if (memo && memo_.state() == LookupMemo::State::kCounting &&
+          memo_.CountLookup(cursor_->EstimatedEntries())) {
+        DOSQL_RETURN_IF_ERROR(BuildMemo(ex));
+      }
+    }
+    if (memo && memo_.state() == LookupMemo::State::kBuilt) {
+      memo_record_ = memo_.Find(r);
+      if (!memo_record_) done_ = true;
+    } else if (!cursor_->Valid()) {
+      done_ = true;
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(int64_t found, DecodeRowidKey(cursor_->key()));
+      if (found != r) done_ = true;
+    }
     return Status::OK();
   }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));

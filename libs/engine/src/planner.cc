@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -97,7 +96,15 @@ class UnaryCExpr final : public CExpr {
 
 class ArithExpr final : public CExpr {
  public:
-  ArithExpr(parser::BinaryOp op, CExprPtr a, CExprPtr b) : op_(op), a_(std::move(a)), b_(std::move(b)) {}
+  ArithExpr(parser::BinaryOp op, CExprPtr a, CExprPtr b)
+      : op_(op), a_(std::move(a)), b_(std::move(b)) {
+    using B = parser::BinaryOp;
+    real_op_ = op == B::kAdd        ? ArithOp::kAdd
+               : op == B::kSubtract ? ArithOp::kSubtract
+               : op == B::kMultiply ? ArithOp::kMultiply
+               : op == B::kDivide   ? ArithOp::kDivide
+                                    : ArithOp::kRemainder;  // (RealArith declines it)
+  }
   Status Eval(Exec& ex, Value* out) const override {
     Value xs, ys;
     DOSQL_ASSIGN_OR_RETURN(const Value* xp, a_->Read(ex, &xs));
@@ -105,20 +112,8 @@ class ArithExpr final : public CExpr {
     const Value& x = *xp;
     const Value& y = *yp;
     using B = parser::BinaryOp;
-    if ((op_ == B::kAdd || op_ == B::kSubtract || op_ == B::kMultiply) && x.is_numeric() &&
-        y.is_numeric() && (x.type() == ValueType::kReal || y.type() == ValueType::kReal)) {
-      // A REAL and a number (a scan's prices and rates): as Arith computes it, in place.
-      const double a = x.type() == ValueType::kReal ? x.real() : static_cast<double>(x.integer());
-      const double b = y.type() == ValueType::kReal ? y.real() : static_cast<double>(y.integer());
-      const double r = op_ == B::kAdd ? a + b : (op_ == B::kSubtract ? a - b : a * b);
-      if (std::isnan(r)) {
-        out->SetNull();
-      } else {
-        out->SetReal(r);
-      }
-      out->set_subtype(0);
-      return Status::OK();
-    }
+    // A REAL and a number (a scan's prices and rates): computed in place.
+    if (RealArith(real_op_, x, y, out)) return Status::OK();
     switch (op_) {
       case B::kAdd: *out = Arith(ArithOp::kAdd, x, y); break;
       case B::kSubtract: *out = Arith(ArithOp::kSubtract, x, y); break;
@@ -137,6 +132,7 @@ class ArithExpr final : public CExpr {
 
  private:
   parser::BinaryOp op_;
+  ArithOp real_op_;  // op_ for RealArith (+, -, *, /; kRemainder for the others)
   CExprPtr a_, b_;
 };
 

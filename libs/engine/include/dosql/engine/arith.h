@@ -41,6 +41,47 @@ inline bool MulInt64(int64_t a, int64_t b, int64_t* out) {
 enum class ArithOp : uint8_t { kAdd, kSubtract, kMultiply, kDivide, kRemainder };
 enum class BitOp : uint8_t { kAnd, kOr, kShiftLeft, kShiftRight };
 
+// Arith's floating-point case, written into *out in place: two numbers, at least one REAL, op
+// not kRemainder (true, *out the REAL result, NULL for a NaN or a division by zero); false
+// when another of Arith's rules applies.
+inline bool RealArith(ArithOp op, const Value& lhs, const Value& rhs, Value* out) {
+  const ValueType tl = lhs.type(), tr = rhs.type();
+  const bool l_real = tl == ValueType::kReal, r_real = tr == ValueType::kReal;
+  if (!(l_real || r_real) || !(l_real || tl == ValueType::kInteger) ||
+      !(r_real || tr == ValueType::kInteger) || op == ArithOp::kRemainder) {
+    return false;
+  }
+  const double a = l_real ? lhs.real() : static_cast<double>(lhs.integer());
+  const double b = r_real ? rhs.real() : static_cast<double>(rhs.integer());
+  double r;
+  switch (op) {
+    case ArithOp::kAdd:
+      r = a + b;
+      break;
+    case ArithOp::kSubtract:
+      r = a - b;
+      break;
+    case ArithOp::kMultiply:
+      r = a * b;
+      break;
+    default:  // kDivide
+      if (b == 0.0) {
+        out->SetNull();
+        out->set_subtype(0);
+        return true;
+      }
+      r = a / b;
+      break;
+  }
+  if (r != r) {  // NaN
+    out->SetNull();
+  } else {
+    out->SetReal(r);
+  }
+  out->set_subtype(0);
+  return true;
+}
+
 // `lhs op rhs` with SQLite's rules (see above).
 Value Arith(ArithOp op, const Value& lhs, const Value& rhs);
 inline Value Add(const Value& a, const Value& b) { return Arith(ArithOp::kAdd, a, b); }
