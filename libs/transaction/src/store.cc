@@ -325,6 +325,9 @@ struct WriteTransaction::Impl {
   uint64_t txn_id = 0;
   std::unique_ptr<Mutator> mutator;
   wal::ChangeBuffer log;  // this transaction's changes, encoded as WAL records
+  // An unlogged store's transaction (StoreOptions::log_changes off) counts its changes instead.
+  bool logging = true;
+  size_t unlogged = 0;
   uint64_t changes = 0;   // see WriteTransaction::changes
   std::string before;     // Put's and Delete's old value (its buffer kept from call to call)
   struct SavepointState {
@@ -384,18 +387,35 @@ struct WriteTransaction::Impl {
     if (prepared) return Status::InvalidArgument("transaction is prepared");
     return Status::OK();
   }
+  // The change log: WAL records, or only their count when the store is unlogged.
+  void Log(wal::RecordType type, TreeId tree, std::string_view key, const std::string_view* before,
+           const std::string_view* after) {
+    if (logging) {
+      log.Add(type, tree, key, before, after);
+    } else {
+      unlogged++;
+    }
+  }
+  size_t LogCount() const { return logging ? log.count() : unlogged; }
+  void TruncateLog(size_t count) {
+    if (logging) {
+      log.Truncate(count);
+    } else {
+      unlogged = count;
+    }
+  }
   // Creates (or re-creates) tree `id` and logs it.
   Status CreateTreeAs(TreeId id, TreeKind kind) {
     changes++;
     DOSQL_RETURN_IF_ERROR(mutator->CreateTree(id, kind));
     const char k = static_cast<char>(kind);
-    log.Add(wal::RecordType::kCreateTree, id, std::string_view(&k, 1), nullptr, nullptr);
+    Log(wal::RecordType::kCreateTree, id, std::string_view(&k, 1), nullptr, nullptr);
     return Status::OK();
   }
   Status DropTreeNow(TreeId id) {
     changes++;
     DOSQL_RETURN_IF_ERROR(mutator->DropTree(id));
-    log.Add(wal::RecordType::kDropTree, id, {}, nullptr, nullptr);
+    Log(wal::RecordType::kDropTree, id, {}, nullptr, nullptr);
     return Status::OK();
   }
 };
@@ -407,7 +427,7 @@ WriteTransaction::~WriteTransaction() {
 uint64_t WriteTransaction::txn_id() const { return impl_->txn_id; }
 bool WriteTransaction::active() const { return impl_->active; }
 uint64_t WriteTransaction::changes() const { return impl_->changes; }
-bool WriteTransaction::HasChanges() const { return impl_->active && !impl_->log.empty(); }
+bool WriteTransaction::HasChanges() const { return impl_->active && impl_->LogCount() > 0; }
 bool WriteTransaction::prepared() const { return impl_->active && impl_->prepared; }
 const std::string& WriteTransaction::store_dir() const { return impl_->dir; }
 
@@ -447,6 +467,12 @@ Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view
   std::string& before = impl_->before;
   bool had = false;
   impl_->changes++;
+  if (!impl_->logging) {  // no before image to record
+    DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, nullptr, &had));
+    impl_->unlogged++;
+    if (existed) *existed = had;
+    return Status::OK();
+  }
   DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, &before, &had));
   const std::string_view before_view(before);
   impl_->log.Add(wal::RecordType::kPut, tree, key, had ? &before_view : nullptr, &value);
@@ -459,10 +485,11 @@ Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed
   std::string& before = impl_->before;
   bool had = false;
   impl_->changes++;
-  DOSQL_RETURN_IF_ERROR(impl_->mutator->Delete(tree, key, &before, &had));
+  DOSQL_RETURN_IF_ERROR(
+      impl_->mutator->Delete(tree, key, impl_->logging ? &before : nullptr, &had));
   if (had) {
     const std::string_view before_view(before);
-    impl_->log.Add(wal::RecordType::kDelete, tree, key, &before_view, nullptr);
+    impl_->Log(wal::RecordType::kDelete, tree, key, &before_view, nullptr);
   }
   if (existed) *existed = had;
   return Status::OK();
@@ -499,7 +526,7 @@ Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {
 Result<uint32_t> WriteTransaction::Savepoint() {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   uint32_t id = impl_->next_savepoint++;
-  impl_->savepoints.push_back({id, impl_->mutator->Save(), impl_->log.count()});
+  impl_->savepoints.push_back({id, impl_->mutator->Save(), impl_->LogCount()});
   // Pages written so far belong to the savepoint's state: later writes must copy them.
   impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
   return id;
@@ -514,7 +541,7 @@ Status WriteTransaction::RollbackTo(uint32_t savepoint) {
   }
   impl_->changes++;
   impl_->FreePages(impl_->mutator->Restore(it->saved));
-  impl_->log.Truncate(it->log_size);
+  impl_->TruncateLog(it->log_size);
   sps.erase(it + 1, sps.end());
   impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
   return Status::OK();
@@ -564,7 +591,7 @@ Result<Lsn> WriteTransaction::Commit() {
   Impl& t = *impl_;
   std::shared_ptr<Store::Impl> keep = t.store;  // End() drops t.store
   Store::Impl& s = *keep;
-  if (t.log.empty()) {  // nothing to make durable
+  if (t.LogCount() == 0) {  // nothing to make durable
     Lsn lsn = s.latest->lsn;
     t.RollbackNow();
     return lsn;
@@ -581,6 +608,16 @@ Result<Lsn> WriteTransaction::Commit() {
   }
   int64_t time = s.commit_clock.Next();
   uint64_t hlc = s.hlc.Now().raw;
+  if (!t.logging) {  // the new version is all there is to a commit
+    const Lsn unlogged_lsn = s.latest->lsn + 1;
+    VersionRef v = s.MakeVersion(*root, unlogged_lsn, time);
+    s.Chain(v, std::move(t.mutator->ctx().replaced));
+    t.mutator.reset();
+    t.End();
+    s.Publish(v);
+    s.commits.fetch_add(1, std::memory_order_relaxed);
+    return unlogged_lsn;
+  }
   Result<Lsn> lsn = s.wal->AppendTransaction(t.log, time, hlc);
   if (!lsn.ok()) {
     s.Fail(lsn.status());
@@ -627,6 +664,9 @@ Status WriteTransaction::Prepare(std::string_view gtid, const std::string& decis
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   Impl& t = *impl_;
   Store::Impl& s = *t.store;
+  if (!t.logging) {
+    return Status::NotSupported("two-phase commit needs a logged store (" + s.dir + " is not)");
+  }
   Status st = s.CheckWritable();
   if (!st.ok()) {
     t.RollbackNow();
@@ -831,7 +871,7 @@ Status Store::Close() {
     if (s.closed) return Status::OK();
   }
   Status st;
-  if (!s.options.read_only && s.CheckWritable().ok()) {
+  if (!s.options.read_only && s.options.log_changes && s.CheckWritable().ok()) {
     if (!s.writer.Acquire(s.options.busy_timeout)) {
       return Status::Busy("cannot close " + s.dir + ": a write transaction is still active");
     }
@@ -895,8 +935,11 @@ Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
   impl->store = impl_;
   impl->dir = s.dir;
   impl->txn_id = s.next_txn_id++;
-  impl->log = std::move(s.spare_log);
-  impl->log.Reset(impl->txn_id);
+  impl->logging = s.options.log_changes;
+  if (impl->logging) {
+    impl->log = std::move(s.spare_log);
+    impl->log.Reset(impl->txn_id);
+  }
   impl->mutator =
       std::make_unique<Mutator>(s.pager.get(), s.latest->root_map, s.next_owner.fetch_add(1));
   return std::make_unique<WriteTransaction>(std::move(impl));
@@ -905,6 +948,7 @@ Result<std::unique_ptr<WriteTransaction>> Store::BeginWrite(
 Status Store::Checkpoint() {
   Impl& s = *impl_;
   DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  if (!s.options.log_changes) return Status::OK();  // the pages stay in memory
   if (!s.writer.Acquire(s.options.busy_timeout)) {
     return Status::Busy("checkpoint of " + s.dir + " timed out waiting for the writer");
   }
@@ -916,6 +960,7 @@ Status Store::Checkpoint() {
 Status Store::Compact() {
   Impl& s = *impl_;
   DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  if (!s.options.log_changes) return Status::OK();  // no data segments to compact
   if (!s.writer.Acquire(s.options.busy_timeout)) {
     return Status::Busy("compaction of " + s.dir + " timed out waiting for the writer");
   }
@@ -1397,6 +1442,9 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
 
 Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtLsn(Lsn lsn) {
   Impl& s = *impl_;
+  if (!s.options.log_changes) {
+    return Status::NotSupported("time travel needs a logged store (" + s.dir + " is not)");
+  }
   VersionRef cur = s.Durable();
   if (lsn > cur->lsn) {
     return Status::OutOfRange("LSN " + std::to_string(lsn) + " is after the newest commit (LSN " +
@@ -1454,6 +1502,9 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtLsn(Lsn lsn) {
 
 Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtTime(int64_t time_us) {
   Impl& s = *impl_;
+  if (!s.options.log_changes) {
+    return Status::NotSupported("time travel needs a logged store (" + s.dir + " is not)");
+  }
   if (time_us > WallMicros()) {
     return Status::OutOfRange("time " + std::to_string(time_us) + " is in the future");
   }
@@ -1483,6 +1534,9 @@ Result<std::unique_ptr<ReadTransaction>> Store::BeginReadAtTime(int64_t time_us)
 Status Store::Fork(const std::string& branch_dir) {
   Impl& s = *impl_;
   DOSQL_RETURN_IF_ERROR(s.CheckWritable());
+  if (!s.options.log_changes) {
+    return Status::NotSupported("fork needs a logged store (" + s.dir + " is not)");
+  }
   DOSQL_ASSIGN_OR_RETURN(bool exists, s.fs->Exists(branch_dir));
   if (exists) return Status::AlreadyExists("branch directory " + branch_dir + " already exists");
   if (!s.writer.Acquire(s.options.busy_timeout)) {

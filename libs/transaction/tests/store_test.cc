@@ -381,6 +381,99 @@ TEST(StoreTest, SnapshotsAreIsolatedFromLaterCommitsAndCheckpoints) {
   EXPECT_NE(ScanLatest(*s, t), before);
 }
 
+// Total bytes of the files directly under `dir`.
+uint64_t DirBytes(fsx::FileSystem& fs, const std::string& dir) {
+  uint64_t total = 0;
+  auto names = fs.List(dir);
+  EXPECT_TRUE(names.ok()) << names.status().ToString();
+  for (const std::string& n : names.ok() ? *names : std::vector<std::string>{}) {
+    auto f = fs.Open(fsx::JoinPath(dir, n), fsx::OpenOptions{});
+    if (!f.ok()) continue;  // a subdirectory
+    total += *(*f)->Size();
+  }
+  return total;
+}
+
+TEST(StoreTest, UnloggedStoreCommitsWithoutTheWal) {
+  auto fs = fsx::NewMemoryFileSystem();
+  StoreOptions o = SmallOptions();
+  o.log_changes = false;
+  auto s = OpenOk(fs, "db", o);
+  const uint64_t wal_bytes = DirBytes(*fs, "db/wal");
+  const uint64_t data_bytes = DirBytes(*fs, "db/data");
+  TreeId t;
+  Model model;
+  {
+    auto w = *s->BeginWrite();
+    EXPECT_FALSE(w->HasChanges());
+    t = *w->CreateTree(TreeKind::kRowid);
+    EXPECT_TRUE(w->HasChanges());
+    for (int i = 0; i < 500; i++) {
+      ASSERT_TRUE(w->Put(t, RowidKey(i), "v1").ok());
+      model[RowidKey(i)] = "v1";
+    }
+    ASSERT_TRUE(w->Commit().ok());
+  }
+  const uint64_t pages_after_load = s->stats().pager.transient_pages;
+  EXPECT_GT(pages_after_load, 0u);
+  auto old = *s->BeginRead();
+  const Model first = model;
+  for (int round = 0; round < 20; round++) {
+    auto w = *s->BeginWrite();
+    for (int i = round % 3; i < 500; i += 3) {
+      bool existed = false;
+      if (i % 7 == 0) {
+        ASSERT_TRUE(w->Delete(t, RowidKey(i), &existed).ok());
+        EXPECT_EQ(existed, model.erase(RowidKey(i)) == 1);
+      } else {
+        const std::string v = "r" + std::to_string(round) + std::string(i % 40, 'x');
+        ASSERT_TRUE(w->Put(t, RowidKey(i), v, &existed).ok());
+        EXPECT_EQ(existed, model.count(RowidKey(i)) == 1);
+        model[RowidKey(i)] = v;
+      }
+    }
+    // A savepoint rolled back takes its changes (and only those) away.
+    uint32_t sp = *w->Savepoint();
+    ASSERT_TRUE(w->Put(t, RowidKey(1000 + round), "gone").ok());
+    ASSERT_TRUE(w->RollbackTo(sp).ok());
+    ASSERT_TRUE(w->Release(sp).ok());
+    EXPECT_GT(*w->Commit(), 0u);
+    if (round % 5 == 4) ASSERT_TRUE(s->Checkpoint().ok());
+  }
+  EXPECT_EQ(ScanLatest(*s, t), model);
+  EXPECT_EQ(Scan(*old, t), first);  // snapshots work as in a logged store
+  old.reset();
+  EXPECT_LE(s->stats().live_versions, 2u);
+  // Replaced pages are freed once no version needs them: 20 rewrites of the table leave about
+  // one table's worth of pages.
+  EXPECT_LT(s->stats().pager.transient_pages, 3 * pages_after_load);
+  // A transaction whose only change was rolled back has nothing to commit.
+  {
+    auto w = *s->BeginWrite();
+    uint32_t sp = *w->Savepoint();
+    ASSERT_TRUE(w->Put(t, RowidKey(5000), "x").ok());
+    EXPECT_TRUE(w->HasChanges());
+    ASSERT_TRUE(w->RollbackTo(sp).ok());
+    EXPECT_FALSE(w->HasChanges());
+    const Lsn before = s->stats().last_lsn;
+    EXPECT_EQ(*w->Commit(), before);
+  }
+  // Nothing went to the WAL or the data segments; what needs the log says so.
+  EXPECT_EQ(DirBytes(*fs, "db/wal"), wal_bytes);
+  EXPECT_EQ(DirBytes(*fs, "db/data"), data_bytes);
+  EXPECT_EQ(s->BeginReadAtLsn(1).status().code(), StatusCode::kNotSupported);
+  EXPECT_EQ(s->BeginReadAtTime(1).status().code(), StatusCode::kNotSupported);
+  EXPECT_EQ(s->Fork("branch").code(), StatusCode::kNotSupported);
+  {
+    auto w = *s->BeginWrite();
+    ASSERT_TRUE(w->Put(t, RowidKey(1), "p").ok());
+    EXPECT_EQ(w->Prepare("g", "db-decision").code(), StatusCode::kNotSupported);
+  }
+  EXPECT_EQ(ScanLatest(*s, t), model);
+  ASSERT_TRUE(s->Close().ok());
+  EXPECT_EQ(DirBytes(*fs, "db/data"), data_bytes);  // Close did not checkpoint either
+}
+
 TEST(StoreTest, TreesCreateDropAndList) {
   auto fs = fsx::NewMemoryFileSystem();
   auto s = OpenOk(fs, "db");

@@ -61,6 +61,11 @@ struct StoreOptions {
   bool read_only = false;
   btree::PagerOptions pager;          // page_size and segment_pages apply when creating
   wal::SyncMode sync_mode = wal::SyncMode::kFull;
+  // Write each commit's changes to the WAL. A store that does not (an in-memory database, which
+  // promises nothing past its Close) only publishes each commit's version: no WAL records, no
+  // checkpoints (its pages stay in memory; Checkpoint and Compact have nothing to do), and no
+  // time travel, Fork or two-phase commit (NotSupported).
+  bool log_changes = true;
   uint64_t wal_segment_bytes = 64ull << 20;
   // Checkpoint automatically after a commit once this much WAL has accumulated since the last
   // checkpoint (0 = never automatically).
