@@ -293,9 +293,21 @@ struct ReadTransaction::Impl {
     for (const auto& [tid, info] : roots) {
       if (tid == id) return info;
     }
-    DOSQL_ASSIGN_OR_RETURN(TreeInfo info, LookupTree(*version->pager, version->root_map, id));
-    if (roots.size() < 16) roots.emplace_back(id, info);
-    return info;
+    const Version& v = *version;
+    std::optional<TreeInfo> found;
+    {
+      std::lock_guard<std::mutex> l(v.roots_mu);
+      for (const auto& [tid, info] : v.roots) {
+        if (tid == id) found = info;
+      }
+    }
+    if (!found) {
+      DOSQL_ASSIGN_OR_RETURN(found, LookupTree(*v.pager, v.root_map, id));
+      std::lock_guard<std::mutex> l(v.roots_mu);
+      if (v.roots.size() < Version::kCachedRoots) v.roots.emplace_back(id, *found);
+    }
+    if (roots.size() < 16) roots.emplace_back(id, *found);
+    return *found;
   }
 };
 

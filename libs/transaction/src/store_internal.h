@@ -57,6 +57,11 @@ struct Version {
   std::vector<btree::PageId> garbage;    // pages the next version no longer uses
   std::vector<btree::PageId> private_pages;  // for snapshots built by replay: all their pages
   std::shared_ptr<VersionRegistry> registry;  // may outlive the store
+  // Tree roots looked up in this version so far, for the next reader of it (a statement that
+  // runs again on an unchanged store then finds its trees without reading the root map).
+  static constexpr size_t kCachedRoots = 64;
+  mutable std::mutex roots_mu;
+  mutable std::vector<std::pair<TreeId, TreeInfo>> roots;
 
   ~Version();
 };
