@@ -85,16 +85,22 @@ Mutator::Mutator(btree::Pager* pager, btree::PageId root_map, uint64_t owner)
 }
 
 Result<Mutator::TreeState*> Mutator::Load(TreeId id) const {
-  auto it = trees_.find(id);
-  if (it != trees_.end()) {
-    if (it->second.dropped) return Status::NotFound("tree " + std::to_string(id) + " was dropped");
-    return &it->second;
+  TreeState* st = last_ != nullptr && last_id_ == id ? last_ : nullptr;
+  if (st == nullptr) {
+    auto it = trees_.find(id);
+    if (it == trees_.end()) {
+      DOSQL_ASSIGN_OR_RETURN(TreeInfo info, LookupTree(*pager_, root_map_, id));
+      st = &trees_[id];
+      st->kind = info.kind;
+      st->root = info.root;
+    } else {
+      st = &it->second;
+    }
+    last_id_ = id;
+    last_ = st;  // (elements of an unordered_map stay put until erased)
   }
-  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, LookupTree(*pager_, root_map_, id));
-  TreeState& st = trees_[id];
-  st.kind = info.kind;
-  st.root = info.root;
-  return &st;
+  if (st->dropped) return Status::NotFound("tree " + std::to_string(id) + " was dropped");
+  return st;
 }
 
 Status Mutator::CreateTree(TreeId id, TreeKind kind) {
@@ -259,6 +265,7 @@ Result<btree::PageId> Mutator::Flush() {
   for (auto it = trees_.begin(); it != trees_.end();) {
     it = it->second.dropped ? trees_.erase(it) : std::next(it);
   }
+  last_ = nullptr;
   return root_map_;
 }
 
@@ -273,6 +280,7 @@ std::vector<btree::PageId> Mutator::Restore(const Saved& s) {
   ctx_.replaced.resize(s.replaced);
   root_map_ = s.root_map;
   trees_ = s.trees;
+  last_ = nullptr;
   for (auto& [id, st] : trees_) st.hint.Clear();  // their leaves may be among the freed pages
   changed_ = s.changed;
   return freed;

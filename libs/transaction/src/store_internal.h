@@ -130,6 +130,9 @@ class Mutator {
   btree::PageId root_map_;
   btree::WriteContext ctx_;
   mutable std::unordered_map<TreeId, TreeState> trees_;
+  // The tree Load found last (most writes go to the tree the previous one did).
+  mutable TreeId last_id_ = 0;
+  mutable TreeState* last_ = nullptr;
   bool changed_ = false;
 };
 
