@@ -2324,14 +2324,30 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
         e.key, MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null, LabelMode::kLookup));
     return Status::OK();
   }));
-  std::vector<uint32_t> order(entries.size());
-  for (size_t i = 0; i < order.size(); i++) order[i] = static_cast<uint32_t>(i);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return entries[a].key < entries[b].key; });
+  // Sorted by each key's first 8 bytes (a big-endian number, zero-padded) held beside its
+  // position, the whole keys compared only when those are equal: most comparisons then touch
+  // neither the keys nor memcmp.
+  struct Sortable {
+    uint64_t head;
+    uint32_t entry;
+  };
+  std::vector<Sortable> order(entries.size());
   for (size_t i = 0; i < order.size(); i++) {
-    const Entry& e = entries[order[i]];
+    const std::string& k = entries[i].key;
+    uint64_t head = 0;
+    for (size_t b = 0; b < 8; b++) {
+      head = (head << 8) | (b < k.size() ? static_cast<unsigned char>(k[b]) : 0u);
+    }
+    order[i] = {head, static_cast<uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [&](const Sortable& a, const Sortable& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return entries[a.entry].key < entries[b.entry].key;
+  });
+  for (size_t i = 0; i < order.size(); i++) {
+    const Entry& e = entries[order[i].entry];
     if (idx.unique && i > 0 && !e.has_null) {
-      const std::string& prev = entries[order[i - 1]].key;
+      const std::string& prev = entries[order[i - 1].entry].key;
       const size_t n = e.key.size() - kRowidKeySize;
       if (prev.size() == e.key.size() && prev.compare(0, n, e.key, 0, n) == 0) {
         return Status::Constraint(UniqueMessage(t, idx));
