@@ -431,7 +431,7 @@ struct CollInfo {
 // subquery (all NULL when it returns no row).
 struct RowOperand {
   std::vector<CExprPtr> elements;
-  std::unique_ptr<SubqueryRunner> subquery;
+  std::shared_ptr<SubqueryRunner> subquery;
   size_t width = 0;
   std::vector<Affinity> affinities;  // per element
   std::vector<CollInfo> collations;  // per element
@@ -520,7 +520,7 @@ Status RowCompareExpr::Eval(Exec& ex, Value* out) const {
 
 class ScalarSubqueryExpr final : public CExpr {
  public:
-  explicit ScalarSubqueryExpr(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  explicit ScalarSubqueryExpr(std::shared_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
   Status Eval(Exec& ex, Value* out) const override {
     DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, 1));
     if (rows->empty()) {
@@ -532,7 +532,7 @@ class ScalarSubqueryExpr final : public CExpr {
   }
 
  private:
-  std::unique_ptr<SubqueryRunner> r_;
+  std::shared_ptr<SubqueryRunner> r_;
 };
 
 // The values of `x IN (...)` for an index or rowid lookup per value (IN-driven access path).
@@ -652,7 +652,7 @@ class CurrentValueExpr final : public CExpr {
 
 class ExistsCExpr final : public CExpr {
  public:
-  explicit ExistsCExpr(std::unique_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  explicit ExistsCExpr(std::shared_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
   Status Eval(Exec& ex, Value* out) const override {
     DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, 1));
     *out = Value::Integer(rows->empty() ? 0 : 1);
@@ -660,7 +660,7 @@ class ExistsCExpr final : public CExpr {
   }
 
  private:
-  std::unique_ptr<SubqueryRunner> r_;
+  std::shared_ptr<SubqueryRunner> r_;
 };
 
 // SQLite compares IN (SELECT ...) through an index built with the comparison's affinity, and
@@ -1317,22 +1317,29 @@ class Binder {
     if (in.kind != parser::InExpr::Kind::kSelect) return Err("unsupported IN");
     std::vector<ResultColumnInfo> cols;
     DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner,
-                           CompileInSubquery(*in.select, &cols));
+                           CompileSharedSubquery(*in.select, &cols));
     if (cols.size() != 1 || runner_correlated(*runner)) return Err("unsupported IN");
     *rhs_affinity = cols[0].affinity;
     return std::unique_ptr<InValues>(std::make_unique<InSubqueryValues>(std::move(runner)));
   }
-  // The subquery of `x IN (SELECT ...)`. An uncorrelated one compiled at this level before (the
-  // WHERE term, then its lookup access path) is shared, so that it runs once per execution.
-  Result<std::shared_ptr<SubqueryRunner>> CompileInSubquery(const parser::SelectStmt& s,
-                                                            std::vector<ResultColumnInfo>* cols) {
+  // A subquery (of IN, EXISTS, a scalar or row value). An uncorrelated one without volatile
+  // calls compiled at this level before (a WHERE term, then the access path made from it: an IN
+  // lookup, an index range bounded by a scalar subquery) is shared, so that it runs once per
+  // execution.
+  Result<std::shared_ptr<SubqueryRunner>> CompileSharedSubquery(
+      const parser::SelectStmt& s, std::vector<ResultColumnInfo>* cols) {
     const auto key = std::make_pair(&s, scope_.level);
-    if (auto it = ctx_.in_subqueries.find(key); it != ctx_.in_subqueries.end()) {
-      *cols = it->second.columns;
+    if (auto it = ctx_.subqueries.find(key); it != ctx_.subqueries.end()) {
+      if (cols) *cols = it->second.columns;
       return std::static_pointer_cast<SubqueryRunner>(it->second.runner);
     }
-    DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner, CompileSubquery(s, cols));
-    if (!runner->correlated()) ctx_.in_subqueries[key] = {runner, *cols};
+    std::vector<ResultColumnInfo> compiled;
+    const int volatile_before = ctx_.volatile_calls;
+    DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner, CompileSubquery(s, &compiled));
+    if (!runner->correlated() && ctx_.volatile_calls == volatile_before) {
+      ctx_.subqueries[key] = {runner, compiled};
+    }
+    if (cols) *cols = std::move(compiled);
     return runner;
   }
   static bool runner_correlated(const SubqueryRunner& r) { return r.correlated(); }
@@ -1442,7 +1449,7 @@ Collation PickCollation(const CollInfo& a, const CollInfo& b) {
 Collation PickCollation(const CExpr& a, const CExpr& b) { return PickCollation(CollOf(a), CollOf(b)); }
 
 // A scalar subquery: its column's affinity, but no collation (SQLite gives it none).
-CExprPtr ScalarSubquery(std::unique_ptr<SubqueryRunner> runner, const ResultColumnInfo& col) {
+CExprPtr ScalarSubquery(std::shared_ptr<SubqueryRunner> runner, const ResultColumnInfo& col) {
   auto s = std::make_unique<ScalarSubqueryExpr>(std::move(runner));
   s->affinity = col.affinity;
   return s;
@@ -1757,8 +1764,8 @@ Result<std::unique_ptr<SubqueryRunner>> Binder::CompileSubquery(
 Result<RowOperand> Binder::CompileRowOperand(const parser::Expr& e) {
   RowOperand o;
   if (e.Is<parser::SubqueryExpr>()) {
-    DOSQL_ASSIGN_OR_RETURN(o.subquery, CompileSubquery(*e.As<parser::SubqueryExpr>().select,
-                                                       &o.columns));
+    DOSQL_ASSIGN_OR_RETURN(o.subquery,
+                           CompileSharedSubquery(*e.As<parser::SubqueryExpr>().select, &o.columns));
     for (const ResultColumnInfo& c : o.columns) {
       o.affinities.push_back(c.affinity);
       o.collations.push_back(CollOf(c));
@@ -1880,7 +1887,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
   std::shared_ptr<SubqueryRunner> runner;
   std::vector<ResultColumnInfo> cols;
   if (in.kind == parser::InExpr::Kind::kSelect) {
-    DOSQL_ASSIGN_OR_RETURN(runner, CompileInSubquery(*in.select, &cols));
+    DOSQL_ASSIGN_OR_RETURN(runner, CompileSharedSubquery(*in.select, &cols));
   } else {
     // x IN table: the table's (single) column.
     auto sel = std::make_unique<parser::SelectStmt>();
@@ -2525,13 +2532,13 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
     }
     case T::kExists: {
       const auto& x = e.As<parser::ExistsExpr>();
-      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(*x.select, nullptr));
+      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSharedSubquery(*x.select, nullptr));
       return CExprPtr(std::make_unique<ExistsCExpr>(std::move(runner)));
     }
     case T::kSubquery: {
       const auto& x = e.As<parser::SubqueryExpr>();
       std::vector<ResultColumnInfo> cols;
-      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSubquery(*x.select, &cols));
+      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSharedSubquery(*x.select, &cols));
       if (cols.size() != 1) {
         return Err("sub-select returns " + std::to_string(cols.size()) +
                    " columns - expected 1");

@@ -137,13 +137,13 @@ struct PlanContext {
   // user function not declared deterministic) have been compiled: a WHERE term that compiled
   // none and reads no table of its query is the same for all of its rows.
   int volatile_calls = 0;
-  // Uncorrelated `IN (SELECT ...)` subqueries compiled so far, by AST and query level: the WHERE
-  // term and the lookup access path made from it share one (Binder::CompileInSubquery).
-  struct InSubquery {
+  // Uncorrelated subqueries without volatile calls compiled so far, by AST and query level: a
+  // WHERE term and the access path made from it share one (Binder::CompileSharedSubquery).
+  struct SharedSubquery {
     std::shared_ptr<void> runner;  // a SubqueryRunner (planner.cc)
     std::vector<ResultColumnInfo> columns;
   };
-  std::map<std::pair<const parser::SelectStmt*, int>, InSubquery> in_subqueries;
+  std::map<std::pair<const parser::SelectStmt*, int>, SharedSubquery> subqueries;
 };
 
 // A planning context for `conn` over `schema` (sqlite_schema reads its catalog tree).

@@ -46,6 +46,50 @@ TEST(UserFunctionTest, ScalarFunctionIsCalledPerRowAndSeesItsArguments) {
   EXPECT_EQ(Rows(*c, "SELECT twice(1, 2)"), "error: wrong number of arguments to function twice()");
 }
 
+TEST(UserFunctionTest, AnUncorrelatedSubqueryRunsOncePerExecution) {
+  // The subquery bounds an index range and stays in the WHERE as a filter too: both share one
+  // run, as SQLite runs such a subquery once. A volatile one is not shared (each use may see
+  // its own values), and its results are still right.
+  auto c = Mem();
+  int calls = 0;
+  ASSERT_TRUE(c->CreateFunction(
+                   "counted", 1,
+                   [&](std::span<const Value> a) -> Result<Value> {
+                     calls++;
+                     return a[0];
+                   },
+                   FunctionFlags{.deterministic = true})
+                  .ok());
+  ASSERT_TRUE(c->CreateFunction("volatile_id", 1, [](std::span<const Value> a) -> Result<Value> {
+                 return a[0];
+               }).ok());
+  ASSERT_TRUE(
+      c->Exec("CREATE TABLE t(a INTEGER PRIMARY KEY, c INTEGER); CREATE INDEX tc ON t(c);"
+              "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 100)"
+              " INSERT INTO t SELECT i, i * 3 % 101 FROM r")
+          .ok());
+  const std::string range =
+      "SELECT count(*), sum(a) FROM t WHERE c BETWEEN 10 AND "
+      "(SELECT counted(max(c)) FROM t WHERE c < 30)";
+  EXPECT_EQ(Rows(*c, range), "20|837");
+  EXPECT_EQ(calls, 1);
+  auto st = Unwrap(c->Prepare(range));
+  for (int run = 0; run < 3; run++) {
+    calls = 0;
+    ASSERT_TRUE(Unwrap(st->Step()));
+    EXPECT_EQ(st->column(0).integer(), 20);
+    ASSERT_TRUE(st->Reset().ok());
+    EXPECT_EQ(calls, 1) << "execution " << run;
+  }
+  calls = 0;
+  EXPECT_EQ(Rows(*c, "SELECT count(*) FROM t WHERE EXISTS (SELECT counted(1)) AND c < 50"), "49");
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Rows(*c,
+                 "SELECT count(*), sum(a) FROM t WHERE c BETWEEN 10 AND "
+                 "(SELECT volatile_id(max(c)) FROM t WHERE c < 30)"),
+            "20|837");
+}
+
 TEST(UserFunctionTest, ErrorsFromTheFunctionFailTheStatement) {
   auto c = Mem();
   ASSERT_TRUE(c->CreateFunction("boom", -1, [](std::span<const Value>) -> Result<Value> {
