@@ -555,28 +555,64 @@ Status DecodeKeyValue(std::string_view* in, bool descending, Value* out) {
     }
     case kTagText:
     case kTagBlob: {
+      // Runs of bytes up to the next (encoded) 0x00, copied whole; then the escape after it.
+      const char stop = descending ? '\xff' : '\0';
       std::string s;
       size_t i = 1;
       for (;;) {
-        if (i >= in->size()) return Status::Corruption("key: unterminated string");
-        uint8_t b = byte_at(i);
-        if (b == 0) {
-          if (i + 1 >= in->size()) return Status::Corruption("key: truncated escape");
-          uint8_t e = byte_at(i + 1);
-          if (e == 0x01) {
-            i += 2;
-            break;
-          }
-          if (e != 0xff) return Status::Corruption("key: bad escape byte");
-          s.push_back('\0');
-          i += 2;
-        } else {
-          s.push_back(static_cast<char>(b));
-          i++;
+        const void* hit =
+            i < in->size() ? std::memchr(in->data() + i, stop, in->size() - i) : nullptr;
+        if (hit == nullptr) return Status::Corruption("key: unterminated string");
+        const size_t z = static_cast<size_t>(static_cast<const char*>(hit) - in->data());
+        const size_t run = s.size();
+        s.append(in->data() + i, z - i);
+        if (descending) {
+          for (size_t k = run; k < s.size(); k++) s[k] = static_cast<char>(~s[k]);
         }
+        if (z + 1 >= in->size()) return Status::Corruption("key: truncated escape");
+        const uint8_t e = byte_at(z + 1);
+        i = z + 2;
+        if (e == 0x01) break;
+        if (e != 0xff) return Status::Corruption("key: bad escape byte");
+        s.push_back('\0');
       }
       in->remove_prefix(i);
       *out = tag == kTagText ? Value::Text(std::move(s)) : Value::Blob(std::move(s));
+      return Status::OK();
+    }
+    default:
+      return Status::Corruption("key: unknown tag byte " + std::to_string(tag));
+  }
+}
+
+Status SkipKeyValue(std::string_view* in, bool descending) {
+  if (in->empty()) return Status::Corruption("key: truncated (no tag)");
+  const uint8_t tag = static_cast<uint8_t>(descending ? ~(*in)[0] : (*in)[0]);
+  switch (tag) {
+    case kTagNull:
+      in->remove_prefix(1);
+      return Status::OK();
+    case kTagNumber:
+      if (in->size() < 11) return Status::Corruption("key: truncated number");
+      in->remove_prefix(11);
+      return Status::OK();
+    case kTagText:
+    case kTagBlob: {
+      const char stop = descending ? '\xff' : '\0';
+      size_t i = 1;
+      for (;;) {
+        const void* hit =
+            i < in->size() ? std::memchr(in->data() + i, stop, in->size() - i) : nullptr;
+        if (hit == nullptr) return Status::Corruption("key: unterminated string");
+        const size_t z = static_cast<size_t>(static_cast<const char*>(hit) - in->data());
+        if (z + 1 >= in->size()) return Status::Corruption("key: truncated escape");
+        uint8_t e = static_cast<uint8_t>((*in)[z + 1]);
+        if (descending) e = static_cast<uint8_t>(~e);
+        i = z + 2;
+        if (e == 0x01) break;
+        if (e != 0xff) return Status::Corruption("key: bad escape byte");
+      }
+      in->remove_prefix(i);
       return Status::OK();
     }
     default:

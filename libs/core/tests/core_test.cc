@@ -441,6 +441,21 @@ TEST(KeyTest, MemcmpOrderMatchesValueOrder) {
       ASSERT_TRUE(DecodeKeyValue(&in, desc, &back).ok());
       EXPECT_TRUE(in.empty());
       EXPECT_EQ(Value::Compare(back, vals[i]), 0) << vals[i].DebugString();
+      if (!vals[i].is_numeric()) {  // NULL, TEXT and BLOB come back as they were, byte for byte
+        EXPECT_EQ(back.type(), vals[i].type());
+        if (!vals[i].is_null()) EXPECT_EQ(back.bytes(), vals[i].bytes());
+      }
+      // Skipping consumes exactly the value; a cut anywhere in it is Corruption for both.
+      const std::string with_tail = ki + "tail";
+      std::string_view rest = with_tail;
+      ASSERT_TRUE(SkipKeyValue(&rest, desc).ok());
+      EXPECT_EQ(rest, "tail");
+      for (size_t cut = 0; cut < ki.size(); cut++) {
+        std::string_view part(ki.data(), cut);
+        std::string_view part2 = part;
+        EXPECT_EQ(SkipKeyValue(&part, desc).code(), StatusCode::kCorruption) << cut;
+        EXPECT_EQ(DecodeKeyValue(&part2, desc, &back).code(), StatusCode::kCorruption) << cut;
+      }
       for (size_t j = 0; j < vals.size(); j++) {
         std::string kj;
         AppendKeyValue(vals[j], desc, &kj);

@@ -112,6 +112,9 @@ Result<int64_t> DecodeRowidKey(std::string_view key);
 void AppendKeyValue(const Value& v, bool descending, std::string* out);
 // Consumes one encoded value from the front of *in.
 Status DecodeKeyValue(std::string_view* in, bool descending, Value* out);
+// Consumes one encoded value from the front of *in without decoding it (checked as
+// DecodeKeyValue checks it).
+Status SkipKeyValue(std::string_view* in, bool descending);
 // Encodes a whole key (all ascending).
 std::string EncodeKey(std::span<const Value> values);
 // Decodes a key encoded with the given directions (missing entries mean ascending).
