@@ -624,9 +624,65 @@ bool IndexScanOp::ReadsNoColumn() const {
                                                 [](char needed) { return needed == 0; });
 }
 
+bool IndexScanOp::CoveredByKey() const {
+  if (ReadsNoColumn() || IsLabelledIndex(*index_)) return false;
+  for (size_t j = 0; j < table_->columns.size(); j++) {
+    if (table_->columns[j].generated != nullptr) return false;
+    if (!Needed(static_cast<int>(j)) || static_cast<int>(j) == table_->rowid_alias) continue;
+    const bool in_key =
+        std::any_of(index_->columns.begin(), index_->columns.end(), [&](const IndexColumn& ic) {
+          return ic.column == static_cast<int>(j) && ic.collation.kind() == Collation::kBinary;
+        });
+    if (!in_key) return false;
+  }
+  return true;
+}
+
+namespace {
+// A number's key encoding keeps its value but not its class (3 and 3.0 are one key; an integral
+// number decodes as an INTEGER below 2^53, else as a REAL: record.md). Turns `v`, decoded from
+// the key of a column with affinity `aff`, into the value the row holds — which the affinity
+// tells — or returns false when it cannot (a BLOB or untyped column, which keeps 3.0 as REAL;
+// -2^63 under INTEGER or NUMERIC affinity, which may be either class). TEXT, BLOB and NULL decode
+// as they were stored (a TEXT key under BINARY holds the bytes).
+bool ValueFromKey(Affinity aff, Value* v) {
+  const bool integer_aff = aff == Affinity::kInteger || aff == Affinity::kNumeric;
+  if (v->type() == ValueType::kInteger) {
+    if (aff == Affinity::kReal) *v = Value::Real(static_cast<double>(v->integer()));
+    return integer_aff || aff == Affinity::kReal;
+  }
+  if (v->type() != ValueType::kReal) return true;
+  const double r = v->real();
+  if (std::trunc(r) != r || aff == Affinity::kReal) return true;  // not integral, or REAL
+  if (!integer_aff) return false;
+  // Integral beyond 2^53: these affinities store an integral REAL within int64 as INTEGER.
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (r > -kTwo63 && r < kTwo63) {
+    *v = Value::Integer(static_cast<int64_t>(r));
+    return true;
+  }
+  return r != -kTwo63;
+}
+}  // namespace
+
+Result<bool> IndexScanOp::ReadKeyColumns(std::string_view key, Value* slots) const {
+  std::string_view in = key.substr(0, key.size() - kRowidKeySize);
+  Value v;
+  for (const IndexColumn& ic : index_->columns) {
+    DOSQL_RETURN_IF_ERROR(DecodeKeyValue(&in, ic.desc, &v));
+    if (ic.column < 0 || !Needed(ic.column)) continue;
+    if (!ValueFromKey(table_->columns[static_cast<size_t>(ic.column)].affinity, &v)) return false;
+    slots[ic.column] = v;
+  }
+  if (!in.empty()) return Status::Corruption("index " + index_->name + " has a malformed key");
+  return true;
+}
+
 Status IndexScanOp::Open(Exec& ex) {
   done_ = false;
   reads_no_column_ = ReadsNoColumn();
+  covered_ = CoveredByKey();
+  row_read_ = false;
   prefix_.clear();
   has_upper_ = false;
   auto coll_of = [&](size_t i) -> const Collation& {
@@ -706,8 +762,13 @@ Status IndexScanOp::Open(Exec& ex) {
   }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, index_->tree, &cursor_));
   // The row cursor too, once per scan: like the index cursor it reads the trees as they are
-  // now (writes elsewhere while the scan runs, as an INSERT ... SELECT makes, leave it be).
-  if (!reads_no_column_) DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
+  // now (writes elsewhere while the scan runs, as an INSERT ... SELECT makes, leave it be). A
+  // covered scan prepares it for the first entry whose key does not tell its values.
+  row_cursor_ready_ = false;
+  if (!reads_no_column_ && !covered_) {
+    DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
+    row_cursor_ready_ = true;
+  }
   first_row_ = true;
   lower_ = start;
   if (reverse) {
@@ -727,7 +788,7 @@ Status IndexScanOp::Open(Exec& ex) {
 }
 
 void IndexScanOp::RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const {
-  *leaf = row_cursor_ && !reads_no_column_ ? row_cursor_->leaf_page() : nullptr;
+  *leaf = row_cursor_ && row_read_ ? row_cursor_->leaf_page() : nullptr;
   if (*leaf) {
     *root = row_cursor_->root();
     *slot = row_cursor_->leaf_slot();
@@ -762,12 +823,27 @@ Result<bool> IndexScanOp::Next(Exec& ex) {
   if (key.size() < kRowidKeySize) return Status::Corruption("index key too short");
   DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key.substr(key.size() - kRowidKeySize)));
   Frame* f = ex.frames[level_];
+  row_read_ = false;
   if (reads_no_column_) {  // only the rowid is wanted: the row is not read
     if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
     return true;
   }
+  if (covered_) {
+    DOSQL_ASSIGN_OR_RETURN(bool from_key, ReadKeyColumns(key, &f->slots[base_]));
+    if (from_key) {
+      const int alias = table_->rowid_alias;
+      if (alias >= 0 && Needed(alias)) f->slots[base_ + alias].SetInteger(rowid);
+      if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
+      return true;
+    }
+    if (!row_cursor_ready_) {
+      DOSQL_RETURN_IF_ERROR(row_reuse_.Prepare(ex, table_->tree, &row_cursor_));
+      row_cursor_ready_ = true;
+    }
+  }
   // Entries next to each other often name rows next to each other: the row cursor then finds
   // the next one in the leaf it is on.
+  row_read_ = true;
   const std::string row_key = RowidKey(rowid);
   DOSQL_RETURN_IF_ERROR(row_cursor_->SeekNear(row_key));
   if (!row_cursor_->Valid() || row_cursor_->key() != row_key) {
@@ -801,7 +877,8 @@ std::string IndexScanOp::Describe(int indent) const {
   }
   std::string name = table_->name + (alias.empty() || alias == Lower(table_->name) ? "" : " AS " + alias);
   const std::string using_index =
-      std::string(ReadsNoColumn() ? " USING COVERING INDEX " : " USING INDEX ") + index_->name;
+      std::string(ReadsNoColumn() || CoveredByKey() ? " USING COVERING INDEX " : " USING INDEX ") +
+      index_->name;
   if (cond.empty()) return Pad(indent) + "SCAN " + name + using_index + "\n";
   return Pad(indent) + "SEARCH " + name + using_index + " (" + cond + ")\n";
 }

@@ -211,7 +211,8 @@ class TableScanOp final : public Op {
 };
 
 // Index range scan: equality on a prefix of the index columns, then an optional range on the
-// next column; fetches each table row by rowid.
+// next column; fetches each table row by rowid, unless the index covers the columns the query
+// reads (SQLite's covering index): those are then decoded from the entry's key.
 class IndexScanOp final : public Op {
  public:
   IndexScanOp(const TableInfo* table, const IndexInfo* index, int level, int base, int rowid_slot);
@@ -256,10 +257,24 @@ class IndexScanOp final : public Op {
   std::string lower_;    // inclusive lower key bound (reverse scans stop below it)
   bool done_ = false;
   bool first_row_ = true;
-  // needed_columns names no column: only rowids are wanted, the rows are not read (SQLite's
-  // "covering index" when the query reads no column at all).
+  // needed_columns names no column: only rowids are wanted, the rows are not read.
   bool ReadsNoColumn() const;
   bool reads_no_column_ = false;  // ReadsNoColumn(), fixed at Open
+  // Every column the query reads is the rowid or a column of the key under BINARY (an index
+  // without labels, a table without generated columns): Next decodes them from the key, and
+  // reads the row only for an entry whose key cannot tell a number's class (see
+  // ValueFromKey in ops.cc).
+  bool CoveredByKey() const;
+  bool covered_ = false;           // CoveredByKey(), fixed at Open
+  bool row_cursor_ready_ = false;  // row_reuse_ prepared since Open (covered scans: lazily)
+  bool row_read_ = false;          // the last row came through row_cursor_ (RowLeaf)
+  // Decodes the columns of the current entry's key the query reads into `slots`; false when
+  // one needs the row.
+  Result<bool> ReadKeyColumns(std::string_view key, Value* slots) const;
+  bool Needed(int column) const {
+    return needed_columns.empty() ||
+           (static_cast<size_t>(column) < needed_columns.size() && needed_columns[column]);
+  }
 };
 
 // Evaluates a filter on each row of its child.

@@ -1230,5 +1230,32 @@ TEST(DatabaseTest, RepeatedRowidLookupsFollowChangesAndBindings) {
   EXPECT_EQ(run(1), expected(1));
 }
 
+TEST(DatabaseTest, AnIndexCoversTheColumnsTheQueryReads) {
+  auto c = OpenMemory();
+  ASSERT_OK(c->Exec(
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, v TEXT, w TEXT COLLATE NOCASE, z);"
+      "CREATE INDEX tk ON t(k, v); CREATE INDEX tw ON t(w); CREATE INDEX tz ON t(z);"
+      "INSERT INTO t VALUES (1, 10, 'a', 'A', 3), (2, 20, 'b', 'b', 3.0), (3, 30, 'c', 'C', 'x')"));
+  auto detail = [&](const std::string& sql) {
+    auto rows = Rows(*c, "EXPLAIN QUERY PLAN " + sql);
+    return rows.empty() ? std::string() : std::string(rows.back().back().bytes());
+  };
+  // The index key holds k, v and the rowid (id): no row is read.
+  EXPECT_EQ(detail("SELECT id, k, v FROM t WHERE k > 15"),
+            "SEARCH t USING COVERING INDEX tk (k>?)");
+  // A column outside the key, or under NOCASE (the key holds the folded text), needs the row.
+  EXPECT_EQ(detail("SELECT k, z FROM t WHERE k > 15"), "SEARCH t USING INDEX tk (k>?)");
+  EXPECT_EQ(detail("SELECT w FROM t WHERE w > 'a'"), "SEARCH t USING INDEX tw (w>?)");
+  EXPECT_EQ(Rows(*c, "SELECT w FROM t WHERE w > 'a' ORDER BY w").size(), 2u);
+  // An untyped column is covered, but 3 and 3.0 share a key: such entries read the row.
+  EXPECT_EQ(detail("SELECT z FROM t WHERE z > 0"), "SEARCH t USING COVERING INDEX tz (z>?)");
+  auto z = Rows(*c, "SELECT typeof(z) FROM t WHERE z > 0 ORDER BY id");
+  ASSERT_EQ(z.size(), 3u);
+  EXPECT_EQ(z[0][0].bytes(), "integer");
+  EXPECT_EQ(z[1][0].bytes(), "real");
+  EXPECT_EQ(z[2][0].bytes(), "text");
+  EXPECT_EQ(Int(*c, "SELECT sum(k) FROM t WHERE k BETWEEN 10 AND 25"), 30);
+}
+
 }  // namespace
 }  // namespace dosql::engine

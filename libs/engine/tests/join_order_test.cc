@@ -105,7 +105,7 @@ TEST_F(JoinOrderTest, AKeyLookupStillDrivesTheJoin) {
                  "SELECT o_orderkey FROM orders, customer "
                  "WHERE o_custkey = c_custkey AND c_custkey = 1000"),
             "SEARCH customer USING INTEGER PRIMARY KEY (rowid=?)\n"
-            "SEARCH orders USING INDEX o_cust (o_custkey=?)\n");
+            "SEARCH orders USING COVERING INDEX o_cust (o_custkey=?)\n");
 }
 
 }  // namespace
