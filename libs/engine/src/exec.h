@@ -169,6 +169,10 @@ class RowSrc {
   virtual void SetLimitHint(int64_t) {}
   virtual Status Open(Exec& ex) = 0;
   virtual Result<bool> Next(Exec& ex, Row* row) = 0;
+  // Moves past one row (false: there was none) without having to make it: OFFSET's skipped rows
+  // are not projected, so their result expressions are not evaluated (nor fail), as in SQLite
+  // when no sort or DISTINCT needs them. `scratch` may receive the row.
+  virtual Result<bool> Skip(Exec& ex, Row* scratch) { return Next(ex, scratch); }
   virtual std::string Describe(int indent) const = 0;
 };
 using RowSrcPtr = std::unique_ptr<RowSrc>;

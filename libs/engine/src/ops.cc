@@ -1452,6 +1452,11 @@ Result<bool> ProjectSrc::Next(Exec& ex, Row* row) {
   return true;
 }
 
+Result<bool> ProjectSrc::Skip(Exec& ex, Row*) {
+  ex.frames[level_] = &frame_;
+  return child_->Next(ex);
+}
+
 std::string ProjectSrc::Describe(int indent) const { return child_->Describe(indent); }
 
 // ----- ValuesSrc -----
@@ -1602,7 +1607,7 @@ Status LimitSrc::Open(Exec& ex) {
 Result<bool> LimitSrc::Next(Exec& ex, Row* row) {
   if (remaining_ == 0) return false;
   while (skip_ > 0) {
-    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Skip(ex, row));
     if (!ok) return false;
     skip_--;
   }

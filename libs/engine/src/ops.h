@@ -557,6 +557,7 @@ class ProjectSrc final : public RowSrc {
       : child_(std::move(child)), exprs_(std::move(exprs)), level_(level), slots_(slot_count) {}
   Status Open(Exec& ex) override;
   Result<bool> Next(Exec& ex, Row* row) override;
+  Result<bool> Skip(Exec& ex, Row* scratch) override;
   std::string Describe(int indent) const override;
 
  private:
