@@ -485,7 +485,21 @@ struct PutArgs {
   PageId leaf = kInvalidPageId;
   bool leftmost = true;
   bool rightmost = true;
+  LeafHint* hint = nullptr;  // its cached root page serves the descent's first level
 };
+
+// Loads the root `root` for a descent, through the hint's cached root page when it is that page
+// (ids are never reused; a freed transient page is marked), and caches what it loaded.
+Status LoadRoot(Pager& pager, PageId root, LeafHint* hint, PageRef* page, NodeHeader* h) {
+  if (hint != nullptr && hint->root_page != nullptr && hint->root_page->id() == root &&
+      !hint->root_page->freed()) {
+    *page = hint->root_page;
+    return ReadNode(pager, root, -1, **page, h);
+  }
+  DOSQL_RETURN_IF_ERROR(LoadNode(pager, kInvalidPageId, root, -1, page, h));
+  if (hint != nullptr) hint->root_page = *page;
+  return Status::OK();
+}
 
 bool PointsInto(std::string_view s, const Page& page) {
   auto* b = reinterpret_cast<const uint8_t*>(s.data());
@@ -581,7 +595,11 @@ Result<NodeResult> PutRec(Writer& w, PageId parent, PageId id, int expected_leve
                           PutArgs& a) {
   PageRef ref;
   NodeHeader h;
-  DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  if (parent == kInvalidPageId) {
+    DOSQL_RETURN_IF_ERROR(LoadRoot(w.pager(), id, a.hint, &ref, &h));
+  } else {
+    DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  }
   if (h.leaf()) return PutLeaf(w, ref, h, rightmost, a);
   const uint32_t ps = w.page_size();
   uint32_t idx;
@@ -638,6 +656,7 @@ struct DeleteArgs {
   PageId leaf = kInvalidPageId;
   bool leftmost = true;
   bool rightmost = true;
+  LeafHint* hint = nullptr;  // as in PutArgs
 };
 
 // Merges child idx of the writable interior node `parent` (which fell under a third full) with a
@@ -759,7 +778,11 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
                              DeleteArgs& a) {
   PageRef ref;
   NodeHeader h;
-  DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  if (parent == kInvalidPageId) {
+    DOSQL_RETURN_IF_ERROR(LoadRoot(w.pager(), id, a.hint, &ref, &h));
+  } else {
+    DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
+  }
   if (h.leaf()) return DeleteFromLeaf(w, ref, h, a);
   const uint32_t ps = w.page_size();
   const uint8_t* p = ref->data();
@@ -914,7 +937,11 @@ Status FindLeaf(Pager& pager, PageId root, std::string_view key, LeafHint* hint,
   int level = -1;
   *leftmost = *rightmost = true;
   for (;;) {
-    DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, page, h));
+    if (parent == kInvalidPageId) {
+      DOSQL_RETURN_IF_ERROR(LoadRoot(pager, id, hint, page, h));
+    } else {
+      DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, page, h));
+    }
     if (h->leaf()) {
       SetHint(hint, root, id, *leftmost, *rightmost);
       return Status::OK();
@@ -1061,6 +1088,7 @@ Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std:
   a.key = key;
   a.value = value;
   a.old_value = old_value;
+  a.hint = hint;
   PutResult out;
   {
     PageRef leaf;
@@ -1102,6 +1130,7 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
   internal::DeleteArgs a;
   a.key = key;
   a.old_value = old_value;
+  a.hint = hint;
   {
     PageRef leaf;
     internal::NodeHeader h;

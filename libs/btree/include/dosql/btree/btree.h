@@ -60,6 +60,9 @@ struct LeafHint {
   bool leftmost = false;         // the leaf is the first of the tree (no key sorts before it)
   bool rightmost = false;        // the leaf is the last of the tree
   PageRef page;                  // the page `leaf` when loaded (a cache: may be older or null)
+  // The root page the last descent loaded (a cache, kept by Clear: a descent uses it while its id
+  // is the root's and it was not freed, instead of a trip through the page cache).
+  PageRef root_page;
   // Where in the leaf the next access's key may be or go (the slot after the last write's, for
   // writes in key order; where the last read's key was or would go): tried, and checked against
   // the keys at and before it, before the leaf's search. kNoSlot: no guess.
