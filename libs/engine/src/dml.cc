@@ -1698,9 +1698,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
 
 // ----- UPDATE / DELETE -----
 
-// Rows an UPDATE or DELETE keeps from its match scan (the first kMaxKeptRows; the rest are read
-// again by rowid): their columns, one row after another.
-constexpr size_t kMaxKeptRows = 4096;
+// Rows an UPDATE or DELETE keeps from its match scan (the first ones, until their values take
+// kMaxKeptBytes; the rest are read again by rowid): their columns, one row after another. A
+// plan keeps its buffer between executions only up to kRetainedKeptBytes.
+constexpr size_t kMaxKeptBytes = 16 << 20;
+constexpr size_t kRetainedKeptBytes = 1 << 20;
 
 // The rows an UPDATE or DELETE touches: its scan, then ORDER BY, LIMIT and OFFSET.
 struct MatchPlan {
@@ -1746,10 +1748,10 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
 }
 
 // Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`), in
-// order; with `kept`, also the columns of the first kMaxKeptRows of them (`sb`'s slots), one row
-// after another. `frame`: the buffer the scan's rows are read into.
-// A kept row's place: the leaf the search read it from, and the root it descended from (the
-// write of the row starts there: TxnRouter::SuggestLeaf).
+// order; with `kept`, also the columns of the first of them (`sb`'s slots, up to kMaxKeptBytes),
+// one row after another. `frame`: the buffer the scan's rows are read into. A kept row's place: the
+// leaf the search read it from, and the root it descended from (the write of the row starts there:
+// TxnRouter::SuggestLeaf).
 struct RowLeaf {
   btree::PageId root = btree::kInvalidPageId;
   btree::PageRef leaf;
@@ -1768,17 +1770,25 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
   ex.frames[scope.level] = &frame;
   std::vector<int64_t> out;
   DOSQL_RETURN_IF_ERROR(mp.op->Open(ex));
+  bool keeping = kept != nullptr;
+  size_t kept_bytes = 0;
   while (true) {
     ex.frames[scope.level] = &frame;
     DOSQL_ASSIGN_OR_RETURN(bool ok, mp.op->Next(ex));
     if (!ok) break;
     out.push_back(frame.slots[static_cast<size_t>(rowid_slot)].integer());
-    if (kept && out.size() <= kMaxKeptRows) {
-      for (const auto& cb : sb->cols) kept->push_back(frame.slots[static_cast<size_t>(cb.slot)]);
+    if (keeping) {
+      for (const auto& cb : sb->cols) {
+        const Value& v = frame.slots[static_cast<size_t>(cb.slot)];
+        const bool bytes = v.type() == ValueType::kText || v.type() == ValueType::kBlob;
+        kept_bytes += sizeof(Value) + (bytes ? v.bytes().size() : 0);
+        kept->push_back(v);
+      }
       if (leaves) {
         RowLeaf& where = leaves->emplace_back();
         mp.op->RowLeaf(&where.root, &where.leaf, &where.slot);
       }
+      keeping = kept_bytes < kMaxKeptBytes;
     }
   }
   DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
@@ -1927,10 +1937,15 @@ struct RowDmlPlan {
   Frame frame;
 };
 
-// Empties a plan's `leaves` when an execution ends, however it ends.
+// Empties a plan's `leaves` when an execution ends, however it ends, and frees its kept rows'
+// buffer when it grew past kRetainedKeptBytes.
 struct ReleaseLeaves {
   std::vector<RowLeaf>& leaves;
-  ~ReleaseLeaves() { leaves.clear(); }
+  std::vector<Value>& kept;
+  ~ReleaseLeaves() {
+    leaves.clear();
+    if (kept.capacity() * sizeof(Value) > kRetainedKeptBytes) std::vector<Value>().swap(kept);
+  }
 };
 
 // Whether an UPDATE (`up`) or DELETE of `t` may change the rows its scan matched as the scan
@@ -2065,7 +2080,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
   kept.clear();
   leaves.clear();
-  ReleaseLeaves release_leaves{leaves};
+  ReleaseLeaves release_leaves{leaves, kept};
   if (whole_frames) {
     DOSQL_ASSIGN_OR_RETURN(matches, RunMatches(ctx, ex, scope, plan->match));
     if (plan->jp) {
@@ -2172,7 +2187,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
   kept.clear();
   leaves.clear();
-  ReleaseLeaves release_leaves{leaves};
+  ReleaseLeaves release_leaves{leaves, kept};
   if (!plan->match.keys.empty()) {
     DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
