@@ -680,8 +680,11 @@ Result<bool> IndexScanOp::ReadKeyColumns(std::string_view key, Value* slots) con
 
 Status IndexScanOp::Open(Exec& ex) {
   done_ = false;
-  reads_no_column_ = ReadsNoColumn();
-  covered_ = CoveredByKey();
+  if (!shape_known_) {  // the plan's column masks are final once it runs
+    reads_no_column_ = ReadsNoColumn();
+    covered_ = CoveredByKey();
+    shape_known_ = true;
+  }
   row_read_ = false;
   prefix_.clear();
   has_upper_ = false;

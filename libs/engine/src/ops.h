@@ -259,13 +259,14 @@ class IndexScanOp final : public Op {
   bool first_row_ = true;
   // needed_columns names no column: only rowids are wanted, the rows are not read.
   bool ReadsNoColumn() const;
-  bool reads_no_column_ = false;  // ReadsNoColumn(), fixed at Open
+  bool reads_no_column_ = false;  // ReadsNoColumn(), fixed at the first Open
   // Every column the query reads is the rowid or a column of the key under BINARY (an index
   // without labels, a table without generated columns): Next decodes them from the key, and
   // reads the row only for an entry whose key cannot tell a number's class (see
   // ValueFromKey in ops.cc).
   bool CoveredByKey() const;
-  bool covered_ = false;           // CoveredByKey(), fixed at Open
+  bool covered_ = false;           // CoveredByKey(), fixed at the first Open
+  bool shape_known_ = false;       // reads_no_column_ and covered_ are set
   bool row_cursor_ready_ = false;  // row_reuse_ prepared since Open (covered scans: lazily)
   bool row_read_ = false;          // the last row came through row_cursor_ (RowLeaf)
   // Decodes the columns of the current entry's key the query reads into `slots`; false when
