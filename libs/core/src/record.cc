@@ -522,6 +522,35 @@ void AppendKeyValue(const Value& v, bool descending, std::string* out) {
   }
 }
 
+namespace {
+// The TEXT or BLOB key value at the front of `in` (tag included): its encoded length, and its
+// bytes appended to *out when out is non-null. Runs of bytes up to the next (encoded) 0x00 are
+// copied whole; then the escape after it: 0x00 0x01 ends the value, 0x00 0xFF stands for 0x00.
+Result<size_t> WalkKeyString(std::string_view in, bool descending, std::string* out) {
+  const char stop = descending ? '\xff' : '\0';
+  size_t i = 1;
+  for (;;) {
+    const void* hit = i < in.size() ? std::memchr(in.data() + i, stop, in.size() - i) : nullptr;
+    if (hit == nullptr) return Status::Corruption("key: unterminated string");
+    const size_t z = static_cast<size_t>(static_cast<const char*>(hit) - in.data());
+    if (out != nullptr) {
+      const size_t run = out->size();
+      out->append(in.data() + i, z - i);
+      if (descending) {
+        for (size_t k = run; k < out->size(); k++) (*out)[k] = static_cast<char>(~(*out)[k]);
+      }
+    }
+    if (z + 1 >= in.size()) return Status::Corruption("key: truncated escape");
+    uint8_t e = static_cast<uint8_t>(in[z + 1]);
+    if (descending) e = static_cast<uint8_t>(~e);
+    i = z + 2;
+    if (e == 0x01) return i;
+    if (e != 0xff) return Status::Corruption("key: bad escape byte");
+    if (out != nullptr) out->push_back('\0');
+  }
+}
+}  // namespace
+
 Status DecodeKeyValue(std::string_view* in, bool descending, Value* out) {
   auto byte_at = [&](size_t i) -> uint8_t {
     uint8_t b = static_cast<uint8_t>((*in)[i]);
@@ -555,28 +584,9 @@ Status DecodeKeyValue(std::string_view* in, bool descending, Value* out) {
     }
     case kTagText:
     case kTagBlob: {
-      // Runs of bytes up to the next (encoded) 0x00, copied whole; then the escape after it.
-      const char stop = descending ? '\xff' : '\0';
       std::string s;
-      size_t i = 1;
-      for (;;) {
-        const void* hit =
-            i < in->size() ? std::memchr(in->data() + i, stop, in->size() - i) : nullptr;
-        if (hit == nullptr) return Status::Corruption("key: unterminated string");
-        const size_t z = static_cast<size_t>(static_cast<const char*>(hit) - in->data());
-        const size_t run = s.size();
-        s.append(in->data() + i, z - i);
-        if (descending) {
-          for (size_t k = run; k < s.size(); k++) s[k] = static_cast<char>(~s[k]);
-        }
-        if (z + 1 >= in->size()) return Status::Corruption("key: truncated escape");
-        const uint8_t e = byte_at(z + 1);
-        i = z + 2;
-        if (e == 0x01) break;
-        if (e != 0xff) return Status::Corruption("key: bad escape byte");
-        s.push_back('\0');
-      }
-      in->remove_prefix(i);
+      DOSQL_ASSIGN_OR_RETURN(size_t n, WalkKeyString(*in, descending, &s));
+      in->remove_prefix(n);
       *out = tag == kTagText ? Value::Text(std::move(s)) : Value::Blob(std::move(s));
       return Status::OK();
     }
@@ -598,21 +608,8 @@ Status SkipKeyValue(std::string_view* in, bool descending) {
       return Status::OK();
     case kTagText:
     case kTagBlob: {
-      const char stop = descending ? '\xff' : '\0';
-      size_t i = 1;
-      for (;;) {
-        const void* hit =
-            i < in->size() ? std::memchr(in->data() + i, stop, in->size() - i) : nullptr;
-        if (hit == nullptr) return Status::Corruption("key: unterminated string");
-        const size_t z = static_cast<size_t>(static_cast<const char*>(hit) - in->data());
-        if (z + 1 >= in->size()) return Status::Corruption("key: truncated escape");
-        uint8_t e = static_cast<uint8_t>((*in)[z + 1]);
-        if (descending) e = static_cast<uint8_t>(~e);
-        i = z + 2;
-        if (e == 0x01) break;
-        if (e != 0xff) return Status::Corruption("key: bad escape byte");
-      }
-      in->remove_prefix(i);
+      DOSQL_ASSIGN_OR_RETURN(size_t n, WalkKeyString(*in, descending, nullptr));
+      in->remove_prefix(n);
       return Status::OK();
     }
     default:
