@@ -488,16 +488,19 @@ struct PutArgs {
   LeafHint* hint = nullptr;  // its cached root page serves the descent's first level
 };
 
-// Loads the root `root` for a descent, through the hint's cached root page when it is that page
-// (ids are never reused; a freed transient page is marked), and caches what it loaded.
-Status LoadRoot(Pager& pager, PageId root, LeafHint* hint, PageRef* page, NodeHeader* h) {
-  if (hint != nullptr && hint->root_page != nullptr && hint->root_page->id() == root &&
-      !hint->root_page->freed()) {
-    *page = hint->root_page;
-    return ReadNode(pager, root, -1, **page, h);
+// LoadNode for a descent: the root (no parent) comes through the hint's cached root page when
+// it is that page (ids are never reused; a freed transient page is marked), and is cached there.
+Status LoadDescending(Pager& pager, PageId parent, PageId id, int level, LeafHint* hint,
+                      PageRef* page, NodeHeader* h) {
+  if (parent != kInvalidPageId || hint == nullptr) {
+    return LoadNode(pager, parent, id, level, page, h);
   }
-  DOSQL_RETURN_IF_ERROR(LoadNode(pager, kInvalidPageId, root, -1, page, h));
-  if (hint != nullptr) hint->root_page = *page;
+  if (hint->root_page != nullptr && hint->root_page->id() == id && !hint->root_page->freed()) {
+    *page = hint->root_page;
+    return ReadNode(pager, id, level, **page, h);
+  }
+  DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, page, h));
+  hint->root_page = *page;
   return Status::OK();
 }
 
@@ -595,11 +598,7 @@ Result<NodeResult> PutRec(Writer& w, PageId parent, PageId id, int expected_leve
                           PutArgs& a) {
   PageRef ref;
   NodeHeader h;
-  if (parent == kInvalidPageId) {
-    DOSQL_RETURN_IF_ERROR(LoadRoot(w.pager(), id, a.hint, &ref, &h));
-  } else {
-    DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
-  }
+  DOSQL_RETURN_IF_ERROR(LoadDescending(w.pager(), parent, id, expected_level, a.hint, &ref, &h));
   if (h.leaf()) return PutLeaf(w, ref, h, rightmost, a);
   const uint32_t ps = w.page_size();
   uint32_t idx;
@@ -778,11 +777,7 @@ Result<NodeResult> DeleteRec(Writer& w, PageId parent, PageId id, int expected_l
                              DeleteArgs& a) {
   PageRef ref;
   NodeHeader h;
-  if (parent == kInvalidPageId) {
-    DOSQL_RETURN_IF_ERROR(LoadRoot(w.pager(), id, a.hint, &ref, &h));
-  } else {
-    DOSQL_RETURN_IF_ERROR(LoadNode(w.pager(), parent, id, expected_level, &ref, &h));
-  }
+  DOSQL_RETURN_IF_ERROR(LoadDescending(w.pager(), parent, id, expected_level, a.hint, &ref, &h));
   if (h.leaf()) return DeleteFromLeaf(w, ref, h, a);
   const uint32_t ps = w.page_size();
   const uint8_t* p = ref->data();
@@ -937,11 +932,7 @@ Status FindLeaf(Pager& pager, PageId root, std::string_view key, LeafHint* hint,
   int level = -1;
   *leftmost = *rightmost = true;
   for (;;) {
-    if (parent == kInvalidPageId) {
-      DOSQL_RETURN_IF_ERROR(LoadRoot(pager, id, hint, page, h));
-    } else {
-      DOSQL_RETURN_IF_ERROR(LoadNode(pager, parent, id, level, page, h));
-    }
+    DOSQL_RETURN_IF_ERROR(LoadDescending(pager, parent, id, level, hint, page, h));
     if (h->leaf()) {
       SetHint(hint, root, id, *leftmost, *rightmost);
       return Status::OK();
