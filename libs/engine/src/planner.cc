@@ -1317,17 +1317,20 @@ class Binder {
     if (in.kind != parser::InExpr::Kind::kSelect) return Err("unsupported IN");
     std::vector<ResultColumnInfo> cols;
     DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner,
-                           CompileSharedSubquery(*in.select, &cols));
+                           CompileSharedSubquery(*in.select, &cols, /*in_list=*/true));
     if (cols.size() != 1 || runner_correlated(*runner)) return Err("unsupported IN");
     *rhs_affinity = cols[0].affinity;
     return std::unique_ptr<InValues>(std::make_unique<InSubqueryValues>(std::move(runner)));
   }
-  // A subquery (of IN, EXISTS, a scalar or row value). An uncorrelated one without volatile
-  // calls compiled at this level before (a WHERE term, then the access path made from it: an IN
-  // lookup, an index range bounded by a scalar subquery) is shared, so that it runs once per
-  // execution.
-  Result<std::shared_ptr<SubqueryRunner>> CompileSharedSubquery(
-      const parser::SelectStmt& s, std::vector<ResultColumnInfo>* cols) {
+  // A subquery (of IN, EXISTS, a scalar or row value). An uncorrelated one compiled at this level
+  // before (a WHERE term, then the access path made from it: an IN lookup, an index range
+  // bounded by a scalar subquery) is shared, so that it runs once per execution. Only an IN
+  // subquery is shared when it makes volatile calls (random(), a non-deterministic function):
+  // its lookups and its term must see one set of values, while a volatile scalar subquery of a
+  // view used twice must give each use its own value.
+  Result<std::shared_ptr<SubqueryRunner>> CompileSharedSubquery(const parser::SelectStmt& s,
+                                                                std::vector<ResultColumnInfo>* cols,
+                                                                bool in_list = false) {
     const auto key = std::make_pair(&s, scope_.level);
     if (auto it = ctx_.subqueries.find(key); it != ctx_.subqueries.end()) {
       if (cols) *cols = it->second.columns;
@@ -1336,7 +1339,7 @@ class Binder {
     std::vector<ResultColumnInfo> compiled;
     const int volatile_before = ctx_.volatile_calls;
     DOSQL_ASSIGN_OR_RETURN(std::shared_ptr<SubqueryRunner> runner, CompileSubquery(s, &compiled));
-    if (!runner->correlated() && ctx_.volatile_calls == volatile_before) {
+    if (!runner->correlated() && (in_list || ctx_.volatile_calls == volatile_before)) {
       ctx_.subqueries[key] = {runner, compiled};
     }
     if (cols) *cols = std::move(compiled);
@@ -1887,7 +1890,7 @@ Result<CExprPtr> Binder::CompileIn(const parser::InExpr& in) {
   std::shared_ptr<SubqueryRunner> runner;
   std::vector<ResultColumnInfo> cols;
   if (in.kind == parser::InExpr::Kind::kSelect) {
-    DOSQL_ASSIGN_OR_RETURN(runner, CompileSharedSubquery(*in.select, &cols));
+    DOSQL_ASSIGN_OR_RETURN(runner, CompileSharedSubquery(*in.select, &cols, /*in_list=*/true));
   } else {
     // x IN table: the table's (single) column.
     auto sel = std::make_unique<parser::SelectStmt>();

@@ -137,8 +137,8 @@ struct PlanContext {
   // user function not declared deterministic) have been compiled: a WHERE term that compiled
   // none and reads no table of its query is the same for all of its rows.
   int volatile_calls = 0;
-  // Uncorrelated subqueries without volatile calls compiled so far, by AST and query level: a
-  // WHERE term and the access path made from it share one (Binder::CompileSharedSubquery).
+  // Uncorrelated subqueries compiled so far (volatile ones only for IN), by AST and query level:
+  // a WHERE term and the access path made from it share one (Binder::CompileSharedSubquery).
   struct SharedSubquery {
     std::shared_ptr<void> runner;  // a SubqueryRunner (planner.cc)
     std::vector<ResultColumnInfo> columns;
