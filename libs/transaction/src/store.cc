@@ -479,15 +479,11 @@ Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view
   std::string& before = impl_->before;
   bool had = false;
   impl_->changes++;
-  if (!impl_->logging) {  // no before image to record
-    DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, nullptr, &had));
-    impl_->unlogged++;
-    if (existed) *existed = had;
-    return Status::OK();
-  }
-  DOSQL_RETURN_IF_ERROR(impl_->mutator->Put(tree, key, value, &before, &had));
+  // (An unlogged store records no before image.)
+  DOSQL_RETURN_IF_ERROR(
+      impl_->mutator->Put(tree, key, value, impl_->logging ? &before : nullptr, &had));
   const std::string_view before_view(before);
-  impl_->log.Add(wal::RecordType::kPut, tree, key, had ? &before_view : nullptr, &value);
+  impl_->Log(wal::RecordType::kPut, tree, key, had ? &before_view : nullptr, &value);
   if (existed) *existed = had;
   return Status::OK();
 }
@@ -620,37 +616,35 @@ Result<Lsn> WriteTransaction::Commit() {
   }
   int64_t time = s.commit_clock.Next();
   uint64_t hlc = s.hlc.Now().raw;
-  if (!t.logging) {  // the new version is all there is to a commit
-    const Lsn unlogged_lsn = s.latest->lsn + 1;
-    VersionRef v = s.MakeVersion(*root, unlogged_lsn, time);
-    s.Chain(v, std::move(t.mutator->ctx().replaced));
-    t.mutator.reset();
-    t.End();
-    s.Publish(v);
-    s.commits.fetch_add(1, std::memory_order_relaxed);
-    return unlogged_lsn;
+  // An unlogged store's commit is only its new version (the next LSN, nothing to wait for).
+  const bool logged = t.logging;
+  Lsn lsn = s.latest->lsn + 1;
+  if (logged) {
+    Result<Lsn> appended = s.wal->AppendTransaction(t.log, time, hlc);
+    if (!appended.ok()) {
+      s.Fail(appended.status());
+      t.RollbackNow();
+      return appended.status();
+    }
+    lsn = *appended;
+    s.wal_bytes.fetch_add(t.log.encoded_bytes(), std::memory_order_relaxed);
   }
-  Result<Lsn> lsn = s.wal->AppendTransaction(t.log, time, hlc);
-  if (!lsn.ok()) {
-    s.Fail(lsn.status());
-    t.RollbackNow();
-    return lsn.status();
-  }
-  s.wal_bytes.fetch_add(t.log.encoded_bytes(), std::memory_order_relaxed);
-  VersionRef v = s.MakeVersion(*root, *lsn, time);
+  VersionRef v = s.MakeVersion(*root, lsn, time);
   s.Chain(v, std::move(t.mutator->ctx().replaced));
   t.mutator.reset();
   t.End();  // the next writer may start while we wait for the fsync (group commit)
 
-  Status durable = s.wal->WaitDurable(*lsn);
-  if (!durable.ok()) {
-    s.Fail(durable);
-    return durable;
+  if (logged) {
+    Status durable = s.wal->WaitDurable(lsn);
+    if (!durable.ok()) {
+      s.Fail(durable);
+      return durable;
+    }
   }
   s.Publish(v);
   s.commits.fetch_add(1, std::memory_order_relaxed);
-  s.MaybeCheckpoint();
-  return *lsn;
+  if (logged) s.MaybeCheckpoint();
+  return lsn;
 }
 
 void Store::Impl::MaybeCheckpoint() {
