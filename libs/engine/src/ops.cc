@@ -669,8 +669,11 @@ Result<bool> IndexScanOp::ReadKeyColumns(std::string_view key, Value* slots) con
   std::string_view in = key.substr(0, key.size() - kRowidKeySize);
   Value v;
   for (const IndexColumn& ic : index_->columns) {
+    if (ic.column < 0 || !Needed(ic.column)) {  // an expression, or a column not read
+      DOSQL_RETURN_IF_ERROR(SkipKeyValue(&in, ic.desc));
+      continue;
+    }
     DOSQL_RETURN_IF_ERROR(DecodeKeyValue(&in, ic.desc, &v));
-    if (ic.column < 0 || !Needed(ic.column)) continue;
     if (!ValueFromKey(table_->columns[static_cast<size_t>(ic.column)].affinity, &v)) return false;
     slots[ic.column] = v;
   }
