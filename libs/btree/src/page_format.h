@@ -111,17 +111,20 @@ inline const uint8_t* ReadVarint(const uint8_t* q, const uint8_t* end, uint64_t*
   return DecodeVarint64(q, end, v);
 }
 
-// Orders keys by memcmp, shorter first on a common prefix. 8-byte keys (rowid keys) compare as
-// big-endian u64.
+// Orders keys by memcmp, shorter first on a common prefix.
 inline int CompareKeys(const uint8_t* a, size_t an, const uint8_t* b, size_t bn) {
-  if (an == 8 && bn == 8) {
-    uint64_t x = DecodeBigEndian64(a);
-    uint64_t y = DecodeBigEndian64(b);
-    return (x > y) - (x < y);
+  size_t skip = 0;
+  if (an >= 8 && bn >= 8) {
+    // The first 8 bytes as one big-endian number decide most comparisons (rowid keys whole,
+    // index keys mostly) without a call to memcmp.
+    const uint64_t x = DecodeBigEndian64(a);
+    const uint64_t y = DecodeBigEndian64(b);
+    if (x != y) return x < y ? -1 : 1;
+    skip = 8;
   }
-  size_t m = std::min(an, bn);
-  if (m != 0) {
-    int c = std::memcmp(a, b, m);
+  const size_t m = std::min(an, bn);
+  if (m > skip) {
+    int c = std::memcmp(a + skip, b + skip, m - skip);
     if (c != 0) return c;
   }
   return (an > bn) - (an < bn);
