@@ -963,7 +963,9 @@ Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::strin
 }
 
 // The key of cell i of a leaf.
-Result<std::string> LeafKeyAt(const Page& page, const NodeHeader& h, uint32_t i) {
+// The key of cell `i` of a leaf, into *out when it begins with `prefix`.
+Status LeafKeyAt(const Page& page, const NodeHeader& h, uint32_t i, std::string_view prefix,
+                 std::optional<std::string>* out) {
   const uint8_t* k;
   uint32_t kn;
   const uint32_t off = SlotAt(page.data(), i);
@@ -971,11 +973,14 @@ Result<std::string> LeafKeyAt(const Page& page, const NodeHeader& h, uint32_t i)
       !ParseLeafKey(page.data(), page.size(), off, &k, &kn)) {
     return PageCorruption(page.id(), "malformed cell " + std::to_string(i));
   }
-  return std::string(reinterpret_cast<const char*>(k), kn);
+  const std::string_view key(reinterpret_cast<const char*>(k), kn);
+  if (key.starts_with(prefix)) out->emplace(key);
+  return Status::OK();
 }
 
-Result<NeighborKeys> NeighborsImpl(Pager& pager, PageId root, std::string_view key,
-                                   LeafHint* hint) {
+Result<NeighborKeys> NeighborsImpl(Pager& pager, PageId root, std::string_view key, LeafHint* hint,
+                                   size_t prefix_len) {
+  const std::string_view prefix = key.substr(0, prefix_len);
   PageRef page;
   NodeHeader h;
   bool leftmost, rightmost;
@@ -991,23 +996,19 @@ Result<NeighborKeys> NeighborsImpl(Pager& pager, PageId root, std::string_view k
   // A neighbour in another leaf (rare: the key sorts at an edge of its leaf) is found by a cursor.
   const bool below_here = idx > 0 || leftmost;
   const bool above_here = next < h.n || rightmost;
-  if (idx > 0) {
-    DOSQL_ASSIGN_OR_RETURN(out.below, LeafKeyAt(*page, h, idx - 1));
-  }
-  if (next < h.n) {
-    DOSQL_ASSIGN_OR_RETURN(out.above, LeafKeyAt(*page, h, next));
-  }
+  if (idx > 0) DOSQL_RETURN_IF_ERROR(LeafKeyAt(*page, h, idx - 1, prefix, &out.below));
+  if (next < h.n) DOSQL_RETURN_IF_ERROR(LeafKeyAt(*page, h, next, prefix, &out.above));
   if (below_here && above_here) return out;
   Cursor c(&pager, root);
   if (!below_here) {
     DOSQL_RETURN_IF_ERROR(c.SeekForPrev(key));
     if (c.Valid() && c.key() == key) DOSQL_RETURN_IF_ERROR(c.Prev());
-    if (c.Valid()) out.below = std::string(c.key());
+    if (c.Valid() && c.key().starts_with(prefix)) out.below = std::string(c.key());
   }
   if (!above_here) {
     DOSQL_RETURN_IF_ERROR(c.Seek(key));
     if (c.Valid() && c.key() == key) DOSQL_RETURN_IF_ERROR(c.Next());
-    if (c.Valid()) out.above = std::string(c.key());
+    if (c.Valid() && c.key().starts_with(prefix)) out.above = std::string(c.key());
   }
   return out;
 }
@@ -1062,8 +1063,9 @@ Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_vi
   return internal::GetImpl(pager, root, key, hint);
 }
 
-Result<NeighborKeys> Neighbors(Pager& pager, PageId root, std::string_view key, LeafHint* hint) {
-  return internal::NeighborsImpl(pager, root, key, hint);
+Result<NeighborKeys> Neighbors(Pager& pager, PageId root, std::string_view key, LeafHint* hint,
+                               size_t prefix) {
+  return internal::NeighborsImpl(pager, root, key, hint, prefix);
 }
 
 Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std::string_view value,

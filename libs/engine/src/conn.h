@@ -72,7 +72,8 @@ class TxnRouter {
              bool* existed = nullptr);
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
-  Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key);
+  Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key,
+                                        size_t prefix = 0);
   // WriteTransaction::LastKey, for the tree's database's write transaction.
   Result<std::optional<std::string>> LastKey(transaction::TreeId tree);
   // WriteTransaction::TreeShape and SuggestLeaf, for the tree's database's write transaction.

@@ -424,9 +424,10 @@ void TxnRouter::SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::Pag
   if (t.ok()) t.value()->SuggestLeaf(RawTreeId(tree), shape, root, leaf, slot);
 }
 
-Result<btree::NeighborKeys> TxnRouter::Neighbors(transaction::TreeId tree, std::string_view key) {
+Result<btree::NeighborKeys> TxnRouter::Neighbors(transaction::TreeId tree, std::string_view key,
+                                                 size_t prefix) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
-  return t->Neighbors(RawTreeId(tree), key);
+  return t->Neighbors(RawTreeId(tree), key, prefix);
 }
 
 Result<std::optional<std::string>> TxnRouter::LastKey(transaction::TreeId tree) {

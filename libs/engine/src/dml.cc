@@ -59,6 +59,8 @@ struct TableCtx {
   // them again. Only indexes whose keys depend on nothing but the row (not labelled ones).
   std::vector<std::string> checked_keys;
   std::vector<char> checked;
+  // WriteIndexes' key buffer (taken while a key is in use, so that a nested use makes its own).
+  std::string key_buf;
   // UpdateOneRow's buffers for the new row and the SET values, while `updating`.
   std::vector<Value> update_row;
   std::vector<Value> update_sets;
@@ -182,14 +184,15 @@ Status ComputeGenerated(TableCtx& tc, Exec& ex, std::vector<Value>* vals, int64_
 // Index key for a row (the frame must hold the row for expression columns). A labelled index
 // (index_key.h) finds TEXT values' labels in the index: with kLookup, *absent says that some
 // value has none (no entry can have this key); kInsert makes the missing ones. `entry_values`
-// (if given) receives the index column values.
-Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
-                                 const std::vector<Value>& vals, int64_t rowid, bool with_rowid,
-                                 bool* has_null, LabelMode mode = LabelMode::kLookup,
-                                 bool* absent = nullptr,
-                                 std::vector<Value>* entry_values = nullptr) {
+// (if given) receives the index column values. The key replaces *key's contents (its buffer is
+// reused).
+Status MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no, const std::vector<Value>& vals,
+                    int64_t rowid, bool with_rowid, bool* has_null, std::string* key_out,
+                    LabelMode mode = LabelMode::kLookup, bool* absent = nullptr,
+                    std::vector<Value>* entry_values = nullptr) {
   const IndexInfo& idx = *tc.t->indexes[index_no];
-  std::string key;
+  std::string& key = *key_out;
+  key.clear();
   key.reserve(64);  // one allocation for most keys (a number's entry is 19 bytes)
   *has_null = false;
   bool missing = false;
@@ -215,7 +218,7 @@ Result<std::string> MakeIndexKey(TableCtx& tc, Exec& ex, size_t index_no,
   }
   if (absent) *absent = missing;
   if (with_rowid) key += RowidKey(rowid);
-  return key;
+  return Status::OK();
 }
 
 Result<bool> InPartialIndex(TableCtx& tc, Exec& ex, size_t index_no) {
@@ -256,15 +259,16 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
     bool has_null;
     bool absent = false;
     std::vector<Value> entry;  // the values a labelled index's entry stores
-    DOSQL_ASSIGN_OR_RETURN(std::string key,
-                           MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null,
-                                        insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
-                                        insert && IsLabelledIndex(idx) ? &entry : nullptr));
+    std::string key = std::move(tc.key_buf);
+    DOSQL_RETURN_IF_ERROR(MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null, &key,
+                                       insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
+                                       insert && IsLabelledIndex(idx) ? &entry : nullptr));
     if (insert) {
       DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     } else {
       DOSQL_RETURN_IF_ERROR(DeleteIndexEntry(txn, idx, key, absent, rowid));
     }
+    tc.key_buf = std::move(key);
   }
   return Status::OK();
 }
@@ -314,9 +318,12 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex, TxnRou
   if (!in) return std::optional<int64_t>();
   bool has_null;
   bool absent = false;
-  // The row's own entry: its values' key, then the rowid.
-  DOSQL_ASSIGN_OR_RETURN(std::string key, MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null,
-                                                       LabelMode::kLookup, &absent));
+  // The row's own entry: its values' key, then the rowid (built where WriteIndexes finds it when
+  // the check lets the row through).
+  tc.checked[i] = 0;
+  std::string& key = tc.checked_keys[i];
+  DOSQL_RETURN_IF_ERROR(
+      MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null, &key, LabelMode::kLookup, &absent));
   if (has_null || absent) return std::optional<int64_t>();
   const std::string_view prefix = std::string_view(key).substr(0, key.size() - kRowidKeySize);
   auto conflict = [&](const std::optional<std::string>& other) -> Result<std::optional<int64_t>> {
@@ -330,17 +337,14 @@ Result<std::optional<int64_t>> FindUniqueConflict(TableCtx& tc, Exec& ex, TxnRou
   if (!self || *self == rowid) {
     // The entries with this prefix sort together, and this row's entry (stored or not) sorts
     // among them: another one, if any, is next to it. The entry is then written to the same leaf.
-    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb, txn->Neighbors(idx.tree, key));
+    DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb, txn->Neighbors(idx.tree, key, prefix.size()));
     // The key itself: an entry of another row with this rowid (an INSERT whose rowid is taken).
     if (nb.found && self != rowid) return std::optional<int64_t>(rowid);
     DOSQL_ASSIGN_OR_RETURN(std::optional<int64_t> below, conflict(nb.below));
     if (below) return below;
     DOSQL_ASSIGN_OR_RETURN(std::optional<int64_t> above, conflict(nb.above));
-    if (!above && !IsLabelledIndex(idx)) {
-      // No conflict: the entry WriteIndexes will store for this row (see TableCtx::checked).
-      tc.checked_keys[i] = std::move(key);
-      tc.checked[i] = 1;
-    }
+    // No conflict: the entry WriteIndexes will store for this row (see TableCtx::checked).
+    if (!above && !IsLabelledIndex(idx)) tc.checked[i] = 1;
     return above;
   }
   DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, txn->NewCursor(idx.tree));
@@ -977,10 +981,10 @@ UpdateShape ShapeOfUpdate(ConnectionImpl* conn, const Schema& schema, const Tabl
 // frames as the caller set them). `shape`: ShapeOfUpdate(sets), or null to work it out here.
 // Returns whether the row was written.
 Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, TableCtx& tc,
-                          TxnRouter* txn, const std::vector<Value>& old,
-                          int64_t rowid, const std::vector<SetTarget>& sets,
-                          ConflictAction action, int64_t* new_rowid_out,
-                          const UpdateShape* shape = nullptr) {
+                          TxnRouter* txn, const std::vector<Value>& old, int64_t rowid,
+                          const std::vector<SetTarget>& sets, ConflictAction action,
+                          int64_t* new_rowid_out, const UpdateShape* shape = nullptr,
+                          bool frame_new_row = true) {
   const TableInfo& t = *tc.t;
   UpdateShape own_shape;
   if (!shape) {
@@ -2121,8 +2125,9 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     if (n < leaves.size()) {
       txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf, leaves[n].slot);
     }
-    DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, old, rowid,
-                                                   plan->sets, up.conflict, &new_rowid, &shape));
+    DOSQL_ASSIGN_OR_RETURN(
+        bool done, UpdateOneRow(conn, ex, *schema, tc, txn, old, rowid, plan->sets, up.conflict,
+                                &new_rowid, &shape, !plan->returning.empty()));
     if (!done) continue;
     count++;
     DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
@@ -2314,9 +2319,9 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
       }
       bool has_null;
       std::vector<Value> entry;
-      DOSQL_ASSIGN_OR_RETURN(std::string key,
-                             MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null,
-                                          LabelMode::kInsert, nullptr, &entry));
+      std::string key;
+      DOSQL_RETURN_IF_ERROR(MakeIndexKey(tc, ex, index_no, vals, rowid, true, &has_null, &key,
+                                         LabelMode::kInsert, nullptr, &entry));
       DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     }
     return Status::OK();
@@ -2335,9 +2340,7 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
     if (!in) return Status::OK();
     Entry& e = entries.emplace_back();
-    DOSQL_ASSIGN_OR_RETURN(
-        e.key, MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null, LabelMode::kLookup));
-    return Status::OK();
+    return MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null, &e.key);
   }));
   // Sorted by each key's first 8 bytes (a big-endian number, zero-padded) held beside its
   // position, the whole keys compared only when those are equal: most comparisons then touch

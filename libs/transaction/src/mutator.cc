@@ -85,7 +85,13 @@ Mutator::Mutator(btree::Pager* pager, btree::PageId root_map, uint64_t owner)
 }
 
 Result<Mutator::TreeState*> Mutator::Load(TreeId id) const {
-  TreeState* st = last_ != nullptr && last_id_ == id ? last_ : nullptr;
+  TreeState* st = nullptr;
+  for (const auto& [rid, rst] : recent_) {
+    if (rst != nullptr && rid == id) {
+      st = rst;
+      break;
+    }
+  }
   if (st == nullptr) {
     auto it = trees_.find(id);
     if (it == trees_.end()) {
@@ -96,8 +102,9 @@ Result<Mutator::TreeState*> Mutator::Load(TreeId id) const {
     } else {
       st = &it->second;
     }
-    last_id_ = id;
-    last_ = st;  // (elements of an unordered_map stay put until erased)
+    // (Elements of an unordered_map stay put until erased.)
+    recent_[recent_next_] = {id, st};
+    recent_next_ = (recent_next_ + 1) % recent_.size();
   }
   if (st->dropped) return Status::NotFound("tree " + std::to_string(id) + " was dropped");
   return st;
@@ -173,9 +180,10 @@ Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key)
   return btree::Get(*pager_, st->root, key, &st->hint);
 }
 
-Result<btree::NeighborKeys> Mutator::Neighbors(TreeId id, std::string_view key) const {
+Result<btree::NeighborKeys> Mutator::Neighbors(TreeId id, std::string_view key,
+                                               size_t prefix) const {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
-  return btree::Neighbors(*pager_, st->root, key, &st->hint);
+  return btree::Neighbors(*pager_, st->root, key, &st->hint, prefix);
 }
 
 Result<std::optional<std::string>> Mutator::LastKey(TreeId id) const {
@@ -265,7 +273,7 @@ Result<btree::PageId> Mutator::Flush() {
   for (auto it = trees_.begin(); it != trees_.end();) {
     it = it->second.dropped ? trees_.erase(it) : std::next(it);
   }
-  last_ = nullptr;
+  recent_.fill({});
   return root_map_;
 }
 
@@ -280,7 +288,7 @@ std::vector<btree::PageId> Mutator::Restore(const Saved& s) {
   ctx_.replaced.resize(s.replaced);
   root_map_ = s.root_map;
   trees_ = s.trees;
-  last_ = nullptr;
+  recent_.fill({});
   for (auto& [id, st] : trees_) st.hint.Clear();  // their leaves may be among the freed pages
   changed_ = s.changed;
   return freed;

@@ -520,9 +520,10 @@ void WriteTransaction::SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId ro
   if (impl_->Check().ok()) impl_->mutator->SuggestLeaf(tree, shape, root, leaf, slot);
 }
 
-Result<btree::NeighborKeys> WriteTransaction::Neighbors(TreeId tree, std::string_view key) const {
+Result<btree::NeighborKeys> WriteTransaction::Neighbors(TreeId tree, std::string_view key,
+                                                        size_t prefix) const {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
-  return impl_->mutator->Neighbors(tree, key);
+  return impl_->mutator->Neighbors(tree, key, prefix);
 }
 
 Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {

@@ -1,6 +1,7 @@
 // Internal state shared by Store, ReadTransaction and WriteTransaction.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -79,7 +80,7 @@ class Mutator {
              bool* existed);
   Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
   Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
-  Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key) const;
+  Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key, size_t prefix) const;
   // WriteTransaction::LastKey.
   Result<std::optional<std::string>> LastKey(TreeId id) const;
   // WriteTransaction::TreeShape and SuggestLeaf.
@@ -130,9 +131,9 @@ class Mutator {
   btree::PageId root_map_;
   btree::WriteContext ctx_;
   mutable std::unordered_map<TreeId, TreeState> trees_;
-  // The tree Load found last (most writes go to the tree the previous one did).
-  mutable TreeId last_id_ = 0;
-  mutable TreeState* last_ = nullptr;
+  // The trees Load found last (a row's writes go to its table and its indexes, in turn).
+  mutable std::array<std::pair<TreeId, TreeState*>, 4> recent_{};
+  mutable size_t recent_next_ = 0;
   bool changed_ = false;
 };
 

@@ -80,14 +80,15 @@ Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_vi
                                        LeafHint* hint = nullptr);
 
 // The keys next to where `key` sorts (a unique index's check: an entry with the same prefix, if
-// any, is next to where the new entry goes). `hint` as for Get.
+// any, is next to where the new entry goes). `hint` as for Get. With `prefix`, a neighbour is
+// reported only when it begins with the first `prefix` bytes of `key` (the others are not copied).
 struct NeighborKeys {
   bool found = false;                // `key` itself is stored
   std::optional<std::string> below;  // the greatest key less than `key`
   std::optional<std::string> above;  // the least key greater than `key`
 };
 Result<NeighborKeys> Neighbors(Pager& pager, PageId root, std::string_view key,
-                               LeafHint* hint = nullptr);
+                               LeafHint* hint = nullptr, size_t prefix = 0);
 
 struct PutResult {
   PageId root = kInvalidPageId;

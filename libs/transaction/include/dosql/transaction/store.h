@@ -139,8 +139,8 @@ class WriteTransaction {
   // Removes a key; `existed` tells whether it was there.
   Status Delete(TreeId tree, std::string_view key, bool* existed = nullptr);
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
-  // The keys next to where `key` sorts (btree::Neighbors).
-  Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key) const;
+  // The keys next to where `key` sorts that begin with its first `prefix` bytes (btree::Neighbors).
+  Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key, size_t prefix = 0) const;
   // The tree's largest key (none when it is empty), as this transaction sees it. Kept per tree
   // while the transaction writes, so asking again after inserts at the end costs no search (a
   // new rowid).
