@@ -178,19 +178,42 @@ inline Status ViewBody(uint64_t st, const uint8_t* p, ColumnView* out) {
 }  // namespace
 
 void EncodeRecord(std::span<const Value> values, std::string* out) {
-  PutVarint64(out, values.size());
-  for (const Value& v : values) PutVarint64(out, SerialTypeFor(v));
-  for (const Value& v : values) {
-    uint64_t st = SerialTypeFor(v);
+  // The serial types first (held for up to kHeld columns), to size the record once and write it
+  // through a pointer.
+  constexpr size_t kHeld = 32;
+  const size_t n = values.size();
+  uint64_t held[kHeld];
+  std::vector<uint64_t> more;
+  uint64_t* types = held;
+  if (n > kHeld) {
+    more.resize(n);
+    types = more.data();
+  }
+  size_t size = static_cast<size_t>(VarintLength(n));
+  for (size_t i = 0; i < n; i++) {
+    types[i] = SerialTypeFor(values[i]);
+    size += static_cast<size_t>(VarintLength(types[i])) + BodySize(types[i]);
+  }
+  const size_t start = out->size();
+  out->resize(start + size);
+  auto* p = reinterpret_cast<uint8_t*>(out->data() + start);
+  p += EncodeVarint64(p, n);
+  for (size_t i = 0; i < n; i++) p += EncodeVarint64(p, types[i]);
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t st = types[i];
     if (st >= 1 && st <= 6) {
-      uint64_t u = static_cast<uint64_t>(v.integer());
       uint8_t buf[8];
-      EncodeFixed64(buf, u);
-      out->append(reinterpret_cast<char*>(buf), IntBytesForSerial(st));
+      EncodeFixed64(buf, static_cast<uint64_t>(values[i].integer()));
+      const int nb = IntBytesForSerial(st);
+      std::memcpy(p, buf, static_cast<size_t>(nb));  // the low bytes (little-endian)
+      p += nb;
     } else if (st == 7) {
-      PutFixed64(out, std::bit_cast<uint64_t>(v.real()));
+      EncodeFixed64(p, std::bit_cast<uint64_t>(values[i].real()));
+      p += 8;
     } else if (st >= 12) {
-      out->append(v.bytes());
+      const std::string& b = values[i].bytes();
+      if (!b.empty()) std::memcpy(p, b.data(), b.size());
+      p += b.size();
     }
   }
 }

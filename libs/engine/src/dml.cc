@@ -979,6 +979,7 @@ UpdateShape ShapeOfUpdate(ConnectionImpl* conn, const Schema& schema, const Tabl
 
 // Updates one row: `old` at `rowid` gets new values computed by `sets` (evaluated with the
 // frames as the caller set them). `shape`: ShapeOfUpdate(sets), or null to work it out here.
+// With `frame_new_row`, the table context's frame holds the new row after (for RETURNING).
 // Returns whether the row was written.
 Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, TableCtx& tc,
                           TxnRouter* txn, const std::vector<Value>& old, int64_t rowid,
@@ -1056,7 +1057,7 @@ Result<bool> UpdateOneRow(ConnectionImpl* conn, Exec& ex, const Schema& schema, 
                                        parser::CreateTriggerStmt::Event::kUpdate, &old, rowid, &nv,
                                        new_rowid, &updated, &ignore));
   }
-  LoadFrame(tc, ex, nv, new_rowid);
+  if (frame_new_row) LoadFrame(tc, ex, nv, new_rowid);
   *new_rowid_out = new_rowid;
   return true;
 }
