@@ -953,14 +953,32 @@ int Statement::parameter_index(std::string_view name) const {
   }
   return 0;
 }
-Status Statement::Bind(int index, Value value) {
-  if (index < 1 || index > impl_->param_count) {
+// The parameter `index` (1-based) for a new binding.
+static Result<Value*> BindTarget(StatementImpl* impl, int index) {
+  if (index < 1 || index > impl->param_count) {
     return Status::OutOfRange("column index out of range");
   }
-  if (impl_->state == StatementImpl::State::kRunning) {
+  if (impl->state == StatementImpl::State::kRunning) {
     return Status::InvalidArgument("bad parameter or other API misuse: statement is running");
   }
-  impl_->params[index - 1] = std::move(value);
+  return &impl->params[static_cast<size_t>(index - 1)];
+}
+
+Status Statement::Bind(int index, Value value) {
+  DOSQL_ASSIGN_OR_RETURN(Value * param, BindTarget(impl_.get(), index));
+  *param = std::move(value);
+  return Status::OK();
+}
+Status Statement::BindText(int index, std::string_view v) {
+  DOSQL_ASSIGN_OR_RETURN(Value * param, BindTarget(impl_.get(), index));
+  param->SetText(v);
+  param->set_subtype(0);
+  return Status::OK();
+}
+Status Statement::BindBlob(int index, std::string_view bytes) {
+  DOSQL_ASSIGN_OR_RETURN(Value * param, BindTarget(impl_.get(), index));
+  param->SetBlob(bytes);
+  param->set_subtype(0);
   return Status::OK();
 }
 Status Statement::Bind(std::string_view name, Value value) {

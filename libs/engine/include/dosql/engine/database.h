@@ -209,10 +209,9 @@ class Statement {
   Status BindNull(int index) { return Bind(index, Value()); }
   Status BindInt64(int index, int64_t v) { return Bind(index, Value::Integer(v)); }
   Status BindDouble(int index, double v) { return Bind(index, Value::Real(v)); }
-  Status BindText(int index, std::string_view v) { return Bind(index, Value::Text(std::string(v))); }
-  Status BindBlob(int index, std::string_view bytes) {
-    return Bind(index, Value::Blob(std::string(bytes)));
-  }
+  // (The bytes are copied into the parameter's buffer, reused from one binding to the next.)
+  Status BindText(int index, std::string_view v);
+  Status BindBlob(int index, std::string_view bytes);
   // By name (":a", "@a", "$a" as written in the SQL); NotFound if there is no such parameter.
   Status Bind(std::string_view name, Value value);
   Status ClearBindings();
