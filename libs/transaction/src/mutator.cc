@@ -149,8 +149,14 @@ Status Mutator::Put(TreeId id, std::string_view key, std::string_view value, std
   }
   if (st->last == TreeState::Last::kEmpty ||
       (st->last == TreeState::Last::kKey && key > st->last_key)) {
-    st->last = TreeState::Last::kKey;
-    st->last_key.assign(key);
+    // A rowid table's largest key makes its next rowid (asked before each insert that names
+    // none); another tree's is rarely asked for, and is found again then.
+    if (st->kind == TreeKind::kRowid) {
+      st->last = TreeState::Last::kKey;
+      st->last_key.assign(key);
+    } else {
+      st->last = TreeState::Last::kUnknown;
+    }
   }
   if (existed) *existed = r.existed;
   changed_ = true;
