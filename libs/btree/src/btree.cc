@@ -1050,6 +1050,150 @@ size_t MaxKeySize(uint32_t page_size) {
   return k;
 }
 
+// ----- TreeBuilder -----
+
+struct TreeBuilder::Impl {
+  explicit Impl(WriteContext& c)
+      : ctx(c), w(c), usable(internal::UsableSpace(c.pager->page_size())) {}
+
+  WriteContext& ctx;
+  internal::Writer w;
+  const uint32_t usable;
+  bool any = false;
+  bool spent = false;
+  std::string last;  // the key added last
+  // The leaf being filled: its cells one after another, where each begins, and the bytes they
+  // and their slots take.
+  std::string cells;
+  std::vector<uint32_t> starts;
+  uint32_t used = 0;
+  std::string first;      // its first key
+  std::string prev_last;  // the last key of the leaf written before it
+  // The children of the level being built (the leaves, as they are written) and the separator
+  // before each (seps[0] unused).
+  std::vector<PageId> children;
+  std::vector<std::string> seps;
+
+  void WriteLeaf() {
+    std::vector<internal::Item> items(starts.size());
+    for (size_t i = 0; i < starts.size(); i++) {
+      const uint32_t end =
+          i + 1 < starts.size() ? starts[i + 1] : static_cast<uint32_t>(cells.size());
+      items[i] = {reinterpret_cast<const uint8_t*>(cells.data()) + starts[i], end - starts[i]};
+    }
+    PageRef page = w.NewPage();
+    internal::WriteNode(*page, internal::kLeafPage, 0, items.data(), items.size(), kInvalidPageId);
+    seps.emplace_back(children.empty() ? std::string_view()
+                                       : internal::SeparatorBetween(prev_last, first));
+    children.push_back(page->id());
+    prev_last = last;
+    cells.clear();
+    starts.clear();
+    used = 0;
+  }
+
+  // Writes the level above `children` (at `level`), which then become its pages.
+  Status WriteLevel(uint8_t level) {
+    if (level >= internal::kMaxTreeDepth) return Status::NoSpace("btree: tree depth limit reached");
+    // Pages of consecutive children [begin, end): a cell (child, the next child's separator) for
+    // each but the last, which is the right-most child. Each page takes what fits; the last page
+    // takes one child from the one before when it would have none to the left of its right-most.
+    std::vector<std::pair<size_t, size_t>> pages{{0, 0}};  // [first, last] children
+    uint64_t bytes = 0;
+    for (size_t i = 0; i + 1 < children.size(); i++) {
+      const uint64_t cell = internal::InteriorCellSize(seps[i + 1].size()) + internal::kSlotSize;
+      if (bytes + cell > usable) {
+        // Child i is the page's right-most; the next page begins with child i + 1.
+        pages.back().second = i;
+        pages.emplace_back(i + 1, 0);
+        bytes = 0;
+        continue;
+      }
+      bytes += cell;
+    }
+    pages.back().second = children.size() - 1;
+    if (pages.size() > 1 && pages.back().first == pages.back().second) {
+      pages[pages.size() - 2].second--;
+      pages.back().first--;
+    }
+    std::vector<PageId> up;
+    std::vector<std::string> up_seps;
+    std::string cell_bytes;
+    for (const auto& [b, e] : pages) {
+      cell_bytes.clear();
+      std::vector<uint32_t> at;
+      for (size_t i = b; i < e; i++) {
+        at.push_back(static_cast<uint32_t>(cell_bytes.size()));
+        const size_t start = cell_bytes.size();
+        cell_bytes.resize(start + internal::InteriorCellSize(seps[i + 1].size()));
+        internal::EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell_bytes.data() + start),
+                                     children[i], seps[i + 1]);
+      }
+      std::vector<internal::Item> items(at.size());
+      for (size_t i = 0; i < at.size(); i++) {
+        const uint32_t end =
+            i + 1 < at.size() ? at[i + 1] : static_cast<uint32_t>(cell_bytes.size());
+        items[i] = {reinterpret_cast<const uint8_t*>(cell_bytes.data()) + at[i], end - at[i]};
+      }
+      PageRef page = w.NewPage();
+      internal::WriteNode(*page, internal::kInteriorPage, level, items.data(), items.size(),
+                          children[e]);
+      // The separator before this page's first child bounds the page from below.
+      up_seps.push_back(up.empty() ? std::string() : std::move(seps[b]));
+      up.push_back(page->id());
+    }
+    children = std::move(up);
+    seps = std::move(up_seps);
+    return Status::OK();
+  }
+};
+
+TreeBuilder::TreeBuilder(WriteContext& ctx) : impl_(std::make_unique<Impl>(ctx)) {}
+TreeBuilder::~TreeBuilder() = default;
+
+Status TreeBuilder::Add(std::string_view key, std::string_view value) {
+  Impl& d = *impl_;
+  if (d.spent) return Status::InvalidArgument("btree: TreeBuilder::Add after Finish");
+  DOSQL_RETURN_IF_ERROR(internal::CheckContext(d.ctx));
+  DOSQL_RETURN_IF_ERROR(internal::CheckKey(*d.ctx.pager, key));
+  if (value.size() > kMaxValueSize) {
+    return Status::InvalidArgument("value of " + std::to_string(value.size()) +
+                                   " bytes exceeds the maximum " + std::to_string(kMaxValueSize));
+  }
+  if (d.any && internal::CompareKeys(d.last, key) >= 0) {
+    return Status::InvalidArgument("btree: TreeBuilder keys must be strictly increasing");
+  }
+  const uint32_t ps = d.ctx.pager->page_size();
+  const uint64_t vlen = value.size();
+  const bool overflow =
+      vlen > 0 && internal::LeafCellSize(key.size(), vlen, false) > internal::MaxLocalCell(ps);
+  const uint32_t size = internal::LeafCellSize(key.size(), vlen, overflow);
+  if (!d.starts.empty() && d.used + size + internal::kSlotSize > d.usable) d.WriteLeaf();
+  const PageId chain = overflow ? d.w.WriteChain(value) : kInvalidPageId;
+  if (d.starts.empty()) d.first.assign(key);
+  const size_t start = d.cells.size();
+  d.starts.push_back(static_cast<uint32_t>(start));
+  d.cells.resize(start + size);
+  internal::EncodeLeafCell(reinterpret_cast<uint8_t*>(d.cells.data() + start), key, vlen, overflow,
+                           value.data(), chain);
+  d.used += size + internal::kSlotSize;
+  d.last.assign(key);
+  d.any = true;
+  return Status::OK();
+}
+
+Result<PageId> TreeBuilder::Finish() {
+  Impl& d = *impl_;
+  if (d.spent) return Status::InvalidArgument("btree: TreeBuilder::Finish called twice");
+  DOSQL_RETURN_IF_ERROR(internal::CheckContext(d.ctx));
+  d.spent = true;
+  if (!d.starts.empty() || d.children.empty()) d.WriteLeaf();
+  for (uint8_t level = 1; d.children.size() > 1; level++) {
+    DOSQL_RETURN_IF_ERROR(d.WriteLevel(level));
+  }
+  return d.children[0];
+}
+
 Result<PageId> CreateTree(WriteContext& ctx) {
   DOSQL_RETURN_IF_ERROR(internal::CheckContext(ctx));
   internal::Writer w(ctx);

@@ -1495,5 +1495,85 @@ TEST_F(BtreeTest, PutWithKeyViewingTheTree) {
   Check(root);
 }
 
+// A bulk-built tree holds exactly its entries, passes CheckTree at every size (an empty tree, one
+// leaf, one interior level, several: 1 KiB pages, keys up to the maximum so that separators are
+// truncated and interior pages hold few), takes Puts and Deletes afterwards, and its leaves are
+// as full as sequential Puts leave them.
+TEST_F(BtreeTest, TreeBuilderBuildsTheTreeOfItsEntries) {
+  std::mt19937_64 rng(20261128);
+  const size_t max_key = MaxKeySize(1024);
+  for (size_t count : {0, 1, 2, 20, 300, 5000}) {
+    for (int shape = 0; shape < 3; ++shape) {
+      std::map<std::string, std::string> model;
+      while (model.size() < count) {
+        std::string key;
+        if (shape == 0) {
+          key = RowidKey(static_cast<int64_t>(model.size()) * 3);
+        } else {
+          // Long shared prefixes (suffix-truncated separators), some keys as long as allowed.
+          const size_t len = rng() % 8 == 0 ? max_key : 20 + rng() % 60;
+          key = std::string(len, 'k');
+          for (size_t i = len > 12 ? len - 12 : 0; i < len; ++i)
+            key[i] = static_cast<char>('a' + rng() % 26);
+        }
+        // Values: empty (index entries), small, and now and then one that overflows.
+        const size_t vlen = shape == 2 ? (rng() % 40 == 0 ? 900 + rng() % 3000 : rng() % 50) : 0;
+        model[key] = RandomBytes(rng, vlen);
+      }
+      WriteContext ctx = Ctx();
+      TreeBuilder b(ctx);
+      for (const auto& [k, v] : model) ASSERT_TRUE(b.Add(k, v).ok());
+      auto root = b.Finish();
+      ASSERT_TRUE(root.ok()) << root.status().ToString();
+      const TreeStats stats = Check(*root);
+      ASSERT_EQ(stats.entries, count) << "count " << count << " shape " << shape;
+      ASSERT_EQ(Scan(*root), ToEntries(model));
+      ASSERT_EQ(Scan(*root, false), ToEntries(model));
+      for (const auto& [k, v] : model) {
+        auto g = Get(*pager_, *root, k);
+        ASSERT_TRUE(g.ok() && g->has_value() && **g == v) << "count " << count;
+      }
+      if (count >= 5000 && shape == 0) EXPECT_GT(LeafFill(*root), 0.95);
+      // The built tree is an ordinary tree: change it.
+      WriteContext more = Ctx();
+      PageId r = *root;
+      for (int i = 0; i < 200 && !model.empty(); ++i) {
+        auto it = model.begin();
+        std::advance(it, static_cast<long>(rng() % model.size()));
+        if (i % 2 == 0) {
+          auto d = Delete(more, r, it->first);
+          ASSERT_TRUE(d.ok() && d->existed) << d.status().ToString();
+          r = d->root;
+          model.erase(it);
+        } else {
+          std::string k = it->first + "+";
+          if (k.size() > max_key) continue;
+          r = MustPut(more, r, k, "v");
+          model[k] = "v";
+        }
+      }
+      Check(r);
+      ASSERT_EQ(Scan(r), ToEntries(model));
+    }
+  }
+}
+
+TEST_F(BtreeTest, TreeBuilderRefusesKeysOutOfOrder) {
+  WriteContext ctx = Ctx();
+  TreeBuilder b(ctx);
+  ASSERT_TRUE(b.Add("b", "").ok());
+  Status same = b.Add("b", "");
+  EXPECT_EQ(same.code(), StatusCode::kInvalidArgument) << same.ToString();
+  Status before = b.Add("a", "");
+  EXPECT_EQ(before.code(), StatusCode::kInvalidArgument) << before.ToString();
+  Status too_long = b.Add(std::string(MaxKeySize(1024) + 1, 'z'), "");
+  EXPECT_EQ(too_long.code(), StatusCode::kInvalidArgument) << too_long.ToString();
+  ASSERT_TRUE(b.Add("c", "").ok());
+  auto root = b.Finish();
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(Scan(*root), (Entries{{"b", ""}, {"c", ""}}));
+  EXPECT_EQ(b.Finish().status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace dosql::btree

@@ -71,6 +71,8 @@ class TxnRouter {
   Status Put(transaction::TreeId tree, std::string_view key, std::string_view value,
              bool* existed = nullptr);
   Status Delete(transaction::TreeId tree, std::string_view key, bool* existed = nullptr);
+  // WriteTransaction::Fill, for the tree's database's write transaction.
+  Status Fill(transaction::TreeId tree, const transaction::EntrySource& next);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
   Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key,
                                         size_t prefix = 0);

@@ -408,6 +408,12 @@ Status TxnRouter::Delete(transaction::TreeId tree, std::string_view key, bool* e
   return t->Delete(RawTreeId(tree), key, existed);
 }
 
+Status TxnRouter::Fill(transaction::TreeId tree, const transaction::EntrySource& next) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  writes_++;
+  return t->Fill(RawTreeId(tree), next);
+}
+
 Result<std::optional<std::string>> TxnRouter::Get(transaction::TreeId tree, std::string_view key) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
   return t->Get(RawTreeId(tree), key);

@@ -2363,7 +2363,10 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
     if (a.head != b.head) return a.head < b.head;
     return entries[a.entry].key < entries[b.entry].key;
   });
-  for (size_t i = 0; i < order.size(); i++) {
+  // The index's pages are then built from the sorted entries (a bulk load), not entry by entry.
+  size_t i = 0;
+  return txn->Fill(idx.tree, [&](std::string_view* key, std::string_view* value) -> Result<bool> {
+    if (i == order.size()) return false;
     const Entry& e = entries[order[i].entry];
     if (idx.unique && i > 0 && !e.has_null) {
       const std::string& prev = entries[order[i - 1].entry].key;
@@ -2372,9 +2375,11 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
         return Status::Constraint(UniqueMessage(t, idx));
       }
     }
-    DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, e.key, std::string_view()));
-  }
-  return Status::OK();
+    *key = e.key;
+    *value = std::string_view();
+    i++;
+    return true;
+  });
 }
 
 Result<std::vector<ResultColumnInfo>> DmlReturningColumns(ConnectionImpl* conn,

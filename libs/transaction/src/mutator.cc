@@ -181,6 +181,34 @@ Status Mutator::Delete(TreeId id, std::string_view key, std::string* old_value, 
   return Status::OK();
 }
 
+Status Mutator::Fill(TreeId id, const EntrySource& next) {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  {
+    btree::Cursor c(pager_, st->root);
+    DOSQL_RETURN_IF_ERROR(c.SeekFirst());
+    if (c.Valid()) return Status::InvalidArgument("tree " + std::to_string(id) + " is not empty");
+  }
+  btree::TreeBuilder builder(ctx_);
+  bool any = false;
+  while (true) {
+    std::string_view key, value;
+    DOSQL_ASSIGN_OR_RETURN(bool more, next(&key, &value));
+    if (!more) break;
+    DOSQL_RETURN_IF_ERROR(builder.Add(key, value));
+    any = true;
+  }
+  if (!any) return Status::OK();  // the empty tree it was
+  DOSQL_ASSIGN_OR_RETURN(btree::PageId root, builder.Finish());
+  DOSQL_RETURN_IF_ERROR(btree::DropTree(ctx_, st->root));  // the empty leaf
+  st->root = root;
+  st->dirty = true;
+  st->hint.Clear();
+  st->shape++;
+  st->last = TreeState::Last::kUnknown;
+  changed_ = true;
+  return Status::OK();
+}
+
 Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key) const {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
   return btree::Get(*pager_, st->root, key, &st->hint);

@@ -488,6 +488,19 @@ Status WriteTransaction::Put(TreeId tree, std::string_view key, std::string_view
   return Status::OK();
 }
 
+Status WriteTransaction::Fill(TreeId tree, const EntrySource& next) {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  Impl& d = *impl_;
+  return d.mutator->Fill(tree, [&](std::string_view* key, std::string_view* value) -> Result<bool> {
+    DOSQL_ASSIGN_OR_RETURN(bool more, next(key, value));
+    if (more) {
+      d.changes++;
+      d.Log(wal::RecordType::kPut, tree, *key, nullptr, value);
+    }
+    return more;
+  });
+}
+
 Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed) {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   std::string& before = impl_->before;

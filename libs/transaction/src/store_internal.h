@@ -79,6 +79,8 @@ class Mutator {
   Status Put(TreeId id, std::string_view key, std::string_view value, std::string* old_value,
              bool* existed);
   Status Delete(TreeId id, std::string_view key, std::string* old_value, bool* existed);
+  // WriteTransaction::Fill, unlogged.
+  Status Fill(TreeId id, const EntrySource& next);
   Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
   Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key, size_t prefix) const;
   // WriteTransaction::LastKey.

@@ -93,6 +93,63 @@ TEST(StoreTest, CreateWriteReadReopen) {
   }
 }
 
+// Fill builds a tree's pages from sorted entries; it is logged like Puts (recovery replays it),
+// refuses a tree that is not empty and keys out of order, and a failed fill rolls back with its
+// savepoint.
+TEST(StoreTest, FillLoadsAnEmptyTreeAsPutsWould) {
+  auto fs = fsx::NewMemoryFileSystem();
+  TreeId t, other;
+  Model model;
+  for (int i = 0; i < 3000; i++) model[RowidKey(i * 7)] = i % 3 == 0 ? "" : "v" + std::to_string(i);
+  auto source = [](const Model& m) {
+    auto it = std::make_shared<Model::const_iterator>(m.begin());
+    return [&m, it](std::string_view* key, std::string_view* value) -> Result<bool> {
+      if (*it == m.end()) return false;
+      *key = (*it)->first;
+      *value = (*it)->second;
+      ++*it;
+      return true;
+    };
+  };
+  {
+    auto s = OpenOk(fs, "db");
+    auto w = *s->BeginWrite();
+    t = *w->CreateTree(TreeKind::kIndex);
+    other = *w->CreateTree(TreeKind::kIndex);
+    ASSERT_TRUE(w->Fill(t, source(model)).ok());
+    // Not empty any more.
+    EXPECT_EQ(w->Fill(t, source(model)).code(), StatusCode::kInvalidArgument);
+    // Out of order: refused, and the savepoint takes the part loaded away.
+    const uint32_t sp = *w->Savepoint();
+    Model backwards{{RowidKey(5), "a"}, {RowidKey(9), "b"}};
+    bool second = false;  // the larger key first, then the smaller
+    Status st = w->Fill(other, [&](std::string_view* key, std::string_view* value) -> Result<bool> {
+      *key = second ? backwards.begin()->first : backwards.rbegin()->first;
+      *value = "x";
+      second = true;
+      return true;
+    });
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+    // An error from the source is returned as it is.
+    Status mine = w->Fill(other, [](std::string_view*, std::string_view*) -> Result<bool> {
+      return Status::Corruption("from the source");
+    });
+    EXPECT_EQ(mine.code(), StatusCode::kCorruption);
+    ASSERT_TRUE(w->RollbackTo(sp).ok());
+    ASSERT_TRUE(w->Put(other, RowidKey(1), "after").ok());
+    ASSERT_TRUE(w->Commit().ok());
+    EXPECT_EQ(ScanLatest(*s, t), model);
+    EXPECT_EQ(ScanLatest(*s, other), (Model{{RowidKey(1), "after"}}));
+    ASSERT_TRUE(s->CheckIntegrity().ok());
+    // No Close(): recovery replays the fill from the WAL.
+  }
+  auto s = OpenOk(fs, "db");
+  EXPECT_EQ(s->stats().recovered_transactions, 1u);
+  EXPECT_EQ(ScanLatest(*s, t), model);
+  EXPECT_EQ(ScanLatest(*s, other), (Model{{RowidKey(1), "after"}}));
+  ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
 TEST(StoreTest, ErrorsForMissingAndLockedStores) {
   auto fs = fsx::NewMemoryFileSystem();
   StoreOptions o = SmallOptions();

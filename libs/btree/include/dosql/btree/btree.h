@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +111,28 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
 
 // Marks every page of the tree replaced (the caller frees them when no snapshot needs them).
 Status DropTree(WriteContext& ctx, PageId root);
+
+// Builds a new tree from entries given in strictly increasing key order, writing each page once
+// (a bulk load: CREATE INDEX's sorted entries). Leaves are filled as sequential Puts fill them;
+// the levels above are made at Finish. The result is the tree Puts of the same entries would
+// make, up to the placement of the entries among pages. Pages come from ctx as for Put; a builder
+// abandoned before Finish leaves its pages in ctx.created. One thread at a time.
+class TreeBuilder {
+ public:
+  explicit TreeBuilder(WriteContext& ctx);
+  ~TreeBuilder();
+  TreeBuilder(const TreeBuilder&) = delete;
+  TreeBuilder& operator=(const TreeBuilder&) = delete;
+  // InvalidArgument when the key does not sort after the previous one or is too long, or the
+  // value is too large.
+  Status Add(std::string_view key, std::string_view value);
+  // The new tree's root (an empty leaf when nothing was added). The builder is spent.
+  Result<PageId> Finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Writes every transient page reachable from `root` to permanent storage, children before
 // parents (rewriting child and overflow references), and returns the permanent root. The

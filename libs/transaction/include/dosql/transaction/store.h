@@ -49,6 +49,10 @@ using Lsn = wal::Lsn;
 // What a tree holds. Stored with the tree; the storage engine treats all kinds alike.
 enum class TreeKind : uint8_t { kRowid = 1, kIndex = 2, kWithoutRowid = 3, kInternal = 4 };
 
+// Entries for WriteTransaction::Fill, one per call: the next key and value (views that stay valid
+// until the next call), and true; false when there are no more. An error stops the fill.
+using EntrySource = std::function<Result<bool>(std::string_view* key, std::string_view* value)>;
+
 struct TreeInfo {
   TreeId id = 0;
   TreeKind kind = TreeKind::kRowid;
@@ -138,6 +142,12 @@ class WriteTransaction {
   Status Put(TreeId tree, std::string_view key, std::string_view value, bool* existed = nullptr);
   // Removes a key; `existed` tells whether it was there.
   Status Delete(TreeId tree, std::string_view key, bool* existed = nullptr);
+  // Fills an empty tree with the entries `next` gives in strictly increasing key order, building
+  // its pages directly (btree::TreeBuilder: a bulk load, as CREATE INDEX's) instead of a Put per
+  // entry; each entry is logged as a Put. InvalidArgument when the tree is not empty or a key
+  // is out of order; an error from `next` is returned as it is. On an error the tree may hold
+  // part of the entries: roll back to a savepoint.
+  Status Fill(TreeId tree, const EntrySource& next);
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
   // The keys next to where `key` sorts that begin with its first `prefix` bytes (btree::Neighbors).
   Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key, size_t prefix = 0) const;
