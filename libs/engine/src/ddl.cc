@@ -705,16 +705,7 @@ Status ExecReindex(ConnectionImpl* conn, Exec& ex, const parser::ReindexStmt& s)
   for (const auto& [t, i] : todo) {
     const auto& idx = t->indexes[i];
     // Empty the index tree, then rebuild it.
-    std::vector<std::string> keys;
-    {
-      DOSQL_ASSIGN_OR_RETURN(btree::Cursor cur, conn->router.NewCursor(idx->tree));
-      DOSQL_RETURN_IF_ERROR(cur.SeekFirst());
-      while (cur.Valid()) {
-        keys.emplace_back(cur.key());
-        DOSQL_RETURN_IF_ERROR(cur.Next());
-      }
-    }
-    for (const auto& k : keys) DOSQL_RETURN_IF_ERROR(conn->router.Delete(idx->tree, k));
+    DOSQL_RETURN_IF_ERROR(conn->router.ClearTree(idx->tree));
     DOSQL_RETURN_IF_ERROR(PopulateIndex(conn, *t, i));
   }
   return Status::OK();
