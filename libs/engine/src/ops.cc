@@ -1304,7 +1304,9 @@ Status AggregateOp::Consume(Exec& ex) {
     if (!ok) break;
     for (size_t i = 0; i < n_keys; i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
     size_t gi;
-    if (in_order) {
+    if (n_keys == 0) {
+      gi = n_groups_ == 0 ? new_group(key) : 0;  // no GROUP BY: one group
+    } else if (in_order) {
       const int c = n_groups_ == 0 ? 1 : CompareGroupKeys(key, last, &colls_);
       if (c == 0) {
         gi = n_groups_ - 1;
