@@ -4324,13 +4324,6 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
           le->AppendRecordTests(*scan, &scan->record_tests);
         }
       }
-      // In column order: a record's columns are found by walking its header from the first, so
-      // a row an early column rejects is not walked further (the tests only reject, and reject
-      // the same rows in any order).
-      std::stable_sort(scan->record_tests.begin(), scan->record_tests.end(),
-                       [](const TableScanOp::RecordTest& a, const TableScanOp::RecordTest& b) {
-                         return a.column < b.column;
-                       });
     }
     {
       CExprPtr f = AndAll(std::move(lf));
