@@ -1052,6 +1052,21 @@ size_t MaxKeySize(uint32_t page_size) {
 
 // ----- TreeBuilder -----
 
+namespace internal {
+namespace {
+// The cells laid one after another in `cells`, each beginning at its entry of `starts`.
+std::vector<Item> ItemsOf(const std::string& cells, const std::vector<uint32_t>& starts) {
+  std::vector<Item> items(starts.size());
+  for (size_t i = 0; i < starts.size(); i++) {
+    const uint32_t end =
+        i + 1 < starts.size() ? starts[i + 1] : static_cast<uint32_t>(cells.size());
+    items[i] = {reinterpret_cast<const uint8_t*>(cells.data()) + starts[i], end - starts[i]};
+  }
+  return items;
+}
+}  // namespace
+}  // namespace internal
+
 struct TreeBuilder::Impl {
   explicit Impl(WriteContext& c)
       : ctx(c), w(c), usable(internal::UsableSpace(c.pager->page_size())) {}
@@ -1075,12 +1090,7 @@ struct TreeBuilder::Impl {
   std::vector<std::string> seps;
 
   void WriteLeaf() {
-    std::vector<internal::Item> items(starts.size());
-    for (size_t i = 0; i < starts.size(); i++) {
-      const uint32_t end =
-          i + 1 < starts.size() ? starts[i + 1] : static_cast<uint32_t>(cells.size());
-      items[i] = {reinterpret_cast<const uint8_t*>(cells.data()) + starts[i], end - starts[i]};
-    }
+    const std::vector<internal::Item> items = internal::ItemsOf(cells, starts);
     PageRef page = w.NewPage();
     internal::WriteNode(*page, internal::kLeafPage, 0, items.data(), items.size(), kInvalidPageId);
     seps.emplace_back(children.empty() ? std::string_view()
@@ -1129,12 +1139,7 @@ struct TreeBuilder::Impl {
         internal::EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell_bytes.data() + start),
                                      children[i], seps[i + 1]);
       }
-      std::vector<internal::Item> items(at.size());
-      for (size_t i = 0; i < at.size(); i++) {
-        const uint32_t end =
-            i + 1 < at.size() ? at[i + 1] : static_cast<uint32_t>(cell_bytes.size());
-        items[i] = {reinterpret_cast<const uint8_t*>(cell_bytes.data()) + at[i], end - at[i]};
-      }
+      const std::vector<internal::Item> items = internal::ItemsOf(cell_bytes, at);
       PageRef page = w.NewPage();
       internal::WriteNode(*page, internal::kInteriorPage, level, items.data(), items.size(),
                           children[e]);
