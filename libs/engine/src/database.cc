@@ -959,8 +959,10 @@ int Statement::parameter_index(std::string_view name) const {
   }
   return 0;
 }
+
+namespace {
 // The parameter `index` (1-based) for a new binding.
-static Result<Value*> BindTarget(StatementImpl* impl, int index) {
+Result<Value*> BindTarget(StatementImpl* impl, int index) {
   if (index < 1 || index > impl->param_count) {
     return Status::OutOfRange("column index out of range");
   }
@@ -969,6 +971,7 @@ static Result<Value*> BindTarget(StatementImpl* impl, int index) {
   }
   return &impl->params[static_cast<size_t>(index - 1)];
 }
+}  // namespace
 
 Status Statement::Bind(int index, Value value) {
   DOSQL_ASSIGN_OR_RETURN(Value * param, BindTarget(impl_.get(), index));

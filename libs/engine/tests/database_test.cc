@@ -487,6 +487,39 @@ TEST(DatabaseTest, StepResetAndRebind) {
   EXPECT_TRUE(sel->column(-1).is_null());
 }
 
+// BindText and BindBlob copy into the parameter's buffer: each binding replaces the last one
+// whole, longer or shorter, of either class, after a Bind of another type too.
+TEST(DatabaseTest, BindTextAndBindBlobReplaceTheBindingWhole) {
+  auto c = OpenMemory();
+  auto st = Prep(*c, "SELECT ?1, typeof(?1), length(CAST(?1 AS BLOB))");
+  auto check = [&](std::string_view bytes, std::string_view type) {
+    ASSERT_TRUE(Unwrap(st->Step()));
+    EXPECT_EQ(st->column(0).view(), bytes);
+    EXPECT_EQ(st->column(1).view(), type);
+    EXPECT_EQ(st->column(2).integer(), static_cast<int64_t>(bytes.size()));
+    ASSERT_OK(st->Reset());
+  };
+  const std::string longer(300, 'x');
+  ASSERT_OK(st->BindText(1, longer));
+  check(longer, "text");
+  ASSERT_OK(st->BindText(1, "ab"));
+  check("ab", "text");
+  ASSERT_OK(st->BindBlob(1, std::string("\0\x01", 2)));
+  check(std::string("\0\x01", 2), "blob");
+  ASSERT_OK(st->Bind(1, Value::Integer(7)));
+  ASSERT_TRUE(Unwrap(st->Step()));
+  EXPECT_EQ(st->column(1).view(), "integer");
+  ASSERT_OK(st->Reset());
+  ASSERT_OK(st->BindText(1, ""));
+  check("", "text");
+  EXPECT_EQ(st->BindText(2, "no").code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(st->BindBlob(0, "no").code(), StatusCode::kOutOfRange);
+  ASSERT_OK(st->BindText(1, "run"));
+  ASSERT_TRUE(Unwrap(st->Step()));
+  EXPECT_FALSE(st->BindText(1, "late").ok());  // running
+  EXPECT_EQ(st->column(0).view(), "run");
+}
+
 TEST(DatabaseTest, BindWhileRunningIsRejected) {
   auto c = OpenMemory();
   auto st = Prep(*c, "SELECT ?1 UNION ALL SELECT ?1");
