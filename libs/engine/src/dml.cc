@@ -1754,9 +1754,9 @@ Status ApplyLimit(Exec& ex, MatchPlan& mp, std::vector<T>* out) {
 
 // Runs `mp` without ORDER BY keeping only the matching rows' rowids (from `rowid_slot`), in
 // order; with `kept`, also the columns of the first of them (`sb`'s slots, up to kMaxKeptBytes),
-// one row after another. `frame`: the buffer the scan's rows are read into. A kept row's place: the
-// leaf the search read it from, and the root it descended from (the write of the row starts there:
-// TxnRouter::SuggestLeaf).
+// one row after another (*kept is overwritten: the values it holds lend their buffers). `frame`:
+// the buffer the scan's rows are read into. A kept row's place: the leaf the search read it from,
+// and the root it descended from (the write of the row starts there: TxnRouter::SuggestLeaf).
 struct RowLeaf {
   btree::PageId root = btree::kInvalidPageId;
   btree::PageRef leaf;
@@ -1777,6 +1777,7 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
   DOSQL_RETURN_IF_ERROR(mp.op->Open(ex));
   bool keeping = kept != nullptr;
   size_t kept_bytes = 0;
+  size_t kept_values = 0;  // of *kept, in use
   while (true) {
     ex.frames[scope.level] = &frame;
     DOSQL_ASSIGN_OR_RETURN(bool ok, mp.op->Next(ex));
@@ -1787,7 +1788,12 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
         const Value& v = frame.slots[static_cast<size_t>(cb.slot)];
         const bool bytes = v.type() == ValueType::kText || v.type() == ValueType::kBlob;
         kept_bytes += sizeof(Value) + (bytes ? v.bytes().size() : 0);
-        kept->push_back(v);
+        if (kept_values < kept->size()) {
+          (*kept)[kept_values] = v;  // (its TEXT or BLOB buffer reused)
+        } else {
+          kept->push_back(v);
+        }
+        kept_values++;
       }
       if (leaves) {
         RowLeaf& where = leaves->emplace_back();
@@ -1796,6 +1802,7 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
       keeping = kept_bytes < kMaxKeptBytes;
     }
   }
+  if (kept != nullptr) kept->resize(kept_values);
   DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
   return out;
 }
@@ -2081,9 +2088,9 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   // The rows as the scan read them, when nothing this statement does to one row can change
   // another (the plan's conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && !whole_frames && !tc.fk && !shape.has_trig;
-  std::vector<Value>& kept = plan->kept;
+  std::vector<Value>& kept = plan->kept;        // (RunMatchRowids overwrites it when it keeps rows)
   std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
-  kept.clear();
+  if (!keep) kept.clear();
   leaves.clear();
   ReleaseLeaves release_leaves{leaves, kept};
   if (whole_frames) {
@@ -2189,9 +2196,9 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   // The rows as the scan read them, when deleting one cannot change another (the plan's
   // conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && plan->match.keys.empty() && !tc.fk && !has_trig;
-  std::vector<Value>& kept = plan->kept;
+  std::vector<Value>& kept = plan->kept;        // (RunMatchRowids overwrites it when it keeps rows)
   std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
-  kept.clear();
+  if (!keep) kept.clear();
   leaves.clear();
   ReleaseLeaves release_leaves{leaves, kept};
   if (!plan->match.keys.empty()) {
