@@ -962,7 +962,6 @@ Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::strin
   return value;
 }
 
-// The key of cell i of a leaf.
 // The key of cell `i` of a leaf, into *out when it begins with `prefix`.
 Status LeafKeyAt(const Page& page, const NodeHeader& h, uint32_t i, std::string_view prefix,
                  std::optional<std::string>* out) {
