@@ -2055,6 +2055,73 @@ Result<RowDmlPlan*> GetRowDmlPlan(ConnectionImpl* conn, const parser::UpdateStmt
   return cache->get();
 }
 
+// Whether an UPDATE whose rows the search kept (no trigger, foreign key, REPLACE or new rowid:
+// KeepsMatchedRows) changes nothing but each row's own record: no index key can change and no
+// column is generated. UpdateRowsInPlace then writes its rows.
+bool ChangesOnlyItsRow(const UpdateShape& shape, const TableCtx& tc) {
+  if (tc.HasGenerated()) return false;
+  for (bool c : shape.changing) {
+    if (c) return false;
+  }
+  return true;
+}
+
+// UpdateOneRow for the rows of an UPDATE that ChangesOnlyItsRow, without what that case does not
+// need (index entries, uniqueness, generated columns, copies of the old row): each kept row is
+// moved into the frame, the SET values computed from it, the new row made of both, checked
+// (NOT NULL, CHECK, column types) and stored at its rowid. Returns the count of rows written.
+Result<int64_t> UpdateRowsInPlace(Exec& ex, RowDmlPlan& plan, const parser::UpdateStmt& up,
+                                  TxnRouter* txn, const std::vector<int64_t>& rowids,
+                                  uint64_t shape_read, Frame* saved_outer, DmlResult* result) {
+  const TableInfo& t = *plan.t;
+  TableCtx& tc = plan.tc;
+  const SourceBinding& sb = plan.scope.sources[0];
+  const Scope* outer = plan.scope.parent;
+  const size_t ncols = t.columns.size();
+  std::vector<Value>& nv = tc.update_row;
+  std::vector<Value>& computed = tc.update_sets;
+  nv.resize(ncols);
+  computed.resize(plan.sets.size());
+  Frame& frame = plan.frame;
+  int64_t count = 0;
+  for (size_t n = 0; n < rowids.size(); n++) {
+    const int64_t rowid = rowids[n];
+    Value* row;
+    if (ncols > 0 && (n + 1) * ncols <= plan.kept.size()) {
+      row = &plan.kept[n * ncols];
+    } else {
+      DOSQL_ASSIGN_OR_RETURN(bool found, ReadRowInto(t, txn, rowid, &plan.old));
+      if (!found) continue;
+      row = plan.old.data();
+    }
+    // The row goes into the frame (swapped: the kept row is not read again), the SET values are
+    // computed there, and the new row takes the frame's values with the SET values over them.
+    for (size_t i = 0; i < ncols; i++) swap(frame.slots[sb.cols[i].slot], row[i]);
+    if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = Value::Integer(rowid);
+    ex.frames[plan.level] = &frame;
+    if (outer) ex.frames[outer->level] = saved_outer;
+    for (size_t i = 0; i < plan.sets.size(); i++) {
+      DOSQL_RETURN_IF_ERROR(plan.sets[i].value->Eval(ex, &computed[i]));
+    }
+    for (size_t i = 0; i < ncols; i++) swap(nv[i], frame.slots[sb.cols[i].slot]);
+    for (size_t i = 0; i < plan.sets.size(); i++) swap(nv[plan.sets[i].column], computed[i]);
+    DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
+    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, rowid, up.conflict));
+    if (!ok) continue;
+    if (n < plan.leaves.size()) {
+      const RowLeaf& at = plan.leaves[n];
+      txn->SuggestLeaf(t.tree, shape_read, at.root, at.leaf, at.slot);
+    }
+    DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, rowid));
+    count++;
+    if (!plan.returning.empty()) {
+      LoadFrame(tc, ex, nv, rowid);
+      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan.returning, result));
+    }
+  }
+  return count;
+}
+
 Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
                   std::string_view sql, Scope* outer, DmlResult* result, bool dry_run,
                   std::unique_ptr<RowDmlPlan>* cache = nullptr) {
@@ -2118,6 +2185,13 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   Frame& frame = plan->frame;
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
   std::vector<Value>& old = plan->old;  // reused from row to row
+  if (keep && ChangesOnlyItsRow(shape, tc)) {
+    DOSQL_ASSIGN_OR_RETURN(count, UpdateRowsInPlace(ex, *plan, up, txn, rowids, shape_read,
+                                                    saved_outer, result));
+    if (conn->trigger_depth == 0) conn->changes = count;
+    conn->total_changes += count;
+    return Status::OK();
+  }
   for (size_t n = 0; n < rowids.size(); n++) {
     int64_t rowid = rowids[n];
     // Unless kept: read the row now, an earlier update in this statement (or a trigger) may

@@ -104,6 +104,8 @@ class ArithExpr final : public CExpr {
                : op == B::kMultiply ? ArithOp::kMultiply
                : op == B::kDivide   ? ArithOp::kDivide
                                     : ArithOp::kRemainder;  // (RealArith declines it)
+    int_op_ = op == B::kAdd || op == B::kSubtract || op == B::kMultiply || op == B::kDivide ||
+              op == B::kModulo;
   }
   Status Eval(Exec& ex, Value* out) const override {
     Value xs, ys;
@@ -114,6 +116,7 @@ class ArithExpr final : public CExpr {
     using B = parser::BinaryOp;
     // A REAL and a number (a scan's prices and rates): computed in place.
     if (RealArith(real_op_, x, y, out)) return Status::OK();
+    if (int_op_ && IntArith(real_op_, x, y, out)) return Status::OK();
     switch (op_) {
       case B::kAdd: *out = Arith(ArithOp::kAdd, x, y); break;
       case B::kSubtract: *out = Arith(ArithOp::kSubtract, x, y); break;
@@ -133,6 +136,7 @@ class ArithExpr final : public CExpr {
  private:
   parser::BinaryOp op_;
   ArithOp real_op_;  // op_ for RealArith (+, -, *, /; kRemainder for the others)
+  bool int_op_;      // + - * / %: IntArith computes two INTEGERs in place
   CExprPtr a_, b_;
 };
 

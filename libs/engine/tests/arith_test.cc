@@ -28,6 +28,47 @@ TEST(ArithTest, IntegerAndOverflow) {
   EXPECT_TRUE(Add(Value::Null(), Value::Integer(1)).is_null());
 }
 
+// IntArith (two INTEGERs, in place) gives Arith's result or declines: for every operator and
+// edge value, what it writes is what Arith returns, and it declines only where the result is
+// not an INTEGER or NULL (overflow, INT64_MIN / -1).
+TEST(ArithTest, IntArithAgreesWithArith) {
+  const int64_t vals[] = {0,
+                          1,
+                          -1,
+                          2,
+                          -2,
+                          7,
+                          -7,
+                          1000,
+                          kMax,
+                          kMin,
+                          kMax - 1,
+                          kMin + 1,
+                          int64_t{1} << 32,
+                          -(int64_t{1} << 32)};
+  const ArithOp ops[] = {ArithOp::kAdd, ArithOp::kSubtract, ArithOp::kMultiply, ArithOp::kDivide,
+                         ArithOp::kRemainder};
+  for (ArithOp op : ops) {
+    for (int64_t a : vals) {
+      for (int64_t b : vals) {
+        Value want = Arith(op, Value::Integer(a), Value::Integer(b));
+        Value got = Value::Text("stale");
+        const bool done = IntArith(op, Value::Integer(a), Value::Integer(b), &got);
+        SCOPED_TRACE(std::to_string(static_cast<int>(op)) + ": " + std::to_string(a) + ", " +
+                     std::to_string(b));
+        EXPECT_EQ(done, want.type() != ValueType::kReal);
+        if (!done) continue;
+        ASSERT_EQ(got.type(), want.type());
+        if (want.type() == ValueType::kInteger) EXPECT_EQ(got.integer(), want.integer());
+      }
+    }
+  }
+  Value out;
+  EXPECT_FALSE(IntArith(ArithOp::kAdd, Value::Real(1), Value::Integer(1), &out));
+  EXPECT_FALSE(IntArith(ArithOp::kAdd, Value::Text("1"), Value::Integer(1), &out));
+  EXPECT_FALSE(IntArith(ArithOp::kAdd, Value::Null(), Value::Integer(1), &out));
+}
+
 TEST(ArithTest, TextOperands) {
   EXPECT_EQ(Add(Value::Text("12abc"), Value::Integer(1)).integer(), 13);
   EXPECT_EQ(Add(Value::Text("1e5"), Value::Integer(0)).real(), 100000.0);

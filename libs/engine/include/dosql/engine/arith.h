@@ -82,6 +82,46 @@ inline bool RealArith(ArithOp op, const Value& lhs, const Value& rhs, Value* out
   return true;
 }
 
+// Arith's case of two INTEGERs, written into *out in place: true with the INTEGER result (NULL
+// for a division or remainder by zero); false when the result is not an INTEGER (an overflow of
+// + - *, INT64_MIN / -1) or an operand is not an INTEGER.
+inline bool IntArith(ArithOp op, const Value& lhs, const Value& rhs, Value* out) {
+  if (lhs.type() != ValueType::kInteger || rhs.type() != ValueType::kInteger) return false;
+  const int64_t a = lhs.integer(), b = rhs.integer();
+  int64_t r;
+  switch (op) {
+    case ArithOp::kAdd:
+      if (!AddInt64(a, b, &r)) return false;
+      break;
+    case ArithOp::kSubtract:
+      if (!SubInt64(a, b, &r)) return false;
+      break;
+    case ArithOp::kMultiply:
+      if (!MulInt64(a, b, &r)) return false;
+      break;
+    case ArithOp::kDivide:
+      if (b == -1 && a == INT64_MIN) return false;
+      if (b == 0) {
+        out->SetNull();
+        out->set_subtype(0);
+        return true;
+      }
+      r = a / b;
+      break;
+    default:  // kRemainder
+      if (b == 0) {
+        out->SetNull();
+        out->set_subtype(0);
+        return true;
+      }
+      r = b == -1 ? 0 : a % b;
+      break;
+  }
+  out->SetInteger(r);
+  out->set_subtype(0);
+  return true;
+}
+
 // `lhs op rhs` with SQLite's rules (see above).
 Value Arith(ArithOp op, const Value& lhs, const Value& rhs);
 inline Value Add(const Value& a, const Value& b) { return Arith(ArithOp::kAdd, a, b); }
