@@ -11,12 +11,13 @@
 
 #include "conn.h"
 #include "datetime.h"
-#include "tvf.h"
-#include "window.h"
 #include "dosql/core/record.h"
 #include "dosql/engine/arith.h"
 #include "dosql/engine/format.h"
 #include "dosql/engine/like.h"
+#include "index_key.h"
+#include "tvf.h"
+#include "window.h"
 
 namespace dosql::engine {
 
@@ -2836,6 +2837,9 @@ struct Conjunct {
   CExprPtr expr;          // the whole predicate
   uint64_t mask = 0;      // sources of this level it references
   bool used = false;
+  // The access path of its source yields only rows that satisfy it (Leaf's exact lookups and
+  // ranges): no filter tests it again, as SQLite codes such a term only into the lookup.
+  bool enforced = false;
   bool from_on = false;   // ON of an inner join (same as WHERE)
   bool outer_ref = false;  // reads a column of an enclosing query
   // `column IN (...)` (not negated, uncorrelated): usable as a lookup per value.
@@ -3877,6 +3881,19 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
     owned.push_back(std::move(c->other));
     return p;
   };
+  // Marks the conjuncts an access path enforces exactly (`exact`: those it took). A BETWEEN is
+  // its lower half's test: enforced only when its upper half (no test of its own) was taken too.
+  auto enforce = [](const std::vector<Conjunct*>& exact) {
+    for (Conjunct* c : exact) {
+      if (c->expr == nullptr) continue;
+      if (c->ast != nullptr && c->ast->Is<parser::BetweenExpr>()) {
+        bool upper = false;
+        for (Conjunct* u : exact) upper |= u != c && u->ast == c->ast && u->expr == nullptr;
+        if (!upper) continue;
+      }
+      c->enforced = true;
+    }
+  };
   // 1. rowid equality.
   if (!t->without_rowid) {
     for (Conjunct* c : cands) {
@@ -3885,6 +3902,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
         auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
         TrackScan(item.source, &op->needed_columns);
         op->rowid_eq = take(c);
+        enforce({c});  // (the rowid as SQLite compares it: TableScanOp::Open)
         op->owned = std::move(owned);
         op->alias = item.alias;
         *correlated_to_left = uses_left(c);
@@ -4028,6 +4046,17 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
           ctx_, op.get(), *best,
           order_satisfied_ ? best->columns.size()
                            : best_eq.size() + (best_lo || best_hi ? 1 : 0)));
+      // The key's prefix and range are exact (IndexScanOp::Open: the comparison's affinity,
+      // NULL never matching, the index's collation) unless a column stores labels, whose bounds
+      // are inexact, or the two bounds were compared under different affinities (one applies).
+      if (!IsLabelledIndex(*best)) {
+        std::vector<Conjunct*> exact = best_eq;
+        if (!(best_lo && best_hi && best_lo->cmp_affinity != best_hi->cmp_affinity)) {
+          if (best_lo) exact.push_back(best_lo);
+          if (best_hi) exact.push_back(best_hi);
+        }
+        enforce(exact);
+      }
       op->alias = item.alias;
       op->owned = std::move(owned);
       *correlated_to_left = left;
@@ -4055,6 +4084,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
   auto op = std::make_unique<TableScanOp>(t, level, sb.base, sb.rowid_slot);
   TrackScan(item.source, &op->needed_columns);
   op->alias = item.alias;
+  std::vector<Conjunct*> rowid_bounds;
   if (!t->without_rowid) {
     for (Conjunct* c : cands) {
       if (!(c->col == -2 || (c->col >= 0 && c->col == t->rowid_alias))) continue;
@@ -4062,10 +4092,12 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       if ((c->op == parser::BinaryOp::kGt || c->op == parser::BinaryOp::kGe) && !op->rowid_lo) {
         op->rowid_lo = take(c);
         op->lo_inclusive = c->op == parser::BinaryOp::kGe;
+        rowid_bounds.push_back(c);
       } else if ((c->op == parser::BinaryOp::kLt || c->op == parser::BinaryOp::kLe) &&
                  !op->rowid_hi) {
         op->rowid_hi = take(c);
         op->hi_inclusive = c->op == parser::BinaryOp::kLe;
+        rowid_bounds.push_back(c);
       }
     }
   }
@@ -4093,6 +4125,7 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       }
     }
   }
+  enforce(rowid_bounds);  // (converted as SQLite compares the rowid: TableScanOp::Open)
   op->owned = std::move(owned);
   return OpPtr(std::move(op));
 }
@@ -4311,7 +4344,7 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
     bool leaf_outer_ref = false;
     for (Conjunct* c : local) {
       leaf_outer_ref |= c->outer_ref;
-      lf.push_back(std::move(c->expr));
+      if (!c->enforced) lf.push_back(std::move(c->expr));
       c->used = true;
     }
     if (auto* scan = dynamic_cast<TableScanOp*>(leaf.get())) {
@@ -4384,7 +4417,7 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
       }
     }
     for (Conjunct* c : joinpreds) {
-      on_parts.push_back(std::move(c->expr));
+      if (!c->enforced) on_parts.push_back(std::move(c->expr));
       c->used = true;
     }
     if (item.using_pred) on_parts.push_back(std::move(item.using_pred));
