@@ -306,6 +306,27 @@ Status Cursor::Next() {
   return st.ok() ? st : m.Invalidate(std::move(st));
 }
 
+bool Cursor::NextInLeaf(std::string_view* key, std::string_view* value) {
+  Impl& m = *impl_;
+  if (!m.valid) return false;
+  Impl::Frame& leaf = m.path[m.depth - 1];
+  const uint32_t i = leaf.idx + 1;
+  if (i >= leaf.h.n) return false;
+  const uint8_t* p = leaf.page->data();
+  const uint32_t ps = leaf.page->size();
+  const uint32_t off = internal::SlotAt(p, i);
+  internal::LeafCell cell;
+  if (!internal::ValidCellOffset(leaf.h, ps, off) || !internal::ParseLeafCell(p, ps, off, &cell) ||
+      cell.overflow) {
+    return false;
+  }
+  leaf.idx = i;
+  m.cell = cell;
+  *key = m.cell.key_view();
+  *value = std::string_view(reinterpret_cast<const char*>(cell.value), cell.value_len);
+  return true;
+}
+
 Status Cursor::Prev() {
   Impl& m = *impl_;
   if (!m.valid) return Status::InvalidArgument("Cursor::Prev on a cursor that is not positioned");

@@ -1358,6 +1358,63 @@ TEST_F(BtreeTest, SeekNearAgreesWithSeek) {
   EXPECT_FALSE(near.Valid());
 }
 
+// NextInLeaf steps as Next does while the next entry is in the same leaf and inline, and
+// declines (the cursor unchanged) at a leaf's end, before an overflowed value and when the
+// cursor is not positioned: a scan taking NextInLeaf where it can and Next otherwise reads
+// every entry in order, once.
+TEST_F(BtreeTest, NextInLeafStepsWithinALeafAndDeclinesElsewhere) {
+  WriteContext ctx = Ctx();
+  auto r = CreateTree(ctx);
+  ASSERT_TRUE(r.ok());
+  PageId root = *r;
+  std::mt19937_64 rng(20261128);
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 3000; i++) {
+    // Mostly short values, some long enough to overflow a 1 KiB page.
+    const std::string key = RowidKey(static_cast<int64_t>(rng() % 100000));
+    const std::string v = RandomBytes(rng, i % 37 == 0 ? 3000 : rng() % 60);
+    root = MustPut(ctx, root, key, v);
+    model[key] = v;
+  }
+  ASSERT_EQ(Scan(root), ToEntries(model));
+  Cursor c(pager_.get(), root);
+  std::string_view k, v;
+  EXPECT_FALSE(c.NextInLeaf(&k, &v));  // not positioned
+  ASSERT_TRUE(c.SeekFirst().ok());
+  Entries seen;
+  size_t in_leaf = 0, declined = 0;
+  std::string scratch;
+  while (c.Valid()) {
+    if (seen.empty()) {
+      auto val = c.value(&scratch);
+      ASSERT_TRUE(val.ok());
+      seen.emplace_back(std::string(c.key()), std::string(*val));
+    }
+    const std::string before(c.key());
+    if (c.NextInLeaf(&k, &v)) {
+      in_leaf++;
+      ASSERT_EQ(k, c.key());
+      auto val = c.value(&scratch);
+      ASSERT_TRUE(val.ok());
+      ASSERT_EQ(v, *val);
+      seen.emplace_back(std::string(k), std::string(v));
+      continue;
+    }
+    declined++;
+    ASSERT_TRUE(c.Valid());
+    ASSERT_EQ(c.key(), before);  // unchanged
+    ASSERT_TRUE(c.Next().ok());
+    if (!c.Valid()) break;
+    auto val = c.value(&scratch);
+    ASSERT_TRUE(val.ok());
+    seen.emplace_back(std::string(c.key()), std::string(*val));
+  }
+  EXPECT_EQ(seen, ToEntries(model));
+  EXPECT_GT(in_leaf, declined);        // most steps stay in their leaf
+  EXPECT_GT(declined, 20u);            // leaf ends and overflowed values
+  EXPECT_FALSE(c.NextInLeaf(&k, &v));  // past the end
+}
+
 // EstimatedEntries: exact on a one-page tree, within a small factor of the truth from any
 // position in a deep one (it multiplies the fan-outs of one path), 0 when not positioned.
 TEST_F(BtreeTest, EstimatedEntriesFromTheCursorPath) {

@@ -364,6 +364,50 @@ TEST(RecordTest, LazyReaderAgreesWithReaderInAnyOrder) {
   }
 }
 
+// LazyRecordReader::DecodeColumns gives what DecodeRecordColumns gives (values, column count,
+// the slots of unwanted columns untouched), after any partial walk by Column; a record cut
+// short is Corruption from one of them, and only then.
+TEST(RecordTest, LazyDecodeColumnsAgreesWithDecodeRecordColumns) {
+  std::mt19937_64 rng(20261130);
+  for (int round = 0; round < 400; round++) {
+    const size_t n = rng() % 80;
+    const std::vector<Value> row = RandomRow(rng, n);
+    std::string rec = EncodeRecord(row);
+    if (round % 4 == 3 && !rec.empty()) rec.resize(rng() % rec.size());  // cut short
+    const size_t limit = rng() % (n + 3);
+    std::vector<char> wanted(limit + 1);
+    for (char& w : wanted) w = static_cast<char>(rng() % 3 != 0);
+    const char* mask = round % 5 == 0 ? nullptr : wanted.data();
+    std::vector<Value> want(n + 3, Value::Text("untouched")), got(n + 3, Value::Text("untouched"));
+    size_t want_count = 0, got_count = 0;
+    Status want_st = DecodeRecordColumns(rec, limit, mask, want.data(), &want_count);
+    LazyRecordReader lazy;
+    Status got_st = lazy.Reset(rec);
+    if (got_st.ok() && std::min(n, limit) > 0) {
+      ColumnView c;  // a walk part of the way first (within the columns decoded)
+      got_st = lazy.Column(rng() % std::min(n, limit), &c).status();
+    }
+    if (got_st.ok()) got_st = lazy.DecodeColumns(limit, mask, got.data(), &got_count);
+    ASSERT_EQ(want_st.ok(), got_st.ok())
+        << round << " " << want_st.ToString() << " / " << got_st.ToString();
+    if (!want_st.ok()) {
+      EXPECT_TRUE(got_st.IsCorruption()) << round;
+      continue;
+    }
+    ASSERT_EQ(want_count, got_count) << round;
+    for (size_t i = 0; i < want.size(); i++) {
+      ASSERT_EQ(want[i].type(), got[i].type()) << round << " " << i;
+      if (want[i].type() == ValueType::kReal) {
+        EXPECT_EQ(want[i].real(), got[i].real()) << round << " " << i;
+      } else if (want[i].type() == ValueType::kInteger) {
+        EXPECT_EQ(want[i].integer(), got[i].integer()) << round << " " << i;
+      } else if (want[i].type() != ValueType::kNull) {
+        EXPECT_EQ(want[i].view(), got[i].view()) << round << " " << i;
+      }
+    }
+  }
+}
+
 TEST(RecordTest, ProjectRecordKeepsTheWantedColumnsAndNullsTheRest) {
   std::mt19937_64 rng(20261129);
   std::string projected;

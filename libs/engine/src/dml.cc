@@ -1497,7 +1497,8 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       if (targets[i] == -2) {
         rowid_given = r[i];
       } else {
-        vals[targets[i]] = r[i];
+        // (Swapped: the source's row is not read again, and its buffers serve the next one.)
+        swap(vals[targets[i]], r[i]);
         given[targets[i]] = true;
       }
     }

@@ -125,8 +125,8 @@ bool NeedsOrderedKeys(const std::vector<Collation>& colls) {
 
 // ----- rows -----
 
-Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out, const std::vector<char>* needed) {
+Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid, Value* out,
+                     const std::vector<char>* needed, LazyRecordReader* lazy) {
   const size_t n = table.columns.size();
   const char* wanted = nullptr;
   size_t limit = n;
@@ -135,7 +135,11 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
     while (limit > 0 && !wanted[limit - 1]) --limit;
   }
   size_t stored = 0;
-  DOSQL_RETURN_IF_ERROR(DecodeRecordColumns(record, limit, wanted, out, &stored));
+  if (lazy != nullptr) {
+    DOSQL_RETURN_IF_ERROR(lazy->DecodeColumns(limit, wanted, out, &stored));
+  } else {
+    DOSQL_RETURN_IF_ERROR(DecodeRecordColumns(record, limit, wanted, out, &stored));
+  }
   // The rowid alias is stored as NULL; columns added after the row was written are missing.
   const int alias = table.rowid_alias;
   if (alias >= 0 && static_cast<size_t>(alias) < limit && (wanted == nullptr || wanted[alias])) {
@@ -419,11 +423,12 @@ Status TableScanOp::Open(Exec& ex) {
   return Status::OK();
 }
 
-Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value) {
+Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value, bool tested) {
   last_rowid_ = rowid;
   Frame* f = ex.frames[level_];
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
-                                      needed_columns.empty() ? nullptr : &needed_columns));
+                                      needed_columns.empty() ? nullptr : &needed_columns,
+                                      tested ? &lazy_ : nullptr));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return Status::OK();
 }
@@ -470,40 +475,48 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
   }
   while (true) {
     DOSQL_RETURN_IF_ERROR(ex.Poll());
-    if (!first_) {
-      if (reverse) {
-        DOSQL_RETURN_IF_ERROR(cursor_->Prev());
-      } else {
-        DOSQL_RETURN_IF_ERROR(cursor_->Next());
+    std::string_view key, value;
+    // A forward step within the leaf to an inline value (most steps) comes without a Status.
+    const bool in_leaf = !first_ && !reverse && cursor_->NextInLeaf(&key, &value);
+    if (!in_leaf) {
+      if (!first_) {
+        if (reverse) {
+          DOSQL_RETURN_IF_ERROR(cursor_->Prev());
+        } else {
+          DOSQL_RETURN_IF_ERROR(cursor_->Next());
+        }
       }
-    }
-    first_ = false;
-    if (!cursor_->Valid()) {
-      done_ = true;
-      return false;
+      first_ = false;
+      if (!cursor_->Valid()) {
+        done_ = true;
+        return false;
+      }
+      key = cursor_->key();
     }
     if (reverse) {
       if (has_lo_) {
-        DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
+        DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(key));
         if (r < lo_) {
           done_ = true;
           return false;
         }
       }
     } else if (has_hi_) {
-      DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(cursor_->key()));
+      DOSQL_ASSIGN_OR_RETURN(int64_t r, DecodeRowidKey(key));
       if (r > hi_) {
         done_ = true;
         return false;
       }
     }
-    DOSQL_ASSIGN_OR_RETURN(std::string_view value, cursor_->value(&scratch_));
+    if (!in_leaf) {
+      DOSQL_ASSIGN_OR_RETURN(value, cursor_->value(&scratch_));
+    }
     if (!record_tests.empty()) {
       DOSQL_ASSIGN_OR_RETURN(bool rejected, RecordRejected(value));
       if (rejected) continue;
     }
-    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(cursor_->key()));
-    DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value));
+    DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
+    DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value, !record_tests.empty()));
     return true;
   }
 }
@@ -1273,6 +1286,22 @@ Status AggregateOp::Consume(Exec& ex) {
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
   const size_t n_keys = keys_.size(), n_aggs = aggs_.size(), n_saved = saved_slots_.size();
   std::vector<Value> key(n_keys);
+  // The row's key as read: in place (a column) or in key[i]; copied into `key` only when a
+  // group is made or hashing needs it.
+  std::vector<const Value*> keyp(n_keys);
+  auto compare_key = [&](const std::vector<Value>& other) {
+    for (size_t i = 0; i < n_keys; i++) {
+      const int c = CompareValues(*keyp[i], other[i], KeyCollation(&colls_, i));
+      if (c != 0) return c;
+    }
+    return 0;
+  };
+  auto take_key = [&]() {
+    for (size_t i = 0; i < n_keys; i++) {
+      if (keyp[i] != &key[i]) key[i] = *keyp[i];
+      keyp[i] = &key[i];
+    }
+  };
   std::vector<Value> last;  // the newest group's key, while the input is in key order
   std::vector<Value> prev_key;  // once hashing: the previous row's key and group
   size_t prev_group = 0;
@@ -1302,15 +1331,18 @@ Status AggregateOp::Consume(Exec& ex) {
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex));
     if (!ok) break;
-    for (size_t i = 0; i < n_keys; i++) DOSQL_RETURN_IF_ERROR(keys_[i]->Eval(ex, &key[i]));
+    for (size_t i = 0; i < n_keys; i++) {
+      DOSQL_RETURN_IF_ERROR(keys_[i]->Read(ex, &key[i], &keyp[i]));
+    }
     size_t gi;
     if (n_keys == 0) {
       gi = n_groups_ == 0 ? new_group(key) : 0;  // no GROUP BY: one group
     } else if (in_order) {
-      const int c = n_groups_ == 0 ? 1 : CompareGroupKeys(key, last, &colls_);
+      const int c = n_groups_ == 0 ? 1 : compare_key(last);
       if (c == 0) {
         gi = n_groups_ - 1;
       } else if (c > 0) {
+        take_key();
         gi = new_group(key);
         last = key;
       } else {
@@ -1322,19 +1354,17 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     if (!in_order) {
       // Neighbouring rows often share a group: the previous row's is tried before hashing.
-      bool same = !prev_key.empty();
-      for (size_t i = 0; same && i < n_keys; i++) {
-        same = CompareValues(key[i], prev_key[i], KeyCollation(&colls_, i)) == 0;
-      }
+      const bool same = !prev_key.empty() && compare_key(prev_key) == 0;
       if (same) {
         gi = prev_group;
-      } else if (size_t* found = index.Find(key)) {
-        gi = *found;
       } else {
-        gi = new_group(key);
-        index.Emplace(key, gi);
-      }
-      if (!same) {
+        take_key();
+        if (size_t* found = index.Find(key)) {
+          gi = *found;
+        } else {
+          gi = new_group(key);
+          index.Emplace(key, gi);
+        }
         prev_key = key;
         prev_group = gi;
       }
@@ -1353,7 +1383,8 @@ Status AggregateOp::Consume(Exec& ex) {
       std::span<const Value> step_args(args.data(), n_args);
       if (n_args == 1 && spec.order_by.empty()) {
         // One argument, read in place when it is a column (no copy).
-        DOSQL_ASSIGN_OR_RETURN(const Value* v, spec.args[0]->Read(ex, &args[0]));
+        const Value* v;
+        DOSQL_RETURN_IF_ERROR(spec.args[0]->Read(ex, &args[0], &v));
         step_args = std::span<const Value>(v, 1);
       } else {
         for (size_t i = 0; i < spec.args.size(); i++) {
@@ -1377,15 +1408,14 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
     if (save_row && minmax_agg >= 0) {
-      std::copy(key.begin(), key.end(),
-                minmax_keys_.begin() + static_cast<std::ptrdiff_t>(gi * n_keys));
+      for (size_t i = 0; i < n_keys; i++) minmax_keys_[gi * n_keys + i] = *keyp[i];
     }
     if (save_row) {
       flags |= kRowSaved;
       auto saved = saved_.begin() + static_cast<std::ptrdiff_t>(gi * n_saved);
       for (size_t i = 0; i < n_saved; i++) {
         const int k = i < saved_key.size() ? saved_key[i] : -1;
-        if (k >= 0 && !first_save && !key[static_cast<size_t>(k)].is_numeric()) continue;
+        if (k >= 0 && !first_save && !keyp[static_cast<size_t>(k)]->is_numeric()) continue;
         saved[i] = f->slots[saved_slots_[i]];
       }
     }

@@ -192,7 +192,8 @@ class TableScanOp final : public Op {
   std::string memo_scratch_;
   LazyRecordReader lazy_;
   int64_t last_rowid_ = 0;
-  Status LoadRow(Exec& ex, int64_t rowid, std::string_view value);
+  // `tested`: the record tests ran on `value` (lazy_ is on it).
+  Status LoadRow(Exec& ex, int64_t rowid, std::string_view value, bool tested = false);
   const TableInfo* table_;
   int level_, base_, rowid_slot_;
   std::optional<btree::Cursor> cursor_;
@@ -722,8 +723,9 @@ class BufferSrc final : public RowSrc {
 
 // Decodes a table row record into slots; columns past the record's end read as NULL; the
 // INTEGER PRIMARY KEY column reads the rowid. With `needed` (one flag per column), only the
-// flagged columns are decoded (the others keep what the slot held).
-Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid,
-                     Value* out, const std::vector<char>* needed = nullptr);
+// flagged columns are decoded (the others keep what the slot held). `lazy`: a reader already
+// Reset on `record` (a scan's record tests walked its header), whose walk the decoding continues.
+Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid, Value* out,
+                     const std::vector<char>* needed = nullptr, LazyRecordReader* lazy = nullptr);
 
 }  // namespace dosql::engine

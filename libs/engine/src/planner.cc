@@ -110,8 +110,10 @@ class ArithExpr final : public CExpr {
   }
   Status Eval(Exec& ex, Value* out) const override {
     Value xs, ys;
-    DOSQL_ASSIGN_OR_RETURN(const Value* xp, a_->Read(ex, &xs));
-    DOSQL_ASSIGN_OR_RETURN(const Value* yp, b_->Read(ex, &ys));
+    const Value* xp;
+    const Value* yp;
+    DOSQL_RETURN_IF_ERROR(a_->Read(ex, &xs, &xp));
+    DOSQL_RETURN_IF_ERROR(b_->Read(ex, &ys, &yp));
     const Value& x = *xp;
     const Value& y = *yp;
     using B = parser::BinaryOp;
@@ -202,8 +204,10 @@ class CompareCExpr final : public TruthCExpr {
       : op_(op), a_(std::move(a)), b_(std::move(b)), aff_(aff), coll_(coll) {}
   Result<TriBool> Truth(Exec& ex) const override {
     Value xs, ys;
-    DOSQL_ASSIGN_OR_RETURN(const Value* x, a_->Read(ex, &xs));
-    DOSQL_ASSIGN_OR_RETURN(const Value* y, b_->Read(ex, &ys));
+    const Value* x;
+    DOSQL_RETURN_IF_ERROR(a_->Read(ex, &xs, &x));
+    const Value* y;
+    DOSQL_RETURN_IF_ERROR(b_->Read(ex, &ys, &y));
     return CompareExpr(*x, *y, op_, aff_, coll_);
   }
   void AppendRecordTests(const TableScanOp& scan, RecordTests* out) const {
@@ -320,7 +324,8 @@ class NullTestCExpr final : public TruthCExpr {
   NullTestCExpr(CExprPtr a, bool negated) : a_(std::move(a)), negated_(negated) {}
   Result<TriBool> Truth(Exec& ex) const override {
     Value vs;
-    DOSQL_ASSIGN_OR_RETURN(const Value* v, a_->Read(ex, &vs));
+    const Value* v;
+    DOSQL_RETURN_IF_ERROR(a_->Read(ex, &vs, &v));
     return v->is_null() != negated_ ? TriBool::kTrue : TriBool::kFalse;
   }
 
@@ -337,9 +342,12 @@ class BetweenCExpr final : public TruthCExpr {
         aff_hi_(aff_hi), coll_lo_(coll_lo), coll_hi_(coll_hi), negated_(negated) {}
   Result<TriBool> Truth(Exec& ex) const override {
     Value xs, los, his;
-    DOSQL_ASSIGN_OR_RETURN(const Value* x, x_->Read(ex, &xs));
-    DOSQL_ASSIGN_OR_RETURN(const Value* lo, lo_->Read(ex, &los));
-    DOSQL_ASSIGN_OR_RETURN(const Value* hi, hi_->Read(ex, &his));
+    const Value* x;
+    DOSQL_RETURN_IF_ERROR(x_->Read(ex, &xs, &x));
+    const Value* lo;
+    DOSQL_RETURN_IF_ERROR(lo_->Read(ex, &los, &lo));
+    const Value* hi;
+    DOSQL_RETURN_IF_ERROR(hi_->Read(ex, &his, &hi));
     TriBool a = CompareExpr(*x, *lo, CompareOp::kGe, aff_lo_, coll_lo_);
     TriBool b = CompareExpr(*x, *hi, CompareOp::kLe, aff_hi_, coll_hi_);
     TriBool r = TriAnd(a, b);
@@ -366,12 +374,14 @@ class InListExpr final : public TruthCExpr {
   Result<TriBool> Truth(Exec& ex) const override {
     if (list_.empty()) return negated_ ? TriBool::kTrue : TriBool::kFalse;
     Value xs;
-    DOSQL_ASSIGN_OR_RETURN(const Value* x, x_->Read(ex, &xs));
+    const Value* x;
+    DOSQL_RETURN_IF_ERROR(x_->Read(ex, &xs, &x));
     if (x->is_null()) return TriBool::kNull;
     bool saw_null = false;
     Value ys;
     for (const auto& e : list_) {
-      DOSQL_ASSIGN_OR_RETURN(const Value* y, e->Read(ex, &ys));
+      const Value* y;
+      DOSQL_RETURN_IF_ERROR(e->Read(ex, &ys, &y));
       TriBool t = CompareExpr(*x, *y, CompareOp::kEq, aff_, coll_);
       if (t == TriBool::kTrue) return negated_ ? TriBool::kFalse : TriBool::kTrue;
       if (t == TriBool::kNull) saw_null = true;
@@ -846,11 +856,13 @@ class LikeCExpr final : public CExpr {
         negated_(negated) {}
   Status Eval(Exec& ex, Value* out) const override {
     Value xs, ps, es;
-    DOSQL_ASSIGN_OR_RETURN(const Value* x, x_->Read(ex, &xs));
-    DOSQL_ASSIGN_OR_RETURN(const Value* p, p_->Read(ex, &ps));
+    const Value* x;
+    DOSQL_RETURN_IF_ERROR(x_->Read(ex, &xs, &x));
+    const Value* p;
+    DOSQL_RETURN_IF_ERROR(p_->Read(ex, &ps, &p));
     const Value* e = nullptr;
     if (e_) {
-      DOSQL_ASSIGN_OR_RETURN(e, e_->Read(ex, &es));
+      DOSQL_RETURN_IF_ERROR(e_->Read(ex, &es, &e));
     }
     Value r;
     if (glob_) {
@@ -886,12 +898,13 @@ class CaseCExpr final : public CExpr {
     Value base_scratch, w_scratch;
     const Value* base = nullptr;
     if (operand_) {
-      DOSQL_ASSIGN_OR_RETURN(base, operand_->Read(ex, &base_scratch));
+      DOSQL_RETURN_IF_ERROR(operand_->Read(ex, &base_scratch, &base));
     }
     for (size_t i = 0; i < whens_.size(); i++) {
       bool hit;
       if (operand_) {
-        DOSQL_ASSIGN_OR_RETURN(const Value* w, whens_[i].first->Read(ex, &w_scratch));
+        const Value* w;
+        DOSQL_RETURN_IF_ERROR(whens_[i].first->Read(ex, &w_scratch, &w));
         hit = CompareExpr(*base, *w, CompareOp::kEq, affs_[i], colls_[i]) == TriBool::kTrue;
       } else {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*whens_[i].first, ex));

@@ -191,6 +191,12 @@ class Cursor {
   Status SeekForPrev(std::string_view target);
   Status Next();
   Status Prev();
+  // Next() when the next entry is in the same leaf and its value is stored inline (a scan's
+  // common step, without a Status): true with *key and *value viewing it (valid until the
+  // cursor moves). False, the cursor unchanged, when the entry is on another leaf, overflows or
+  // does not parse, or the cursor is not positioned: Next() then takes the step (and reports
+  // a corrupt cell).
+  bool NextInLeaf(std::string_view* key, std::string_view* value);
 
   bool Valid() const;
   std::string_view key() const;  // valid until the cursor moves

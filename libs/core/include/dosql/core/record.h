@@ -67,10 +67,16 @@ class LazyRecordReader {
   // Column i into *out; false (out untouched) when the record has no column i, or i is past the
   // columns this reader keeps (kMaxColumns). Lengths are checked as in DecodeRecordColumns.
   Result<bool> Column(size_t i, ColumnView* out);
+  // DecodeRecordColumns of the record given to Reset, continuing the header walk made so far
+  // (the columns a scan tested, then decodes).
+  Status DecodeColumns(size_t limit, const char* wanted, Value* out, size_t* column_count);
 
   static constexpr size_t kMaxColumns = 64;
 
  private:
+  // Walks the header on to column i (< count_, < kMaxColumns), checking what it walks.
+  Status WalkTo(size_t i);
+
   const uint8_t* base_ = nullptr;
   size_t size_ = 0;
   size_t count_ = 0;
