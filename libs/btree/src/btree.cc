@@ -895,25 +895,24 @@ void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool right
 // ----- Get -----
 
 // The value of `key` in the leaf `page`; *slot: where the key is or would go.
-Result<std::optional<std::string>> GetFromLeaf(Pager& pager, const PageRef& page,
-                                               const NodeHeader& h, std::string_view key,
-                                               uint32_t* slot) {
+// The value of `key` in the leaf `page` into *value (its buffer reused; *found false, *value
+// untouched, when absent); *slot: where the key is or would go.
+Status GetFromLeaf(Pager& pager, const PageRef& page, const NodeHeader& h, std::string_view key,
+                   uint32_t* slot, std::string* value, bool* found) {
   const uint32_t ps = pager.page_size();
   const uint8_t* p = page->data();
   uint32_t idx;
-  bool found;
-  if (!LeafLowerBound(p, ps, h, key, &idx, &found)) {
+  if (!LeafLowerBound(p, ps, h, key, &idx, found)) {
     return PageCorruption(page->id(), "bad cell offset or key");
   }
   *slot = idx;
-  if (!found) return std::optional<std::string>();
+  if (!*found) return Status::OK();
   LeafCell cell;
   if (!ParseLeafCell(p, ps, SlotAt(p, idx), &cell)) {
     return PageCorruption(page->id(), "malformed cell " + std::to_string(idx));
   }
-  std::optional<std::string> value(std::in_place);
-  DOSQL_RETURN_IF_ERROR(AppendLeafValue(pager, page->id(), cell, &*value));
-  return value;
+  value->clear();
+  return AppendLeafValue(pager, page->id(), cell, value);
 }
 
 // Loads the leaf that holds `key`'s place: the hint's when the key belongs to it, else the one a
@@ -949,17 +948,17 @@ Status FindLeaf(Pager& pager, PageId root, std::string_view key, LeafHint* hint,
   }
 }
 
-Result<std::optional<std::string>> GetImpl(Pager& pager, PageId root, std::string_view key,
-                                           LeafHint* hint) {
+Status GetImpl(Pager& pager, PageId root, std::string_view key, LeafHint* hint, std::string* value,
+               bool* found) {
   PageRef page;
   NodeHeader h;
   bool leftmost, rightmost;
   DOSQL_RETURN_IF_ERROR(FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost));
   uint32_t slot = LeafHint::kNoSlot;
-  Result<std::optional<std::string>> value = GetFromLeaf(pager, page, h, key, &slot);
+  Status st = GetFromLeaf(pager, page, h, key, &slot, value, found);
   // A write of the key read (an UPDATE of the row) then finds it without a search.
   if (hint != nullptr && hint->leaf == page->id()) hint->slot = slot;
-  return value;
+  return st;
 }
 
 // The key of cell `i` of a leaf, into *out when it begins with `prefix`.
@@ -1208,7 +1207,16 @@ Result<PageId> CreateTree(WriteContext& ctx) {
 
 Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key,
                                        LeafHint* hint) {
-  return internal::GetImpl(pager, root, key, hint);
+  std::string value;
+  bool found = false;
+  DOSQL_RETURN_IF_ERROR(internal::GetImpl(pager, root, key, hint, &value, &found));
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(value));
+}
+
+Status GetInto(Pager& pager, PageId root, std::string_view key, LeafHint* hint, std::string* value,
+               bool* found) {
+  return internal::GetImpl(pager, root, key, hint, value, found);
 }
 
 Result<NeighborKeys> Neighbors(Pager& pager, PageId root, std::string_view key, LeafHint* hint,

@@ -218,6 +218,18 @@ TEST_F(BtreeTest, PutGetOverwriteDelete) {
   EXPECT_FALSE(d->existed);
   EXPECT_EQ(d->root, root);
   EXPECT_EQ(Scan(root), (Entries{{"", "empty key"}, {"k0", ""}}));
+  // GetInto: the value replaces the buffer's contents; an absent key leaves them.
+  std::string buf = "previous contents, longer than any value here";
+  bool found = false;
+  ASSERT_TRUE(GetInto(*pager_, root, "", nullptr, &buf, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(buf, "empty key");
+  ASSERT_TRUE(GetInto(*pager_, root, "k1", nullptr, &buf, &found).ok());
+  EXPECT_FALSE(found);
+  EXPECT_EQ(buf, "empty key");
+  ASSERT_TRUE(GetInto(*pager_, root, "k0", nullptr, &buf, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(buf, "");
   // One context created everything: nothing was copied.
   EXPECT_TRUE(ctx.replaced.empty());
 }

@@ -74,6 +74,8 @@ class TxnRouter {
   // WriteTransaction::Fill, for the tree's database's write transaction.
   Status Fill(transaction::TreeId tree, const transaction::EntrySource& next);
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key);
+  // Get into the caller's buffer (reused; *found false, *value untouched, when absent).
+  Status GetInto(transaction::TreeId tree, std::string_view key, std::string* value, bool* found);
   Result<btree::NeighborKeys> Neighbors(transaction::TreeId tree, std::string_view key,
                                         size_t prefix = 0);
   // WriteTransaction::LastKey, for the tree's database's write transaction.
@@ -238,6 +240,8 @@ class ConnDataAccess final : public DataAccess {
   Result<btree::Cursor> NewCursor(transaction::TreeId tree) override;
   Result<TreeVersion> Version(transaction::TreeId tree) override;
   Result<std::optional<std::string>> Get(transaction::TreeId tree, std::string_view key) override;
+  Status GetInto(transaction::TreeId tree, std::string_view key, std::string* value,
+                 bool* found) override;
 
  private:
   struct Source {

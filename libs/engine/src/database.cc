@@ -419,6 +419,12 @@ Result<std::optional<std::string>> TxnRouter::Get(transaction::TreeId tree, std:
   return t->Get(RawTreeId(tree), key);
 }
 
+Status TxnRouter::GetInto(transaction::TreeId tree, std::string_view key, std::string* value,
+                          bool* found) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->GetInto(RawTreeId(tree), key, value, found);
+}
+
 uint64_t TxnRouter::TreeShape(transaction::TreeId tree) {
   auto t = For(tree);
   return t.ok() ? t.value()->TreeShape(RawTreeId(tree)) : 0;
@@ -509,6 +515,13 @@ Result<std::optional<std::string>> ConnDataAccess::Get(transaction::TreeId tree,
                                                        std::string_view key) {
   DOSQL_ASSIGN_OR_RETURN(Source src, For(tree));
   return src.w ? src.w->Get(RawTreeId(tree), key) : src.r->Get(RawTreeId(tree), key);
+}
+
+Status ConnDataAccess::GetInto(transaction::TreeId tree, std::string_view key, std::string* value,
+                               bool* found) {
+  DOSQL_ASSIGN_OR_RETURN(Source src, For(tree));
+  return src.w ? src.w->GetInto(RawTreeId(tree), key, value, found)
+               : src.r->GetInto(RawTreeId(tree), key, value, found);
 }
 
 // ---------------------------------------------------------------------------------------------

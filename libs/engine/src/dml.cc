@@ -61,6 +61,8 @@ struct TableCtx {
   std::vector<char> checked;
   // WriteIndexes' key buffer (taken while a key is in use, so that a nested use makes its own).
   std::string key_buf;
+  // ResolveUnique's buffer for the record at the new row's rowid (read, decoded, then left).
+  std::string record_buf;
   // UpdateOneRow's buffers for the new row and the SET values, while `updating`.
   std::vector<Value> update_row;
   std::vector<Value> update_sets;
@@ -769,8 +771,10 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
   for (int c : *checks) {
     if (c < 0) {
       if (t.without_rowid || (self && *self == rowid)) continue;
-      DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t.tree, RowidKey(rowid)));
-      if (!existing) continue;
+      std::string& existing = tc.record_buf;
+      bool found = false;
+      DOSQL_RETURN_IF_ERROR(txn->GetInto(t.tree, RowidKey(rowid), &existing, &found));
+      if (!found) continue;
       if (targeted(-1)) {
         *upsert_hit = rowid;
         if (hit_constraint) *hit_constraint = -1;
@@ -781,7 +785,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
       if (a == ConflictAction::kReplace) {
         // The row the lookup found (not read again).
         std::optional<std::vector<Value>> old(std::in_place, t.columns.size());
-        DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, *existing, rowid, old->data()));
+        DOSQL_RETURN_IF_ERROR(DecodeRowInto(t, existing, rowid, old->data()));
         if (replace_in_place && !has_upsert && !tc.fk && !tc.conn->recursive_triggers) {
           // Deleting the row runs nothing (no foreign key, no DELETE trigger): the caller
           // overwrites it instead, and its own index entries are no conflict for the new row.

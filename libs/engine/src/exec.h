@@ -52,6 +52,10 @@ class DataAccess {
   virtual Result<TreeVersion> Version(transaction::TreeId tree) = 0;
   virtual Result<std::optional<std::string>> Get(transaction::TreeId tree,
                                                  std::string_view key) = 0;
+  // Get into the caller's buffer (reused: a point read per statement allocates nothing);
+  // *found false, *value untouched, when the key is absent.
+  virtual Status GetInto(transaction::TreeId tree, std::string_view key, std::string* value,
+                         bool* found) = 0;
 };
 
 struct ConnectionImpl;

@@ -287,13 +287,10 @@ Status TableScanOp::Open(Exec& ex) {
     if (point_read_) {
       // A point read, no cursor: in a write transaction it goes through the tree's leaf hint,
       // so that the UPDATE or DELETE of the row then finds its leaf at once.
-      DOSQL_ASSIGN_OR_RETURN(std::optional<std::string> record,
-                             ex.data->Get(table_->tree, RowidKey(r)));
-      if (!record) {
-        done_ = true;
-      } else {
-        single_record_ = std::move(*record);
-      }
+      bool found = false;
+      if (single_record_.capacity() > (size_t{1} << 16)) std::string().swap(single_record_);
+      DOSQL_RETURN_IF_ERROR(ex.data->GetInto(table_->tree, RowidKey(r), &single_record_, &found));
+      if (!found) done_ = true;
       return Status::OK();
     }
     // Lookups of one execution may be answered from memory (LookupMemo); an execution without

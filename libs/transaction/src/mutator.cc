@@ -214,6 +214,11 @@ Result<std::optional<std::string>> Mutator::Get(TreeId id, std::string_view key)
   return btree::Get(*pager_, st->root, key, &st->hint);
 }
 
+Status Mutator::GetInto(TreeId id, std::string_view key, std::string* value, bool* found) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));
+  return btree::GetInto(*pager_, st->root, key, &st->hint, value, found);
+}
+
 Result<btree::NeighborKeys> Mutator::Neighbors(TreeId id, std::string_view key,
                                                size_t prefix) const {
   DOSQL_ASSIGN_OR_RETURN(TreeState * st, Load(id));

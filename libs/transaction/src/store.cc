@@ -324,6 +324,11 @@ Result<std::optional<std::string>> ReadTransaction::Get(TreeId tree, std::string
   DOSQL_ASSIGN_OR_RETURN(TreeInfo info, GetTree(tree));
   return btree::Get(*impl_->version->pager, info.root, key);
 }
+Status ReadTransaction::GetInto(TreeId tree, std::string_view key, std::string* value,
+                                bool* found) const {
+  DOSQL_ASSIGN_OR_RETURN(TreeInfo info, GetTree(tree));
+  return btree::GetInto(*impl_->version->pager, info.root, key, nullptr, value, found);
+}
 Result<btree::Cursor> ReadTransaction::NewCursor(TreeId tree) const {
   DOSQL_ASSIGN_OR_RETURN(TreeInfo info, GetTree(tree));
   return btree::Cursor(impl_->version->pager.get(), info.root);
@@ -519,6 +524,12 @@ Status WriteTransaction::Delete(TreeId tree, std::string_view key, bool* existed
 Result<std::optional<std::string>> WriteTransaction::Get(TreeId tree, std::string_view key) const {
   DOSQL_RETURN_IF_ERROR(impl_->Check());
   return impl_->mutator->Get(tree, key);
+}
+
+Status WriteTransaction::GetInto(TreeId tree, std::string_view key, std::string* value,
+                                 bool* found) const {
+  DOSQL_RETURN_IF_ERROR(impl_->Check());
+  return impl_->mutator->GetInto(tree, key, value, found);
 }
 
 Result<std::optional<std::string>> WriteTransaction::LastKey(TreeId tree) const {

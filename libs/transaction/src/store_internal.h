@@ -82,6 +82,7 @@ class Mutator {
   // WriteTransaction::Fill, unlogged.
   Status Fill(TreeId id, const EntrySource& next);
   Result<std::optional<std::string>> Get(TreeId id, std::string_view key) const;
+  Status GetInto(TreeId id, std::string_view key, std::string* value, bool* found) const;
   Result<btree::NeighborKeys> Neighbors(TreeId id, std::string_view key, size_t prefix) const;
   // WriteTransaction::LastKey.
   Result<std::optional<std::string>> LastKey(TreeId id) const;

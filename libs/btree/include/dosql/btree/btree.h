@@ -79,6 +79,10 @@ struct LeafHint {
 // Point lookup. Returns std::nullopt when the key is absent. `hint` (may be null): see LeafHint.
 Result<std::optional<std::string>> Get(Pager& pager, PageId root, std::string_view key,
                                        LeafHint* hint = nullptr);
+// Get into the caller's buffer (its storage reused: a point read allocates nothing once the
+// buffer has grown): *found false, *value untouched, when the key is absent.
+Status GetInto(Pager& pager, PageId root, std::string_view key, LeafHint* hint, std::string* value,
+               bool* found);
 
 // The keys next to where `key` sorts (a unique index's check: an entry with the same prefix, if
 // any, is next to where the new entry goes). `hint` as for Get. With `prefix`, a neighbour is

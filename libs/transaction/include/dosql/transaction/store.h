@@ -113,6 +113,8 @@ class ReadTransaction {
   Result<TreeInfo> GetTree(TreeId id) const;  // NotFound if the tree does not exist here
   Result<std::vector<TreeInfo>> ListTrees() const;
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
+  // Get into the caller's buffer (reused; *found false and *value untouched when absent).
+  Status GetInto(TreeId tree, std::string_view key, std::string* value, bool* found) const;
   // A cursor over one tree of this snapshot (positioned nowhere; Seek it first).
   Result<btree::Cursor> NewCursor(TreeId tree) const;
 
@@ -149,6 +151,8 @@ class WriteTransaction {
   // part of the entries: roll back to a savepoint.
   Status Fill(TreeId tree, const EntrySource& next);
   Result<std::optional<std::string>> Get(TreeId tree, std::string_view key) const;
+  // Get into the caller's buffer (reused; *found false and *value untouched when absent).
+  Status GetInto(TreeId tree, std::string_view key, std::string* value, bool* found) const;
   // The keys next to where `key` sorts that begin with its first `prefix` bytes (btree::Neighbors).
   Result<btree::NeighborKeys> Neighbors(TreeId tree, std::string_view key, size_t prefix = 0) const;
   // The tree's largest key (none when it is empty), as this transaction sees it. Kept per tree
