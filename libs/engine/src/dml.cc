@@ -46,6 +46,9 @@ struct TableCtx {
   std::vector<std::string> check_names;
   std::vector<std::vector<CExprPtr>> index_exprs;  // per index, per column (null: plain)
   std::vector<CExprPtr> index_where;                // partial index predicates
+  // Some index has an expression column or a WHERE: its key or membership is evaluated against
+  // the frame, which then holds the row (LoadFrame) before the index is checked or written.
+  bool index_reads_frame = false;
   std::vector<std::vector<Collation>> index_colls;  // per index, per column (resolved)
   std::vector<CExprPtr> defaults;                   // per column (null: NULL)
   std::vector<CExprPtr> generated;                  // per column (null: not generated)
@@ -126,8 +129,10 @@ Status SetupTable(PlanContext& ctx, TableCtx* tc, const TableInfo* t, int level,
         exprs.push_back(nullptr);
       }
     }
+    for (const auto& e : exprs) tc->index_reads_frame |= e != nullptr;
     tc->index_exprs.push_back(std::move(exprs));
     if (idx->where) {
+      tc->index_reads_frame = true;
       Scope is;
       is.level = level;
       is.sql = idx->sql;
@@ -243,10 +248,10 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
 // `only`: when given, the indexes to write (the others are left as they are).
 Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Value>& vals,
                     int64_t rowid, bool insert, const std::vector<bool>* only = nullptr) {
-  bool loaded = false;  // the row is put in the frame for the first index written
+  bool loaded = false;  // the row is put in the frame for the first index written (that reads it)
   for (size_t i = 0; i < tc.t->indexes.size(); i++) {
     if (only && !(*only)[i]) continue;
-    if (!loaded) {
+    if (!loaded && tc.index_reads_frame) {
       LoadFrame(tc, ex, vals, rowid);
       loaded = true;
     }
@@ -804,7 +809,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
     // An UPDATE that keeps the row's rowid and its key in this index cannot conflict there.
     if (changing && !(*changing)[i]) continue;
     while (true) {
-      LoadFrame(tc, ex, vals, rowid);
+      if (tc.index_reads_frame) LoadFrame(tc, ex, vals, rowid);
       // An INSERT's row is not stored yet: a hit at its rowid is another row (the one its
       // rowid check would meet later), which an UPSERT on this index handles first.
       DOSQL_ASSIGN_OR_RETURN(auto hit, FindUniqueConflict(tc, ex, txn, i, vals, rowid, self));
@@ -2307,8 +2312,10 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
       if (!still) continue;
     }
     if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->OldRow(ex, old, rowid, nullptr));
-    LoadFrame(tc, ex, old, rowid);
-    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
+    if (!plan->returning.empty()) {
+      LoadFrame(tc, ex, old, rowid);
+      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan->returning, result));
+    }
     if (n < leaves.size()) {
       txn->SuggestLeaf(t->tree, shape_read, leaves[n].root, leaves[n].leaf, leaves[n].slot);
     }
