@@ -894,7 +894,6 @@ void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool right
 
 // ----- Get -----
 
-// The value of `key` in the leaf `page`; *slot: where the key is or would go.
 // The value of `key` in the leaf `page` into *value (its buffer reused; *found false, *value
 // untouched, when absent); *slot: where the key is or would go.
 Status GetFromLeaf(Pager& pager, const PageRef& page, const NodeHeader& h, std::string_view key,

@@ -777,6 +777,7 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
     if (c < 0) {
       if (t.without_rowid || (self && *self == rowid)) continue;
       std::string& existing = tc.record_buf;
+      if (existing.capacity() > (size_t{1} << 16)) std::string().swap(existing);  // not kept
       bool found = false;
       DOSQL_RETURN_IF_ERROR(txn->GetInto(t.tree, RowidKey(rowid), &existing, &found));
       if (!found) continue;

@@ -88,6 +88,11 @@ inline bool RealArith(ArithOp op, const Value& lhs, const Value& rhs, Value* out
 inline bool IntArith(ArithOp op, const Value& lhs, const Value& rhs, Value* out) {
   if (lhs.type() != ValueType::kInteger || rhs.type() != ValueType::kInteger) return false;
   const int64_t a = lhs.integer(), b = rhs.integer();
+  if (b == 0 && (op == ArithOp::kDivide || op == ArithOp::kRemainder)) {
+    out->SetNull();
+    out->set_subtype(0);
+    return true;
+  }
   int64_t r;
   switch (op) {
     case ArithOp::kAdd:
@@ -101,19 +106,9 @@ inline bool IntArith(ArithOp op, const Value& lhs, const Value& rhs, Value* out)
       break;
     case ArithOp::kDivide:
       if (b == -1 && a == INT64_MIN) return false;
-      if (b == 0) {
-        out->SetNull();
-        out->set_subtype(0);
-        return true;
-      }
       r = a / b;
       break;
     default:  // kRemainder
-      if (b == 0) {
-        out->SetNull();
-        out->set_subtype(0);
-        return true;
-      }
       r = b == -1 ? 0 : a % b;
       break;
   }
