@@ -2424,52 +2424,54 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
   // As SQLite builds an index: every entry first (an error in an indexed expression shows
   // before a UNIQUE violation), sorted, then stored in key order (each store lands next to the
   // one before it); equal keys of a UNIQUE index are then neighbours. The entries are made
-  // while the table is read and sorted through an array of their positions.
+  // while the table is read, their keys one after another in one buffer, and sorted through an
+  // array of their positions.
   struct Entry {
-    std::string key;  // (no value: only labelled indexes store one)
+    uint64_t head;    // the key's first 8 bytes as a big-endian number, zero-padded
+    uint64_t offset;  // where the key starts in `keys` (no value: only labelled indexes store one)
+    uint32_t size;
     bool has_null;
   };
   std::vector<Entry> entries;
+  std::string keys;
+  std::string key;
   DOSQL_RETURN_IF_ERROR(for_each_row([&](const std::vector<Value>& vals, int64_t rowid) -> Status {
     LoadFrame(tc, ex, vals, rowid);
     DOSQL_ASSIGN_OR_RETURN(bool in, InPartialIndex(tc, ex, index_no));
     if (!in) return Status::OK();
-    Entry& e = entries.emplace_back();
-    return MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null, &e.key);
-  }));
-  // Sorted by each key's first 8 bytes (a big-endian number, zero-padded) held beside its
-  // position, the whole keys compared only when those are equal: most comparisons then touch
-  // neither the keys nor memcmp.
-  struct Sortable {
-    uint64_t head;
-    uint32_t entry;
-  };
-  std::vector<Sortable> order(entries.size());
-  for (size_t i = 0; i < order.size(); i++) {
-    const std::string& k = entries[i].key;
-    uint64_t head = 0;
+    Entry e;
+    DOSQL_RETURN_IF_ERROR(MakeIndexKey(tc, ex, index_no, vals, rowid, true, &e.has_null, &key));
+    e.head = 0;
     for (size_t b = 0; b < 8; b++) {
-      head = (head << 8) | (b < k.size() ? static_cast<unsigned char>(k[b]) : 0u);
+      e.head = (e.head << 8) | (b < key.size() ? static_cast<unsigned char>(key[b]) : 0u);
     }
-    order[i] = {head, static_cast<uint32_t>(i)};
-  }
-  std::sort(order.begin(), order.end(), [&](const Sortable& a, const Sortable& b) {
+    e.offset = keys.size();
+    e.size = static_cast<uint32_t>(key.size());
+    keys += key;
+    entries.push_back(e);
+    return Status::OK();
+  }));
+  auto key_of = [&](const Entry& e) { return std::string_view(keys).substr(e.offset, e.size); };
+  // Sorted by the heads, the whole keys compared only when those are equal: most comparisons
+  // then touch neither the keys nor memcmp.
+  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
     if (a.head != b.head) return a.head < b.head;
-    return entries[a.entry].key < entries[b.entry].key;
+    return key_of(a) < key_of(b);
   });
   // The index's pages are then built from the sorted entries (a bulk load), not entry by entry.
   size_t i = 0;
   return txn->Fill(idx.tree, [&](std::string_view* key, std::string_view* value) -> Result<bool> {
-    if (i == order.size()) return false;
-    const Entry& e = entries[order[i].entry];
+    if (i == entries.size()) return false;
+    const Entry& e = entries[i];
+    const std::string_view k = key_of(e);
     if (idx.unique && i > 0 && !e.has_null) {
-      const std::string& prev = entries[order[i - 1].entry].key;
-      const size_t n = e.key.size() - kRowidKeySize;
-      if (prev.size() == e.key.size() && prev.compare(0, n, e.key, 0, n) == 0) {
+      const std::string_view prev = key_of(entries[i - 1]);
+      const size_t n = k.size() - kRowidKeySize;
+      if (prev.size() == k.size() && prev.substr(0, n) == k.substr(0, n)) {
         return Status::Constraint(UniqueMessage(t, idx));
       }
     }
-    *key = e.key;
+    *key = k;
     *value = std::string_view();
     i++;
     return true;
