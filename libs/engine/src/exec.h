@@ -241,11 +241,12 @@ class KeyMap {
   // Stores (key, v) unless an equal key is there; returns the stored value and whether it was
   // inserted.
   std::pair<V*, bool> Emplace(std::vector<Value> key, V v) {
+    // (try_emplace: no node is made for a key that is there.)
     if (ordered_) {
-      auto [it, inserted] = sorted_.emplace(std::move(key), std::move(v));
+      auto [it, inserted] = sorted_.try_emplace(std::move(key), std::move(v));
       return {&it->second, inserted};
     }
-    auto [it, inserted] = hashed_.emplace(std::move(key), std::move(v));
+    auto [it, inserted] = hashed_.try_emplace(std::move(key), std::move(v));
     return {&it->second, inserted};
   }
   void Clear() {

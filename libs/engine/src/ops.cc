@@ -1589,8 +1589,15 @@ Result<bool> DistinctSrc::Next(Exec& ex, Row* row) {
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
     if (!ok) return false;
-    std::vector<Value> key(row->begin(), row->begin() + static_cast<long>(colls_.size()));
-    if (seen_.Emplace(std::move(key), true).second) return true;
+    // Looked up before a copy is made: a repeated row allocates nothing.
+    const std::vector<Value>* key = row;
+    if (row->size() != colls_.size()) {
+      key_.assign(row->begin(), row->begin() + static_cast<long>(colls_.size()));
+      key = &key_;
+    }
+    if (seen_.Find(*key) != nullptr) continue;
+    seen_.Emplace(*key, true);
+    return true;
   }
 }
 

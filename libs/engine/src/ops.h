@@ -621,6 +621,7 @@ class DistinctSrc final : public RowSrc {
   RowSrcPtr child_;
   std::vector<Collation> colls_;
   KeyMap<bool> seen_;
+  std::vector<Value> key_;  // the row's first colls_.size() values, when it has more
 };
 
 // LIMIT / OFFSET (expressions evaluated at Open).
