@@ -196,6 +196,12 @@ struct ConnectionImpl {
   // The database whose store has tag `tag` (see TreeTag), or -1.
   int DbOfTag(uint64_t tag) const;
   int DbOfSchema(const Schema& s) const { return DbOfTag(s.db_tag); }
+  // An estimate of the entries of `tree` for the planner when a table has no statistics
+  // (btree::Cursor::EstimatedEntries: the path to its first entry), read through the
+  // transaction or snapshot the connection holds on its database, else a snapshot of its own.
+  // -1 when it cannot tell, or would have to pin a BEGIN DEFERRED transaction's snapshot
+  // before the transaction's first read.
+  double EstimatedRows(transaction::TreeId tree);
   // Creates the temp database (an in-memory store) if it does not exist yet.
   Status EnsureTempDb();
   // Opens the write transaction on database `db` if none is open (autocommit statements, BEGIN

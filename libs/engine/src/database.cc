@@ -107,6 +107,27 @@ int ConnectionImpl::FindDb(std::string_view name) const {
   return -1;
 }
 
+double ConnectionImpl::EstimatedRows(transaction::TreeId tree) {
+  const int db = DbOfTag(TreeTag(tree));
+  if (db < 0) return -1;
+  DbSlot& s = dbs[static_cast<size_t>(db)];
+  std::unique_ptr<transaction::ReadTransaction> own;  // (outlives the cursor)
+  Result<btree::Cursor> cur = Status::NotFound("no reader");
+  if (s.txn) {
+    cur = s.txn->NewCursor(RawTreeId(tree));
+  } else if (s.snapshot) {
+    cur = s.snapshot->NewCursor(RawTreeId(tree));
+  } else {
+    if (explicit_txn || s.impl() == nullptr) return -1;
+    auto read = s.impl()->store->BeginRead();
+    if (!read.ok()) return -1;
+    own = std::move(read).value();
+    cur = own->NewCursor(RawTreeId(tree));
+  }
+  if (!cur.ok() || !cur->SeekFirst().ok()) return -1;
+  return static_cast<double>(cur->EstimatedEntries());
+}
+
 int ConnectionImpl::DbOfTag(uint64_t tag) const {
   for (size_t i = 0; i < dbs.size(); i++) {
     const DatabaseImpl* d = dbs[i].impl();

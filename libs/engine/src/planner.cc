@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <limits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -3173,10 +3174,29 @@ std::vector<size_t> FromPlanner::CheaperJoinOrder(
   constexpr double kTableRows = 1e6;
   constexpr double kRowsPerValue = 10;
   constexpr double kLookup = 20;
-  auto table_rows = [&](const FromItem& it) {
-    return it.table != nullptr && it.table->stat_rows > 0 ? static_cast<double>(it.table->stat_rows)
-                                                           : kTableRows;
-  };
+  // Building a hash table costs more per row than scanning one (each row's columns copied,
+  // a bucket allocated).
+  constexpr double kHashBuild = 8;
+  constexpr size_t kExhaustiveItems = 10;  // up to 1,024 sets of items
+  // A row fetched by rowid from an index entry (a non-covering index lookup: the rows of one
+  // value are mostly near each other), and a table held in memory for key lookups
+  // (LookupMemo): per row read into it, per probe.
+  constexpr double kFetch = 2;
+  constexpr double kMemoRead = 2;
+  constexpr double kMemoProbe = 2;
+  // A table's rows: ANALYZE's count, else an estimate from its tree (the path to its first
+  // row: the fan-out of each level), else SQLite's assumption.
+  std::vector<double> rows_of(n, kTableRows);
+  for (size_t i = 0; i < n; i++) {
+    const TableInfo* t = items_[i].table;
+    if (t == nullptr) continue;
+    if (t->stat_rows > 0) {
+      rows_of[i] = static_cast<double>(t->stat_rows);
+    } else if (ctx_.conn != nullptr && !t->is_schema_table) {
+      const double estimate = ctx_.conn->EstimatedRows(t->tree);
+      if (estimate >= 0) rows_of[i] = std::max(1.0, estimate);
+    }
+  }
   // How a column of a table is reached by equality: 2 = key (rowid or a one-column UNIQUE
   // index), 1 = first column of an index, 0 = neither.
   auto reach = [&](const FromItem& it, int col) {
@@ -3194,10 +3214,11 @@ std::vector<size_t> FromPlanner::CheaperJoinOrder(
     const FromItem& it = items_[i];
     const int src = it.source;
     const uint64_t mine = uint64_t{1} << src;
-    const double total = table_rows(it);
+    const double total = rows_of[i];
     int best_reach = -1;  // -1: no usable equality; else the best reach of one
     bool joined_eq = false;
     double filter = 1;
+    int equalities = 0;  // usable ones: the one the lookup takes, the others filter its rows
     for (const auto& c : conj) {
       if ((c->mask & mine) == 0 || (c->mask & ~(have | mine)) != 0) continue;
       // The forms of the conjunct that constrain a column of this item.
@@ -3216,27 +3237,36 @@ std::vector<size_t> FromPlanner::CheaperJoinOrder(
       if (eq && col != -3 && (other & ~have) == 0) {
         best_reach = std::max(best_reach, reach(it, col));
         joined_eq |= other != 0;
+        equalities++;
       } else {
         filter *= 0.25;
       }
     }
+    for (int e = 1; e < equalities; e++) filter /= kRowsPerValue;
     double cost;
     double per_outer;
     if (best_reach == 2) {
       per_outer = 1;
-      cost = *rows * kLookup;
+      // Past an eighth of the table's rows, its key lookups are answered from memory
+      // (LookupMemo): the table read once, then a probe each.
+      cost = *rows <= total / 8 ? *rows * kLookup
+                                : total / 8 * kLookup + total * kMemoRead + *rows * kMemoProbe;
     } else if (best_reach == 1) {
       per_outer = kRowsPerValue;
-      cost = *rows * (kLookup + kRowsPerValue);
+      cost = *rows * (kLookup + kRowsPerValue * kFetch);
     } else if (best_reach == 0 && joined_eq) {  // a hash join: one pass to build
-      per_outer = kRowsPerValue;
-      cost = total + *rows * kRowsPerValue;
+      // An unindexed join column is as often a low-cardinality one (a foreign key to a small
+      // table) as a near-key: assumed to match as many rows per value as an equality with a
+      // constant does (a tenth of the table), so that such a join comes after the lookups that
+      // narrow its outer rows.
+      per_outer = std::max(kRowsPerValue, total / kRowsPerValue);
+      cost = total * kHashBuild + *rows * kRowsPerValue;
     } else if (best_reach == 0) {  // = constant on an unindexed column
       per_outer = total / kRowsPerValue;
-      cost = *rows * total;
+      cost = *rows * (kLookup + total);  // (each scan positions a cursor, as a lookup does)
     } else {
       per_outer = total;
-      cost = *rows * total;
+      cost = *rows * (kLookup + total);
     }
     *rows = std::max(1.0, *rows * per_outer * filter);
     return cost;
@@ -3253,6 +3283,45 @@ std::vector<size_t> FromPlanner::CheaperJoinOrder(
   const double current = cost_of(order);
   double best = current / 1.25;  // only an order at least a fifth cheaper
   std::vector<size_t> best_order;
+  if (n <= kExhaustiveItems) {
+    // Every order, by dynamic programming over the sets of items joined so far: the cheapest
+    // way to join each set (its cost and rows), extended by one item at a time. (A greedy
+    // choice of the next item misses orders whose cheap steps come after a dearer one: a key
+    // lookup into a large table before the small ones it leads to.)
+    const size_t sets = size_t{1} << n;
+    std::vector<double> set_cost(sets, std::numeric_limits<double>::infinity());
+    std::vector<double> set_rows(sets, 1);
+    std::vector<int> set_last(sets, -1);
+    set_cost[0] = 0;
+    for (size_t set = 0; set < sets; set++) {
+      if (set_cost[set] == std::numeric_limits<double>::infinity()) continue;
+      uint64_t have = 0;
+      for (size_t i = 0; i < n; i++) {
+        if (set >> i & 1) have |= uint64_t{1} << items_[i].source;
+      }
+      for (size_t i = 0; i < n; i++) {
+        if (set >> i & 1) continue;
+        double r = set_rows[set];
+        const double c = set_cost[set] + step(i, have, &r);
+        const size_t next = set | size_t{1} << i;
+        if (c < set_cost[next]) {
+          set_cost[next] = c;
+          set_rows[next] = r;
+          set_last[next] = static_cast<int>(i);
+        }
+      }
+    }
+    if (set_cost[sets - 1] < best) {
+      best_order.assign(n, 0);
+      size_t set = sets - 1;
+      for (size_t k = n; k-- > 0;) {
+        best_order[k] = static_cast<size_t>(set_last[set]);
+        set &= ~(size_t{1} << best_order[k]);
+      }
+    }
+    return best_order;
+  }
+  // Many items: a greedy order from every start, the next item the one whose step costs least.
   for (size_t start = 0; start < n; start++) {
     std::vector<size_t> o{start};
     std::vector<bool> used(n, false);
@@ -4287,12 +4356,14 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
       order.push_back(static_cast<size_t>(best));
       have |= src_mask(items_[static_cast<size_t>(best)]);
     }
-    // The greedy order above ignores fan-out: joining many rows per outer row (a hash join on a
-    // non-key column) early multiplies the work of everything after it. Estimate the cost of
-    // that order and of a cost-driven greedy order from every start, with SQLite's assumptions
-    // without statistics (a table ~1M rows, ~10 rows per value of a non-unique column, a key
-    // lookup ~20 comparisons), and take the cheaper one when it is clearly cheaper (by a fifth of
-    // the estimate).
+    // The greedy order above ignores fan-out and table sizes: joining many rows per outer row
+    // (a hash join on a non-key column) early multiplies the work of everything after it, and
+    // scanning the biggest table may cost more than reaching it through a key. Estimate the
+    // cost of that order and of the cheapest order (every order up to ten tables, else a
+    // cost-driven greedy one from every start) from the tables' sizes (ANALYZE's counts, else
+    // an estimate from each table's tree) and SQLite's other assumptions without statistics
+    // (~10 rows per value of a non-unique column, a key lookup ~20 scanned rows), and take the
+    // cheaper one when it is clearly cheaper (by a fifth of the estimate).
     {
       std::vector<size_t> best_order = CheaperJoinOrder(order, conj);
       if (!best_order.empty()) order = std::move(best_order);
