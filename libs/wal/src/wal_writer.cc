@@ -27,7 +27,10 @@ namespace {
 
 // A larger encode buffer than this is released after the write instead of being kept for reuse.
 constexpr size_t kMaxRetainedBuffer = 16u << 20;
-// How far past the end of the log the active segment file is kept zero-filled.
+// How far past the end of the log the active segment file is kept zero-filled: as far as the
+// log reaches in it, between 64 KiB and 1 MiB (a new segment's first commit, often the first of a
+// new database, does not write and sync a whole MiB of zeros).
+constexpr uint64_t kMinPreallocBytes = 64u << 10;
 constexpr uint64_t kPreallocBytes = 1u << 20;
 
 struct SegmentMeta {
@@ -396,7 +399,8 @@ Status WalWriter::Impl::WriteGroupLocked(const LogPosition& new_pos,
   const uint64_t end = active_size + size;
   if (end > active_allocated && options.sync_mode != SyncMode::kOff) {
     static const std::string kZeros(64 << 10, '\0');
-    const uint64_t target = std::max(end, active_size + kPreallocBytes);
+    const uint64_t ahead = std::clamp(active_size, kMinPreallocBytes, kPreallocBytes);
+    const uint64_t target = std::max(end, active_size + ahead);
     for (uint64_t off = std::max(active_allocated, end); off < target;) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(kZeros.size(), target - off));
       Status z = active->WriteAt(off, kZeros.data(), n);
