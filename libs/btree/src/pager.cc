@@ -456,6 +456,7 @@ struct Pager::Impl {
     if (got < options.page_size) {
       return Status::Corruption(Where(id, file.path(), offset) + ": never written / truncated");
     }
+    pages_read.fetch_add(1, std::memory_order_relaxed);
     DOSQL_RETURN_IF_ERROR(Verify(id, page->data(), file.path(), offset));
     return page;
   }
@@ -503,6 +504,7 @@ struct Pager::Impl {
     if (!(*handle)->ReadAt(OffsetOfId(id), n * ps, buffer->data(), &got).ok() || got < 2 * ps) {
       return 0;
     }
+    pages_read.fetch_add(got / ps, std::memory_order_relaxed);
     return got / ps;
   }
 
@@ -589,6 +591,7 @@ struct Pager::Impl {
   std::atomic<uint64_t> cached_bytes{0};
   std::atomic<uint64_t> transient_pages{0};
   std::atomic<uint64_t> pages_written{0};
+  std::atomic<uint64_t> pages_read{0};
   std::atomic<uint64_t> evictions{0};
 };
 
@@ -672,6 +675,7 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
     if (!page->verified_) {
       DOSQL_RETURN_IF_ERROR(d.VerifyAt(id, page->data()));
       page->verified_ = true;
+      run->used_++;
     }
     return page;
   };
@@ -683,8 +687,15 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   }
   if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
+  size_t window = run->window_ == 0 ? d.read_ahead_pages : run->window_;
+  if (run->count_ > 0) {
+    window = run->used_ * 2 < run->count_ ? std::max<size_t>(Impl::kFirstReadAhead, window / 2)
+                                          : std::min<size_t>(d.read_ahead_pages, window * 2);
+  }
+  run->window_ = window;
   run->count_ = 0;
-  const uint64_t n = d.ReadRunImages(id, d.read_ahead_pages, &run->buffer_);
+  run->used_ = 0;
+  const uint64_t n = d.ReadRunImages(id, window, &run->buffer_);
   if (n == 0) {
     DOSQL_ASSIGN_OR_RETURN(PageRef page, d.ReadPage(id));
     return d.Insert(std::move(page), /*replace=*/false);
@@ -897,6 +908,7 @@ PagerStats Pager::stats() const {
   s.cached_bytes = d.cached_bytes.load(std::memory_order_relaxed);
   s.transient_pages = d.transient_pages.load(std::memory_order_relaxed);
   s.pages_written = d.pages_written.load(std::memory_order_relaxed);
+  s.pages_read = d.pages_read.load(std::memory_order_relaxed);
   s.evictions = d.evictions.load(std::memory_order_relaxed);
   return s;
 }

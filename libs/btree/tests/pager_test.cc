@@ -302,6 +302,41 @@ TEST(PagerTest, ScanningReadsBypassAFullCache) {
   ExpectCorruptionNaming(pager->Get(90), 90, "checksum mismatch");
 }
 
+// A ScanRun is as long as its last run was useful: lookups that skip ahead a few pages at a
+// time (a correlated EXISTS probing in key order) shrink it to a few pages, so they read little
+// more than the pages they use; a scan in order grows it back to the full read-ahead.
+TEST(PagerTest, ScanRunsShrinkForLookupsThatSkipAndGrowForScans) {
+  auto fs = fsx::NewMemoryFileSystem();
+  // 1 KiB pages, a 256-page cache: runs of up to 16 pages.
+  auto pager = OpenPager(fs, "root/db", SmallOptions(/*segment_pages=*/1024, /*cache_pages=*/256));
+  ASSERT_NE(pager, nullptr);
+  auto written = WritePages(*pager, 1000);
+  pager->DropCache();
+  for (PageId id = 1; id <= 256; id++) ASSERT_TRUE(pager->Get(id).ok());  // the cache is full
+  ScanRun run;
+  // 40 lookups, each 10 pages after the last: a fixed run of 16 reads 640 pages for them.
+  uint64_t before = pager->stats().pages_read;
+  for (PageId id = 300; id < 700; id += 10) {
+    auto page = pager->GetScanning(id, &run);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_TRUE(Holds(**page, written[id])) << id;
+  }
+  const uint64_t skipping = pager->stats().pages_read - before;
+  EXPECT_LE(skipping, 40u * 4 + 16 + 8) << skipping;  // runs of 16, 8, then 4 pages
+  // A scan of the next 240 pages in order: the run doubles back to 16 (4, 8, 16, 16, ...).
+  before = pager->stats().pages_read;
+  const uint64_t misses = pager->stats().cache_misses;
+  for (PageId id = 700; id < 940; id++) {
+    auto page = pager->GetScanning(id, &run);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    EXPECT_TRUE(Holds(**page, written[id])) << id;
+  }
+  const uint64_t scanned = pager->stats().pages_read - before;
+  EXPECT_GE(scanned, 240u);  // every page read once, the last run past the end
+  EXPECT_LT(scanned, 240u + 16);
+  EXPECT_LE(pager->stats().cache_misses - misses, 17u);  // runs of 4, 8, then 15 of 16
+}
+
 TEST(PagerTest, StampsIdAndChecksumInHeader) {
   auto fs = fsx::NewMemoryFileSystem();
   auto pager = OpenPager(fs, "root/db", SmallOptions(16));

@@ -101,12 +101,16 @@ struct PagerStats {
   uint64_t cached_bytes = 0;
   uint64_t transient_pages = 0;
   uint64_t pages_written = 0;
+  uint64_t pages_read = 0;  // from segment files, read-ahead included
   uint64_t evictions = 0;
 };
 
 // A forward scan's own read-ahead (see Pager::GetScanning): the pages of its latest run of
 // reads, held outside the page cache. Owned by one cursor; one thread at a time. Holds up to
 // the pager's read-ahead size of pages (128 KiB) until it is destroyed; reused run to run.
+// A run is as long as the last one was useful: halved when the cursor used less than half of
+// the last run's pages (lookups that skip ahead), doubled up to the read-ahead size when it
+// used more (a scan).
 class ScanRun {
  public:
   ScanRun() = default;
@@ -117,6 +121,8 @@ class ScanRun {
   friend class Pager;
   PageId first_ = kInvalidPageId;  // pages_[i] holds page first_ + i, for i < count_
   size_t count_ = 0;
+  size_t used_ = 0;    // pages of the run the cursor took
+  size_t window_ = 0;  // pages the next run reads (0: the pager's read-ahead size)
   std::vector<PageRef> pages_;
   std::vector<uint8_t> buffer_;  // what one read brings in
 };
