@@ -487,14 +487,37 @@ struct Pager::Impl {
     return first;
   }
 
-  // Reads the images of up to `max_pages` pages from `id` on (same segment, already written)
-  // into *buffer with one read; returns how many it holds, 0 when fewer than two could be read
-  // (the caller reads the one page, which reports any error).
-  uint64_t ReadRunImages(PageId id, uint64_t max_pages, std::vector<uint8_t>* buffer) {
+  // How many of up to `max_pages` pages from `id` on one read can bring in: the same segment,
+  // already written.
+  uint64_t RunLength(PageId id, uint64_t max_pages) {
     uint64_t n =
         std::min<uint64_t>(max_pages, options.segment_pages - (id - 1) % options.segment_pages);
     const PageId written_end = next_id.load(std::memory_order_acquire);
     if (id + n > written_end) n = written_end > id ? written_end - id : 0;
+    return n;
+  }
+
+  // Reads the pages from `id` on into `buffers` (a page each, RunLength of them at most) with
+  // one read; returns how many it filled, 0 when fewer than two could be read (the caller reads
+  // the one page, which reports any error).
+  uint64_t ReadRunInto(PageId id, std::span<void* const> buffers) {
+    if (buffers.size() < 2) return 0;
+    auto handle = ReadHandle(SegmentOfId(id));
+    if (!handle.ok()) return 0;
+    const size_t ps = options.page_size;
+    size_t got = 0;
+    if (!(*handle)->ReadAtScatter(OffsetOfId(id), buffers, ps, &got).ok() || got < 2 * ps) {
+      return 0;
+    }
+    pages_read.fetch_add(got / ps, std::memory_order_relaxed);
+    return got / ps;
+  }
+
+  // Reads the images of up to `max_pages` pages from `id` on (same segment, already written)
+  // into *buffer with one read; returns how many it holds, 0 when fewer than two could be read
+  // (the caller reads the one page, which reports any error).
+  uint64_t ReadRunImages(PageId id, uint64_t max_pages, std::vector<uint8_t>* buffer) {
+    const uint64_t n = RunLength(id, max_pages);
     if (n < 2) return 0;
     auto handle = ReadHandle(SegmentOfId(id));
     if (!handle.ok()) return 0;
@@ -695,21 +718,29 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   run->window_ = window;
   run->count_ = 0;
   run->used_ = 0;
-  const uint64_t n = d.ReadRunImages(id, window, &run->buffer_);
+  // The run is read straight into its pages (one scatter read, no staging copy).
+  const uint64_t want = d.RunLength(id, window);
+  uint64_t n = 0;
+  if (want >= 2) {
+    if (run->pages_.size() < want) run->pages_.resize(want);
+    std::vector<void*>& buffers = run->buffers_;
+    buffers.resize(want);
+    for (uint64_t i = 0; i < want; i++) {
+      PageRef& page = run->pages_[i];
+      if (page == nullptr || page.use_count() != 1) {  // still held by someone: a new buffer
+        page = std::make_shared<Page>(id + i, d.options.page_size, Page::Unfilled{});
+      }
+      buffers[i] = page->data();
+    }
+    n = d.ReadRunInto(id, buffers);
+  }
   if (n == 0) {
     DOSQL_ASSIGN_OR_RETURN(PageRef page, d.ReadPage(id));
     return d.Insert(std::move(page), /*replace=*/false);
   }
-  if (run->pages_.size() < n) run->pages_.resize(n);
   for (uint64_t i = 0; i < n; i++) {
-    PageRef& page = run->pages_[i];
-    if (page == nullptr || page.use_count() != 1) {  // still held by someone: a new buffer
-      page = std::make_shared<Page>(id + i, d.options.page_size, Page::Unfilled{});
-    } else {
-      page->Reuse(id + i);
-    }
-    std::memcpy(page->data(), run->buffer_.data() + i * ps, ps);
-    page->verified_ = false;
+    run->pages_[i]->Reuse(id + i);
+    run->pages_[i]->verified_ = false;
   }
   run->first_ = id;
   run->count_ = n;

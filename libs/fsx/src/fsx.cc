@@ -88,6 +88,18 @@ std::string_view BaseName(std::string_view normalized) {
 
 }  // namespace internal
 
+Status File::ReadAtScatter(uint64_t offset, std::span<void* const> buffers, size_t size,
+                           size_t* bytes_read) {
+  *bytes_read = 0;
+  for (void* buffer : buffers) {
+    size_t got = 0;
+    DOSQL_RETURN_IF_ERROR(ReadAt(offset + *bytes_read, size, buffer, &got));
+    *bytes_read += got;
+    if (got < size) break;  // end of file
+  }
+  return Status::OK();
+}
+
 Status File::ReadExact(uint64_t offset, size_t n, void* dst) {
   size_t got = 0;
   DOSQL_RETURN_IF_ERROR(ReadAt(offset, n, dst, &got));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,6 +52,37 @@ class LocalFile final : public File {
       }
       if (r == 0) break;  // end of file
       done += static_cast<size_t>(r);
+    }
+    *bytes_read = done;
+    return Status::OK();
+  }
+
+  Status ReadAtScatter(uint64_t offset, std::span<void* const> buffers, size_t size,
+                       size_t* bytes_read) override {
+    *bytes_read = 0;
+    if (fd_ < 0) return ClosedStatus("read", path_);
+    constexpr size_t kMaxBuffers = 64;
+    if (buffers.size() > kMaxBuffers || size > kMaxIoChunk / kMaxBuffers) {
+      return File::ReadAtScatter(offset, buffers, size, bytes_read);
+    }
+    const size_t total = buffers.size() * size;
+    DOSQL_RETURN_IF_ERROR(CheckRange("read", path_, offset, total));
+    iovec iov[kMaxBuffers];
+    for (size_t i = 0; i < buffers.size(); i++) iov[i] = {buffers[i], size};
+    ssize_t r;
+    do {
+      r = ::preadv(fd_, iov, static_cast<int>(buffers.size()), static_cast<off_t>(offset));
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) return ErrnoStatus(errno, "read", path_);
+    size_t done = static_cast<size_t>(r);
+    // A short read before the end of the file (rare): the rest buffer by buffer.
+    while (done > 0 && done < total) {
+      const size_t i = done / size, in = done % size;
+      size_t got = 0;
+      DOSQL_RETURN_IF_ERROR(
+          ReadAt(offset + done, size - in, static_cast<char*>(buffers[i]) + in, &got));
+      done += got;
+      if (got < size - in) break;  // end of file
     }
     *bytes_read = done;
     return Status::OK();

@@ -186,6 +186,27 @@ TEST_P(FileSystemTest, Truncate) {
   EXPECT_EQ(Unwrap(g->Size()), 0u);
 }
 
+// ReadAtScatter fills its buffers in turn from the offset on, and stops at the end of the file
+// (a short count, the rest untouched), on every backend (local: one preadv).
+TEST_P(FileSystemTest, ReadAtScatterFillsBuffersInTurnUpToTheEnd) {
+  auto f = OpenOrDie(P("scatter"));
+  ASSERT_OK(f->Append(std::string_view("0123456789abcdefghij")));  // 20 bytes
+  char a[4], b[4], c[4];
+  void* const buffers[] = {a, b, c};
+  size_t got = 0;
+  ASSERT_OK(f->ReadAtScatter(2, buffers, 4, &got));
+  EXPECT_EQ(got, 12u);
+  EXPECT_EQ(std::string(a, 4) + std::string(b, 4) + std::string(c, 4), "23456789abcd");
+  std::memset(c, '.', 4);
+  ASSERT_OK(f->ReadAtScatter(10, buffers, 4, &got));  // 10 bytes left: two buffers and a half
+  EXPECT_EQ(got, 10u);
+  EXPECT_EQ(std::string(a, 4) + std::string(b, 4) + std::string(c, 4), "abcdefghij..");
+  ASSERT_OK(f->ReadAtScatter(20, buffers, 4, &got));  // at the end
+  EXPECT_EQ(got, 0u);
+  ASSERT_OK(f->ReadAtScatter(0, std::span<void* const>(), 4, &got));
+  EXPECT_EQ(got, 0u);
+}
+
 TEST_P(FileSystemTest, ReadExactShortReadIsCorruption) {
   auto f = OpenOrDie(P("short"));
   ASSERT_OK(f->Append(std::string_view("abc")));

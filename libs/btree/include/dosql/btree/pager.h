@@ -124,7 +124,7 @@ class ScanRun {
   size_t used_ = 0;    // pages of the run the cursor took
   size_t window_ = 0;  // pages the next run reads (0: the pager's read-ahead size)
   std::vector<PageRef> pages_;
-  std::vector<uint8_t> buffer_;  // what one read brings in
+  std::vector<void*> buffers_;  // the pages' bytes, for the scatter read
 };
 
 class Pager {

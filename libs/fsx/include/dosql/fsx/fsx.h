@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,11 @@ class File {
 
   // Reads up to n bytes at offset into dst; *bytes_read < n only at end of file.
   virtual Status ReadAt(uint64_t offset, size_t n, void* dst, size_t* bytes_read) = 0;
+  // Reads the bytes from offset on into `buffers` in turn, `size` bytes each (a run of pages
+  // read into the pages, without a staging copy); *bytes_read < buffers.size() * size only at
+  // end of file. The default reads each buffer with ReadAt; `local` makes one preadv.
+  virtual Status ReadAtScatter(uint64_t offset, std::span<void* const> buffers, size_t size,
+                               size_t* bytes_read);
   virtual Status WriteAt(uint64_t offset, const void* src, size_t n) = 0;
   // Writes at the current end of the file.
   virtual Status Append(const void* src, size_t n) = 0;
