@@ -269,6 +269,8 @@ int main(int argc, char** argv) {
     // dosql out of memory (kAddressSpaceBytes): a resource limit, counted, not compared.
     if (!d.ok && d.error.rfind("NoMemory", 0) == 0) {
       dosql_no_memory++;
+      std::cout << "\n-- dosql out of memory at statement " << n << " (seed " << opt.seed
+                << ", not compared): " << sql << ";\n";
       gen.EndEpisode();
       dosql.reset();
       continue;
