@@ -3171,19 +3171,21 @@ std::vector<size_t> FromPlanner::CheaperJoinOrder(
     const std::vector<size_t>& order, const std::vector<std::unique_ptr<Conjunct>>& conj) const {
   const size_t n = items_.size();
   if (n < 3) return {};  // two items: the connectivity greedy already picks the keyed side
+  // Costs in rows scanned. SQLite's assumptions without statistics: a table of ~1M rows, ~10
+  // rows per value of an indexed non-key column, a key lookup ~20.
   constexpr double kTableRows = 1e6;
   constexpr double kRowsPerValue = 10;
   constexpr double kLookup = 20;
-  // Building a hash table costs more per row than scanning one (each row's columns copied,
-  // a bucket allocated).
-  constexpr double kHashBuild = 8;
-  constexpr size_t kExhaustiveItems = 10;  // up to 1,024 sets of items
   // A row fetched by rowid from an index entry (a non-covering index lookup: the rows of one
   // value are mostly near each other), and a table held in memory for key lookups
   // (LookupMemo): per row read into it, per probe.
   constexpr double kFetch = 2;
   constexpr double kMemoRead = 2;
   constexpr double kMemoProbe = 2;
+  // Building a hash table costs more per row than scanning one (each row's columns copied,
+  // a bucket allocated).
+  constexpr double kHashBuild = 8;
+  constexpr size_t kExhaustiveItems = 10;  // every order up to 10 items: 1,024 sets of them
   // A table's rows: ANALYZE's count, else an estimate from its tree (the path to its first
   // row: the fan-out of each level), else SQLite's assumption.
   std::vector<double> rows_of(n, kTableRows);
