@@ -118,6 +118,15 @@ Result<Value> FnLength(Args a, const Ctx&) {
       std::string_view z = v.view();
       int64_t chars = 0;
       size_t i = 0;
+      // Eight bytes at a time while they are ASCII and none is NUL (a character each).
+      constexpr uint64_t kHighs = 0x8080808080808080ull, kOnes = 0x0101010101010101ull;
+      while (z.size() - i >= 8) {
+        uint64_t w;
+        std::memcpy(&w, z.data() + i, 8);
+        if ((w & kHighs) != 0 || ((w - kOnes) & ~w & kHighs) != 0) break;
+        chars += 8;
+        i += 8;
+      }
       while (i < z.size() && z[i] != 0) {
         auto c = static_cast<unsigned char>(z[i++]);
         chars++;
