@@ -2424,8 +2424,8 @@ Status PopulateIndex(ConnectionImpl* conn, const TableInfo& t, size_t index_no) 
   // As SQLite builds an index: every entry first (an error in an indexed expression shows
   // before a UNIQUE violation), sorted, then stored in key order (each store lands next to the
   // one before it); equal keys of a UNIQUE index are then neighbours. The entries are made
-  // while the table is read, their keys one after another in one buffer, and sorted through an
-  // array of their positions.
+  // while the table is read, their keys one after another in one buffer; the entries (head,
+  // place and size of each key) are what is sorted.
   struct Entry {
     uint64_t head;    // the key's first 8 bytes as a big-endian number, zero-padded
     uint64_t offset;  // where the key starts in `keys` (no value: only labelled indexes store one)

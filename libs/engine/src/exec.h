@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "catalog.h"
@@ -239,22 +240,26 @@ class KeyMap {
     return it == hashed_.end() ? nullptr : &it->second;
   }
   // Stores (key, v) unless an equal key is there; returns the stored value and whether it was
-  // inserted.
-  std::pair<V*, bool> Emplace(std::vector<Value> key, V v) {
-    // (try_emplace: no node is made for a key that is there.)
-    if (ordered_) {
-      auto [it, inserted] = sorted_.try_emplace(std::move(key), std::move(v));
-      return {&it->second, inserted};
-    }
-    auto [it, inserted] = hashed_.try_emplace(std::move(key), std::move(v));
-    return {&it->second, inserted};
-  }
+  // inserted. (try_emplace: nothing is made for a key that is there; the const& form copies
+  // the key only when it stores it.)
+  std::pair<V*, bool> Emplace(std::vector<Value>&& key, V v) { return Store(std::move(key), v); }
+  std::pair<V*, bool> Emplace(const std::vector<Value>& key, V v) { return Store(key, v); }
   void Clear() {
     hashed_.clear();
     sorted_.clear();
   }
 
  private:
+  template <class K>
+  std::pair<V*, bool> Store(K&& key, V& v) {
+    if (ordered_) {
+      auto [it, inserted] = sorted_.try_emplace(std::forward<K>(key), std::move(v));
+      return {&it->second, inserted};
+    }
+    auto [it, inserted] = hashed_.try_emplace(std::forward<K>(key), std::move(v));
+    return {&it->second, inserted};
+  }
+
   bool ordered_;
   std::unordered_map<std::vector<Value>, V, GroupKeyHash, GroupKeyEq> hashed_;
   std::map<std::vector<Value>, V, GroupKeyLess> sorted_;

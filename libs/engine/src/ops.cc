@@ -1589,15 +1589,13 @@ Result<bool> DistinctSrc::Next(Exec& ex, Row* row) {
   while (true) {
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, row));
     if (!ok) return false;
-    // Looked up before a copy is made: a repeated row allocates nothing.
+    // The key is copied only when it is stored: a repeated row allocates nothing.
     const std::vector<Value>* key = row;
     if (row->size() != colls_.size()) {
       key_.assign(row->begin(), row->begin() + static_cast<long>(colls_.size()));
       key = &key_;
     }
-    if (seen_.Find(*key) != nullptr) continue;
-    seen_.Emplace(*key, true);
-    return true;
+    if (seen_.Emplace(*key, true).second) return true;
   }
 }
 
