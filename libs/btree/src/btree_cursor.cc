@@ -315,15 +315,18 @@ bool Cursor::NextInLeaf(std::string_view* key, std::string_view* value) {
   const uint8_t* p = leaf.page->data();
   const uint32_t ps = leaf.page->size();
   const uint32_t off = internal::SlotAt(p, i);
-  internal::LeafCell cell;
-  if (!internal::ValidCellOffset(leaf.h, ps, off) || !internal::ParseLeafCell(p, ps, off, &cell) ||
-      cell.overflow) {
+  // Parsed straight into the cursor's cell: building a local LeafCell and copying it over made
+  // GCC stage the copy through the stack with mismatched store and load widths, and the stalled
+  // store forwarding cost more than the parse. On failure the cell is parsed again at the old
+  // position (which parsed before), so the cursor is left as it was.
+  if (!internal::ValidCellOffset(leaf.h, ps, off) || !internal::ParseLeafCell(p, ps, off, &m.cell) ||
+      m.cell.overflow) {
+    m.LoadCell().IgnoreError();
     return false;
   }
   leaf.idx = i;
-  m.cell = cell;
   *key = m.cell.key_view();
-  *value = std::string_view(reinterpret_cast<const char*>(cell.value), cell.value_len);
+  *value = std::string_view(reinterpret_cast<const char*>(m.cell.value), m.cell.value_len);
   return true;
 }
 
