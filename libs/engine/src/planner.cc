@@ -2966,6 +2966,10 @@ class FromPlanner {
   // The WHERE of the query this FROM belongs to, before Bind: its terms that read only one view,
   // FROM subquery or CTE are pushed into it (see PushDown).
   void SetWhere(const parser::Expr* where) { where_ = where; }
+  // The FROM of a statement's own SELECT (not a subquery's, a nested join's or a trigger's):
+  // its join runs once per execution, so a FROM subquery or view that comes first in the join
+  // order streams its rows (CO-ROUTINE) instead of being materialized first.
+  void SetRunsOnce(bool once) { runs_once_ = once; }
   // Builds the operator tree, consuming `where` conjuncts it can apply; `pushed`: terms of an
   // enclosing query pushed into this SELECT (scope.pushed set while it runs).
   Result<OpPtr> Build(const parser::Expr* where, const PushedTerms* pushed = nullptr);
@@ -3065,6 +3069,7 @@ class FromPlanner {
   }
   bool has_right_join_ = false;  // the FROM clause has a RIGHT or FULL join (anywhere)
   const parser::Expr* where_ = nullptr;  // see SetWhere
+  bool runs_once_ = false;               // see SetRunsOnce
 
   // The terms of where_ that read only the columns of the FROM item about to be bound: `sel`
   // (a view, FROM subquery or CTE body) under `alias`, joined by `join`, its columns named by
@@ -4424,6 +4429,8 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
       classify(c.get(), !preserved_leaf);
     }
     bool correlated = false;
+    // The first item of a join that runs once is read once: a subquery there needs no copy.
+    if (i == 0 && runs_once_ && !has_right_full) item.subquery_materialize = false;
     DOSQL_ASSIGN_OR_RETURN(OpPtr leaf, Leaf(item, local, eqs, available, &correlated));
     // Local filters (the access path's conjuncts stay as filters: they are cheap and exact).
     std::vector<CExprPtr> lf;
@@ -4720,6 +4727,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   // FROM
   FromPlanner fp(ctx, scope);
   fp.SetWhere(core.where.get());
+  fp.SetRunsOnce(level == 0);
   if (core.from) DOSQL_RETURN_IF_ERROR(fp.Bind(*core.from));
   int source_slots = scope.nslots;
   // Window functions (they reorder the rows, so no ORDER BY from the access path).

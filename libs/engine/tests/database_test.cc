@@ -1290,5 +1290,28 @@ TEST(DatabaseTest, AnIndexCoversTheColumnsTheQueryReads) {
   EXPECT_EQ(Int(*c, "SELECT sum(k) FROM t WHERE k BETWEEN 10 AND 25"), 30);
 }
 
+TEST(DatabaseTest, AFromSubqueryFirstInTheJoinStreamsAndOneAfterItIsReadFromACopy) {
+  auto c = OpenMemory();
+  ASSERT_OK(
+      c->Exec("CREATE TABLE t(a INTEGER PRIMARY KEY, g TEXT); CREATE TABLE u(g TEXT, w INTEGER);"
+              "CREATE VIEW v AS SELECT g FROM t WHERE a > 1;"
+              "INSERT INTO t VALUES (1, 'x'), (2, 'y'), (3, 'x'); INSERT INTO u VALUES ('x', 1)"));
+  auto plan = [&](const std::string& sql) {
+    std::string s;
+    for (const auto& r : Rows(*c, "EXPLAIN QUERY PLAN " + sql))
+      s += std::string(r.back().bytes()) + ";";
+    return s;
+  };
+  // Read once: the rows come from the subquery as it runs, no copy.
+  EXPECT_EQ(plan("SELECT * FROM (SELECT g FROM t ORDER BY a DESC LIMIT 2)"),
+            "CO-ROUTINE (subquery);SCAN t;");
+  EXPECT_EQ(plan("SELECT count(*) FROM v"),
+            "CO-ROUTINE v;SEARCH t USING INTEGER PRIMARY KEY (rowid>?);");
+  // Joined after u: read once per row of u, so copied once (and hashed on g).
+  EXPECT_EQ(plan("SELECT * FROM u, (SELECT g, count(*) AS n FROM t GROUP BY g) AS s "
+                 "WHERE s.g = u.g"),
+            "SCAN u;SEARCH s;SCAN t;USE TEMP B-TREE FOR GROUP BY USING AUTOMATIC HASH INDEX;");
+}
+
 }  // namespace
 }  // namespace dosql::engine
