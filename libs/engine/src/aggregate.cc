@@ -181,32 +181,24 @@ class GroupConcatState final : public AggregateState {
   std::string out_;
 };
 
-struct ValueSetLess {
-  Collation coll;
-  bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
-    for (size_t i = 0; i < a.size() && i < b.size(); i++) {
-      int c = CompareValues(a[i], b[i], coll);
-      if (c != 0) return c < 0;
-    }
-    return a.size() < b.size();
-  }
-};
-
 class DistinctState final : public AggregateState {
  public:
   DistinctState(std::unique_ptr<AggregateState> inner, Collation coll)
-      : inner_(std::move(inner)), seen_(ValueSetLess{coll}) {}
+      : inner_(std::move(inner)), colls_{coll}, seen_(&colls_) {}
   Status Step(std::span<const Value> args) override {
     if (args.empty()) return inner_->Step(args);
-    std::vector<Value> key(args.begin(), args.begin() + 1);
-    if (!seen_.insert(std::move(key)).second) return Status::OK();
+    key_.assign(args.begin(), args.begin() + 1);
+    DOSQL_ASSIGN_OR_RETURN(auto stored, seen_.Emplace(key_, true));
+    if (!stored.second) return Status::OK();
     return inner_->Step(args);
   }
   Result<Value> Final() override { return inner_->Final(); }
 
  private:
   std::unique_ptr<AggregateState> inner_;
-  std::set<std::vector<Value>, ValueSetLess> seen_;
+  const std::vector<Collation> colls_;
+  KeyMap<bool> seen_;  // the first arguments seen (equal under the collation)
+  std::vector<Value> key_;
 };
 
 class OrderedState final : public AggregateState {

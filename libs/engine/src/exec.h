@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -217,51 +218,139 @@ struct GroupKeyLess {
   const std::vector<Collation>* colls;
   bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const;
 };
+// colls[i], or BINARY when colls is null or shorter.
+const Collation& KeyCollation(const std::vector<Collation>* colls, size_t i);
 // True if one of `colls` is user-defined (keys under it must be ordered, not hashed).
 bool NeedsOrderedKeys(const std::vector<Collation>& colls);
 
+// Items 0, 1, 2, ... (stored by the caller) found by their hash: open addressing (linear
+// probing) in a power-of-two table kept at most half full, each slot the hash's high half and
+// the item's number + 1 (0: empty). A lookup reads one slot, then only items whose hash half
+// matches. (std::unordered_map of key vectors read a bucket, a node and the node's own key
+// vector: a cache miss each once the keys are many and come in no order.)
+class HashSlots {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr size_t kMaxItems = kNone - 1;
+  // The item stored under `hash` for which same(item) is true, or kNone.
+  template <class Same>
+  uint32_t Find(uint64_t hash, const Same& same) const {
+    if (slots_.empty()) return kNone;
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const uint64_t slot = slots_[i];
+      if (slot == 0) return kNone;
+      if (static_cast<uint32_t>(slot >> 32) == tag && same(static_cast<uint32_t>(slot) - 1)) {
+        return static_cast<uint32_t>(slot) - 1;
+      }
+    }
+  }
+  // Stores item size() under `hash` (the caller keeps size() below kMaxItems).
+  void Insert(uint64_t hash) {
+    hashes_.push_back(hash);
+    if (hashes_.size() * 2 > slots_.size()) {
+      slots_.assign(std::max<size_t>(8, slots_.size() * 2), 0);
+      mask_ = slots_.size() - 1;
+      for (size_t item = 0; item < hashes_.size(); item++) Place(hashes_[item], item);
+    } else {
+      Place(hash, hashes_.size() - 1);
+    }
+  }
+  size_t size() const { return hashes_.size(); }
+  void Clear() {
+    slots_.clear();
+    hashes_.clear();
+    mask_ = 0;
+  }
+
+ private:
+  void Place(uint64_t hash, size_t item) {
+    size_t i = hash & mask_;
+    while (slots_[i] != 0) i = (i + 1) & mask_;
+    slots_[i] = (hash >> 32 << 32) | (uint64_t{item} + 1);
+  }
+  std::vector<uint64_t> slots_;
+  std::vector<uint64_t> hashes_;  // by item, for growing
+  size_t mask_ = 0;
+};
+
+// GroupKeyHash of the values `key(0)` .. `key(n - 1)`.
+template <class At>
+uint64_t HashGroupKey(size_t n, const At& key, const std::vector<Collation>* colls) {
+  uint64_t h = 0;
+  for (size_t i = 0; i < n; i++) {
+    h = h * 1000003u ^ HashValue(key(i), KeyCollation(colls, i));
+  }
+  return h;
+}
+
 // Keys (equal as SQLite's GROUP BY/DISTINCT equality under per-column collations) mapped to
-// values: a hash table when every collation is built in, an ordered map (by the collations)
-// when one is user-defined. `colls` must outlive the map.
+// values: hashed (HashSlots over the keys' values, stored end to end) when every collation is
+// built in, an ordered map (by the collations) when one is user-defined. `colls` must outlive
+// the map. A stored value stays where it is while the map grows.
 template <class V>
 class KeyMap {
  public:
   explicit KeyMap(const std::vector<Collation>* colls)
-      : ordered_(NeedsOrderedKeys(*colls)),
-        hashed_(16, GroupKeyHash{colls}, GroupKeyEq{colls}),
-        sorted_(GroupKeyLess{colls}) {}
+      : colls_(colls), ordered_(NeedsOrderedKeys(*colls)), sorted_(GroupKeyLess{colls}) {}
   // The value stored for `key`, or null.
   V* Find(const std::vector<Value>& key) {
     if (ordered_) {
       auto it = sorted_.find(key);
       return it == sorted_.end() ? nullptr : &it->second;
     }
-    auto it = hashed_.find(key);
-    return it == hashed_.end() ? nullptr : &it->second;
+    const uint32_t item = slots_.Find(Hash(key), [&](uint32_t i) { return Same(i, key); });
+    return item == HashSlots::kNone ? nullptr : &values_[item];
   }
   // Stores (key, v) unless an equal key is there; returns the stored value and whether it was
-  // inserted. (try_emplace: nothing is made for a key that is there; the const& form copies
-  // the key only when it stores it.)
-  std::pair<V*, bool> Emplace(std::vector<Value>&& key, V v) { return Store(std::move(key), v); }
-  std::pair<V*, bool> Emplace(const std::vector<Value>& key, V v) { return Store(key, v); }
+  // inserted (the key is copied only then). Fails only past HashSlots::kMaxItems keys.
+  Result<std::pair<V*, bool>> Emplace(const std::vector<Value>& key, V v) {
+    if (ordered_) {
+      auto [it, inserted] = sorted_.try_emplace(key, std::move(v));
+      return std::pair<V*, bool>{&it->second, inserted};
+    }
+    const uint64_t h = Hash(key);
+    const uint32_t item = slots_.Find(h, [&](uint32_t i) { return Same(i, key); });
+    if (item != HashSlots::kNone) return std::pair<V*, bool>{&values_[item], false};
+    if (slots_.size() >= HashSlots::kMaxItems) {
+      return Status::OutOfRange("more than " + std::to_string(HashSlots::kMaxItems) +
+                                " distinct keys");
+    }
+    starts_.push_back(keys_.size());
+    keys_.insert(keys_.end(), key.begin(), key.end());
+    values_.push_back(std::move(v));
+    slots_.Insert(h);
+    return std::pair<V*, bool>{&values_.back(), true};
+  }
   void Clear() {
-    hashed_.clear();
+    slots_.Clear();
+    keys_.clear();
+    starts_.clear();
+    values_.clear();
     sorted_.clear();
   }
 
  private:
-  template <class K>
-  std::pair<V*, bool> Store(K&& key, V& v) {
-    if (ordered_) {
-      auto [it, inserted] = sorted_.try_emplace(std::forward<K>(key), std::move(v));
-      return {&it->second, inserted};
+  uint64_t Hash(const std::vector<Value>& key) const {
+    return HashGroupKey(
+        key.size(), [&](size_t i) -> const Value& { return key[i]; }, colls_);
+  }
+  bool Same(uint32_t item, const std::vector<Value>& key) const {
+    const size_t start = starts_[item];
+    const size_t end = item + 1 < starts_.size() ? starts_[item + 1] : keys_.size();
+    if (end - start != key.size()) return false;
+    for (size_t i = 0; i < key.size(); i++) {
+      if (CompareValues(keys_[start + i], key[i], KeyCollation(colls_, i)) != 0) return false;
     }
-    auto [it, inserted] = hashed_.try_emplace(std::forward<K>(key), std::move(v));
-    return {&it->second, inserted};
+    return true;
   }
 
+  const std::vector<Collation>* colls_;
   bool ordered_;
-  std::unordered_map<std::vector<Value>, V, GroupKeyHash, GroupKeyEq> hashed_;
+  HashSlots slots_;
+  std::deque<Value> keys_;      // the stored keys' values, end to end
+  std::vector<size_t> starts_;  // where each stored key starts in keys_
+  std::deque<V> values_;
   std::map<std::vector<Value>, V, GroupKeyLess> sorted_;
 };
 

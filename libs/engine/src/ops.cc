@@ -82,12 +82,10 @@ size_t HashValue(const Value& v, const Collation& coll) {
   return 0;
 }
 
-namespace {
 const Collation& KeyCollation(const std::vector<Collation>* colls, size_t i) {
   static const Collation kBinary;
   return colls && i < colls->size() ? (*colls)[i] : kBinary;
 }
-}  // namespace
 
 size_t GroupKeyHash::operator()(const std::vector<Value>& k) const {
   size_t h = 0;
@@ -1279,7 +1277,10 @@ Status AggregateOp::Consume(Exec& ex) {
   saved_.clear();
   order_.clear();
   Frame* f = ex.frames[level_];
-  KeyMap<size_t> index(&colls_);
+  // Keys under a user-defined collation have no hash: they go in an ordered KeyMap.
+  const bool hashed = !NeedsOrderedKeys(colls_);
+  HashSlots hash_index;  // group numbers by key hash
+  KeyMap<size_t> ordered_index(&colls_);
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
   const size_t n_keys = keys_.size(), n_aggs = aggs_.size(), n_saved = saved_slots_.size();
   std::vector<Value> key(n_keys);
@@ -1300,8 +1301,7 @@ Status AggregateOp::Consume(Exec& ex) {
     }
   };
   std::vector<Value> last;  // the newest group's key, while the input is in key order
-  std::vector<Value> prev_key;  // once hashing: the previous row's key and group
-  size_t prev_group = 0;
+  size_t prev_group = SIZE_MAX;  // once hashing: the previous row's group
   size_t max_args = 0;
   for (const AggSpec& a : aggs_) max_args = std::max(max_args, a.args.size() + a.order_by.size());
   std::vector<Value> args(max_args);  // each aggregate steps on its first entries
@@ -1320,6 +1320,28 @@ Status AggregateOp::Consume(Exec& ex) {
   };
   auto group_key = [&](size_t g) {
     return group_keys_.cbegin() + static_cast<std::ptrdiff_t>(g * n_keys);
+  };
+  // Whether the row's key (keyp) is group g's.
+  auto in_group = [&](size_t g) {
+    auto k = group_key(g);
+    for (size_t i = 0; i < n_keys; i++) {
+      if (CompareValues(*keyp[i], k[i], KeyCollation(&colls_, i)) != 0) return false;
+    }
+    return true;
+  };
+  // GroupKeyHash of the row's key, or of group g's.
+  auto row_hash = [&]() {
+    uint64_t h = 0;
+    for (size_t i = 0; i < n_keys; i++)
+      h = h * 1000003u ^ HashValue(*keyp[i], KeyCollation(&colls_, i));
+    return h;
+  };
+  auto group_hash = [&](size_t g) {
+    auto k = group_key(g);
+    uint64_t h = 0;
+    for (size_t i = 0; i < n_keys; i++)
+      h = h * 1000003u ^ HashValue(k[i], KeyCollation(&colls_, i));
+    return h;
   };
   // While the input arrives in key order (an index or a table loaded in key order), each row
   // belongs to the last group or starts the next one: no hashing, and no sort at the end. The
@@ -1345,24 +1367,43 @@ Status AggregateOp::Consume(Exec& ex) {
       } else {
         in_order = false;
         for (size_t g = 0; g < n_groups_; g++) {
-          index.Emplace(std::vector<Value>(group_key(g), group_key(g + 1)), g);
+          if (hashed) {
+            hash_index.Insert(group_hash(g));
+          } else {
+            DOSQL_RETURN_IF_ERROR(
+                ordered_index.Emplace(std::vector<Value>(group_key(g), group_key(g + 1)), g)
+                    .status());
+          }
         }
       }
     }
     if (!in_order) {
       // Neighbouring rows often share a group: the previous row's is tried before hashing.
-      const bool same = !prev_key.empty() && compare_key(prev_key) == 0;
-      if (same) {
+      if (prev_group != SIZE_MAX && in_group(prev_group)) {
         gi = prev_group;
+      } else if (hashed) {
+        const uint64_t h = row_hash();
+        const uint32_t found = hash_index.Find(h, in_group);
+        if (found != HashSlots::kNone) {
+          gi = found;
+        } else {
+          if (n_groups_ >= HashSlots::kMaxItems) {
+            return Status::OutOfRange("GROUP BY: more than " +
+                                      std::to_string(HashSlots::kMaxItems) + " groups");
+          }
+          take_key();
+          gi = new_group(key);
+          hash_index.Insert(h);
+        }
+        prev_group = gi;
       } else {
         take_key();
-        if (size_t* found = index.Find(key)) {
+        if (size_t* found = ordered_index.Find(key)) {
           gi = *found;
         } else {
           gi = new_group(key);
-          index.Emplace(key, gi);
+          DOSQL_RETURN_IF_ERROR(ordered_index.Emplace(key, gi).status());
         }
-        prev_key = key;
         prev_group = gi;
       }
     }
@@ -1595,7 +1636,8 @@ Result<bool> DistinctSrc::Next(Exec& ex, Row* row) {
       key_.assign(row->begin(), row->begin() + static_cast<long>(colls_.size()));
       key = &key_;
     }
-    if (seen_.Emplace(*key, true).second) return true;
+    DOSQL_ASSIGN_OR_RETURN(auto stored, seen_.Emplace(*key, true));
+    if (stored.second) return true;
   }
 }
 
