@@ -1580,31 +1580,54 @@ Status SortSrc::Open(Exec& ex) {
   rows_.clear();
   pos_ = 0;
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
+  if (limit_hint_ >= 0) return OpenTopN(ex, static_cast<size_t>(limit_hint_));
   while (true) {
     Row r;
     DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, &r));
     if (!ok) break;
     rows_.push_back(std::move(r));
   }
-  // Ties keep their input order (a stable sort), also in the top-N case: the input position
-  // breaks ties there.
-  auto less = [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; };
-  if (limit_hint_ >= 0 && static_cast<size_t>(limit_hint_) < rows_.size() / 2) {
-    std::vector<size_t> idx(rows_.size());
-    for (size_t i = 0; i < idx.size(); i++) idx[i] = i;
-    size_t k = static_cast<size_t>(limit_hint_);
-    std::partial_sort(idx.begin(), idx.begin() + static_cast<long>(k), idx.end(),
-                      [&](size_t a, size_t b) {
-                        int c = CompareRows(rows_[a], rows_[b], keys_);
-                        return c != 0 ? c < 0 : a < b;
-                      });
-    std::vector<Row> top;
-    top.reserve(k);
-    for (size_t i = 0; i < k; i++) top.push_back(std::move(rows_[idx[i]]));
-    rows_ = std::move(top);
-    return Status::OK();
+  // Ties keep their input order (a stable sort).
+  std::stable_sort(rows_.begin(), rows_.end(),
+                   [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; });
+  return Status::OK();
+}
+
+// The first k rows in order as they stream in: a heap of the best k so far, its worst on top
+// (ties broken by input position, so the sort stays stable). A row that does not beat the top
+// is dropped at once and its buffer reused: memory and comparisons follow k, not the input.
+Status SortSrc::OpenTopN(Exec& ex, size_t k) {
+  std::vector<uint64_t> seq;   // input position of rows_[i]
+  std::vector<uint32_t> heap;  // indexes into rows_
+  auto before = [&](uint32_t a, uint32_t b) {
+    const int c = CompareRows(rows_[a], rows_[b], keys_);
+    return c != 0 ? c < 0 : seq[a] < seq[b];
+  };
+  Row r;
+  for (uint64_t n = 0;; n++) {
+    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, &r));
+    if (!ok) break;
+    if (heap.size() < k) {
+      heap.push_back(static_cast<uint32_t>(rows_.size()));
+      rows_.push_back(std::move(r));
+      seq.push_back(n);
+      std::push_heap(heap.begin(), heap.end(), before);
+      r = Row();
+      continue;
+    }
+    // Later than every row held: it gets in only with a key strictly before the top's.
+    if (k == 0 || CompareRows(r, rows_[heap.front()], keys_) >= 0) continue;
+    std::pop_heap(heap.begin(), heap.end(), before);
+    const uint32_t slot = heap.back();
+    std::swap(rows_[slot], r);  // r keeps the dropped row's buffer for the next row
+    seq[slot] = n;
+    std::push_heap(heap.begin(), heap.end(), before);
   }
-  std::stable_sort(rows_.begin(), rows_.end(), less);
+  std::sort(heap.begin(), heap.end(), before);
+  std::vector<Row> out;
+  out.reserve(heap.size());
+  for (uint32_t i : heap) out.push_back(std::move(rows_[i]));
+  rows_ = std::move(out);
   return Status::OK();
 }
 

@@ -587,9 +587,8 @@ class ValuesSrc final : public RowSrc {
   Frame frame_;
 };
 
-
-// ORDER BY: buffers all rows, sorts them (stable), and drops `drop` trailing sort-only columns.
-// With limit >= 0 keeps only the first offset+limit rows (top-N).
+// ORDER BY: buffers all rows, sorts them (stable), and drops trailing sort-only columns (past
+// `visible`). With a limit hint (offset + limit) it keeps only that many rows as they come.
 class SortSrc final : public RowSrc {
  public:
   SortSrc(RowSrcPtr child, std::vector<SortKey> keys, int visible)
@@ -600,6 +599,7 @@ class SortSrc final : public RowSrc {
   std::string Describe(int indent) const override;
 
  private:
+  Status OpenTopN(Exec& ex, size_t k);
   RowSrcPtr child_;
   std::vector<SortKey> keys_;
   int visible_;
