@@ -330,6 +330,18 @@ bool Cursor::NextInLeaf(std::string_view* key, std::string_view* value) {
   return true;
 }
 
+Status Cursor::SkipLeaf(uint64_t* skipped) {
+  Impl& m = *impl_;
+  *skipped = 0;
+  if (!m.valid)
+    return Status::InvalidArgument("Cursor::SkipLeaf on a cursor that is not positioned");
+  Impl::Frame& leaf = m.path[m.depth - 1];
+  *skipped = leaf.h.n - leaf.idx;
+  leaf.idx = leaf.h.n;
+  Status st = m.SkipForward();
+  return st.ok() ? st : m.Invalidate(std::move(st));
+}
+
 Status Cursor::Prev() {
   Impl& m = *impl_;
   if (!m.valid) return Status::InvalidArgument("Cursor::Prev on a cursor that is not positioned");

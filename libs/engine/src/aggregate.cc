@@ -26,6 +26,10 @@ class CountState final : public AggregateState {
     if (args.empty() || !args[0].is_null()) n_--;
     return Status::OK();
   }
+  bool StepRows(uint64_t n) override {
+    n_ += static_cast<int64_t>(n);
+    return true;
+  }
   Result<Value> Final() override { return Value::Integer(n_); }
 
  private:

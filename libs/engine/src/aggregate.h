@@ -25,6 +25,9 @@ class AggregateState {
   virtual Status Inverse(std::span<const Value>) {
     return Status::Internal("aggregate has no inverse");
   }
+  // Steps `n` rows without arguments at once (count(*) of a whole table); false, and nothing
+  // stepped, when the state has no such shortcut.
+  virtual bool StepRows(uint64_t) { return false; }
   // The group's result.
   virtual Result<Value> Final() = 0;
   // The result so far, for window functions (once per row; more Steps may follow). Built-in

@@ -141,6 +141,10 @@ class TableScanOp final : public Op {
   std::string Describe(int indent) const override;
 
   bool Seeks() const override { return rowid_eq || rowid_lo || rowid_hi; }
+  // The number of rows a full scan would give, counted from the entries of the table's smallest
+  // tree (its index with the fewest columns, else the table) leaf by leaf, without opening the
+  // scan; nullopt when the scan has bounds or tests of its own.
+  Result<std::optional<uint64_t>> CountRows(Exec& ex);
   const TableInfo* table() const { return table_; }
   int level() const { return level_; }
   int base() const { return base_; }

@@ -201,6 +201,10 @@ class Cursor {
   // does not parse, or the cursor is not positioned: Next() then takes the step (and reports
   // a corrupt cell).
   bool NextInLeaf(std::string_view* key, std::string_view* value);
+  // Moves past the rest of the leaf the cursor stands on to the first entry of the next
+  // non-empty leaf (not Valid() at the end of the tree); *skipped: the entries passed over, the
+  // current one included. Counts a tree's entries leaf by leaf without reading them.
+  Status SkipLeaf(uint64_t* skipped);
 
   bool Valid() const;
   std::string_view key() const;  // valid until the cursor moves
