@@ -217,6 +217,24 @@ Status Cursor::SeekNear(std::string_view target) {
   Impl& m = *impl_;
   if (m.valid && m.depth > 0) {
     Impl::Frame& leaf = m.path[m.depth - 1];
+    // Past the entry it stands on and at most the next one (lookups of consecutive keys in
+    // order: a table's rows through an index that follows them): that entry, no search.
+    const uint32_t next = leaf.idx + 1;
+    if (next < leaf.h.n && internal::CompareKeys(target, m.cell.key_view()) > 0) {
+      const uint8_t* p = leaf.page->data();
+      const uint32_t ps = leaf.page->size();
+      const uint32_t off = internal::SlotAt(p, next);
+      const uint8_t* k;
+      uint32_t kn;
+      if (internal::ValidCellOffset(leaf.h, ps, off) &&
+          internal::ParseLeafKey(p, ps, off, &k, &kn) &&
+          internal::CompareKeys(reinterpret_cast<const uint8_t*>(target.data()), target.size(), k,
+                                kn) <= 0) {
+        leaf.idx = next;
+        Status st = m.LoadCell();
+        return st.ok() ? st : m.Invalidate(std::move(st));
+      }
+    }
     uint32_t idx;
     bool found;
     if (!internal::LeafLowerBound(leaf.page->data(), leaf.page->size(), leaf.h, target, &idx,

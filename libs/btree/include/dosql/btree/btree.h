@@ -179,7 +179,8 @@ class Cursor {
   // First entry with key >= target.
   Status Seek(std::string_view target);
   // The same, starting from the leaf the cursor is on when target lies between its first and
-  // last key, or from that leaf's parent when target lies between two of its separators (no
+  // last key (the entry after the current one is tried before a search: lookups of consecutive
+  // keys), or from that leaf's parent when target lies between two of its separators (no
   // descent from the root: lookups of nearby keys); otherwise, and for a cursor positioned
   // nowhere, from the root. Only for a cursor whose tree has not changed since it was
   // positioned (Reset one that may be stale).
