@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <algorithm>
+#include <new>
 #include <set>
 #include <string>
 #include <vector>
@@ -246,23 +247,30 @@ std::unique_ptr<AggregateState> MakeMin(Collation c) {
 std::unique_ptr<AggregateState> MakeMax(Collation c) {
   return std::make_unique<MinMaxState>(true, c);
 }
+AggregateState* CountAt(void* where, Collation) { return new (where) CountState(); }
+AggregateState* SumAt(void* where, Collation) { return new (where) SumState(SumState::Kind::kSum); }
+AggregateState* TotalAt(void* where, Collation) {
+  return new (where) SumState(SumState::Kind::kTotal);
+}
+AggregateState* AvgAt(void* where, Collation) { return new (where) SumState(SumState::Kind::kAvg); }
+AggregateState* MinAt(void* where, Collation c) { return new (where) MinMaxState(false, c); }
+AggregateState* MaxAt(void* where, Collation c) { return new (where) MinMaxState(true, c); }
 std::unique_ptr<AggregateState> MakeGroupConcat(Collation) {
   return std::make_unique<GroupConcatState>();
 }
 
 const AggregateFunction kAggregates[] = {
-    {"count", 0, 1, &MakeCount, true},
-    {"sum", 1, 1, &MakeSum, true},
-    {"total", 1, 1, &MakeTotal, true},
-    {"avg", 1, 1, &MakeAvg, true},
-    {"min", 1, 1, &MakeMin},
-    {"max", 1, 1, &MakeMax},
+    {"count", 0, 1, &MakeCount, true, true, &CountAt, sizeof(CountState)},
+    {"sum", 1, 1, &MakeSum, true, true, &SumAt, sizeof(SumState)},
+    {"total", 1, 1, &MakeTotal, true, true, &TotalAt, sizeof(SumState)},
+    {"avg", 1, 1, &MakeAvg, true, true, &AvgAt, sizeof(SumState)},
+    {"min", 1, 1, &MakeMin, false, true, &MinAt, sizeof(MinMaxState)},
+    {"max", 1, 1, &MakeMax, false, true, &MaxAt, sizeof(MinMaxState)},
     {"group_concat", 1, 2, &MakeGroupConcat, true},
     {"string_agg", 2, 2, &MakeGroupConcat, true},
     {"json_group_array", 1, 1, &MakeJsonGroupArray},
     {"json_group_object", 2, 2, &MakeJsonGroupObject},
 };
-
 
 }  // namespace
 

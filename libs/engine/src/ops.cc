@@ -1294,12 +1294,54 @@ std::string BufferScanOp::Describe(int indent) const {
 
 // ----- AggregateOp -----
 
+namespace {
+constexpr size_t kStateBlockBytes = 64 << 10;
+constexpr size_t kStateAlign = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
+}  // namespace
+
+AggregateState* AggregateOp::NewState(const AggSpec& a, size_t i) {
+  if (in_place_[i]) {
+    const size_t size = (a.fn->state_size + kStateAlign - 1) / kStateAlign * kStateAlign;
+    if (blocks_.empty() || block_used_ + size > kStateBlockBytes) {
+      blocks_.push_back(std::make_unique_for_overwrite<std::byte[]>(kStateBlockBytes));
+      block_used_ = 0;
+    }
+    AggregateState* st = a.fn->make_at(blocks_.back().get() + block_used_, a.collation);
+    block_used_ += size;
+    return st;
+  }
+  auto st = a.fn->make(a.collation);
+  if (a.distinct) st = MakeDistinct(std::move(st), a.collation);
+  if (!a.order_by.empty()) st = MakeOrdered(std::move(st), a.order_keys, a.args.size());
+  return st.release();
+}
+
+void AggregateOp::ClearStates() {
+  const size_t n_aggs = aggs_.size();
+  for (size_t i = 0; i < states_.size(); i++) {
+    if (in_place_[i % n_aggs]) {
+      states_[i]->~AggregateState();
+    } else {
+      delete states_[i];
+    }
+  }
+  states_.clear();
+  blocks_.clear();
+  block_used_ = 0;
+}
+
 Status AggregateOp::Consume(Exec& ex) {
   n_groups_ = 0;
   group_keys_.clear();
   minmax_keys_.clear();
   flags_.clear();
-  states_.clear();
+  ClearStates();
+  in_place_.resize(aggs_.size());
+  for (size_t a = 0; a < aggs_.size(); a++) {
+    const AggSpec& spec = aggs_[a];
+    in_place_[a] = spec.fn->make_at != nullptr && spec.fn->state_size <= kStateBlockBytes &&
+                   !spec.distinct && spec.order_by.empty();
+  }
   saved_.clear();
   order_.clear();
   Frame* f = ex.frames[level_];
@@ -1318,8 +1360,8 @@ Status AggregateOp::Consume(Exec& ex) {
     DOSQL_ASSIGN_OR_RETURN(std::optional<uint64_t> rows, scan->CountRows(ex));
     if (rows) {
       bool counted = true;
-      for (const AggSpec& a : aggs_) {
-        states_.push_back(a.fn->make(a.collation));
+      for (size_t a = 0; a < n_aggs; a++) {
+        states_.push_back(NewState(aggs_[a], a));
         counted = counted && states_.back()->StepRows(*rows);
       }
       if (counted) {
@@ -1328,7 +1370,7 @@ Status AggregateOp::Consume(Exec& ex) {
         n_groups_ = 1;
         return Status::OK();
       }
-      states_.clear();  // a state without the shortcut (a user's count): rows are read
+      ClearStates();  // a state without the shortcut (a user's count): rows are read
     }
   }
   DOSQL_RETURN_IF_ERROR(child_->Open(ex));
@@ -1358,12 +1400,7 @@ Status AggregateOp::Consume(Exec& ex) {
     group_keys_.insert(group_keys_.end(), k.begin(), k.end());
     if (minmax_agg >= 0) minmax_keys_.resize(minmax_keys_.size() + n_keys);
     flags_.push_back(0);
-    for (const AggSpec& a : aggs_) {
-      auto st = a.fn->make(a.collation);
-      if (a.distinct) st = MakeDistinct(std::move(st), a.collation);
-      if (!a.order_by.empty()) st = MakeOrdered(std::move(st), a.order_keys, a.args.size());
-      states_.push_back(std::move(st));
-    }
+    for (size_t a = 0; a < n_aggs; a++) states_.push_back(NewState(aggs_[a], a));
     saved_.resize(saved_.size() + n_saved);
     return n_groups_++;
   };
@@ -1457,7 +1494,7 @@ Status AggregateOp::Consume(Exec& ex) {
       }
     }
     uint8_t& flags = flags_[gi];
-    std::unique_ptr<AggregateState>* states = states_.data() + gi * n_aggs;
+    AggregateState* const* states = states_.data() + gi * n_aggs;
     const bool first_save = (flags & kRowSaved) == 0;
     bool save_row = first_save;
     for (size_t a = 0; a < n_aggs; a++) {

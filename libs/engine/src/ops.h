@@ -514,6 +514,7 @@ class AggregateOp final : public Op {
               std::vector<AggSpec> aggs, std::vector<int> saved_slots)
       : child_(std::move(child)), level_(level), keys_(std::move(keys)), colls_(std::move(colls)),
         aggs_(std::move(aggs)), saved_slots_(std::move(saved_slots)) {}
+  ~AggregateOp() override { ClearStates(); }
   Status Open(Exec& ex) override;
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override;
@@ -548,7 +549,14 @@ class AggregateOp final : public Op {
   std::deque<Value> group_keys_;
   std::deque<Value> minmax_keys_;  // the key values of each group's min/max row (minmax_agg >= 0)
   std::vector<uint8_t> flags_;     // GroupFlag bits per group
-  std::vector<std::unique_ptr<AggregateState>> states_;  // (growing moves only pointers)
+  // Group g's state of aggregate a at g * aggs_.size() + a: made in place in blocks_ when the
+  // function can (in_place_[a]), else allocated alone; either way owned here (ClearStates).
+  std::vector<AggregateState*> states_;
+  std::vector<char> in_place_;
+  std::vector<std::unique_ptr<std::byte[]>> blocks_;
+  size_t block_used_ = 0;
+  AggregateState* NewState(const AggSpec& a, size_t i);
+  void ClearStates();
   std::deque<Value> saved_;
   std::vector<uint32_t> order_;  // the output order of the groups when they came out of order
   size_t pos_ = 0;
