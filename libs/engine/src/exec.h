@@ -18,7 +18,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -201,14 +200,6 @@ int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys);
 // structures that group under collations use KeyMap (ordered for those) instead.
 size_t HashValue(const Value& v, const Collation& coll);
 
-struct GroupKeyHash {
-  const std::vector<Collation>* colls;
-  size_t operator()(const std::vector<Value>& k) const;
-};
-struct GroupKeyEq {
-  const std::vector<Collation>* colls;
-  bool operator()(const std::vector<Value>& a, const std::vector<Value>& b) const;
-};
 // Lexicographic comparison of keys, each column by CompareValues under its collation (colls
 // may be null or shorter: BINARY): <0, 0, >0.
 int CompareGroupKeys(const std::vector<Value>& a, const std::vector<Value>& b,
@@ -274,7 +265,8 @@ class HashSlots {
   size_t mask_ = 0;
 };
 
-// GroupKeyHash of the values `key(0)` .. `key(n - 1)`.
+// The hash of a key of n values, `key(0)` .. `key(n - 1)`, each under its collation (colls may
+// be null or shorter: BINARY): keys equal under the collations hash alike.
 template <class At>
 uint64_t HashGroupKey(size_t n, const At& key, const std::vector<Collation>* colls) {
   uint64_t h = 0;

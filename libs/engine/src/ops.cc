@@ -87,20 +87,6 @@ const Collation& KeyCollation(const std::vector<Collation>* colls, size_t i) {
   return colls && i < colls->size() ? (*colls)[i] : kBinary;
 }
 
-size_t GroupKeyHash::operator()(const std::vector<Value>& k) const {
-  size_t h = 0;
-  for (size_t i = 0; i < k.size(); i++) h = h * 1000003u ^ HashValue(k[i], KeyCollation(colls, i));
-  return h;
-}
-
-bool GroupKeyEq::operator()(const std::vector<Value>& a, const std::vector<Value>& b) const {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    if (CompareValues(a[i], b[i], KeyCollation(colls, i)) != 0) return false;
-  }
-  return true;
-}
-
 int CompareGroupKeys(const std::vector<Value>& a, const std::vector<Value>& b,
                      const std::vector<Collation>* colls) {
   for (size_t i = 0; i < a.size() && i < b.size(); i++) {
@@ -1415,19 +1401,15 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     return true;
   };
-  // GroupKeyHash of the row's key, or of group g's.
+  // The hash of the row's key, or of group g's.
   auto row_hash = [&]() {
-    uint64_t h = 0;
-    for (size_t i = 0; i < n_keys; i++)
-      h = h * 1000003u ^ HashValue(*keyp[i], KeyCollation(&colls_, i));
-    return h;
+    return HashGroupKey(
+        n_keys, [&](size_t i) -> const Value& { return *keyp[i]; }, &colls_);
   };
   auto group_hash = [&](size_t g) {
     auto k = group_key(g);
-    uint64_t h = 0;
-    for (size_t i = 0; i < n_keys; i++)
-      h = h * 1000003u ^ HashValue(k[i], KeyCollation(&colls_, i));
-    return h;
+    return HashGroupKey(
+        n_keys, [&](size_t i) -> const Value& { return k[i]; }, &colls_);
   };
   // While the input arrives in key order (an index or a table loaded in key order), each row
   // belongs to the last group or starts the next one: no hashing, and no sort at the end. The
