@@ -168,18 +168,18 @@ void WindowOp::SortRows(const WindowSpec& spec, const Layout& l) {
         AppendKeyValue(rows_[r][l.order + i], spec.order_keys[i].desc, &keys[r]);
       }
     }
-    // Sorted as (first 16 key bytes as two numbers, row): a comparison reads the entries it
-    // sorts, and the keys themselves only past 16 equal bytes (long text, several columns).
+    // Sorted as (first 16 key bytes as two numbers, position): a comparison reads the entries
+    // it sorts, and the keys themselves only past 16 equal bytes (long text, several columns).
     struct Entry {
       uint64_t hi, lo;
-      size_t row;
+      size_t pos, row;
     };
     std::vector<Entry> entries(order_.size());
     for (size_t i = 0; i < order_.size(); i++) {
       const std::string& k = keys[order_[i]];
       uint8_t b[16] = {};
       std::memcpy(b, k.data(), std::min<size_t>(16, k.size()));
-      entries[i] = {DecodeBigEndian64(b), DecodeBigEndian64(b + 8), order_[i]};
+      entries[i] = {DecodeBigEndian64(b), DecodeBigEndian64(b + 8), i, order_[i]};
     }
     std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
       if (a.hi != b.hi) return a.hi < b.hi;
@@ -187,7 +187,7 @@ void WindowOp::SortRows(const WindowSpec& spec, const Layout& l) {
       const std::string& x = keys[a.row];
       const std::string& y = keys[b.row];
       if ((x.size() > 16 || y.size() > 16) && x != y) return x < y;
-      return a.row < b.row;  // equal keys keep the input order
+      return a.pos < b.pos;  // equal keys keep their order (the previous window's, or input)
     });
     for (size_t i = 0; i < entries.size(); i++) order_[i] = entries[i].row;
     return;
