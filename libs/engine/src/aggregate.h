@@ -44,9 +44,9 @@ struct AggregateFunction {
   // Current() may be called repeatedly on one state (built-ins, window UDFs). A plain aggregate
   // UDF is finalized once per state, so windows recompute it from a fresh state per row.
   bool has_current = true;
-  // Built-in states can also be made in place: in state_size bytes the caller provides (aligned
-  // as operator new aligns) and later ends with ~AggregateState, so that many groups' states
-  // share blocks instead of one allocation each. Null for the others.
+  // count/sum/total/avg states can also be made in place: in state_size bytes the caller
+  // provides (aligned as operator new aligns) and later ends with ~AggregateState, so that many
+  // groups' states share blocks instead of one allocation each. Null for the others.
   AggregateState* (*make_at)(void* where, Collation coll) = nullptr;
   size_t state_size = 0;
 };
