@@ -302,7 +302,6 @@ Status TableScanOp::Open(Exec& ex) {
     return Status::OK();
   }
   DOSQL_RETURN_IF_ERROR(reuse_.Prepare(ex, table_->tree, &cursor_));
-  DOSQL_RETURN_IF_ERROR(EvalRecordTestSources(ex));
   int64_t lo = table_->is_schema_table ? 1 : INT64_MIN;
   bool lo_set = false;
   auto to_rowid = [&](const CExpr* e, bool is_lo, bool inclusive, int64_t* out,
@@ -467,11 +466,15 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
           DOSQL_RETURN_IF_ERROR(cursor_->Next());
         }
       }
+      const bool first_row = first_;
       first_ = false;
       if (!cursor_->Valid()) {
         done_ = true;
         return false;
       }
+      // The record tests' operands are read at the first row (a subquery among them is not run
+      // for a table with none, as SQLite runs it at its first use).
+      if (first_row) DOSQL_RETURN_IF_ERROR(EvalRecordTestSources(ex));
       key = cursor_->key();
     }
     if (reverse) {

@@ -180,7 +180,9 @@ class TableScanOp final : public Op {
     bool like = false;         // `column LIKE konst` (no ESCAPE) instead of a comparison
     Value konst;
     Collation coll;
-    const CExpr* source = nullptr;  // a parameter: konst is read from it at Open
+    // A parameter or an uncorrelated scalar subquery: konst is read from it at the scan's
+    // first row.
+    const CExpr* source = nullptr;
   };
   std::vector<RecordTest> record_tests;
 

@@ -146,6 +146,8 @@ class ArithExpr final : public CExpr {
 
 using RecordTests = std::vector<TableScanOp::RecordTest>;
 
+bool IsUncorrelatedScalarSubquery(const CExpr* e);  // (after ScalarSubqueryExpr below)
+
 // A record test (TableScanOp::RecordTest) of `column ... operand` when `column` reads a stored
 // column of `scan`'s row (not the rowid alias, not generated) and `operand` is a constant or a
 // bound parameter; the caller fills in the kind of test.
@@ -164,6 +166,8 @@ std::optional<TableScanOp::RecordTest> RecordTestOn(const TableScanOp& scan, con
   if (const auto* k = dynamic_cast<const ConstExpr*>(operand)) {
     test.konst = k->value();
   } else if (dynamic_cast<const ParamExpr*>(operand) != nullptr) {
+    test.source = operand;
+  } else if (IsUncorrelatedScalarSubquery(operand)) {
     test.source = operand;
   } else {
     return std::nullopt;
@@ -537,6 +541,8 @@ Status RowCompareExpr::Eval(Exec& ex, Value* out) const {
 class ScalarSubqueryExpr final : public CExpr {
  public:
   explicit ScalarSubqueryExpr(std::shared_ptr<SubqueryRunner> r) : r_(std::move(r)) {}
+  // Reads nothing of the queries around it: the same value for the whole execution.
+  bool uncorrelated() const { return !r_->correlated(); }
   Status Eval(Exec& ex, Value* out) const override {
     DOSQL_ASSIGN_OR_RETURN(const std::vector<Row>* rows, r_->Rows(ex, 1));
     if (rows->empty()) {
@@ -550,6 +556,11 @@ class ScalarSubqueryExpr final : public CExpr {
  private:
   std::shared_ptr<SubqueryRunner> r_;
 };
+
+bool IsUncorrelatedScalarSubquery(const CExpr* e) {
+  const auto* sq = dynamic_cast<const ScalarSubqueryExpr*>(e);
+  return sq != nullptr && sq->uncorrelated();
+}
 
 // The values of `x IN (...)` for an index or rowid lookup per value (IN-driven access path).
 class InValues {
