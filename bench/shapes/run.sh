@@ -4,13 +4,26 @@
 # DIR, and prints a Markdown table: the best of REPS runs per engine (each run a new process, so
 # the engines start with empty page caches of their own), interleaved, and the ratio.
 #   bench/shapes/run.sh DIR [REPS]
-# DOSQL (default build-bench/apps/shell/dosql) and SQLITE (default sqlite3) name the programs.
+# DOSQL (default: the shell built in BUILD_DIR, build-bench, Release, as scripts/bench.sh builds)
+# and SQLITE (default sqlite3, installed from Debian when missing) name the programs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dir=${1:?usage: bench/shapes/run.sh DIR [REPS]}
 reps=${2:-3}
-dosql=${DOSQL:-build-bench/apps/shell/dosql}
+BUILD_DIR="${BUILD_DIR:-build-bench}"
 sqlite=${SQLITE:-sqlite3}
+if ! command -v "$sqlite" >/dev/null; then
+  echo "== installing sqlite3" >&2
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null
+fi
+if [[ -z "${DOSQL:-}" ]]; then
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
+    -DDOSQL_BUILD_TESTS=OFF -DDOSQL_BUILD_BENCH=ON >/dev/null
+  ninja -C "$BUILD_DIR" -j 2 dosql >&2
+fi
+dosql=${DOSQL:-$BUILD_DIR/apps/shell/dosql}
 ddb=$(ls -d "$dir"/dosql-bench-*/analytics-1-dosql "$dir"/analytics-1-dosql 2>/dev/null | head -1 || true)
 sdb=$(ls "$dir"/dosql-bench-*/analytics-1-sqlite/tpch.db "$dir"/analytics-1-sqlite/tpch.db 2>/dev/null | head -1 || true)
 [[ -n "$ddb" && -n "$sdb" ]] || { echo "no analytics-1 databases under $dir" >&2; exit 1; }
