@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <new>
-#include <set>
 #include <string>
 #include <vector>
 
