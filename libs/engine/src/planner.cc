@@ -149,8 +149,8 @@ using RecordTests = std::vector<TableScanOp::RecordTest>;
 bool IsUncorrelatedScalarSubquery(const CExpr* e);  // (after ScalarSubqueryExpr below)
 
 // A record test (TableScanOp::RecordTest) of `column ... operand` when `column` reads a stored
-// column of `scan`'s row (not the rowid alias, not generated) and `operand` is a constant or a
-// bound parameter; the caller fills in the kind of test.
+// column of `scan`'s row (not the rowid alias, not generated) and `operand` is a constant, a
+// bound parameter or an uncorrelated scalar subquery; the caller fills in the kind of test.
 std::optional<TableScanOp::RecordTest> RecordTestOn(const TableScanOp& scan, const CExpr* column,
                                                     const CExpr* operand) {
   const auto* slot = dynamic_cast<const SlotExpr*>(column);

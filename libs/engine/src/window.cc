@@ -137,11 +137,12 @@ Status WindowOp::Consume(Exec& ex) {
   return Status::OK();
 }
 
-// Sorts order_ by (partition, order keys), stable. When every key sorts as its index key
-// encoding does (numbers, BINARY text and blobs, NULLs where SQLite puts them by default), the
-// rows' keys are encoded once and the sort compares bytes held side by side; otherwise each
-// comparison reads the rows' values (a cache miss per row once the rows are many).
-void WindowOp::SortRows(const WindowSpec& spec, const Layout& l) {
+// Sorts order_ by (partition, order keys), stable, when every key sorts as its index key
+// encoding does (numbers, BINARY text and blobs, NULLs where SQLite puts them by default): the
+// rows' keys are encoded once and the sort compares bytes held side by side, where comparing
+// the rows' values reads each row (a cache miss per row once the rows are many). False, order_
+// untouched, when a key does not allow it.
+bool WindowOp::SortByEncodedKeys(const WindowSpec& spec, const Layout& l) {
   auto encodable = [&](size_t off, const Collation& coll, bool nulls_ok) {
     for (const Row& r : rows_) {
       const Value& v = r[off];
@@ -158,53 +159,39 @@ void WindowOp::SortRows(const WindowSpec& spec, const Layout& l) {
     const SortKey& k = spec.order_keys[i];
     encode = encodable(l.order + i, k.collation, k.nulls_first != k.desc);
   }
-  if (encode) {
-    std::vector<std::string> keys(rows_.size());
-    for (size_t r = 0; r < rows_.size(); r++) {
-      for (size_t i = 0; i < spec.partition.size(); i++) {
-        AppendKeyValue(rows_[r][l.partition + i], false, &keys[r]);
-      }
-      for (size_t i = 0; i < spec.order_keys.size(); i++) {
-        AppendKeyValue(rows_[r][l.order + i], spec.order_keys[i].desc, &keys[r]);
-      }
-    }
-    // Sorted as (first 16 key bytes as two numbers, position): a comparison reads the entries
-    // it sorts, and the keys themselves only past 16 equal bytes (long text, several columns).
-    struct Entry {
-      uint64_t hi, lo;
-      size_t pos, row;
-    };
-    std::vector<Entry> entries(order_.size());
-    for (size_t i = 0; i < order_.size(); i++) {
-      const std::string& k = keys[order_[i]];
-      uint8_t b[16] = {};
-      std::memcpy(b, k.data(), std::min<size_t>(16, k.size()));
-      entries[i] = {DecodeBigEndian64(b), DecodeBigEndian64(b + 8), i, order_[i]};
-    }
-    std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
-      if (a.hi != b.hi) return a.hi < b.hi;
-      if (a.lo != b.lo) return a.lo < b.lo;
-      const std::string& x = keys[a.row];
-      const std::string& y = keys[b.row];
-      if ((x.size() > 16 || y.size() > 16) && x != y) return x < y;
-      return a.pos < b.pos;  // equal keys keep their order (the previous window's, or input)
-    });
-    for (size_t i = 0; i < entries.size(); i++) order_[i] = entries[i].row;
-    return;
-  }
-  std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
-    const Row& x = rows_[a];
-    const Row& y = rows_[b];
+  if (!encode) return false;
+  std::vector<std::string> keys(rows_.size());
+  for (size_t r = 0; r < rows_.size(); r++) {
     for (size_t i = 0; i < spec.partition.size(); i++) {
-      const int c = CompareValues(x[l.partition + i], y[l.partition + i], spec.partition_colls[i]);
-      if (c != 0) return c < 0;
+      AppendKeyValue(rows_[r][l.partition + i], false, &keys[r]);
     }
     for (size_t i = 0; i < spec.order_keys.size(); i++) {
-      const int c = CompareSortValues(x[l.order + i], y[l.order + i], spec.order_keys[i]);
-      if (c != 0) return c < 0;
+      AppendKeyValue(rows_[r][l.order + i], spec.order_keys[i].desc, &keys[r]);
     }
-    return false;
+  }
+  // Sorted as (first 16 key bytes as two numbers, position): a comparison reads the entries
+  // it sorts, and the keys themselves only past 16 equal bytes (long text, several columns).
+  struct Entry {
+    uint64_t hi, lo;
+    size_t pos, row;
+  };
+  std::vector<Entry> entries(order_.size());
+  for (size_t i = 0; i < order_.size(); i++) {
+    const std::string& k = keys[order_[i]];
+    uint8_t b[16] = {};
+    std::memcpy(b, k.data(), std::min<size_t>(16, k.size()));
+    entries[i] = {DecodeBigEndian64(b), DecodeBigEndian64(b + 8), i, order_[i]};
+  }
+  std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    const std::string& x = keys[a.row];
+    const std::string& y = keys[b.row];
+    if ((x.size() > 16 || y.size() > 16) && x != y) return x < y;
+    return a.pos < b.pos;  // equal keys keep their order (the previous window's, or input)
   });
+  for (size_t i = 0; i < entries.size(); i++) order_[i] = entries[i].row;
+  return true;
 }
 
 Status WindowOp::Compute(Exec& ex, size_t w) {
@@ -225,7 +212,13 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
     }
     return 0;
   };
-  SortRows(spec, l);
+  if (!SortByEncodedKeys(spec, l)) {
+    std::stable_sort(order_.begin(), order_.end(), [&](size_t a, size_t b) {
+      int c = cmp_partition(rows_[a], rows_[b]);
+      if (c != 0) return c < 0;
+      return cmp_order(rows_[a], rows_[b]) < 0;
+    });
+  }
 
   // Frame offsets are constants of the statement: evaluated once.
   std::vector<Offset> starts(spec.funcs.size()), ends(spec.funcs.size());

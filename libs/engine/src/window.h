@@ -85,7 +85,7 @@ class WindowOp final : public Op {
   struct Layout;
   Status Consume(Exec& ex);
   Status Compute(Exec& ex, size_t w);
-  void SortRows(const WindowSpec& spec, const Layout& l);
+  bool SortByEncodedKeys(const WindowSpec& spec, const Layout& l);
   OpPtr child_;
   int level_;
   int saved_slots_;
