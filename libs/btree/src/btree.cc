@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -142,7 +143,9 @@ struct NodeResult {
   bool split = false;
   bool underfull = false;
   PageId right = kInvalidPageId;  // the right half when split
-  std::string sep;                // first key bound of the right half when split
+  // The first key bound of the right half when split (behind a pointer: a result moves up every
+  // level of every write, and a split is rare).
+  std::unique_ptr<std::string> sep;
 };
 
 // A cell copied out of a page (or built), used when a node is rebuilt.
@@ -420,9 +423,10 @@ Result<NodeResult> SplitNode(Writer& w, const PageRef& page, const NodeHeader& h
   r.level = h.level;
   r.split = true;
   if (leaf) {
-    r.sep = std::string(SeparatorBetween(ItemKey(items[k - 1], true), ItemKey(items[k], true)));
+    r.sep = std::make_unique<std::string>(
+        SeparatorBetween(ItemKey(items[k - 1], true), ItemKey(items[k], true)));
   } else {
-    r.sep = std::string(ItemKey(items[k], false));
+    r.sep = std::make_unique<std::string>(ItemKey(items[k], false));
   }
   PageRef right = w.NewPage();
   WriteNode(*right, h.type, h.level, items.data() + right_begin, count - right_begin, right_child);
@@ -458,8 +462,8 @@ Result<NodeResult> InsertCell(Writer& w, const PageRef& page, NodeHeader& h, uin
 Result<NodeResult> InsertSplit(Writer& w, const PageRef& page, NodeHeader& h, uint32_t idx,
                                const NodeResult& r, bool append) {
   SetChild(*page, h, idx, r.right);
-  std::string cell(InteriorCellSize(r.sep.size()), '\0');
-  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), r.id, r.sep);
+  std::string cell(InteriorCellSize(r.sep->size()), '\0');
+  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), r.id, *r.sep);
   return InsertCell(w, page, h, idx, reinterpret_cast<const uint8_t*>(cell.data()),
                     static_cast<uint32_t>(cell.size()), append);
 }
@@ -483,6 +487,7 @@ struct PutArgs {
   // The path taken, for a LeafHint: the leaf the key went to (kInvalidPageId when it split) and
   // whether every level took its first / last child.
   PageId leaf = kInvalidPageId;
+  PageRef leaf_page;  // the page `leaf` (kept in the hint: its next use needs no page lookup)
   bool leftmost = true;
   bool rightmost = true;
   LeafHint* hint = nullptr;  // its cached root page serves the descent's first level
@@ -557,6 +562,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
       NodeResult r;
       r.id = ref->id();
       a.leaf = r.id;
+      a.leaf_page = ref;
       return r;
     }
     if (old.overflow) {
@@ -575,6 +581,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
       NodeResult r;
       r.id = page->id();
       a.leaf = r.id;
+      a.leaf_page = page;
       return r;
     }
     RemoveCell(*page, h, idx, old.size);
@@ -585,6 +592,7 @@ Result<NodeResult> PutLeaf(Writer& w, const PageRef& ref, NodeHeader h, bool rig
     NodeResult r;
     r.id = page->id();
     a.leaf = r.id;
+    a.leaf_page = std::move(page);
     return r;
   }
   std::string cell(cell_size, '\0');
@@ -629,8 +637,8 @@ Result<NodeResult> PutRec(Writer& w, PageId parent, PageId id, int expected_leve
 // A new root above a split node.
 Result<PageId> GrowRoot(Writer& w, const NodeResult& r) {
   if (r.level + 1 >= kMaxTreeDepth) return Status::NoSpace("btree: tree depth limit reached");
-  std::string cell(InteriorCellSize(r.sep.size()), '\0');
-  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), r.id, r.sep);
+  std::string cell(InteriorCellSize(r.sep->size()), '\0');
+  EncodeInteriorCell(reinterpret_cast<uint8_t*>(cell.data()), r.id, *r.sep);
   Item item{reinterpret_cast<const uint8_t*>(cell.data()), static_cast<uint32_t>(cell.size())};
   PageRef root = w.NewPage();
   WriteNode(*root, kInteriorPage, static_cast<uint8_t>(r.level + 1), &item, 1, r.right);
@@ -653,6 +661,7 @@ struct DeleteArgs {
   // The path taken, for a LeafHint (as in PutArgs); leaf is kInvalidPageId when the leaf fell
   // under a third full (it is then merged or refilled from a sibling).
   PageId leaf = kInvalidPageId;
+  PageRef leaf_page;  // as in PutArgs
   bool leftmost = true;
   bool rightmost = true;
   LeafHint* hint = nullptr;  // as in PutArgs
@@ -747,6 +756,7 @@ Result<NodeResult> DeleteFromLeaf(Writer& w, const PageRef& ref, NodeHeader h, D
   a.next_slot = idx;  // the key after the removed one slides into its slot
   if (!found) {
     a.leaf = id;
+    a.leaf_page = ref;
     return out;
   }
   LeafCell cell;
@@ -770,6 +780,7 @@ Result<NodeResult> DeleteFromLeaf(Writer& w, const PageRef& ref, NodeHeader h, D
   out.id = page->id();
   out.underfull = UsedBytes(h, ps) < UnderfullThreshold(ps);
   a.leaf = out.underfull ? kInvalidPageId : out.id;
+  if (!out.underfull) a.leaf_page = std::move(page);
   return out;
 }
 
@@ -882,11 +893,14 @@ bool HintedLeaf(Pager& pager, PageId root, LeafHint* hint, std::string_view key,
   return true;
 }
 
-// Records (or clears, when `leaf` is kInvalidPageId) where the last access to a tree went.
-void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool rightmost) {
+// Records (or clears, when `leaf` is kInvalidPageId) where the last access to a tree went;
+// `page`: the page `leaf` when the caller has it.
+void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool rightmost,
+             PageRef page = nullptr) {
   if (hint == nullptr) return;
   hint->root = root;
   hint->leaf = leaf;
+  hint->page = leaf != kInvalidPageId ? std::move(page) : nullptr;
   hint->leftmost = leftmost;
   hint->rightmost = rightmost;
   hint->slot = LeafHint::kNoSlot;
@@ -895,13 +909,14 @@ void SetHint(LeafHint* hint, PageId root, PageId leaf, bool leftmost, bool right
 // ----- Get -----
 
 // The value of `key` in the leaf `page` into *value (its buffer reused; *found false, *value
-// untouched, when absent); *slot: where the key is or would go.
+// untouched, when absent); *slot: where the key is or would go. A *slot other than
+// LeafHint::kNoSlot on entry is that place already (FindLeaf's, with *found), not searched again.
 Status GetFromLeaf(Pager& pager, const PageRef& page, const NodeHeader& h, std::string_view key,
                    uint32_t* slot, std::string* value, bool* found) {
   const uint32_t ps = pager.page_size();
   const uint8_t* p = page->data();
-  uint32_t idx;
-  if (!LeafLowerBound(p, ps, h, key, &idx, found)) {
+  uint32_t idx = *slot;
+  if (idx == LeafHint::kNoSlot && !LeafLowerBound(p, ps, h, key, &idx, found)) {
     return PageCorruption(page->id(), "bad cell offset or key");
   }
   *slot = idx;
@@ -916,10 +931,12 @@ Status GetFromLeaf(Pager& pager, const PageRef& page, const NodeHeader& h, std::
 
 // Loads the leaf that holds `key`'s place: the hint's when the key belongs to it, else the one a
 // descent from the root reaches (which then becomes the hint). *leftmost / *rightmost: whether
-// it is the tree's first / last leaf.
+// it is the tree's first / last leaf. With `slot`: the key's place in the leaf when the hint's
+// guess of it held (*found: the key is there), else LeafHint::kNoSlot.
 Status FindLeaf(Pager& pager, PageId root, std::string_view key, LeafHint* hint, PageRef* page,
-                NodeHeader* h, bool* leftmost, bool* rightmost) {
-  if (HintedLeaf(pager, root, hint, key, page, h)) {
+                NodeHeader* h, bool* leftmost, bool* rightmost, uint32_t* slot = nullptr,
+                bool* found = nullptr) {
+  if (HintedLeaf(pager, root, hint, key, page, h, slot, found)) {
     *leftmost = hint->leftmost;
     *rightmost = hint->rightmost;
     return Status::OK();
@@ -932,7 +949,7 @@ Status FindLeaf(Pager& pager, PageId root, std::string_view key, LeafHint* hint,
   for (;;) {
     DOSQL_RETURN_IF_ERROR(LoadDescending(pager, parent, id, level, hint, page, h));
     if (h->leaf()) {
-      SetHint(hint, root, id, *leftmost, *rightmost);
+      SetHint(hint, root, id, *leftmost, *rightmost, *page);
       return Status::OK();
     }
     const uint8_t* p = (*page)->data();
@@ -952,8 +969,9 @@ Status GetImpl(Pager& pager, PageId root, std::string_view key, LeafHint* hint, 
   PageRef page;
   NodeHeader h;
   bool leftmost, rightmost;
-  DOSQL_RETURN_IF_ERROR(FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost));
   uint32_t slot = LeafHint::kNoSlot;
+  DOSQL_RETURN_IF_ERROR(
+      FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost, &slot, found));
   Status st = GetFromLeaf(pager, page, h, key, &slot, value, found);
   // A write of the key read (an UPDATE of the row) then finds it without a search.
   if (hint != nullptr && hint->leaf == page->id()) hint->slot = slot;
@@ -981,10 +999,12 @@ Result<NeighborKeys> NeighborsImpl(Pager& pager, PageId root, std::string_view k
   PageRef page;
   NodeHeader h;
   bool leftmost, rightmost;
-  DOSQL_RETURN_IF_ERROR(FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost));
-  uint32_t idx;
   NeighborKeys out;
-  if (!LeafLowerBound(page->data(), page->size(), h, key, &idx, &out.found)) {
+  uint32_t idx = LeafHint::kNoSlot;
+  DOSQL_RETURN_IF_ERROR(
+      FindLeaf(pager, root, key, hint, &page, &h, &leftmost, &rightmost, &idx, &out.found));
+  if (idx == LeafHint::kNoSlot &&
+      !LeafLowerBound(page->data(), page->size(), h, key, &idx, &out.found)) {
     return PageCorruption(page->id(), "bad cell offset or key");
   }
   // The write that follows a UNIQUE check (the entry itself) then goes there without a search.
@@ -1263,7 +1283,7 @@ Result<PutResult> Put(WriteContext& ctx, PageId root, std::string_view key, std:
   if (r.split) {
     DOSQL_ASSIGN_OR_RETURN(out.root, internal::GrowRoot(w, r));
   }
-  internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost);
+  internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost, std::move(a.leaf_page));
   if (hint != nullptr && a.leaf != kInvalidPageId) hint->slot = a.next_slot;
   return out;
 }
@@ -1322,7 +1342,7 @@ Result<DeleteResult> Delete(WriteContext& ctx, PageId root, std::string_view key
   }
   // The leaf keeps its key range (merges and moves above it keep the order of the separators)
   // unless it fell under a third full, when a.leaf is kInvalidPageId.
-  internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost);
+  internal::SetHint(hint, out.root, a.leaf, a.leftmost, a.rightmost, std::move(a.leaf_page));
   if (hint != nullptr && a.leaf != kInvalidPageId) hint->slot = a.next_slot;
   return out;
 }
