@@ -1437,9 +1437,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // The source rows: one at a time as the rows go in (SQLite's co-routine) when nothing the
   // INSERT does can change what the source reads — it does not read the target table, and no
   // trigger, UPSERT or REPLACE writes elsewhere; otherwise all of them first (INSERT INTO t
-  // SELECT ... FROM t).
+  // SELECT ... FROM t). A REPLACE deletes only rows of the target table unless a foreign key
+  // action or a DELETE trigger (recursive_triggers) runs for them.
+  const bool replace_writes_elsewhere = conn->foreign_keys || conn->recursive_triggers;
   const bool stream = src && !outer && !plan->src_reads_target && !has_trig &&
-                      ins.upserts.empty() && !may_replace;
+                      ins.upserts.empty() && !(may_replace && replace_writes_elsewhere);
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   std::vector<Row> rows;
   if (src) {
