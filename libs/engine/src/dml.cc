@@ -70,6 +70,13 @@ struct TableCtx {
   std::vector<Value> update_row;
   std::vector<Value> update_sets;
   bool updating = false;
+  // Entries of plain non-unique indexes that a multi-row INSERT collects and writes in key order
+  // (DeferIndexEntries): per index, whether its entries wait (`deferring` empty: none do), their
+  // keys back to back, and each key's (offset, size) there.
+  std::vector<char> deferring;
+  std::vector<std::string> deferred_keys;
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> deferred_spans;
+  size_t deferred_bytes = 0;
 
   bool HasGenerated() const {
     for (const auto& g : generated) {
@@ -245,6 +252,45 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
   return "UNIQUE constraint failed: " + cols;
 }
 
+// The deferred entries of a multi-row INSERT (TableCtx::deferring): large enough a batch that
+// its sort pays, small enough to hold.
+constexpr size_t kMaxDeferredBytes = 4 << 20;
+
+// Writes the entries TableCtx::deferring holds back, each index's in key order: into an empty
+// index as a bulk build (WriteTransaction::Fill), else one after another (each next to the one
+// before, where the tree's hint finds it without a descent). Leaves the buffers empty.
+Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
+  for (size_t i = 0; i < tc.deferring.size(); i++) {
+    auto& spans = tc.deferred_spans[i];
+    if (spans.empty()) continue;
+    const std::string& keys = tc.deferred_keys[i];
+    auto view = [&](const std::pair<uint32_t, uint32_t>& s) {
+      return std::string_view(keys).substr(s.first, s.second);
+    };
+    // (Keys hold the rowid: no two are equal. string_view compares bytes unsigned, as the tree.)
+    std::sort(spans.begin(), spans.end(),
+              [&](const auto& a, const auto& b) { return view(a) < view(b); });
+    const auto tree = tc.t->indexes[i]->tree;
+    DOSQL_ASSIGN_OR_RETURN(std::optional<std::string> last, txn->LastKey(tree));
+    if (!last) {
+      size_t next = 0;
+      DOSQL_RETURN_IF_ERROR(
+          txn->Fill(tree, [&](std::string_view* key, std::string_view* value) -> Result<bool> {
+            if (next == spans.size()) return false;
+            *key = view(spans[next++]);
+            *value = std::string_view();
+            return true;
+          }));
+    } else {
+      for (const auto& span : spans) DOSQL_RETURN_IF_ERROR(txn->Put(tree, view(span), {}));
+    }
+    spans.clear();
+    tc.deferred_keys[i].clear();
+  }
+  tc.deferred_bytes = 0;
+  return Status::OK();
+}
+
 // `only`: when given, the indexes to write (the others are left as they are).
 Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Value>& vals,
                     int64_t rowid, bool insert, const std::vector<bool>* only = nullptr) {
@@ -270,13 +316,19 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
     DOSQL_RETURN_IF_ERROR(MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null, &key,
                                        insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
                                        insert && IsLabelledIndex(idx) ? &entry : nullptr));
-    if (insert) {
+    if (insert && !tc.deferring.empty() && tc.deferring[i]) {
+      tc.deferred_spans[i].emplace_back(static_cast<uint32_t>(tc.deferred_keys[i].size()),
+                                        static_cast<uint32_t>(key.size()));
+      tc.deferred_keys[i] += key;
+      tc.deferred_bytes += key.size() + sizeof(std::pair<uint32_t, uint32_t>);
+    } else if (insert) {
       DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     } else {
       DOSQL_RETURN_IF_ERROR(DeleteIndexEntry(txn, idx, key, absent, rowid));
     }
     tc.key_buf = std::move(key);
   }
+  if (tc.deferred_bytes > kMaxDeferredBytes) DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
   return Status::OK();
 }
 
@@ -1466,6 +1518,42 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kInsert, nullptr,
                                                    single_row));
   }
+  // The entries of plain non-unique indexes wait and go in in key order at the end (or every
+  // kMaxDeferredBytes) when many rows stream in and nothing the statement runs reads the table's
+  // indexes meanwhile: no trigger, UPSERT, REPLACE (which deletes entries), RETURNING or foreign
+  // key, and a source that does not read the table. UNIQUE indexes are written row by row (each
+  // check sees every entry before it). On an error the entries so far are written (INSERT OR
+  // FAIL keeps the rows before the failing one; otherwise the statement's rollback undoes them).
+  const parser::SelectStmt* one_row_sel = ins.select.get();
+  const bool one_row = !src || (one_row_sel && one_row_sel->cores.size() == 1 &&
+                                one_row_sel->cores[0]->kind == parser::SelectCore::Kind::kValues &&
+                                one_row_sel->cores[0]->rows.size() == 1);
+  tc.deferring.clear();
+  if (stream && !one_row && !view && !t->without_rowid && !has_trig && ins.upserts.empty() &&
+      !may_replace && returning.empty() && !tc.fk) {
+    const size_t n = t->indexes.size();
+    bool any = false;
+    std::vector<char> deferring(n, 0);
+    for (size_t i = 0; i < n; i++) {
+      const IndexInfo& idx = *t->indexes[i];
+      deferring[i] = !idx.unique && !IsLabelledIndex(idx);
+      any |= deferring[i] != 0;
+    }
+    if (any) {
+      tc.deferring = std::move(deferring);
+      tc.deferred_keys.assign(n, std::string());
+      tc.deferred_spans.assign(n, {});
+      tc.deferred_bytes = 0;
+    }
+  }
+  struct WriteDeferredOnError {
+    TableCtx& tc;
+    TxnRouter* txn;
+    ~WriteDeferredOnError() {
+      if (tc.deferred_bytes > 0) WriteDeferredIndexEntries(tc, txn).IgnoreError();
+      tc.deferring.clear();
+    }
+  } write_deferred_on_error{tc, txn};
   int64_t count = 0;
   Sequence seq;
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(LoadSequence(*schema, *t, txn, &seq));
@@ -1706,6 +1794,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
     }
   }
+  DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(SaveSequence(*t, txn, &seq));
   if (conn->trigger_depth == 0) {
     conn->changes = count;
