@@ -235,14 +235,30 @@ Status Cursor::SeekNear(std::string_view target) {
         return st.ok() ? st : m.Invalidate(std::move(st));
       }
     }
-    uint32_t idx;
-    bool found;
-    if (!internal::LeafLowerBound(leaf.page->data(), leaf.page->size(), leaf.h, target, &idx,
-                                  &found)) {
+    uint32_t idx = 0;
+    bool found = false;
+    // A target past the leaf's last key (or before its first) is not searched for here (lookups
+    // in no order: a table's rows through an index that does not follow them).
+    bool outside = leaf.h.n == 0;
+    auto beyond = [&](uint32_t edge, int side) {  // the target sorts past cell `edge` on `side`
+      const uint8_t* p = leaf.page->data();
+      const uint32_t ps = leaf.page->size();
+      const uint32_t off = internal::SlotAt(p, edge);
+      const uint8_t* k;
+      uint32_t kn;
+      // (A bad cell is left to the search below, which reports it.)
+      return internal::ValidCellOffset(leaf.h, ps, off) &&
+             internal::ParseLeafKey(p, ps, off, &k, &kn) &&
+             internal::CompareKeys(reinterpret_cast<const uint8_t*>(target.data()),
+                                   target.size(), k, kn) * side > 0;
+    };
+    if (!outside) outside = beyond(leaf.h.n - 1, 1) || beyond(0, -1);
+    if (!outside && !internal::LeafLowerBound(leaf.page->data(), leaf.page->size(), leaf.h, target,
+                                              &idx, &found)) {
       return m.Invalidate(internal::PageCorruption(leaf.page->id(), "bad cell offset or key"));
     }
     // Between this leaf's first and last keys: it is the leaf Seek would reach.
-    if ((idx > 0 && idx < leaf.h.n) || (idx == 0 && found)) {
+    if (!outside && ((idx > 0 && idx < leaf.h.n) || (idx == 0 && found))) {
       leaf.idx = idx;
       Status st = m.LoadCell();
       return st.ok() ? st : m.Invalidate(std::move(st));
