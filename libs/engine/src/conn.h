@@ -30,6 +30,9 @@ struct DatabaseImpl {
   std::unique_ptr<transaction::Store> store;
   std::mutex mu;
   std::shared_ptr<const Schema> schema;  // committed
+  // schema.get(), set with it under `mu`: a statement compares its compiled schema with it
+  // without the lock (SlotSchemaIs).
+  std::atomic<const Schema*> schema_ptr{nullptr};
   // Connections, and attachments by connections of other databases (Close waits for none).
   // Connect() may run on several threads at once.
   std::atomic<int> connections{0};
@@ -186,6 +189,8 @@ struct ConnectionImpl {
   // The schema of database `db` statements see: the transaction's if it changed, else the
   // committed one (an empty schema for a temp database not created yet).
   std::shared_ptr<const Schema> SlotSchema(int db);
+  // Whether SlotSchema(db) is `schema` (without taking its lock or a reference).
+  bool SlotSchemaIs(int db, const Schema* schema);
   // The main database's.
   std::shared_ptr<const Schema> CurrentSchema() { return SlotSchema(kMain); }
   // A database attached twice (same file) keeps its transaction state in its first slot: the

@@ -100,6 +100,14 @@ std::shared_ptr<const Schema> ConnectionImpl::SlotSchema(int db) {
   return d->schema;
 }
 
+bool ConnectionImpl::SlotSchemaIs(int db, const Schema* schema) {
+  DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
+  if (s.txn_schema) return s.txn_schema.get() == schema;
+  DatabaseImpl* d = s.impl();
+  if (!d) return SlotSchema(db).get() == schema;
+  return d->schema_ptr.load(std::memory_order_acquire) == schema;
+}
+
 int ConnectionImpl::FindDb(std::string_view name) const {
   for (size_t i = 0; i < dbs.size(); i++) {
     if (IEquals(dbs[i].name, name)) return static_cast<int>(i);
@@ -305,6 +313,7 @@ Status ConnectionImpl::CommitTxn() {
       DatabaseImpl* d = s.impl();
       std::lock_guard<std::mutex> lock(d->mu);
       d->schema = std::move(s.txn_schema);
+      d->schema_ptr.store(d->schema.get(), std::memory_order_release);
     }
     s.txn.reset();
     EndSlotTxn(s);
@@ -597,6 +606,7 @@ Result<std::shared_ptr<Database>> OpenNew(const std::string& path, const Databas
     DOSQL_ASSIGN_OR_RETURN(auto rt, impl->store->BeginRead());
     DOSQL_ASSIGN_OR_RETURN(auto schema, LoadSchema(*rt, impl->tag));
     impl->schema = std::move(schema);
+    impl->schema_ptr.store(impl->schema.get(), std::memory_order_release);
   }
   return std::make_shared<Database>(std::move(impl));
 }
@@ -872,7 +882,8 @@ Status StatementImpl::EnsureCompiled() {
                  compiled_attach == conn->attach_generation &&
                  compiled_schemas.size() == conn->dbs.size();
   for (size_t i = 0; current && i < conn->dbs.size(); i++) {
-    current = conn->SlotSchema(static_cast<int>(i)) == compiled_schemas[i];
+    // (The compiled schema is held: its address cannot be another schema's.)
+    current = conn->SlotSchemaIs(static_cast<int>(i), compiled_schemas[i].get());
   }
   if (current) return Status::OK();
   compiled_schemas.clear();
