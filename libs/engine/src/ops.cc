@@ -1211,27 +1211,39 @@ Result<bool> MaterializeOp::Next(Exec& ex) {
 
 Status RowSrcScanOp::Open(Exec& ex) {
   pos_ = 0;
-  if (materialize) {
-    if (!loaded_ || loaded_generation_ != ex.generation) {
-      rows_.clear();
-      DOSQL_RETURN_IF_ERROR(src_->Open(ex));
-      while (true) {
-        Row r;
-        DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &r));
-        if (!ok) break;
-        rows_.push_back(std::move(r));
-      }
-      loaded_ = true;
-      loaded_generation_ = ex.generation;
-    }
+  streaming_ = true;
+  if (!materialize) return src_->Open(ex);
+  if (loaded_ && loaded_generation_ == ex.generation) {
+    streaming_ = false;
     return Status::OK();
   }
-  return src_->Open(ex);
+  // The first read in an execution streams (most such subqueries are read once: a copy of a
+  // large one would only cost memory); a second read in the same execution copies the rows
+  // and every later one reads the copy. (Generation 0, an execution without a number of its
+  // own, copies at once.)
+  if (ex.generation != 0 && opened_generation_ != ex.generation) {
+    opened_generation_ = ex.generation;
+    loaded_ = false;
+    rows_.clear();
+    return src_->Open(ex);
+  }
+  streaming_ = false;
+  rows_.clear();
+  DOSQL_RETURN_IF_ERROR(src_->Open(ex));
+  while (true) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &r));
+    if (!ok) break;
+    rows_.push_back(std::move(r));
+  }
+  loaded_ = true;
+  loaded_generation_ = ex.generation;
+  return Status::OK();
 }
 
 Result<bool> RowSrcScanOp::Next(Exec& ex) {
   const Row* r;
-  if (materialize) {
+  if (!streaming_) {
     if (pos_ >= rows_.size()) return false;
     DOSQL_RETURN_IF_ERROR(ex.Poll());  // a correlated subquery may rescan it per outer row
     r = &rows_[pos_++];

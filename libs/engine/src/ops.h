@@ -464,13 +464,16 @@ class RowSrcScanOp final : public Op {
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override;
   std::string Describe(int indent) const override;
-  // Materialize the source once per statement execution (uncorrelated subqueries, CTEs).
+  // The source's rows are the same for every read in a statement execution (uncorrelated
+  // subqueries, CTEs): a second read in the execution keeps a copy for itself and the later ones.
   bool materialize = false;
 
  private:
   RowSrcPtr src_;
   int level_, base_, n_;
   std::string name_;
+  bool streaming_ = true;  // this read comes from src_ (else from rows_)
+  uint64_t opened_generation_ = 0;
   bool loaded_ = false;
   uint64_t loaded_generation_ = 0;
   std::vector<Row> rows_;
