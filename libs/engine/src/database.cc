@@ -477,6 +477,11 @@ Result<std::optional<std::string>> TxnRouter::LastKey(transaction::TreeId tree) 
   return t->LastKey(RawTreeId(tree));
 }
 
+Status TxnRouter::SealPages(transaction::TreeId tree) {
+  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
+  return t->SealPages();
+}
+
 Result<btree::Cursor> TxnRouter::NewCursor(transaction::TreeId tree) {
   DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
   return t->NewCursor(RawTreeId(tree));

@@ -2039,6 +2039,9 @@ struct RowDmlPlan {
   // The match scan decodes whole rows, which the statement changes without reading them again
   // when nothing it does per row can change another matched row (see KeepsMatchedRows).
   bool keep_rows = false;
+  // An UPDATE whose scan reads the table itself in rowid order: when it changes only its rows'
+  // records (ChangesOnlyItsRow), each row is written as the scan reads it (UpdateRowsOnePass).
+  bool one_pass = false;
   // Worked out at the first run (the plan is remade when the schema changes): the table's name
   // and triggers, and for UPDATE the columns set and the indexes whose keys they change.
   std::optional<UpdateShape> shape;
@@ -2125,10 +2128,15 @@ Status PlanRowDml(ConnectionImpl* conn, const parser::UpdateStmt* up,
     for (size_t i = 0; i < marked.size(); i++) scope.used_slots[i] |= marked[i];
     // When the scan reads only the rows it matches (a rowid or index range, or every row
     // without a WHERE), it decodes them whole and the statement keeps them.
-    if ((where == nullptr || op->Seeks()) &&
-        KeepsMatchedRows(conn, *plan->schema, *t, up, del, plan->sets)) {
+    const bool keeps = KeepsMatchedRows(conn, *plan->schema, *t, up, del, plan->sets);
+    if ((where == nullptr || op->Seeks()) && keeps) {
       op->PrepareToChangeRows();
       plan->keep_rows = true;
+    }
+    // (As in SQLite, a subquery in the WHERE then sees the rows written before its row.)
+    if (up && keeps && op->ScannedTable() == t) {
+      op->PrepareToChangeRows();
+      plan->one_pass = true;
     }
   } else {
     DOSQL_ASSIGN_OR_RETURN(op, PlanSingleTableScan(ctx, scope, 0, where));
@@ -2224,6 +2232,57 @@ Result<int64_t> UpdateRowsInPlace(Exec& ex, RowDmlPlan& plan, const parser::Upda
   return count;
 }
 
+// The rows of an UPDATE that ChangesOnlyItsRow, written one by one as the scan of the table
+// reads them (SQLite's one-pass update), with UpdateRowsInPlace's steps and without keeping
+// them first. The scan reads the table as it was when the statement began: the pages it reads
+// are sealed (WriteTransaction::SealPages) and each write copies the page it changes. Returns
+// the count of rows written.
+Result<int64_t> UpdateRowsOnePass(Exec& ex, RowDmlPlan& plan, const parser::UpdateStmt& up,
+                                  TxnRouter* txn, Frame* saved_outer, DmlResult* result) {
+  const TableInfo& t = *plan.t;
+  TableCtx& tc = plan.tc;
+  const SourceBinding& sb = plan.scope.sources[0];
+  const Scope* outer = plan.scope.parent;
+  const size_t ncols = t.columns.size();
+  std::vector<Value>& nv = tc.update_row;
+  std::vector<Value>& computed = tc.update_sets;
+  nv.resize(ncols);
+  computed.resize(plan.sets.size());
+  Frame& frame = plan.frame;
+  frame.slots.assign(static_cast<size_t>(plan.scope.nslots), Value());
+  if (ex.frames.size() < static_cast<size_t>(plan.ctxp->max_level + 2)) {
+    ex.frames.resize(static_cast<size_t>(plan.ctxp->max_level + 2), nullptr);
+  }
+  DOSQL_RETURN_IF_ERROR(txn->SealPages(t.tree));
+  Op& op = *plan.match.op;
+  ex.frames[plan.level] = &frame;
+  DOSQL_RETURN_IF_ERROR(op.Open(ex));
+  int64_t count = 0;
+  while (true) {
+    ex.frames[plan.level] = &frame;
+    if (outer) ex.frames[outer->level] = saved_outer;
+    DOSQL_ASSIGN_OR_RETURN(bool more, op.Next(ex));
+    if (!more) break;
+    const int64_t rowid = frame.slots[static_cast<size_t>(sb.rowid_slot)].integer();
+    for (size_t i = 0; i < plan.sets.size(); i++) {
+      DOSQL_RETURN_IF_ERROR(plan.sets[i].value->Eval(ex, &computed[i]));
+    }
+    // (The scan fills every slot again for its next row.)
+    for (size_t i = 0; i < ncols; i++) swap(nv[i], frame.slots[sb.cols[i].slot]);
+    for (size_t i = 0; i < plan.sets.size(); i++) swap(nv[plan.sets[i].column], computed[i]);
+    DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
+    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, rowid, up.conflict));
+    if (!ok) continue;
+    DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, rowid));
+    count++;
+    if (!plan.returning.empty()) {
+      LoadFrame(tc, ex, nv, rowid);
+      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan.returning, result));
+    }
+  }
+  return count;
+}
+
 Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
                   std::string_view sql, Scope* outer, DmlResult* result, bool dry_run,
                   std::unique_ptr<RowDmlPlan>* cache = nullptr) {
@@ -2252,6 +2311,15 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   // The matching rows are found first (an update must not meet the rows it wrote). A plain
   // UPDATE keeps only their rowids; UPDATE ... FROM and ORDER BY keep the whole frames.
   const bool whole_frames = plan->jp || !plan->match.keys.empty();
+  if (plan->one_pass && !whole_frames && !tc.fk && !shape.has_trig && !plan->match.lim &&
+      ChangesOnlyItsRow(shape, tc)) {
+    DOSQL_ASSIGN_OR_RETURN(int64_t count,
+                           UpdateRowsOnePass(ex, *plan, up, &conn->router, saved_outer, result));
+    if (outer) ex.frames[outer->level] = saved_outer;
+    if (conn->trigger_depth == 0) conn->changes = count;
+    conn->total_changes += count;
+    return Status::OK();
+  }
   std::vector<std::vector<Value>> matches;
   std::vector<int64_t> rowids;
   // The rows as the scan read them, when nothing this statement does to one row can change

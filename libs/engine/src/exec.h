@@ -165,6 +165,10 @@ class Op {
     (void)slot;
     leaf->reset();
   }
+  // The table whose rows this operator yields as its own scan of the table's tree reads them in
+  // rowid order (a full or rowid-range table scan, under filters), else null (a point read, an
+  // index scan, a join, ...).
+  virtual const TableInfo* ScannedTable() const { return nullptr; }
 };
 using OpPtr = std::unique_ptr<Op>;
 

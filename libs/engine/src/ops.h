@@ -152,6 +152,7 @@ class TableScanOp final : public Op {
     point_read_ = true;
   }
   void RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const override;
+  const TableInfo* ScannedTable() const override { return rowid_eq ? nullptr : table_; }
 
   // Optional rowid constraints (evaluated at Open).
   const CExpr* rowid_eq = nullptr;
@@ -297,6 +298,7 @@ class FilterOp final : public Op {
   void RowLeaf(btree::PageId* root, btree::PageRef* leaf, uint32_t* slot) const override {
     child_->RowLeaf(root, leaf, slot);
   }
+  const TableInfo* ScannedTable() const override { return child_->ScannedTable(); }
 
  private:
   OpPtr child_;

@@ -325,6 +325,51 @@ TEST(StoreTest, LastKeyFollowsPutsDeletesAndSavepoints) {
   check("after clear");
 }
 
+// After SealPages, a cursor over the transaction's state keeps reading that state while the
+// transaction writes on, also pages it had written before and now splits: every row the cursor
+// reads is as it was, and the tree holds the new values.
+TEST(StoreTest, ACursorAfterSealPagesReadsTheSealedStateWhileTheTransactionWrites) {
+  auto fs = fsx::NewMemoryFileSystem();
+  auto s = OpenOk(fs, "db");
+  TreeId t;
+  Model model;
+  for (int i = 0; i < 4000; i++) model[RowidKey(i)] = "v";
+  ASSERT_NO_FATAL_FAILURE(CommitNewTree(*s, model, &t));
+  auto w = s->BeginWrite();
+  ASSERT_TRUE(w.ok());
+  WriteTransaction& txn = **w;
+  // The transaction owns every leaf now (it changed each in place afterwards, without a seal).
+  for (int i = 0; i < 4000; i++) ASSERT_TRUE(txn.Put(t, RowidKey(i), "w").ok());
+  ASSERT_TRUE(txn.SealPages().ok());
+  auto c = txn.NewCursor(t);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c->SeekFirst().ok());
+  const std::string grown(300, 'g');  // every row grows: the leaves split under the cursor
+  int n = 0;
+  for (; c->Valid(); n++) {
+    ASSERT_EQ(std::string(c->key()), RowidKey(n));
+    std::string buf;
+    auto v = c->value(&buf);
+    ASSERT_TRUE(v.ok());
+    ASSERT_EQ(std::string(*v), "w") << n;
+    ASSERT_TRUE(txn.Put(t, RowidKey(n), grown).ok());
+    ASSERT_TRUE(c->Next().ok());
+  }
+  EXPECT_EQ(n, 4000);
+  auto check = txn.NewCursor(t);
+  ASSERT_TRUE(check.ok());
+  ASSERT_TRUE(check->SeekFirst().ok());
+  for (n = 0; check->Valid(); n++) {
+    std::string buf;
+    auto v = check->value(&buf);
+    ASSERT_TRUE(v.ok());
+    ASSERT_EQ(std::string(*v), grown);
+    ASSERT_TRUE(check->Next().ok());
+  }
+  EXPECT_EQ(n, 4000);
+  ASSERT_TRUE(txn.Commit().ok());
+}
+
 TEST(StoreTest, NestedSavepoints) {
   auto fs = fsx::NewMemoryFileSystem();
   auto s = OpenOk(fs, "db");

@@ -171,8 +171,12 @@ class WriteTransaction {
   void SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root, const btree::PageRef& leaf,
                    uint32_t slot = btree::LeafHint::kNoSlot);
   // A cursor over the transaction's current state of one tree. It is invalidated by the next
-  // write to that tree.
+  // write to that tree, unless SealPages came after the last write before the cursor read.
   Result<btree::Cursor> NewCursor(TreeId tree) const;
+  // Makes every page the transaction wrote so far one that a later write copies (as the pages
+  // of the snapshot it began from): a cursor over the state of now then keeps reading that
+  // state, unchanged, while the transaction writes on (a one-pass UPDATE reads its rows with it).
+  Status SealPages();
   // Grows with every change (a write, a tree created or dropped, a rollback to a savepoint):
   // while it stays the same, a cursor keeps showing the transaction's current state.
   uint64_t changes() const;
