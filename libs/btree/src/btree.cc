@@ -165,6 +165,7 @@ class Writer {
   PageRef NewPage() {
     PageRef page = pager_.NewTransient(ctx_.owner);
     ctx_.created.push_back(page->id());
+    ctx_.pages_made++;
     EncodeFixed64(page->data() + kPageIdOffset, page->id());
     return page;
   }

@@ -88,8 +88,9 @@ class TxnRouter {
   void SuggestLeaf(transaction::TreeId tree, uint64_t shape, btree::PageId root,
                    const btree::PageRef& leaf, uint32_t slot);
   Result<btree::Cursor> NewCursor(transaction::TreeId tree);
-  // WriteTransaction::SealPages, for the tree's database's write transaction.
-  Status SealPages(transaction::TreeId tree);
+  // WriteTransaction::PagesSealed, for the tree's database's write transaction (false when it
+  // cannot be had).
+  bool PagesSealed(transaction::TreeId tree);
   // How many Put/Delete calls were made through this router (to tell whether a statement wrote).
   uint64_t writes() const { return writes_; }
 

@@ -477,9 +477,9 @@ Result<std::optional<std::string>> TxnRouter::LastKey(transaction::TreeId tree) 
   return t->LastKey(RawTreeId(tree));
 }
 
-Status TxnRouter::SealPages(transaction::TreeId tree) {
-  DOSQL_ASSIGN_OR_RETURN(auto* t, For(tree));
-  return t->SealPages();
+bool TxnRouter::PagesSealed(transaction::TreeId tree) {
+  auto t = For(tree);
+  return t.ok() && t.value()->PagesSealed();
 }
 
 Result<btree::Cursor> TxnRouter::NewCursor(transaction::TreeId tree) {

@@ -2234,9 +2234,9 @@ Result<int64_t> UpdateRowsInPlace(Exec& ex, RowDmlPlan& plan, const parser::Upda
 
 // The rows of an UPDATE that ChangesOnlyItsRow, written one by one as the scan of the table
 // reads them (SQLite's one-pass update), with UpdateRowsInPlace's steps and without keeping
-// them first. The scan reads the table as it was when the statement began: the pages it reads
-// are sealed (WriteTransaction::SealPages) and each write copies the page it changes. Returns
-// the count of rows written.
+// them first. The scan reads the table as it was when the statement began: the caller made
+// sure that the pages it reads are sealed (WriteTransaction::PagesSealed), so each write copies
+// the page it changes. Returns the count of rows written.
 Result<int64_t> UpdateRowsOnePass(Exec& ex, RowDmlPlan& plan, const parser::UpdateStmt& up,
                                   TxnRouter* txn, Frame* saved_outer, DmlResult* result) {
   const TableInfo& t = *plan.t;
@@ -2253,7 +2253,6 @@ Result<int64_t> UpdateRowsOnePass(Exec& ex, RowDmlPlan& plan, const parser::Upda
   if (ex.frames.size() < static_cast<size_t>(plan.ctxp->max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(plan.ctxp->max_level + 2), nullptr);
   }
-  DOSQL_RETURN_IF_ERROR(txn->SealPages(t.tree));
   Op& op = *plan.match.op;
   ex.frames[plan.level] = &frame;
   DOSQL_RETURN_IF_ERROR(op.Open(ex));
@@ -2311,8 +2310,11 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   // The matching rows are found first (an update must not meet the rows it wrote). A plain
   // UPDATE keeps only their rowids; UPDATE ... FROM and ORDER BY keep the whole frames.
   const bool whole_frames = plan->jp || !plan->match.keys.empty();
+  // (Sealed pages: when the transaction began with the statement or the statement took a
+  // savepoint. A statement that takes none inside a transaction that wrote pages in place
+  // collects its rows first, rather than copying those pages again.)
   if (plan->one_pass && !whole_frames && !tc.fk && !shape.has_trig && !plan->match.lim &&
-      ChangesOnlyItsRow(shape, tc)) {
+      ChangesOnlyItsRow(shape, tc) && conn->router.PagesSealed(t->tree)) {
     DOSQL_ASSIGN_OR_RETURN(int64_t count,
                            UpdateRowsOnePass(ex, *plan, up, &conn->router, saved_outer, result));
     if (outer) ex.frames[outer->level] = saved_outer;

@@ -556,11 +556,7 @@ Result<btree::Cursor> WriteTransaction::NewCursor(TreeId tree) const {
   return btree::Cursor(impl_->store->pager.get(), info.root);
 }
 
-Status WriteTransaction::SealPages() {
-  DOSQL_RETURN_IF_ERROR(impl_->Check());
-  impl_->mutator->NewOwner(impl_->store->next_owner.fetch_add(1));
-  return Status::OK();
-}
+bool WriteTransaction::PagesSealed() const { return impl_->mutator->Sealed(); }
 
 Result<uint32_t> WriteTransaction::Savepoint() {
   DOSQL_RETURN_IF_ERROR(impl_->Check());

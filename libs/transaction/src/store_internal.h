@@ -97,7 +97,13 @@ class Mutator {
 
   btree::WriteContext& ctx() { return ctx_; }
   bool changed() const { return changed_; }
-  void NewOwner(uint64_t owner) { ctx_.owner = owner; }
+  void NewOwner(uint64_t owner) {
+    ctx_.owner = owner;
+    sealed_at_ = ctx_.pages_made;
+  }
+  // No page was created since the last NewOwner (or since the start): every page is one that a
+  // write copies.
+  bool Sealed() const { return ctx_.pages_made == sealed_at_; }
 
   struct TreeState {
     TreeKind kind = TreeKind::kRowid;
@@ -133,6 +139,7 @@ class Mutator {
   btree::Pager* pager_;
   btree::PageId root_map_;
   btree::WriteContext ctx_;
+  uint64_t sealed_at_ = 0;  // ctx_.pages_made at the last NewOwner (see Sealed)
   mutable std::unordered_map<TreeId, TreeState> trees_;
   // The trees Load found last (a row's writes go to its table and its indexes, in turn).
   mutable std::array<std::pair<TreeId, TreeState*>, 4> recent_{};

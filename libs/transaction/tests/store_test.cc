@@ -325,10 +325,11 @@ TEST(StoreTest, LastKeyFollowsPutsDeletesAndSavepoints) {
   check("after clear");
 }
 
-// After SealPages, a cursor over the transaction's state keeps reading that state while the
-// transaction writes on, also pages it had written before and now splits: every row the cursor
-// reads is as it was, and the tree holds the new values.
-TEST(StoreTest, ACursorAfterSealPagesReadsTheSealedStateWhileTheTransactionWrites) {
+// Pages are sealed when a transaction begins and after a savepoint, until a write creates a
+// page; a cursor made then keeps reading that state while the transaction writes on, also pages
+// it had written before the savepoint and now splits: every row the cursor reads is as it was,
+// and the tree holds the new values.
+TEST(StoreTest, ACursorOverSealedPagesReadsThemWhileTheTransactionWrites) {
   auto fs = fsx::NewMemoryFileSystem();
   auto s = OpenOk(fs, "db");
   TreeId t;
@@ -338,9 +339,12 @@ TEST(StoreTest, ACursorAfterSealPagesReadsTheSealedStateWhileTheTransactionWrite
   auto w = s->BeginWrite();
   ASSERT_TRUE(w.ok());
   WriteTransaction& txn = **w;
-  // The transaction owns every leaf now (it changed each in place afterwards, without a seal).
+  EXPECT_TRUE(txn.PagesSealed());
+  // The transaction owns every leaf now (it changed each in place afterwards).
   for (int i = 0; i < 4000; i++) ASSERT_TRUE(txn.Put(t, RowidKey(i), "w").ok());
-  ASSERT_TRUE(txn.SealPages().ok());
+  EXPECT_FALSE(txn.PagesSealed());
+  ASSERT_TRUE(txn.Savepoint().ok());
+  ASSERT_TRUE(txn.PagesSealed());
   auto c = txn.NewCursor(t);
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE(c->SeekFirst().ok());
@@ -356,6 +360,7 @@ TEST(StoreTest, ACursorAfterSealPagesReadsTheSealedStateWhileTheTransactionWrite
     ASSERT_TRUE(c->Next().ok());
   }
   EXPECT_EQ(n, 4000);
+  EXPECT_FALSE(txn.PagesSealed());
   auto check = txn.NewCursor(t);
   ASSERT_TRUE(check.ok());
   ASSERT_TRUE(check->SeekFirst().ok());

@@ -40,6 +40,7 @@ struct WriteContext {
   uint64_t owner = 0;                // tag stamped on pages this context creates (never 0)
   std::vector<PageId> created;       // transient pages created by this context, in order
   std::vector<PageId> replaced;      // pages (of any kind) this context copied or dropped
+  uint64_t pages_made = 0;           // pages created so far (a count that only grows)
 };
 
 // Creates an empty tree (one empty leaf) and returns its root.

@@ -171,12 +171,13 @@ class WriteTransaction {
   void SuggestLeaf(TreeId tree, uint64_t shape, btree::PageId root, const btree::PageRef& leaf,
                    uint32_t slot = btree::LeafHint::kNoSlot);
   // A cursor over the transaction's current state of one tree. It is invalidated by the next
-  // write to that tree, unless SealPages came after the last write before the cursor read.
+  // write to that tree, unless PagesSealed() was true when it was made.
   Result<btree::Cursor> NewCursor(TreeId tree) const;
-  // Makes every page the transaction wrote so far one that a later write copies (as the pages
-  // of the snapshot it began from): a cursor over the state of now then keeps reading that
-  // state, unchanged, while the transaction writes on (a one-pass UPDATE reads its rows with it).
-  Status SealPages();
+  // Whether every page of the transaction's current state is one that a write copies instead
+  // of changing it: true when the transaction begins and after a savepoint or a rollback to one,
+  // until a write creates a page. A cursor made while it is true keeps reading that state,
+  // unchanged, while the transaction writes on (a one-pass UPDATE reads its rows with one).
+  bool PagesSealed() const;
   // Grows with every change (a write, a tree created or dropped, a rollback to a savepoint):
   // while it stays the same, a cursor keeps showing the transaction's current state.
   uint64_t changes() const;
