@@ -629,16 +629,20 @@ IndexScanOp::IndexScanOp(const TableInfo* table, const IndexInfo* index, int lev
 
 namespace {
 // The smallest key greater than every key that starts with `prefix`.
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char c = static_cast<unsigned char>(prefix.back());
+// Turns *prefix into the least key above every key that starts with it (empty: no bound).
+void ToPrefixEnd(std::string* prefix) {
+  while (!prefix->empty()) {
+    unsigned char c = static_cast<unsigned char>(prefix->back());
     if (c != 0xff) {
-      prefix.back() = static_cast<char>(c + 1);
-      return prefix;
+      prefix->back() = static_cast<char>(c + 1);
+      return;
     }
-    prefix.pop_back();
+    prefix->pop_back();
   }
-  return prefix;  // empty: no bound
+}
+std::string PrefixEnd(std::string prefix) {
+  ToPrefixEnd(&prefix);
+  return prefix;
 }
 }  // namespace
 
@@ -734,8 +738,12 @@ Status IndexScanOp::Open(Exec& ex) {
       return Status::OK();
     }
   }
-  std::string start = prefix_;
-  upper_ = PrefixEnd(prefix_);
+  // (The bounds' buffers are kept from one Open to the next: a lookup per outer row allocates
+  // nothing for them.)
+  std::string& start = start_;
+  start.assign(prefix_);
+  upper_.assign(prefix_);
+  ToPrefixEnd(&upper_);
   has_upper_ = !prefix_.empty();
   if (eq.size() < index_->columns.size() && (lo || hi)) {
     const size_t col = eq.size();

@@ -260,6 +260,7 @@ class IndexScanOp final : public Op {
   std::string row_scratch_;  // an overflowing row's bytes
   std::string prefix_;   // encoded eq prefix
   std::string upper_;    // exclusive upper key bound (empty: prefix end)
+  std::string start_;    // Open's first key
   bool has_upper_ = false;
   std::string lower_;    // inclusive lower key bound (reverse scans stop below it)
   bool done_ = false;
