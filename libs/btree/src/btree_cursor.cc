@@ -247,10 +247,12 @@ Status Cursor::SeekNear(std::string_view target) {
       const uint8_t* k;
       uint32_t kn;
       // (A bad cell is left to the search below, which reports it.)
-      return internal::ValidCellOffset(leaf.h, ps, off) &&
-             internal::ParseLeafKey(p, ps, off, &k, &kn) &&
-             internal::CompareKeys(reinterpret_cast<const uint8_t*>(target.data()),
-                                   target.size(), k, kn) * side > 0;
+      if (!internal::ValidCellOffset(leaf.h, ps, off) ||
+          !internal::ParseLeafKey(p, ps, off, &k, &kn)) {
+        return false;
+      }
+      const auto* t = reinterpret_cast<const uint8_t*>(target.data());
+      return internal::CompareKeys(t, target.size(), k, kn) * side > 0;
     };
     if (!outside) outside = beyond(leaf.h.n - 1, 1) || beyond(0, -1);
     if (!outside && !internal::LeafLowerBound(leaf.page->data(), leaf.page->size(), leaf.h, target,

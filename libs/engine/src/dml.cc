@@ -71,8 +71,8 @@ struct TableCtx {
   std::vector<Value> update_sets;
   bool updating = false;
   // Entries of plain non-unique indexes that a multi-row INSERT collects and writes in key order
-  // (DeferIndexEntries): per index, whether its entries wait (`deferring` empty: none do), their
-  // keys back to back, and each key's (offset, size) there.
+  // (WriteDeferredIndexEntries): per index, whether its entries wait (`deferring` empty: none do),
+  // their keys back to back, and each key's (offset, size) there.
   std::vector<char> deferring;
   std::vector<std::string> deferred_keys;
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> deferred_spans;
@@ -328,7 +328,8 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
     }
     tc.key_buf = std::move(key);
   }
-  if (tc.deferred_bytes > kMaxDeferredBytes) DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
+  if (tc.deferred_bytes > kMaxDeferredBytes)
+    DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
   return Status::OK();
 }
 
@@ -1508,15 +1509,17 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     rows.push_back({});
   }
   if (outer) ex.frames[outer->level] = saved_outer;
+  // One row of VALUES (or DEFAULT VALUES).
+  const parser::SelectStmt* sel = ins.select.get();
+  const bool one_row = !src || (sel && sel->cores.size() == 1 &&
+                                sel->cores[0]->kind == parser::SelectCore::Kind::kValues &&
+                                sel->cores[0]->rows.size() == 1);
   if (!view) {
     // SQLite's one-row INSERT (no SELECT, triggers, REPLACE or UPSERT) at top level.
-    const parser::SelectStmt* sel = ins.select.get();
-    bool single_row = !outer && sel && !sel->with && !ins.with && sel->cores.size() == 1 &&
-                      sel->cores[0]->kind == parser::SelectCore::Kind::kValues &&
-                      sel->cores[0]->rows.size() == 1 && !has_trig && ins.upserts.empty() &&
-                      action != ConflictAction::kReplace;
-    DOSQL_ASSIGN_OR_RETURN(tc.fk, FkTable::Prepare(conn, schema, *t, FkOp::kInsert, nullptr,
-                                                   single_row));
+    bool single_row = !outer && sel && one_row && !sel->with && !ins.with && !has_trig &&
+                      ins.upserts.empty() && action != ConflictAction::kReplace;
+    DOSQL_ASSIGN_OR_RETURN(tc.fk,
+                           FkTable::Prepare(conn, schema, *t, FkOp::kInsert, nullptr, single_row));
   }
   // The entries of plain non-unique indexes wait and go in in key order at the end (or every
   // kMaxDeferredBytes) when many rows stream in and nothing the statement runs reads the table's
@@ -1524,10 +1527,6 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // key, and a source that does not read the table. UNIQUE indexes are written row by row (each
   // check sees every entry before it). On an error the entries so far are written (INSERT OR
   // FAIL keeps the rows before the failing one; otherwise the statement's rollback undoes them).
-  const parser::SelectStmt* one_row_sel = ins.select.get();
-  const bool one_row = !src || (one_row_sel && one_row_sel->cores.size() == 1 &&
-                                one_row_sel->cores[0]->kind == parser::SelectCore::Kind::kValues &&
-                                one_row_sel->cores[0]->rows.size() == 1);
   tc.deferring.clear();
   if (stream && !one_row && !view && !t->without_rowid && !has_trig && ins.upserts.empty() &&
       !may_replace && returning.empty() && !tc.fk) {

@@ -1097,11 +1097,12 @@ TEST(DatabaseTest, AFromSubqueryReadOnceIsNotCopied) {
   EXPECT_EXIT(
       {
         auto c = OpenMemory();
-        bool ok = c->Exec("CREATE TABLE t(x); "
-                          "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-                          "WHERE i < 200) INSERT INTO t SELECT i FROM n; "
-                          "CREATE VIEW w AS SELECT a FROM (SELECT p.x AS a FROM t p, t q, t r "
-                          "UNION ALL SELECT 1) AS s;")
+        bool ok = c->Exec(
+                       "CREATE TABLE t(x); "
+                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                       "WHERE i < 200) INSERT INTO t SELECT i FROM n; "
+                       "CREATE VIEW w AS SELECT a FROM (SELECT p.x AS a FROM t p, t q, t r "
+                       "UNION ALL SELECT 1) AS s;")
                       .ok();
         long pages = 0;
         if (FILE* f = std::fopen("/proc/self/statm", "r")) {

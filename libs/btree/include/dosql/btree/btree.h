@@ -54,8 +54,8 @@ Result<PageId> CreateTree(WriteContext& ctx);
 // changes any other way (dropped, restored to a savepoint). A stale hint is never trusted blindly:
 // the leaf must still be a leaf of that root whose keys enclose the key, else the call descends.
 // A hint is updated by the calls given it: one thread at a time. It holds the leaf page itself
-// (`page`, loaded on first use) so that a hinted call skips the page cache; a page freed since
-// (Page::freed) is looked up again, and fails the checks above.
+// (`page`: the one its descent reached, else loaded on first use) so that a hinted call skips the
+// page cache; a page freed since (Page::freed) is looked up again, and fails the checks above.
 struct LeafHint {
   PageId root = kInvalidPageId;  // the root the leaf was reached from
   PageId leaf = kInvalidPageId;  // kInvalidPageId: no hint
