@@ -2175,22 +2175,51 @@ bool ChangesOnlyItsRow(const UpdateShape& shape, const TableCtx& tc) {
   return true;
 }
 
-// UpdateOneRow for the rows of an UPDATE that ChangesOnlyItsRow, without what that case does not
-// need (index entries, uniqueness, generated columns, copies of the old row): each kept row is
-// moved into the frame, the SET values computed from it, the new row made of both, checked
-// (NOT NULL, CHECK, column types) and stored at its rowid. Returns the count of rows written.
+// The row of an UPDATE that ChangesOnlyItsRow, in the frame (its columns in the source's
+// slots), updated without what that case does not need (index entries, uniqueness, generated
+// columns, a copy of the old row): the SET values computed there, the new row made of the
+// frame's values with the SET values over them (the frame's slots are left spent), checked (NOT
+// NULL, CHECK, column types) and stored at `rowid`, then RETURNING. `at` (may be null): where a
+// search read the row, while the tree's shape was `shape_read` (the write's leaf hint). False:
+// the row was skipped (OR IGNORE).
+Result<bool> WriteUpdatedRow(Exec& ex, RowDmlPlan& plan, const parser::UpdateStmt& up,
+                             TxnRouter* txn, int64_t rowid, const RowLeaf* at, uint64_t shape_read,
+                             DmlResult* result) {
+  const TableInfo& t = *plan.t;
+  TableCtx& tc = plan.tc;
+  const SourceBinding& sb = plan.scope.sources[0];
+  std::vector<Value>& nv = tc.update_row;
+  std::vector<Value>& computed = tc.update_sets;
+  nv.resize(t.columns.size());
+  computed.resize(plan.sets.size());
+  Frame& frame = plan.frame;
+  for (size_t i = 0; i < plan.sets.size(); i++) {
+    DOSQL_RETURN_IF_ERROR(plan.sets[i].value->Eval(ex, &computed[i]));
+  }
+  for (size_t i = 0; i < nv.size(); i++) swap(nv[i], frame.slots[sb.cols[i].slot]);
+  for (size_t i = 0; i < plan.sets.size(); i++) swap(nv[plan.sets[i].column], computed[i]);
+  DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
+  DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, rowid, up.conflict));
+  if (!ok) return false;
+  if (at != nullptr) txn->SuggestLeaf(t.tree, shape_read, at->root, at->leaf, at->slot);
+  DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, rowid));
+  if (!plan.returning.empty()) {
+    LoadFrame(tc, ex, nv, rowid);
+    DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan.returning, result));
+  }
+  return true;
+}
+
+// The rows of an UPDATE that ChangesOnlyItsRow, as its search kept them (else read again by
+// rowid): each moved into the frame (swapped: the kept row is not read again) and written by
+// WriteUpdatedRow. Returns the count of rows written.
 Result<int64_t> UpdateRowsInPlace(Exec& ex, RowDmlPlan& plan, const parser::UpdateStmt& up,
                                   TxnRouter* txn, const std::vector<int64_t>& rowids,
                                   uint64_t shape_read, Frame* saved_outer, DmlResult* result) {
   const TableInfo& t = *plan.t;
-  TableCtx& tc = plan.tc;
   const SourceBinding& sb = plan.scope.sources[0];
   const Scope* outer = plan.scope.parent;
   const size_t ncols = t.columns.size();
-  std::vector<Value>& nv = tc.update_row;
-  std::vector<Value>& computed = tc.update_sets;
-  nv.resize(ncols);
-  computed.resize(plan.sets.size());
   Frame& frame = plan.frame;
   int64_t count = 0;
   for (size_t n = 0; n < rowids.size(); n++) {
@@ -2203,50 +2232,28 @@ Result<int64_t> UpdateRowsInPlace(Exec& ex, RowDmlPlan& plan, const parser::Upda
       if (!found) continue;
       row = plan.old.data();
     }
-    // The row goes into the frame (swapped: the kept row is not read again), the SET values are
-    // computed there, and the new row takes the frame's values with the SET values over them.
     for (size_t i = 0; i < ncols; i++) swap(frame.slots[sb.cols[i].slot], row[i]);
     if (sb.rowid_slot >= 0) frame.slots[sb.rowid_slot] = Value::Integer(rowid);
     ex.frames[plan.level] = &frame;
     if (outer) ex.frames[outer->level] = saved_outer;
-    for (size_t i = 0; i < plan.sets.size(); i++) {
-      DOSQL_RETURN_IF_ERROR(plan.sets[i].value->Eval(ex, &computed[i]));
-    }
-    for (size_t i = 0; i < ncols; i++) swap(nv[i], frame.slots[sb.cols[i].slot]);
-    for (size_t i = 0; i < plan.sets.size(); i++) swap(nv[plan.sets[i].column], computed[i]);
-    DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
-    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, rowid, up.conflict));
-    if (!ok) continue;
-    if (n < plan.leaves.size()) {
-      const RowLeaf& at = plan.leaves[n];
-      txn->SuggestLeaf(t.tree, shape_read, at.root, at.leaf, at.slot);
-    }
-    DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, rowid));
-    count++;
-    if (!plan.returning.empty()) {
-      LoadFrame(tc, ex, nv, rowid);
-      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan.returning, result));
-    }
+    DOSQL_ASSIGN_OR_RETURN(
+        bool written,
+        WriteUpdatedRow(ex, plan, up, txn, rowid,
+                        n < plan.leaves.size() ? &plan.leaves[n] : nullptr, shape_read, result));
+    count += written ? 1 : 0;
   }
   return count;
 }
 
-// The rows of an UPDATE that ChangesOnlyItsRow, written one by one as the scan of the table
-// reads them (SQLite's one-pass update), with UpdateRowsInPlace's steps and without keeping
-// them first. The scan reads the table as it was when the statement began: the caller made
-// sure that the pages it reads are sealed (WriteTransaction::PagesSealed), so each write copies
-// the page it changes. Returns the count of rows written.
+// The rows of an UPDATE that ChangesOnlyItsRow, written by WriteUpdatedRow as the scan of the
+// table reads them (SQLite's one-pass update), without keeping them first. The scan reads the
+// table as it was when the statement began: the caller made sure that the pages it reads are
+// sealed (WriteTransaction::PagesSealed), so each write copies the page it changes (the scan's
+// leaf is never the transaction's own: no leaf to suggest). Returns the count of rows written.
 Result<int64_t> UpdateRowsOnePass(Exec& ex, RowDmlPlan& plan, const parser::UpdateStmt& up,
                                   TxnRouter* txn, Frame* saved_outer, DmlResult* result) {
-  const TableInfo& t = *plan.t;
-  TableCtx& tc = plan.tc;
   const SourceBinding& sb = plan.scope.sources[0];
   const Scope* outer = plan.scope.parent;
-  const size_t ncols = t.columns.size();
-  std::vector<Value>& nv = tc.update_row;
-  std::vector<Value>& computed = tc.update_sets;
-  nv.resize(ncols);
-  computed.resize(plan.sets.size());
   Frame& frame = plan.frame;
   frame.slots.assign(static_cast<size_t>(plan.scope.nslots), Value());
   if (ex.frames.size() < static_cast<size_t>(plan.ctxp->max_level + 2)) {
@@ -2261,22 +2268,11 @@ Result<int64_t> UpdateRowsOnePass(Exec& ex, RowDmlPlan& plan, const parser::Upda
     if (outer) ex.frames[outer->level] = saved_outer;
     DOSQL_ASSIGN_OR_RETURN(bool more, op.Next(ex));
     if (!more) break;
-    const int64_t rowid = frame.slots[static_cast<size_t>(sb.rowid_slot)].integer();
-    for (size_t i = 0; i < plan.sets.size(); i++) {
-      DOSQL_RETURN_IF_ERROR(plan.sets[i].value->Eval(ex, &computed[i]));
-    }
     // (The scan fills every slot again for its next row.)
-    for (size_t i = 0; i < ncols; i++) swap(nv[i], frame.slots[sb.cols[i].slot]);
-    for (size_t i = 0; i < plan.sets.size(); i++) swap(nv[plan.sets[i].column], computed[i]);
-    DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
-    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, rowid, up.conflict));
-    if (!ok) continue;
-    DOSQL_RETURN_IF_ERROR(PutRow(t, txn, nv, rowid));
-    count++;
-    if (!plan.returning.empty()) {
-      LoadFrame(tc, ex, nv, rowid);
-      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, plan.returning, result));
-    }
+    const int64_t rowid = frame.slots[static_cast<size_t>(sb.rowid_slot)].integer();
+    DOSQL_ASSIGN_OR_RETURN(bool written,
+                           WriteUpdatedRow(ex, plan, up, txn, rowid, nullptr, 0, result));
+    count += written ? 1 : 0;
   }
   return count;
 }
