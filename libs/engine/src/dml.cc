@@ -70,10 +70,12 @@ struct TableCtx {
   std::vector<Value> update_row;
   std::vector<Value> update_sets;
   bool updating = false;
-  // Entries of plain non-unique indexes that a multi-row INSERT collects and writes in key order
-  // (WriteDeferredIndexEntries): per index, whether its entries wait (`deferring` empty: none do),
-  // their keys back to back, and each key's (offset, size) there.
+  // Index entries that a multi-row INSERT (of plain non-unique indexes) or DELETE (of every
+  // plain index) collects and writes, or removes (`deferred_deletes`), in key order
+  // (WriteDeferredIndexEntries): per index, whether its entries wait (`deferring` empty: none
+  // do), their keys back to back, and each key's (offset, size) there.
   std::vector<char> deferring;
+  bool deferred_deletes = false;
   std::vector<std::string> deferred_keys;
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> deferred_spans;
   size_t deferred_bytes = 0;
@@ -252,13 +254,14 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
   return "UNIQUE constraint failed: " + cols;
 }
 
-// The deferred entries of a multi-row INSERT (TableCtx::deferring): large enough a batch that
-// its sort pays, small enough to hold.
+// The deferred entries of a multi-row INSERT or DELETE (TableCtx::deferring): large enough a
+// batch that its sort pays, small enough to hold.
 constexpr size_t kMaxDeferredBytes = 4 << 20;
 
-// Writes the entries TableCtx::deferring holds back, each index's in key order: into an empty
-// index as a bulk build (WriteTransaction::Fill), else one after another (each next to the one
-// before, where the tree's hint finds it without a descent). Leaves the buffers empty.
+// Writes (or removes) the entries TableCtx::deferring holds back, each index's in key order:
+// into an empty index as a bulk build (WriteTransaction::Fill), else one after another (each
+// next to the one before, where the tree's hint finds it without a descent). Leaves the
+// buffers empty.
 Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
   for (size_t i = 0; i < tc.deferring.size(); i++) {
     auto& spans = tc.deferred_spans[i];
@@ -271,8 +274,13 @@ Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
     std::sort(spans.begin(), spans.end(),
               [&](const auto& a, const auto& b) { return view(a) < view(b); });
     const auto tree = tc.t->indexes[i]->tree;
-    DOSQL_ASSIGN_OR_RETURN(std::optional<std::string> last, txn->LastKey(tree));
-    if (!last) {
+    std::optional<std::string> last;
+    if (!tc.deferred_deletes) {
+      DOSQL_ASSIGN_OR_RETURN(last, txn->LastKey(tree));
+    }
+    if (tc.deferred_deletes) {
+      for (const auto& span : spans) DOSQL_RETURN_IF_ERROR(txn->Delete(tree, view(span)));
+    } else if (!last) {
       size_t next = 0;
       DOSQL_RETURN_IF_ERROR(
           txn->Fill(tree, [&](std::string_view* key, std::string_view* value) -> Result<bool> {
@@ -290,6 +298,40 @@ Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
   tc.deferred_bytes = 0;
   return Status::OK();
 }
+
+// Starts (when `defer`) or ends a statement's deferral of index entries (TableCtx::deferring):
+// for DELETE every plain (not labelled) index's, for INSERT those of plain non-unique indexes
+// (UNIQUE ones are written row by row, so each check sees every entry before it).
+void DeferIndexEntries(TableCtx& tc, bool defer, bool deletes) {
+  tc.deferring.clear();
+  if (!defer) return;
+  const size_t n = tc.t->indexes.size();
+  bool any = false;
+  std::vector<char> deferring(n, 0);
+  for (size_t i = 0; i < n; i++) {
+    const IndexInfo& idx = *tc.t->indexes[i];
+    deferring[i] = (deletes || !idx.unique) && !IsLabelledIndex(idx);
+    any |= deferring[i] != 0;
+  }
+  if (!any) return;
+  tc.deferring = std::move(deferring);
+  tc.deferred_deletes = deletes;
+  tc.deferred_keys.assign(n, std::string());
+  tc.deferred_spans.assign(n, {});
+  tc.deferred_bytes = 0;
+}
+
+// Writes the entries a statement deferred when it ends, however it ends (on an error, the
+// entries of the rows handled so far: INSERT OR FAIL keeps those rows; otherwise the
+// statement's rollback undoes them), and ends the deferral.
+struct WriteDeferredOnExit {
+  TableCtx& tc;
+  TxnRouter* txn;
+  ~WriteDeferredOnExit() {
+    if (tc.deferred_bytes > 0) WriteDeferredIndexEntries(tc, txn).IgnoreError();
+    tc.deferring.clear();
+  }
+};
 
 // `only`: when given, the indexes to write (the others are left as they are).
 Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Value>& vals,
@@ -316,7 +358,7 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
     DOSQL_RETURN_IF_ERROR(MakeIndexKey(tc, ex, i, vals, rowid, true, &has_null, &key,
                                        insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
                                        insert && IsLabelledIndex(idx) ? &entry : nullptr));
-    if (insert && !tc.deferring.empty() && tc.deferring[i]) {
+    if (!tc.deferring.empty() && tc.deferring[i]) {
       tc.deferred_spans[i].emplace_back(static_cast<uint32_t>(tc.deferred_keys[i].size()),
                                         static_cast<uint32_t>(key.size()));
       tc.deferred_keys[i] += key;
@@ -1527,32 +1569,11 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // key, and a source that does not read the table. UNIQUE indexes are written row by row (each
   // check sees every entry before it). On an error the entries so far are written (INSERT OR
   // FAIL keeps the rows before the failing one; otherwise the statement's rollback undoes them).
-  tc.deferring.clear();
-  if (stream && !one_row && !view && !t->without_rowid && !has_trig && ins.upserts.empty() &&
-      !may_replace && returning.empty() && !tc.fk) {
-    const size_t n = t->indexes.size();
-    bool any = false;
-    std::vector<char> deferring(n, 0);
-    for (size_t i = 0; i < n; i++) {
-      const IndexInfo& idx = *t->indexes[i];
-      deferring[i] = !idx.unique && !IsLabelledIndex(idx);
-      any |= deferring[i] != 0;
-    }
-    if (any) {
-      tc.deferring = std::move(deferring);
-      tc.deferred_keys.assign(n, std::string());
-      tc.deferred_spans.assign(n, {});
-      tc.deferred_bytes = 0;
-    }
-  }
-  struct WriteDeferredOnError {
-    TableCtx& tc;
-    TxnRouter* txn;
-    ~WriteDeferredOnError() {
-      if (tc.deferred_bytes > 0) WriteDeferredIndexEntries(tc, txn).IgnoreError();
-      tc.deferring.clear();
-    }
-  } write_deferred_on_error{tc, txn};
+  DeferIndexEntries(tc,
+                    stream && !one_row && !view && !t->without_rowid && !has_trig &&
+                        ins.upserts.empty() && !may_replace && returning.empty() && !tc.fk,
+                    /*deletes=*/false);
+  WriteDeferredOnExit write_deferred_on_exit{tc, txn};
   int64_t count = 0;
   Sequence seq;
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(LoadSequence(*schema, *t, txn, &seq));
@@ -2453,6 +2474,14 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   if (outer) ex.frames[outer->level] = saved_outer;
   // The table's shape when the search read the kept rows (it wrote nothing).
   const uint64_t shape_read = leaves.empty() ? 0 : txn->TreeShape(t->tree);
+  // Many rows, and nothing run per row that reads the table's indexes (no trigger, foreign key
+  // or RETURNING): the index entries are removed in key order after the rows (a few rows' keys
+  // are as scattered sorted as not).
+  DeferIndexEntries(
+      tc,
+      rowids.size() >= 16 && !has_trig && !tc.fk && plan->returning.empty() && !t->without_rowid,
+      /*deletes=*/true);
+  WriteDeferredOnExit write_deferred_on_exit{tc, txn};
   int64_t count = 0;
   std::vector<Value>& old = plan->old;  // reused from row to row
   for (size_t n = 0; n < rowids.size(); n++) {
@@ -2486,6 +2515,7 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
                                          nullptr, 0, nullptr, &ignore));
     }
   }
+  DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
   if (conn->trigger_depth == 0) conn->changes = count;
   conn->total_changes += count;
   return Status::OK();
