@@ -94,15 +94,7 @@ Result<std::vector<Row>> RunNested(Program& prog, Exec& outer) {
                    nullptr);
   if (prog.run) DOSQL_RETURN_IF_ERROR(prog.run(ex));
   std::vector<Row> rows;
-  if (prog.rows) {
-    DOSQL_RETURN_IF_ERROR(prog.rows->Open(ex));
-    while (true) {
-      Row r;
-      DOSQL_ASSIGN_OR_RETURN(bool ok, prog.rows->Next(ex, &r));
-      if (!ok) break;
-      rows.push_back(std::move(r));
-    }
-  }
+  if (prog.rows) DOSQL_RETURN_IF_ERROR(ReadRows(*prog.rows, ex, &rows));
   return rows;
 }
 

@@ -1540,13 +1540,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
   std::vector<Row> rows;
   if (src) {
-    DOSQL_RETURN_IF_ERROR(src->Open(ex));
-    while (!stream) {
-      Row r;
-      DOSQL_ASSIGN_OR_RETURN(bool ok, src->Next(ex, &r));
-      if (!ok) break;
-      rows.push_back(std::move(r));
-    }
+    DOSQL_RETURN_IF_ERROR(stream ? src->Open(ex) : ReadRows(*src, ex, &rows));
   } else {
     rows.push_back({});
   }

@@ -188,6 +188,9 @@ class RowSrc {
 };
 using RowSrcPtr = std::unique_ptr<RowSrc>;
 
+// Opens `src` and appends its rows to *out, until *out holds `limit` rows (-1: all of them).
+Status ReadRows(RowSrc& src, Exec& ex, std::vector<Row>* out, int64_t limit = -1);
+
 // One ORDER BY key: a column of the rows sorted.
 struct SortKey {
   int column = 0;

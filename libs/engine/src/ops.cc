@@ -26,6 +26,17 @@ Status Exec::CheckAbort() const {
   return Status::OK();
 }
 
+Status ReadRows(RowSrc& src, Exec& ex, std::vector<Row>* out, int64_t limit) {
+  DOSQL_RETURN_IF_ERROR(src.Open(ex));
+  while (limit < 0 || static_cast<int64_t>(out->size()) < limit) {
+    Row r;
+    DOSQL_ASSIGN_OR_RETURN(bool ok, src.Next(ex, &r));
+    if (!ok) break;
+    out->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
 namespace {
 std::string Pad(int indent) { return std::string(static_cast<size_t>(indent) * 2, ' '); }
 
@@ -1237,13 +1248,7 @@ Status RowSrcScanOp::Open(Exec& ex) {
   }
   streaming_ = false;
   rows_.clear();
-  DOSQL_RETURN_IF_ERROR(src_->Open(ex));
-  while (true) {
-    Row r;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &r));
-    if (!ok) break;
-    rows_.push_back(std::move(r));
-  }
+  DOSQL_RETURN_IF_ERROR(ReadRows(*src_, ex, &rows_));
   loaded_ = true;
   loaded_generation_ = ex.generation;
   return Status::OK();
@@ -1670,14 +1675,11 @@ int CompareRows(const Row& a, const Row& b, const std::vector<SortKey>& keys) {
 Status SortSrc::Open(Exec& ex) {
   rows_.clear();
   pos_ = 0;
-  DOSQL_RETURN_IF_ERROR(child_->Open(ex));
-  if (limit_hint_ >= 0) return OpenTopN(ex, static_cast<size_t>(limit_hint_));
-  while (true) {
-    Row r;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, child_->Next(ex, &r));
-    if (!ok) break;
-    rows_.push_back(std::move(r));
+  if (limit_hint_ >= 0) {
+    DOSQL_RETURN_IF_ERROR(child_->Open(ex));
+    return OpenTopN(ex, static_cast<size_t>(limit_hint_));
   }
+  DOSQL_RETURN_IF_ERROR(ReadRows(*child_, ex, &rows_));
   // Ties keep their input order (a stable sort).
   std::stable_sort(rows_.begin(), rows_.end(),
                    [&](const Row& a, const Row& b) { return CompareRows(a, b, keys_) < 0; });
@@ -1821,8 +1823,7 @@ Status CompoundSrc::Open(Exec& ex) {
   rows_.clear();
   pos_ = 0;
   left_done_ = false;
-  DOSQL_RETURN_IF_ERROR(left_->Open(ex));
-  if (kind_ == Kind::kUnionAll) return Status::OK();
+  if (kind_ == Kind::kUnionAll) return left_->Open(ex);
   std::vector<SortKey> keys;
   for (size_t i = 0; i < colls_.size(); i++) {
     SortKey k;
@@ -1833,20 +1834,9 @@ Status CompoundSrc::Open(Exec& ex) {
   auto less = [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) < 0; };
   auto eq = [&](const Row& a, const Row& b) { return CompareRows(a, b, keys) == 0; };
   std::vector<Row> left;
-  while (true) {
-    Row r;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, left_->Next(ex, &r));
-    if (!ok) break;
-    left.push_back(std::move(r));
-  }
+  DOSQL_RETURN_IF_ERROR(ReadRows(*left_, ex, &left));
   std::vector<Row> right;
-  DOSQL_RETURN_IF_ERROR(right_->Open(ex));
-  while (true) {
-    Row r;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, right_->Next(ex, &r));
-    if (!ok) break;
-    right.push_back(std::move(r));
-  }
+  DOSQL_RETURN_IF_ERROR(ReadRows(*right_, ex, &right));
   // Duplicates: the row seen last represents them (SQLite's ephemeral index keeps the last).
   auto dedupe_last = [&](std::vector<Row>* rows) {
     std::stable_sort(rows->begin(), rows->end(), less);

@@ -412,13 +412,7 @@ class SubqueryRunner {
   Result<const std::vector<Row>*> Rows(Exec& ex, int64_t limit) const {
     if (!correlated_ && valid_ && generation_ == ex.generation && limit_ == limit) return &rows_;
     rows_.clear();
-    DOSQL_RETURN_IF_ERROR(src_->Open(ex));
-    while (limit < 0 || static_cast<int64_t>(rows_.size()) < limit) {
-      Row r;
-      DOSQL_ASSIGN_OR_RETURN(bool ok, src_->Next(ex, &r));
-      if (!ok) break;
-      rows_.push_back(std::move(r));
-    }
+    DOSQL_RETURN_IF_ERROR(ReadRows(*src_, ex, &rows_, limit));
     valid_ = true;
     generation_ = ex.generation;
     limit_ = limit;
