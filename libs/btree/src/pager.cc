@@ -43,6 +43,7 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -145,7 +146,12 @@ Page::Page(PageId id, uint32_t size) : Page(id, size, Unfilled{}) {
   std::memset(data_, 0, AllocationSize(size));
 }
 
-Page::~Page() { ::operator delete(data_, std::align_val_t{kPageAlignment}); }
+Page::Page(PageId id, uint32_t size, const uint8_t* bytes, std::shared_ptr<const void> mapping)
+    : id_(id), size_(size), data_(const_cast<uint8_t*>(bytes)), mapping_(std::move(mapping)) {}
+
+Page::~Page() {
+  if (mapping_ == nullptr) ::operator delete (data_, std::align_val_t{kPageAlignment});
+}
 
 // ----- Pager::Impl -----
 
@@ -184,6 +190,12 @@ struct Pager::Impl {
     std::shared_ptr<fsx::File> file;
     bool writable = false;
   };
+  // A segment file mapped read-only, and which of its pages were verified since it was mapped.
+  struct MappedSegment {
+    std::shared_ptr<const fsx::MappedBytes> bytes;
+    uint64_t pages = 0;                                 // whole pages in the mapping
+    std::unique_ptr<std::atomic<uint64_t>[]> verified;  // a bit per page
+  };
 
   Impl(std::shared_ptr<fsx::FileSystem> fs_in, std::string dir_in, PagerOptions options_in)
       : fs(std::move(fs_in)), dir(std::move(dir_in)), options(std::move(options_in)) {
@@ -196,6 +208,7 @@ struct Pager::Impl {
     read_ahead_pages = std::clamp<uint64_t>(
         std::min<uint64_t>(kReadAheadBytes / options.page_size, budget_pages / 16), 1, 64);
     cache_shards = std::make_unique<CacheShard[]>(num_cache_shards);
+    can_map.store(options.map_segments, std::memory_order_relaxed);
     PageId first = 1;
     for (const SegmentSource& src : options.foreign_segments) {
       first = std::max<PageId>(first, src.end_segment * options.segment_pages + 1);
@@ -279,7 +292,9 @@ struct Pager::Impl {
       const uint32_t last = shard.tail;
       if (shard.entries[last].page.use_count() == 1) {
         PageRef page = EraseLocked(shard, last);
-        if (shard.spare.size() < kSparePages) shard.spare.push_back(std::move(page));
+        if (shard.spare.size() < kSparePages && !page->mapped()) {
+          shard.spare.push_back(std::move(page));
+        }
         evictions.fetch_add(1, std::memory_order_relaxed);
       } else {
         TouchLocked(shard, last);
@@ -434,6 +449,71 @@ struct Pager::Impl {
     cur_segment = segment;
     cur_file = file;
     return file;
+  }
+
+  // --- mapped segments ---
+
+  // The mapping of `id`'s segment when it holds `id`, or null. A segment is mapped on first use
+  // once no page will be written to it any more (the writer's next id is in a later segment, or
+  // the segment is foreign), if the file system can map; a segment that could not be mapped is
+  // remembered as such (null) and read with read calls.
+  std::shared_ptr<MappedSegment> MappingOf(PageId id) {
+    if (!can_map.load(std::memory_order_relaxed)) return nullptr;
+    const uint64_t segment = SegmentOfId(id);
+    const uint64_t index = (id - 1) % options.segment_pages;
+    {
+      std::shared_lock lock(map_mu);
+      auto it = mapped.find(segment);
+      if (it != mapped.end()) {
+        return it->second != nullptr && index < it->second->pages ? it->second : nullptr;
+      }
+    }
+    if (ForeignSourceOf(segment) == nullptr &&
+        segment >= SegmentOfId(next_id.load(std::memory_order_acquire))) {
+      return nullptr;  // still being written
+    }
+    auto handle = ReadHandle(segment);
+    if (!handle.ok()) return nullptr;  // the read that follows reports it
+    std::shared_ptr<MappedSegment> m;
+    auto size = (*handle)->Size();
+    if (!size.ok()) return nullptr;
+    const uint64_t pages = std::min<uint64_t>(*size / options.page_size, options.segment_pages);
+    if (pages > 0) {
+      auto bytes = (*handle)->MapReadOnly(pages * options.page_size);
+      if (bytes.ok()) {
+        m = std::make_shared<MappedSegment>();
+        m->bytes = std::move(bytes).value();
+        m->pages = pages;
+        m->verified = std::make_unique<std::atomic<uint64_t>[]>((pages + 63) / 64);
+      } else if (bytes.status().code() == StatusCode::kNotSupported) {
+        can_map.store(false, std::memory_order_relaxed);
+        return nullptr;
+      }
+    }
+    std::unique_lock lock(map_mu);
+    auto [it, inserted] = mapped.try_emplace(segment, std::move(m));
+    return it->second != nullptr && index < it->second->pages ? it->second : nullptr;
+  }
+
+  // Page `id` of mapping `m` (which holds it), verified on its first use since the mapping.
+  Result<PageRef> MappedPage(PageId id, const std::shared_ptr<MappedSegment>& m) {
+    const uint64_t index = (id - 1) % options.segment_pages;
+    const uint8_t* image = m->bytes->data() + index * options.page_size;
+    std::atomic<uint64_t>& word = m->verified[index / 64];
+    const uint64_t bit = uint64_t{1} << (index % 64);
+    if ((word.load(std::memory_order_relaxed) & bit) == 0) {
+      DOSQL_RETURN_IF_ERROR(VerifyAt(id, image));
+      word.fetch_or(bit, std::memory_order_relaxed);
+    }
+    pages_mapped.fetch_add(1, std::memory_order_relaxed);
+    return std::make_shared<Page>(id, options.page_size, image, m);
+  }
+
+  // Forgets the mappings of the segments that satisfy pred (pages handed out keep theirs alive).
+  template <typename Pred>
+  void UnmapIf(Pred pred) {
+    std::unique_lock lock(map_mu);
+    std::erase_if(mapped, [&](const auto& entry) { return pred(entry.first); });
   }
 
   // Reads and verifies permanent page `id` from its segment file.
@@ -601,6 +681,11 @@ struct Pager::Impl {
   std::mutex seg_mu;
   std::unordered_map<uint64_t, SegmentHandle> handles;
 
+  std::atomic<bool> can_map{false};  // options.map_segments, until the file system says it cannot
+  mutable std::shared_mutex map_mu;
+  std::unordered_map<uint64_t, std::shared_ptr<MappedSegment>> mapped;  // null: not mappable
+  std::atomic<uint64_t> pages_mapped{0};
+
   std::mutex write_mu;
   std::atomic<PageId> next_id{1};
   PageId high_water = 1;  // every id below this was handed out by WritePermanent (or skipped)
@@ -676,6 +761,10 @@ Result<PageRef> Pager::Get(PageId id) {
   }
   if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
+  if (std::shared_ptr<Impl::MappedSegment> m = d.MappingOf(id)) {
+    DOSQL_ASSIGN_OR_RETURN(PageRef page, d.MappedPage(id, m));
+    return d.Insert(std::move(page), /*replace=*/false);
+  }
   const PageId previous = d.last_miss.exchange(id, std::memory_order_relaxed);
   PageRef page;
   if (previous + 1 == id) {
@@ -710,6 +799,26 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   }
   if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
+  // A mapped segment's pages come straight from the mapping (the run keeps the segment's
+  // mapping at hand: no lookup per page).
+  const uint64_t segment = d.SegmentOfId(id);
+  if (run->mapping_ == nullptr || run->mapping_segment_ != segment) {
+    run->mapping_ = d.MappingOf(id);
+    run->mapping_segment_ = segment;
+  }
+  if (run->mapping_ != nullptr) {
+    auto m = std::static_pointer_cast<Impl::MappedSegment>(run->mapping_);
+    const uint64_t index = (id - 1) % d.options.segment_pages;
+    if (index < m->pages) {
+      // A scan reads the next page next: start loading it into the CPU's caches now (the read
+      // calls this replaces copied pages through the caches; the mapping is read line by line).
+      if (index + 1 < m->pages) {
+        const uint8_t* next = m->bytes->data() + (index + 1) * d.options.page_size;
+        for (uint32_t off = 0; off < d.options.page_size; off += 64) __builtin_prefetch(next + off);
+      }
+      return d.MappedPage(id, m);
+    }
+  }
   size_t window = run->window_ == 0 ? d.read_ahead_pages : run->window_;
   if (run->count_ > 0) {
     window = run->used_ * 2 < run->count_ ? std::max<size_t>(Impl::kFirstReadAhead, window / 2)
@@ -810,6 +919,8 @@ Status Pager::SetNextPermanentId(PageId id) {
   d.next_id.store(id, std::memory_order_release);
   // Ids from here on will be written again: whatever was read from their slots is garbage.
   d.DropCachedIf([id](PageId p) { return p >= id; }, /*only_unpinned=*/false);
+  const uint64_t first_written = d.SegmentOfId(id);
+  d.UnmapIf([first_written](uint64_t segment) { return segment >= first_written; });
   return Status::OK();
 }
 
@@ -909,6 +1020,7 @@ Status Pager::RemoveSegment(uint64_t segment) {
   const PageId end = first + d.options.segment_pages;
   d.DropCachedIf([first, end](PageId p) { return p >= first && p < end; },
                  /*only_unpinned=*/false);
+  d.UnmapIf([segment](uint64_t s) { return s == segment; });
   DOSQL_RETURN_IF_ERROR(d.fs->Remove(d.SegmentPath(segment)));
   {
     // A concurrent reader may have reopened the file meanwhile; forget that handle too.
@@ -925,6 +1037,7 @@ uint64_t Pager::SegmentOf(PageId id) const {
 
 void Pager::DropCache() {
   impl_->DropCachedIf([](PageId) { return true; }, /*only_unpinned=*/true);
+  impl_->UnmapIf([](uint64_t) { return true; });
 }
 
 PagerStats Pager::stats() const {
@@ -941,6 +1054,11 @@ PagerStats Pager::stats() const {
   s.pages_written = d.pages_written.load(std::memory_order_relaxed);
   s.pages_read = d.pages_read.load(std::memory_order_relaxed);
   s.evictions = d.evictions.load(std::memory_order_relaxed);
+  s.pages_mapped = d.pages_mapped.load(std::memory_order_relaxed);
+  {
+    std::shared_lock lock(d.map_mu);
+    for (const auto& entry : d.mapped) s.mapped_segments += entry.second != nullptr ? 1 : 0;
+  }
   return s;
 }
 

@@ -1149,5 +1149,82 @@ TEST_F(LocalPagerTest, WriteReopenCorruptAndRemove) {
   EXPECT_EQ(*segments, (std::vector<uint64_t>{1, 2, 3}));
 }
 
+// Segments the writer has moved past are mapped where the file system can map: their pages are
+// read in place and verified on their first use after the mapping; the segment being written
+// is read with read calls; a page still held keeps its bytes when its segment is removed.
+TEST_F(LocalPagerTest, FinishedSegmentsAreReadThroughAMapping) {
+  const std::string dir = fsx::JoinPath(root_, "db");
+  PagerOptions o;
+  o.page_size = 4096;
+  o.segment_pages = 8;
+  o.cache_bytes = 64 * 4096;
+  auto pager = OpenPager(fs_, dir, o);
+  ASSERT_NE(pager, nullptr);
+  auto written = WritePages(*pager, 20);  // segments 0 and 1 full, 2 being written (17..20)
+  ASSERT_TRUE(pager->SyncData().ok());
+  pager->DropCache();
+  // Page 10 (segment 1, slot 1) damaged on disk before anyone maps it.
+  const std::string path = SegPath(dir, 1);
+  const std::string original = ReadBytes(*fs_, path, 4096 + 777, 1);
+  WriteBytes(*fs_, path, 4096 + 777, std::string(1, static_cast<char>(original[0] ^ 0x10)));
+  for (PageId id = 1; id <= 20; id++) {
+    auto page = pager->Get(id);
+    if (id == 10) {
+      ExpectCorruptionNaming(page, 10, "checksum mismatch");
+      EXPECT_NE(page.status().message().find("seg-000001.dat"), std::string::npos);
+      continue;
+    }
+    ASSERT_TRUE(page.ok()) << id << " " << page.status().ToString();
+    EXPECT_TRUE(Holds(**page, written[id])) << id;
+    EXPECT_EQ((*page)->mapped(), id <= 16) << id;
+  }
+  EXPECT_EQ(pager->stats().mapped_segments, 2u);
+  EXPECT_EQ(pager->stats().pages_mapped, 15u);
+  // A damaged page stays damaged; once repaired, the mapping shows the repaired bytes.
+  ExpectCorruptionNaming(pager->Get(10), 10, "checksum mismatch");
+  WriteBytes(*fs_, path, 4096 + 777, original);
+  auto repaired = pager->Get(10);
+  ASSERT_TRUE(repaired.ok()) << repaired.status().ToString();
+  EXPECT_TRUE(Holds(**repaired, written[10]));
+  // A scan takes mapped pages as well, and a new mapping verifies again.
+  repaired = Status::NotFound("released");
+  pager->DropCache();
+  EXPECT_EQ(pager->stats().mapped_segments, 0u);
+  WriteBytes(*fs_, path, 4096 + 2000, "\x55");  // page 10 again
+  ScanRun run;
+  for (PageId id = 1; id <= 16; id++) {
+    auto page = pager->GetScanning(id, &run);
+    if (id == 10) {
+      ExpectCorruptionNaming(page, 10, "checksum mismatch");
+      continue;
+    }
+    ASSERT_TRUE(page.ok()) << id << " " << page.status().ToString();
+    EXPECT_TRUE(Holds(**page, written[id])) << id;
+    EXPECT_TRUE((*page)->mapped());
+  }
+  // Removing a segment leaves the pages readers hold readable.
+  auto held = pager->Get(5);
+  ASSERT_TRUE(held.ok());
+  ASSERT_TRUE((*held)->mapped());
+  ASSERT_TRUE(pager->RemoveSegment(0).ok());
+  EXPECT_TRUE(Holds(**held, written[5]));
+  ExpectCorruptionNaming(pager->Get(1), 1, "never written / truncated");
+  EXPECT_EQ(pager->stats().mapped_segments, 1u);
+
+  // map_segments = false: every page is read with read calls.
+  o.map_segments = false;
+  pager.reset();
+  auto unmapped = OpenPager(fs_, dir, o);
+  ASSERT_NE(unmapped, nullptr);
+  ASSERT_TRUE(unmapped->SetNextPermanentId(21).ok());
+  for (PageId id = 11; id <= 20; id++) {
+    auto page = unmapped->Get(id);
+    ASSERT_TRUE(page.ok()) << id << " " << page.status().ToString();
+    EXPECT_FALSE((*page)->mapped());
+  }
+  EXPECT_EQ(unmapped->stats().mapped_segments, 0u);
+  EXPECT_EQ(unmapped->stats().pages_mapped, 0u);
+}
+
 }  // namespace
 }  // namespace dosql::btree

@@ -100,6 +100,10 @@ Status File::ReadAtScatter(uint64_t offset, std::span<void* const> buffers, size
   return Status::OK();
 }
 
+Result<std::shared_ptr<const MappedBytes>> File::MapReadOnly(uint64_t /*length*/) {
+  return Status::NotSupported("mapping '" + path() + "': this file system cannot map files");
+}
+
 Status File::ReadExact(uint64_t offset, size_t n, void* dst) {
   size_t got = 0;
   DOSQL_RETURN_IF_ERROR(ReadAt(offset, n, dst, &got));

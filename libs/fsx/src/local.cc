@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -26,6 +27,18 @@ using internal::ErrnoStatus;
 
 // Largest byte count handed to one pread/pwrite call.
 constexpr size_t kMaxIoChunk = size_t{1} << 30;
+
+class LocalMapping final : public MappedBytes {
+ public:
+  LocalMapping(void* addr, uint64_t size) : addr_(addr), size_(size) {}
+  ~LocalMapping() override { ::munmap(addr_, size_); }
+  const uint8_t* data() const override { return static_cast<const uint8_t*>(addr_); }
+  uint64_t size() const override { return size_; }
+
+ private:
+  void* const addr_;
+  const uint64_t size_;
+};
 
 class LocalFile final : public File {
  public:
@@ -86,6 +99,23 @@ class LocalFile final : public File {
     }
     *bytes_read = done;
     return Status::OK();
+  }
+
+  Result<std::shared_ptr<const MappedBytes>> MapReadOnly(uint64_t length) override {
+    if (fd_ < 0) return ClosedStatus("map", path_);
+    DOSQL_RETURN_IF_ERROR(CheckRange("map", path_, 0, length));
+    if (length == 0 || length > SIZE_MAX) {
+      return Status::InvalidArgument("map '" + path_ + "': cannot map " + std::to_string(length) +
+                                     " bytes");
+    }
+    DOSQL_ASSIGN_OR_RETURN(uint64_t size, Size());
+    if (length > size) {
+      return Status::InvalidArgument("map '" + path_ + "': " + std::to_string(length) +
+                                     " bytes asked, the file has " + std::to_string(size));
+    }
+    void* addr = ::mmap(nullptr, static_cast<size_t>(length), PROT_READ, MAP_SHARED, fd_, 0);
+    if (addr == MAP_FAILED) return ErrnoStatus(errno, "map", path_);
+    return std::shared_ptr<const MappedBytes>(std::make_shared<LocalMapping>(addr, length));
   }
 
   Status WriteAt(uint64_t offset, const void* src, size_t n) override {

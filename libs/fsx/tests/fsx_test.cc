@@ -450,6 +450,36 @@ TEST(LocalFileSystemTest, LockConflictsAcrossFileSystemObjects) {
   EXPECT_OK(RemoveAll(*a, dir));
 }
 
+// `local` maps a file read-only: the mapping shows the file's bytes (also bytes written after
+// it was made), outlives the File and the name, and refuses lengths the file does not have.
+// Other backends say they cannot map.
+TEST_P(FileSystemTest, MapReadOnlyWhereTheBackendCan) {
+  auto f = OpenOrDie(P("m"));
+  std::string data(10000, 'a');
+  for (size_t i = 0; i < data.size(); i++) data[i] = static_cast<char>('a' + i % 26);
+  ASSERT_OK(f->WriteAt(0, data.data(), data.size()));
+  auto mapped = f->MapReadOnly(8192);
+  if (GetParam() != Backend::kLocal) {
+    EXPECT_EQ(mapped.status().code(), StatusCode::kNotSupported) << mapped.status().ToString();
+    return;
+  }
+  ASSERT_OK(mapped.status());
+  std::shared_ptr<const MappedBytes> bytes = *mapped;
+  ASSERT_EQ(bytes->size(), 8192u);
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(bytes->data()), 8192),
+            std::string_view(data).substr(0, 8192));
+  ASSERT_OK(f->WriteAt(100, "XYZ", 3));
+  EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(bytes->data()) + 99, 5), "vXYZz");
+  const Status too_long = f->MapReadOnly(10001).status();
+  EXPECT_EQ(too_long.code(), StatusCode::kInvalidArgument) << too_long.ToString();
+  EXPECT_THAT(too_long.message(), HasSubstr("the file has 10000"));
+  EXPECT_EQ(f->MapReadOnly(0).status().code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(f->Close());
+  ASSERT_OK(fs_->Remove(P("m")));
+  EXPECT_EQ(bytes->data()[8191], static_cast<uint8_t>('a' + 8191 % 26));
+  EXPECT_FALSE(f->MapReadOnly(10).ok());  // closed
+}
+
 TEST(MemoryFileSystemTest, InstancesAreIndependentAndRootIsShared) {
   auto a = NewMemoryFileSystem();
   auto b = NewMemoryFileSystem();

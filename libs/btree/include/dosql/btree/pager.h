@@ -10,6 +10,13 @@
 // Every permanent page carries a CRC32C and its own id (see docs/formats/btree_page.md); Get()
 // verifies both and returns Corruption naming the page, file and offset on mismatch.
 //
+// Mapped segments: a segment no page will be written to any more (the writer has moved past it,
+// or it is foreign) is mapped read-only when first read, where the file system can map
+// (`local`; PagerOptions::map_segments). Its pages are then read in place, without a read call
+// or a copy: a cache miss caches a page that points into the mapping, and a scan past a full
+// cache takes its pages straight from it. Each mapped page is verified as above on its first use
+// after the segment was mapped (a bit per page remembers it), not on every read.
+//
 // Cache: permanent pages are cached in an LRU bounded by PagerOptions::cache_bytes; pages in use
 // (referenced by a PageRef) are never evicted. Transient pages stay in memory until FreeTransient.
 // Read-ahead: a miss on the page right after the previous miss's reads up to 128 KiB (at most
@@ -45,6 +52,9 @@ class Page {
   // its segment file): not zero-filled.
   struct Unfilled {};
   Page(PageId id, uint32_t size, Unfilled);
+  // A permanent page whose bytes live in a mapped segment file (`bytes`, read-only), kept
+  // mapped by `mapping` for as long as the page lives.
+  Page(PageId id, uint32_t size, const uint8_t* bytes, std::shared_ptr<const void> mapping);
   ~Page();
   Page(const Page&) = delete;
   Page& operator=(const Page&) = delete;
@@ -59,6 +69,8 @@ class Page {
   // A transient page that Pager::FreeTransient dropped (whoever still holds it must not use it as
   // a page of any tree; nobody may change it).
   bool freed() const { return owner() == kFreedOwner; }
+  // The bytes are a read-only view of a segment file's mapping (never written through).
+  bool mapped() const { return mapping_ != nullptr; }
   static constexpr uint64_t kFreedOwner = ~uint64_t{0};
 
  private:
@@ -77,6 +89,7 @@ class Page {
   // False for a page read ahead and cached before anyone asked for it: the first Get verifies
   // it (under its cache shard's lock) before handing it out.
   bool verified_ = true;
+  std::shared_ptr<const void> mapping_;  // set: data_ points into it (not owned)
 };
 using PageRef = std::shared_ptr<Page>;
 
@@ -92,6 +105,7 @@ struct PagerOptions {
   uint64_t cache_bytes = 64ull << 20;    // budget for cached permanent pages
   uint64_t segment_pages = 16384;        // pages per segment file (64 MiB at 4 KiB)
   std::vector<SegmentSource> foreign_segments;
+  bool map_segments = true;  // map finished segments where the file system can
 };
 
 struct PagerStats {
@@ -103,6 +117,8 @@ struct PagerStats {
   uint64_t pages_written = 0;
   uint64_t pages_read = 0;  // from segment files, read-ahead included
   uint64_t evictions = 0;
+  uint64_t mapped_segments = 0;  // segments mapped now
+  uint64_t pages_mapped = 0;     // pages taken from a mapping (cache misses and scans)
 };
 
 // A forward scan's own read-ahead (see Pager::GetScanning): the pages of its latest run of
@@ -125,6 +141,8 @@ class ScanRun {
   size_t window_ = 0;  // pages the next run reads (0: the pager's read-ahead size)
   std::vector<PageRef> pages_;
   std::vector<void*> buffers_;  // the pages' bytes, for the scatter read
+  std::shared_ptr<void> mapping_;  // the last segment's mapping (null: not mapped)
+  uint64_t mapping_segment_ = 0;
 };
 
 class Pager {
@@ -171,7 +189,8 @@ class Pager {
   Status RemoveSegment(uint64_t segment);
   uint64_t SegmentOf(PageId id) const;
 
-  // Drops every cached clean page (for tests of cold reads).
+  // Drops every cached clean page and every segment mapping (for tests of cold reads; the next
+  // read of a mapped page verifies it again).
   void DropCache();
   PagerStats stats() const;
 

@@ -35,6 +35,16 @@ struct OpenOptions {
   bool read_only = false;  // open for reading only
 };
 
+// Bytes of a file mapped into memory read-only (see File::MapReadOnly). Unmapped when the last
+// holder releases it; stays valid after its File is closed or its name removed. The bytes must not
+// be written through the mapping (the pages are mapped read-only: a write faults).
+class MappedBytes {
+ public:
+  virtual ~MappedBytes() = default;
+  virtual const uint8_t* data() const = 0;
+  virtual uint64_t size() const = 0;
+};
+
 class File {
  public:
   virtual ~File() = default;
@@ -56,6 +66,13 @@ class File {
   virtual Result<uint64_t> Size() = 0;
   // Releases the handle. Further calls fail. Destruction closes implicitly.
   virtual Status Close() = 0;
+
+  // Maps the file's first `length` bytes (which must exist: `length` <= Size()) read-only and
+  // shared with the OS's page cache, for reading without a copy per read. The mapping shows the
+  // file's bytes as they are on each access: callers map only what no one writes any more, and
+  // the file must not shrink below `length` while mapped (a read past its end would fault).
+  // NotSupported where the backend has no mapping (the default; `memory`, `fault`).
+  virtual Result<std::shared_ptr<const MappedBytes>> MapReadOnly(uint64_t length);
 
   // Reads exactly n bytes or fails: a short read is Corruption naming the file and offset.
   Status ReadExact(uint64_t offset, size_t n, void* dst);
