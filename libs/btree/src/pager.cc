@@ -810,10 +810,12 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
     auto m = std::static_pointer_cast<Impl::MappedSegment>(run->mapping_);
     const uint64_t index = (id - 1) % d.options.segment_pages;
     if (index < m->pages) {
-      // A scan reads the next page next: start loading it into the CPU's caches now (the read
-      // calls this replaces copied pages through the caches; the mapping is read line by line).
-      if (index + 1 < m->pages) {
-        const uint8_t* next = m->bytes->data() + (index + 1) * d.options.page_size;
+      // A scan reads the next pages next: start loading the one after next into the CPU's caches
+      // now (the read calls this replaces copied whole runs through the caches; a mapping is read
+      // line by line as the cursor gets there).
+      constexpr uint64_t kAhead = 2;  // (1 was a little slower on scale-1 TPC-H scans; 4 no faster)
+      if (index + kAhead < m->pages) {
+        const uint8_t* next = m->bytes->data() + (index + kAhead) * d.options.page_size;
         for (uint32_t off = 0; off < d.options.page_size; off += 64) __builtin_prefetch(next + off);
       }
       return d.MappedPage(id, m);
