@@ -337,6 +337,46 @@ struct Generator::Impl {
     return true;
   }
 
+  // The column a bare reference "alias.name" names in the scopes (innermost first), or null.
+  static const Column* BareColumn(const Ctx& c, const Frag& f) {
+    const std::string sql = f.ToSql();
+    const size_t dot = sql.find('.');
+    if (dot == std::string::npos || sql.find_first_of("( '", 0) != std::string::npos)
+      return nullptr;
+    const std::string alias = sql.substr(0, dot), name = sql.substr(dot + 1);
+    for (auto s = c.scopes.rbegin(); s != c.scopes.rend(); ++s) {
+      for (const Source& src : (*s)->sources) {
+        if (src.alias != alias) continue;
+        for (const Column& col : src.table->cols) {
+          if (col.name == name) return &col;
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // SQLite 3.40 applies a comparison's numeric affinity to a TEXT column's value in place: a
+  // TEXT column compared with an INTEGER, REAL or NUMERIC column then sorts, groups and feeds
+  // min()/max() as a number in the rest of the row ('0', '-0' and '0.0' tie;
+  // docs/compatibility.md). dosql compares the text it is; the generator avoids the pattern.
+  static bool InPlaceAffinityRisk(Aff a, Aff b) {
+    auto numeric = [](Aff x) {
+      return x == Aff::kInteger || x == Aff::kReal || x == Aff::kNumeric;
+    };
+    return (a == Aff::kText && numeric(b)) || (b == Aff::kText && numeric(a));
+  }
+  // When `l` and `r` are such a pair of bare columns, the TEXT one is compared as (x || ''): a
+  // value of its own, without affinity, compared the same way.
+  static void AvoidInPlaceAffinity(const Ctx& c, Frag* l, Frag* r) {
+    const Column* a = BareColumn(c, *l);
+    const Column* b = BareColumn(c, *r);
+    if (a == nullptr || b == nullptr || !InPlaceAffinityRisk(a->aff, b->aff)) return;
+    Frag* text = a->aff == Aff::kText ? l : r;
+    Frag wrapped = Ex("(", *text, " || '')");
+    wrapped.expr = text->expr;  // (a column the reducer keeps stays kept)
+    *text = std::move(wrapped);
+  }
+
   Frag Leaf(const Ctx& c) {
     Frag f;
     if (c.grouped) {
@@ -419,6 +459,7 @@ struct Generator::Impl {
         const std::string& op = rng.Pick(ops);
         Frag l = e(), r = e();
         if (op == " IS " || op == " IS NOT ") r = IsOperand(r);
+        AvoidInPlaceAffinity(c, &l, &r);
         return Ex("(", l, op, r, ")");
       }
       case 5: {
@@ -451,8 +492,13 @@ struct Generator::Impl {
         if (literal) return Ex("(", x, " IS ", x, ")");
         return Ex("(", x, rng.Pick(ops), ")");
       }
-      case 8:
-        return Ex("(", e(), rng.Chance(25) ? " NOT" : "", " BETWEEN ", e(), " AND ", e(), ")");
+      case 8: {
+        Frag x = e(), lo = e(), hi = e();
+        const bool negated = rng.Chance(25);
+        AvoidInPlaceAffinity(c, &x, &lo);
+        AvoidInPlaceAffinity(c, &x, &hi);
+        return Ex("(", x, negated ? " NOT" : "", " BETWEEN ", lo, " AND ", hi, ")");
+      }
       case 9: {
         Frag x = e();
         // A bare column left of an IN list of three or more elements makes SQLite 3.40 return
@@ -466,6 +512,7 @@ struct Generator::Impl {
         std::vector<Frag> items;
         int n = rng.Range(1, bare_column ? 2 : 4);
         for (int i = 0; i < n; i++) items.push_back(e());
+        for (Frag& item : items) AvoidInPlaceAffinity(c, &x, &item);
         return Ex("(", x, rng.Chance(25) ? " NOT" : "", " IN (", List(", ", items, true), "))");
       }
       case 10:
@@ -874,12 +921,28 @@ struct Generator::Impl {
       on.keys.clear();
       on.scopes.push_back(scope);
       int k = rng.Below(10);
+      // NATURAL and USING compare same-named columns: not a TEXT one with a numeric one (see
+      // AvoidInPlaceAffinity); such a pair is cross joined instead.
+      if (k == 1 || k == 2) {
+        for (size_t j = 0; j < before && k != 0; j++) {
+          for (const Column& lc : scope->sources[j].table->cols) {
+            for (const Column& rc : right.table->cols) {
+              if (lc.name == rc.name && (k == 1 || lc.name == "c0") &&
+                  InPlaceAffinityRisk(lc.aff, rc.aff)) {
+                k = 0;
+              }
+            }
+          }
+        }
+      }
       if (right_mode) {
         static const std::vector<std::string> kinds = {" JOIN ", " LEFT JOIN ", " RIGHT JOIN ",
                                                        " FULL JOIN "};
         const Source& left = scope->sources[static_cast<size_t>(rng.Below(static_cast<int>(before)))];
-        f = Seq(f, rng.Pick(kinds), item, " ON ", left.alias, ".", rng.Pick(left.table->cols).name,
-                " = ", right.alias, ".", rng.Pick(right.table->cols).name);
+        Frag l = Seq(left.alias + "." + rng.Pick(left.table->cols).name);
+        Frag r = Seq(right.alias + "." + rng.Pick(right.table->cols).name);
+        AvoidInPlaceAffinity(on, &l, &r);
+        f = Seq(f, rng.Pick(kinds), item, " ON ", l, " = ", r);
       } else if (k == 0) {
         f = Seq(f, Opt(Seq(rng.Chance(50) ? ", " : " CROSS JOIN ", item)));
       } else if (k == 1) {
@@ -893,7 +956,9 @@ struct Generator::Impl {
         const Source& left = scope->sources[static_cast<size_t>(rng.Below(static_cast<int>(before)))];
         const Column& lc = left.table->cols[static_cast<size_t>(rng.Below(static_cast<int>(left.table->cols.size())))];
         const Column& rc = right.table->cols[static_cast<size_t>(rng.Below(static_cast<int>(right.table->cols.size())))];
-        cond = Ex("(", Ex(left.alias + "." + lc.name), " = ", Ex(right.alias + "." + rc.name), ")");
+        Frag l = Ex(left.alias + "." + lc.name), r = Ex(right.alias + "." + rc.name);
+        AvoidInPlaceAffinity(on, &l, &r);
+        cond = Ex("(", l, " = ", r, ")");
         if (rng.Chance(35)) cond = Ex("(", cond, " AND ", Expr(on, 2), ")");
         if (rng.Chance(15)) cond = Expr(on, 3);
         f = Seq(f, Opt(Seq(kind, item, " ON ", cond)));
