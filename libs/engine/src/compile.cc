@@ -750,6 +750,7 @@ Result<std::unique_ptr<Program>> Compile(ConnectionImpl* conn, const parser::Sta
     case T::kSelectStmt: {
       auto prog = std::make_unique<Program>();
       prog->ctx = NewPlanContext(conn, schema);
+      prog->ctx->read_only_statement = true;
       DOSQL_ASSIGN_OR_RETURN(CompiledQuery q,
                              PlanSelect(*prog->ctx, s->As<parser::SelectStmt>(), nullptr, sql));
       prog->rows = std::move(q.src);

@@ -403,33 +403,113 @@ class InListExpr final : public TruthCExpr {
   bool negated_;
 };
 
+// True when `a` and `b` are the same value: storage class, subtype and bits (not SQL equality:
+// 1 and 1.0, 0.0 and -0.0, 'a' and 'A' under NOCASE all differ here).
+bool IdenticalValues(const Value& a, const Value& b) {
+  if (a.type() != b.type() || a.subtype() != b.subtype()) return false;
+  switch (a.type()) {
+    case ValueType::kNull:
+      return true;
+    case ValueType::kInteger:
+      return a.integer() == b.integer();
+    case ValueType::kReal: {
+      const double x = a.real(), y = b.real();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+    default:
+      return a.view() == b.view();
+  }
+}
+
 // A subquery as a value source: runs its plan (once, if uncorrelated) and keeps the rows.
+//
+// A correlated one may keep its last rows too (`memo_levels` > 0: a deterministic subquery of a
+// statement that writes nothing, planned at query level `memo_levels`): it reads nothing but the
+// frames of the queries around it (levels below its own), the parameters and the statement's
+// snapshot, so while those frames hold the same values as at its last run, it gives the same
+// rows. An outer loop that repeats the values a subquery reads (rows of a join in the order of
+// an outer table) then runs it once per distinct run of values instead of once per row. The
+// check costs a comparison of the outer frames' values per run, so it stops for the rest of an
+// execution when its first kMemoTries runs found no repeat.
 class SubqueryRunner {
  public:
-  SubqueryRunner(RowSrcPtr src, bool correlated, int width)
-      : src_(std::move(src)), correlated_(correlated), width_(width) {}
+  SubqueryRunner(RowSrcPtr src, bool correlated, int width, int memo_levels = 0)
+      : src_(std::move(src)), correlated_(correlated), width_(width), memo_levels_(memo_levels) {}
   // Materializes up to `limit` rows (-1: all).
   Result<const std::vector<Row>*> Rows(Exec& ex, int64_t limit) const {
     if (!correlated_ && valid_ && generation_ == ex.generation && limit_ == limit) return &rows_;
+    bool memo = false;
+    if (correlated_ && memo_levels_ > 0) {
+      if (generation_ != ex.generation) {
+        valid_ = false;
+        memo_runs_ = 0;
+        memo_hits_ = 0;
+      }
+      memo = memo_hits_ > 0 || memo_runs_ < kMemoTries;
+      if (memo && valid_ && limit_ == limit && SameOuterValues(ex)) {
+        memo_hits_++;
+        return &rows_;
+      }
+      memo_runs_++;
+    }
+    valid_ = false;
     rows_.clear();
     DOSQL_RETURN_IF_ERROR(ReadRows(*src_, ex, &rows_, limit));
-    valid_ = true;
+    runs_++;
+    valid_ = !correlated_ || memo;
+    if (memo) KeepOuterValues(ex);
     generation_ = ex.generation;
     limit_ = limit;
     return &rows_;
   }
   int width() const { return width_; }
   bool correlated() const { return correlated_; }
-  uint64_t generation() const { return generation_; }
+  // Changes with every run of the plan (not when kept rows are given again): lookup structures
+  // built over the rows stay valid while it does not.
+  uint64_t run_id() const { return runs_; }
 
  private:
+  static constexpr uint64_t kMemoTries = 32;
+
+  bool SameOuterValues(const Exec& ex) const {
+    size_t k = 0;
+    for (int level = 0; level < memo_levels_; level++) {
+      const Frame* f = static_cast<size_t>(level) < ex.frames.size() ? ex.frames[level] : nullptr;
+      const size_t n = f != nullptr ? f->slots.size() : 0;
+      if (outer_sizes_[static_cast<size_t>(level)] != n) return false;
+      for (size_t i = 0; i < n; i++, k++) {
+        if (!IdenticalValues(f->slots[i], outer_[k])) return false;
+      }
+    }
+    return true;
+  }
+  void KeepOuterValues(const Exec& ex) const {
+    outer_sizes_.assign(static_cast<size_t>(memo_levels_), 0);
+    size_t k = 0;
+    for (int level = 0; level < memo_levels_; level++) {
+      const Frame* f = static_cast<size_t>(level) < ex.frames.size() ? ex.frames[level] : nullptr;
+      if (f == nullptr) continue;
+      outer_sizes_[static_cast<size_t>(level)] = f->slots.size();
+      if (outer_.size() < k + f->slots.size()) outer_.resize(k + f->slots.size());
+      for (const Value& v : f->slots) outer_[k++] = v;
+    }
+  }
+
   RowSrcPtr src_;
   bool correlated_;
   int width_;
+  int memo_levels_;
   mutable std::vector<Row> rows_;
   mutable bool valid_ = false;
   mutable uint64_t generation_ = 0;
   mutable int64_t limit_ = 0;
+  mutable uint64_t runs_ = 0;
+  // The memo of a correlated subquery: the outer frames' values at its last run, and how many
+  // runs and repeats this execution made.
+  mutable std::vector<Value> outer_;
+  mutable std::vector<size_t> outer_sizes_;
+  mutable uint64_t memo_runs_ = 0;
+  mutable uint64_t memo_hits_ = 0;
 };
 
 // The collation an operand brings to a comparison (SQLite's sqlite3BinaryCompareCollSeq picks
@@ -721,9 +801,14 @@ class InSubqueryExpr final : public CExpr {
       *out = Value();
       return Status::OK();
     }
-    if (xs.size() == 1 && !r_->correlated() && colls_[0].is_user()) {
+    // The rows of an uncorrelated subquery, or of a correlated one given again (its kept rows),
+    // are looked up through a structure built once per run of the subquery; a correlated one's
+    // first rows are searched in turn.
+    const bool reused = !r_->correlated() || seen_run_ == r_->run_id();
+    seen_run_ = r_->run_id();
+    if (xs.size() == 1 && reused && colls_[0].is_user()) {
       // A user-defined collation has no hash: binary search in the rows sorted by it.
-      if (!hash_valid_ || hash_generation_ != r_->generation()) {
+      if (!hash_valid_ || hash_run_ != r_->run_id()) {
         sorted_.clear();
         BuildLookup(*rows, [&](Value v, size_t i) { sorted_.emplace_back(std::move(v), i); });
         std::stable_sort(sorted_.begin(), sorted_.end(), [&](const auto& a, const auto& b) {
@@ -744,10 +829,9 @@ class InSubqueryExpr final : public CExpr {
       *out = has_null_ ? Value() : Value::Integer(negated_ ? 1 : 0);
       return Status::OK();
     }
-    if (xs.size() == 1 && !r_->correlated()) {
-      // An uncorrelated IN (SELECT x ...): probe a hash of the rows (built once per run);
-      // candidates are confirmed with the real comparison.
-      if (!hash_valid_ || hash_generation_ != r_->generation()) {
+    if (xs.size() == 1 && reused) {
+      // Probe a hash of the rows; candidates are confirmed with the real comparison.
+      if (!hash_valid_ || hash_run_ != r_->run_id()) {
         hash_.clear();
         BuildLookup(*rows, [&](Value v, size_t i) { hash_.emplace(HashValue(v, colls_[0]), i); });
       }
@@ -788,7 +872,7 @@ class InSubqueryExpr final : public CExpr {
 
  private:
   // Feeds add(value, row) the subquery's non-NULL values with the comparison's affinity (and
-  // notes whether a NULL was among them): the lookup structure of an uncorrelated IN (SELECT x).
+  // notes whether a NULL was among them): the lookup structure of an IN (SELECT x).
   template <typename Add>
   void BuildLookup(const std::vector<Row>& rows, Add add) const {
     has_null_ = false;
@@ -803,7 +887,7 @@ class InSubqueryExpr final : public CExpr {
       add(std::move(v), i);
     }
     hash_valid_ = true;
-    hash_generation_ = r_->generation();
+    hash_run_ = r_->run_id();
   }
 
   std::vector<CExprPtr> x_;
@@ -815,7 +899,8 @@ class InSubqueryExpr final : public CExpr {
   mutable std::vector<std::pair<Value, size_t>> sorted_;  // user-defined collation
   mutable bool hash_valid_ = false;
   mutable bool has_null_ = false;
-  mutable uint64_t hash_generation_ = 0;
+  mutable uint64_t hash_run_ = 0;
+  mutable uint64_t seen_run_ = ~uint64_t{0};
 };
 
 // (a, b) IN ((1, 2), (3, 4)): as SQLite, the same as IN (VALUES (1, 2), (3, 4)).
@@ -1774,9 +1859,16 @@ Result<CExprPtr> Binder::CompileBinary(const parser::BinaryExpr& b) {
 
 Result<std::unique_ptr<SubqueryRunner>> Binder::CompileSubquery(
     const parser::SelectStmt& s, std::vector<ResultColumnInfo>* cols) {
+  const int volatile_before = ctx_.volatile_calls;
   DOSQL_ASSIGN_OR_RETURN(CompiledQuery q,
                          PlanSelectImpl(ctx_, s, &scope_, scope_.level + 1, scope_.sql));
   bool correlated = q.min_ref_level <= scope_.level;
+  // Keeping a correlated subquery's last rows (SubqueryRunner) needs a statement that writes
+  // nothing and a subquery whose value depends on nothing but its outer rows.
+  const int memo_levels =
+      correlated && ctx_.read_only_statement && ctx_.volatile_calls == volatile_before
+          ? scope_.level + 1
+          : 0;
   if (q.min_ref_level < INT_MAX) {
     for (Scope* t = &scope_; t; t = t->parent) {
       if (t->level <= q.min_ref_level) break;
@@ -1785,7 +1877,7 @@ Result<std::unique_ptr<SubqueryRunner>> Binder::CompileSubquery(
   }
   if (cols) *cols = q.rightmost.empty() ? q.columns : q.rightmost;
   int width = static_cast<int>(q.columns.size());
-  return std::make_unique<SubqueryRunner>(std::move(q.src), correlated, width);
+  return std::make_unique<SubqueryRunner>(std::move(q.src), correlated, width, memo_levels);
 }
 
 Result<RowOperand> Binder::CompileRowOperand(const parser::Expr& e) {

@@ -137,6 +137,9 @@ struct PlanContext {
   // user function not declared deterministic) have been compiled: a WHERE term that compiled
   // none and reads no table of its query is the same for all of its rows.
   int volatile_calls = 0;
+  // Planning a SELECT statement (which writes nothing): a correlated subquery may keep its rows
+  // while the outer values it reads repeat (SubqueryRunner in planner.cc).
+  bool read_only_statement = false;
   // Uncorrelated subqueries compiled so far (volatile ones only for IN), by AST and query level:
   // a WHERE term and the access path made from it share one (Binder::CompileSharedSubquery).
   struct SharedSubquery {
