@@ -495,18 +495,19 @@ struct Pager::Impl {
     return it->second != nullptr && index < it->second->pages ? it->second : nullptr;
   }
 
-  // Page `id` of mapping `m` (which holds it), verified on its first use since the mapping.
-  Result<PageRef> MappedPage(PageId id, const std::shared_ptr<MappedSegment>& m) {
+  // Page `id` of mapping `m` (which holds it), verified on its first use since the mapping;
+  // `keep` (m's owner) keeps the mapping alive for as long as the page lives.
+  Result<PageRef> MappedPage(PageId id, const MappedSegment& m, std::shared_ptr<const void> keep) {
     const uint64_t index = (id - 1) % options.segment_pages;
-    const uint8_t* image = m->bytes->data() + index * options.page_size;
-    std::atomic<uint64_t>& word = m->verified[index / 64];
+    const uint8_t* image = m.bytes->data() + index * options.page_size;
+    std::atomic<uint64_t>& word = m.verified[index / 64];
     const uint64_t bit = uint64_t{1} << (index % 64);
     if ((word.load(std::memory_order_relaxed) & bit) == 0) {
       DOSQL_RETURN_IF_ERROR(VerifyAt(id, image));
       word.fetch_or(bit, std::memory_order_relaxed);
     }
     pages_mapped.fetch_add(1, std::memory_order_relaxed);
-    return std::make_shared<Page>(id, options.page_size, image, m);
+    return std::make_shared<Page>(id, options.page_size, image, std::move(keep));
   }
 
   // Forgets the mappings of the segments that satisfy pred (pages handed out keep theirs alive).
@@ -762,7 +763,7 @@ Result<PageRef> Pager::Get(PageId id) {
   if (PageRef page = d.CachedPage(id)) return page;
   d.cache_misses.fetch_add(1, std::memory_order_relaxed);
   if (std::shared_ptr<Impl::MappedSegment> m = d.MappingOf(id)) {
-    DOSQL_ASSIGN_OR_RETURN(PageRef page, d.MappedPage(id, m));
+    DOSQL_ASSIGN_OR_RETURN(PageRef page, d.MappedPage(id, *m, m));
     return d.Insert(std::move(page), /*replace=*/false);
   }
   const PageId previous = d.last_miss.exchange(id, std::memory_order_relaxed);
@@ -797,17 +798,15 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
       d.options.cache_bytes) {
     return Get(id);  // room in the cache: the pages go there
   }
-  if (PageRef page = d.CachedPage(id)) return page;
-  d.cache_misses.fetch_add(1, std::memory_order_relaxed);
-  // A mapped segment's pages come straight from the mapping (the run keeps the segment's
-  // mapping at hand: no lookup per page).
+  // A mapped segment's pages come straight from the mapping, cached or not (the run keeps the
+  // segment's mapping at hand: no lookup, no lock per page).
   const uint64_t segment = d.SegmentOfId(id);
   if (run->mapping_ == nullptr || run->mapping_segment_ != segment) {
     run->mapping_ = d.MappingOf(id);
     run->mapping_segment_ = segment;
   }
   if (run->mapping_ != nullptr) {
-    auto m = std::static_pointer_cast<Impl::MappedSegment>(run->mapping_);
+    auto* m = static_cast<Impl::MappedSegment*>(run->mapping_.get());
     const uint64_t index = (id - 1) % d.options.segment_pages;
     if (index < m->pages) {
       // A scan reads the next pages next: start loading the one after next into the CPU's caches
@@ -818,9 +817,11 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
         const uint8_t* next = m->bytes->data() + (index + kAhead) * d.options.page_size;
         for (uint32_t off = 0; off < d.options.page_size; off += 64) __builtin_prefetch(next + off);
       }
-      return d.MappedPage(id, m);
+      return d.MappedPage(id, *m, run->mapping_);
     }
   }
+  if (PageRef page = d.CachedPage(id)) return page;
+  d.cache_misses.fetch_add(1, std::memory_order_relaxed);
   size_t window = run->window_ == 0 ? d.read_ahead_pages : run->window_;
   if (run->count_ > 0) {
     window = run->used_ * 2 < run->count_ ? std::max<size_t>(Impl::kFirstReadAhead, window / 2)
