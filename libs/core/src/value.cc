@@ -46,6 +46,22 @@ std::string Value::DebugString() const {
   return "?";
 }
 
+bool IdenticalValues(const Value& a, const Value& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case ValueType::kNull:
+      return true;
+    case ValueType::kInteger:
+      return a.integer() == b.integer();
+    case ValueType::kReal: {
+      const double x = a.real(), y = b.real();
+      return std::memcmp(&x, &y, sizeof x) == 0;
+    }
+    default:
+      return a.view() == b.view();
+  }
+}
+
 int CompareIntegerReal(int64_t i, double d) {
   if (std::isnan(d)) return 1;
   // -2^63 <= i < 2^63: doubles outside that range decide immediately.

@@ -115,6 +115,19 @@ TEST(HlcTest, MonotonicEvenWhenWallClockGoesBack) {
   EXPECT_LT(x, y);
 }
 
+// Identity, not SQL equality: the storage class and the bits or bytes.
+TEST(ValueTest, IdenticalValuesComparesClassAndBits) {
+  EXPECT_TRUE(IdenticalValues(Value::Null(), Value::Null()));
+  EXPECT_TRUE(IdenticalValues(Value::Integer(7), Value::Integer(7)));
+  EXPECT_FALSE(IdenticalValues(Value::Integer(1), Value::Real(1.0)));
+  EXPECT_TRUE(IdenticalValues(Value::Real(2.5), Value::Real(2.5)));
+  EXPECT_FALSE(IdenticalValues(Value::Real(0.0), Value::Real(-0.0)));
+  EXPECT_TRUE(IdenticalValues(Value::Text("a"), Value::Text("a")));
+  EXPECT_FALSE(IdenticalValues(Value::Text("a"), Value::Text("A")));
+  EXPECT_FALSE(IdenticalValues(Value::Text("a"), Value::Blob("a")));
+  EXPECT_FALSE(IdenticalValues(Value::Null(), Value::Integer(0)));
+}
+
 TEST(ValueTest, CrossClassOrder) {
   std::vector<Value> ordered = {Value::Null(),        Value::Integer(-5),  Value::Real(-4.5),
                                 Value::Integer(0),    Value::Real(0.5),    Value::Integer(1),

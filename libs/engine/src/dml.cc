@@ -380,21 +380,6 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
 // expression column, or a partial index.
 void IndexKeysThatChange(const TableInfo& t, const std::vector<Value>& before,
                          const std::vector<Value>& after, std::vector<bool>* changing) {
-  auto identical = [](const Value& a, const Value& b) {
-    if (a.type() != b.type()) return false;
-    switch (a.type()) {
-      case ValueType::kNull:
-        return true;
-      case ValueType::kInteger:
-        return a.integer() == b.integer();
-      case ValueType::kReal: {
-        const double x = a.real(), y = b.real();
-        return std::memcmp(&x, &y, sizeof x) == 0;
-      }
-      default:
-        return a.bytes() == b.bytes();
-    }
-  };
   changing->assign(t.indexes.size(), false);
   for (size_t i = 0; i < t.indexes.size(); i++) {
     const IndexInfo& idx = *t.indexes[i];
@@ -402,8 +387,8 @@ void IndexKeysThatChange(const TableInfo& t, const std::vector<Value>& before,
     for (const IndexColumn& c : idx.columns) {
       if (differs) break;
       if (c.column == -2) continue;  // the rowid: the same
-      differs = c.column < 0 || !identical(before[static_cast<size_t>(c.column)],
-                                           after[static_cast<size_t>(c.column)]);
+      differs = c.column < 0 || !IdenticalValues(before[static_cast<size_t>(c.column)],
+                                                 after[static_cast<size_t>(c.column)]);
     }
     (*changing)[i] = differs;
   }

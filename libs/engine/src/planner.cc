@@ -403,24 +403,6 @@ class InListExpr final : public TruthCExpr {
   bool negated_;
 };
 
-// True when `a` and `b` are the same value: storage class, subtype and bits (not SQL equality:
-// 1 and 1.0, 0.0 and -0.0, 'a' and 'A' under NOCASE all differ here).
-bool IdenticalValues(const Value& a, const Value& b) {
-  if (a.type() != b.type() || a.subtype() != b.subtype()) return false;
-  switch (a.type()) {
-    case ValueType::kNull:
-      return true;
-    case ValueType::kInteger:
-      return a.integer() == b.integer();
-    case ValueType::kReal: {
-      const double x = a.real(), y = b.real();
-      return std::memcmp(&x, &y, sizeof x) == 0;
-    }
-    default:
-      return a.view() == b.view();
-  }
-}
-
 // A subquery as a value source: runs its plan (once, if uncorrelated) and keeps the rows.
 //
 // A correlated one may keep its last rows too (`memo_levels` > 0: a deterministic subquery of a
@@ -478,7 +460,8 @@ class SubqueryRunner {
       const size_t n = f != nullptr ? f->slots.size() : 0;
       if (outer_sizes_[static_cast<size_t>(level)] != n) return false;
       for (size_t i = 0; i < n; i++, k++) {
-        if (!IdenticalValues(f->slots[i], outer_[k])) return false;
+        const Value& v = f->slots[i];
+        if (!IdenticalValues(v, outer_[k]) || v.subtype() != outer_[k].subtype()) return false;
       }
     }
     return true;

@@ -123,4 +123,8 @@ class Value {
 // Exact comparison of an integer with a double (NaN sorts below every number).
 int CompareIntegerReal(int64_t i, double d);
 
+// True when `a` and `b` hold the same storage class and the same bits or bytes: not SQL
+// equality (1 and 1.0, 0.0 and -0.0, 'a' and 'A' differ here). Subtypes are not compared.
+bool IdenticalValues(const Value& a, const Value& b);
+
 }  // namespace dosql
