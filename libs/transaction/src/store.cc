@@ -1394,7 +1394,9 @@ Result<std::unique_ptr<Store>> Store::Open(std::shared_ptr<fsx::FileSystem> fs, 
   DOSQL_ASSIGN_OR_RETURN(std::unique_ptr<btree::Pager> pager,
                          btree::Pager::Open(fs, fsx::JoinPath(dir, kDataDir), po));
   s->pager = std::move(pager);
-  if (!options.read_only) DOSQL_RETURN_IF_ERROR(s->pager->SetNextPermanentId(cp.next_page_id));
+  // Also read-only: the pager reads ahead and maps only below the next id (the pages written and
+  // checkpointed), so a store without it read every page with a call of its own.
+  DOSQL_RETURN_IF_ERROR(s->pager->SetNextPermanentId(cp.next_page_id));
   s->next_tree_id = cp.next_tree_id;
   s->next_txn_id = cp.max_txn_id + 1;
   s->hlc.Observe(HlcTimestamp{cp.hlc});

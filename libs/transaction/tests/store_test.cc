@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <map>
 #include <random>
@@ -91,6 +92,44 @@ TEST(StoreTest, CreateWriteReadReopen) {
     EXPECT_EQ(s->stats().recovered_transactions, 0u);  // clean close checkpointed
     EXPECT_EQ(ScanLatest(*s, t), model);
   }
+}
+
+// A store opened read-only knows where its checkpointed pages end: a scan past its cache reads
+// runs of pages (it read every page with a call of its own), and on a file system that can map,
+// the finished segments are mapped.
+TEST(StoreTest, AReadOnlyStoreReadsAheadAndMapsFinishedSegments) {
+  std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string root = tmpl;
+  for (bool local : {false, true}) {
+    SCOPED_TRACE(local ? "local" : "memory");
+    auto fs = local ? fsx::NewLocalFileSystem() : fsx::NewMemoryFileSystem();
+    const std::string dir = local ? fsx::JoinPath(root, "db") : "db";
+    TreeId t;
+    Model model;
+    for (int i = 0; i < 3000; i++)
+      model[RowidKey(i)] = std::string(200, static_cast<char>('a' + i % 26));
+    {
+      auto s = OpenOk(fs, dir);
+      CommitNewTree(*s, model, &t);
+      ASSERT_TRUE(s->Close().ok());  // checkpointed
+    }
+    StoreOptions o = SmallOptions();
+    o.read_only = true;
+    o.pager.cache_bytes = 256 << 10;
+    auto s = OpenOk(fs, dir, o);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(ScanLatest(*s, t), model);
+    const btree::PagerStats ps = s->stats().pager;
+    if (local) {
+      EXPECT_GE(ps.mapped_segments, 5u);  // ~700 KiB of 64 KiB segments
+      EXPECT_GT(ps.pages_mapped, 500u);
+    } else {
+      EXPECT_GT(ps.pages_read, 500u);
+      EXPECT_LT(ps.cache_misses * 4, ps.pages_read) << ps.cache_misses << " misses";
+    }
+  }
+  fsx::RemoveAll(*fsx::NewLocalFileSystem(), root).IgnoreError();
 }
 
 // Fill builds a tree's pages from sorted entries; it is logged like Puts (recovery replays it),
