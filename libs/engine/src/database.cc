@@ -594,6 +594,7 @@ Result<std::shared_ptr<Database>> OpenNew(const std::string& path, const Databas
   so.read_only = options.read_only;
   so.busy_timeout = options.busy_timeout;
   so.pager.cache_bytes = options.cache_bytes;
+  so.pager.map_segments = options.map_segments;
   so.log_changes = !impl->in_memory;  // an in-memory database keeps nothing past its Close
   so.sync_mode = options.sync_commits && !impl->in_memory ? wal::SyncMode::kFull
                                                           : wal::SyncMode::kOff;

@@ -43,6 +43,10 @@ struct DatabaseOptions {
   bool read_only = false;
   // Page cache budget in bytes.
   uint64_t cache_bytes = 64ull << 20;
+  // Read finished data segment files through a read-only memory mapping (no read call or copy
+  // per page; SQLite's mmap_size > 0). Each page is still verified on its first read. false:
+  // every page is read with read calls (a file system where mappings are unwise).
+  bool map_segments = true;
   std::chrono::milliseconds busy_timeout{5000};
   // fsync at every commit (SQLite's synchronous=FULL). false: commits are durable at the next
   // checkpoint or sync (synchronous=OFF).
