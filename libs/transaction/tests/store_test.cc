@@ -794,9 +794,12 @@ TEST(StoreTest, WithoutRetentionOldLsnsAreOutOfRange) {
   EXPECT_EQ(r.status().code(), StatusCode::kOutOfRange) << r.status().ToString();
 }
 
-TEST(StoreTest, ForkSharesDataAndDiverges) {
-  auto fs = fsx::NewMemoryFileSystem();
-  auto main = OpenOk(fs, "main");
+// (Run on `memory` and on `local`, where a branch reads its parent's segments through mappings.)
+void ForkSharesDataAndDiverges(std::shared_ptr<fsx::FileSystem> fs, const std::string& root) {
+  const std::string main_dir = fsx::JoinPath(root, "main");
+  const std::string branch_dir = fsx::JoinPath(root, "branch");
+  const std::string twig_dir = fsx::JoinPath(root, "twig");
+  auto main = OpenOk(fs, main_dir);
   TreeId t;
   Model base;
   {
@@ -808,9 +811,9 @@ TEST(StoreTest, ForkSharesDataAndDiverges) {
     }
     ASSERT_TRUE(w->Commit().ok());
   }
-  ASSERT_TRUE(main->Fork("branch").ok());
-  EXPECT_EQ(main->Fork("branch").code(), StatusCode::kAlreadyExists);
-  auto branch = OpenOk(fs, "branch");
+  ASSERT_TRUE(main->Fork(branch_dir).ok());
+  EXPECT_EQ(main->Fork(branch_dir).code(), StatusCode::kAlreadyExists);
+  auto branch = OpenOk(fs, branch_dir);
   EXPECT_EQ(ScanLatest(*branch, t), base);
   Model on_main = base, on_branch = base;
   {
@@ -834,19 +837,31 @@ TEST(StoreTest, ForkSharesDataAndDiverges) {
   // Both survive a restart, reading shared pages from main's segments.
   main.reset();
   branch.reset();
-  main = OpenOk(fs, "main");
-  branch = OpenOk(fs, "branch");
+  main = OpenOk(fs, main_dir);
+  branch = OpenOk(fs, branch_dir);
   main->pager().DropCache();
   branch->pager().DropCache();
   EXPECT_EQ(ScanLatest(*main, t), on_main);
   EXPECT_EQ(ScanLatest(*branch, t), on_branch);
   ASSERT_TRUE(branch->CheckIntegrity().ok());
+  if (fs->name() == "local") EXPECT_GT(branch->stats().pager.mapped_segments, 0u);
   // A branch of a branch.
-  ASSERT_TRUE(branch->Fork("twig").ok());
-  auto twig = OpenOk(fs, "twig");
+  ASSERT_TRUE(branch->Fork(twig_dir).ok());
+  auto twig = OpenOk(fs, twig_dir);
   EXPECT_EQ(ScanLatest(*twig, t), on_branch);
   // LSNs continue from the fork point.
   EXPECT_GE(twig->stats().last_lsn, branch->stats().last_lsn);
+}
+
+TEST(StoreTest, ForkSharesDataAndDiverges) {
+  ForkSharesDataAndDiverges(fsx::NewMemoryFileSystem(), "");
+}
+
+TEST(StoreTest, ForkSharesDataAndDivergesOnLocalFiles) {
+  std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  ForkSharesDataAndDiverges(fsx::NewLocalFileSystem(), tmpl);
+  fsx::RemoveAll(*fsx::NewLocalFileSystem(), tmpl).IgnoreError();
 }
 
 TEST(StoreTest, GroupCommitFromManyThreads) {
@@ -889,11 +904,14 @@ size_t SegmentFiles(fsx::FileSystem& fs, const std::string& dir) {
   return names.ok() ? names->size() : 0;
 }
 
-TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
-  auto fs = fsx::NewMemoryFileSystem();
+// (Run on `memory` and on `local`, where finished segments are read through mappings: a reader
+// keeps reading the segments compaction removes.)
+void CompactionGivesSpaceBackAndWaitsForReaders(std::shared_ptr<fsx::FileSystem> fs,
+                                                const std::string& root) {
+  const std::string db = fsx::JoinPath(root, "db");
   StoreOptions o = SmallOptions();
   o.compact_garbage_ratio = 0;  // compaction only when asked, so the test controls it
-  auto s = OpenOk(fs, "db", o);
+  auto s = OpenOk(fs, db, o);
   TreeId t;
   Model model;
   {
@@ -912,7 +930,7 @@ TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
     ASSERT_TRUE(w->Commit().ok());
     ASSERT_TRUE(s->Checkpoint().ok());
   }
-  size_t before = SegmentFiles(*fs, "db");
+  size_t before = SegmentFiles(*fs, db);
   ASSERT_GT(before, 8u);
   auto old_reader = *s->BeginRead();  // keeps seeing all rows while compaction runs
   {
@@ -928,18 +946,30 @@ TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
   s->pager().DropCache();
   EXPECT_EQ(ScanLatest(*s, t), model);
   EXPECT_EQ(Scan(*old_reader, t).size(), 5000u);  // its segments were kept for it
+  if (fs->name() == "local") EXPECT_GT(s->stats().pager.mapped_segments, 0u);
   old_reader.reset();
   Status second = s->Compact();
   ASSERT_TRUE(second.ok()) << second.ToString();
-  size_t after = SegmentFiles(*fs, "db");
+  size_t after = SegmentFiles(*fs, db);
   EXPECT_LT(after, before / 2) << "before " << before << " after " << after;
   EXPECT_GT(s->stats().segments_removed, 0u);
   ASSERT_TRUE(s->CheckIntegrity().ok());
   s.reset();
-  s = OpenOk(fs, "db", o);
+  s = OpenOk(fs, db, o);
   s->pager().DropCache();
   EXPECT_EQ(ScanLatest(*s, t), model);
   ASSERT_TRUE(s->CheckIntegrity().ok());
+}
+
+TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
+  CompactionGivesSpaceBackAndWaitsForReaders(fsx::NewMemoryFileSystem(), "");
+}
+
+TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReadersOnLocalFiles) {
+  std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  CompactionGivesSpaceBackAndWaitsForReaders(fsx::NewLocalFileSystem(), tmpl);
+  fsx::RemoveAll(*fsx::NewLocalFileSystem(), tmpl).IgnoreError();
 }
 
 TEST(StoreTest, AutomaticCompactionKeepsFilesBounded) {
