@@ -15,7 +15,9 @@
 // (`local`; PagerOptions::map_segments). Its pages are then read in place, without a read call
 // or a copy: a cache miss caches a page that points into the mapping, and a scan past a full
 // cache takes its pages straight from it. Each mapped page is verified as above on its first use
-// after the segment was mapped (a bit per page remembers it), not on every read.
+// after the segment was mapped (a bit per page remembers it), not on every read. A segment file
+// that another process truncates while it is mapped makes a read past its new end fault
+// (SIGBUS), as with SQLite's mmap; map_segments = false reads every page with read calls.
 //
 // Cache: permanent pages are cached in an LRU bounded by PagerOptions::cache_bytes; pages in use
 // (referenced by a PageRef) are never evicted. Transient pages stay in memory until FreeTransient.

@@ -45,7 +45,8 @@ struct DatabaseOptions {
   uint64_t cache_bytes = 64ull << 20;
   // Read finished data segment files through a read-only memory mapping (no read call or copy
   // per page; SQLite's mmap_size > 0). Each page is still verified on its first read. false:
-  // every page is read with read calls (a file system where mappings are unwise).
+  // every page is read with read calls (a file system where mappings are unwise, or files
+  // another process may truncate: a mapped read past a file's end faults, as with SQLite).
   bool map_segments = true;
   std::chrono::milliseconds busy_timeout{5000};
   // fsync at every commit (SQLite's synchronous=FULL). false: commits are durable at the next
