@@ -707,7 +707,10 @@ Result<bool> IndexScanOp::ReadKeyColumns(std::string_view key, Value* slots) con
   std::string_view in = key.substr(0, key.size() - kRowidKeySize);
   Value v;
   for (const IndexColumn& ic : index_->columns) {
-    if (ic.column < 0 || !Needed(ic.column)) {  // an expression, or a column not read
+    // An expression, a column not read, or a column under another collation than BINARY (its key
+    // holds the collation's form of the text: NOCASE folds letters, RTRIM drops trailing spaces;
+    // CoveredByKey found the column under BINARY too, in this or another key column).
+    if (ic.column < 0 || !Needed(ic.column) || ic.collation.kind() != Collation::kBinary) {
       DOSQL_RETURN_IF_ERROR(SkipKeyValue(&in, ic.desc));
       continue;
     }
