@@ -18,19 +18,10 @@
 namespace dosql::lockstep {
 
 bool SameValue(const Value& a, const Value& b) {
-  if (a.type() != b.type()) return false;
-  switch (a.type()) {
-    case ValueType::kNull:
-      return true;
-    case ValueType::kInteger:
-      return a.integer() == b.integer();
-    case ValueType::kReal: {
-      double x = a.real(), y = b.real();
-      return std::memcmp(&x, &y, sizeof(x)) == 0 || (std::isnan(x) && std::isnan(y));
-    }
-    default:
-      return a.bytes() == b.bytes();
-  }
+  if (IdenticalValues(a, b)) return true;
+  // (NaN is the same value as NaN here, whatever its bits.)
+  return a.type() == ValueType::kReal && b.type() == ValueType::kReal && std::isnan(a.real()) &&
+         std::isnan(b.real());
 }
 
 int TotalCompare(const Value& a, const Value& b) {

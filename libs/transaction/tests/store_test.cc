@@ -31,6 +31,17 @@ std::unique_ptr<Store> OpenOk(std::shared_ptr<fsx::FileSystem> fs, const std::st
   return s.ok() ? std::move(*s) : nullptr;
 }
 
+// A fresh directory on the local file system, removed with everything in it at scope exit.
+struct LocalTempDir {
+  LocalTempDir() {
+    std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
+    EXPECT_NE(::mkdtemp(tmpl.data()), nullptr);
+    path = tmpl;
+  }
+  ~LocalTempDir() { fsx::RemoveAll(*fsx::NewLocalFileSystem(), path).IgnoreError(); }
+  std::string path;
+};
+
 Model Scan(const ReadTransaction& r, TreeId t) {
   Model m;
   auto c = r.NewCursor(t);
@@ -98,9 +109,8 @@ TEST(StoreTest, CreateWriteReadReopen) {
 // runs of pages (it read every page with a call of its own), and on a file system that can map,
 // the finished segments are mapped.
 TEST(StoreTest, AReadOnlyStoreReadsAheadAndMapsFinishedSegments) {
-  std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  const std::string root = tmpl;
+  LocalTempDir tmp;
+  const std::string& root = tmp.path;
   for (bool local : {false, true}) {
     SCOPED_TRACE(local ? "local" : "memory");
     auto fs = local ? fsx::NewLocalFileSystem() : fsx::NewMemoryFileSystem();
@@ -129,7 +139,6 @@ TEST(StoreTest, AReadOnlyStoreReadsAheadAndMapsFinishedSegments) {
       EXPECT_LT(ps.cache_misses * 4, ps.pages_read) << ps.cache_misses << " misses";
     }
   }
-  fsx::RemoveAll(*fsx::NewLocalFileSystem(), root).IgnoreError();
 }
 
 // Fill builds a tree's pages from sorted entries; it is logged like Puts (recovery replays it),
@@ -858,10 +867,8 @@ TEST(StoreTest, ForkSharesDataAndDiverges) {
 }
 
 TEST(StoreTest, ForkSharesDataAndDivergesOnLocalFiles) {
-  std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  ForkSharesDataAndDiverges(fsx::NewLocalFileSystem(), tmpl);
-  fsx::RemoveAll(*fsx::NewLocalFileSystem(), tmpl).IgnoreError();
+  LocalTempDir tmp;
+  ForkSharesDataAndDiverges(fsx::NewLocalFileSystem(), tmp.path);
 }
 
 TEST(StoreTest, GroupCommitFromManyThreads) {
@@ -966,10 +973,8 @@ TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReaders) {
 }
 
 TEST(StoreTest, CompactionGivesSpaceBackAndWaitsForReadersOnLocalFiles) {
-  std::string tmpl = ::testing::TempDir() + "dosql_store_XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-  CompactionGivesSpaceBackAndWaitsForReaders(fsx::NewLocalFileSystem(), tmpl);
-  fsx::RemoveAll(*fsx::NewLocalFileSystem(), tmpl).IgnoreError();
+  LocalTempDir tmp;
+  CompactionGivesSpaceBackAndWaitsForReaders(fsx::NewLocalFileSystem(), tmp.path);
 }
 
 TEST(StoreTest, AutomaticCompactionKeepsFilesBounded) {
