@@ -764,10 +764,11 @@ Status IndexScanOp::Open(Exec& ex) {
     const IndexColumn& ic = index_->columns[col];
     // *exact false: no entry equals the bound (a labelled column), which then is the same key
     // inclusive or not.
-    auto bound = [&](const CExpr* e, std::string* key, bool* null, bool* exact) -> Status {
+    auto bound = [&](const CExpr* e, Affinity affinity, std::string* key, bool* null,
+                     bool* exact) -> Status {
       Value v;
       DOSQL_RETURN_IF_ERROR(e->Eval(ex, &v));
-      ApplyOperandAffinity(&v, range_affinity);
+      ApplyOperandAffinity(&v, affinity);
       if (v.is_null()) {
         *null = true;
         return Status::OK();
@@ -777,12 +778,14 @@ Status IndexScanOp::Open(Exec& ex) {
     };
     const CExpr* low = ic.desc ? hi : lo;
     const CExpr* high = ic.desc ? lo : hi;
+    const Affinity low_affinity = ic.desc ? hi_affinity : lo_affinity;
+    const Affinity high_affinity = ic.desc ? lo_affinity : hi_affinity;
     bool low_incl = ic.desc ? hi_inclusive : lo_inclusive;
     bool high_incl = ic.desc ? lo_inclusive : hi_inclusive;
     if (low) {
       std::string k;
       bool null = false, exact = true;
-      DOSQL_RETURN_IF_ERROR(bound(low, &k, &null, &exact));
+      DOSQL_RETURN_IF_ERROR(bound(low, low_affinity, &k, &null, &exact));
       if (null) {
         done_ = true;
         return Status::OK();
@@ -797,7 +800,7 @@ Status IndexScanOp::Open(Exec& ex) {
     if (high) {
       std::string k;
       bool null = false, exact = true;
-      DOSQL_RETURN_IF_ERROR(bound(high, &k, &null, &exact));
+      DOSQL_RETURN_IF_ERROR(bound(high, high_affinity, &k, &null, &exact));
       if (null) {
         done_ = true;
         return Status::OK();

@@ -237,7 +237,8 @@ class IndexScanOp final : public Op {
   bool lo_inclusive = true;
   const CExpr* hi = nullptr;
   bool hi_inclusive = true;
-  Affinity range_affinity = Affinity::kNone;
+  Affinity lo_affinity = Affinity::kNone;  // applied to lo's value before encoding
+  Affinity hi_affinity = Affinity::kNone;  // and to hi's
   std::string alias;
   std::vector<CExprPtr> owned;  // the expressions above point into these
   bool reverse = false;         // walk the range backwards (ORDER BY ... DESC)

@@ -4202,28 +4202,26 @@ Result<OpPtr> FromPlanner::Leaf(FromItem& item, std::vector<Conjunct*>& local,
       if (best_lo) {
         op->lo = take(best_lo);
         op->lo_inclusive = best_lo->op == parser::BinaryOp::kGe;
-        op->range_affinity = best_lo->cmp_affinity;
+        op->lo_affinity = best_lo->cmp_affinity;
         left |= uses_left(best_lo);
       }
       if (best_hi) {
         op->hi = take(best_hi);
         op->hi_inclusive = best_hi->op == parser::BinaryOp::kLe;
-        op->range_affinity = best_hi->cmp_affinity;
+        op->hi_affinity = best_hi->cmp_affinity;
         left |= uses_left(best_hi);
       }
       DOSQL_RETURN_IF_ERROR(SetIndexCollations(
           ctx_, op.get(), *best,
           order_satisfied_ ? best->columns.size()
                            : best_eq.size() + (best_lo || best_hi ? 1 : 0)));
-      // The key's prefix and range are exact (IndexScanOp::Open: the comparison's affinity,
+      // The key's prefix and range are exact (IndexScanOp::Open: each comparison's affinity,
       // NULL never matching, the index's collation) unless a column stores labels, whose bounds
-      // are inexact, or the two bounds were compared under different affinities (one applies).
+      // are inexact.
       if (!IsLabelledIndex(*best)) {
         std::vector<Conjunct*> exact = best_eq;
-        if (!(best_lo && best_hi && best_lo->cmp_affinity != best_hi->cmp_affinity)) {
-          if (best_lo) exact.push_back(best_lo);
-          if (best_hi) exact.push_back(best_hi);
-        }
+        if (best_lo) exact.push_back(best_lo);
+        if (best_hi) exact.push_back(best_hi);
         enforce(exact);
       }
       op->alias = item.alias;
