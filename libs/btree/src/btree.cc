@@ -162,8 +162,9 @@ class Writer {
   WriteContext& ctx() { return ctx_; }
   uint32_t page_size() const { return ps_; }
 
-  PageRef NewPage() {
-    PageRef page = pager_.NewTransient(ctx_.owner);
+  // A new page of this transaction: zeroed, or a copy of `copy_of`'s bytes (Writable).
+  PageRef NewPage(const uint8_t* copy_of = nullptr) {
+    PageRef page = pager_.NewTransient(ctx_.owner, copy_of);
     ctx_.created.push_back(page->id());
     ctx_.pages_made++;
     EncodeFixed64(page->data() + kPageIdOffset, page->id());
@@ -173,9 +174,7 @@ class Writer {
   // The page itself when this context owns it, else a copy that replaces it.
   PageRef Writable(const PageRef& page) {
     if (page->owner() == ctx_.owner) return page;
-    PageRef copy = NewPage();
-    std::memcpy(copy->data(), page->data(), ps_);
-    EncodeFixed64(copy->data() + kPageIdOffset, copy->id());
+    PageRef copy = NewPage(page->data());  // (with its own id)
     ctx_.replaced.push_back(page->id());
     return copy;
   }

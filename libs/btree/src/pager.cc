@@ -859,10 +859,18 @@ Result<PageRef> Pager::GetScanning(PageId id, ScanRun* run) {
   return from_run();
 }
 
-PageRef Pager::NewTransient(uint64_t owner) {
+PageRef Pager::NewTransient(uint64_t owner, const uint8_t* copy_of) {
   Impl& d = *impl_;
   const PageId id = kTransientBit | d.transient_counter.fetch_add(1, std::memory_order_relaxed);
-  auto page = std::make_shared<Page>(id, d.options.page_size);
+  const uint32_t size = d.options.page_size;
+  std::shared_ptr<Page> page;
+  if (copy_of != nullptr) {
+    page = std::make_shared<Page>(id, size, Page::Unfilled{});
+    std::memcpy(page->data(), copy_of, size);
+    std::memset(page->data() + size, 0, AllocationSize(size) - size);  // (alignment padding)
+  } else {
+    page = std::make_shared<Page>(id, size);
+  }
   page->set_owner(owner);
   Impl::TransientShard& shard = d.TransientShardFor(id);
   {

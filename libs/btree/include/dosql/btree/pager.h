@@ -167,8 +167,9 @@ class Pager {
   // use nor pays the cache's bookkeeping per page (PostgreSQL's ring buffer for large scans).
   Result<PageRef> GetScanning(PageId id, ScanRun* run);
 
-  // A new zeroed transient page owned by `owner`.
-  PageRef NewTransient(uint64_t owner);
+  // A new transient page owned by `owner`: zeroed, or with `copy_of`'s page_size() bytes (a
+  // copy-on-write of a page: no zeroing of what the copy overwrites).
+  PageRef NewTransient(uint64_t owner, const uint8_t* copy_of = nullptr);
   // Drops a transient page from memory (no version references it any more).
   void FreeTransient(PageId id);
 
