@@ -713,35 +713,38 @@ ConflictAction Resolve(ConflictAction stmt, ConflictAction constraint) {
 }
 
 // Applies column affinities (and STRICT typing); checks the INTEGER PRIMARY KEY value.
+// Column i's type applied to *v: its affinity, and for a STRICT table the check (and REAL's
+// conversion of an integer) that its declared type asks for.
+Status ApplyColumnType(const TableInfo& t, size_t i, Value* v) {
+  const ColumnInfo& c = t.columns[i];
+  if (static_cast<int>(i) == t.rowid_alias) return Status::OK();
+  ApplyAffinity(v, c.affinity);
+  if (!t.strict || v->is_null()) return Status::OK();
+  const std::string_view ty = c.decl_type;
+  bool ok = true;
+  if (IEquals(ty, "int") || IEquals(ty, "integer")) {
+    ok = v->type() == ValueType::kInteger;
+  } else if (IEquals(ty, "real")) {
+    if (v->type() == ValueType::kInteger) *v = Value::Real(static_cast<double>(v->integer()));
+    ok = v->type() == ValueType::kReal;
+  } else if (IEquals(ty, "text")) {
+    ok = v->type() == ValueType::kText;
+  } else if (IEquals(ty, "blob")) {
+    ok = v->type() == ValueType::kBlob;
+  }
+  if (ok) return Status::OK();
+  // SQLite names the value's type INT, REAL, TEXT or BLOB.
+  std::string_view vt = v->type() == ValueType::kInteger ? "INT"
+                        : v->type() == ValueType::kReal  ? "REAL"
+                        : v->type() == ValueType::kText  ? "TEXT"
+                                                         : "BLOB";
+  return Status::Constraint("cannot store " + std::string(vt) + " value in " + Upper(c.decl_type) +
+                            " column " + t.name + "." + c.name);
+}
+
 Status ApplyColumnTypes(const TableInfo& t, std::vector<Value>* vals) {
   for (size_t i = 0; i < t.columns.size(); i++) {
-    Value& v = (*vals)[i];
-    const ColumnInfo& c = t.columns[i];
-    if (static_cast<int>(i) == t.rowid_alias) continue;
-    ApplyAffinity(&v, c.affinity);
-    if (t.strict && !v.is_null()) {
-      std::string ty = Lower(c.decl_type);
-      bool ok = true;
-      if (ty == "int" || ty == "integer") {
-        ok = v.type() == ValueType::kInteger;
-      } else if (ty == "real") {
-        if (v.type() == ValueType::kInteger) v = Value::Real(static_cast<double>(v.integer()));
-        ok = v.type() == ValueType::kReal;
-      } else if (ty == "text") {
-        ok = v.type() == ValueType::kText;
-      } else if (ty == "blob") {
-        ok = v.type() == ValueType::kBlob;
-      }
-      if (!ok) {
-        // SQLite names the value's type INT, REAL, TEXT or BLOB.
-        std::string_view vt = v.type() == ValueType::kInteger ? "INT"
-                              : v.type() == ValueType::kReal  ? "REAL"
-                              : v.type() == ValueType::kText  ? "TEXT"
-                                                              : "BLOB";
-        return Status::Constraint("cannot store " + std::string(vt) + " value in " +
-                                  Upper(c.decl_type) + " column " + t.name + "." + c.name);
-      }
-    }
+    DOSQL_RETURN_IF_ERROR(ApplyColumnType(t, i, &(*vals)[i]));
   }
   return Status::OK();
 }
@@ -2198,7 +2201,11 @@ Result<bool> WriteUpdatedRow(Exec& ex, RowDmlPlan& plan, const parser::UpdateStm
   }
   for (size_t i = 0; i < nv.size(); i++) swap(nv[i], frame.slots[sb.cols[i].slot]);
   for (size_t i = 0; i < plan.sets.size(); i++) swap(nv[plan.sets[i].column], computed[i]);
-  DOSQL_RETURN_IF_ERROR(ApplyColumnTypes(t, &nv));
+  // The row's other columns are as stored, their types applied when they were: only the SET
+  // values need theirs (UpdateShape::updated: in column order, the order of SQLite's check).
+  for (int c : plan.shape->updated) {
+    if (c >= 0) DOSQL_RETURN_IF_ERROR(ApplyColumnType(t, static_cast<size_t>(c), &nv[c]));
+  }
   DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &nv, rowid, up.conflict));
   if (!ok) return false;
   if (at != nullptr) txn->SuggestLeaf(t.tree, shape_read, at->root, at->leaf, at->slot);
