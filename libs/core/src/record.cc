@@ -397,7 +397,27 @@ Status LazyRecordReader::Reset(std::string_view record) {
   uint64_t body = body_;  // never past size_ at the end of a walk
   size_t w = walked_;
   uint8_t sizes = 0;
-  do {
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight one-byte serial types at a time (most headers are only those), while eight more
+    // columns are in the header and the reader keeps them.
+    const size_t limit = std::min(count_, kMaxColumns);
+    while (w <= i && w + 8 <= limit && header_end_ - hp >= 8) {
+      uint64_t word;
+      std::memcpy(&word, hp, 8);
+      if (word & 0x8080808080808080ull) break;  // a longer serial type among them
+      for (size_t k = 0; k < 8; k++) {
+        const uint8_t st = static_cast<uint8_t>(word >> (8 * k));
+        const uint8_t sz = kSmallBodySize[st];
+        sizes |= sz;
+        types_[w + k] = st;
+        offsets_[w + k] = static_cast<uint32_t>(body);
+        body += sz;
+      }
+      hp += 8;
+      w += 8;
+    }
+  }
+  while (w <= i) {
     uint64_t st = *hp;  // hp < header_end_: the header holds count_ serial types
     uint64_t sz;
     if (st < 0x80) {
@@ -419,7 +439,7 @@ Status LazyRecordReader::Reset(std::string_view record) {
     offsets_[w] = static_cast<uint32_t>(body);
     body += sz;
     w++;
-  } while (w <= i);
+  }
   if (sizes & 0x80) {
     for (size_t k = walked_; k < w; k++) {
       if (types_[k] == 10 || types_[k] == 11) {
@@ -434,11 +454,17 @@ Status LazyRecordReader::Reset(std::string_view record) {
   return Status::OK();
 }
 
-Result<bool> LazyRecordReader::Column(size_t i, ColumnView* out) {
-  if (i >= count_ || i >= kMaxColumns) return false;
+Status LazyRecordReader::Read(size_t i, ColumnView* out, bool* stored) {
+  *stored = i < count_ && i < kMaxColumns;
+  if (!*stored) return Status::OK();
   if (walked_ <= i) DOSQL_RETURN_IF_ERROR(WalkTo(i));
-  DOSQL_RETURN_IF_ERROR(ViewBody(types_[i], base_ + offsets_[i], out));
-  return true;
+  return ViewBody(types_[i], base_ + offsets_[i], out);
+}
+
+Result<bool> LazyRecordReader::Column(size_t i, ColumnView* out) {
+  bool stored;
+  DOSQL_RETURN_IF_ERROR(Read(i, out, &stored));
+  return stored;
 }
 
 Status LazyRecordReader::DecodeColumns(size_t limit, const char* wanted, Value* out,

@@ -521,6 +521,29 @@ namespace {
 // telling needs the full comparison (affinity conversions, other collations), which the filter
 // above the scan then makes. The comparison is ColumnConstCompare's (OrderWithConstant).
 bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
+  if (t.in) {
+    // NULL IN (...) is NULL; else true as soon as one element may equal the value (or the
+    // order needs the full comparison), which the filter then decides.
+    if (v.type == ValueType::kNull) return true;
+    if (v.type == ValueType::kText && t.text_fast) {
+      // Equal texts have equal heads and sizes (most elements differ in the head).
+      const uint64_t head = TextHead(v.bytes);
+      for (size_t e = 0; e < t.in_list.size(); e++) {
+        const Value& k = t.in_list[e];
+        if (k.type() != ValueType::kText) return false;  // a conversion: the filter decides
+        if (t.in_heads[e] == head && k.view() == v.bytes) return false;
+      }
+      return true;
+    }
+    for (const Value& k : t.in_list) {
+      int c;
+      if (!OrderWithConstant(v.type, v.integer, v.real, v.bytes, k, t.coll, t.text_fast, &c) ||
+          c == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
   const ValueType tk = t.konst.type();
   if (t.like) {
     // As SqlLike: a BLOB never matches, NULL is NULL; numbers (matched by their text) and
@@ -538,6 +561,31 @@ bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
     return v.type == ValueType::kNull;
   }
   return CompareOutcome(t.column_first ? c : -c, t.op) != TriBool::kTrue;
+}
+
+// The same for `column op other_column`, `w` the other column's stored value: the order of two
+// stored values when it needs no conversion (as OrderWithConstant).
+bool ColumnPairRejects(const TableScanOp::RecordTest& t, const ColumnView& v, const ColumnView& w) {
+  if (v.type == ValueType::kNull || w.type == ValueType::kNull) return true;  // NULL: not true
+  int c;
+  const bool vn = v.type == ValueType::kInteger || v.type == ValueType::kReal;
+  const bool wn = w.type == ValueType::kInteger || w.type == ValueType::kReal;
+  if (v.type == ValueType::kInteger && w.type == ValueType::kInteger) {
+    c = v.integer < w.integer ? -1 : (v.integer > w.integer ? 1 : 0);
+  } else if (vn && wn) {
+    if (v.type == ValueType::kInteger) {
+      c = CompareIntReal(v.integer, w.real);
+    } else if (w.type == ValueType::kInteger) {
+      c = -CompareIntReal(w.integer, v.real);
+    } else {
+      c = v.real < w.real ? -1 : (v.real > w.real ? 1 : 0);
+    }
+  } else if (v.type == ValueType::kText && w.type == ValueType::kText && t.text_fast) {
+    c = CompareBytes(v.bytes, w.bytes);
+  } else {
+    return false;  // conversions or another collation: the filter decides
+  }
+  return CompareOutcome(c, t.op) != TriBool::kTrue;
 }
 }  // namespace
 
@@ -581,10 +629,18 @@ Result<bool> TableScanOp::RecordRejected(std::string_view record) {
   int read = -1;  // the column in v (a range or BETWEEN makes two tests of one column in a row)
   for (const RecordTest& t : record_tests) {
     if (t.column != read) {
-      DOSQL_ASSIGN_OR_RETURN(stored, lazy_.Column(static_cast<size_t>(t.column), &v));
+      DOSQL_RETURN_IF_ERROR(lazy_.Read(static_cast<size_t>(t.column), &v, &stored));
       read = t.column;
     }
-    if (stored && RecordTestRejects(t, v)) return true;
+    if (!stored) continue;  // past the record's columns: the filter decides
+    if (t.other_column < 0) {
+      if (RecordTestRejects(t, v)) return true;
+      continue;
+    }
+    ColumnView w;
+    bool other_stored;
+    DOSQL_RETURN_IF_ERROR(lazy_.Read(static_cast<size_t>(t.other_column), &w, &other_stored));
+    if (other_stored && ColumnPairRejects(t, v, w)) return true;
   }
   return false;
 }

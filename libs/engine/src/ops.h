@@ -89,6 +89,39 @@ class LookupMemo final : public ExecutionMemory {
   std::vector<uint32_t> starts_;
 };
 
+// A text's first eight bytes as a big-endian number, zero-padded when it is shorter: two texts'
+// numbers differ where the texts do (a zero pad sorts a text before the longer ones it starts).
+inline uint64_t TextHead(std::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const size_t n = s.size();
+  if (n >= 8) return DecodeBigEndian64(p);
+  // Two loads that overlap (their common bytes are the same) read the n bytes without a loop.
+  if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return (static_cast<uint64_t>(__builtin_bswap32(a)) << 32) |
+           (static_cast<uint64_t>(__builtin_bswap32(b)) << (64 - 8 * n));
+  }
+  if (n == 0) return 0;
+  return (static_cast<uint64_t>(p[0]) << 56) |
+         (static_cast<uint64_t>(p[n / 2]) << (56 - 8 * (n / 2))) |
+         (static_cast<uint64_t>(p[n - 1]) << (64 - 8 * n));
+}
+
+// memcmp order of two byte strings, shorter first on a common prefix; the first eight bytes
+// compared as one number (most texts differ there; short ones then need no memcmp call).
+inline int CompareBytes(std::string_view a, std::string_view b) {
+  const uint64_t ha = TextHead(a), hb = TextHead(b);
+  if (ha != hb) return ha < hb ? -1 : 1;
+  if (a.size() > 8 && b.size() > 8) {
+    const size_t n = std::min(a.size(), b.size()) - 8;
+    const int c = std::memcmp(a.data() + 8, b.data() + 8, n);
+    if (c != 0) return c;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
 // *c = the order of a value (of type tv: the number i or r, or the bytes) and the constant k
 // when telling needs no conversion: integers, a number with a number (SQLite's exact
 // integer/real order), TEXT with TEXT when text_fast (BINARY collation, no numeric affinity;
@@ -114,18 +147,7 @@ inline bool OrderWithConstant(ValueType tv, int64_t i, double r, std::string_vie
     return true;
   }
   if (tv != ValueType::kText || tk != ValueType::kText || !text_fast) return false;
-  const std::string_view y = k.view();
-  if (bytes.size() >= 8 && y.size() >= 8) {
-    const uint64_t a = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(bytes.data()));
-    const uint64_t b = DecodeBigEndian64(reinterpret_cast<const uint8_t*>(y.data()));
-    if (a != b) {
-      *c = a < b ? -1 : 1;
-      return true;
-    }
-  }
-  const size_t n = std::min(bytes.size(), y.size());
-  *c = n ? std::memcmp(bytes.data(), y.data(), n) : 0;
-  if (*c == 0) *c = bytes.size() < y.size() ? -1 : (bytes.size() > y.size() ? 1 : 0);
+  *c = CompareBytes(bytes, k.view());
   return true;
 }
 
@@ -167,7 +189,8 @@ class TableScanOp final : public Op {
   // Columns the query reads (one flag per table column; empty: all): the rest are not decoded.
   std::vector<char> needed_columns;
 
-  // A filter term `column op value` or `column LIKE pattern`, the value or pattern a constant
+  // A filter term `column op value`, `column LIKE pattern`, `column IN (constants)` or
+  // `column op other_column` (two stored columns of the row), the value or pattern a constant
   // or a bound parameter, that the scan tests on the stored record before the row is decoded
   // (late materialisation): a row it certainly rejects is skipped undecoded. The filter above
   // the scan still tests every row the scan returns, so a test only has to be right when it
@@ -178,6 +201,10 @@ class TableScanOp final : public Op {
     bool column_first = true;  // `column op konst` (else `konst op column`)
     bool text_fast = false;    // TEXT with TEXT compares bytewise (BINARY, no numeric affinity)
     bool like = false;         // `column LIKE konst` (no ESCAPE) instead of a comparison
+    bool in = false;           // `column IN (in_list)` (not NOT IN) instead of a comparison
+    int other_column = -1;     // >= 0: `column op other_column` instead of a constant
+    std::vector<Value> in_list;
+    std::vector<uint64_t> in_heads;  // TextHead of each TEXT element of in_list (else 0)
     Value konst;
     Collation coll;
     // A parameter or an uncorrelated scalar subquery: konst is read from it at the scan's

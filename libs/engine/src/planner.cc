@@ -151,19 +151,28 @@ bool IsUncorrelatedScalarSubquery(const CExpr* e);  // (after ScalarSubqueryExpr
 // A record test (TableScanOp::RecordTest) of `column ... operand` when `column` reads a stored
 // column of `scan`'s row (not the rowid alias, not generated) and `operand` is a constant, a
 // bound parameter or an uncorrelated scalar subquery; the caller fills in the kind of test.
-std::optional<TableScanOp::RecordTest> RecordTestOn(const TableScanOp& scan, const CExpr* column,
-                                                    const CExpr* operand) {
-  const auto* slot = dynamic_cast<const SlotExpr*>(column);
-  if (slot == nullptr || slot->level() != scan.level()) return std::nullopt;
+// The stored column of `scan`'s row that `e` reads (not the rowid alias, not generated), or -1.
+int StoredColumnOf(const TableScanOp& scan, const CExpr* e) {
+  const auto* slot = dynamic_cast<const SlotExpr*>(e);
+  if (slot == nullptr || slot->level() != scan.level()) return -1;
   const TableInfo& t = *scan.table();
   const int col = slot->slot() - scan.base();
   if (col < 0 || col >= static_cast<int>(t.columns.size()) || col == t.rowid_alias ||
       t.columns[col].generated != nullptr) {
-    return std::nullopt;
+    return -1;
   }
+  return col;
+}
+
+std::optional<TableScanOp::RecordTest> RecordTestOn(const TableScanOp& scan, const CExpr* column,
+                                                    const CExpr* operand) {
+  const int col = StoredColumnOf(scan, column);
+  if (col < 0) return std::nullopt;
   TableScanOp::RecordTest test;
   test.column = col;
-  if (const auto* k = dynamic_cast<const ConstExpr*>(operand)) {
+  if (const int other = StoredColumnOf(scan, operand); other >= 0) {
+    test.other_column = other;  // two columns of the row
+  } else if (const auto* k = dynamic_cast<const ConstExpr*>(operand)) {
     test.konst = k->value();
   } else if (dynamic_cast<const ParamExpr*>(operand) != nullptr) {
     test.source = operand;
@@ -179,7 +188,7 @@ std::optional<TableScanOp::RecordTest> RecordTestOn(const TableScanOp& scan, con
 void AppendCompareTest(const TableScanOp& scan, CompareOp op, const CExpr* a, const CExpr* b,
                        Affinity aff, const Collation& coll, RecordTests* out) {
   if (op == CompareOp::kIs || op == CompareOp::kIsNot) return;
-  bool column_first = true;
+  bool column_first = true;  // (a pair of columns is tested in the term's order)
   std::optional<TableScanOp::RecordTest> test = RecordTestOn(scan, a, b);
   if (!test) {
     test = RecordTestOn(scan, b, a);
@@ -393,6 +402,26 @@ class InListExpr final : public TruthCExpr {
     }
     if (saw_null) return TriBool::kNull;
     return negated_ ? TriBool::kTrue : TriBool::kFalse;
+  }
+  // `column IN (constants)`: a record test rejects a row whose stored value certainly equals
+  // none of them.
+  void AppendRecordTests(const TableScanOp& scan, RecordTests* out) const {
+    if (negated_ || list_.empty()) return;
+    const int col = StoredColumnOf(scan, x_.get());
+    if (col < 0) return;
+    TableScanOp::RecordTest test;
+    test.column = col;
+    test.in = true;
+    for (const CExprPtr& e : list_) {
+      const auto* k = dynamic_cast<const ConstExpr*>(e.get());
+      if (k == nullptr) return;
+      test.in_list.push_back(k->value());
+      test.in_heads.push_back(k->value().type() == ValueType::kText ? TextHead(k->value().view())
+                                                                    : 0);
+    }
+    test.text_fast = coll_.kind() == Collation::kBinary && !IsNumericAffinity(aff_);
+    test.coll = coll_;
+    out->push_back(std::move(test));
   }
 
  private:
@@ -4530,8 +4559,19 @@ Result<OpPtr> FromPlanner::Build(const parser::Expr* where, const PushedTerms* p
           be->AppendRecordTests(*scan, &scan->record_tests);
         } else if (const auto* le = dynamic_cast<const LikeCExpr*>(c)) {
           le->AppendRecordTests(*scan, &scan->record_tests);
+        } else if (const auto* ie = dynamic_cast<const InListExpr*>(c)) {
+          ie->AppendRecordTests(*scan, &scan->record_tests);
         }
       }
+      // The likeliest to reject first (a row stops at its first rejection): equality and IN,
+      // then other tests against a value, then two columns compared (often true for half the
+      // rows); the tests of one column stay together (RecordRejected reads it once).
+      auto rank = [](const TableScanOp::RecordTest& t) {
+        if (t.other_column >= 0) return 2;
+        return t.in || (!t.like && t.op == CompareOp::kEq) ? 0 : 1;
+      };
+      std::stable_sort(scan->record_tests.begin(), scan->record_tests.end(),
+                       [&](const auto& x, const auto& y) { return rank(x) < rank(y); });
     }
     {
       CExprPtr f = AndAll(std::move(lf));

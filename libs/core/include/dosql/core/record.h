@@ -67,6 +67,8 @@ class LazyRecordReader {
   // Column i into *out; false (out untouched) when the record has no column i, or i is past the
   // columns this reader keeps (kMaxColumns). Lengths are checked as in DecodeRecordColumns.
   Result<bool> Column(size_t i, ColumnView* out);
+  // Column without a Result: *stored tells (a scan's record tests read columns on every row).
+  Status Read(size_t i, ColumnView* out, bool* stored);
   // DecodeRecordColumns of the record given to Reset, continuing the header walk made so far
   // (the columns a scan tested, then decodes).
   Status DecodeColumns(size_t limit, const char* wanted, Value* out, size_t* column_count);
