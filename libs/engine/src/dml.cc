@@ -1867,17 +1867,17 @@ struct RowLeaf {
   uint32_t slot = btree::LeafHint::kNoSlot;
 };
 
-Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope, MatchPlan& mp,
-                                            Frame& frame, int rowid_slot,
-                                            std::vector<Value>* kept = nullptr,
-                                            const SourceBinding* sb = nullptr,
-                                            std::vector<RowLeaf>* leaves = nullptr) {
+Status RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& scope, MatchPlan& mp, Frame& frame,
+                      int rowid_slot, std::vector<int64_t>* rowids,
+                      std::vector<Value>* kept = nullptr, const SourceBinding* sb = nullptr,
+                      std::vector<RowLeaf>* leaves = nullptr) {
   if (ex.frames.size() < static_cast<size_t>(ctx.max_level + 2)) {
     ex.frames.resize(static_cast<size_t>(ctx.max_level + 2), nullptr);
   }
   frame.slots.assign(static_cast<size_t>(scope.nslots), Value());
   ex.frames[scope.level] = &frame;
-  std::vector<int64_t> out;
+  std::vector<int64_t>& out = *rowids;  // (the caller's buffer, kept from run to run)
+  out.clear();
   DOSQL_RETURN_IF_ERROR(mp.op->Open(ex));
   bool keeping = kept != nullptr;
   size_t kept_bytes = 0;
@@ -1907,8 +1907,7 @@ Result<std::vector<int64_t>> RunMatchRowids(PlanContext& ctx, Exec& ex, Scope& s
     }
   }
   if (kept != nullptr) kept->resize(kept_values);
-  DOSQL_RETURN_IF_ERROR(ApplyLimit(ex, mp, &out));
-  return out;
+  return ApplyLimit(ex, mp, &out);
 }
 
 // The n-th row a search matched (at `rowid`), into *old: the copy the search kept (`kept`, as
@@ -2052,18 +2051,23 @@ struct RowDmlPlan {
   // (emptied when the execution ends: the leaves pin pages), the row being changed, its frame.
   std::vector<Value> kept;
   std::vector<RowLeaf> leaves;
+  std::vector<int64_t> rowids;  // the rows the search matched
   std::vector<Value> old;
   Frame frame;
 };
 
 // Empties a plan's `leaves` when an execution ends, however it ends, and frees its kept rows'
-// buffer when it grew past kRetainedKeptBytes.
+// and rowids' buffers when they grew past kRetainedKeptBytes.
 struct ReleaseLeaves {
   std::vector<RowLeaf>& leaves;
   std::vector<Value>& kept;
+  std::vector<int64_t>& rowids;
   ~ReleaseLeaves() {
     leaves.clear();
     if (kept.capacity() * sizeof(Value) > kRetainedKeptBytes) std::vector<Value>().swap(kept);
+    if (rowids.capacity() * sizeof(int64_t) > kRetainedKeptBytes) {
+      std::vector<int64_t>().swap(rowids);
+    }
   }
 };
 
@@ -2325,7 +2329,8 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     return Status::OK();
   }
   std::vector<std::vector<Value>> matches;
-  std::vector<int64_t> rowids;
+  std::vector<int64_t>& rowids = plan->rowids;
+  rowids.clear();
   // The rows as the scan read them, when nothing this statement does to one row can change
   // another (the plan's conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && !whole_frames && !tc.fk && !shape.has_trig;
@@ -2333,7 +2338,7 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
   std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
   if (!keep) kept.clear();
   leaves.clear();
-  ReleaseLeaves release_leaves{leaves, kept};
+  ReleaseLeaves release_leaves{leaves, kept, rowids};
   if (whole_frames) {
     DOSQL_ASSIGN_OR_RETURN(matches, RunMatches(ctx, ex, scope, plan->match));
     if (plan->jp) {
@@ -2347,9 +2352,8 @@ Status ExecUpdate(ConnectionImpl* conn, Exec& ex, const parser::UpdateStmt& up,
     }
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
-    DOSQL_ASSIGN_OR_RETURN(rowids,
-                           RunMatchRowids(ctx, ex, scope, plan->match, plan->frame, sb.rowid_slot,
-                                          keep ? &kept : nullptr, &sb, &leaves));
+    DOSQL_RETURN_IF_ERROR(RunMatchRowids(ctx, ex, scope, plan->match, plan->frame, sb.rowid_slot,
+                                         &rowids, keep ? &kept : nullptr, &sb, &leaves));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   TxnRouter* txn = &conn->router;
@@ -2440,7 +2444,8 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   }
   const SourceBinding& sb = scope.sources[0];
   Frame* saved_outer = outer ? ex.frames[outer->level] : nullptr;
-  std::vector<int64_t> rowids;
+  std::vector<int64_t>& rowids = plan->rowids;
+  rowids.clear();
   // The rows as the scan read them, when deleting one cannot change another (the plan's
   // conditions, and no foreign key or trigger now).
   const bool keep = plan->keep_rows && plan->match.keys.empty() && !tc.fk && !has_trig;
@@ -2448,14 +2453,13 @@ Status ExecDelete(ConnectionImpl* conn, Exec& ex, const parser::DeleteStmt& del,
   std::vector<RowLeaf>& leaves = plan->leaves;  // where each kept row was read
   if (!keep) kept.clear();
   leaves.clear();
-  ReleaseLeaves release_leaves{leaves, kept};
+  ReleaseLeaves release_leaves{leaves, kept, rowids};
   if (!plan->match.keys.empty()) {
     DOSQL_ASSIGN_OR_RETURN(auto matches, RunMatches(ctx, ex, scope, plan->match));
     for (const auto& m : matches) rowids.push_back(m[sb.rowid_slot].integer());
   } else {
-    DOSQL_ASSIGN_OR_RETURN(rowids,
-                           RunMatchRowids(ctx, ex, scope, plan->match, plan->frame, sb.rowid_slot,
-                                          keep ? &kept : nullptr, &sb, &leaves));
+    DOSQL_RETURN_IF_ERROR(RunMatchRowids(ctx, ex, scope, plan->match, plan->frame, sb.rowid_slot,
+                                         &rowids, keep ? &kept : nullptr, &sb, &leaves));
   }
   if (outer) ex.frames[outer->level] = saved_outer;
   // The table's shape when the search read the kept rows (it wrote nothing).
