@@ -70,15 +70,27 @@ struct TableCtx {
   std::vector<Value> update_row;
   std::vector<Value> update_sets;
   bool updating = false;
-  // Index entries that a multi-row INSERT (of plain non-unique indexes) or DELETE (of every
-  // plain index) collects and writes, or removes (`deferred_deletes`), in key order
-  // (WriteDeferredIndexEntries): per index, whether its entries wait (`deferring` empty: none
-  // do), their keys back to back, and each key's (offset, size) there.
+  // Index entries that a multi-row INSERT or DELETE (of every plain index) collects and writes,
+  // or removes (`deferred_deletes`), in key order (WriteDeferredIndexEntries): per index,
+  // whether its entries wait (`deferring` empty: none do), their keys back to back, and each
+  // key's place there. An INSERT's UNIQUE indexes wait only when a conflict aborts the
+  // statement (`deferred_unique`): their checks are made on the sorted entries then
+  // (CheckDeferredUnique), each entry knowing its row (the statement's n-th row written).
+  struct DeferredSpan {
+    uint32_t offset, size;
+    uint32_t row;
+    bool null;  // the key holds a NULL: no conflict
+  };
   std::vector<char> deferring;
   bool deferred_deletes = false;
+  bool deferred_unique = false;
   std::vector<std::string> deferred_keys;
-  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> deferred_spans;
+  std::vector<std::vector<DeferredSpan>> deferred_spans;
   size_t deferred_bytes = 0;
+  uint32_t deferred_row = 0;             // rows written so far
+  std::vector<int64_t> deferred_rowids;  // their rowids (deferred_unique)
+  int64_t last_insert_before = 0;        // last_insert_rowid when the statement began
+  ConflictAction deferred_action = ConflictAction::kNone;  // the statement's
 
   bool HasGenerated() const {
     for (const auto& g : generated) {
@@ -262,17 +274,99 @@ constexpr size_t kMaxDeferredBytes = 4 << 20;
 // into an empty index as a bulk build (WriteTransaction::Fill), else one after another (each
 // next to the one before, where the tree's hint finds it without a descent). Leaves the
 // buffers empty.
+ConflictAction Resolve(ConflictAction stmt, ConflictAction constraint);
+
+// Sorts index i's deferred entries by key (they hold the rowid: no two are equal; string_view
+// compares bytes unsigned, as the tree).
+void SortDeferred(TableCtx& tc, size_t i) {
+  const std::string& keys = tc.deferred_keys[i];
+  std::sort(tc.deferred_spans[i].begin(), tc.deferred_spans[i].end(),
+            [&](const TableCtx::DeferredSpan& a, const TableCtx::DeferredSpan& b) {
+              return std::string_view(keys).substr(a.offset, a.size) <
+                     std::string_view(keys).substr(b.offset, b.size);
+            });
+}
+
+// The UNIQUE conflict SQLite reports first among an INSERT's deferred entries (the rows written
+// so far): the earliest row whose entry equals, up to the rowid, an entry of an earlier row or
+// one the index held before; for two indexes at the same row, the first in SQLite's order of
+// checks (TableCtx::unique_checks). Sets last_insert_rowid to the row before it, as SQLite
+// leaves it when it stops there. OK when there is none.
+Status CheckDeferredUnique(TableCtx& tc, TxnRouter* txn) {
+  if (!tc.deferred_unique) return Status::OK();
+  uint32_t best_row = UINT32_MAX;
+  int best_index = -1;
+  for (int c : tc.unique_checks) {  // (in check order: the first index wins a tie)
+    if (c < 0 || !tc.deferring[static_cast<size_t>(c)]) continue;
+    const size_t i = static_cast<size_t>(c);
+    auto& spans = tc.deferred_spans[i];
+    if (spans.empty()) continue;
+    SortDeferred(tc, i);
+    const std::string_view keys = tc.deferred_keys[i];
+    auto prefix = [&](const TableCtx::DeferredSpan& e) {
+      return keys.substr(e.offset, e.size - kRowidKeySize);
+    };
+    // Within the entries: a run of equal prefixes conflicts at its second-earliest row.
+    for (size_t k = 0; k < spans.size();) {
+      size_t end = k + 1;
+      while (end < spans.size() && prefix(spans[end]) == prefix(spans[k])) end++;
+      if (end - k > 1 && !spans[k].null) {
+        uint32_t first = UINT32_MAX, second = UINT32_MAX;
+        for (size_t m = k; m < end; m++) {
+          const uint32_t r = spans[m].row;
+          if (r < first) {
+            second = first;
+            first = r;
+          } else if (r < second) {
+            second = r;
+          }
+        }
+        if (second < best_row) {
+          best_row = second;
+          best_index = c;
+        }
+      }
+      k = end;
+    }
+    // With the entries the index held: in key order, each next to the one before.
+    const auto tree = tc.t->indexes[i]->tree;
+    DOSQL_ASSIGN_OR_RETURN(std::optional<std::string> last, txn->LastKey(tree));
+    if (!last) continue;
+    for (const auto& e : spans) {
+      if (e.null || e.row >= best_row) continue;
+      const std::string_view key = keys.substr(e.offset, e.size);
+      const std::string_view p = prefix(e);
+      DOSQL_ASSIGN_OR_RETURN(btree::NeighborKeys nb, txn->Neighbors(tree, key, p.size()));
+      auto same = [&](const std::optional<std::string>& other) {
+        return other && other->size() == key.size() && std::string_view(*other).starts_with(p);
+      };
+      if (nb.found || same(nb.below) || same(nb.above)) {
+        best_row = e.row;
+        best_index = c;
+      }
+    }
+  }
+  if (best_index < 0) return Status::OK();
+  const IndexInfo& idx = *tc.t->indexes[static_cast<size_t>(best_index)];
+  tc.conn->error_action = Resolve(tc.deferred_action, idx.on_conflict);
+  if (tc.conn->trigger_depth == 0) {
+    tc.conn->last_insert_rowid =
+        best_row > 0 ? tc.deferred_rowids[best_row - 1] : tc.last_insert_before;
+  }
+  return Status::Constraint(UniqueMessage(*tc.t, idx));
+}
+
 Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
+  if (!tc.deferred_deletes) DOSQL_RETURN_IF_ERROR(CheckDeferredUnique(tc, txn));
   for (size_t i = 0; i < tc.deferring.size(); i++) {
     auto& spans = tc.deferred_spans[i];
     if (spans.empty()) continue;
     const std::string& keys = tc.deferred_keys[i];
-    auto view = [&](const std::pair<uint32_t, uint32_t>& s) {
-      return std::string_view(keys).substr(s.first, s.second);
+    auto view = [&](const TableCtx::DeferredSpan& s) {
+      return std::string_view(keys).substr(s.offset, s.size);
     };
-    // (Keys hold the rowid: no two are equal. string_view compares bytes unsigned, as the tree.)
-    std::sort(spans.begin(), spans.end(),
-              [&](const auto& a, const auto& b) { return view(a) < view(b); });
+    // (CheckDeferredUnique sorted those it checked.)
+    if (!(tc.deferred_unique && tc.t->indexes[i]->unique)) SortDeferred(tc, i);
     const auto tree = tc.t->indexes[i]->tree;
     std::optional<std::string> last;
     if (!tc.deferred_deletes) {
@@ -300,25 +394,40 @@ Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
 }
 
 // Starts (when `defer`) or ends a statement's deferral of index entries (TableCtx::deferring):
-// for DELETE every plain (not labelled) index's, for INSERT those of plain non-unique indexes
-// (UNIQUE ones are written row by row, so each check sees every entry before it).
-void DeferIndexEntries(TableCtx& tc, bool defer, bool deletes) {
+// for DELETE every plain (not labelled) index's; for INSERT (`action`: its conflict clause)
+// those of plain non-unique indexes, and of UNIQUE ones whose conflict aborts the statement
+// (ABORT or ROLLBACK: which rows were written before the conflict then does not matter; the
+// others are written row by row, each check seeing every entry before it).
+void DeferIndexEntries(TableCtx& tc, bool defer, bool deletes,
+                       ConflictAction action = ConflictAction::kNone) {
   tc.deferring.clear();
+  tc.deferred_unique = false;
   if (!defer) return;
   const size_t n = tc.t->indexes.size();
   bool any = false;
   std::vector<char> deferring(n, 0);
   for (size_t i = 0; i < n; i++) {
     const IndexInfo& idx = *tc.t->indexes[i];
-    deferring[i] = (deletes || !idx.unique) && !IsLabelledIndex(idx);
+    bool aborts = false;
+    if (!deletes && idx.unique) {
+      const ConflictAction a = Resolve(action, idx.on_conflict);
+      aborts = a == ConflictAction::kNone || a == ConflictAction::kAbort ||
+               a == ConflictAction::kRollback;
+    }
+    deferring[i] = (deletes || !idx.unique || aborts) && !IsLabelledIndex(idx);
     any |= deferring[i] != 0;
+    tc.deferred_unique |= deferring[i] && idx.unique && !deletes;
   }
   if (!any) return;
   tc.deferring = std::move(deferring);
   tc.deferred_deletes = deletes;
+  tc.deferred_action = action;
   tc.deferred_keys.assign(n, std::string());
   tc.deferred_spans.assign(n, {});
   tc.deferred_bytes = 0;
+  tc.deferred_row = 0;
+  tc.deferred_rowids.clear();
+  tc.last_insert_before = tc.conn->last_insert_rowid;
 }
 
 // Writes the entries a statement deferred when it ends, however it ends (on an error, the
@@ -359,16 +468,21 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
                                        insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
                                        insert && IsLabelledIndex(idx) ? &entry : nullptr));
     if (!tc.deferring.empty() && tc.deferring[i]) {
-      tc.deferred_spans[i].emplace_back(static_cast<uint32_t>(tc.deferred_keys[i].size()),
-                                        static_cast<uint32_t>(key.size()));
+      tc.deferred_spans[i].push_back({static_cast<uint32_t>(tc.deferred_keys[i].size()),
+                                      static_cast<uint32_t>(key.size()), tc.deferred_row,
+                                      has_null});
       tc.deferred_keys[i] += key;
-      tc.deferred_bytes += key.size() + sizeof(std::pair<uint32_t, uint32_t>);
+      tc.deferred_bytes += key.size() + sizeof(TableCtx::DeferredSpan);
     } else if (insert) {
       DOSQL_RETURN_IF_ERROR(txn->Put(idx.tree, key, IndexEntryValue(idx, entry)));
     } else {
       DOSQL_RETURN_IF_ERROR(DeleteIndexEntry(txn, idx, key, absent, rowid));
     }
     tc.key_buf = std::move(key);
+  }
+  if (insert && !tc.deferring.empty()) {  // the next row is the statement's next
+    if (tc.deferred_unique) tc.deferred_rowids.push_back(rowid);
+    tc.deferred_row++;
   }
   if (tc.deferred_bytes > kMaxDeferredBytes)
     DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
@@ -892,6 +1006,8 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
     size_t i = static_cast<size_t>(c);
     // An UPDATE that keeps the row's rowid and its key in this index cannot conflict there.
     if (changing && !(*changing)[i]) continue;
+    // An INSERT's deferred UNIQUE entries are checked together (CheckDeferredUnique).
+    if (tc.deferred_unique && tc.deferring[i]) continue;
     while (true) {
       if (tc.index_reads_frame) LoadFrame(tc, ex, vals, rowid);
       // An INSERT's row is not stored yet: a hit at its rowid is another row (the one its
@@ -1545,16 +1661,18 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     DOSQL_ASSIGN_OR_RETURN(tc.fk,
                            FkTable::Prepare(conn, schema, *t, FkOp::kInsert, nullptr, single_row));
   }
-  // The entries of plain non-unique indexes wait and go in in key order at the end (or every
+  // The entries of plain indexes wait and go in in key order at the end (or every
   // kMaxDeferredBytes) when many rows stream in and nothing the statement runs reads the table's
   // indexes meanwhile: no trigger, UPSERT, REPLACE (which deletes entries), RETURNING or foreign
-  // key, and a source that does not read the table. UNIQUE indexes are written row by row (each
-  // check sees every entry before it). On an error the entries so far are written (INSERT OR
-  // FAIL keeps the rows before the failing one; otherwise the statement's rollback undoes them).
+  // key, and a source that does not read the table. A UNIQUE index's wait too when a conflict
+  // there aborts the statement (DeferIndexEntries), and are checked then; else they are written
+  // row by row (each check sees every entry before it). On an error the entries so far are
+  // written (INSERT OR FAIL keeps the rows before the failing one; otherwise the statement's
+  // rollback undoes them).
   DeferIndexEntries(tc,
                     stream && !one_row && !view && !t->without_rowid && !has_trig &&
                         ins.upserts.empty() && !may_replace && returning.empty() && !tc.fk,
-                    /*deletes=*/false);
+                    /*deletes=*/false, action);
   WriteDeferredOnExit write_deferred_on_exit{tc, txn};
   int64_t count = 0;
   Sequence seq;
@@ -1578,223 +1696,235 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // A row that REPLACE overwrites at the new row's rowid, and which index keys then change.
   std::optional<std::vector<Value>> replaced;
   std::vector<bool> changing;
-  while (true) {
-    Row* rp = nullptr;
-    if (stream) {
-      DOSQL_ASSIGN_OR_RETURN(bool more, src->Next(ex, &streamed));
-      if (!more) break;
-      rp = &streamed;
-    } else {
-      if (next_row == rows.size()) break;
-      rp = &rows[next_row++];
-    }
-    Row& r = *rp;
-    for (Value& v : vals) {
-      v.SetNull();
-      v.set_subtype(0);
-    }
-    std::fill(given.begin(), given.end(), false);
-    std::optional<Value> rowid_given;
-    for (size_t i = 0; i < targets.size(); i++) {
-      if (targets[i] == -2) {
-        rowid_given = r[i];
+  // (The rows in a function of their own: an error there first looks for a conflict among the
+  // deferred UNIQUE entries, which SQLite would have met at an earlier row.)
+  Status rows_status = [&]() -> Status {
+    while (true) {
+      Row* rp = nullptr;
+      if (stream) {
+        DOSQL_ASSIGN_OR_RETURN(bool more, src->Next(ex, &streamed));
+        if (!more) break;
+        rp = &streamed;
       } else {
-        // (Swapped: the source's row is not read again, and its buffers serve the next one.)
-        swap(vals[targets[i]], r[i]);
-        given[targets[i]] = true;
+        if (next_row == rows.size()) break;
+        rp = &rows[next_row++];
       }
-    }
-    ex.frames[level] = &tc.frame;
-    for (size_t i = 0; i < t->columns.size(); i++) {
-      if (given[i] || view) continue;
-      if (tc.defaults[i]) DOSQL_RETURN_IF_ERROR(tc.defaults[i]->Eval(ex, &vals[i]));
-    }
-    if (view) {
-      bool ignore = false;
-      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, nullptr, &view_cols,
-                                         Timing::kInstead, parser::CreateTriggerStmt::Event::kInsert,
-                                         nullptr, 0, &vals, 0, nullptr, &ignore));
-      continue;
-    }
-    // rowid
-    int64_t rowid = 0;
-    bool have_rowid = false;
-    Value rv;
-    if (t->rowid_alias >= 0 && (given[t->rowid_alias] || tc.defaults[t->rowid_alias])) {
-      rv = vals[t->rowid_alias];
-    }
-    if (rowid_given) rv = *rowid_given;
-    if (!rv.is_null()) {
-      ApplyAffinity(&rv, Affinity::kInteger);
-      if (rv.type() != ValueType::kInteger) {
-        if (rv.type() == ValueType::kReal && RealSameAsInt(rv.real(), RealToInt64(rv.real()))) {
-          rv = Value::Integer(RealToInt64(rv.real()));
+      Row& r = *rp;
+      for (Value& v : vals) {
+        v.SetNull();
+        v.set_subtype(0);
+      }
+      std::fill(given.begin(), given.end(), false);
+      std::optional<Value> rowid_given;
+      for (size_t i = 0; i < targets.size(); i++) {
+        if (targets[i] == -2) {
+          rowid_given = r[i];
         } else {
-          return Status::Constraint("datatype mismatch");
+          // (Swapped: the source's row is not read again, and its buffers serve the next one.)
+          swap(vals[targets[i]], r[i]);
+          given[targets[i]] = true;
         }
       }
-      rowid = rv.integer();
-      have_rowid = true;
-    }
-    // SQLite applies the column affinities (and STRICT typing) late: before the CHECK
-    // constraints, before the first unique index is checked, or when the record is made, so a
-    // NOT NULL failure comes first and an UPSERT on the rowid sees the row as given.
-    std::vector<Value> raw;
-    if (plan->upsert_rowid_first_raw) raw = vals;
-    Status typing = ApplyColumnTypes(*t, &vals);
-    if (!typing.ok() && (has_trig || tc.HasGenerated())) return typing;
-    DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &vals, have_rowid ? rowid : -1));
-    if (has_trig) {
-      bool ignore = false;
-      if (t->rowid_alias >= 0) vals[t->rowid_alias] = have_rowid ? Value::Integer(rowid) : Value();
-      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
-                                         parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
-                                         &vals, have_rowid ? rowid : -1, nullptr, &ignore));
-      if (ignore) continue;
-    }
-    bool past_last = false;  // rowid is beyond every rowid of the table
-    if (!have_rowid) {
-      if (track_last && last_rowid && *last_rowid < INT64_MAX) {
-        rowid = *last_rowid + 1;
-        past_last = true;
-      } else {
-        DOSQL_ASSIGN_OR_RETURN(rowid, NewRowid(*t, txn, &past_last));
-      }
-      if (t->autoincrement && seq.value >= rowid) {
-        if (seq.value == INT64_MAX) return Status::NoSpace("database or disk is full");
-        rowid = seq.value + 1;
-      }
-    }
-    if (t->rowid_alias >= 0) vals[t->rowid_alias] = Value::Integer(rowid);
-    // As SQLite (OP_MemMax before the constraint checks): a row that a conflict then skips
-    // still advances the AUTOINCREMENT sequence.
-    if (t->autoincrement && rowid > seq.value) {
-      seq.value = rowid;
-      seq.dirty = true;
-    }
-    ex.frames[level] = &tc.frame;
-    DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action, &typing));
-    if (!ok) continue;
-    std::optional<int64_t> upsert_hit;
-    // Which upsert clause handles a conflict: the first whose target matches.
-    bool has_upsert = !ins.upserts.empty();
-    const std::set<size_t>* targets_ptr = nullptr;
-    bool rowid_target = false;
-    std::set<size_t> all_targets;
-    if (has_upsert) {
-      bool any = false;
-      for (size_t u = 0; u < ins.upserts.size(); u++) {
-        if (upsert_any[u]) any = true;
-        all_targets.insert(upsert_targets[u].begin(), upsert_targets[u].end());
-        rowid_target |= upsert_rowid_target[u];
-      }
-      if (any) {
-        targets_ptr = nullptr;
-        rowid_target = true;
-      } else {
-        targets_ptr = &all_targets;
-      }
-    }
-    int hit_constraint = -2;
-    if (!typing.ok()) {
-      // Only an UPSERT on the rowid, checked before the typing, can take the row.
-      if (!plan->upsert_rowid_first_raw) return typing;
-      DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t->tree, RowidKey(rowid)));
-      if (!existing) return typing;
-      upsert_hit = rowid;
-      hit_constraint = -1;
-    } else {
-      // A rowid past the table's last cannot conflict: passed as the row's own, its check is
-      // skipped (no index entry can name it either).
-      replaced.reset();
-      DOSQL_ASSIGN_OR_RETURN(
-          ok, ResolveUnique(tc, ex, txn, vals, rowid,
-                            past_last ? std::optional<int64_t>(rowid) : std::nullopt, action,
-                            has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
-                            plan->upsert_order.empty() ? nullptr : &plan->upsert_order, nullptr,
-                            &replaced));
-      if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
-      if (!ok) continue;
-    }
-    if (upsert_hit) {
-      // The clause: the first whose target is the violated constraint (or the catch-all).
-      size_t u = 0;
-      for (; u < ins.upserts.size(); u++) {
-        if (upsert_any[u]) break;
-        if (hit_constraint == -1 && upsert_rowid_target[u]) break;
-        if (hit_constraint >= 0 && upsert_targets[u].count(static_cast<size_t>(hit_constraint))) break;
-      }
-      if (u >= ins.upserts.size()) u = ins.upserts.size() - 1;
-      if (ins.upserts[u].do_nothing) continue;
-      DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, *upsert_hit));
-      if (!old) continue;
-      // Frame: target row, then excluded.
-      const SourceBinding& ts = upsert_scope.sources[0];
-      const SourceBinding& xs = upsert_scope.sources[1];
-      bool as_given = hit_constraint == -1 && plan->upsert_rowid_first_raw;
-      if (as_given && t->rowid_alias >= 0) raw[t->rowid_alias] = Value::Integer(rowid);
-      if (as_given && defaults_typed) {
-        for (size_t i = 0; i < t->columns.size(); i++) {
-          if (!given[i]) raw[i] = vals[i];
-        }
-      }
-      const std::vector<Value>& excluded = as_given ? raw : vals;
+      ex.frames[level] = &tc.frame;
       for (size_t i = 0; i < t->columns.size(); i++) {
-        upsert_frame.slots[ts.cols[i].slot] = (*old)[i];
-        Value& x = upsert_frame.slots[xs.cols[i].slot];
-        x = excluded[i];
-        // Reading a REAL column makes an integer a REAL (SQLite's OP_RealAffinity on every
-        // column read), also from the row as given; text stays text.
-        if (as_given && x.type() == ValueType::kInteger &&
-            t->columns[i].affinity == Affinity::kReal) {
-          x = Value::Real(static_cast<double>(x.integer()));
+        if (given[i] || view) continue;
+        if (tc.defaults[i]) DOSQL_RETURN_IF_ERROR(tc.defaults[i]->Eval(ex, &vals[i]));
+      }
+      if (view) {
+        bool ignore = false;
+        DOSQL_RETURN_IF_ERROR(FireTriggers(
+            conn, ex, *schema, lname, nullptr, &view_cols, Timing::kInstead,
+            parser::CreateTriggerStmt::Event::kInsert, nullptr, 0, &vals, 0, nullptr, &ignore));
+        continue;
+      }
+      // rowid
+      int64_t rowid = 0;
+      bool have_rowid = false;
+      Value rv;
+      if (t->rowid_alias >= 0 && (given[t->rowid_alias] || tc.defaults[t->rowid_alias])) {
+        rv = vals[t->rowid_alias];
+      }
+      if (rowid_given) rv = *rowid_given;
+      if (!rv.is_null()) {
+        ApplyAffinity(&rv, Affinity::kInteger);
+        if (rv.type() != ValueType::kInteger) {
+          if (rv.type() == ValueType::kReal && RealSameAsInt(rv.real(), RealToInt64(rv.real()))) {
+            rv = Value::Integer(RealToInt64(rv.real()));
+          } else {
+            return Status::Constraint("datatype mismatch");
+          }
+        }
+        rowid = rv.integer();
+        have_rowid = true;
+      }
+      // SQLite applies the column affinities (and STRICT typing) late: before the CHECK
+      // constraints, before the first unique index is checked, or when the record is made, so a
+      // NOT NULL failure comes first and an UPSERT on the rowid sees the row as given.
+      std::vector<Value> raw;
+      if (plan->upsert_rowid_first_raw) raw = vals;
+      Status typing = ApplyColumnTypes(*t, &vals);
+      if (!typing.ok() && (has_trig || tc.HasGenerated())) return typing;
+      DOSQL_RETURN_IF_ERROR(ComputeGenerated(tc, ex, &vals, have_rowid ? rowid : -1));
+      if (has_trig) {
+        bool ignore = false;
+        if (t->rowid_alias >= 0)
+          vals[t->rowid_alias] = have_rowid ? Value::Integer(rowid) : Value();
+        DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kBefore,
+                                           parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
+                                           &vals, have_rowid ? rowid : -1, nullptr, &ignore));
+        if (ignore) continue;
+      }
+      bool past_last = false;  // rowid is beyond every rowid of the table
+      if (!have_rowid) {
+        if (track_last && last_rowid && *last_rowid < INT64_MAX) {
+          rowid = *last_rowid + 1;
+          past_last = true;
+        } else {
+          DOSQL_ASSIGN_OR_RETURN(rowid, NewRowid(*t, txn, &past_last));
+        }
+        if (t->autoincrement && seq.value >= rowid) {
+          if (seq.value == INT64_MAX) return Status::NoSpace("database or disk is full");
+          rowid = seq.value + 1;
         }
       }
-      if (ts.rowid_slot >= 0) upsert_frame.slots[ts.rowid_slot] = Value::Integer(*upsert_hit);
-      if (xs.rowid_slot >= 0) upsert_frame.slots[xs.rowid_slot] = Value::Integer(rowid);
-      ex.frames[level + 1] = &upsert_frame;
-      if (upsert_where[u]) {
-        DOSQL_ASSIGN_OR_RETURN(TriBool w, EvalTruth(*upsert_where[u], ex));
-        if (w != TriBool::kTrue) continue;
+      if (t->rowid_alias >= 0) vals[t->rowid_alias] = Value::Integer(rowid);
+      // As SQLite (OP_MemMax before the constraint checks): a row that a conflict then skips
+      // still advances the AUTOINCREMENT sequence.
+      if (t->autoincrement && rowid > seq.value) {
+        seq.value = rowid;
+        seq.dirty = true;
       }
-      int64_t nr = 0;
-      DOSQL_ASSIGN_OR_RETURN(bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, *upsert_hit,
-                                                     upsert_sets[u], ConflictAction::kNone, &nr));
-      if (done) {
-        count++;
+      ex.frames[level] = &tc.frame;
+      DOSQL_ASSIGN_OR_RETURN(bool ok, CheckRow(tc, ex, &vals, rowid, action, &typing));
+      if (!ok) continue;
+      std::optional<int64_t> upsert_hit;
+      // Which upsert clause handles a conflict: the first whose target matches.
+      bool has_upsert = !ins.upserts.empty();
+      const std::set<size_t>* targets_ptr = nullptr;
+      bool rowid_target = false;
+      std::set<size_t> all_targets;
+      if (has_upsert) {
+        bool any = false;
+        for (size_t u = 0; u < ins.upserts.size(); u++) {
+          if (upsert_any[u]) any = true;
+          all_targets.insert(upsert_targets[u].begin(), upsert_targets[u].end());
+          rowid_target |= upsert_rowid_target[u];
+        }
+        if (any) {
+          targets_ptr = nullptr;
+          rowid_target = true;
+        } else {
+          targets_ptr = &all_targets;
+        }
+      }
+      int hit_constraint = -2;
+      if (!typing.ok()) {
+        // Only an UPSERT on the rowid, checked before the typing, can take the row.
+        if (!plan->upsert_rowid_first_raw) return typing;
+        DOSQL_ASSIGN_OR_RETURN(auto existing, txn->Get(t->tree, RowidKey(rowid)));
+        if (!existing) return typing;
+        upsert_hit = rowid;
+        hit_constraint = -1;
+      } else {
+        // A rowid past the table's last cannot conflict: passed as the row's own, its check is
+        // skipped (no index entry can name it either).
+        replaced.reset();
+        DOSQL_ASSIGN_OR_RETURN(
+            ok, ResolveUnique(tc, ex, txn, vals, rowid,
+                              past_last ? std::optional<int64_t>(rowid) : std::nullopt, action,
+                              has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
+                              plan->upsert_order.empty() ? nullptr : &plan->upsert_order, nullptr,
+                              &replaced));
+        if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
+        if (!ok) continue;
+      }
+      if (upsert_hit) {
+        // The clause: the first whose target is the violated constraint (or the catch-all).
+        size_t u = 0;
+        for (; u < ins.upserts.size(); u++) {
+          if (upsert_any[u]) break;
+          if (hit_constraint == -1 && upsert_rowid_target[u]) break;
+          if (hit_constraint >= 0 && upsert_targets[u].count(static_cast<size_t>(hit_constraint)))
+            break;
+        }
+        if (u >= ins.upserts.size()) u = ins.upserts.size() - 1;
+        if (ins.upserts[u].do_nothing) continue;
+        DOSQL_ASSIGN_OR_RETURN(auto old, ReadRow(*t, txn, *upsert_hit));
+        if (!old) continue;
+        // Frame: target row, then excluded.
+        const SourceBinding& ts = upsert_scope.sources[0];
+        const SourceBinding& xs = upsert_scope.sources[1];
+        bool as_given = hit_constraint == -1 && plan->upsert_rowid_first_raw;
+        if (as_given && t->rowid_alias >= 0) raw[t->rowid_alias] = Value::Integer(rowid);
+        if (as_given && defaults_typed) {
+          for (size_t i = 0; i < t->columns.size(); i++) {
+            if (!given[i]) raw[i] = vals[i];
+          }
+        }
+        const std::vector<Value>& excluded = as_given ? raw : vals;
+        for (size_t i = 0; i < t->columns.size(); i++) {
+          upsert_frame.slots[ts.cols[i].slot] = (*old)[i];
+          Value& x = upsert_frame.slots[xs.cols[i].slot];
+          x = excluded[i];
+          // Reading a REAL column makes an integer a REAL (SQLite's OP_RealAffinity on every
+          // column read), also from the row as given; text stays text.
+          if (as_given && x.type() == ValueType::kInteger &&
+              t->columns[i].affinity == Affinity::kReal) {
+            x = Value::Real(static_cast<double>(x.integer()));
+          }
+        }
+        if (ts.rowid_slot >= 0) upsert_frame.slots[ts.rowid_slot] = Value::Integer(*upsert_hit);
+        if (xs.rowid_slot >= 0) upsert_frame.slots[xs.rowid_slot] = Value::Integer(rowid);
+        ex.frames[level + 1] = &upsert_frame;
+        if (upsert_where[u]) {
+          DOSQL_ASSIGN_OR_RETURN(TriBool w, EvalTruth(*upsert_where[u], ex));
+          if (w != TriBool::kTrue) continue;
+        }
+        int64_t nr = 0;
+        DOSQL_ASSIGN_OR_RETURN(
+            bool done, UpdateOneRow(conn, ex, *schema, tc, txn, *old, *upsert_hit, upsert_sets[u],
+                                    ConflictAction::kNone, &nr));
+        if (done) {
+          count++;
+          DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
+        }
+        continue;
+      }
+      if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, vals, rowid, nullptr));
+      if (replaced) {
+        // REPLACE over the row at this rowid: the row is overwritten, and only the index entries
+        // whose key changes are replaced.
+        IndexKeysThatChange(*t, *replaced, vals, &changing);
+        DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, *replaced, rowid, false, &changing));
+        DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
+        DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true, &changing));
+      } else {
+        DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
+        DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
+      }
+      if (track_last && past_last) {
+        last_rowid = rowid;
+      } else if (track_last && last_rowid) {
+        last_rowid = std::max(*last_rowid, rowid);
+      }
+      count++;
+      if (conn->trigger_depth == 0 && !t->without_rowid) conn->last_insert_rowid = rowid;
+      if (has_trig) {
+        bool ignore = false;
+        DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kAfter,
+                                           parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
+                                           &vals, rowid, nullptr, &ignore));
+      }
+      if (!returning.empty()) {
+        LoadFrame(tc, ex, vals, rowid);
         DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
       }
-      continue;
     }
-    if (tc.fk) DOSQL_RETURN_IF_ERROR(tc.fk->NewRow(ex, vals, rowid, nullptr));
-    if (replaced) {
-      // REPLACE over the row at this rowid: the row is overwritten, and only the index entries
-      // whose key changes are replaced.
-      IndexKeysThatChange(*t, *replaced, vals, &changing);
-      DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, *replaced, rowid, false, &changing));
-      DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
-      DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true, &changing));
-    } else {
-      DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
-      DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
-    }
-    if (track_last && past_last) {
-      last_rowid = rowid;
-    } else if (track_last && last_rowid) {
-      last_rowid = std::max(*last_rowid, rowid);
-    }
-    count++;
-    if (conn->trigger_depth == 0 && !t->without_rowid) conn->last_insert_rowid = rowid;
-    if (has_trig) {
-      bool ignore = false;
-      DOSQL_RETURN_IF_ERROR(FireTriggers(conn, ex, *schema, lname, t, nullptr, Timing::kAfter,
-                                         parser::CreateTriggerStmt::Event::kInsert, nullptr, 0,
-                                         &vals, rowid, nullptr, &ignore));
-    }
-    if (!returning.empty()) {
-      LoadFrame(tc, ex, vals, rowid);
-      DOSQL_RETURN_IF_ERROR(EvalReturning(ex, returning, result));
-    }
+    return Status::OK();
+  }();
+  if (!rows_status.ok()) {
+    DOSQL_RETURN_IF_ERROR(CheckDeferredUnique(tc, txn));
+    return rows_status;
   }
   DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
   if (t->autoincrement) DOSQL_RETURN_IF_ERROR(SaveSequence(*t, txn, &seq));
