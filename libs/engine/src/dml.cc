@@ -88,7 +88,9 @@ struct TableCtx {
   std::vector<std::vector<DeferredSpan>> deferred_spans;
   size_t deferred_bytes = 0;
   uint32_t deferred_row = 0;             // rows written so far
-  std::vector<int64_t> deferred_rowids;  // their rowids (deferred_unique)
+  // Their rowids (deferred_unique), from row deferred_rowids_base on (a flush keeps the last).
+  std::vector<int64_t> deferred_rowids;
+  uint32_t deferred_rowids_base = 0;
   int64_t last_insert_before = 0;        // last_insert_rowid when the statement began
   ConflictAction deferred_action = ConflictAction::kNone;  // the statement's
 
@@ -350,8 +352,9 @@ Status CheckDeferredUnique(TableCtx& tc, TxnRouter* txn) {
   const IndexInfo& idx = *tc.t->indexes[static_cast<size_t>(best_index)];
   tc.conn->error_action = Resolve(tc.deferred_action, idx.on_conflict);
   if (tc.conn->trigger_depth == 0) {
-    tc.conn->last_insert_rowid =
-        best_row > 0 ? tc.deferred_rowids[best_row - 1] : tc.last_insert_before;
+    tc.conn->last_insert_rowid = best_row > 0
+                                     ? tc.deferred_rowids[best_row - 1 - tc.deferred_rowids_base]
+                                     : tc.last_insert_before;
   }
   return Status::Constraint(UniqueMessage(*tc.t, idx));
 }
@@ -390,6 +393,10 @@ Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
     tc.deferred_keys[i].clear();
   }
   tc.deferred_bytes = 0;
+  if (tc.deferred_rowids.size() > 1) {  // (a later conflict needs at most the last row's)
+    tc.deferred_rowids_base += static_cast<uint32_t>(tc.deferred_rowids.size() - 1);
+    tc.deferred_rowids.erase(tc.deferred_rowids.begin(), tc.deferred_rowids.end() - 1);
+  }
   return Status::OK();
 }
 
@@ -427,6 +434,7 @@ void DeferIndexEntries(TableCtx& tc, bool defer, bool deletes,
   tc.deferred_bytes = 0;
   tc.deferred_row = 0;
   tc.deferred_rowids.clear();
+  tc.deferred_rowids_base = 0;
   tc.last_insert_before = tc.conn->last_insert_rowid;
 }
 
