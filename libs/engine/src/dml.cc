@@ -590,7 +590,9 @@ Result<std::optional<std::vector<Value>>> ReadRow(const TableInfo& t,
 
 // Stores a row; `vals` is as given on return (its INTEGER PRIMARY KEY, stored as NULL in the
 // record, is set aside while the record is made).
-Status PutRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& vals, int64_t rowid) {
+// *existed (when given): whether a row was at `rowid` (now overwritten).
+Status PutRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& vals, int64_t rowid,
+              bool* existed = nullptr) {
   // One buffer per thread for the record (a row store allocates nothing for it); a large
   // record's memory is not kept.
   thread_local std::string record;
@@ -603,7 +605,7 @@ Status PutRow(const TableInfo& t, TxnRouter* txn, std::vector<Value>& vals, int6
     EncodeRecord(vals, &record);
     vals[t.rowid_alias] = std::move(alias);
   }
-  Status st = txn->Put(t.tree, RowidKey(rowid), record);
+  Status st = txn->Put(t.tree, RowidKey(rowid), record, existed);
   if (record.capacity() > (size_t{1} << 16)) std::string().swap(record);
   return st;
 }
@@ -1692,6 +1694,22 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // The table's largest rowid, once known, while only this loop's own inserts can change it (no
   // trigger, UPSERT or REPLACE removing or moving rows): a new rowid is then the next one,
   // without a seek to the end of the table per row.
+  // A rowid conflict that aborts the statement is found by the row's store itself (it reports
+  // the row it overwrote, which the statement's rollback restores) instead of a lookup first,
+  // when nothing checked between the two could fail first: every UNIQUE index deferred, no
+  // foreign key, UPSERT or REPLACE, and no trigger (which could read the row). Not for a
+  // one-row INSERT, which may run without a statement savepoint (compile.cc: it cannot fail
+  // after its write).
+  bool rowid_by_put = false;
+  if (!view && !one_row && !t->without_rowid && ins.upserts.empty() && !may_replace && !tc.fk &&
+      !has_trig) {
+    const ConflictAction a = Resolve(action, t->pk_conflict);
+    rowid_by_put =
+        a == ConflictAction::kNone || a == ConflictAction::kAbort || a == ConflictAction::kRollback;
+    for (size_t i = 0; i < t->indexes.size(); i++) {
+      if (t->indexes[i]->unique && !(tc.deferred_unique && tc.deferring[i])) rowid_by_put = false;
+    }
+  }
   const bool track_last =
       !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
   std::optional<int64_t> last_rowid;
@@ -1838,11 +1856,12 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
         // skipped (no index entry can name it either).
         replaced.reset();
         DOSQL_ASSIGN_OR_RETURN(
-            ok, ResolveUnique(tc, ex, txn, vals, rowid,
-                              past_last ? std::optional<int64_t>(rowid) : std::nullopt, action,
-                              has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
-                              plan->upsert_order.empty() ? nullptr : &plan->upsert_order, nullptr,
-                              &replaced));
+            ok,
+            ResolveUnique(
+                tc, ex, txn, vals, rowid,
+                past_last || rowid_by_put ? std::optional<int64_t>(rowid) : std::nullopt, action,
+                has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
+                plan->upsert_order.empty() ? nullptr : &plan->upsert_order, nullptr, &replaced));
         if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
         if (!ok) continue;
       }
@@ -1907,7 +1926,14 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
         DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
         DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true, &changing));
       } else {
-        DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid));
+        bool existed = false;
+        DOSQL_RETURN_IF_ERROR(PutRow(*t, txn, vals, rowid, rowid_by_put ? &existed : nullptr));
+        if (existed) {
+          tc.conn->error_action = Resolve(action, t->pk_conflict);
+          return Status::Constraint(
+              "UNIQUE constraint failed: " + t->name + "." +
+              (t->rowid_alias >= 0 ? t->columns[t->rowid_alias].name : std::string("rowid")));
+        }
         DOSQL_RETURN_IF_ERROR(WriteIndexes(tc, ex, txn, vals, rowid, true));
       }
       if (track_last && past_last) {
