@@ -77,6 +77,7 @@ struct TableCtx {
   // statement (`deferred_unique`): their checks are made on the sorted entries then
   // (CheckDeferredUnique), each entry knowing its row (the statement's n-th row written).
   struct DeferredSpan {
+    uint64_t head;  // the key's first 8 bytes (TextHead): most comparisons of the sort end there
     uint32_t offset, size;
     uint32_t row;
     bool null;  // the key holds a NULL: no conflict
@@ -284,6 +285,7 @@ void SortDeferred(TableCtx& tc, size_t i) {
   const std::string& keys = tc.deferred_keys[i];
   std::sort(tc.deferred_spans[i].begin(), tc.deferred_spans[i].end(),
             [&](const TableCtx::DeferredSpan& a, const TableCtx::DeferredSpan& b) {
+              if (a.head != b.head) return a.head < b.head;
               return std::string_view(keys).substr(a.offset, a.size) <
                      std::string_view(keys).substr(b.offset, b.size);
             });
@@ -476,9 +478,9 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
                                        insert ? LabelMode::kInsert : LabelMode::kLookup, &absent,
                                        insert && IsLabelledIndex(idx) ? &entry : nullptr));
     if (!tc.deferring.empty() && tc.deferring[i]) {
-      tc.deferred_spans[i].push_back({static_cast<uint32_t>(tc.deferred_keys[i].size()),
-                                      static_cast<uint32_t>(key.size()), tc.deferred_row,
-                                      has_null});
+      tc.deferred_spans[i].push_back(
+          {TextHead(key), static_cast<uint32_t>(tc.deferred_keys[i].size()),
+           static_cast<uint32_t>(key.size()), tc.deferred_row, has_null});
       tc.deferred_keys[i] += key;
       tc.deferred_bytes += key.size() + sizeof(TableCtx::DeferredSpan);
     } else if (insert) {
