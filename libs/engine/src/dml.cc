@@ -1712,6 +1712,12 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
       if (t->indexes[i]->unique && !(tc.deferred_unique && tc.deferring[i])) rowid_by_put = false;
     }
   }
+  // REPLACE into a table without indexes, with no trigger or foreign key to run for the row it
+  // replaces: the row's store replaces a row at its rowid by itself (nothing else of the old
+  // row is to be removed), without a lookup first.
+  const bool replace_by_put = !view && !t->without_rowid && ins.upserts.empty() && !has_trig &&
+                              !tc.fk && t->indexes.empty() &&
+                              Resolve(action, t->pk_conflict) == ConflictAction::kReplace;
   const bool track_last =
       !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
   std::optional<int64_t> last_rowid;
@@ -1861,8 +1867,9 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
             ok,
             ResolveUnique(
                 tc, ex, txn, vals, rowid,
-                past_last || rowid_by_put ? std::optional<int64_t>(rowid) : std::nullopt, action,
-                has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
+                past_last || rowid_by_put || replace_by_put ? std::optional<int64_t>(rowid)
+                                                            : std::nullopt,
+                action, has_upsert, targets_ptr, rowid_target, &upsert_hit, &hit_constraint,
                 plan->upsert_order.empty() ? nullptr : &plan->upsert_order, nullptr, &replaced));
         if (!upsert_hit || hit_constraint != -1) defaults_typed = true;
         if (!ok) continue;
