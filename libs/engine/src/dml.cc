@@ -273,10 +273,6 @@ std::string UniqueMessage(const TableInfo& t, const IndexInfo& idx) {
 // batch that its sort pays, small enough to hold.
 constexpr size_t kMaxDeferredBytes = 4 << 20;
 
-// Writes (or removes) the entries TableCtx::deferring holds back, each index's in key order:
-// into an empty index as a bulk build (WriteTransaction::Fill), else one after another (each
-// next to the one before, where the tree's hint finds it without a descent). Leaves the
-// buffers empty.
 ConflictAction Resolve(ConflictAction stmt, ConflictAction constraint);
 
 // Sorts index i's deferred entries by key (they hold the rowid: no two are equal; string_view
@@ -361,6 +357,11 @@ Status CheckDeferredUnique(TableCtx& tc, TxnRouter* txn) {
   return Status::Constraint(UniqueMessage(*tc.t, idx));
 }
 
+// Writes (or removes) the entries TableCtx::deferring holds back, each index's in key order:
+// into an empty index as a bulk build (WriteTransaction::Fill), else one after another (each
+// next to the one before, where the tree's hint finds it without a descent). An INSERT's
+// deferred UNIQUE entries are checked first (CheckDeferredUnique): nothing is written when they
+// conflict. Leaves the buffers empty.
 Status WriteDeferredIndexEntries(TableCtx& tc, TxnRouter* txn) {
   if (!tc.deferred_deletes) DOSQL_RETURN_IF_ERROR(CheckDeferredUnique(tc, txn));
   for (size_t i = 0; i < tc.deferring.size(); i++) {
@@ -838,7 +839,6 @@ ConflictAction Resolve(ConflictAction stmt, ConflictAction constraint) {
   return ConflictAction::kAbort;
 }
 
-// Applies column affinities (and STRICT typing); checks the INTEGER PRIMARY KEY value.
 // Column i's type applied to *v: its affinity, and for a STRICT table the check (and REAL's
 // conversion of an integer) that its declared type asks for.
 Status ApplyColumnType(const TableInfo& t, size_t i, Value* v) {
@@ -868,6 +868,7 @@ Status ApplyColumnType(const TableInfo& t, size_t i, Value* v) {
                             " column " + t.name + "." + c.name);
 }
 
+// Applies column affinities (and STRICT typing); checks the INTEGER PRIMARY KEY value.
 Status ApplyColumnTypes(const TableInfo& t, std::vector<Value>* vals) {
   for (size_t i = 0; i < t.columns.size(); i++) {
     DOSQL_RETURN_IF_ERROR(ApplyColumnType(t, i, &(*vals)[i]));
@@ -1693,9 +1694,6 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   // it in place: once a row of the statement got its affinities, later rows see their
   // defaults converted even where `excluded` is otherwise the row as given.
   bool defaults_typed = false;
-  // The table's largest rowid, once known, while only this loop's own inserts can change it (no
-  // trigger, UPSERT or REPLACE removing or moving rows): a new rowid is then the next one,
-  // without a seek to the end of the table per row.
   // A rowid conflict that aborts the statement is found by the row's store itself (it reports
   // the row it overwrote, which the statement's rollback restores) instead of a lookup first,
   // when nothing checked between the two could fail first: every UNIQUE index deferred, no
@@ -1718,6 +1716,9 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   const bool replace_by_put = !view && !t->without_rowid && ins.upserts.empty() && !has_trig &&
                               !tc.fk && t->indexes.empty() &&
                               Resolve(action, t->pk_conflict) == ConflictAction::kReplace;
+  // The table's largest rowid, once known, while only this loop's own inserts can change it (no
+  // trigger, UPSERT or REPLACE removing or moving rows): a new rowid is then the next one,
+  // without a seek to the end of the table per row.
   const bool track_last =
       !view && !has_trig && ins.upserts.empty() && !t->without_rowid && !may_replace;
   std::optional<int64_t> last_rowid;
