@@ -503,19 +503,26 @@ Status WriteIndexes(TableCtx& tc, Exec& ex, TxnRouter* txn, const std::vector<Va
 // Sets (*changing)[i] for each index of `t` whose entry for a row may differ between `before` and
 // `after` (the same rowid): an indexed column whose value is not identical (type and bytes), an
 // expression column, or a partial index.
+// Whether index `idx`'s entry for a row may differ between `before` and `after` (the same
+// rowid): an indexed column whose value is not identical, an expression column, a partial index.
+bool IndexKeyMayChange(const IndexInfo& idx, const std::vector<Value>& before,
+                       const std::vector<Value>& after) {
+  if (idx.where != nullptr) return true;
+  for (const IndexColumn& c : idx.columns) {
+    if (c.column == -2) continue;  // the rowid: the same
+    if (c.column < 0 || !IdenticalValues(before[static_cast<size_t>(c.column)],
+                                         after[static_cast<size_t>(c.column)])) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void IndexKeysThatChange(const TableInfo& t, const std::vector<Value>& before,
                          const std::vector<Value>& after, std::vector<bool>* changing) {
   changing->assign(t.indexes.size(), false);
   for (size_t i = 0; i < t.indexes.size(); i++) {
-    const IndexInfo& idx = *t.indexes[i];
-    bool differs = idx.where != nullptr;
-    for (const IndexColumn& c : idx.columns) {
-      if (differs) break;
-      if (c.column == -2) continue;  // the rowid: the same
-      differs = c.column < 0 || !IdenticalValues(before[static_cast<size_t>(c.column)],
-                                                 after[static_cast<size_t>(c.column)]);
-    }
-    (*changing)[i] = differs;
+    (*changing)[i] = IndexKeyMayChange(*t.indexes[i], before, after);
   }
 }
 
@@ -1021,6 +1028,12 @@ Result<bool> ResolveUnique(TableCtx& tc, Exec& ex, TxnRouter* txn, std::vector<V
     if (changing && !(*changing)[i]) continue;
     // An INSERT's deferred UNIQUE entries are checked together (CheckDeferredUnique).
     if (tc.deferred_unique && tc.deferring[i]) continue;
+    // A REPLACE over the row at its rowid that keeps the row's key in this index cannot conflict
+    // there: the only entry with that key is the row's own (the index is unique).
+    if (replace_in_place && *replace_in_place && self == rowid &&
+        !IndexKeyMayChange(*t.indexes[i], **replace_in_place, vals)) {
+      continue;
+    }
     while (true) {
       if (tc.index_reads_frame) LoadFrame(tc, ex, vals, rowid);
       // An INSERT's row is not stored yet: a hit at its rowid is another row (the one its
