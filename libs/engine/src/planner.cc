@@ -5044,12 +5044,27 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     if (!any && !want.empty()) return Err("no such table: " + rc.table.name);
   }
   out.visible = static_cast<int>(exprs.size());
-  // HAVING (filters the groups).
+  // HAVING (filters the groups). With a GROUP BY, its terms that read no column and no
+  // aggregate (deterministic, no subquery) are the same for every group: they are tested once,
+  // on the first row into the aggregation (SQLite moves them into WHERE), so a false one
+  // aggregates nothing. (Without GROUP BY an empty input still makes a group: left alone.)
   CExprPtr having;
+  CExprPtr having_first_row;
   if (core.having) {
     scope.win = nullptr;
     Binder b(ctx, scope);
-    DOSQL_ASSIGN_OR_RETURN(having, b.Compile(*core.having));
+    std::vector<const parser::Expr*> parts;
+    SplitConjuncts(core.having.get(), &parts);
+    std::vector<CExprPtr> rest, invariant;
+    for (const parser::Expr* p : parts) {
+      std::vector<const parser::ColumnRef*> refs;
+      const bool same_for_all =
+          !core.group_by.empty() && PushableExpr(p, ctx.conn, &refs) && refs.empty();
+      DOSQL_ASSIGN_OR_RETURN(CExprPtr c, b.Compile(*p));
+      (same_for_all ? invariant : rest).push_back(std::move(c));
+    }
+    having = AndAll(std::move(rest));
+    having_first_row = AndAll(std::move(invariant));
     scope.win = &windows;
   }
   // ORDER BY (single core): result columns or extra expressions — unless the access path
@@ -5096,6 +5111,9 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
           break;
         }
       }
+    }
+    if (having_first_row) {
+      op = std::make_unique<InvariantFilterOp>(std::move(op), nullptr, std::move(having_first_row));
     }
     auto agg = std::make_unique<AggregateOp>(std::move(op), level, std::move(group_keys),
                                              std::move(group_colls), std::move(collector.specs),
