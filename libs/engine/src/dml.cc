@@ -275,6 +275,13 @@ constexpr size_t kMaxDeferredBytes = 4 << 20;
 
 ConflictAction Resolve(ConflictAction stmt, ConflictAction constraint);
 
+// Whether a conflict resolved as `a` ends the statement with its changes undone (ABORT, the
+// default, or ROLLBACK): which of its rows were written before the conflict then does not show.
+bool AbortsStatement(ConflictAction a) {
+  return a == ConflictAction::kNone || a == ConflictAction::kAbort ||
+         a == ConflictAction::kRollback;
+}
+
 // Sorts index i's deferred entries by key (they hold the rowid: no two are equal; string_view
 // compares bytes unsigned, as the tree).
 void SortDeferred(TableCtx& tc, size_t i) {
@@ -418,12 +425,7 @@ void DeferIndexEntries(TableCtx& tc, bool defer, bool deletes,
   std::vector<char> deferring(n, 0);
   for (size_t i = 0; i < n; i++) {
     const IndexInfo& idx = *tc.t->indexes[i];
-    bool aborts = false;
-    if (!deletes && idx.unique) {
-      const ConflictAction a = Resolve(action, idx.on_conflict);
-      aborts = a == ConflictAction::kNone || a == ConflictAction::kAbort ||
-               a == ConflictAction::kRollback;
-    }
+    const bool aborts = !deletes && idx.unique && AbortsStatement(Resolve(action, idx.on_conflict));
     deferring[i] = (deletes || !idx.unique || aborts) && !IsLabelledIndex(idx);
     any |= deferring[i] != 0;
     tc.deferred_unique |= deferring[i] && idx.unique && !deletes;
@@ -1716,9 +1718,7 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
   bool rowid_by_put = false;
   if (!view && !one_row && !t->without_rowid && ins.upserts.empty() && !may_replace && !tc.fk &&
       !has_trig) {
-    const ConflictAction a = Resolve(action, t->pk_conflict);
-    rowid_by_put =
-        a == ConflictAction::kNone || a == ConflictAction::kAbort || a == ConflictAction::kRollback;
+    rowid_by_put = AbortsStatement(Resolve(action, t->pk_conflict));
     for (size_t i = 0; i < t->indexes.size(); i++) {
       if (t->indexes[i]->unique && !(tc.deferred_unique && tc.deferring[i])) rowid_by_put = false;
     }

@@ -568,18 +568,8 @@ bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
 bool ColumnPairRejects(const TableScanOp::RecordTest& t, const ColumnView& v, const ColumnView& w) {
   if (v.type == ValueType::kNull || w.type == ValueType::kNull) return true;  // NULL: not true
   int c;
-  const bool vn = v.type == ValueType::kInteger || v.type == ValueType::kReal;
-  const bool wn = w.type == ValueType::kInteger || w.type == ValueType::kReal;
-  if (v.type == ValueType::kInteger && w.type == ValueType::kInteger) {
-    c = v.integer < w.integer ? -1 : (v.integer > w.integer ? 1 : 0);
-  } else if (vn && wn) {
-    if (v.type == ValueType::kInteger) {
-      c = CompareIntReal(v.integer, w.real);
-    } else if (w.type == ValueType::kInteger) {
-      c = -CompareIntReal(w.integer, v.real);
-    } else {
-      c = v.real < w.real ? -1 : (v.real > w.real ? 1 : 0);
-    }
+  if (OrderNumbers(v.type, v.integer, v.real, w.type, w.integer, w.real, &c)) {
+    // (numbers: their exact order)
   } else if (v.type == ValueType::kText && w.type == ValueType::kText && t.text_fast) {
     c = CompareBytes(v.bytes, w.bytes);
   } else {

@@ -128,22 +128,30 @@ inline int CompareBytes(std::string_view a, std::string_view b) {
 // the first eight bytes compared as one big-endian number, where most texts differ). False
 // when the full comparison (CompareExpr) is needed. Shared by ColumnConstCompare (a decoded
 // column) and a scan's record tests (a column read in place).
+// *c = the order of two numbers, each an INTEGER (i) or a REAL (r) by its type, as
+// CompareValues orders them (exact integer/real comparison), without making a Value. False when
+// either is not a number.
+inline bool OrderNumbers(ValueType ta, int64_t ia, double ra, ValueType tb, int64_t ib, double rb,
+                         int* c) {
+  const bool a_int = ta == ValueType::kInteger, b_int = tb == ValueType::kInteger;
+  if ((!a_int && ta != ValueType::kReal) || (!b_int && tb != ValueType::kReal)) return false;
+  if (a_int && b_int) {
+    *c = ia < ib ? -1 : (ia > ib ? 1 : 0);
+  } else if (a_int) {
+    *c = CompareIntReal(ia, rb);
+  } else if (b_int) {
+    *c = -CompareIntReal(ib, ra);
+  } else {
+    *c = ra < rb ? -1 : (ra > rb ? 1 : 0);
+  }
+  return true;
+}
+
 inline bool OrderWithConstant(ValueType tv, int64_t i, double r, std::string_view bytes,
                               const Value& k, const Collation& coll, bool text_fast, int* c) {
   const ValueType tk = k.type();
-  if (tv == ValueType::kInteger && tk == ValueType::kInteger) {
-    *c = i < k.integer() ? -1 : (i > k.integer() ? 1 : 0);
-    return true;
-  }
-  if ((tv == ValueType::kInteger || tv == ValueType::kReal) && k.is_numeric()) {
-    // As CompareValues orders two numbers (one of them REAL here), without making a Value.
-    if (tv == ValueType::kInteger) {
-      *c = CompareIntReal(i, k.real());
-    } else if (tk == ValueType::kInteger) {
-      *c = -CompareIntReal(k.integer(), r);
-    } else {
-      *c = r < k.real() ? -1 : (r > k.real() ? 1 : 0);
-    }
+  if (OrderNumbers(tv, i, r, tk, tk == ValueType::kInteger ? k.integer() : 0,
+                   tk == ValueType::kReal ? k.real() : 0, c)) {
     return true;
   }
   if (tv != ValueType::kText || tk != ValueType::kText || !text_fast) return false;
