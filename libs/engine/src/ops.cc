@@ -1063,6 +1063,7 @@ Result<bool> NestedLoopJoinOp::Next(Exec& ex) {
         right_pos_ = 0;
       }
       while (right_pos_ < right_rows_.size()) {
+        DOSQL_RETURN_IF_ERROR(ex.Poll());
         size_t i = right_pos_++;
         LoadSlots(f, right_slots, right_rows_[i]);
         bool ok = true;
@@ -1216,6 +1217,9 @@ Result<bool> HashJoinOp::Next(Exec& ex) {
       }
     }
     while (true) {
+      // Each candidate polls: one probe may meet millions of equal keys, every one of them
+      // rejected by the ON terms, without returning to a scan that polls.
+      DOSQL_RETURN_IF_ERROR(ex.Poll());
       size_t row;
       if (chain_ != 0) {
         row = chain_ - 1;
@@ -1273,6 +1277,7 @@ Status MaterializeOp::Open(Exec& ex) {
 
 Result<bool> MaterializeOp::Next(Exec& ex) {
   if (pos_ >= values_.size()) return false;
+  DOSQL_RETURN_IF_ERROR(ex.Poll());  // replayed once per outer row of a join
   Frame* f = ex.frames[level_];
   for (int s : slots_) f->slots[s] = values_[pos_++];
   return true;

@@ -333,6 +333,7 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
       switch (fn.kind) {
         case Kind::kAggregate: {
           auto feed = [&](AggregateState& st, size_t pos, bool inverse) -> Status {
+            DOSQL_RETURN_IF_ERROR(ex.Poll());  // a frame recomputed per row is n² steps
             if (fn.filter && at(pos, lf.filter).integer() == 0) return Status::OK();
             std::span<const Value> args(&rows_[order_[pos]][lf.args], fn.args.size());
             return inverse ? st.Inverse(args) : st.Step(args);
@@ -461,6 +462,7 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
             Value v;
             if (fn.kind == Kind::kLastValue) {
               for (size_t j = fe; j > fs; j--) {
+                DOSQL_RETURN_IF_ERROR(ex.Poll());  // past excluded rows: n² at worst
                 if (!excluded(pos, j - 1)) {
                   v = arg(j - 1, 0);
                   break;
@@ -468,6 +470,7 @@ Status WindowOp::Compute(Exec& ex, size_t w) {
               }
             } else {
               for (size_t j = fs; j < fe; j++) {
+                DOSQL_RETURN_IF_ERROR(ex.Poll());
                 if (!excluded(pos, j) && --nth == 0) {
                   v = arg(j, 0);
                   break;
