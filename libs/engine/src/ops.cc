@@ -1562,6 +1562,8 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     uint8_t& flags = flags_[gi];
     AggregateState* const* states = states_.data() + gi * n_aggs;
+    // The bare columns come from the group's first row, as in SQLite 3.40 — or, with a min() or
+    // max(), from the row that gave its value (below).
     const bool first_save = (flags & kRowSaved) == 0;
     bool save_row = first_save;
     for (size_t a = 0; a < n_aggs; a++) {
@@ -1597,7 +1599,6 @@ Status AggregateOp::Consume(Exec& ex) {
       if (static_cast<int>(a) == minmax_agg && (flags & kMinmaxSeen) == 0) save_row = true;
       DOSQL_RETURN_IF_ERROR(states[a]->Step(step_args));
     }
-    if (minmax_agg < 0) save_row = true;  // SQLite keeps the last row of the group
     if (save_row && minmax_agg >= 0) {
       for (size_t i = 0; i < n_keys; i++) minmax_keys_[gi * n_keys + i] = *keyp[i];
     }

@@ -567,9 +567,10 @@ class AggregateOp final : public Op {
   // Slots that receive each group's key values (one per key).
   std::vector<int> key_slots;
   // Per saved slot: the index of a key that reads exactly that slot and compares it under
-  // BINARY, or -1. Such a slot's TEXT, BLOB or NULL value is the same in every row of its
-  // group (equal under BINARY means the same bytes), so it is saved once per group; numbers
-  // are saved each row (1 and 1.0 are one group but print differently).
+  // BINARY, or -1. With a min/max aggregate (whose row the bare columns follow), such a slot's
+  // TEXT, BLOB or NULL value is the same in every row of its group (equal under BINARY means
+  // the same bytes), so it is saved once per group; numbers are saved with the row (1 and 1.0
+  // are one group but print differently).
   std::vector<int> saved_key;
 
  private:
