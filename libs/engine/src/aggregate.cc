@@ -16,100 +16,6 @@
 namespace dosql::engine {
 namespace {
 
-class CountState final : public AggregateState {
- public:
-  Status Step(std::span<const Value> args) override {
-    if (args.empty() || !args[0].is_null()) n_++;
-    return Status::OK();
-  }
-  Status Inverse(std::span<const Value> args) override {
-    if (args.empty() || !args[0].is_null()) n_--;
-    return Status::OK();
-  }
-  bool StepRows(uint64_t n) override {
-    n_ += static_cast<int64_t>(n);
-    return true;
-  }
-  Result<Value> Final() override { return Value::Integer(n_); }
-
- private:
-  int64_t n_ = 0;
-};
-
-// sum/total/avg share SQLite 3.40's accumulator: an exact integer sum while every input is an
-// integer, and a double sum of everything.
-class SumState final : public AggregateState {
-  // Adds an INTEGER exactly (while no REAL was seen and the sum fits) and anything else as REAL.
-  void AddNumber(const Value& n) {
-    if (n.type() == ValueType::kReal) {
-      rsum_ += n.real();
-      approx_ = true;
-    } else if (n.type() == ValueType::kInteger) {
-      const int64_t x = n.integer();
-      rsum_ += static_cast<double>(x);
-      if (!approx_ && !overflow_ && !AddInt64(isum_, x, &isum_)) approx_ = overflow_ = true;
-    } else {
-      rsum_ += ValueToReal(n);
-      approx_ = true;
-    }
-  }
-
- public:
-  enum class Kind { kSum, kTotal, kAvg };
-  explicit SumState(Kind k) : kind_(k) {}
-  Status Step(std::span<const Value> args) override {
-    const Value& v = args[0];
-    if (v.is_null()) return Status::OK();
-    cnt_++;
-    if (v.type() == ValueType::kText) {
-      Value converted = v;
-      ApplyAffinity(&converted, Affinity::kNumeric);
-      AddNumber(converted);
-    } else {
-      AddNumber(v);
-    }
-    return Status::OK();
-  }
-  // SQLite's sumInverse: integers leave the exact sum while no real has been seen.
-  Status Inverse(std::span<const Value> args) override {
-    const Value& v = args[0];
-    if (v.is_null()) return Status::OK();
-    Value n = v;
-    if (v.type() == ValueType::kText) ApplyAffinity(&n, Affinity::kNumeric);
-    cnt_--;
-    if (n.type() == ValueType::kInteger && !approx_) {
-      rsum_ -= static_cast<double>(n.integer());
-      isum_ -= n.integer();
-    } else {
-      rsum_ -= ValueToReal(n);
-    }
-    return Status::OK();
-  }
-  Result<Value> Final() override {
-    switch (kind_) {
-      case Kind::kSum:
-        if (cnt_ == 0) return Value();
-        if (overflow_) return Status::OutOfRange("integer overflow");
-        if (approx_) return Value::Real(rsum_);
-        return Value::Integer(isum_);
-      case Kind::kTotal:
-        return Value::Real(rsum_);
-      case Kind::kAvg:
-        if (cnt_ == 0) return Value();
-        return Value::Real(rsum_ / static_cast<double>(cnt_));
-    }
-    return Value();
-  }
-
- private:
-  Kind kind_;
-  int64_t cnt_ = 0;
-  int64_t isum_ = 0;
-  double rsum_ = 0;
-  bool approx_ = false;
-  bool overflow_ = false;
-};
-
 class MinMaxState final : public AggregateState {
  public:
   MinMaxState(bool is_max, Collation coll) : max_(is_max), coll_(coll) {}
@@ -257,10 +163,12 @@ std::unique_ptr<AggregateState> MakeGroupConcat(Collation) {
 }
 
 const AggregateFunction kAggregates[] = {
-    {"count", 0, 1, &MakeCount, true, true, &CountAt, sizeof(CountState)},
-    {"sum", 1, 1, &MakeSum, true, true, &SumAt, sizeof(SumState)},
-    {"total", 1, 1, &MakeTotal, true, true, &TotalAt, sizeof(SumState)},
-    {"avg", 1, 1, &MakeAvg, true, true, &AvgAt, sizeof(SumState)},
+    {"count", 0, 1, &MakeCount, true, true, &CountAt, sizeof(CountState),
+     AggregateFunction::Builtin::kCount},
+    {"sum", 1, 1, &MakeSum, true, true, &SumAt, sizeof(SumState), AggregateFunction::Builtin::kSum},
+    {"total", 1, 1, &MakeTotal, true, true, &TotalAt, sizeof(SumState),
+     AggregateFunction::Builtin::kSum},
+    {"avg", 1, 1, &MakeAvg, true, true, &AvgAt, sizeof(SumState), AggregateFunction::Builtin::kSum},
     // (min and max keep a Value each: made in place next to each other, the first statement of a
     // process ran a min/max scan of lineitem 55% slower in memcmp, for reasons not found.)
     {"min", 1, 1, &MakeMin},

@@ -109,7 +109,14 @@ class CExpr {
   // The value of `this` for reading: *out points at *Ref() when there is one, else at *scratch,
   // evaluated. (A Status and an out-parameter, not a Result: the callers run per row, and a
   // Result<const Value*> cost them ~10% of an arithmetic-heavy scan.)
-  Status Read(Exec& ex, Value* scratch, const Value** out) const {
+  [[gnu::always_inline]] Status Read(Exec& ex, Value* scratch, const Value** out) const {
+    if (slot_ref_level >= 0) {  // a column: read in place, without a virtual call
+      *out = &ex.frames[static_cast<size_t>(slot_ref_level)]->slots[static_cast<size_t>(slot_ref)];
+      return Status::OK();
+    }
+    return ReadOther(ex, scratch, out);
+  }
+  Status ReadOther(Exec& ex, Value* scratch, const Value** out) const {
     if ((*out = Ref(ex)) != nullptr) return Status::OK();
     *out = scratch;
     return Eval(ex, scratch);
@@ -126,6 +133,12 @@ class CExpr {
   bool explicit_collation = false;  // from COLLATE
   int column_slot = -1;             // a plain column reference of the current level
   int column_level = -1;
+
+ protected:
+  // Set by an expression that only reads ex.frames[slot_ref_level]->slots[slot_ref] (a slot
+  // read), for Read to read it without a call; -1 otherwise.
+  int slot_ref_level = -1;
+  int slot_ref = -1;
 };
 using CExprPtr = std::unique_ptr<CExpr>;
 

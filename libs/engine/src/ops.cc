@@ -1427,7 +1427,7 @@ Status AggregateOp::Consume(Exec& ex) {
   };
   auto* scan = dynamic_cast<TableScanOp*>(child_.get());
   if (scan != nullptr && n_keys == 0 && n_saved == 0 && minmax_agg < 0 && n_aggs > 0 &&
-      std::all_of(aggs_.begin(), aggs_.end(), count_star)) {
+      pre.empty() && std::all_of(aggs_.begin(), aggs_.end(), count_star)) {
     DOSQL_ASSIGN_OR_RETURN(std::optional<uint64_t> rows, scan->CountRows(ex));
     if (rows) {
       bool counted = true;
@@ -1449,6 +1449,21 @@ Status AggregateOp::Consume(Exec& ex) {
   // The row's key as read: in place (a column) or in key[i]; copied into `key` only when a
   // group is made or hashing needs it.
   std::vector<const Value*> keyp(n_keys);
+  // GROUP BY's equality of the row's key value i and `other` (CompareValues(...) == 0), with
+  // the common cases first: two INTEGERs, or two TEXTs / BLOBs compared as bytes.
+  std::vector<const Collation*> key_colls(n_keys);
+  for (size_t i = 0; i < n_keys; i++) key_colls[i] = &KeyCollation(&colls_, i);
+  auto same_value = [&](size_t i, const Value& other) {
+    const Value& v = *keyp[i];
+    if (v.type() == other.type()) {
+      if (v.type() == ValueType::kInteger) return v.integer() == other.integer();
+      if (v.type() == ValueType::kBlob ||
+          (v.type() == ValueType::kText && key_colls[i]->kind() == Collation::kBinary)) {
+        return v.bytes() == other.bytes();
+      }
+    }
+    return CompareValues(v, other, *key_colls[i]) == 0;
+  };
   auto compare_key = [&](const std::vector<Value>& other) {
     for (size_t i = 0; i < n_keys; i++) {
       const int c = CompareValues(*keyp[i], other[i], KeyCollation(&colls_, i));
@@ -1467,6 +1482,25 @@ Status AggregateOp::Consume(Exec& ex) {
   size_t max_args = 0;
   for (const AggSpec& a : aggs_) max_args = std::max(max_args, a.args.size() + a.order_by.size());
   std::vector<Value> args(max_args);  // each aggregate steps on its first entries
+  // How each aggregate steps. Most take one argument (read in place when it is a column)
+  // straight into their state, a built-in count's or sum's without a virtual call; FILTER,
+  // several arguments, ORDER BY and the min/max that picks the bare columns' row go the
+  // general way.
+  enum class StepKind : uint8_t { kGeneral, kOneArg, kCountRow, kCountValue, kSum };
+  std::vector<StepKind> step_kind(n_aggs, StepKind::kGeneral);
+  for (size_t a = 0; a < n_aggs; a++) {
+    const AggSpec& spec = aggs_[a];
+    if (spec.filter || !spec.order_by.empty() || static_cast<int>(a) == minmax_agg) continue;
+    using B = AggregateFunction::Builtin;
+    const B builtin = spec.distinct ? B::kOther : spec.fn->builtin;  // (DISTINCT wraps the state)
+    if (spec.args.empty()) {
+      if (builtin == B::kCount) step_kind[a] = StepKind::kCountRow;
+    } else if (spec.args.size() == 1) {
+      step_kind[a] = builtin == B::kCount ? StepKind::kCountValue
+                     : builtin == B::kSum ? StepKind::kSum
+                                          : StepKind::kOneArg;
+    }
+  }
   auto new_group = [&](const std::vector<Value>& k) {
     group_keys_.insert(group_keys_.end(), k.begin(), k.end());
     if (minmax_agg >= 0) minmax_keys_.resize(minmax_keys_.size() + n_keys);
@@ -1482,9 +1516,23 @@ Status AggregateOp::Consume(Exec& ex) {
   auto in_group = [&](size_t g) {
     auto k = group_key(g);
     for (size_t i = 0; i < n_keys; i++) {
-      if (CompareValues(*keyp[i], k[i], KeyCollation(&colls_, i)) != 0) return false;
+      if (!same_value(i, k[i])) return false;
     }
     return true;
+  };
+  // The previous row's group's key values (in group_keys_, which never moves them).
+  std::vector<const Value*> prev_key(n_keys);
+  auto in_prev_group = [&]() {
+    for (size_t i = 0; i < n_keys; i++) {
+      if (!same_value(i, *prev_key[i])) return false;
+    }
+    return true;
+  };
+  auto set_prev_group = [&](size_t g) {
+    if (g == prev_group) return;
+    prev_group = g;
+    auto k = group_key(g);
+    for (size_t i = 0; i < n_keys; i++) prev_key[i] = &k[i];
   };
   // The hash of the row's key, or of group g's.
   auto row_hash = [&]() {
@@ -1532,7 +1580,7 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     if (!in_order) {
       // Neighbouring rows often share a group: the previous row's is tried before hashing.
-      if (prev_group != SIZE_MAX && in_group(prev_group)) {
+      if (prev_group != SIZE_MAX && in_prev_group()) {
         gi = prev_group;
       } else if (hashed) {
         const uint64_t h = row_hash();
@@ -1548,7 +1596,7 @@ Status AggregateOp::Consume(Exec& ex) {
           gi = new_group(key);
           hash_index.Insert(h);
         }
-        prev_group = gi;
+        set_prev_group(gi);
       } else {
         take_key();
         if (size_t* found = ordered_index.Find(key)) {
@@ -1557,9 +1605,10 @@ Status AggregateOp::Consume(Exec& ex) {
           gi = new_group(key);
           DOSQL_RETURN_IF_ERROR(ordered_index.Emplace(key, gi).status());
         }
-        prev_group = gi;
+        set_prev_group(gi);
       }
     }
+    for (const PreExpr& p : pre) DOSQL_RETURN_IF_ERROR(p.expr->Eval(ex, &f->slots[p.slot]));
     uint8_t& flags = flags_[gi];
     AggregateState* const* states = states_.data() + gi * n_aggs;
     // The bare columns come from the group's first row, as in SQLite 3.40 — or, with a min() or
@@ -1568,6 +1617,27 @@ Status AggregateOp::Consume(Exec& ex) {
     bool save_row = first_save;
     for (size_t a = 0; a < n_aggs; a++) {
       const AggSpec& spec = aggs_[a];
+      switch (step_kind[a]) {
+        case StepKind::kCountRow:
+          static_cast<CountState*>(states[a])->StepRow();
+          continue;
+        case StepKind::kCountValue:
+        case StepKind::kSum:
+        case StepKind::kOneArg: {
+          const Value* v;
+          DOSQL_RETURN_IF_ERROR(spec.args[0]->Read(ex, &args[0], &v));
+          if (step_kind[a] == StepKind::kSum) {
+            static_cast<SumState*>(states[a])->StepValue(*v);
+          } else if (step_kind[a] == StepKind::kCountValue) {
+            static_cast<CountState*>(states[a])->StepValue(*v);
+          } else {
+            DOSQL_RETURN_IF_ERROR(states[a]->Step(std::span<const Value>(v, 1)));
+          }
+          continue;
+        }
+        case StepKind::kGeneral:
+          break;
+      }
       if (spec.filter) {
         DOSQL_ASSIGN_OR_RETURN(TriBool t, EvalTruth(*spec.filter, ex));
         if (t != TriBool::kTrue) continue;

@@ -562,6 +562,15 @@ class AggregateOp final : public Op {
   Result<bool> Next(Exec& ex) override;
   void NullRow(Exec& ex) override;
   std::string Describe(int indent) const override;
+  // Arithmetic that several aggregate arguments compute, evaluated once per input row (in
+  // order: a later one may read an earlier one's slot) into slot `slot` of the row's frame,
+  // which those arguments read. Only expressions that cannot fail (+ - * / % over columns and
+  // literals), so evaluating one for a row that an aggregate's FILTER skips changes nothing.
+  struct PreExpr {
+    CExprPtr expr;
+    int slot = 0;
+  };
+  std::vector<PreExpr> pre;
   // The aggregate whose min/max row supplies the bare columns (SQLite's rule), or -1.
   int minmax_agg = -1;
   // Slots that receive each group's key values (one per key).

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <functional>
 #include <limits>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -47,7 +48,10 @@ class ConstExpr final : public CExpr {
 
 class SlotExpr final : public CExpr {
  public:
-  SlotExpr(int level, int slot) : level_(level), slot_(slot) {}
+  SlotExpr(int level, int slot) : level_(level), slot_(slot) {
+    slot_ref_level = level;
+    slot_ref = slot;
+  }
   Status Eval(Exec& ex, Value* out) const override {
     *out = Slot(ex, level_, slot_);
     return Status::OK();
@@ -1196,6 +1200,21 @@ struct AggCollector {
   int level = 0;
   Scope* scope = nullptr;
   std::vector<AggregateOp::AggSpec> specs;
+  // Arithmetic that two or more aggregate arguments compute (CommonAggregateArithmetic): each
+  // is evaluated once per row into its slot (`pre`) and the arguments read the slot.
+  struct Common {
+    std::string sql;  // canonical SQL
+    int slot = -1;    // -1 until first compiled
+    Affinity affinity = Affinity::kNone;
+    Collation collation;
+    bool has_collation = false;
+    bool explicit_collation = false;
+  };
+  std::vector<Common> common;
+  std::vector<AggregateOp::PreExpr> pre;
+  // Set while the result columns compile (the only clause counted: names bind the same way
+  // in all of them, unlike HAVING's and ORDER BY's, which may see result aliases).
+  bool common_active = false;
 };
 
 struct WindowCollector {
@@ -1540,6 +1559,9 @@ class Binder {
   PlanContext& ctx_;
   Scope& scope_;
   std::vector<std::unique_ptr<parser::SelectStmt>> owned_selects_;
+  // The common aggregate argument being compiled into its AggregateOp::PreExpr (itself is not
+  // read from its slot; its operands may be).
+  const parser::Expr* common_self_ = nullptr;
 };
 
 // SQLite's sqlite3ExprCollSeq: a COLLATE in a function's arguments or in a CASE's parts (the
@@ -2342,6 +2364,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
     if (user) spec.keep = user->aggregate;
     spec.distinct = f.distinct;
     Status st;
+    if (collector->common_active && collector->scope == &scope_) scope_.agg_args = collector;
     for (const auto& a : f.args) {
       if (f.star) break;
       auto r = CompileNode(*a);
@@ -2351,6 +2374,7 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
       }
       spec.args.push_back(std::move(r).value());
     }
+    scope_.agg_args = nullptr;
     if (st.ok() && f.filter) {
       auto r = CompileNode(*f.filter);
       if (r.ok()) spec.filter = std::move(r).value();
@@ -2485,6 +2509,32 @@ Result<CExprPtr> Binder::CompileFunction(const parser::FunctionCall& f) {
 
 Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
   using T = parser::NodeType;
+  if (scope_.agg_args != nullptr && &e != common_self_ &&
+      (e.Is<parser::BinaryExpr>() || e.Is<parser::UnaryExpr>())) {
+    AggCollector& c = *scope_.agg_args;
+    const std::string sql = parser::ToSql(e);
+    for (AggCollector::Common& t : c.common) {
+      if (t.sql != sql) continue;
+      if (t.slot < 0) {
+        const parser::Expr* outer = common_self_;
+        common_self_ = &e;
+        Result<CExprPtr> inner = CompileNode(e);
+        common_self_ = outer;
+        DOSQL_RETURN_IF_ERROR(inner.status());
+        const CExpr& x = **inner;
+        t.affinity = x.affinity;
+        t.collation = x.collation;
+        t.has_collation = x.has_collation;
+        t.explicit_collation = x.explicit_collation;
+        t.slot = scope_.nslots++;
+        c.pre.push_back({std::move(inner).value(), t.slot});
+      }
+      auto x = MakeSlot(scope_.level, t.slot, t.affinity, t.collation, t.has_collation);
+      x->explicit_collation = t.explicit_collation;
+      x->column_slot = -1;  // not a column (names, declared types)
+      return CExprPtr(std::move(x));
+    }
+  }
   if (scope_.agg && scope_.group_terms && !e.Is<parser::Literal>()) {
     std::string sql = parser::ToSql(e);
     for (const Scope::GroupTerm& g : *scope_.group_terms) {
@@ -2777,6 +2827,76 @@ bool HasCall(const parser::Expr* e, const std::function<bool(const parser::Funct
 bool HasAggregate(const parser::Expr* e, const ConnectionImpl* conn) {
   return HasCall(e, [conn](const parser::FunctionCall& f) { return IsAggregateCall(f, conn); });
 }
+// Arithmetic that two or more aggregate arguments in `exprs` compute (Q1's
+// l_extendedprice * (1 - l_discount) in two sums), as canonical SQL: `+ - * / %` and unary
+// `- +` over columns, literals and parameters (no function, subquery or COLLATE: nothing that
+// can fail or differs between evaluations). Larger expressions first; an expression inside a
+// chosen one counts once for all of that one's occurrences (so `1 - l_discount` alone is not
+// chosen above).
+std::vector<std::string> CommonAggregateArithmetic(const std::vector<const parser::Expr*>& exprs,
+                                                   const ConnectionImpl* conn) {
+  struct Node {
+    std::string sql;
+    std::vector<size_t> inner;  // the arithmetic nodes below it
+  };
+  std::vector<Node> nodes;
+  // The index of `e`'s node when `e` is such arithmetic; leaves and the rest give SIZE_MAX.
+  std::function<size_t(const parser::Expr*)> walk = [&](const parser::Expr* e) -> size_t {
+    using B = parser::BinaryOp;
+    std::vector<const parser::Expr*> operands;
+    if (e->Is<parser::BinaryExpr>()) {
+      const auto& b = e->As<parser::BinaryExpr>();
+      if (b.op != B::kAdd && b.op != B::kSubtract && b.op != B::kMultiply && b.op != B::kDivide &&
+          b.op != B::kModulo) {
+        return SIZE_MAX;
+      }
+      operands = {b.left.get(), b.right.get()};
+    } else if (e->Is<parser::UnaryExpr>()) {
+      const auto& u = e->As<parser::UnaryExpr>();
+      if (u.op != parser::UnaryOp::kNegate && u.op != parser::UnaryOp::kPlus) return SIZE_MAX;
+      operands = {u.operand.get()};
+    } else {
+      return SIZE_MAX;
+    }
+    std::vector<size_t> inner;
+    for (const parser::Expr* o : operands) {
+      if (o->Is<parser::ColumnRef>() || o->Is<parser::Literal>() || o->Is<parser::Parameter>()) {
+        continue;
+      }
+      const size_t k = walk(o);
+      if (k == SIZE_MAX) return SIZE_MAX;
+      inner.push_back(k);
+      inner.insert(inner.end(), nodes[k].inner.begin(), nodes[k].inner.end());
+    }
+    nodes.push_back({parser::ToSql(*e), std::move(inner)});
+    return nodes.size() - 1;
+  };
+  for (const parser::Expr* e : exprs) {
+    HasCall(e, [&](const parser::FunctionCall& f) {
+      if (IsAggregateCall(f, conn)) {
+        for (const auto& a : f.args) walk(a.get());
+      }
+      return false;  // visit them all
+    });
+  }
+  std::map<std::string, int> count;
+  for (const Node& n : nodes) count[n.sql]++;
+  std::vector<size_t> order(nodes.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return nodes[a].sql.size() > nodes[b].sql.size(); });
+  std::vector<std::string> chosen;
+  for (size_t i : order) {
+    const Node& n = nodes[i];
+    const int c = count[n.sql];
+    if (c < 2) continue;
+    chosen.push_back(n.sql);
+    count[n.sql] = 0;  // its other occurrences are done with it
+    for (size_t k : n.inner) count[nodes[k].sql] -= c - 1;
+  }
+  return chosen;
+}
+
 bool HasWindow(const parser::Expr* e) {
   return HasCall(e, [](const parser::FunctionCall& f) { return f.is_window(); });
 }
@@ -4965,6 +5085,14 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     scope.agg_forbidden = nullptr;
     scope.agg = &collector;
     scope.bare_slots = &bare_slots;
+    std::vector<const parser::Expr*> result_exprs;
+    for (const auto& rc : core.columns) {
+      if (rc.kind == parser::ResultColumn::Kind::kExpr) result_exprs.push_back(rc.expr.get());
+    }
+    for (std::string& sql : CommonAggregateArithmetic(result_exprs, ctx.conn)) {
+      collector.common.push_back({std::move(sql)});
+    }
+    collector.common_active = !collector.common.empty();
   }
   // Result columns (and ORDER BY terms) may hold window functions.
   WindowCollector windows;
@@ -5044,6 +5172,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
     if (!any && !want.empty()) return Err("no such table: " + rc.table.name);
   }
   out.visible = static_cast<int>(exprs.size());
+  collector.common_active = false;
   // HAVING (filters the groups). With a GROUP BY, its terms that read no column and no
   // aggregate (deterministic, no subquery) are the same for every group: they are tested once,
   // on the first row into the aggregation (SQLite moves them into WHERE), so a false one
@@ -5119,6 +5248,7 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
                                              std::move(group_colls), std::move(collector.specs),
                                              std::move(saved));
     agg->saved_key = std::move(saved_key);
+    agg->pre = std::move(collector.pre);
     agg->minmax_agg = minmax;
     for (const auto& g : group_terms) agg->key_slots.push_back(g.slot);
     op = std::move(agg);

@@ -89,6 +89,9 @@ struct Scope {
     const CExpr* key = nullptr;
   };
   const std::vector<GroupTerm>* group_terms = nullptr;
+  // Set while compiling an aggregate's arguments when some arithmetic is common to several of
+  // them (AggCollector::common): that arithmetic compiles as a read of its slot.
+  AggCollector* agg_args = nullptr;
   const char* agg_forbidden = nullptr;  // "WHERE", "GROUP BY", ... when aggregates are misuse
   const std::vector<parser::ResultColumn>* aliases = nullptr;  // result aliases visible
   // The smallest query level that something in this scope (or below) referenced: < level means
