@@ -23,6 +23,29 @@ constexpr int IntBytesForSerial(uint64_t st) {
   }
 }
 
+// The integer body of serial type 1..6 at p, sign-extended: fixed-size loads (a memcpy of a
+// variable length is a library call per column).
+inline int64_t IntBody(uint64_t st, const uint8_t* p) {
+  switch (st) {
+    case 1:
+      return static_cast<int8_t>(p[0]);
+    case 2:
+      return static_cast<int16_t>(DecodeFixed16(p));
+    case 3:
+      return static_cast<int64_t>(static_cast<uint64_t>(DecodeFixed16(p)) << 40 |
+                                  static_cast<uint64_t>(p[2]) << 56) >>
+             40;
+    case 4:
+      return static_cast<int32_t>(DecodeFixed32(p));
+    case 5:
+      return static_cast<int64_t>(static_cast<uint64_t>(DecodeFixed32(p)) << 16 |
+                                  static_cast<uint64_t>(DecodeFixed16(p + 4)) << 48) >>
+             16;
+    default:
+      return static_cast<int64_t>(DecodeFixed64(p));
+  }
+}
+
 uint64_t SerialTypeFor(const Value& v) {
   switch (v.type()) {
     case ValueType::kNull: return 0;
@@ -94,16 +117,10 @@ inline Status DecodeBody(uint64_t st, const uint8_t* p, Value* out) {
     else out->SetBlob(bytes);
     return Status::OK();
   }
-  int nb = IntBytesForSerial(st);
-  if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
-  uint64_t u = 0;
-  std::memcpy(&u, p, nb);
-  if (nb < 8) {
-    int shift = 64 - 8 * nb;
-    out->SetInteger(static_cast<int64_t>(u << shift) >> shift);
-  } else {
-    out->SetInteger(static_cast<int64_t>(u));
+  if (IntBytesForSerial(st) == 0) {
+    return Status::Corruption("record: unknown serial type " + std::to_string(st));
   }
+  out->SetInteger(IntBody(st, p));
   return Status::OK();
 }
 
@@ -165,13 +182,11 @@ inline Status ViewBody(uint64_t st, const uint8_t* p, ColumnView* out) {
     out->bytes = std::string_view(reinterpret_cast<const char*>(p), (st - 12) / 2);
     return Status::OK();
   }
-  int nb = IntBytesForSerial(st);
-  if (nb == 0) return Status::Corruption("record: unknown serial type " + std::to_string(st));
-  uint64_t u = 0;
-  std::memcpy(&u, p, nb);
-  const int shift = 64 - 8 * nb;
+  if (IntBytesForSerial(st) == 0) {
+    return Status::Corruption("record: unknown serial type " + std::to_string(st));
+  }
   out->type = ValueType::kInteger;
-  out->integer = nb < 8 ? static_cast<int64_t>(u << shift) >> shift : static_cast<int64_t>(u);
+  out->integer = IntBody(st, p);
   return Status::OK();
 }
 

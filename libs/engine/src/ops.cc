@@ -1502,15 +1502,24 @@ Status AggregateOp::Consume(Exec& ex) {
     }
   }
   auto new_group = [&](const std::vector<Value>& k) {
-    group_keys_.insert(group_keys_.end(), k.begin(), k.end());
-    if (minmax_agg >= 0) minmax_keys_.resize(minmax_keys_.size() + n_keys);
+    for (const Value& v : k) group_keys_.push_back(v);
+    if (minmax_agg >= 0) minmax_keys_.GrowTo(minmax_keys_.size() + n_keys);
     flags_.push_back(0);
     for (size_t a = 0; a < n_aggs; a++) states_.push_back(NewState(aggs_[a], a));
-    saved_.resize(saved_.size() + n_saved);
+    saved_.GrowTo(saved_.size() + n_saved);
     return n_groups_++;
   };
-  auto group_key = [&](size_t g) {
-    return group_keys_.cbegin() + static_cast<std::ptrdiff_t>(g * n_keys);
+  // Group g's key values: group_key(g)[i].
+  struct KeyOf {
+    const ValueChunks* keys;
+    size_t base;
+    const Value& operator[](size_t i) const { return (*keys)[base + i]; }
+  };
+  auto group_key = [&](size_t g) { return KeyOf{&group_keys_, g * n_keys}; };
+  auto group_key_copy = [&](size_t g) {
+    std::vector<Value> k(n_keys);
+    for (size_t i = 0; i < n_keys; i++) k[i] = group_keys_[g * n_keys + i];
+    return k;
   };
   // Whether the row's key (keyp) is group g's.
   auto in_group = [&](size_t g) {
@@ -1571,9 +1580,7 @@ Status AggregateOp::Consume(Exec& ex) {
           if (hashed) {
             hash_index.Insert(group_hash(g));
           } else {
-            DOSQL_RETURN_IF_ERROR(
-                ordered_index.Emplace(std::vector<Value>(group_key(g), group_key(g + 1)), g)
-                    .status());
+            DOSQL_RETURN_IF_ERROR(ordered_index.Emplace(group_key_copy(g), g).status());
           }
         }
       }
@@ -1674,11 +1681,10 @@ Status AggregateOp::Consume(Exec& ex) {
     }
     if (save_row) {
       flags |= kRowSaved;
-      auto saved = saved_.begin() + static_cast<std::ptrdiff_t>(gi * n_saved);
       for (size_t i = 0; i < n_saved; i++) {
         const int k = i < saved_key.size() ? saved_key[i] : -1;
         if (k >= 0 && !first_save && !keyp[static_cast<size_t>(k)]->is_numeric()) continue;
-        saved[i] = f->slots[saved_slots_[i]];
+        saved_[gi * n_saved + i] = f->slots[saved_slots_[i]];
       }
     }
   }
@@ -1709,16 +1715,17 @@ Result<bool> AggregateOp::Next(Exec& ex) {
   const size_t gi = order_.empty() ? pos_ : order_[pos_];
   pos_++;
   Frame* f = ex.frames[level_];
-  auto saved = saved_.cbegin() + static_cast<std::ptrdiff_t>(gi * saved_slots_.size());
-  for (size_t i = 0; i < saved_slots_.size(); i++) f->slots[saved_slots_[i]] = saved[i];
+  const size_t n_saved = saved_slots_.size();
+  for (size_t i = 0; i < n_saved; i++) f->slots[saved_slots_[i]] = saved_[gi * n_saved + i];
   for (size_t a = 0; a < aggs_.size(); a++) {
     DOSQL_ASSIGN_OR_RETURN(f->slots[aggs_[a].result_slot], states_[gi * aggs_.size() + a]->Final());
   }
   // The key values of the min/max row once there is one, else the group's.
   const bool minmax_row = minmax_agg >= 0 && (flags_[gi] & kRowSaved) != 0;
-  auto key = (minmax_row ? minmax_keys_ : group_keys_).cbegin() +
-             static_cast<std::ptrdiff_t>(gi * keys_.size());
-  for (size_t i = 0; i < key_slots.size() && i < keys_.size(); i++) f->slots[key_slots[i]] = key[i];
+  const ValueChunks& keys = minmax_row ? minmax_keys_ : group_keys_;
+  for (size_t i = 0; i < key_slots.size() && i < keys_.size(); i++) {
+    f->slots[key_slots[i]] = keys[gi * keys_.size() + i];
+  }
   return true;
 }
 

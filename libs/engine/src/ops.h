@@ -540,6 +540,35 @@ class BufferScanOp final : public Op {
 // GROUP BY / aggregate: consumes its child, then yields one row per group, restoring the
 // group's representative input row into the frame and writing the aggregate results into their
 // slots. Groups come out in key order (as SQLite's sorter gives them).
+// Values appended in fixed chunks: appending never moves (or touches again) the values there,
+// and the i-th is found with a shift and a mask (a std::deque's iterator arithmetic divides).
+class ValueChunks {
+ public:
+  size_t size() const { return size_; }
+  Value& operator[](size_t i) { return chunks_[i >> kShift][i & kMask]; }
+  const Value& operator[](size_t i) const { return chunks_[i >> kShift][i & kMask]; }
+  // Grows to n values (new ones NULL).
+  void GrowTo(size_t n) {
+    while (chunks_.size() << kShift < n) chunks_.push_back(std::make_unique<Value[]>(kMask + 1));
+    for (; size_ < n; size_++) (*this)[size_] = Value();  // (a kept chunk's old values)
+  }
+  void push_back(const Value& v) {
+    if (chunks_.size() << kShift <= size_) chunks_.push_back(std::make_unique<Value[]>(kMask + 1));
+    (*this)[size_++] = v;
+  }
+  // Empties it, keeping the first chunk (an aggregate run again per outer row reuses it).
+  void clear() {
+    if (chunks_.size() > 1) chunks_.resize(1);
+    size_ = 0;
+  }
+
+ private:
+  static constexpr size_t kShift = 8;
+  static constexpr size_t kMask = (size_t{1} << kShift) - 1;
+  std::vector<std::unique_ptr<Value[]>> chunks_;
+  size_t size_ = 0;
+};
+
 class AggregateOp final : public Op {
  public:
   struct AggSpec {
@@ -585,8 +614,8 @@ class AggregateOp final : public Op {
  private:
   // Each group's key values, aggregate states and saved slot values live in group_keys_,
   // states_ and saved_, at keys_.size(), aggs_.size() and saved_slots_.size() entries per group
-  // (no allocation per group for them); the values in deques: growing never moves (and so never
-  // touches again) what is there; the states by pointer, indexed directly.
+  // (no allocation per group for them); the values in ValueChunks: growing never moves (and so
+  // never touches again) what is there; the states by pointer, indexed directly.
   enum GroupFlag : uint8_t {
     kRowSaved = 1,
     kMinmaxSeen = 2,  // the min/max aggregate has seen a non-NULL value
@@ -599,8 +628,8 @@ class AggregateOp final : public Op {
   std::vector<AggSpec> aggs_;
   std::vector<int> saved_slots_;
   size_t n_groups_ = 0;
-  std::deque<Value> group_keys_;
-  std::deque<Value> minmax_keys_;  // the key values of each group's min/max row (minmax_agg >= 0)
+  ValueChunks group_keys_;
+  ValueChunks minmax_keys_;        // the key values of each group's min/max row (minmax_agg >= 0)
   std::vector<uint8_t> flags_;     // GroupFlag bits per group
   // Group g's state of aggregate a at g * aggs_.size() + a: made in place in blocks_ when the
   // function can (in_place_[a]), else allocated alone; either way owned here (ClearStates).
@@ -610,7 +639,7 @@ class AggregateOp final : public Op {
   size_t block_used_ = 0;
   AggregateState* NewState(const AggSpec& a, size_t i);
   void ClearStates();
-  std::deque<Value> saved_;
+  ValueChunks saved_;
   std::vector<uint32_t> order_;  // the output order of the groups when they came out of order
   size_t pos_ = 0;
 };
