@@ -88,14 +88,19 @@ int ConnectionImpl::Canonical(int db) const {
   return db;
 }
 
+namespace {
+// The schema of a database slot with no database yet (an unused TEMP): one for all.
+const std::shared_ptr<const Schema>& EmptySchema() {
+  static const auto* empty = new std::shared_ptr<const Schema>(std::make_shared<Schema>());
+  return *empty;
+}
+}  // namespace
+
 std::shared_ptr<const Schema> ConnectionImpl::SlotSchema(int db) {
   DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
   if (s.txn_schema) return s.txn_schema;
   DatabaseImpl* d = s.impl();
-  if (!d) {
-    static const auto* empty = new std::shared_ptr<const Schema>(std::make_shared<Schema>());
-    return *empty;
-  }
+  if (!d) return EmptySchema();
   std::lock_guard<std::mutex> lock(d->mu);
   return d->schema;
 }
@@ -104,7 +109,8 @@ bool ConnectionImpl::SlotSchemaIs(int db, const Schema* schema) {
   DbSlot& s = dbs[static_cast<size_t>(Canonical(db))];
   if (s.txn_schema) return s.txn_schema.get() == schema;
   DatabaseImpl* d = s.impl();
-  if (!d) return SlotSchema(db).get() == schema;
+  // (No copy of the shared pointer: its count is shared by every connection's statements.)
+  if (!d) return EmptySchema().get() == schema;
   return d->schema_ptr.load(std::memory_order_acquire) == schema;
 }
 
