@@ -116,11 +116,6 @@ class CExpr {
     }
     return ReadOther(ex, scratch, out);
   }
-  Status ReadOther(Exec& ex, Value* scratch, const Value** out) const {
-    if ((*out = Ref(ex)) != nullptr) return Status::OK();
-    *out = scratch;
-    return Eval(ex, scratch);
-  }
   // The value's truth (WHERE, AND, OR, CASE WHEN...): a comparison or a logical operator
   // answers without making a Value; others are evaluated and their value tested.
   virtual Result<TriBool> Truth(Exec& ex) const;
@@ -139,6 +134,14 @@ class CExpr {
   // read), for Read to read it without a call; -1 otherwise.
   int slot_ref_level = -1;
   int slot_ref = -1;
+
+ private:
+  // Read of anything but a slot (kept out of line of the inlined Read).
+  Status ReadOther(Exec& ex, Value* scratch, const Value** out) const {
+    if ((*out = Ref(ex)) != nullptr) return Status::OK();
+    *out = scratch;
+    return Eval(ex, scratch);
+  }
 };
 using CExprPtr = std::unique_ptr<CExpr>;
 
