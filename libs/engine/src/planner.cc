@@ -2713,8 +2713,12 @@ Result<CExprPtr> Binder::CompileNode(const parser::Expr& e) {
     }
     case T::kExists: {
       const auto& x = e.As<parser::ExistsExpr>();
-      DOSQL_ASSIGN_OR_RETURN(auto runner, CompileSharedSubquery(*x.select, nullptr));
-      return CExprPtr(std::make_unique<ExistsCExpr>(std::move(runner)));
+      const parser::SelectCore* outer_exists = ctx_.exists_core;
+      ctx_.exists_core = x.select->cores.size() == 1 ? x.select->cores[0].get() : nullptr;
+      auto runner = CompileSharedSubquery(*x.select, nullptr);
+      ctx_.exists_core = outer_exists;
+      DOSQL_RETURN_IF_ERROR(runner.status());
+      return CExprPtr(std::make_unique<ExistsCExpr>(std::move(runner).value()));
     }
     case T::kSubquery: {
       const auto& x = e.As<parser::SubqueryExpr>();
@@ -5100,6 +5104,12 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   std::vector<CExprPtr> exprs;
   std::vector<std::string> names;
   std::vector<const parser::Expr*> result_asts;
+  // An EXISTS subquery's rows are counted, not read: SQLite evaluates none of its result columns
+  // (an error in one is not raised). Their aggregates and window functions still run (HAVING
+  // may read them); without those, the columns they alone read are not even decoded.
+  const bool exists_only = ctx.exists_core == &core;
+  const bool exists_unread = exists_only && !is_agg && !has_window;
+  const std::vector<char> used_before = exists_unread ? scope.used_slots : std::vector<char>();
   for (const auto& rc : core.columns) {
     if (rc.kind == parser::ResultColumn::Kind::kExpr) {
       Binder b(ctx, scope);
@@ -5173,6 +5183,11 @@ Result<CoreResult> PlanCore(PlanContext& ctx, const parser::SelectCore& core, Sc
   }
   out.visible = static_cast<int>(exprs.size());
   collector.common_active = false;
+  if (exists_only) {
+    // Resolved above (name errors reported); now not evaluated.
+    for (CExprPtr& e : exprs) e = MakeConst(Value::Integer(1));
+    if (exists_unread) scope.used_slots = used_before;
+  }
   // HAVING (filters the groups). With a GROUP BY, its terms that read no column and no
   // aggregate (deterministic, no subquery) are the same for every group: they are tested once,
   // on the first row into the aggregation (SQLite moves them into WHERE), so a false one

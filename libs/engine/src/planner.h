@@ -150,6 +150,9 @@ struct PlanContext {
     std::vector<ResultColumnInfo> columns;
   };
   std::map<std::pair<const parser::SelectStmt*, int>, SharedSubquery> subqueries;
+  // The SELECT core of an EXISTS subquery being planned: its result columns are resolved (their
+  // errors reported) but not evaluated, as SQLite's (PlanCore).
+  const parser::SelectCore* exists_core = nullptr;
 };
 
 // A planning context for `conn` over `schema` (sqlite_schema reads its catalog tree).
