@@ -1980,7 +1980,9 @@ Status ExecInsert(ConnectionImpl* conn, Exec& ex, const parser::InsertStmt& ins,
     return Status::OK();
   }();
   if (!rows_status.ok()) {
-    DOSQL_RETURN_IF_ERROR(CheckDeferredUnique(tc, txn));
+    // The deferred entries of the rows before the error, checked (an earlier UNIQUE conflict is
+    // the error SQLite reports) and written here, once (WriteDeferredOnExit then has none left).
+    DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));
     return rows_status;
   }
   DOSQL_RETURN_IF_ERROR(WriteDeferredIndexEntries(tc, txn));

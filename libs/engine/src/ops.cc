@@ -1466,7 +1466,7 @@ Status AggregateOp::Consume(Exec& ex) {
   };
   auto compare_key = [&](const std::vector<Value>& other) {
     for (size_t i = 0; i < n_keys; i++) {
-      const int c = CompareValues(*keyp[i], other[i], KeyCollation(&colls_, i));
+      const int c = CompareValues(*keyp[i], other[i], *key_colls[i]);
       if (c != 0) return c;
     }
     return 0;
