@@ -366,6 +366,32 @@ bool Cursor::NextInLeaf(std::string_view* key, std::string_view* value) {
   return true;
 }
 
+static_assert(internal::kNodeHeaderSize == 32 && internal::kSlotSize == 2,
+              "LeafEntries::Entry reads the slot array where page_format.h lays it out");
+
+bool Cursor::LeafAhead(LeafEntries* out) const {
+  const Impl& m = *impl_;
+  if (!m.valid) return false;
+  const Impl::Frame& leaf = m.path[m.depth - 1];
+  out->page = leaf.page->data();
+  out->page_size = leaf.page->size();
+  out->content = leaf.h.content;
+  out->next = leaf.idx + 1;
+  out->end = leaf.h.n;
+  return true;
+}
+
+void Cursor::MoveInLeaf(uint32_t i) {
+  Impl& m = *impl_;
+  Impl::Frame& leaf = m.path[m.depth - 1];
+  const uint32_t old = leaf.idx;
+  leaf.idx = i;
+  if (!m.LoadCell().ok()) {  // (LeafEntries::Entry read it: a programmer error)
+    leaf.idx = old;
+    m.LoadCell().IgnoreError();
+  }
+}
+
 Status Cursor::SkipLeaf(uint64_t* skipped) {
   Impl& m = *impl_;
   *skipped = 0;

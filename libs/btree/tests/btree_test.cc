@@ -1427,6 +1427,66 @@ TEST_F(BtreeTest, NextInLeafStepsWithinALeafAndDeclinesElsewhere) {
   EXPECT_FALSE(c.NextInLeaf(&k, &v));  // past the end
 }
 
+// LeafAhead reads the entries after the cursor's in its leaf as Next would reach them (values of
+// one- and two-byte length words), declines an overflowed value (Next takes that step), and
+// MoveInLeaf moves the cursor to any of them: a scan that reads each leaf through LeafAhead,
+// keeps some entries and skips others, sees every entry once, in order.
+TEST_F(BtreeTest, LeafAheadReadsTheLeafAsNextDoes) {
+  WriteContext ctx = Ctx();
+  auto r = CreateTree(ctx);
+  ASSERT_TRUE(r.ok());
+  PageId root = *r;
+  std::mt19937_64 rng(20261129);
+  std::map<std::string, std::string> model;
+  for (int i = 0; i < 3000; i++) {
+    const std::string key = RowidKey(static_cast<int64_t>(rng() % 100000));
+    const std::string v = RandomBytes(rng, i % 41 == 0 ? 3000 : rng() % 230);
+    root = MustPut(ctx, root, key, v);
+    model[key] = v;
+  }
+  Cursor c(pager_.get(), root);
+  LeafEntries leaf;
+  EXPECT_FALSE(c.LeafAhead(&leaf));  // not positioned
+  ASSERT_TRUE(c.SeekFirst().ok());
+  Entries seen;
+  std::string scratch;
+  size_t from_leaf = 0, moves = 0;
+  auto take_current = [&] {
+    auto val = c.value(&scratch);
+    ASSERT_TRUE(val.ok());
+    seen.emplace_back(std::string(c.key()), std::string(*val));
+  };
+  take_current();
+  while (c.Valid()) {
+    ASSERT_TRUE(c.LeafAhead(&leaf));
+    ASSERT_EQ(leaf.next, c.leaf_slot() + 1);
+    uint32_t i = leaf.next;
+    std::string_view k, v;
+    for (; i < leaf.end && leaf.Entry(i, &k, &v); i++) {
+      seen.emplace_back(std::string(k), std::string(v));
+      from_leaf++;
+      if (rng() % 4 == 0) {  // keep this one: the cursor moves to it
+        c.MoveInLeaf(i);
+        moves++;
+        ASSERT_EQ(c.leaf_slot(), i);
+        ASSERT_EQ(c.key(), k);
+        auto val = c.value(&scratch);
+        ASSERT_TRUE(val.ok());
+        ASSERT_EQ(*val, v);
+        ASSERT_TRUE(c.LeafAhead(&leaf));
+        ASSERT_EQ(leaf.next, i + 1);
+      }
+    }
+    if (i > c.leaf_slot() + 1) c.MoveInLeaf(i - 1);  // past the entries read
+    ASSERT_TRUE(c.Next().ok());  // the next leaf, or the overflowed value LeafAhead declined
+    if (!c.Valid()) break;
+    take_current();
+  }
+  EXPECT_EQ(seen, ToEntries(model));
+  EXPECT_GT(from_leaf, model.size() / 2);
+  EXPECT_GT(moves, 100u);
+}
+
 // SkipLeaf passes over the rest of a leaf to the next leaf's first entry: summed from the first
 // entry it counts every entry once (also from a position inside a leaf, and with emptied
 // leaves between), lands on the entries a scan reaches next, and reports a cursor that is not

@@ -11,40 +11,11 @@
 namespace dosql {
 namespace {
 
-constexpr int IntBytesForSerial(uint64_t st) {
-  switch (st) {
-    case 1: return 1;
-    case 2: return 2;
-    case 3: return 3;
-    case 4: return 4;
-    case 5: return 6;
-    case 6: return 8;
-    default: return 0;
-  }
-}
-
-// The integer body of serial type 1..6 at p, sign-extended: fixed-size loads (a memcpy of a
-// variable length is a library call per column).
-inline int64_t IntBody(uint64_t st, const uint8_t* p) {
-  switch (st) {
-    case 1:
-      return static_cast<int8_t>(p[0]);
-    case 2:
-      return static_cast<int16_t>(DecodeFixed16(p));
-    case 3:
-      return static_cast<int64_t>(static_cast<uint64_t>(DecodeFixed16(p)) << 40 |
-                                  static_cast<uint64_t>(p[2]) << 56) >>
-             40;
-    case 4:
-      return static_cast<int32_t>(DecodeFixed32(p));
-    case 5:
-      return static_cast<int64_t>(static_cast<uint64_t>(DecodeFixed32(p)) << 16 |
-                                  static_cast<uint64_t>(DecodeFixed16(p + 4)) << 48) >>
-             16;
-    default:
-      return static_cast<int64_t>(DecodeFixed64(p));
-  }
-}
+using record_internal::BodySize;
+using record_internal::IntBody;
+using record_internal::IntBytesForSerial;
+using record_internal::kReservedType;
+using record_internal::kSmallBodySize;
 
 uint64_t SerialTypeFor(const Value& v) {
   switch (v.type()) {
@@ -66,23 +37,6 @@ uint64_t SerialTypeFor(const Value& v) {
   }
   return 0;
 }
-
-constexpr uint64_t BodySize(uint64_t st) {
-  if (st >= 12) return (st - 12) / 2;
-  if (st == 7) return 8;
-  return IntBytesForSerial(st);
-}
-
-// BodySize of the serial types below 128 (one header byte), looked up; kReservedType for the
-// reserved types 10 and 11 (no body size is that large).
-constexpr uint8_t kReservedType = 0xff;
-constexpr auto kSmallBodySize = [] {
-  std::array<uint8_t, 128> t{};
-  for (uint64_t st = 0; st < 128; st++) {
-    t[st] = st == 10 || st == 11 ? kReservedType : static_cast<uint8_t>(BodySize(st));
-  }
-  return t;
-}();
 
 // A varint of a record header; below 128 (nearly every count and serial type) it is one byte,
 // read inline.

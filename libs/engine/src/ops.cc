@@ -467,6 +467,32 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
   while (true) {
     DOSQL_RETURN_IF_ERROR(ex.Poll());
     std::string_view key, value;
+    // A filtered forward scan tests the rest of the leaf in place, moving the cursor only to the
+    // row it keeps (then past the rows it rejected), without a call per row.
+    btree::LeafEntries leaf;
+    if (!first_ && !reverse && !record_tests.empty() && cursor_->LeafAhead(&leaf)) {
+      uint32_t i = leaf.next;
+      for (; i < leaf.end; i++) {
+        if (!leaf.Entry(i, &key, &value) || key.size() != kRowidKeySize) break;
+        if (has_hi_ && DecodeRowidKey(reinterpret_cast<const uint8_t*>(key.data())) > hi_) break;
+        const int quick = QuickRecordRejected(value);
+        bool rejected = quick == 1;
+        if (quick < 0) {
+          DOSQL_ASSIGN_OR_RETURN(rejected, RecordRejected(value));
+        }
+        if (rejected) {
+          DOSQL_RETURN_IF_ERROR(ex.Poll());
+          continue;
+        }
+        cursor_->MoveInLeaf(i);
+        DOSQL_RETURN_IF_ERROR(LoadRow(
+            ex, DecodeRowidKey(reinterpret_cast<const uint8_t*>(key.data())), value, lazy_on_row_));
+        return true;
+      }
+      // The general step from the last row rejected: the next leaf, an overflowing value, a
+      // cell that does not parse, the end of a rowid range.
+      if (i > leaf.next) cursor_->MoveInLeaf(i - 1);
+    }
     // A forward step within the leaf to an inline value (most steps) comes without a Status.
     const bool in_leaf = !first_ && !reverse && cursor_->NextInLeaf(&key, &value);
     if (!in_leaf) {
@@ -511,7 +537,7 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
       if (rejected) continue;
     }
     DOSQL_ASSIGN_OR_RETURN(int64_t rowid, DecodeRowidKey(key));
-    DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value, !record_tests.empty()));
+    DOSQL_RETURN_IF_ERROR(LoadRow(ex, rowid, value, !record_tests.empty() && lazy_on_row_));
     return true;
   }
 }
@@ -520,7 +546,29 @@ namespace {
 // True when `t` is certainly not true for the stored value `v`; false when it is true or when
 // telling needs the full comparison (affinity conversions, other collations), which the filter
 // above the scan then makes. The comparison is ColumnConstCompare's (OrderWithConstant).
-bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
+// CompareOutcome(c, op) == kTrue, inline (a call per tested row cost more than the test).
+[[gnu::always_inline]] inline bool OrderSatisfies(int c, CompareOp op) {
+  switch (op) {
+    case CompareOp::kEq:
+    case CompareOp::kIs:
+      return c == 0;
+    case CompareOp::kNe:
+    case CompareOp::kIsNot:
+      return c != 0;
+    case CompareOp::kLt:
+      return c < 0;
+    case CompareOp::kLe:
+      return c <= 0;
+    case CompareOp::kGt:
+      return c > 0;
+    case CompareOp::kGe:
+      return c >= 0;
+  }
+  return false;
+}
+
+[[gnu::always_inline]] inline bool RecordTestRejects(const TableScanOp::RecordTest& t,
+                                                     const ColumnView& v) {
   if (t.in) {
     // NULL IN (...) is NULL; else true as soon as one element may equal the value (or the
     // order needs the full comparison), which the filter then decides.
@@ -560,12 +608,13 @@ bool RecordTestRejects(const TableScanOp::RecordTest& t, const ColumnView& v) {
     // NULL compared by anything but IS / IS NOT is NULL: not true.
     return v.type == ValueType::kNull;
   }
-  return CompareOutcome(t.column_first ? c : -c, t.op) != TriBool::kTrue;
+  return !OrderSatisfies(t.column_first ? c : -c, t.op);
 }
 
 // The same for `column op other_column`, `w` the other column's stored value: the order of two
 // stored values when it needs no conversion (as OrderWithConstant).
-bool ColumnPairRejects(const TableScanOp::RecordTest& t, const ColumnView& v, const ColumnView& w) {
+[[gnu::always_inline]] inline bool ColumnPairRejects(const TableScanOp::RecordTest& t,
+                                                     const ColumnView& v, const ColumnView& w) {
   if (v.type == ValueType::kNull || w.type == ValueType::kNull) return true;  // NULL: not true
   int c;
   if (OrderNumbers(v.type, v.integer, v.real, w.type, w.integer, w.real, &c)) {
@@ -575,7 +624,7 @@ bool ColumnPairRejects(const TableScanOp::RecordTest& t, const ColumnView& v, co
   } else {
     return false;  // conversions or another collation: the filter decides
   }
-  return CompareOutcome(c, t.op) != TriBool::kTrue;
+  return !OrderSatisfies(c, t.op);
 }
 }  // namespace
 
@@ -583,7 +632,52 @@ Status TableScanOp::EvalRecordTestSources(Exec& ex) {
   for (RecordTest& t : record_tests) {
     if (t.source != nullptr) DOSQL_RETURN_IF_ERROR(t.source->Eval(ex, &t.konst));
   }
+  MakeFastTests();
   return Status::OK();
+}
+
+void TableScanOp::MakeFastTests() {
+  fast_tests_.clear();
+  record_tests_last_ = -1;
+  for (const RecordTest& t : record_tests) {
+    record_tests_last_ = std::max({record_tests_last_, t.column, t.other_column});
+    FastTest f;
+    f.column = t.column;
+    f.test = &t;
+    f.op = t.op;
+    if (!t.column_first) {  // `konst op column` as `column op' konst`
+      switch (t.op) {
+        case CompareOp::kLt:
+          f.op = CompareOp::kGt;
+          break;
+        case CompareOp::kLe:
+          f.op = CompareOp::kGe;
+          break;
+        case CompareOp::kGt:
+          f.op = CompareOp::kLt;
+          break;
+        case CompareOp::kGe:
+          f.op = CompareOp::kLe;
+          break;
+        default:
+          break;
+      }
+    }
+    const ValueType tk = t.konst.type();
+    if (!t.in && !t.like && t.other_column < 0) {
+      if (tk == ValueType::kText && t.text_fast) {
+        f.kind = FastTest::kText;
+        f.text = t.konst.view();
+        f.head = TextHead(f.text);
+      } else if (tk == ValueType::kInteger || tk == ValueType::kReal) {
+        f.kind = FastTest::kNumber;
+        f.integer = tk == ValueType::kInteger;
+        f.number = f.integer ? t.konst.integer() : 0;
+        f.real = f.integer ? 0 : t.konst.real();
+      }
+    }
+    fast_tests_.push_back(f);
+  }
 }
 
 Status TableScanOp::BuildMemo(Exec& ex) {
@@ -612,7 +706,73 @@ Status TableScanOp::BuildMemo(Exec& ex) {
   return Status::OK();
 }
 
+[[gnu::always_inline]] inline int TableScanOp::QuickRecordRejected(std::string_view record) {
+  // Nearly every record's header is one-byte serial types: the tested columns are found in one
+  // inline pass (no reader state kept: LoadRow decodes the row afresh), and tested as RecordTest-
+  // Rejects would, from the serial type and the body.
+  ShortHeader h;
+  if (static_cast<size_t>(record_tests_last_) < ShortHeader::kMaxColumns &&
+      ReadShortHeader(record, static_cast<size_t>(record_tests_last_), &h)) {
+    lazy_on_row_ = false;
+    for (const FastTest& f : fast_tests_) {
+      const uint8_t st = h.types[f.column];
+      const uint8_t* body = h.body + h.offsets[f.column];
+      int c;
+      switch (f.kind) {
+        case FastTest::kText: {
+          if (st < 13 || (st & 1) == 0) {
+            if (st == 0) return 1;  // NULL: not true
+            continue;               // a number or a BLOB: the filter decides
+          }
+          const std::string_view v(reinterpret_cast<const char*>(body), (st - 13) / 2);
+          const uint64_t head = TextHead(v);
+          c = head != f.head ? (head < f.head ? -1 : 1) : CompareBytes(v, f.text);
+          break;
+        }
+        case FastTest::kNumber: {
+          if (st == 7) {
+            const double r = std::bit_cast<double>(DecodeFixed64(body));
+            OrderNumbers(ValueType::kReal, 0, r, f.integer ? ValueType::kInteger : ValueType::kReal,
+                         f.number, f.real, &c);
+          } else if (st >= 1 && st <= 9) {  // (10 and 11 are not in a ShortHeader's columns)
+            const int64_t i = st >= 8 ? st - 8 : record_internal::IntBody(st, body);
+            if (f.integer) {
+              c = i < f.number ? -1 : (i > f.number ? 1 : 0);
+            } else {
+              c = CompareIntReal(i, f.real);
+            }
+          } else {
+            if (st == 0) return 1;  // NULL: not true
+            continue;               // TEXT or BLOB: the filter decides
+          }
+          break;
+        }
+        default: {
+          ColumnView v;
+          ShortHeaderColumn(h, static_cast<size_t>(f.column), &v);
+          const RecordTest& t = *f.test;
+          if (t.other_column < 0) {
+            if (RecordTestRejects(t, v)) return 1;
+            continue;
+          }
+          ColumnView w;
+          ShortHeaderColumn(h, static_cast<size_t>(t.other_column), &w);
+          if (ColumnPairRejects(t, v, w)) return 1;
+          continue;
+        }
+      }
+      if (!OrderSatisfies(c, f.op)) return 1;
+    }
+    return 0;
+  }
+  return -1;
+}
+
 Result<bool> TableScanOp::RecordRejected(std::string_view record) {
+  if (fast_tests_.size() != record_tests.size()) MakeFastTests();
+  const int quick = QuickRecordRejected(record);
+  if (quick >= 0) return quick == 1;
+  lazy_on_row_ = true;
   DOSQL_RETURN_IF_ERROR(lazy_.Reset(record));
   ColumnView v;
   bool stored = false;

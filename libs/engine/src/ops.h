@@ -91,7 +91,7 @@ class LookupMemo final : public ExecutionMemory {
 
 // A text's first eight bytes as a big-endian number, zero-padded when it is shorter: two texts'
 // numbers differ where the texts do (a zero pad sorts a text before the longer ones it starts).
-inline uint64_t TextHead(std::string_view s) {
+[[gnu::always_inline]] inline uint64_t TextHead(std::string_view s) {
   const auto* p = reinterpret_cast<const uint8_t*>(s.data());
   const size_t n = s.size();
   if (n >= 8) return DecodeBigEndian64(p);
@@ -111,7 +111,7 @@ inline uint64_t TextHead(std::string_view s) {
 
 // memcmp order of two byte strings, shorter first on a common prefix; the first eight bytes
 // compared as one number (most texts differ there; short ones then need no memcmp call).
-inline int CompareBytes(std::string_view a, std::string_view b) {
+[[gnu::always_inline]] inline int CompareBytes(std::string_view a, std::string_view b) {
   const uint64_t ha = TextHead(a), hb = TextHead(b);
   if (ha != hb) return ha < hb ? -1 : 1;
   if (a.size() > 8 && b.size() > 8) {
@@ -131,8 +131,8 @@ inline int CompareBytes(std::string_view a, std::string_view b) {
 // *c = the order of two numbers, each an INTEGER (i) or a REAL (r) by its type, as
 // CompareValues orders them (exact integer/real comparison), without making a Value. False when
 // either is not a number.
-inline bool OrderNumbers(ValueType ta, int64_t ia, double ra, ValueType tb, int64_t ib, double rb,
-                         int* c) {
+[[gnu::always_inline]] inline bool OrderNumbers(ValueType ta, int64_t ia, double ra, ValueType tb,
+                                                int64_t ib, double rb, int* c) {
   const bool a_int = ta == ValueType::kInteger, b_int = tb == ValueType::kInteger;
   if ((!a_int && ta != ValueType::kReal) || (!b_int && tb != ValueType::kReal)) return false;
   if (a_int && b_int) {
@@ -147,8 +147,10 @@ inline bool OrderNumbers(ValueType ta, int64_t ia, double ra, ValueType tb, int6
   return true;
 }
 
-inline bool OrderWithConstant(ValueType tv, int64_t i, double r, std::string_view bytes,
-                              const Value& k, const Collation& coll, bool text_fast, int* c) {
+[[gnu::always_inline]] inline bool OrderWithConstant(ValueType tv, int64_t i, double r,
+                                                     std::string_view bytes, const Value& k,
+                                                     const Collation& coll, bool text_fast,
+                                                     int* c) {
   const ValueType tk = k.type();
   if (OrderNumbers(tv, i, r, tk, tk == ValueType::kInteger ? k.integer() : 0,
                    tk == ValueType::kReal ? k.real() : 0, c)) {
@@ -225,13 +227,35 @@ class TableScanOp final : public Op {
   Result<bool> NextRow(Exec& ex);
   // Whether a record test rejects `record` (the row is then skipped).
   Result<bool> RecordRejected(std::string_view record);
+  // RecordRejected's common case, inline: 1 rejected, 0 kept, -1 RecordRejected must tell (the
+  // record's header is not all one-byte serial types, or a tested column is past the 64th).
+  int QuickRecordRejected(std::string_view record);
   // Reads the table into memo_ (its rows the record tests keep), or gives up on it.
   Status BuildMemo(Exec& ex);
   Status EvalRecordTestSources(Exec& ex);
   LookupMemo memo_;
   std::optional<std::string_view> memo_record_;  // rowid_eq answered by memo_: the row
   std::string memo_scratch_;
+  // A record test as RecordRejected makes it on each row: a column against a TEXT constant
+  // (bytewise) or a number, with the column on the left, in plain data; any other test
+  // (kGeneric) through RecordTestRejects. Made at the scan's first row, the constants known.
+  struct FastTest {
+    enum Kind : uint8_t { kText, kNumber, kGeneric };
+    Kind kind = kGeneric;
+    CompareOp op = CompareOp::kEq;
+    int column = 0;
+    uint64_t head = 0;      // kText: TextHead(text)
+    std::string_view text;  // kText: the constant (in the RecordTest's konst)
+    bool integer = false;   // kNumber: the constant is an INTEGER (number), else a REAL (real)
+    int64_t number = 0;
+    double real = 0;
+    const RecordTest* test = nullptr;  // kGeneric
+  };
+  std::vector<FastTest> fast_tests_;
+  void MakeFastTests();
   LazyRecordReader lazy_;
+  bool lazy_on_row_ = false;    // RecordRejected read the row through lazy_
+  int record_tests_last_ = -1;  // the highest column the record tests read (-1: not known yet)
   int64_t last_rowid_ = 0;
   // `tested`: the record tests ran on `value` (lazy_ is on it).
   Status LoadRow(Exec& ex, int64_t rowid, std::string_view value, bool tested = false);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "dosql/btree/pager.h"
+#include "dosql/core/coding.h"
 #include "dosql/core/status.h"
 
 namespace dosql::btree {
@@ -168,6 +169,53 @@ Result<TreeStats> CheckTree(Pager& pager, PageId root);
 
 // A position in a tree. Holds references to the pages on its path, so the snapshot it reads stays
 // valid while the cursor lives. Not thread-safe; use one cursor per thread.
+//
+// The entries after a cursor's in the leaf it stands on, read in place (Cursor::LeafAhead): a scan
+// that tests many entries per step reads them here, without a call per entry, then moves the
+// cursor to the one it keeps (Cursor::MoveInLeaf). Valid until the cursor moves. The cells are
+// parsed with the checks Cursor::NextInLeaf makes (docs/formats/btree_page.md, "Leaf cell").
+struct LeafEntries {
+  const uint8_t* page = nullptr;
+  uint32_t page_size = 0;
+  uint32_t content = 0;  // the content area's start (every cell lies in [content, page_size))
+  uint32_t next = 0;     // the entries after the cursor's: slots [next, end)
+  uint32_t end = 0;
+
+  // Entry i (next <= i < end): true with its key and inline value; false when its value
+  // overflows or its cell does not parse (the cursor's Next() takes that step, and reports it).
+  [[gnu::always_inline]] bool Entry(uint32_t i, std::string_view* key,
+                                    std::string_view* value) const {
+    const uint32_t off = DecodeFixed16(page + 32 + 2 * i);
+    if (off < content || off >= page_size) return false;
+    const uint8_t* q = page + off;
+    const uint8_t* limit = page + page_size;
+    uint64_t key_len, value_word;
+    if (limit - q >= 3 && q[0] < 0x80 && q[1] < 0x80) {  // (short values)
+      key_len = q[0];
+      value_word = q[1];
+      q += 2;
+    } else if (limit - q >= 3 && q[0] < 0x80 && q[2] < 0x80) {  // (values up to 8 KiB)
+      key_len = q[0];
+      value_word = (q[1] & 0x7fu) | uint64_t{q[2]} << 7;
+      q += 3;
+    } else {
+      q = DecodeVarint64(q, limit, &key_len);
+      if (q == nullptr) return false;
+      q = DecodeVarint64(q, limit, &value_word);
+      if (q == nullptr) return false;
+    }
+    if ((value_word & 1) != 0) return false;  // overflows
+    const uint64_t value_len = value_word >> 1;
+    if (key_len > static_cast<uint64_t>(limit - q) ||
+        value_len > static_cast<uint64_t>(limit - q) - key_len) {
+      return false;
+    }
+    *key = std::string_view(reinterpret_cast<const char*>(q), key_len);
+    *value = std::string_view(reinterpret_cast<const char*>(q + key_len), value_len);
+    return true;
+  }
+};
+
 class Cursor {
  public:
   Cursor(Pager* pager, PageId root);
@@ -203,6 +251,11 @@ class Cursor {
   // does not parse, or the cursor is not positioned: Next() then takes the step (and reports
   // a corrupt cell).
   bool NextInLeaf(std::string_view* key, std::string_view* value);
+  // The entries after the current one in its leaf (*out); false when the cursor is not positioned.
+  bool LeafAhead(LeafEntries* out) const;
+  // Moves to entry i of the leaf (LeafAhead's next <= i < end, an entry its Entry() read), as
+  // i - leaf_slot() NextInLeaf calls would.
+  void MoveInLeaf(uint32_t i);
   // Moves past the rest of the leaf the cursor stands on to the first entry of the next
   // non-empty leaf (not Valid() at the end of the tree); *skipped: the entries passed over, the
   // current one included. Counts a tree's entries leaf by leaf without reading them.
