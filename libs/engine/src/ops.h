@@ -250,9 +250,15 @@ class TableScanOp final : public Op {
     int64_t number = 0;
     double real = 0;
     const RecordTest* test = nullptr;  // kGeneric
+    uint64_t made = 0;      // rows this test was made on (since the counts last started over)
+    uint64_t rejected = 0;  // and those it rejected
   };
   std::vector<FastTest> fast_tests_;
+  // Every kReorderRows rows the tests are ordered by the share of rows they reject.
+  static constexpr uint32_t kReorderRows = 4096;
+  uint32_t fast_rows_ = 0;
   void MakeFastTests();
+  void ReorderFastTests();
   LazyRecordReader lazy_;
   bool lazy_on_row_ = false;    // RecordRejected read the row through lazy_
   int record_tests_last_ = -1;  // the highest column the record tests read (-1: not known yet)
