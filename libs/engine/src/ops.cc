@@ -680,6 +680,10 @@ void TableScanOp::MakeFastTests() {
           break;
       }
     }
+    // Bit c + 1 set: the column's order c (-1, 0, 1) against the constant rejects the row.
+    for (int c = -1; c <= 1; c++) {
+      if (!OrderSatisfies(c, f.op)) f.rejects |= static_cast<uint8_t>(1u << (c + 1));
+    }
     const ValueType tk = t.konst.type();
     if (!t.in && !t.like && t.other_column < 0) {
       if (tk == ValueType::kText && t.text_fast) {
@@ -746,7 +750,12 @@ Status TableScanOp::BuildMemo(Exec& ex) {
           }
           const std::string_view v(reinterpret_cast<const char*>(body), (st - 13) / 2);
           const uint64_t head = TextHead(v);
-          c = head != f.head ? (head < f.head ? -1 : 1) : CompareBytes(v, f.text);
+          if (head != f.head) {
+            c = head < f.head ? -1 : 1;
+          } else {
+            const int order = CompareBytes(v, f.text);
+            c = (order > 0) - (order < 0);
+          }
           break;
         }
         case FastTest::kNumber: {
@@ -784,7 +793,7 @@ Status TableScanOp::BuildMemo(Exec& ex) {
           return 1;
         }
       }
-      if (!OrderSatisfies(c, f.op)) {
+      if ((f.rejects >> (c + 1)) & 1) {
         f.rejected++;
         return 1;
       }

@@ -243,6 +243,7 @@ class TableScanOp final : public Op {
     enum Kind : uint8_t { kText, kNumber, kGeneric };
     Kind kind = kGeneric;
     CompareOp op = CompareOp::kEq;
+    uint8_t rejects = 0;  // bit c + 1: the column's order c (-1, 0, 1) against the constant rejects
     int column = 0;
     uint64_t head = 0;      // kText: TextHead(text)
     std::string_view text;  // kText: the constant (in the RecordTest's konst)
