@@ -400,7 +400,8 @@ class GuardedBuffer {
   size_t size_ = 0, total_ = 0;
 };
 
-// ReadShortHeader locates columns 0..last exactly where LazyRecordReader finds them, for records
+// ReadShortHeader locates columns 0..last exactly where LazyRecordReader finds them (and
+// ShortHeaderValue decodes them as they were written), for records
 // whose serial types are all one byte (the SSE2 path for `last` < 16 and records over 16 bytes,
 // the scalar one otherwise); it declines every other record (a two-byte serial type, too few
 // columns, a body of a tested column past the end of a record cut short), never reading past it.
@@ -471,6 +472,10 @@ TEST(RecordTest, ShortHeaderAgreesWithLazyReader) {
       ASSERT_TRUE(*lazy.Column(i, &want)) << round << " " << i;
       ShortHeaderColumn(h, i, &got);
       ASSERT_TRUE(same(want, got)) << round << " column " << i;
+      Value decoded = Value::Text("reused buffer");
+      ShortHeaderValue(h, i, &decoded);
+      ASSERT_EQ(decoded.type(), row[i].type()) << round << " column " << i;
+      ASSERT_EQ(Value::Compare(decoded, row[i]), 0) << round << " column " << i;
       if (got.type == ValueType::kText || got.type == ValueType::kBlob) {
         ASSERT_LE(got.bytes.data() + got.bytes.size(), rec.data() + rec.size())
             << round << " " << i;

@@ -255,6 +255,14 @@ Status CursorReuse::Prepare(Exec& ex, transaction::TreeId tree, const DataAccess
 }
 
 Status TableScanOp::Open(Exec& ex) {
+  // The columns LoadRow decodes, as DecodeRowInto finds them (the query's needed columns can be
+  // cleared after planning, PrepareToChangeRows).
+  const size_t columns = table_->columns.size();
+  decode_wanted_ = needed_columns.size() >= columns ? needed_columns.data() : nullptr;
+  decode_limit_ = columns;
+  while (decode_wanted_ != nullptr && decode_limit_ > 0 && !decode_wanted_[decode_limit_ - 1]) {
+    --decode_limit_;
+  }
   done_ = false;
   single_ = false;
   first_ = true;
@@ -417,6 +425,26 @@ Status TableScanOp::Open(Exec& ex) {
 Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value, bool tested) {
   last_rowid_ = rowid;
   Frame* f = ex.frames[level_];
+  if (!tested && decode_limit_ > 0) {
+    // DecodeRowInto's work for a record whose header is all one-byte serial types and has every
+    // column the query reads: the columns found in one pass, no walk per column.
+    ShortHeader h;
+    if (decode_limit_ <= ShortHeader::kMaxColumns &&
+        ReadShortHeader(value, decode_limit_ - 1, &h)) {
+      Value* out = &f->slots[base_];
+      const char* wanted = decode_wanted_;
+      for (size_t i = 0; i < decode_limit_; i++) {
+        if (wanted == nullptr || wanted[i]) ShortHeaderValue(h, i, &out[i]);
+      }
+      const int alias = table_->rowid_alias;
+      if (alias >= 0 && static_cast<size_t>(alias) < decode_limit_ &&
+          (wanted == nullptr || wanted[alias])) {
+        out[alias].SetInteger(rowid);
+      }
+      if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
+      return Status::OK();
+    }
+  }
   DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
                                       needed_columns.empty() ? nullptr : &needed_columns,
                                       tested ? &lazy_ : nullptr));

@@ -269,6 +269,29 @@ namespace record_internal {
   }
 }
 
+// Column i (<= the `last` given to a successful ReadShortHeader) decoded into *out (its buffer
+// reused for TEXT and BLOB).
+[[gnu::always_inline]] inline void ShortHeaderValue(const ShortHeader& h, size_t i, Value* out) {
+  const uint8_t st = h.types[i];
+  const uint8_t* p = h.body + h.offsets[i];
+  if (st >= 12) {
+    const std::string_view bytes(reinterpret_cast<const char*>(p), (st - 12) / 2);
+    if (st & 1) {
+      out->SetText(bytes);
+    } else {
+      out->SetBlob(bytes);
+    }
+  } else if (st == 7) {
+    out->SetReal(std::bit_cast<double>(DecodeFixed64(p)));
+  } else if (st == 0) {
+    out->SetNull();
+  } else if (st >= 8) {
+    out->SetInteger(st - 8);
+  } else {
+    out->SetInteger(record_internal::IntBody(st, p));
+  }
+}
+
 // A record's columns read on demand, in any order, without copies: the header is walked only as
 // far as the highest column asked for so far, and where each walked column starts is kept. For
 // testing a few columns of a row before deciding to decode it (a scan's filter). Borrows the
