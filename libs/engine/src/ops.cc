@@ -120,17 +120,23 @@ bool NeedsOrderedKeys(const std::vector<Collation>& colls) {
 
 // ----- rows -----
 
-Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid, Value* out,
-                     const std::vector<char>* needed, LazyRecordReader* lazy) {
-  const size_t n = table.columns.size();
-  const char* wanted = nullptr;
-  size_t limit = n;
-  if (needed != nullptr && needed->size() >= n) {
-    wanted = needed->data();
-    while (limit > 0 && !wanted[limit - 1]) --limit;
-  }
+namespace {
+// DecodeRowInto's work once its columns are known: [0, limit) with wanted[i] set (null: all).
+[[gnu::always_inline]] inline Status DecodeRowColumns(const TableInfo& table,
+                                                      std::string_view record, int64_t rowid,
+                                                      Value* out, const char* wanted, size_t limit,
+                                                      LazyRecordReader* lazy) {
   size_t stored = 0;
-  if (lazy != nullptr) {
+  ShortHeader h;
+  if (lazy == nullptr && limit > 0 && limit <= ShortHeader::kMaxColumns &&
+      ReadShortHeader(record, limit - 1, &h)) {
+    // A header of one-byte serial types with every column asked for (nearly every row): the
+    // columns found in one pass, no walk per column.
+    for (size_t i = 0; i < limit; i++) {
+      if (wanted == nullptr || wanted[i]) ShortHeaderValue(h, i, &out[i]);
+    }
+    stored = limit;
+  } else if (lazy != nullptr) {
     DOSQL_RETURN_IF_ERROR(lazy->DecodeColumns(limit, wanted, out, &stored));
   } else {
     DOSQL_RETURN_IF_ERROR(DecodeRecordColumns(record, limit, wanted, out, &stored));
@@ -144,6 +150,27 @@ Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t ro
     if (wanted == nullptr || wanted[i]) out[i] = table.columns[i].missing_value;
   }
   return Status::OK();
+}
+
+// The columns DecodeRowInto decodes: [0, *limit) with wanted[i] set (*wanted null: all).
+void DecodedColumns(const TableInfo& table, const std::vector<char>* needed, const char** wanted,
+                    size_t* limit) {
+  const size_t n = table.columns.size();
+  *wanted = nullptr;
+  *limit = n;
+  if (needed != nullptr && needed->size() >= n) {
+    *wanted = needed->data();
+    while (*limit > 0 && !(*wanted)[*limit - 1]) --*limit;
+  }
+}
+}  // namespace
+
+Status DecodeRowInto(const TableInfo& table, std::string_view record, int64_t rowid, Value* out,
+                     const std::vector<char>* needed, LazyRecordReader* lazy) {
+  const char* wanted;
+  size_t limit;
+  DecodedColumns(table, needed, &wanted, &limit);
+  return DecodeRowColumns(table, record, rowid, out, wanted, limit, lazy);
 }
 
 // ----- LookupMemo -----
@@ -255,14 +282,9 @@ Status CursorReuse::Prepare(Exec& ex, transaction::TreeId tree, const DataAccess
 }
 
 Status TableScanOp::Open(Exec& ex) {
-  // The columns LoadRow decodes, as DecodeRowInto finds them (the query's needed columns can be
-  // cleared after planning, PrepareToChangeRows).
-  const size_t columns = table_->columns.size();
-  decode_wanted_ = needed_columns.size() >= columns ? needed_columns.data() : nullptr;
-  decode_limit_ = columns;
-  while (decode_wanted_ != nullptr && decode_limit_ > 0 && !decode_wanted_[decode_limit_ - 1]) {
-    --decode_limit_;
-  }
+  // (needed_columns may be cleared after planning: PrepareToChangeRows.)
+  DecodedColumns(*table_, needed_columns.empty() ? nullptr : &needed_columns, &decode_wanted_,
+                 &decode_limit_);
   done_ = false;
   single_ = false;
   first_ = true;
@@ -425,29 +447,8 @@ Status TableScanOp::Open(Exec& ex) {
 Status TableScanOp::LoadRow(Exec& ex, int64_t rowid, std::string_view value, bool tested) {
   last_rowid_ = rowid;
   Frame* f = ex.frames[level_];
-  if (!tested && decode_limit_ > 0) {
-    // DecodeRowInto's work for a record whose header is all one-byte serial types and has every
-    // column the query reads: the columns found in one pass, no walk per column.
-    ShortHeader h;
-    if (decode_limit_ <= ShortHeader::kMaxColumns &&
-        ReadShortHeader(value, decode_limit_ - 1, &h)) {
-      Value* out = &f->slots[base_];
-      const char* wanted = decode_wanted_;
-      for (size_t i = 0; i < decode_limit_; i++) {
-        if (wanted == nullptr || wanted[i]) ShortHeaderValue(h, i, &out[i]);
-      }
-      const int alias = table_->rowid_alias;
-      if (alias >= 0 && static_cast<size_t>(alias) < decode_limit_ &&
-          (wanted == nullptr || wanted[alias])) {
-        out[alias].SetInteger(rowid);
-      }
-      if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
-      return Status::OK();
-    }
-  }
-  DOSQL_RETURN_IF_ERROR(DecodeRowInto(*table_, value, rowid, &f->slots[base_],
-                                      needed_columns.empty() ? nullptr : &needed_columns,
-                                      tested ? &lazy_ : nullptr));
+  DOSQL_RETURN_IF_ERROR(DecodeRowColumns(*table_, value, rowid, &f->slots[base_], decode_wanted_,
+                                         decode_limit_, tested ? &lazy_ : nullptr));
   if (rowid_slot_ >= 0) f->slots[rowid_slot_].SetInteger(rowid);
   return Status::OK();
 }

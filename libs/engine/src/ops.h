@@ -260,9 +260,9 @@ class TableScanOp final : public Op {
   uint32_t fast_rows_ = 0;
   void MakeFastTests();
   void ReorderFastTests();
-  // LoadRow decodes columns [0, decode_limit_) with decode_wanted_ set (null: all), set at Open.
-  size_t decode_limit_ = 0;
+  // The columns LoadRow decodes (DecodedColumns), set at Open.
   const char* decode_wanted_ = nullptr;
+  size_t decode_limit_ = 0;
   LazyRecordReader lazy_;
   bool lazy_on_row_ = false;    // RecordRejected read the row through lazy_
   int record_tests_last_ = -1;  // the highest column the record tests read (-1: not known yet)
