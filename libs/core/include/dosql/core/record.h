@@ -125,41 +125,37 @@ inline int64_t IntBody(uint64_t st, const uint8_t* p) {
 }
 }  // namespace record_internal
 
-// The first columns of a record whose header is all one-byte serial types (nearly every record:
-// numbers, NULLs, texts and blobs under 58 bytes), located in one inline pass: for a scan that
-// tests a few columns of every row (ReadShortHeader), then views them (ShortHeaderColumn).
+// The first columns of a record whose serial types up to the last one wanted are one byte each
+// (nearly every record: numbers, NULLs, texts and blobs under 58 bytes; a longer text after them
+// is fine), located in one inline pass: for a scan that tests a few columns of every row
+// (ReadShortHeader), then views them (ShortHeaderColumn) or decodes them (ShortHeaderValue).
 // Borrows the record; plain data, any thread.
 struct ShortHeader {
   static constexpr size_t kMaxColumns = 64;
-  const uint8_t* types = nullptr;  // the serial types (one byte each)
+  const uint8_t* types = nullptr;  // the serial types (one byte each up to the `last` read)
   const uint8_t* body = nullptr;   // column 0's body
   uint16_t offsets[kMaxColumns];   // column i's body at body + offsets[i] (i <= the `last` read)
 };
 
 namespace record_internal {
 #if defined(__SSE2__)
-// ReadShortHeader for a record of more than 16 bytes whose `last` is below 16: the sixteen
-// first serial types' body sizes computed side by side, their running sums made in 16-bit lanes.
-// (10 to 15 times fewer instructions than a column at a time: a scan's filter runs it per row.)
-[[gnu::always_inline]] inline bool ReadShortHeader16(const uint8_t* types, size_t n,
-                                                     size_t size_after_count, size_t last,
-                                                     ShortHeader* h) {
+// The offsets of columns 0..last (< 16) of a record whose 16 bytes from `types` may be read:
+// the body sizes of the first sixteen serial types computed side by side, their running sums
+// made in 16-bit lanes (10 to 15 times fewer instructions than a column at a time: a scan's
+// filter runs it per row). False when a type up to `last` is long or reserved, or column
+// last's body ends past `body_size`.
+[[gnu::always_inline]] inline bool ShortOffsets16(const uint8_t* types, size_t last,
+                                                  size_t body_size, ShortHeader* h) {
   alignas(16) static constexpr uint8_t kFirst[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                                      0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                                      0xff, 0xff, 0xff, 0xff};
   const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(types));
-  // The lanes that are serial types (n < 16: the bytes after them are bodies).
-  const __m128i valid = n >= 16
-                            ? _mm_set1_epi8(-1)
-                            : _mm_loadu_si128(reinterpret_cast<const __m128i*>(kFirst + 16 - n));
+  // Lanes 0..last (the others may be other types, or bodies).
+  const __m128i valid = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kFirst + 15 - last));
   const __m128i tv = _mm_and_si128(t, valid);
   const __m128i reserved =
       _mm_or_si128(_mm_cmpeq_epi8(tv, _mm_set1_epi8(10)), _mm_cmpeq_epi8(tv, _mm_set1_epi8(11)));
   if (_mm_movemask_epi8(_mm_or_si128(tv, reserved)) != 0) return false;  // long or reserved
-  for (size_t i = 16; i < n; i += 8) {  // the types after the sixteenth: one byte each too?
-    const uint64_t w = i + 8 <= n ? DecodeFixed64(types + i) : DecodeFixed64(types + n - 8);
-    if ((w & 0x8080808080808080ull) != 0) return false;
-  }
   // Body sizes: TEXT/BLOB (12+) (t - 12) / 2; integers 1..4 t, 5 six, 6 and 7 eight; else 0.
   const __m128i big = _mm_cmpgt_epi8(tv, _mm_set1_epi8(11));
   const __m128i big_size =
@@ -185,12 +181,10 @@ namespace record_internal {
   alignas(16) uint16_t ends[16];
   _mm_store_si128(reinterpret_cast<__m128i*>(ends), lo);
   _mm_store_si128(reinterpret_cast<__m128i*>(ends + 8), hi);
-  if (ends[last] > size_after_count - n) return false;  // a tested body past the record's end
+  if (ends[last] > body_size) return false;  // a body past the record's end
   _mm_storeu_si128(reinterpret_cast<__m128i*>(h->offsets), _mm_slli_si128(lo, 2));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(h->offsets + 8),
                    _mm_insert_epi16(_mm_slli_si128(hi, 2), lo_total, 0));
-  h->types = types;
-  h->body = types + n;
   return true;
 }
 #endif
@@ -198,9 +192,10 @@ namespace record_internal {
 
 // Fills *h for columns 0..last of `record` (last < ShortHeader::kMaxColumns). False — *h then
 // partly written, nothing reported — unless the record has more than `last` columns, its column
-// count and every serial type are one byte, none of columns 0..last has a reserved type and their
-// bodies lie inside the record: LazyRecordReader then reads the record (and reports what is wrong
-// with it). Bytes after column last's body are not looked at.
+// count and serial types 0..last are one byte each, none of them reserved, the header ends
+// inside the record and the bodies of columns 0..last lie inside it: LazyRecordReader then
+// reads the record (and reports what is wrong with it). Bytes after column last's body are not
+// looked at.
 [[gnu::always_inline]] inline bool ReadShortHeader(std::string_view record, size_t last,
                                                    ShortHeader* h) {
   const auto* p = reinterpret_cast<const uint8_t*>(record.data());
@@ -209,18 +204,32 @@ namespace record_internal {
   const size_t n = p[0];
   if (n >= 0x80 || n <= last || size - 1 < n) return false;
   const uint8_t* types = p + 1;
-#if defined(__SSE2__)
-  if (last < 16 && size > 16)
-    return record_internal::ReadShortHeader16(types, n, size - 1, last, h);
-#endif
+  // The header's length: n bytes when every serial type is one byte (eight checked at a time),
+  // else found past the types up to `last`, which must be one byte each.
+  size_t header = n;
   uint64_t high = 0;
-  if (n >= 8) {  // eight types at a time, the last eight overlapping the words before
+  if (n >= 8) {  // the last eight overlapping the words before
     for (size_t i = 0; i + 8 < n; i += 8) high |= DecodeFixed64(types + i);
     high |= DecodeFixed64(types + n - 8);
   } else {
     for (size_t i = 0; i < n; i++) high |= types[i];
   }
-  if ((high & 0x8080808080808080ull) != 0) return false;
+  if ((high & 0x8080808080808080ull) != 0) {
+    for (size_t k = 0; k <= last; k++) {
+      if (types[k] >= 0x80) return false;
+    }
+    size_t left = n - last - 1;  // the serial types still to pass: each ends at a byte < 0x80
+    for (header = last + 1; left > 0; header++) {
+      if (header >= size - 1) return false;
+      if (types[header] < 0x80) left--;
+    }
+  }
+  const size_t body_size = size - 1 - header;
+  h->types = types;
+  h->body = types + header;
+#if defined(__SSE2__)
+  if (last < 16 && size > 16) return record_internal::ShortOffsets16(types, last, body_size, h);
+#endif
   const auto& size_of = record_internal::kSmallBodySize;
   uint32_t off = 0;
   uint8_t sizes = 0;
@@ -241,10 +250,7 @@ namespace record_internal {
     sizes |= sz;
     off += sz;
   }
-  if ((sizes & 0x80) != 0 || off > size - 1 - n || off > 0xffff) return false;
-  h->types = types;
-  h->body = types + n;
-  return true;
+  return (sizes & 0x80) == 0 && off <= body_size && off <= 0xffff;
 }
 
 // Column i (<= the `last` given to a successful ReadShortHeader) as a view.
