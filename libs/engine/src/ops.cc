@@ -572,9 +572,6 @@ Result<bool> TableScanOp::NextRow(Exec& ex) {
 }
 
 namespace {
-// True when `t` is certainly not true for the stored value `v`; false when it is true or when
-// telling needs the full comparison (affinity conversions, other collations), which the filter
-// above the scan then makes. The comparison is ColumnConstCompare's (OrderWithConstant).
 // CompareOutcome(c, op) == kTrue, inline (a call per tested row cost more than the test).
 [[gnu::always_inline]] inline bool OrderSatisfies(int c, CompareOp op) {
   switch (op) {
@@ -596,6 +593,9 @@ namespace {
   return false;
 }
 
+// True when `t` is certainly not true for the stored value `v`; false when it is true or when
+// telling needs the full comparison (affinity conversions, other collations), which the filter
+// above the scan then makes. The comparison is ColumnConstCompare's (OrderWithConstant).
 [[gnu::always_inline]] inline bool RecordTestRejects(const TableScanOp::RecordTest& t,
                                                      const ColumnView& v) {
   if (t.in) {
@@ -757,9 +757,9 @@ Status TableScanOp::BuildMemo(Exec& ex) {
 }
 
 [[gnu::always_inline]] inline int TableScanOp::QuickRecordRejected(std::string_view record) {
-  // Nearly every record's header is one-byte serial types: the tested columns are found in one
-  // inline pass (no reader state kept: LoadRow decodes the row afresh), and tested as RecordTest-
-  // Rejects would, from the serial type and the body.
+  // In nearly every record the serial types up to the last tested column are one byte each: the
+  // tested columns are found in one inline pass (no reader state kept: LoadRow decodes the row
+  // afresh), and tested as RecordTestRejects would, from the serial type and the body.
   ShortHeader h;
   if (static_cast<size_t>(record_tests_last_) < ShortHeader::kMaxColumns &&
       ReadShortHeader(record, static_cast<size_t>(record_tests_last_), &h)) {
