@@ -260,8 +260,13 @@ TEST(RecordTest, DecodeColumnsSelectsAndStops) {
 
 // A row of n random values of every storage class; texts and blobs long enough for two- and
 // three-byte serial types (headers whose varints span several bytes), and the
-// integer constants 0 and 1 (bodiless serial types 8 and 9).
-std::vector<Value> RandomRow(std::mt19937_64& rng, size_t n) {
+// integer constants 0 and 1 (bodiless serial types 8 and 9). `mostly_short`: texts and blobs
+// under 58 bytes (one-byte serial types) but one in 40.
+std::vector<Value> RandomRow(std::mt19937_64& rng, size_t n, bool mostly_short = false) {
+  auto length = [&](size_t usual) -> size_t {
+    if (!mostly_short) return usual;
+    return rng() % 40 == 0 ? 58 + rng() % 100 : rng() % 58;
+  };
   std::vector<Value> row;
   for (size_t i = 0; i < n; i++) {
     switch (rng() % 6) {
@@ -275,10 +280,11 @@ std::vector<Value> RandomRow(std::mt19937_64& rng, size_t n) {
         row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
         break;
       case 3:
-        row.push_back(Value::Text(std::string(rng() % 3 == 0 ? rng() % 9000 : rng() % 60, 'x')));
+        row.push_back(
+            Value::Text(std::string(length(rng() % 3 == 0 ? rng() % 9000 : rng() % 60), 'x')));
         break;
       case 4:
-        row.push_back(Value::Blob(std::string(rng() % 300, '\x80')));
+        row.push_back(Value::Blob(std::string(length(rng() % 300), '\x80')));
         break;
       default:
         row.push_back(Value::Integer(static_cast<int64_t>(rng() % 2)));
@@ -416,34 +422,7 @@ TEST(RecordTest, ShortHeaderAgreesWithLazyReader) {
   GuardedBuffer guard(64 * 1024);
   for (int round = 0; round < 6000; round++) {
     const size_t n = rng() % (round % 3 == 0 ? 80 : 20);
-    std::vector<Value> row;
-    for (size_t i = 0; i < n; i++) {
-      const bool long_body = rng() % 40 == 0;  // a two-byte serial type now and then
-      switch (rng() % 7) {
-        case 0:
-          row.push_back(Value::Null());
-          break;
-        case 1:
-          row.push_back(Value::Integer(static_cast<int64_t>(rng()) >> (rng() % 64)));
-          break;
-        case 2:
-          row.push_back(Value::Real(static_cast<double>(rng() % 100000) / 7.0));
-          break;
-        case 3:
-          row.push_back(Value::Text(std::string(long_body ? 58 + rng() % 100 : rng() % 58, 't')));
-          break;
-        case 4:
-          row.push_back(
-              Value::Blob(std::string(long_body ? 58 + rng() % 100 : rng() % 58, '\x80')));
-          break;
-        case 5:
-          row.push_back(Value::Integer(static_cast<int64_t>(rng() % 2)));
-          break;
-        default:
-          row.push_back(Value::Integer(static_cast<int64_t>(rng() % 200) - 100));
-          break;
-      }
-    }
+    const std::vector<Value> row = RandomRow(rng, n, /*mostly_short=*/true);
     const std::string full = EncodeRecord(row);
     const bool cut = round % 5 == 4 && !full.empty();
     const std::string bytes = cut ? full.substr(0, rng() % full.size()) : full;
