@@ -227,8 +227,9 @@ class TableScanOp final : public Op {
   Result<bool> NextRow(Exec& ex);
   // Whether a record test rejects `record` (the row is then skipped).
   Result<bool> RecordRejected(std::string_view record);
-  // RecordRejected's common case, inline: 1 rejected, 0 kept, -1 RecordRejected must tell (the
-  // record's header is not all one-byte serial types, or a tested column is past the 64th).
+  // RecordRejected's common case, inline: 1 rejected, 0 kept, -1 RecordRejected must tell (a
+  // serial type up to the last tested column is longer than a byte, or that column is past the
+  // 64th or past the record's end).
   int QuickRecordRejected(std::string_view record);
   // Reads the table into memo_ (its rows the record tests keep), or gives up on it.
   Status BuildMemo(Exec& ex);
@@ -243,7 +244,8 @@ class TableScanOp final : public Op {
     enum Kind : uint8_t { kText, kNumber, kGeneric };
     Kind kind = kGeneric;
     CompareOp op = CompareOp::kEq;
-    uint8_t rejects = 0;  // bit c + 1: the column's order c (-1, 0, 1) against the constant rejects
+    // Bit c + 1 set: the column's order c (-1, 0, 1) against the constant rejects the row.
+    uint8_t rejects = 0;
     int column = 0;
     uint64_t head = 0;      // kText: TextHead(text)
     std::string_view text;  // kText: the constant (in the RecordTest's konst)

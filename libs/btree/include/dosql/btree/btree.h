@@ -167,9 +167,6 @@ struct TreeStats {
 // Returns Corruption describing the first problem.
 Result<TreeStats> CheckTree(Pager& pager, PageId root);
 
-// A position in a tree. Holds references to the pages on its path, so the snapshot it reads stays
-// valid while the cursor lives. Not thread-safe; use one cursor per thread.
-//
 // The entries after a cursor's in the leaf it stands on, read in place (Cursor::LeafAhead): a scan
 // that tests many entries per step reads them here, without a call per entry, then moves the
 // cursor to the one it keeps (Cursor::MoveInLeaf). Valid until the cursor moves. The cells are
@@ -216,6 +213,8 @@ struct LeafEntries {
   }
 };
 
+// A position in a tree. Holds references to the pages on its path, so the snapshot it reads stays
+// valid while the cursor lives. Not thread-safe; use one cursor per thread.
 class Cursor {
  public:
   Cursor(Pager* pager, PageId root);
