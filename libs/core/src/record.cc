@@ -79,36 +79,10 @@ inline Status DecodeBody(uint64_t st, const uint8_t* p, Value* out) {
 }
 
 // The end of a record's header: from `*off` (just after the column count), past `n` serial
-// types. The format does not store the header's length; a varint ends at its first byte below
-// 0x80, so the n-th such byte ends the header.
+// types (record_internal::SkipVarints).
 inline Status FindHeaderEnd(const uint8_t* base, uint64_t size, uint64_t n, uint64_t* off_io) {
-  uint64_t off = *off_io;
-  uint64_t left = n;
-  if constexpr (std::endian::native == std::endian::little) {
-    // Eight header bytes at a time while the n-th end is not among them.
-    while (left > 0 && size - off >= 8) {
-      uint64_t w;
-      std::memcpy(&w, base + off, 8);
-      constexpr uint64_t kOnes = 0x0101010101010101ull;
-      constexpr uint64_t kHighs = 0x8080808080808080ull;
-      const uint64_t ends = (~w & kHighs) >> 7;  // 1 in each byte below 0x80
-      const uint64_t upto = ends * kOnes;        // byte i: the ends in bytes 0..i (at most 8)
-      const uint64_t count = upto >> 56;
-      if (count >= left) {
-        // The first byte whose running count reaches `left` ends the header.
-        const uint64_t reached = (upto + (0x80 - left) * kOnes) & kHighs;
-        off += static_cast<uint64_t>(std::countr_zero(reached) / 8) + 1;
-        left = 0;
-        break;
-      }
-      left -= count;
-      off += 8;
-    }
-  }
-  for (; left > 0; off++) {
-    if (off == size) return Status::Corruption("record: bad serial type");
-    if (base[off] < 0x80) --left;
-  }
+  const uint64_t off = record_internal::SkipVarints(base, size, n, *off_io);
+  if (off == record_internal::kNoOffset) return Status::Corruption("record: bad serial type");
   *off_io = off;
   return Status::OK();
 }

@@ -690,28 +690,11 @@ void TableScanOp::MakeFastTests() {
     FastTest f;
     f.column = t.column;
     f.test = &t;
-    f.op = t.op;
-    if (!t.column_first) {  // `konst op column` as `column op' konst`
-      switch (t.op) {
-        case CompareOp::kLt:
-          f.op = CompareOp::kGt;
-          break;
-        case CompareOp::kLe:
-          f.op = CompareOp::kGe;
-          break;
-        case CompareOp::kGt:
-          f.op = CompareOp::kLt;
-          break;
-        case CompareOp::kGe:
-          f.op = CompareOp::kLe;
-          break;
-        default:
-          break;
-      }
-    }
-    // Bit c + 1 set: the column's order c (-1, 0, 1) against the constant rejects the row.
+    // FastTest::rejects, the order flipped for `konst op column` as RecordTestRejects does.
     for (int c = -1; c <= 1; c++) {
-      if (!OrderSatisfies(c, f.op)) f.rejects |= static_cast<uint8_t>(1u << (c + 1));
+      if (!OrderSatisfies(t.column_first ? c : -c, t.op)) {
+        f.rejects |= static_cast<uint8_t>(1u << (c + 1));
+      }
     }
     const ValueType tk = t.konst.type();
     if (!t.in && !t.like && t.other_column < 0) {
@@ -790,8 +773,7 @@ Status TableScanOp::BuildMemo(Exec& ex) {
         case FastTest::kNumber: {
           if (st == 7) {
             const double r = std::bit_cast<double>(DecodeFixed64(body));
-            OrderNumbers(ValueType::kReal, 0, r, f.integer ? ValueType::kInteger : ValueType::kReal,
-                         f.number, f.real, &c);
+            c = f.integer ? -CompareIntReal(f.number, r) : (r > f.real) - (r < f.real);
           } else if (st >= 1 && st <= 9) {  // (10 and 11 are not in a ShortHeader's columns)
             const int64_t i = st >= 8 ? st - 8 : record_internal::IntBody(st, body);
             if (f.integer) {

@@ -238,12 +238,11 @@ class TableScanOp final : public Op {
   std::optional<std::string_view> memo_record_;  // rowid_eq answered by memo_: the row
   std::string memo_scratch_;
   // A record test as RecordRejected makes it on each row: a column against a TEXT constant
-  // (bytewise) or a number, with the column on the left, in plain data; any other test
-  // (kGeneric) through RecordTestRejects. Made at the scan's first row, the constants known.
+  // (bytewise) or a number, in plain data; any other test (kGeneric) through RecordTestRejects.
+  // Made at the scan's first row, the constants known.
   struct FastTest {
     enum Kind : uint8_t { kText, kNumber, kGeneric };
     Kind kind = kGeneric;
-    CompareOp op = CompareOp::kEq;
     // Bit c + 1 set: the column's order c (-1, 0, 1) against the constant rejects the row.
     uint8_t rejects = 0;
     int column = 0;

@@ -101,6 +101,39 @@ inline constexpr std::array<uint8_t, 128> kSmallBodySize = [] {
   return t;
 }();
 
+// The offset past `n` varints of base[0, size) from `off` (a record's serial types; the format
+// does not store the header's length: a varint ends at its first byte below 0x80, so the n-th
+// such byte ends the header), eight bytes at a time; kNoOffset when the bytes end first.
+inline constexpr uint64_t kNoOffset = ~uint64_t{0};
+inline uint64_t SkipVarints(const uint8_t* base, uint64_t size, uint64_t n, uint64_t off) {
+  uint64_t left = n;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Eight bytes at a time while the n-th end is not among them.
+    while (left > 0 && size - off >= 8) {
+      const uint64_t w = DecodeFixed64(base + off);
+      constexpr uint64_t kOnes = 0x0101010101010101ull;
+      constexpr uint64_t kHighs = 0x8080808080808080ull;
+      const uint64_t ends = (~w & kHighs) >> 7;  // 1 in each byte below 0x80
+      const uint64_t upto = ends * kOnes;        // byte i: the ends in bytes 0..i (at most 8)
+      const uint64_t count = upto >> 56;
+      if (count >= left) {
+        // The first byte whose running count reaches `left` ends them.
+        const uint64_t reached = (upto + (0x80 - left) * kOnes) & kHighs;
+        off += static_cast<uint64_t>(std::countr_zero(reached) / 8) + 1;
+        left = 0;
+        break;
+      }
+      left -= count;
+      off += 8;
+    }
+  }
+  for (; left > 0; off++) {
+    if (off == size) return kNoOffset;
+    if (base[off] < 0x80) --left;
+  }
+  return off;
+}
+
 // The integer body of serial type 1..6 at p, sign-extended: fixed-size loads (a
 // memcpy of a variable length is a library call per column).
 inline int64_t IntBody(uint64_t st, const uint8_t* p) {
@@ -218,11 +251,9 @@ namespace record_internal {
     for (size_t k = 0; k <= last; k++) {
       if (types[k] >= 0x80) return false;
     }
-    size_t left = n - last - 1;  // the serial types still to pass: each ends at a byte < 0x80
-    for (header = last + 1; left > 0; header++) {
-      if (header >= size - 1) return false;
-      if (types[header] < 0x80) left--;
-    }
+    // Past the serial types after column last's.
+    header = record_internal::SkipVarints(types, size - 1, n - last - 1, last + 1);
+    if (header == record_internal::kNoOffset) return false;
   }
   const size_t body_size = size - 1 - header;
   h->types = types;
